@@ -1,0 +1,183 @@
+// Package analysis defines what a dfopt pass is: plain data (name, summary,
+// documentation, tier) and a function that reads a parsed Dockerfile and
+// reports findings, each optionally carrying a fix made of byte-range edits.
+//
+// The optimizer package runs passes; the passes package holds dfopt's own.
+package analysis
+
+import (
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/dockerfile"
+)
+
+// Tier says how far a pass may go.
+type Tier int
+
+const (
+	// Format passes change only the spelling of the file, never what it builds.
+	Format Tier = iota + 1
+	// Safe passes keep the image's files (apart from caches they remove) and
+	// its configuration.
+	Safe
+	// Aggressive passes may change behaviour (fewer packages, another base
+	// image, a non-root user); they are opt-in and say what they change.
+	Aggressive
+)
+
+func (t Tier) String() string {
+	switch t {
+	case Format:
+		return "format"
+	case Safe:
+		return "safe"
+	case Aggressive:
+		return "aggressive"
+	}
+	return fmt.Sprintf("Tier(%d)", int(t))
+}
+
+// ParseTier parses "format", "safe" or "aggressive".
+func ParseTier(s string) (Tier, error) {
+	switch strings.ToLower(s) {
+	case "format":
+		return Format, nil
+	case "safe":
+		return Safe, nil
+	case "aggressive":
+		return Aggressive, nil
+	}
+	return 0, fmt.Errorf("unknown level %q (want format, safe or aggressive)", s)
+}
+
+// Pass is one rewrite rule.
+type Pass struct {
+	// Name is kebab-case; it is used in flags, configuration and messages.
+	Name string
+	// Summary is one line, lowercase, no final period.
+	Summary string
+	// Doc explains the pass, its safety rules, and shows a before/after example.
+	Doc  string
+	Tier Tier
+	// Run reads the document and returns findings. It must not modify the
+	// document. Positions are byte offsets into ctx.Doc.Src.
+	Run func(ctx *Context) []Finding
+}
+
+// Context is what a pass sees.
+type Context struct {
+	Doc *dockerfile.Document
+	// BuildContext is the build context directory, or nil when unknown.
+	BuildContext fs.FS
+	// Target is the name of the stage being built; "" means the last stage.
+	Target string
+	// Settings holds pass-specific options ("init" = "tini", ...).
+	Settings map[string]string
+}
+
+// TargetStage returns the stage the build produces: the one named by Target,
+// or the last stage.
+func (c *Context) TargetStage() *dockerfile.Stage {
+	stages := c.Doc.Stages
+	if c.Target != "" {
+		for _, s := range stages {
+			if s.Name == strings.ToLower(c.Target) {
+				return s
+			}
+		}
+		return nil
+	}
+	if len(stages) == 0 {
+		return nil
+	}
+	return stages[len(stages)-1]
+}
+
+// Finding is something a pass reports about the document.
+type Finding struct {
+	// Pos and End delimit the part of the source the finding is about.
+	Pos, End int
+	// Message is lowercase with no final period.
+	Message string
+	// Fix, when not nil, is the change that resolves the finding.
+	Fix *Fix
+}
+
+// Fix is a set of edits that are applied together or not at all.
+type Fix struct {
+	// Message says what the fix does, as a verb phrase ("merge 3 RUN instructions").
+	Message string
+	Edits   []Edit
+}
+
+// Edit replaces Src[Pos:End] with NewText. An insertion has Pos == End.
+type Edit struct {
+	Pos, End int
+	NewText  string
+}
+
+// Insert is an edit that inserts text at pos.
+func Insert(pos int, text string) Edit { return Edit{Pos: pos, End: pos, NewText: text} }
+
+// Delete is an edit that removes src[pos:end].
+func Delete(pos, end int) Edit { return Edit{Pos: pos, End: end} }
+
+// Replace is an edit that replaces src[pos:end] with text.
+func Replace(pos, end int, text string) Edit { return Edit{Pos: pos, End: end, NewText: text} }
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// Validate checks a set of passes: unique kebab-case names, a summary and a doc
+// each, a known tier and a run function.
+func Validate(passes []*Pass) error {
+	seen := map[string]bool{}
+	for _, p := range passes {
+		switch {
+		case p == nil:
+			return fmt.Errorf("nil pass")
+		case !nameRE.MatchString(p.Name):
+			return fmt.Errorf("pass %q: name is not kebab-case", p.Name)
+		case seen[p.Name]:
+			return fmt.Errorf("pass %q: duplicate name", p.Name)
+		case p.Summary == "" || strings.HasSuffix(p.Summary, "."):
+			return fmt.Errorf("pass %q: summary must be one line without final period", p.Name)
+		case strings.Contains(p.Summary, "\n"):
+			return fmt.Errorf("pass %q: summary must be one line", p.Name)
+		case p.Doc == "":
+			return fmt.Errorf("pass %q: no doc", p.Name)
+		case p.Tier < Format || p.Tier > Aggressive:
+			return fmt.Errorf("pass %q: unknown tier %d", p.Name, p.Tier)
+		case p.Run == nil:
+			return fmt.Errorf("pass %q: no run function", p.Name)
+		}
+		seen[p.Name] = true
+	}
+	return nil
+}
+
+// CheckEdits reports whether the edits of a fix are within [0, n], well formed
+// and do not overlap one another. It sorts them by position.
+func CheckEdits(edits []Edit, n int) error {
+	sort.SliceStable(edits, func(i, j int) bool {
+		if edits[i].Pos != edits[j].Pos {
+			return edits[i].Pos < edits[j].Pos
+		}
+		return edits[i].End < edits[j].End
+	})
+	for i, e := range edits {
+		if e.Pos < 0 || e.End < e.Pos || e.End > n {
+			return fmt.Errorf("edit [%d,%d) out of range [0,%d]", e.Pos, e.End, n)
+		}
+		if i > 0 && edits[i-1].End > e.Pos {
+			return fmt.Errorf("edits [%d,%d) and [%d,%d) overlap", edits[i-1].Pos, edits[i-1].End, e.Pos, e.End)
+		}
+		if i > 0 && edits[i-1].Pos == e.Pos && edits[i-1].End == e.Pos && e.End == e.Pos {
+			return fmt.Errorf("two insertions at %d", e.Pos)
+		}
+	}
+	return nil
+}

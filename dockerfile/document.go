@@ -1,0 +1,555 @@
+// Package dockerfile is dfopt's lossless model of a Dockerfile.
+//
+// It parses with buildkit's own parser (so the grammar is the real one) and maps
+// every instruction back to its exact bytes in the source: passes read the model
+// and describe their changes as byte-range edits against Document.Src, so bytes
+// that no pass touches come out unchanged.
+//
+// buildkit's types stay behind this package: nothing here exports them.
+package dockerfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// Span is a half-open byte range [Start, End) of Document.Src.
+type Span struct{ Start, End int }
+
+// Len is the number of bytes in the span.
+func (s Span) Len() int { return s.End - s.Start }
+
+// Document is a parsed Dockerfile.
+type Document struct {
+	Name string // file name used in messages
+	Src  []byte // the source, unchanged
+
+	BOM        bool        // Src starts with a UTF-8 byte-order mark
+	Escape     byte        // escape and line-continuation character: '\\' or '`'
+	Directives []Directive // parser directives (# syntax=, # escape=, # check=)
+	CRLF       bool        // most line endings are \r\n
+
+	Instructions []*Instruction
+	Stages       []*Stage
+
+	lineStarts []int // offset of the first byte of each line (line 1 at index 0)
+}
+
+// Directive is a parser directive at the top of the file, e.g. `# escape=`.
+type Directive struct {
+	Name, Value string
+	Line        int
+	Span        Span // the whole line including its line ending
+}
+
+// Heredoc is a here-document attached to an instruction.
+type Heredoc struct {
+	Name    string // the delimiter word
+	Expand  bool   // the delimiter was unquoted, so the body is expanded
+	Chomp   bool   // <<- form: leading tabs are removed
+	Content string // body as buildkit passes it on
+	Body    Span   // the body lines in the source, without the terminator line
+}
+
+// Instruction is one Dockerfile instruction and where it sits in the source.
+type Instruction struct {
+	Index int // position in Document.Instructions
+
+	Cmd     string   // lowercase instruction name: "run", "copy", ...
+	Keyword string   // the instruction name as written: "RUN", "run", ...
+	Flags   []string // builder flags as buildkit reports them ("--mount=type=cache,target=/x")
+	Args    []string // arguments as buildkit parsed them
+	JSON    bool     // exec (JSON array) form
+
+	// Span covers the instruction from the first byte of its first line
+	// through the line ending of its last line, heredoc bodies included.
+	Span Span
+	// StartLine and EndLine are 1-based and inclusive (heredoc bodies included).
+	StartLine, EndLine int
+	// Text is the instruction's logical line (continuations joined as buildkit
+	// joins them) with TextMap giving each byte's offset in the source.
+	Text    string
+	TextMap []int
+	// TextEnd is the offset just after the line ending of the instruction's
+	// last command line (before any heredoc body).
+	TextEnd int
+	// ArgsOffset is the offset in Text where the arguments start (after the
+	// keyword and builder flags). For a shell-form RUN, CMD or ENTRYPOINT,
+	// Text[ArgsOffset:] is the shell program.
+	ArgsOffset int
+
+	Heredocs []Heredoc
+	Comments []string // comment lines directly above, as buildkit reports them
+
+	// Onbuild is the wrapped instruction name of an ONBUILD ("run", ...).
+	Onbuild string
+
+	Stage *Stage // nil for ARGs before the first FROM
+	// Shell is the shell in effect for shell-form commands at this
+	// instruction (from SHELL in this stage or the stage it is built on);
+	// nil means the platform default, /bin/sh -c.
+	Shell []string
+}
+
+// Stage is a build stage: a FROM instruction and what follows it.
+type Stage struct {
+	Index        int
+	Name         string // lowercase name from `AS name`, or ""
+	Base         string // the image or stage named in FROM, as written
+	From         *Instruction
+	Instructions []*Instruction // from the FROM on
+	// Parent is the earlier stage this one is built FROM, if any.
+	Parent *Stage
+	// Platform is FROM's --platform flag value, if any.
+	Platform string
+}
+
+// ParseError is a Dockerfile that cannot be parsed. It prints as
+// NAME:LINE: message (with :COL when the column is known).
+type ParseError struct {
+	Name string
+	Line int // 1-based; 0 when unknown
+	Col  int // 1-based; 0 when unknown
+	Msg  string
+}
+
+func (e *ParseError) Error() string {
+	name := e.Name
+	if name == "" {
+		name = "Dockerfile"
+	}
+	switch {
+	case e.Line > 0 && e.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", name, e.Line, e.Col, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", name, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", name, e.Msg)
+}
+
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// Parse parses src. name is used in error messages. A *ParseError is returned
+// for input that buildkit would reject.
+func Parse(name string, src []byte) (doc *Document, err error) {
+	defer func() {
+		// buildkit's parser is not ours; no input may crash the caller.
+		if r := recover(); r != nil {
+			doc, err = nil, &ParseError{Name: name, Msg: fmt.Sprintf("cannot parse: %v", r)}
+		}
+	}()
+	d := &Document{Name: name, Src: src, Escape: '\\'}
+	d.indexLines()
+	d.BOM = bytes.HasPrefix(src, bom)
+
+	if i := bytes.IndexByte(src, 0); i >= 0 {
+		return nil, &ParseError{Name: name, Line: d.LineOf(i), Msg: "not a text file (NUL byte)"}
+	}
+
+	res, perr := parser.Parse(bytes.NewReader(src))
+	if perr != nil {
+		return nil, toParseError(name, perr)
+	}
+	d.Escape = byte(res.EscapeToken)
+	if err := d.readDirectives(); err != nil {
+		return nil, err
+	}
+	d.CRLF = bytes.Count(src, []byte("\r\n"))*2 > bytes.Count(src, []byte("\n"))
+
+	for _, n := range res.AST.Children {
+		ins, err := d.instruction(n)
+		if err != nil {
+			return nil, err
+		}
+		ins.Index = len(d.Instructions)
+		d.Instructions = append(d.Instructions, ins)
+	}
+	if err := d.buildStages(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func toParseError(name string, err error) *ParseError {
+	pe := &ParseError{Name: name, Msg: err.Error()}
+	var le *parser.LocationError
+	if errors.As(err, &le) {
+		pe.Msg = le.Unwrap().Error()
+		if len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+			r := le.Locations[0][0]
+			pe.Line = r.Start.Line
+			if r.Start.Character > 0 {
+				pe.Col = r.Start.Character
+			}
+		}
+	}
+	if pe.Line == 0 {
+		pe.Line = 1
+	}
+	pe.Msg = lowerFirst(strings.TrimPrefix(pe.Msg, "dockerfile parse error: "))
+	return pe
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	if len(r) > 1 && unicode.IsUpper(r[1]) {
+		return s // an acronym such as "RUN requires ..."
+	}
+	r[0] = unicode.ToLower(r[0])
+	return string(r)
+}
+
+func (d *Document) indexLines() {
+	d.lineStarts = append(d.lineStarts[:0], 0)
+	for i, b := range d.Src {
+		if b == '\n' && i+1 < len(d.Src) {
+			d.lineStarts = append(d.lineStarts, i+1)
+		}
+	}
+}
+
+// LineCount is the number of lines in the source.
+func (d *Document) LineCount() int { return len(d.lineStarts) }
+
+// LineStart is the offset of the first byte of 1-based line n (after the
+// byte-order mark on line 1). Lines past the end give len(Src).
+func (d *Document) LineStart(n int) int {
+	if n < 1 {
+		n = 1
+	}
+	if n > len(d.lineStarts) {
+		return len(d.Src)
+	}
+	off := d.lineStarts[n-1]
+	if n == 1 && d.BOM {
+		off = len(bom)
+	}
+	return off
+}
+
+// LineEnd is the offset just after the line ending of 1-based line n.
+func (d *Document) LineEnd(n int) int {
+	if n >= len(d.lineStarts) {
+		return len(d.Src)
+	}
+	return d.lineStarts[n]
+}
+
+// Line returns the bytes of 1-based line n, including its line ending.
+func (d *Document) Line(n int) []byte { return d.Src[d.LineStart(n):d.LineEnd(n)] }
+
+// LineOf returns the 1-based line that holds offset off.
+func (d *Document) LineOf(off int) int {
+	lo, hi := 0, len(d.lineStarts)
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if d.lineStarts[mid] <= off {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo + 1
+}
+
+// Position returns the 1-based line and column (in bytes) of offset off.
+func (d *Document) Position(off int) (line, col int) {
+	line = d.LineOf(off)
+	return line, off - d.lineStarts[line-1] + 1
+}
+
+func (d *Document) readDirectives() error {
+	var dp parser.DirectiveParser
+	src := d.Src
+	if d.BOM {
+		src = src[len(bom):]
+	}
+	dirs, err := dp.ParseAll(src)
+	if err != nil {
+		return &ParseError{Name: d.Name, Line: 1, Msg: lowerFirst(err.Error())}
+	}
+	for _, dir := range dirs {
+		line := 0
+		if len(dir.Location) > 0 {
+			line = dir.Location[0].Start.Line
+		}
+		d.Directives = append(d.Directives, Directive{
+			Name: dir.Name, Value: dir.Value, Line: line,
+			Span: Span{d.LineStart(line), d.LineEnd(line)},
+		})
+	}
+	return nil
+}
+
+// Directive returns the value of parser directive name ("syntax", "escape", "check").
+func (d *Document) Directive(name string) (string, bool) {
+	for _, dir := range d.Directives {
+		if dir.Name == name {
+			return dir.Value, true
+		}
+	}
+	return "", false
+}
+
+func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
+	ins := &Instruction{
+		Cmd:       strings.ToLower(n.Value),
+		Flags:     n.Flags,
+		StartLine: n.StartLine,
+		EndLine:   n.EndLine,
+		Comments:  n.PrevComment,
+		JSON:      n.Attributes["json"],
+	}
+	for a := n.Next; a != nil; a = a.Next {
+		ins.Args = append(ins.Args, a.Value)
+	}
+	if ins.Cmd == "onbuild" && n.Next != nil && len(n.Next.Children) > 0 {
+		sub := n.Next.Children[0]
+		ins.Onbuild = strings.ToLower(sub.Value)
+		ins.Args = nil
+		for a := sub.Next; a != nil; a = a.Next {
+			ins.Args = append(ins.Args, a.Value)
+		}
+		ins.Flags = sub.Flags
+		ins.JSON = sub.Attributes["json"]
+	}
+	if _, err := instructions.ParseInstruction(n); err != nil {
+		return nil, &ParseError{Name: d.Name, Line: n.StartLine, Msg: instructionError(err)}
+	}
+
+	start := d.LineStart(n.StartLine)
+	lg := shellparse.JoinLines(d.Src, start, d.Escape)
+	if lg.Text != n.Original {
+		// The byte map would be wrong; refuse rather than risk an edit in
+		// the wrong place.
+		return nil, &ParseError{Name: d.Name, Line: n.StartLine,
+			Msg: "cannot map instruction to its source bytes (unsupported line structure)"}
+	}
+	ins.Text, ins.TextMap, ins.TextEnd = lg.Text, lg.Map, lg.End
+	ins.Span = Span{start, d.LineEnd(n.EndLine)}
+	if ins.Span.End < ins.TextEnd {
+		ins.Span.End = ins.TextEnd
+	}
+	ins.Keyword, ins.ArgsOffset = splitKeyword(lg.Text, d.Escape)
+
+	if len(n.Heredocs) > 0 {
+		line := d.LineOf(ins.TextEnd) // first body line
+		for _, h := range n.Heredocs {
+			body := Heredoc{Name: h.Name, Expand: h.Expand, Chomp: h.Chomp, Content: h.Content}
+			bodyStart := d.LineStart(line)
+			// find the terminator line
+			term := line
+			for ; term <= n.EndLine; term++ {
+				l := bytes.TrimRight(d.Line(term), "\r\n")
+				if h.Chomp {
+					l = bytes.TrimLeft(l, "\t")
+				}
+				if string(l) == h.Name {
+					break
+				}
+			}
+			body.Body = Span{bodyStart, d.LineStart(term)}
+			ins.Heredocs = append(ins.Heredocs, body)
+			line = term + 1
+		}
+	}
+	return ins, nil
+}
+
+func instructionError(err error) string {
+	var le *parser.LocationError
+	if errors.As(err, &le) {
+		err = le.Unwrap()
+	}
+	return lowerFirst(err.Error())
+}
+
+// splitKeyword returns the instruction keyword as written and the offset in
+// text where the arguments begin, after builder flags, mirroring buildkit.
+func splitKeyword(text string, esc byte) (string, int) {
+	lead := len(text) - len(strings.TrimLeftFunc(text, unicode.IsSpace))
+	i := lead
+	for i < len(text) && !isBlank(text[i]) {
+		i++
+	}
+	kw := text[lead:i]
+	for i < len(text) && isBlank(text[i]) {
+		i++
+	}
+	return kw, i + flagsLen(text[i:], esc)
+}
+
+// isBlank matches buildkit's reWhitespace, `[\t\v\f\r ]+`.
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// flagsLen is the length of the leading `--flag` words of line, as
+// buildkit's extractBuilderFlags consumes them (a bare "--" ends the flags and is
+// consumed too).
+func flagsLen(line string, esc byte) int {
+	const (
+		inSpaces = iota
+		inWord
+		inQuote
+	)
+	phase := inSpaces
+	var quote byte
+	wordStart := 0
+	for pos := 0; pos < len(line); pos++ {
+		ch := line[pos]
+		switch phase {
+		case inSpaces:
+			if unicode.IsSpace(rune(ch)) {
+				continue
+			}
+			if ch != '-' || pos+1 == len(line) || line[pos+1] != '-' {
+				return pos
+			}
+			phase, wordStart = inWord, pos
+			fallthrough
+		case inWord:
+			switch {
+			case unicode.IsSpace(rune(ch)):
+				phase = inSpaces
+				if line[wordStart:pos] == "--" {
+					return pos
+				}
+			case ch == '\'' || ch == '"':
+				quote, phase = ch, inQuote
+			case ch == esc:
+				pos++
+			}
+		case inQuote:
+			switch ch {
+			case quote:
+				phase = inWord
+			case esc:
+				pos++
+			}
+		}
+	}
+	return len(line)
+}
+
+func (d *Document) buildStages() error {
+	var cur *Stage
+	var shell []string
+	byName := map[string]*Stage{}
+	for _, ins := range d.Instructions {
+		if ins.Cmd == "from" {
+			st := &Stage{Index: len(d.Stages), From: ins}
+			words := ins.Args
+			if len(words) > 0 {
+				st.Base = words[0]
+			}
+			if len(words) == 3 && strings.EqualFold(words[1], "as") {
+				st.Name = strings.ToLower(words[2])
+			}
+			for _, f := range ins.Flags {
+				if v, ok := strings.CutPrefix(f, "--platform="); ok {
+					st.Platform = v
+				}
+			}
+			shell = nil
+			if p, ok := byName[strings.ToLower(st.Base)]; ok {
+				st.Parent = p
+				shell = p.finalShell()
+			}
+			if st.Name != "" {
+				byName[st.Name] = st
+			}
+			d.Stages = append(d.Stages, st)
+			cur = st
+		} else if cur == nil && ins.Cmd != "arg" {
+			return &ParseError{Name: d.Name, Line: ins.StartLine, Msg: "no build stage in current context"}
+		}
+		if cur != nil {
+			if ins.Cmd == "shell" && ins.JSON {
+				shell = ins.Args
+			}
+			ins.Stage = cur
+			ins.Shell = shell
+			cur.Instructions = append(cur.Instructions, ins)
+		}
+	}
+	return nil
+}
+
+func (s *Stage) finalShell() []string {
+	if len(s.Instructions) == 0 {
+		return nil
+	}
+	return s.Instructions[len(s.Instructions)-1].Shell
+}
+
+// ShellArgs returns the shell program of a shell-form RUN, CMD or ENTRYPOINT
+// (the text after keyword and flags) and its offset in Text.
+func (ins *Instruction) ShellArgs() (string, int) {
+	return ins.Text[ins.ArgsOffset:], ins.ArgsOffset
+}
+
+// SrcOffset maps an offset in Text to an offset in the document source.
+func (ins *Instruction) SrcOffset(textOff int) int {
+	if textOff < 0 {
+		textOff = 0
+	}
+	if textOff >= len(ins.TextMap) {
+		return ins.TextMap[len(ins.TextMap)-1]
+	}
+	return ins.TextMap[textOff]
+}
+
+// Is reports whether the instruction is the named one (case-insensitive).
+func (ins *Instruction) Is(cmd string) bool { return ins.Cmd == cmd }
+
+// POSIXShell reports whether shell-form commands of this instruction run in a
+// POSIX shell (sh, bash, dash, ash, ksh, zsh, busybox sh), so that passes which
+// read the shell may act on them. Windows stages and PowerShell or cmd SHELLs
+// are not.
+func (ins *Instruction) POSIXShell() bool {
+	if ins.Stage != nil && ins.Stage.Windows() {
+		return false
+	}
+	if len(ins.Shell) == 0 {
+		return true
+	}
+	exe := strings.ToLower(ins.Shell[0])
+	if i := strings.LastIndexAny(exe, `/\`); i >= 0 {
+		exe = exe[i+1:]
+	}
+	switch exe {
+	case "sh", "bash", "dash", "ash", "ksh", "mksh", "zsh":
+		return true
+	case "busybox":
+		return len(ins.Shell) > 1 && (ins.Shell[1] == "sh" || ins.Shell[1] == "ash")
+	}
+	return false
+}
+
+// Windows reports whether the stage (or the stage it derives from) is based
+// on a Windows image.
+func (s *Stage) Windows() bool {
+	for st := s; st != nil; st = st.Parent {
+		base := strings.ToLower(st.Base)
+		for _, w := range []string{"windows", "nanoserver", "servercore"} {
+			if strings.Contains(base, w) {
+				return true
+			}
+		}
+		if st.Platform != "" && strings.HasPrefix(strings.ToLower(st.Platform), "windows") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,61 @@
+package dockerfile
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Newline is the file's line ending: "\r\n" when most lines end that way.
+func (d *Document) Newline() string {
+	if d.CRLF {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+// Continuation is the text that ends a line inside a multi-line instruction
+// in this file's style: " \" (or " `") and the line ending.
+func (d *Document) Continuation() string {
+	return " " + string(d.Escape) + d.Newline()
+}
+
+// KeywordCase returns an instruction keyword (given in upper case, e.g.
+// "RUN") in the case this file uses for its keywords: lower case when every
+// keyword in the file is written in lower case, upper case otherwise.
+func (d *Document) KeywordCase(kw string) string {
+	if len(d.Instructions) == 0 {
+		return kw
+	}
+	for _, ins := range d.Instructions {
+		if ins.Keyword != strings.ToLower(ins.Keyword) {
+			return strings.ToUpper(kw)
+		}
+	}
+	return strings.ToLower(kw)
+}
+
+// ContinuationIndent returns the indentation of the continuation lines of the
+// given instructions (the first continuation line that has content), or
+// def when none of them spans several lines.
+func (d *Document) ContinuationIndent(def string, ins ...*Instruction) string {
+	for _, in := range ins {
+		first := d.LineOf(in.Span.Start)
+		last := d.LineOf(max(in.TextEnd-1, in.Span.Start))
+		for n := first + 1; n <= last; n++ {
+			line := strings.TrimRight(string(d.Line(n)), "\r\n")
+			trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
+			if trimmed == "" || trimmed[0] == '#' {
+				continue
+			}
+			return line[:len(line)-len(trimmed)]
+		}
+	}
+	return def
+}
+
+// Indent returns the leading white space of the line that holds offset off.
+func (d *Document) Indent(off int) string {
+	n := d.LineOf(off)
+	line := string(d.Line(n))
+	return line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+}

@@ -1,0 +1,191 @@
+// Golden tests: each <pass>/<case>.txtar holds an input Dockerfile,
+// the expected output and the expected findings. Every case is also run on its
+// own output, which must come back unchanged (idempotence).
+//
+// The archive comment may hold a line "flags: ..." with:
+//
+//	--enable=LIST --disable=LIST --level=TIER --target=NAME --set=KEY=VALUE
+//	--crlf   run with \r\n line endings (in and out are written with \n)
+//	--bom    prefix in and out with a UTF-8 byte-order mark
+//	--noeol  strip the final newline of in and out
+//	--context  files named context/... form the build context
+//
+// Run `go test ./golden -update` to rewrite out.Dockerfile and findings.
+package golden_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/optimizer"
+	"github.com/dfopt/dfopt/passes"
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output of golden cases")
+
+type goldenCase struct {
+	opts             optimizer.Options
+	crlf, bom, noeol bool
+}
+
+func parseFlags(t *testing.T, comment string) goldenCase {
+	var c goldenCase
+	for _, line := range strings.Split(comment, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "flags:")
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Fields(rest) {
+			name, val, _ := strings.Cut(f, "=")
+			switch name {
+			case "--enable":
+				c.opts.Enable = strings.Split(val, ",")
+			case "--disable":
+				c.opts.Disable = strings.Split(val, ",")
+			case "--level":
+				tier, err := analysis.ParseTier(val)
+				require.NoError(t, err)
+				c.opts.Level = tier
+			case "--target":
+				c.opts.Target = val
+			case "--set":
+				k, v, _ := strings.Cut(val, "=")
+				if c.opts.Settings == nil {
+					c.opts.Settings = map[string]string{}
+				}
+				c.opts.Settings[k] = v
+			case "--crlf":
+				c.crlf = true
+			case "--bom":
+				c.bom = true
+			case "--noeol":
+				c.noeol = true
+			case "--context":
+				c.opts.Context = fstest.MapFS{}
+			default:
+				t.Fatalf("unknown golden flag %q", f)
+			}
+		}
+	}
+	return c
+}
+
+func (c goldenCase) encode(b []byte) []byte {
+	if c.crlf {
+		b = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+	}
+	if c.noeol {
+		b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+	}
+	if c.bom {
+		b = append([]byte("\uFEFF"), b...)
+	}
+	return b
+}
+
+func (c goldenCase) decode(b []byte) []byte {
+	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+	if c.crlf {
+		b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	}
+	if c.noeol {
+		b = append(b, '\n')
+	}
+	return b
+}
+
+func formatFindings(fs []optimizer.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "%d: %s: %s", f.Line, f.Pass, f.Message)
+		if f.Fixed {
+			fmt.Fprintf(&b, " (fixed: %s)", f.FixMessage)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("*/*.txtar")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.ToSlash(file), ".txtar")
+		t.Run(name, func(t *testing.T) { runGolden(t, file) })
+	}
+}
+
+func runGolden(t *testing.T, file string) {
+	ar, err := txtar.ParseFile(file)
+	require.NoError(t, err)
+	c := parseFlags(t, string(ar.Comment))
+	sections := map[string][]byte{}
+	for _, f := range ar.Files {
+		if rest, ok := strings.CutPrefix(f.Name, "context/"); ok {
+			require.NotNil(t, c.opts.Context, "context/ files need --context")
+			c.opts.Context.(fstest.MapFS)[rest] = &fstest.MapFile{Data: f.Data, Mode: 0o644}
+			continue
+		}
+		sections[f.Name] = f.Data
+	}
+	in, ok := sections["in.Dockerfile"]
+	require.True(t, ok, "missing in.Dockerfile")
+	c.opts.Filename = "Dockerfile"
+
+	res, err := optimizer.Optimize(c.encode(in), c.opts)
+	var gotOut, gotFindings []byte
+	if err != nil {
+		gotFindings = []byte("error: " + err.Error() + "\n")
+		gotOut = in
+	} else {
+		gotOut = c.decode(res.Output)
+		gotFindings = []byte(formatFindings(res.Findings))
+		require.Equal(t, string(c.encode(gotOut)), string(res.Output), "encoding round trip")
+	}
+
+	if *update {
+		writeSection(ar, "out.Dockerfile", gotOut)
+		writeSection(ar, "findings", gotFindings)
+		require.NoError(t, os.WriteFile(file, txtar.Format(ar), 0o644))
+		return
+	}
+	require.Equal(t, string(sections["out.Dockerfile"]), string(gotOut), "output")
+	require.Equal(t, string(sections["findings"]), string(gotFindings), "findings")
+	if err != nil {
+		return
+	}
+
+	// Idempotence: the output, optimized again, does not change.
+	again, err := optimizer.Optimize(res.Output, c.opts)
+	require.NoError(t, err, "optimizing the output")
+	require.Equal(t, string(res.Output), string(again.Output), "second run changed the output")
+	require.Zero(t, again.FixedCount(), "second run applied fixes")
+}
+
+func writeSection(ar *txtar.Archive, name string, data []byte) {
+	for i := range ar.Files {
+		if ar.Files[i].Name == name {
+			ar.Files[i].Data = data
+			return
+		}
+	}
+	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
+}
+
+// Every registered pass has golden cases.
+func TestEveryPassHasGoldenCases(t *testing.T) {
+	for _, p := range passes.All() {
+		cases, _ := filepath.Glob(filepath.Join(p.Name, "*.txtar"))
+		require.NotEmpty(t, cases, "pass %s has no golden cases in golden/%s", p.Name, p.Name)
+	}
+}

@@ -1,0 +1,450 @@
+// Package optimizer rewrites a Dockerfile by running dfopt's passes over it.
+//
+//	res, err := optimizer.Optimize(src, optimizer.Options{Filename: "Dockerfile"})
+//	if err != nil { ... }            // *ParseError for bad input, *InternalError for a pass bug
+//	os.Stdout.Write(res.Output)      // the rewritten file
+//	os.Stdout.Write(res.Diff())      // or a unified diff
+//
+// Passes report findings with fixes made of byte-range edits; the optimizer
+// merges the fixes of one round (a fix that overlaps another is left for a later
+// round, never half-applied), applies them, re-parses, and repeats until no fix
+// applies. Bytes that no edit touches come out unchanged.
+package optimizer
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/udiff"
+	"github.com/dfopt/dfopt/passes"
+)
+
+// Re-exported so that library users need only this package.
+type (
+	Pass       = analysis.Pass
+	Tier       = analysis.Tier
+	Edit       = analysis.Edit
+	Fix        = analysis.Fix
+	ParseError = dockerfile.ParseError
+)
+
+// Tiers.
+const (
+	TierFormat     = analysis.Format
+	TierSafe       = analysis.Safe
+	TierAggressive = analysis.Aggressive
+)
+
+// DefaultMaxRounds bounds the apply/re-parse loop.
+const DefaultMaxRounds = 10
+
+// Options controls a run. The zero value runs the default (safe) passes.
+type Options struct {
+	// Filename names the input in messages and diffs ("Dockerfile" if empty).
+	Filename string
+	// Passes is the set to choose from; nil means every registered pass
+	// (passes.All()).
+	Passes []*Pass
+	// Enable, when not nil, names the passes to run regardless of Level;
+	// "all" means every pass in Passes, "none" means no pass at all.
+	Enable []string
+	// Disable names passes to skip.
+	Disable []string
+	// Level selects passes by tier when Enable is nil: every pass whose tier
+	// is at most Level. Zero means TierSafe.
+	Level Tier
+	// Context is the build context for context-aware passes (nil: none).
+	// ContextDir is a convenience: a directory used when Context is nil.
+	Context    fs.FS
+	ContextDir string
+	// Target is the stage being built ("" = the last stage).
+	Target string
+	// Settings holds pass options, e.g. "init": "tini".
+	Settings map[string]string
+	// MaxRounds bounds the fix loop (0 = DefaultMaxRounds).
+	MaxRounds int
+}
+
+// Finding is a finding in the result, located in the input.
+type Finding struct {
+	Pass string
+	// Pos and End are byte offsets in Result.Input; Line/Col (1-based, Col
+	// in bytes) are derived from them.
+	Pos, End        int
+	Line, Col       int
+	EndLine, EndCol int
+	Message         string
+	// Fixed is set when the output includes the finding's fix; FixMessage
+	// says what the fix did.
+	Fixed      bool
+	FixMessage string
+}
+
+// String formats the finding as LINE: PASS: message.
+func (f Finding) String() string {
+	return fmt.Sprintf("%d: %s: %s", f.Line, f.Pass, f.Message)
+}
+
+// Result is the outcome of Optimize.
+type Result struct {
+	Filename string
+	Input    []byte
+	Output   []byte
+	Findings []Finding
+	// Rounds is the number of fix rounds that changed the text.
+	Rounds int
+}
+
+// Changed reports whether the output differs from the input.
+func (r *Result) Changed() bool { return string(r.Input) != string(r.Output) }
+
+// Diff returns a unified diff from input to output (nil when unchanged),
+// with the headers "--- NAME.orig" and "+++ NAME".
+func (r *Result) Diff() []byte {
+	return udiff.Unified(r.Filename+".orig", r.Filename, r.Input, r.Output, 3)
+}
+
+// FixedCount is the number of findings whose fix was applied.
+func (r *Result) FixedCount() int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Fixed {
+			n++
+		}
+	}
+	return n
+}
+
+// InternalError is a bug in a pass: it panicked, produced an invalid edit or
+// an unparsable file, or kept producing fixes. The input is never partly
+// rewritten when it happens.
+type InternalError struct {
+	Name string // file name
+	Pass string // pass or passes at fault
+	Err  error
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("%s: internal error in pass %s: %v", e.Name, e.Pass, e.Err)
+}
+
+func (e *InternalError) Unwrap() error { return e.Err }
+
+// Select resolves Options to the ordered list of passes to run.
+func Select(opts Options) ([]*Pass, error) {
+	all := opts.Passes
+	if all == nil {
+		all = passes.All()
+	}
+	byName := map[string]*Pass{}
+	for _, p := range all {
+		byName[p.Name] = p
+	}
+	known := func(name string) error {
+		if _, ok := byName[name]; ok {
+			return nil
+		}
+		names := make([]string, 0, len(all))
+		for _, p := range all {
+			names = append(names, p.Name)
+		}
+		return fmt.Errorf("unknown pass %q (known: %s)", name, strings.Join(names, ", "))
+	}
+	var selected []*Pass
+	switch {
+	case opts.Enable != nil:
+		want := map[string]bool{}
+		for _, n := range opts.Enable {
+			switch n {
+			case "none":
+				if len(opts.Enable) > 1 {
+					return nil, fmt.Errorf(`"none" cannot be combined with other passes`)
+				}
+			case "all":
+				for _, p := range all {
+					want[p.Name] = true
+				}
+			default:
+				if err := known(n); err != nil {
+					return nil, err
+				}
+				want[n] = true
+			}
+		}
+		for _, p := range all {
+			if want[p.Name] {
+				selected = append(selected, p)
+			}
+		}
+	default:
+		level := opts.Level
+		if level == 0 {
+			level = analysis.Safe
+		}
+		for _, p := range all {
+			if p.Tier <= level {
+				selected = append(selected, p)
+			}
+		}
+	}
+	for _, n := range opts.Disable {
+		if n == "none" {
+			continue
+		}
+		if err := known(n); err != nil {
+			return nil, err
+		}
+		selected = slices.DeleteFunc(selected, func(p *Pass) bool { return p.Name == n })
+	}
+	return selected, nil
+}
+
+// Optimize rewrites src. It returns a *ParseError when src is not a valid
+// Dockerfile, an *InternalError when a pass misbehaves, or another error for
+// bad options. On error no partial output is returned.
+func Optimize(src []byte, opts Options) (*Result, error) {
+	name := opts.Filename
+	if name == "" {
+		name = "Dockerfile"
+	}
+	selected, err := Select(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := analysis.Validate(selected); err != nil {
+		return nil, err
+	}
+	doc, err := dockerfile.Parse(name, src)
+	if err != nil {
+		return nil, err
+	}
+	ctx := &analysis.Context{
+		Doc:          doc,
+		BuildContext: opts.Context,
+		Target:       opts.Target,
+		Settings:     opts.Settings,
+	}
+	if ctx.BuildContext == nil && opts.ContextDir != "" {
+		ctx.BuildContext = os.DirFS(opts.ContextDir)
+	}
+	maxRounds := opts.MaxRounds
+	if maxRounds <= 0 {
+		maxRounds = DefaultMaxRounds
+	}
+
+	res := &Result{Filename: name, Input: src}
+	origDoc := doc
+	var history [][]analysis.Edit // accepted edits of each round that changed the text
+	for {
+		cands, err := runPasses(ctx, selected)
+		if err != nil {
+			return nil, err
+		}
+		accepted, edits := merge(cands)
+		if len(accepted) == 0 {
+			// Nothing left to fix: what is reported now is what the output
+			// still has.
+			for _, c := range cands {
+				res.Findings = append(res.Findings, locate(origDoc, history, c, false))
+			}
+			break
+		}
+		if len(history) == maxRounds {
+			return nil, &InternalError{Name: name, Pass: passNames(accepted),
+				Err: fmt.Errorf("still producing fixes after %d rounds", maxRounds)}
+		}
+		out := apply(ctx.Doc.Src, edits)
+		next, perr := dockerfile.Parse(name, out)
+		if perr != nil {
+			return nil, &InternalError{Name: name, Pass: culprits(ctx.Doc, accepted),
+				Err: fmt.Errorf("output does not parse: %v", perr)}
+		}
+		for _, c := range accepted {
+			res.Findings = append(res.Findings, locate(origDoc, history, c, true))
+		}
+		history = append(history, edits)
+		ctx.Doc = next
+	}
+	res.Output = ctx.Doc.Src
+	res.Rounds = len(history)
+	sort.SliceStable(res.Findings, func(i, j int) bool {
+		a, b := res.Findings[i], res.Findings[j]
+		if a.Pos != b.Pos {
+			return a.Pos < b.Pos
+		}
+		return a.Pass < b.Pass
+	})
+	return res, nil
+}
+
+type candidate struct {
+	pass    *Pass
+	finding analysis.Finding
+}
+
+// runPasses runs every pass over ctx.Doc and checks what they return.
+func runPasses(ctx *analysis.Context, selected []*Pass) ([]candidate, error) {
+	var out []candidate
+	for _, p := range selected {
+		fs, err := runPass(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		n := len(ctx.Doc.Src)
+		for _, f := range fs {
+			if f.Pos < 0 || f.End < f.Pos || f.End > n {
+				return nil, &InternalError{Name: ctx.Doc.Name, Pass: p.Name,
+					Err: fmt.Errorf("finding range [%d,%d) out of range", f.Pos, f.End)}
+			}
+			if f.Fix != nil {
+				if len(f.Fix.Edits) == 0 {
+					f.Fix = nil
+				} else {
+					f.Fix.Edits = slices.Clone(f.Fix.Edits)
+					if err := analysis.CheckEdits(f.Fix.Edits, n); err != nil {
+						return nil, &InternalError{Name: ctx.Doc.Name, Pass: p.Name, Err: err}
+					}
+					if noop(ctx.Doc.Src, f.Fix.Edits) {
+						return nil, &InternalError{Name: ctx.Doc.Name, Pass: p.Name,
+							Err: fmt.Errorf("fix %q changes nothing", f.Fix.Message)}
+					}
+				}
+			}
+			out = append(out, candidate{p, f})
+		}
+	}
+	return out, nil
+}
+
+func runPass(ctx *analysis.Context, p *Pass) (fs []analysis.Finding, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fs, err = nil, &InternalError{Name: ctx.Doc.Name, Pass: p.Name, Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	return p.Run(ctx), nil
+}
+
+func noop(src []byte, edits []analysis.Edit) bool {
+	for _, e := range edits {
+		if string(src[e.Pos:e.End]) != e.NewText {
+			return false
+		}
+	}
+	return true
+}
+
+// merge accepts fixes in order (pass order, then finding order) and drops a
+// fix whole when any of its edits touches an edit already accepted. Dropped
+// fixes are found again, against the new text, in the next round.
+func merge(cands []candidate) ([]candidate, []analysis.Edit) {
+	var accepted []candidate
+	var edits []analysis.Edit
+	for _, c := range cands {
+		if c.finding.Fix == nil {
+			continue
+		}
+		if conflicts(edits, c.finding.Fix.Edits) {
+			continue
+		}
+		accepted = append(accepted, c)
+		edits = append(edits, c.finding.Fix.Edits...)
+	}
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Pos < edits[j].Pos })
+	return accepted, edits
+}
+
+// conflicts reports whether any edit of b touches (overlaps or abuts) an edit of a.
+func conflicts(a, b []analysis.Edit) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.Pos <= y.End && y.Pos <= x.End {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// apply applies sorted, non-overlapping edits to src.
+func apply(src []byte, edits []analysis.Edit) []byte {
+	size := len(src)
+	for _, e := range edits {
+		size += len(e.NewText) - (e.End - e.Pos)
+	}
+	out := make([]byte, 0, size)
+	last := 0
+	for _, e := range edits {
+		out = append(out, src[last:e.Pos]...)
+		out = append(out, e.NewText...)
+		last = e.End
+	}
+	return append(out, src[last:]...)
+}
+
+// mapBack maps an offset in the text produced by edits to an offset in the
+// text the edits were applied to. Offsets inside inserted text map to the
+// start of the edit.
+func mapBack(edits []analysis.Edit, pos int) int {
+	delta := 0
+	for _, e := range edits {
+		start := e.Pos + delta
+		if pos < start {
+			break
+		}
+		if pos < start+len(e.NewText) {
+			return e.Pos
+		}
+		delta += len(e.NewText) - (e.End - e.Pos)
+	}
+	return pos - delta
+}
+
+func locate(orig *dockerfile.Document, history [][]analysis.Edit, c candidate, fixed bool) Finding {
+	pos, end := c.finding.Pos, c.finding.End
+	for i := len(history) - 1; i >= 0; i-- {
+		pos, end = mapBack(history[i], pos), mapBack(history[i], end)
+	}
+	if end < pos {
+		end = pos
+	}
+	f := Finding{Pass: c.pass.Name, Pos: pos, End: end, Message: c.finding.Message, Fixed: fixed}
+	f.Line, f.Col = orig.Position(pos)
+	f.EndLine, f.EndCol = orig.Position(end)
+	if fixed {
+		f.FixMessage = c.finding.Fix.Message
+	}
+	return f
+}
+
+func passNames(cs []candidate) string {
+	var names []string
+	for _, c := range cs {
+		if !slices.Contains(names, c.pass.Name) {
+			names = append(names, c.pass.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// culprits names the passes whose fixes, applied alone, give a file that does
+// not parse (all of them if only the combination fails).
+func culprits(doc *dockerfile.Document, accepted []candidate) string {
+	var bad []candidate
+	for _, c := range accepted {
+		edits := slices.Clone(c.finding.Fix.Edits)
+		if _, err := dockerfile.Parse(doc.Name, apply(doc.Src, edits)); err != nil {
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) == 0 {
+		bad = accepted
+	}
+	return passNames(bad)
+}

@@ -1,0 +1,31 @@
+// Package passes holds dfopt's rewrite passes and their ordered registry.
+package passes
+
+import "github.com/dfopt/dfopt/analysis"
+
+// All returns every implemented pass, in the order they run. Each call returns
+// the same pass values; callers must not modify them.
+func All() []*analysis.Pass {
+	return []*analysis.Pass{
+		CoalesceRuns,
+	}
+}
+
+// Planned lists passes that are designed but not implemented yet. They are
+// shown by `dfopt --list-passes` as planned and cannot be enabled.
+var Planned = []struct{ Name, Summary string }{
+	{"cache-cleanup", "remove package-manager caches in the RUN that creates them"},
+	{"manifest-first", "copy dependency manifests and install before copying sources"},
+	{"split-copy", "split a directory COPY into stable and frequently changing parts"},
+	{"tini", "run an init process as PID 1 in the final stage"},
+}
+
+// Lookup returns the implemented pass with the given name.
+func Lookup(name string) *analysis.Pass {
+	for _, p := range All() {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}

@@ -1,0 +1,383 @@
+package passes
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/shellparse"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// CoalesceRuns merges consecutive shell-form RUN instructions.
+var CoalesceRuns = &analysis.Pass{
+	Name:    "coalesce-runs",
+	Summary: "merge consecutive RUN instructions into one layer",
+	Tier:    analysis.Safe,
+	Run:     runCoalesce,
+	Doc: `Every RUN instruction makes a layer. Consecutive shell-form RUNs of one stage
+are merged into a single RUN whose commands are joined with &&, so the build
+stops at the first failing command exactly as before, and files that a later
+command deletes no longer survive in an earlier layer.
+
+Before:
+    RUN apt-get update
+    # the compiler
+    RUN apt-get install -y gcc
+    RUN cd /src && make
+    RUN make install
+
+After:
+    RUN apt-get update && \
+    # the compiler
+        apt-get install -y gcc && \
+        ( cd /src && make ) && \
+        make install
+
+Rules, all decided on the shell syntax tree (mvdan.cc/sh), never on strings:
+  - Only RUNs that follow each other directly are merged; comment lines between
+    them become comment lines inside the continuation, blank lines are dropped.
+    Any other instruction ends the group.
+  - The RUNs must have identical flags (--mount, --network, --security, ...).
+    Exec-form (JSON) RUNs, RUNs with heredocs, ONBUILD RUN and RUNs under a
+    non-POSIX SHELL (PowerShell, cmd) or in a Windows stage are left alone.
+  - A RUN that changes the state of its shell (cd, export, set, umask, exit,
+    variable assignments, function definitions, source, trap, ...) is run in a
+    subshell "( ... )" when another RUN follows it, so the next command starts
+    from the same state as before.
+  - A RUN whose top level is not a plain && chain ("a || b", "a; b") is put in
+    braces "{ ...; }" when it follows another, so that && binds as before.
+  - A RUN that may run with errexit on (set -e in its text, or a SHELL with -e)
+    is only merged where errexit keeps its meaning: errexit is ignored inside
+    the left side of &&, so such a RUN can only end a group unless it is a
+    single && / || list of simple commands.
+  - A RUN that ends with a shell comment, or that starts background jobs (&),
+    can only end a group: anything appended to it would be commented out, or
+    would run while the job is still going.
+  - RUNs whose shell text cannot be parsed are left alone and reported.`,
+}
+
+type runInfo struct {
+	ins      *dockerfile.Instruction
+	prog     *shellparse.Program
+	start    int // offset of the shell program in ins.Text
+	end      int // offset just after its last non-space byte in ins.Text
+	leaks    []shellparse.Leak
+	multi    bool // top level is not a single && chain: needs braces after &&
+	endsSemi bool // ends with ';'
+	comment  bool // has a (trailing) shell comment
+	bg       bool // starts background jobs
+	setsE    bool // turns on errexit itself
+	flat     bool // a single and-or list of simple commands
+	errexit  bool // errexit may be on while it runs
+	parseErr error
+}
+
+// lastOnly reports why the RUN can only be the last one of a group ("" if it
+// can be followed).
+func (r *runInfo) lastOnly(first bool) string {
+	switch {
+	case r.comment:
+		return "comment"
+	case r.bg:
+		return "background"
+	case r.setsE:
+		return "errexit"
+	case r.errexit && !r.flat:
+		return "errexit"
+	}
+	return ""
+}
+
+func (r *runInfo) isolate() bool { return len(r.leaks) > 0 }
+
+// wrap returns the text to put before and after the RUN's program at its
+// position in a group.
+func (r *runInfo) wrap(first, last bool) (string, string) {
+	switch {
+	case !last && r.isolate():
+		return "( ", " )"
+	case (!first && r.multi) || (!last && r.endsSemi):
+		if r.endsSemi {
+			return "{ ", " }"
+		}
+		return "{ ", "; }"
+	}
+	return "", ""
+}
+
+func eligibleRun(ins *dockerfile.Instruction) bool {
+	return ins.Cmd == "run" && !ins.JSON && len(ins.Heredocs) == 0 && ins.POSIXShell()
+}
+
+func analyzeRun(ins *dockerfile.Instruction) *runInfo {
+	text, off := ins.ShellArgs()
+	trimmed := strings.TrimRightFunc(text, unicode.IsSpace)
+	r := &runInfo{ins: ins, start: off, end: off + len(trimmed)}
+	if strings.TrimSpace(trimmed) == "" {
+		return nil
+	}
+	prog, err := shellparse.Parse(trimmed)
+	if err != nil {
+		r.parseErr = err
+		return r
+	}
+	if len(prog.File.Stmts) == 0 {
+		return nil // only a comment: nothing to join
+	}
+	r.prog = prog
+	r.leaks = shellparse.Leaks(prog)
+	for _, l := range r.leaks {
+		if l.Kind == "background" {
+			r.bg = true
+		}
+	}
+	r.comment = prog.TrailingComment() >= 0
+	r.endsSemi = prog.EndsWithSemicolon()
+	items := shellparse.Chain(prog.File.Stmts)
+	r.flat = true
+	for i, it := range items {
+		if i < len(items)-1 && it.Op != shellparse.OpAnd {
+			r.multi = true
+		}
+		if it.Op == shellparse.OpSeq || it.Op == shellparse.OpBackground {
+			r.flat = false
+		}
+		if !simplePipeline(it.Stmt) {
+			r.flat = false
+		}
+	}
+	r.setsE = setsErrexit(prog.File)
+	r.errexit = r.setsE || shellErrexit(ins.Shell)
+	return r
+}
+
+// simplePipeline reports whether a statement is a simple command or a
+// pipeline of simple commands (no nested statement lists).
+func simplePipeline(s *syntax.Stmt) bool {
+	switch c := s.Cmd.(type) {
+	case *syntax.CallExpr, *syntax.DeclClause, *syntax.TestClause, *syntax.ArithmCmd, *syntax.LetClause:
+		return true
+	case *syntax.BinaryCmd:
+		if c.Op == syntax.Pipe || c.Op == syntax.PipeAll {
+			return simplePipeline(c.X) && simplePipeline(c.Y)
+		}
+	}
+	return false
+}
+
+// setsErrexit reports whether the program may turn errexit on anywhere
+// (including in subshells and functions): set -e, set -o errexit, or a set
+// whose options are not literal.
+func setsErrexit(f *syntax.File) bool {
+	found := false
+	syntax.Walk(f, func(n syntax.Node) bool {
+		call, ok := n.(*syntax.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		cmd := shellparse.Resolve(call)
+		if cmd == nil || cmd.Name != "set" {
+			return true
+		}
+		for i, a := range cmd.Args {
+			v, static := shellparse.Lit(a)
+			if !static {
+				found = true
+				break
+			}
+			if v == "-o" && i+1 < len(cmd.Args) {
+				if next, ok := shellparse.Lit(cmd.Args[i+1]); !ok || next == "errexit" {
+					found = true
+				}
+			}
+			if strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.Contains(v, "e") {
+				found = true
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// shellErrexit reports whether a SHELL runs commands with errexit on
+// (e.g. ["/bin/sh", "-ec"] or ["/bin/bash", "-o", "errexit", "-c"]).
+func shellErrexit(shell []string) bool {
+	for i, a := range shell {
+		if i == 0 {
+			continue
+		}
+		if a == "-o" && i+1 < len(shell) && shell[i+1] == "errexit" {
+			return true
+		}
+		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "e") {
+			return true
+		}
+	}
+	return false
+}
+
+func runCoalesce(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	var findings []analysis.Finding
+	var group []*runInfo
+	flush := func() {
+		if len(group) > 1 {
+			findings = append(findings, coalesceGroup(doc, group))
+		}
+		group = nil
+	}
+	for _, ins := range doc.Instructions {
+		if !eligibleRun(ins) {
+			flush()
+			continue
+		}
+		r := analyzeRun(ins)
+		if r == nil {
+			flush()
+			continue
+		}
+		if r.parseErr != nil {
+			if len(group) > 0 || nextIsRun(doc, ins) {
+				findings = append(findings, analysis.Finding{
+					Pos: ins.Span.Start, End: ins.TextEnd,
+					Message: fmt.Sprintf("RUN not combined with its neighbours: cannot parse its shell: %v", r.parseErr),
+				})
+			}
+			flush()
+			continue
+		}
+		if len(group) > 0 && !canFollow(doc, group, r) {
+			flush()
+		}
+		group = append(group, r)
+		if why := r.lastOnly(len(group) == 1); why == "comment" && nextIsRun(doc, ins) && sameFlags(ins, doc.Instructions[ins.Index+1]) {
+			findings = append(findings, analysis.Finding{
+				Pos: ins.Span.Start, End: ins.TextEnd,
+				Message: "RUN ends with a shell comment: not combined with the next RUN, which the comment would swallow",
+			})
+		}
+	}
+	flush()
+	return findings
+}
+
+func nextIsRun(doc *dockerfile.Document, ins *dockerfile.Instruction) bool {
+	return ins.Index+1 < len(doc.Instructions) && eligibleRun(doc.Instructions[ins.Index+1])
+}
+
+func sameFlags(a, b *dockerfile.Instruction) bool { return slices.Equal(a.Flags, b.Flags) }
+
+// canFollow reports whether r may be appended to group.
+func canFollow(doc *dockerfile.Document, group []*runInfo, r *runInfo) bool {
+	prev := group[len(group)-1]
+	if prev.ins.Index+1 != r.ins.Index || !sameFlags(prev.ins, r.ins) {
+		return false
+	}
+	if prev.lastOnly(len(group) == 1) != "" {
+		return false
+	}
+	// A trailing comment would swallow a closing brace.
+	if _, post := r.wrap(false, true); r.comment && post != "" {
+		return false
+	}
+	// Comment lines among r's own flags would be lost with its keyword.
+	argsStart := r.ins.SrcOffset(r.start)
+	if hasCommentLine(doc, r.ins.Span.Start, argsStart) {
+		return false
+	}
+	return true
+}
+
+// hasCommentLine reports whether a line that starts inside (start, end) is a
+// comment line.
+func hasCommentLine(doc *dockerfile.Document, start, end int) bool {
+	for n := doc.LineOf(start) + 1; n <= doc.LineOf(end); n++ {
+		line := strings.TrimLeftFunc(string(doc.Line(n)), unicode.IsSpace)
+		if strings.HasPrefix(line, "#") && doc.LineStart(n) < end {
+			return true
+		}
+	}
+	return false
+}
+
+func coalesceGroup(doc *dockerfile.Document, group []*runInfo) analysis.Finding {
+	n := len(group)
+	var instrs []*dockerfile.Instruction
+	for _, r := range group {
+		instrs = append(instrs, r.ins)
+	}
+	indent := doc.ContinuationIndent("", instrs...)
+	if indent == "" {
+		indent = fileIndent(doc)
+	}
+	var edits []analysis.Edit
+	var isolated []string
+	for i, r := range group {
+		first, last := i == 0, i == n-1
+		pre, post := r.wrap(first, last)
+		if pre == "( " {
+			isolated = append(isolated, fmt.Sprintf("line %d (%s)", r.ins.StartLine, r.leaks[0].Kind))
+		}
+		if first {
+			if pre != "" {
+				edits = append(edits, analysis.Insert(r.ins.SrcOffset(r.start), pre))
+			}
+		}
+		if last {
+			if post != "" {
+				edits = append(edits, analysis.Insert(r.ins.SrcOffset(r.end-1)+1, post))
+			}
+			break
+		}
+		next := group[i+1]
+		npre, _ := next.wrap(false, i+1 == n-1)
+		var b strings.Builder
+		b.WriteString(post)
+		b.WriteString(" && ")
+		b.WriteByte(doc.Escape)
+		b.WriteString(doc.Newline())
+		for _, c := range commentLines(doc, r.ins.Span.End, next.ins.Span.Start) {
+			b.WriteString(c)
+		}
+		b.WriteString(indent)
+		b.WriteString(npre)
+		from := r.ins.SrcOffset(r.end-1) + 1
+		to := next.ins.SrcOffset(next.start)
+		edits = append(edits, analysis.Replace(from, to, b.String()))
+	}
+	msg := fmt.Sprintf("%d consecutive RUN instructions can be combined into one", n)
+	if len(isolated) > 0 {
+		msg += "; " + strings.Join(isolated, ", ") + " kept in a subshell because it changes shell state"
+	}
+	return analysis.Finding{
+		Pos: group[0].ins.Span.Start, End: group[n-1].ins.TextEnd,
+		Message: msg,
+		Fix:     &analysis.Fix{Message: fmt.Sprintf("merge %d RUN instructions", n), Edits: edits},
+	}
+}
+
+// commentLines returns the comment lines (with their line endings) of the
+// gap [start, end) between two instructions; blank lines are dropped.
+func commentLines(doc *dockerfile.Document, start, end int) []string {
+	var out []string
+	for n := doc.LineOf(start); start < end && n <= doc.LineCount() && doc.LineStart(n) < end; n++ {
+		line := string(doc.Line(n))
+		if strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "#") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// fileIndent is the continuation indentation used elsewhere in the file, or
+// four spaces.
+func fileIndent(doc *dockerfile.Document) string {
+	if ind := doc.ContinuationIndent("", doc.Instructions...); ind != "" {
+		return ind
+	}
+	return "    "
+}

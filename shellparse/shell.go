@@ -1,0 +1,322 @@
+// Package shellparse analyses the shell programs of Dockerfile RUN
+// instructions.
+//
+// The input is always the logical program that the builder hands to
+// `/bin/sh -c`. Every position reported by this package is a 0-based byte
+// offset into that text, so that callers can map results back to the
+// Dockerfile and edit it with small byte-range insertions and replacements.
+package shellparse
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Program is a parsed shell program.
+type Program struct {
+	// Src is the source text that was parsed.
+	Src string
+	// File is the syntax tree, parsed with comments kept, as bash.
+	File *syntax.File
+
+	comments []syntax.Comment
+}
+
+// ParseError describes why a program could not be parsed.
+type ParseError struct {
+	// Offset is the 0-based byte offset of the error in the source.
+	Offset int
+	// Line and Col are the 1-based line and byte column of Offset.
+	Line, Col int
+	// Msg is a short lowercase description.
+	Msg string
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg)
+}
+
+// Parse parses src as a bash program. On failure the error is a *ParseError.
+func Parse(src string) (*Program, error) {
+	parser := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangBash))
+	f, err := parser.Parse(strings.NewReader(src), "")
+	if err != nil {
+		return nil, newParseError(src, err)
+	}
+	p := &Program{Src: src, File: f}
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if c, ok := n.(*syntax.Comment); ok {
+			p.comments = append(p.comments, *c)
+		}
+		return true
+	})
+	sort.SliceStable(p.comments, func(i, j int) bool {
+		return p.comments[i].Hash.Offset() < p.comments[j].Hash.Offset()
+	})
+	return p, nil
+}
+
+func newParseError(src string, err error) *ParseError {
+	var (
+		pos syntax.Pos
+		msg string
+	)
+	var pe syntax.ParseError
+	var le syntax.LangError
+	switch {
+	case errors.As(err, &pe):
+		pos, msg = pe.Pos, pe.Text
+	case errors.As(err, &le):
+		pos, msg = le.Pos, le.Feature+" is not supported by bash"
+	default:
+		msg = err.Error()
+	}
+	off := 0
+	if pos.IsValid() {
+		off = min(int(pos.Offset()), len(src))
+	}
+	line, col := posLineCol(src, off)
+	return &ParseError{Offset: off, Line: line, Col: col, Msg: msg}
+}
+
+// lineCol returns the 1-based line and byte column of offset off in src.
+func posLineCol(src string, off int) (int, int) {
+	before := src[:off]
+	line := 1 + strings.Count(before, "\n")
+	col := off - strings.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// Offset returns the byte offset of pos in the source.
+func Offset(pos syntax.Pos) int { return int(pos.Offset()) }
+
+// Span returns the byte range [start, end) that n covers in the source.
+func Span(n syntax.Node) (start, end int) {
+	return int(n.Pos().Offset()), int(n.End().Offset())
+}
+
+// Text returns the source text of n.
+func (p *Program) Text(n syntax.Node) string {
+	start, end := Span(n)
+	return p.Src[start:end]
+}
+
+// Op is the operator that follows an item of an and-or list.
+type Op int
+
+const (
+	// OpEnd marks the last item of a statement list that is not run in the
+	// background, whether or not a ';' or newline follows it.
+	OpEnd Op = iota
+	// OpAnd is "&&".
+	OpAnd
+	// OpOr is "||".
+	OpOr
+	// OpSeq is ";" or a newline between two statements.
+	OpSeq
+	// OpBackground is "&" (or "|&" in its coprocess meaning); it runs the
+	// whole and-or list it ends in the background.
+	OpBackground
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpEnd:
+		return "end"
+	case OpAnd:
+		return "&&"
+	case OpOr:
+		return "||"
+	case OpSeq:
+		return ";"
+	case OpBackground:
+		return "&"
+	}
+	return fmt.Sprintf("Op(%d)", int(o))
+}
+
+// Item is one pipeline of a flattened statement list: a statement whose
+// command is not an && or || list.
+type Item struct {
+	Stmt *syntax.Stmt
+	// Op is the operator that follows this item.
+	Op Op
+	// Negated reports a leading "!".
+	Negated bool
+}
+
+// Chain flattens a statement list (such as File.Stmts or a Block's Stmts)
+// into its and-or items in source order:
+// `a && b || c; d &` gives [a &&] [b ||] [c ;] [d &].
+// Pipelines such as `a | b` stay one item. The last item has OpEnd unless it
+// runs in the background. Note that a trailing "&" applies to the whole
+// and-or list before it: in `a && b &` both items run in the background.
+func Chain(stmts []*syntax.Stmt) []Item {
+	var items []Item
+	for i, s := range stmts {
+		op := OpSeq
+		switch {
+		case s.Background || s.Coprocess:
+			op = OpBackground
+		case i == len(stmts)-1:
+			op = OpEnd
+		}
+		items = appendAndOr(items, s, op)
+	}
+	return items
+}
+
+// appendAndOr appends the items of the and-or list s, giving the last one the
+// operator last.
+func appendAndOr(items []Item, s *syntax.Stmt, last Op) []Item {
+	if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && !s.Negated {
+		switch b.Op {
+		case syntax.AndStmt:
+			items = appendAndOr(items, b.X, OpAnd)
+			return appendAndOr(items, b.Y, last)
+		case syntax.OrStmt:
+			items = appendAndOr(items, b.X, OpOr)
+			return appendAndOr(items, b.Y, last)
+		}
+	}
+	return append(items, Item{Stmt: s, Op: last, Negated: s.Negated})
+}
+
+// pipeline returns the elements of the pipeline s in order; a statement that
+// is not a pipeline is returned alone.
+func pipelineElems(s *syntax.Stmt) []*syntax.Stmt {
+	if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll) {
+		return append(pipelineElems(b.X), pipelineElems(b.Y)...)
+	}
+	return []*syntax.Stmt{s}
+}
+
+// Comments returns every comment of the program in source order.
+func (p *Program) Comments() []syntax.Comment {
+	return append([]syntax.Comment(nil), p.comments...)
+}
+
+// HasComments reports whether the program holds any comment.
+func (p *Program) HasComments() bool { return len(p.comments) > 0 }
+
+// ContentEnd returns the offset just after the last byte of the program that
+// is not a blank, a newline, a comment or a line continuation
+// (backslash-newline). Text inserted at ContentEnd follows the last command,
+// before any trailing comment. It is 0 for a program without commands.
+//
+// When the program ends in a here-document (see HasHeredoc), ContentEnd is
+// just after its closing delimiter, where nothing may be appended on the same
+// line.
+func (p *Program) ContentEnd() int {
+	src := p.Src
+	end := len(src)
+	for end > 0 {
+		c := src[end-1]
+		if start, ok := p.commentAt(end - 1); ok {
+			end = start
+			continue
+		}
+		switch c {
+		case ' ', '\t':
+			end--
+			continue
+		case '\n':
+			end--
+			if end > 0 && src[end-1] == '\\' && oddBackslashes(src, end-1) {
+				if _, ok := p.commentAt(end - 1); !ok {
+					end--
+				}
+			}
+			continue
+		}
+		break
+	}
+	return end
+}
+
+// oddBackslashes reports whether the run of backslashes ending at src[i]
+// (inclusive) has an odd length, so that its last one escapes what follows.
+func oddBackslashes(src string, i int) bool {
+	n := 0
+	for ; i >= 0 && src[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+// commentAt returns the start of the comment covering byte off, if any.
+func (p *Program) commentAt(off int) (int, bool) {
+	for _, c := range p.comments {
+		start, end := int(c.Hash.Offset()), int(c.End().Offset())
+		if start <= off && off < end {
+			return start, true
+		}
+	}
+	return 0, false
+}
+
+// HasHeredoc reports whether the program holds a here-document.
+func (p *Program) HasHeredoc() bool {
+	found := false
+	syntax.Walk(p.File, func(n syntax.Node) bool {
+		if r, ok := n.(*syntax.Redirect); ok && (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// TrailingComment returns the offset of the '#' of the first comment after
+// the last command (see ContentEnd), or -1 when the program does not end in
+// comments. Everything from that offset to the end of Src is comments and
+// whitespace.
+func (p *Program) TrailingComment() int {
+	end := p.ContentEnd()
+	for _, c := range p.comments {
+		if off := int(c.Hash.Offset()); off >= end {
+			return off
+		}
+	}
+	return -1
+}
+
+// FinalSemicolon returns the offset of the ';' that terminates the last
+// top-level statement, or -1 if there is none. A '&' is not a semicolon:
+// check the last statement's Background field for that.
+func (p *Program) FinalSemicolon() int {
+	stmts := p.File.Stmts
+	if len(stmts) == 0 {
+		return -1
+	}
+	s := stmts[len(stmts)-1]
+	if !s.Semicolon.IsValid() || s.Background || s.Coprocess || s.Disown {
+		return -1
+	}
+	off := int(s.Semicolon.Offset())
+	if off < len(p.Src) && p.Src[off] == ';' {
+		return off
+	}
+	return -1
+}
+
+// EndsWithSemicolon reports whether the last top-level statement is
+// terminated by ';', so that appending `&& x` after it would be a syntax
+// error.
+func (p *Program) EndsWithSemicolon() bool { return p.FinalSemicolon() >= 0 }
+
+// EndsInBackground reports whether the last top-level statement is run in the
+// background (terminated by '&'), so that appending `&& x` after it would be
+// a syntax error too.
+func (p *Program) EndsInBackground() bool {
+	stmts := p.File.Stmts
+	if len(stmts) == 0 {
+		return false
+	}
+	s := stmts[len(stmts)-1]
+	return s.Background || s.Coprocess || s.Disown
+}
