@@ -50,6 +50,7 @@ Rules, all decided on the shell syntax tree (mvdan.cc/sh), never on strings:
     from the same state as before.
   - A RUN whose top level is not a plain && chain ("a || b", "a; b") is put in
     braces "{ ...; }" when it follows another, so that && binds as before.
+    A final ';' in front of the joining && is dropped ("a;" runs as "a").
   - A RUN that may run with errexit on (set -e in its text, or a SHELL with -e)
     is only merged where errexit keeps its meaning: errexit is ignored inside
     the left side of &&, so such a RUN can only end a group unless it is a
@@ -67,7 +68,7 @@ type runInfo struct {
 	end      int // offset just after its last non-space byte in ins.Text
 	leaks    []shellparse.Leak
 	multi    bool // top level is not a single && chain: needs braces after &&
-	endsSemi bool // ends with ';'
+	semi     int  // offset in the program of a final ';', or -1
 	comment  bool // has a (trailing) shell comment
 	bg       bool // starts background jobs
 	setsE    bool // turns on errexit itself
@@ -95,18 +96,21 @@ func (r *runInfo) lastOnly(first bool) string {
 func (r *runInfo) isolate() bool { return len(r.leaks) > 0 }
 
 // wrap returns the text to put before and after the RUN's program at its
-// position in a group.
-func (r *runInfo) wrap(first, last bool) (string, string) {
+// position in a group, and whether its final ';' goes instead (";" right
+// before "&&" is a syntax error, and "a;" does what "a" does).
+func (r *runInfo) wrap(first, last bool) (pre, post string, dropSemi bool) {
 	switch {
 	case !last && r.isolate():
-		return "( ", " )"
-	case (!first && r.multi) || (!last && r.endsSemi):
-		if r.endsSemi {
-			return "{ ", " }"
+		return "( ", " )", false
+	case !first && r.multi:
+		if r.semi >= 0 {
+			return "{ ", " }", false
 		}
-		return "{ ", "; }"
+		return "{ ", "; }", false
+	case !last && r.semi >= 0:
+		return "", "", true
 	}
-	return "", ""
+	return "", "", false
 }
 
 func eligibleRun(ins *dockerfile.Instruction) bool {
@@ -136,7 +140,7 @@ func analyzeRun(ins *dockerfile.Instruction) *runInfo {
 		}
 	}
 	r.comment = prog.TrailingComment() >= 0
-	r.endsSemi = prog.EndsWithSemicolon()
+	r.semi = prog.FinalSemicolon()
 	items := shellparse.Chain(prog.File.Stmts)
 	r.flat = true
 	for i, it := range items {
@@ -281,7 +285,7 @@ func canFollow(doc *dockerfile.Document, group []*runInfo, r *runInfo) bool {
 		return false
 	}
 	// A trailing comment would swallow a closing brace.
-	if _, post := r.wrap(false, true); r.comment && post != "" {
+	if _, post, _ := r.wrap(false, true); r.comment && post != "" {
 		return false
 	}
 	// Comment lines among r's own flags would be lost with its keyword.
@@ -318,7 +322,7 @@ func coalesceGroup(doc *dockerfile.Document, group []*runInfo) analysis.Finding 
 	var isolated []string
 	for i, r := range group {
 		first, last := i == 0, i == n-1
-		pre, post := r.wrap(first, last)
+		pre, post, dropSemi := r.wrap(first, last)
 		if pre == "( " {
 			isolated = append(isolated, fmt.Sprintf("line %d (%s)", r.ins.StartLine, r.leaks[0].Kind))
 		}
@@ -334,7 +338,7 @@ func coalesceGroup(doc *dockerfile.Document, group []*runInfo) analysis.Finding 
 			break
 		}
 		next := group[i+1]
-		npre, _ := next.wrap(false, i+1 == n-1)
+		npre, _, _ := next.wrap(false, i+1 == n-1)
 		var b strings.Builder
 		b.WriteString(post)
 		b.WriteString(" && ")
@@ -346,6 +350,9 @@ func coalesceGroup(doc *dockerfile.Document, group []*runInfo) analysis.Finding 
 		b.WriteString(indent)
 		b.WriteString(npre)
 		from := r.ins.SrcOffset(r.end-1) + 1
+		if dropSemi {
+			from = r.ins.SrcOffset(r.start + r.semi)
+		}
 		to := next.ins.SrcOffset(next.start)
 		edits = append(edits, analysis.Replace(from, to, b.String()))
 	}

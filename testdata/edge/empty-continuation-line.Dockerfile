@@ -1,0 +1,5 @@
+FROM debian:bookworm
+RUN echo a \
+
+    && echo b
+RUN echo c

@@ -1,0 +1,4 @@
+FROM alpine
+RUN echo a \   
+RUN echo b \\
+RUN echo c

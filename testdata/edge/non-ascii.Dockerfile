@@ -1,0 +1,3 @@
+FROM alpine
+RUN echo "cafÃ© â˜•" && echo ÿþ
+RUN echo x
