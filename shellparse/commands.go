@@ -37,7 +37,10 @@ type Command struct {
 	Wrappers []string
 	// Assigns are the VAR=value prefixes of the call followed by the
 	// NAME=VALUE words given to env or sudo. Those made from words are
-	// built by this package with positions into the source.
+	// built by this package with positions into the source: Name covers
+	// NAME and Value covers VALUE, except for a word that quotes its NAME
+	// ("A=1"), where both cover the whole word and Value is a single Lit
+	// holding the unquoted value.
 	Assigns []*syntax.Assign
 	// InSubshell reports that the command runs in a subshell: inside ( ),
 	// $( ), `...`, <( ), in a pipeline of more than one element, in the
@@ -124,7 +127,7 @@ var wrapperSpecs = map[string]*wrapperSpec{
 	"env": {
 		valued:     "uCP",
 		stop:       "S",
-		longValued: []string{"unset", "chdir", "default-signal", "ignore-signal", "block-signal"},
+		longValued: []string{"unset", "chdir"},
 		longStop:   []string{"split-string", "help", "version"},
 		dashOpt:    true,
 		assigns:    true,
@@ -147,7 +150,12 @@ var wrapperSpecs = map[string]*wrapperSpec{
 var pythonName = regexp.MustCompile(`^python[0-9]*(\.[0-9]+)*$`)
 
 // pythonSpec describes the interpreter options that may come before -m.
-var pythonSpec = &wrapperSpec{valued: "WX", stop: "c", longStop: []string{"help", "version"}}
+var pythonSpec = &wrapperSpec{
+	valued:     "WX",
+	stop:       "c",
+	longValued: []string{"check-hash-based-pycs"},
+	longStop:   []string{"help", "version"},
+}
 
 // callWords caches the static values of a call's arguments.
 type callWords struct {
@@ -222,7 +230,7 @@ func (ws *callWords) skip(spec *wrapperSpec, i int) (int, []*syntax.Assign, bool
 	j += spec.operands
 	var assigns []*syntax.Assign
 	for spec.assigns && j < len(ws.args) {
-		as := assignFromWord(ws.args[j])
+		as := ws.assignAt(j)
 		if as == nil {
 			break
 		}
@@ -354,32 +362,42 @@ func allDigits(s string) bool {
 
 var assignName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
-// assignFromWord builds an assignment from a NAME=VALUE word whose name and
-// '=' are written literally, or returns nil.
-func assignFromWord(w *syntax.Word) *syntax.Assign {
-	first, ok := w.Parts[0].(*syntax.Lit)
-	if !ok {
+// assignAt builds an assignment from the NAME=VALUE word at index i, or
+// returns nil when the word is not one.
+func (ws *callWords) assignAt(i int) *syntax.Assign {
+	w := ws.args[i]
+	if first, ok := w.Parts[0].(*syntax.Lit); ok {
+		if m := assignName.FindString(first.Value); m != "" {
+			// NAME= is written literally: split the word after '='.
+			n := len(m) - 1
+			pos := first.ValuePos
+			as := &syntax.Assign{Name: &syntax.Lit{ValuePos: pos, ValueEnd: posAddBytes(pos, n), Value: m[:n]}}
+			var parts []syntax.WordPart
+			if rest := first.Value[len(m):]; rest != "" {
+				parts = append(parts, &syntax.Lit{ValuePos: posAddBytes(pos, len(m)), ValueEnd: first.ValueEnd, Value: rest})
+			}
+			parts = append(parts, w.Parts[1:]...)
+			if len(parts) > 0 {
+				as.Value = &syntax.Word{Parts: parts}
+			}
+			return as
+		}
+	}
+	// A quoted word such as "NAME=VALUE": the program still sees an
+	// assignment. Name and Value then both span the whole word, and Value
+	// holds the unquoted value.
+	if !ws.static[i] || !assignName.MatchString(ws.lits[i]) {
 		return nil
 	}
-	m := assignName.FindString(first.Value)
-	if m == "" {
-		return nil
-	}
-	n := len(m) - 1
-	pos := first.ValuePos
-	as := &syntax.Assign{Name: &syntax.Lit{ValuePos: pos, ValueEnd: posAddBytes(pos, n), Value: m[:n]}}
-	var parts []syntax.WordPart
-	if rest := first.Value[len(m):]; rest != "" {
-		parts = append(parts, &syntax.Lit{ValuePos: posAddBytes(pos, len(m)), ValueEnd: first.ValueEnd, Value: rest})
-	}
-	parts = append(parts, w.Parts[1:]...)
-	if len(parts) > 0 {
-		as.Value = &syntax.Word{Parts: parts}
+	name, value, _ := strings.Cut(ws.lits[i], "=")
+	as := &syntax.Assign{Name: &syntax.Lit{ValuePos: w.Pos(), ValueEnd: w.End(), Value: name}}
+	if value != "" {
+		as.Value = &syntax.Word{Parts: []syntax.WordPart{&syntax.Lit{ValuePos: w.Pos(), ValueEnd: w.End(), Value: value}}}
 	}
 	return as
 }
 
-// addCol moves pos n bytes to the right on the same line.
+// posAddBytes moves pos n bytes to the right on the same line.
 func posAddBytes(pos syntax.Pos, n int) syntax.Pos {
 	return syntax.NewPos(pos.Offset()+uint(n), pos.Line(), pos.Col()+uint(n))
 }

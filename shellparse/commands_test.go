@@ -71,6 +71,9 @@ func TestResolve(t *testing.T) {
 			Args:    []string{"add", "x"},
 			Assigns: []string{"X=1", `A="b c"`},
 		}},
+		{"sudo -iu root \"A=1\" 'B=x y' apt-get update", cmdSummary{
+			Name: "apt-get", Wrappers: []string{"sudo"}, Args: []string{"update"}, Assigns: []string{`A="A=1"`, `B='B=x y'`},
+		}},
 		{"sudo -uroot apt-get update", cmdSummary{Name: "apt-get", Wrappers: []string{"sudo"}, Args: []string{"update"}}},
 		{"sudo -u $USER apt-get update", cmdSummary{Name: "apt-get", Wrappers: []string{"sudo"}, Args: []string{"update"}}},
 		{"sudo -- apt-get update", cmdSummary{Name: "apt-get", Wrappers: []string{"sudo"}, Args: []string{"update"}}},
@@ -86,6 +89,7 @@ func TestResolve(t *testing.T) {
 			Args:    []string{"install", "x"},
 			Assigns: []string{"A=", "B=x$y"},
 		}},
+		{"env --default-signal --unset X cmd", cmdSummary{Name: "cmd", Wrappers: []string{"env"}}},
 		{"env -S 'apt-get update'", cmdSummary{Name: "env", Args: []string{"-S", "apt-get update"}}},
 		{"/usr/bin/env python3 -m pip install -U pip", cmdSummary{
 			Name: "pip", Module: "pip", Wrappers: []string{"env"}, Args: []string{"install", "-U", "pip"},
@@ -158,6 +162,15 @@ func TestResolveOffsets(t *testing.T) {
 	assert.Equal(t, `"x y"z`, p.Text(c.Assigns[0].Value))
 	assert.Nil(t, c.Assigns[1].Value)
 	assert.Equal(t, "B", p.Text(c.Assigns[1].Name))
+
+	p, c = resolveOne(t, `env "A=x y" cmd`)
+	require.Len(t, c.Assigns, 1)
+	assert.Equal(t, "A", c.Assigns[0].Name.Value)
+	assert.Equal(t, `"A=x y"`, p.Text(c.Assigns[0]))
+	v, ok = Lit(c.Assigns[0].Value)
+	assert.True(t, ok)
+	assert.Equal(t, "x y", v)
+	assert.Equal(t, "cmd", c.Name)
 
 	p, c = resolveOne(t, "python3 -m pip install x")
 	assert.Equal(t, "pip", p.Text(c.NameWord()))

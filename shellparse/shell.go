@@ -16,7 +16,8 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// Program is a parsed shell program.
+// Program is a parsed shell program, made by Parse. It is not modified after
+// Parse, so it may be used by several goroutines at once.
 type Program struct {
 	// Src is the source text that was parsed.
 	Src string
@@ -32,7 +33,7 @@ type ParseError struct {
 	Offset int
 	// Line and Col are the 1-based line and byte column of Offset.
 	Line, Col int
-	// Msg is a short lowercase description.
+	// Msg is a short description from the parser, starting in lower case.
 	Msg string
 }
 
@@ -71,7 +72,7 @@ func newParseError(src string, err error) *ParseError {
 	case errors.As(err, &pe):
 		pos, msg = pe.Pos, pe.Text
 	case errors.As(err, &le):
-		pos, msg = le.Pos, le.Feature+" is not supported by bash"
+		pos, msg = le.Pos, strings.TrimPrefix(le.Error(), le.Pos.String()+": ")
 	default:
 		msg = err.Error()
 	}
@@ -173,7 +174,7 @@ func Chain(stmts []*syntax.Stmt) []Item {
 // appendAndOr appends the items of the and-or list s, giving the last one the
 // operator last.
 func appendAndOr(items []Item, s *syntax.Stmt, last Op) []Item {
-	if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && !s.Negated {
+	if b, ok := s.Cmd.(*syntax.BinaryCmd); ok {
 		switch b.Op {
 		case syntax.AndStmt:
 			items = appendAndOr(items, b.X, OpAnd)

@@ -49,6 +49,7 @@ func TestParseError(t *testing.T) {
 		{`(`, 0, 1, 1, "must be followed by a statement list"},
 		{`case x in`, 0, 1, 1, "must end with `esac`"},
 		{"cat <<EOF\nx", 4, 1, 5, "unclosed here-document"},
+		{"a\necho ${(f)x}", 7, 2, 6, "parameter expansion flags are a zsh feature"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -218,4 +219,58 @@ func TestText(t *testing.T) {
 	call := p.File.Stmts[0].Cmd.(*syntax.CallExpr)
 	assert.Equal(t, "'a b'", p.Text(call.Args[1]))
 	assert.Equal(t, src, p.Text(call))
+}
+
+// FuzzProgram checks that every helper accepts any program that parses and
+// reports offsets inside it.
+func FuzzProgram(f *testing.F) {
+	for _, seed := range []string{
+		"apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* # done",
+		"set -eux; sudo -E env A=1 python3 -m pip install -r r.txt; f() { cd /; }; f &",
+		"if [ -f x ]; then export A=$(cd /; pwd); fi; for i in a b; do echo $i | read l; done",
+		"cat <<EOF > /etc/x\n$(date)\nEOF\necho ${x:=1} $((i++)) \\\n# c",
+		"case $x in a) exec foo;; esac; (( n++ )); coproc cat; echo $'a\\x41' \"b\\$c\"",
+		"env -S 'a b' x; sudo -u; command -v x; nice -n; timeout 5; python -m",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		p, err := Parse(src)
+		if err != nil {
+			var pe *ParseError
+			require.True(t, errors.As(err, &pe))
+			require.True(t, pe.Offset >= 0 && pe.Offset <= len(src), "offset %d", pe.Offset)
+			return
+		}
+		inRange := func(off int) {
+			require.True(t, off >= 0 && off <= len(src), "offset %d out of range", off)
+		}
+		end := p.ContentEnd()
+		inRange(end)
+		if tc := p.TrailingComment(); tc >= 0 {
+			require.GreaterOrEqual(t, tc, end)
+			require.Equal(t, byte('#'), src[tc])
+		}
+		if semi := p.FinalSemicolon(); semi >= 0 {
+			require.Equal(t, byte(';'), src[semi])
+		}
+		p.HasHeredoc()
+		for _, it := range Chain(p.File.Stmts) {
+			start, end := Span(it.Stmt)
+			inRange(start)
+			inRange(end)
+		}
+		for _, c := range Commands(p) {
+			require.Len(t, c.Lits, len(c.Args))
+			require.Len(t, c.Static, len(c.Args))
+			for _, as := range c.Assigns {
+				start, end := Span(as)
+				inRange(start)
+				inRange(end)
+			}
+		}
+		for _, l := range Leaks(p) {
+			inRange(l.Offset)
+		}
+	})
 }

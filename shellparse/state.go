@@ -47,18 +47,14 @@ type Leak struct {
 // (`FOO=1 make`) do not leak except for special builtins and functions.
 // When unsure, Leaks reports a leak.
 func Leaks(p *Program) []Leak {
-	w := &leakWalker{
-		p:     p,
-		funcs: map[string][]*syntax.FuncDecl{},
-		memo:  map[string]bool{},
-		busy:  map[string]bool{},
-	}
+	funcs := map[string][]*syntax.FuncDecl{}
 	syntax.Walk(p.File, func(n syntax.Node) bool {
 		if fd, ok := n.(*syntax.FuncDecl); ok && fd.Name != nil {
-			w.funcs[fd.Name.Value] = append(w.funcs[fd.Name.Value], fd)
+			funcs[fd.Name.Value] = append(funcs[fd.Name.Value], fd)
 		}
 		return true
 	})
+	w := &leakWalker{p: p, funcs: funcs, leaking: leakingFuncs(p, funcs)}
 	w.stmts(p.File.Stmts, leakCtx{})
 	sort.SliceStable(w.leaks, func(i, j int) bool { return w.leaks[i].Offset < w.leaks[j].Offset })
 	return w.leaks
@@ -74,9 +70,11 @@ type leakCtx struct {
 type leakWalker struct {
 	p     *Program
 	funcs map[string][]*syntax.FuncDecl
-	memo  map[string]bool
-	busy  map[string]bool
-	leaks []Leak
+	// leaking holds the functions whose calls leak. While it is nil, calls
+	// to functions of the program are recorded in callees instead.
+	leaking map[string]bool
+	callees []string
+	leaks   []Leak
 }
 
 func (w *leakWalker) add(kind string, pos syntax.Pos, what string) {
@@ -138,7 +136,7 @@ func (w *leakWalker) stmt(s *syntax.Stmt, c leakCtx) {
 			w.stmts(item.Stmts, c)
 		}
 	case *syntax.FuncDecl:
-		if !c.sub {
+		if !c.sub && x.Name != nil {
 			w.add("function", x.Pos(), x.Name.Value)
 		}
 	case *syntax.DeclClause:
@@ -249,7 +247,10 @@ skip:
 	args, argStatic := lits[i+1:], static[i+1:]
 	if !viaBuiltin && len(w.funcs[name]) > 0 {
 		w.assigns(x.Assigns)
-		if w.funcLeaks(name) {
+		switch {
+		case w.leaking == nil:
+			w.callees = append(w.callees, name)
+		case w.leaking[name]:
 			w.add("call", pos, name)
 		}
 		return
@@ -355,28 +356,37 @@ func (w *leakWalker) decl(x *syntax.DeclClause, c leakCtx) {
 	}
 }
 
-// funcLeaks reports whether a call to the function name leaks.
-func (w *leakWalker) funcLeaks(name string) bool {
-	if v, ok := w.memo[name]; ok {
-		return v
+// leakingFuncs returns the functions of funcs whose calls leak: those whose
+// body leaks by itself or calls such a function.
+func leakingFuncs(p *Program, funcs map[string][]*syntax.FuncDecl) map[string]bool {
+	leaking := map[string]bool{}
+	callees := map[string][]string{}
+	for name, decls := range funcs {
+		body := &leakWalker{p: p, funcs: funcs}
+		for _, fd := range decls {
+			body.stmt(fd.Body, leakCtx{fn: true})
+		}
+		leaking[name] = len(body.leaks) > 0
+		callees[name] = body.callees
 	}
-	if w.busy[name] {
-		return false
+	for changed := true; changed; {
+		changed = false
+		for name, called := range callees {
+			if leaking[name] {
+				continue
+			}
+			for _, callee := range called {
+				if leaking[callee] {
+					leaking[name], changed = true, true
+					break
+				}
+			}
+		}
 	}
-	w.busy[name] = true
-	body := &leakWalker{p: w.p, funcs: w.funcs, memo: w.memo, busy: w.busy}
-	for _, fd := range w.funcs[name] {
-		body.stmt(fd.Body, leakCtx{fn: true})
-	}
-	delete(w.busy, name)
-	v := len(body.leaks) > 0
-	if len(w.busy) == 0 {
-		w.memo[name] = v
-	}
-	return v
+	return leaking
 }
 
-// expr walks the callWords and expressions under n: substitutions run in a
+// expr walks the words and expressions under n: substitutions run in a
 // subshell, but ${v:=x} and arithmetic assignments change the shell itself.
 func (w *leakWalker) expr(n syntax.Node, c leakCtx) {
 	if isNilNode(n) {

@@ -76,6 +76,12 @@ func TestLeaks(t *testing.T) {
 		{"getopts ab opt", []string{"getopts:getopts"}},
 		{"mapfile lines < f", []string{"mapfile:mapfile"}},
 		{"shift", []string{"shift:shift"}},
+		{"set -- a b", []string{"set:set"}},
+		{"dirs -c; dirs", []string{"dirs:dirs"}},
+		{"printf -- -v", nil},
+		{"printf -vx '%s' y", []string{"printf:printf"}},
+		{"while read -r l; do :; done < f", []string{"read:read"}},
+		{"for ((i = 0; i < 2; i++)); do :; done", []string{"assign:i", "assign:i"}},
 		{"FOO=1 export X", []string{"assign:FOO", "export:export"}},
 		{"FOO=1 :", []string{"assign:FOO"}},
 		{"exec {fd}>file", []string{"exec:exec", "assign:fd"}},
@@ -108,6 +114,10 @@ func TestLeaks(t *testing.T) {
 		{"f() { echo hi; }; f", []string{"function:f"}},
 		{"f() { local x=1; declare y=2; return 0; }; f", []string{"function:f"}},
 		{"f() { declare -g y=2; }; f", []string{"function:f", "call:f"}},
+		{"f() { builtin declare -g y=2; }; f", []string{"function:f", "call:f"}},
+		{"f() { builtin local y=2; command typeset z; }; f", []string{"function:f"}},
+		{"builtin local y=2", []string{"local:local"}},
+		{"f() { export E=1; }; f", []string{"function:f", "call:f"}},
 		{"f() { cd /; }; (f)", []string{"function:f"}},
 		{"f() { cd /; }; builtin f", []string{"function:f"}},
 		{"f() { cd /; }", []string{"function:f"}},
@@ -149,7 +159,7 @@ func TestLeaks(t *testing.T) {
 func TestLeakOffsets(t *testing.T) {
 	tests := []struct {
 		src, at string // at: the source text the leak starts with
-		kind       string
+		kind    string
 	}{
 		{"make && cd /x", "cd /x", "cd"},
 		{"a; export A=1", "A=1", "export"},
