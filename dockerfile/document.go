@@ -472,7 +472,8 @@ func (d *Document) buildStages() error {
 			d.Stages = append(d.Stages, st)
 			cur = st
 		} else if cur == nil && ins.Cmd != "arg" {
-			return &ParseError{Name: d.Name, Line: ins.StartLine, Msg: "no build stage in current context"}
+			return &ParseError{Name: d.Name, Line: ins.StartLine,
+				Msg: fmt.Sprintf("%s before the first FROM (only ARG may come before FROM)", strings.ToUpper(ins.Cmd))}
 		}
 		if cur != nil {
 			if ins.Cmd == "shell" && ins.JSON {
@@ -498,6 +499,10 @@ func (s *Stage) finalShell() []string {
 func (ins *Instruction) ShellArgs() (string, int) {
 	return ins.Text[ins.ArgsOffset:], ins.ArgsOffset
 }
+
+// ContentEnd is the source offset just after the instruction's last byte of
+// text, before the line ending of its last command line.
+func (ins *Instruction) ContentEnd() int { return ins.TextMap[len(ins.TextMap)-1] }
 
 // SrcOffset maps an offset in Text to an offset in the document source.
 func (ins *Instruction) SrcOffset(textOff int) int {

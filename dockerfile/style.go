@@ -13,6 +13,19 @@ func (d *Document) Newline() string {
 	return "\n"
 }
 
+// LineEnding returns the line ending of the line that holds offset off
+// ("\r\n" or "\n"), or the file's usual one when that line has none.
+func (d *Document) LineEnding(off int) string {
+	end := d.LineEnd(d.LineOf(off))
+	switch {
+	case end >= 2 && d.Src[end-1] == '\n' && d.Src[end-2] == '\r':
+		return "\r\n"
+	case end >= 1 && d.Src[end-1] == '\n':
+		return "\n"
+	}
+	return d.Newline()
+}
+
 // Continuation is the text that ends a line inside a multi-line instruction
 // in this file's style: " \" (or " `") and the line ending.
 func (d *Document) Continuation() string {

@@ -247,7 +247,7 @@ func runCoalesce(ctx *analysis.Context) []analysis.Finding {
 		if r.parseErr != nil {
 			if len(group) > 0 || nextIsRun(doc, ins) {
 				findings = append(findings, analysis.Finding{
-					Pos: ins.Span.Start, End: ins.TextEnd,
+					Pos: ins.Span.Start, End: ins.ContentEnd(),
 					Message: fmt.Sprintf("RUN not combined with its neighbours: cannot parse its shell: %v", r.parseErr),
 				})
 			}
@@ -260,7 +260,7 @@ func runCoalesce(ctx *analysis.Context) []analysis.Finding {
 		group = append(group, r)
 		if why := r.lastOnly(len(group) == 1); why == "comment" && nextIsRun(doc, ins) && sameFlags(ins, doc.Instructions[ins.Index+1]) {
 			findings = append(findings, analysis.Finding{
-				Pos: ins.Span.Start, End: ins.TextEnd,
+				Pos: ins.Span.Start, End: ins.ContentEnd(),
 				Message: "RUN ends with a shell comment: not combined with the next RUN, which the comment would swallow",
 			})
 		}
@@ -343,7 +343,7 @@ func coalesceGroup(doc *dockerfile.Document, group []*runInfo) analysis.Finding 
 		b.WriteString(post)
 		b.WriteString(" && ")
 		b.WriteByte(doc.Escape)
-		b.WriteString(doc.Newline())
+		b.WriteString(doc.LineEnding(r.ins.ContentEnd()))
 		for _, c := range commentLines(doc, r.ins.Span.End, next.ins.Span.Start) {
 			b.WriteString(c)
 		}
@@ -361,7 +361,7 @@ func coalesceGroup(doc *dockerfile.Document, group []*runInfo) analysis.Finding 
 		msg += "; " + strings.Join(isolated, ", ") + " kept in a subshell because it changes shell state"
 	}
 	return analysis.Finding{
-		Pos: group[0].ins.Span.Start, End: group[n-1].ins.TextEnd,
+		Pos: group[0].ins.Span.Start, End: group[n-1].ins.ContentEnd(),
 		Message: msg,
 		Fix:     &analysis.Fix{Message: fmt.Sprintf("merge %d RUN instructions", n), Edits: edits},
 	}

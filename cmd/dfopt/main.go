@@ -1,0 +1,595 @@
+// Command dfopt rewrites Dockerfiles to build smaller, faster images.
+//
+// Usage:
+//
+//	dfopt [flags] [path ...]
+//
+// With no path, or with the path "-", dfopt reads a Dockerfile on standard
+// input and writes the result on standard output. A directory is walked for
+// files named Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile,
+// Containerfile and Containerfile.* (skipping .git, node_modules and vendor
+// directories, and not following symbolic links); a file named explicitly is
+// processed whatever its name.
+//
+// The flags are:
+//
+//	-w, --write         write the result back to the file instead of printing it;
+//	                    the file is replaced atomically and keeps its mode
+//	-d, --diff          print a unified diff of the changes
+//	-l, --list          print the names of the files that would change
+//	    --check         print findings as FILE:LINE: PASS: message; do not rewrite
+//	    --enable=LIST   run only these passes (comma-separated; "all" or "none")
+//	    --disable=LIST  do not run these passes
+//	    --level=LEVEL   run the passes up to this tier: format, safe (default)
+//	                    or aggressive
+//	    --context=DIR   build context for context-aware passes (default: the
+//	                    Dockerfile's directory; none for standard input)
+//	    --filename=NAME name standard input in messages and diffs
+//	    --json          print findings and changes as one JSON document
+//	    --list-passes   list the passes
+//	    --explain=NAME  describe a pass
+//	    --version       print the version
+//	-h, --help          print this help (exit status 0)
+//
+// The exit status is 0 when all went well (files written, or nothing to
+// change), 1 when changes are needed (with -d, -l or --check: some file would
+// change, or a fix applies), and 2 on any error (bad flags, unreadable or
+// unparsable files). Errors in one file do not stop the others from being
+// processed; the exit status is the highest of all files.
+//
+// Both one-dash and two-dash spellings are accepted for every flag.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/optimizer"
+	"github.com/dfopt/dfopt/passes"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitChanged = 1
+	exitError   = 2
+)
+
+const stdinName = "<standard input>"
+
+const usage = `usage: dfopt [flags] [path ...]
+
+With no path, or with the path "-", dfopt reads standard input and writes
+standard output. Directories are walked for Dockerfile, Dockerfile.*,
+*.Dockerfile, *.dockerfile, Containerfile and Containerfile.* files.
+
+Flags:
+  -w, --write          write the result back to the file (atomically, keeping its mode)
+  -d, --diff           print a unified diff of the changes; exit 1 if any
+  -l, --list           print the names of files that would change; exit 1 if any
+      --check          print findings as FILE:LINE: PASS: message; exit 1 if a fix applies
+      --enable=LIST    run only these passes (comma-separated; "all" or "none")
+      --disable=LIST   do not run these passes
+      --level=LEVEL    run passes up to this tier: format, safe or aggressive (default safe)
+      --context=DIR    build context (default: the Dockerfile's directory; none for stdin)
+      --filename=NAME  name standard input in messages (default "<standard input>")
+      --json           print findings and changes as one JSON document
+      --list-passes    list the passes and exit
+      --explain=NAME   describe a pass and exit
+      --version        print the version and exit
+  -h, --help           print this help and exit
+
+Exit status: 0 ok, 1 changes needed (-d, -l, --check), 2 error.
+`
+
+// config holds the parsed command line.
+type config struct {
+	write, diff, list, check, json bool
+	listPasses, version, help      bool
+
+	enable, disable listFlag
+	level           string
+	context         string
+	filename        string
+	explain         string
+
+	paths []string
+	opts  optimizer.Options
+}
+
+// listFlag is a comma-separated list flag. set records whether it was given.
+type listFlag struct {
+	names []string
+	set   bool
+}
+
+func (l *listFlag) String() string { return strings.Join(l.names, ",") }
+
+func (l *listFlag) Set(s string) error {
+	l.set = true
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			l.names = append(l.names, n)
+		}
+	}
+	return nil
+}
+
+// runner carries the state of one run.
+type runner struct {
+	cfg    *config
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	status int
+	// stdinUsed is set once standard input has been read.
+	stdinUsed bool
+	// files collects the per-file reports for --json.
+	files []jsonFile
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWith(args, stdin, stdout, stderr, nil)
+}
+
+// runWith is run with the set of passes to choose from (nil: every pass).
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*analysis.Pass) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "dfopt: internal error: %v\n", r)
+			status = exitError
+		}
+	}()
+
+	cfg, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "dfopt: %v\nrun 'dfopt --help' for usage\n", err)
+		return exitError
+	}
+	switch {
+	case cfg.help:
+		io.WriteString(stdout, usage)
+		return exitOK
+	case cfg.version:
+		fmt.Fprintf(stdout, "dfopt %s\n", version())
+		return exitOK
+	case cfg.listPasses:
+		listPasses(stdout)
+		return exitOK
+	case cfg.explain != "":
+		if err := explain(stdout, cfg.explain); err != nil {
+			fmt.Fprintf(stderr, "dfopt: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	}
+	if err := cfg.resolve(all); err != nil {
+		fmt.Fprintf(stderr, "dfopt: %v\n", err)
+		return exitError
+	}
+
+	out := &errWriter{w: stdout}
+	r := &runner{cfg: cfg, stdin: stdin, stdout: out, stderr: stderr}
+	if len(cfg.paths) == 0 {
+		r.doStdin()
+	}
+	for _, p := range cfg.paths {
+		if p == "-" {
+			r.doStdin()
+			continue
+		}
+		r.doPath(p)
+	}
+	if cfg.json {
+		files := r.files
+		if files == nil {
+			files = []jsonFile{}
+		}
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(jsonReport{Files: files}); err != nil {
+			fmt.Fprintf(stderr, "dfopt: %v\n", err)
+			return exitError
+		}
+	}
+	if out.err != nil {
+		fmt.Fprintf(stderr, "dfopt: writing standard output: %v\n", out.err)
+		return exitError
+	}
+	return r.status
+}
+
+// errWriter remembers the first error of the writes to w and drops the
+// writes that follow it.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// parseArgs parses the command line. It does not check the values.
+func parseArgs(args []string) (*config, error) {
+	cfg := &config{}
+	fs := newFlagSet(cfg)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	cfg.paths = fs.Args()
+	return cfg, nil
+}
+
+// resolve checks the flags and turns them into optimizer options.
+func (c *config) resolve(all []*analysis.Pass) error {
+	if c.write && c.check {
+		return errors.New("--check reports findings and never writes; it cannot be combined with -w")
+	}
+	if c.write {
+		if len(c.paths) == 0 {
+			return errors.New("cannot use -w with standard input")
+		}
+		for _, p := range c.paths {
+			if p == "-" {
+				return errors.New("cannot use -w with standard input")
+			}
+		}
+	}
+	if c.filename == "" {
+		c.filename = stdinName
+	}
+	if c.context != "" {
+		fi, err := os.Stat(c.context)
+		if err != nil {
+			return fmt.Errorf("--context: %v", err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("--context: %s is not a directory", c.context)
+		}
+	}
+	opts := optimizer.Options{Passes: all}
+	if c.level != "" {
+		t, err := analysis.ParseTier(c.level)
+		if err != nil {
+			return err
+		}
+		opts.Level = t
+	}
+	if c.enable.set {
+		if len(c.enable.names) == 0 {
+			return errors.New(`--enable needs pass names, "all" or "none"`)
+		}
+		for _, n := range c.enable.names {
+			if isPlanned(n) {
+				return fmt.Errorf("pass %q is planned and not implemented yet", n)
+			}
+		}
+		opts.Enable = c.enable.names
+	}
+	for _, n := range c.disable.names {
+		// A planned pass does not run anyway: disabling it is allowed.
+		if !isPlanned(n) {
+			opts.Disable = append(opts.Disable, n)
+		}
+	}
+	if _, err := optimizer.Select(opts); err != nil {
+		return err
+	}
+	c.opts = opts
+	return nil
+}
+
+func isPlanned(name string) bool {
+	for _, p := range passes.Planned {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// fail reports a file error: the message as is on standard error, and in
+// the JSON report.
+func (r *runner) fail(name string, err error) {
+	fmt.Fprintln(r.stderr, err)
+	r.setStatus(exitError)
+	if r.cfg.json {
+		r.files = append(r.files, jsonFile{Name: name, Findings: []jsonFinding{}, Error: err.Error()})
+	}
+}
+
+func (r *runner) setStatus(s int) {
+	if s > r.status {
+		r.status = s
+	}
+}
+
+func (r *runner) doStdin() {
+	name := r.cfg.filename
+	if r.stdinUsed {
+		r.fail(name, fmt.Errorf("%s: standard input named more than once", name))
+		return
+	}
+	r.stdinUsed = true
+	src, err := io.ReadAll(r.stdin)
+	if err != nil {
+		r.fail(name, fmt.Errorf("%s: %v", name, err))
+		return
+	}
+	r.process(name, src, r.cfg.context, nil)
+}
+
+// doPath processes a path named on the command line: a directory is walked,
+// anything else is read as a Dockerfile whatever its name.
+func (r *runner) doPath(path string) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		r.fail(path, err)
+		return
+	}
+	if fi.IsDir() {
+		r.walk(path)
+		return
+	}
+	r.doFile(path)
+}
+
+// skipDirs are directories a walk does not enter.
+var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
+
+func (r *runner) walk(root string) {
+	if lfi, err := os.Lstat(root); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
+		// A directory named through a symbolic link: walk what it points to.
+		root += string(filepath.Separator)
+	}
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			r.fail(path, err)
+			return nil
+		}
+		if d.IsDir() {
+			if path != root && skipDirs[d.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		// Symbolic links and other non-regular files are not followed.
+		if d.Type().IsRegular() && isDockerfileName(d.Name()) {
+			r.doFile(path)
+		}
+		return nil
+	})
+}
+
+// isDockerfileName reports whether a walk picks up a file of this name.
+func isDockerfileName(name string) bool {
+	if strings.HasSuffix(name, ".dockerignore") {
+		// Dockerfile.dockerignore, app.Dockerfile.dockerignore: the ignore
+		// file that goes with a Dockerfile, not a Dockerfile.
+		return false
+	}
+	switch {
+	case name == "Dockerfile", name == "Containerfile":
+		return true
+	case strings.HasPrefix(name, "Dockerfile."), strings.HasPrefix(name, "Containerfile."):
+		return true
+	case strings.HasSuffix(name, ".Dockerfile"), strings.HasSuffix(name, ".dockerfile"):
+		return true
+	}
+	return false
+}
+
+func (r *runner) doFile(path string) {
+	var info fs.FileInfo
+	if r.cfg.write {
+		// Refuse before reading: reading a FIFO could block, and writing
+		// through a symbolic link would replace the link by a file.
+		fi, err := os.Lstat(path)
+		if err != nil {
+			r.fail(path, err)
+			return
+		}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			r.fail(path, fmt.Errorf("%s: is a symbolic link; refusing to rewrite it", path))
+			return
+		case !fi.Mode().IsRegular():
+			r.fail(path, fmt.Errorf("%s: not a regular file; refusing to rewrite it", path))
+			return
+		}
+		info = fi
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		r.fail(path, err)
+		return
+	}
+	ctx := r.cfg.context
+	if ctx == "" {
+		ctx = filepath.Dir(path)
+	}
+	r.process(path, src, ctx, info)
+}
+
+// process optimizes one file and reports it as the flags say. info is the
+// file to rewrite with -w (nil for standard input).
+func (r *runner) process(name string, src []byte, contextDir string, info fs.FileInfo) {
+	res, err := r.optimize(name, src, contextDir)
+	if err != nil {
+		r.fail(name, err)
+		return
+	}
+	cfg := r.cfg
+	changed := res.Changed()
+
+	if cfg.write && changed {
+		if err := writeFile(name, res.Output, info); err != nil {
+			r.fail(name, err)
+			return
+		}
+	}
+
+	status := exitOK
+	if (cfg.list || cfg.diff) && changed {
+		status = exitChanged
+	}
+	if cfg.check && res.FixedCount() > 0 {
+		status = exitChanged
+	}
+	r.setStatus(status)
+
+	if cfg.json {
+		jf := jsonFile{Name: name, Changed: changed, Findings: []jsonFinding{}}
+		for _, f := range res.Findings {
+			jf.Findings = append(jf.Findings, jsonFinding{
+				Pass: f.Pass, Line: f.Line, Col: f.Col, EndLine: f.EndLine, EndCol: f.EndCol,
+				Message: f.Message, Fixed: f.Fixed, Fix: f.FixMessage,
+			})
+		}
+		if changed {
+			jf.Diff = string(res.Diff())
+		}
+		r.files = append(r.files, jf)
+		return
+	}
+
+	if cfg.check {
+		for _, f := range res.Findings {
+			fmt.Fprintf(r.stdout, "%s:%d: %s: %s\n", name, f.Line, f.Pass, f.Message)
+		}
+	}
+	if cfg.list && changed {
+		fmt.Fprintln(r.stdout, name)
+	}
+	if cfg.diff && changed {
+		r.stdout.Write(res.Diff())
+	}
+	if !cfg.write && !cfg.list && !cfg.diff && !cfg.check {
+		r.stdout.Write(res.Output)
+	}
+}
+
+// optimize runs the optimizer on one file. A panic is reported as an error
+// of this file so that the other files are still processed.
+func (r *runner) optimize(name string, src []byte, contextDir string) (res *optimizer.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("%s: internal error: %v", name, p)
+		}
+	}()
+	opts := r.cfg.opts
+	opts.Filename = name
+	opts.ContextDir = contextDir
+	return optimizer.Optimize(src, opts)
+}
+
+// writeFile replaces the regular file path with data: it writes a temporary
+// file in the same directory, syncs it, gives it the mode (and, where
+// allowed, the owner) of the original and renames it over the original. The temporary file is removed on failure.
+func writeFile(path string, data []byte, info fs.FileInfo) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".dfopt-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	keepOwner(tmp, info)
+	mode := info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+	if err = tmp.Chmod(mode); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func listPasses(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, p := range passes.All() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.Tier, p.Summary)
+	}
+	for _, p := range passes.Planned {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, "planned", p.Summary)
+	}
+	tw.Flush()
+}
+
+func explain(w io.Writer, name string) error {
+	if p := passes.Lookup(name); p != nil {
+		fmt.Fprintf(w, "%s (%s): %s\n\n%s\n", p.Name, p.Tier, p.Summary, strings.TrimRight(p.Doc, "\n"))
+		return nil
+	}
+	for _, p := range passes.Planned {
+		if p.Name == name {
+			fmt.Fprintf(w, "%s (planned): %s\n\nThis pass is planned and not implemented yet.\n", p.Name, p.Summary)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown pass %q (see dfopt --list-passes)", name)
+}
+
+// JSON report (--json). Field names are part of the interface.
+type jsonReport struct {
+	Files []jsonFile `json:"files"`
+}
+
+type jsonFile struct {
+	Name     string        `json:"name"`
+	Changed  bool          `json:"changed"`
+	Findings []jsonFinding `json:"findings"`
+	Diff     string        `json:"diff,omitempty"`
+	Error    string        `json:"error,omitempty"`
+}
+
+type jsonFinding struct {
+	Pass    string `json:"pass"`
+	Line    int    `json:"line"`
+	Col     int    `json:"col"`
+	EndLine int    `json:"endLine"`
+	EndCol  int    `json:"endCol"`
+	Message string `json:"message"`
+	Fixed   bool   `json:"fixed"`
+	Fix     string `json:"fix,omitempty"`
+}

@@ -1,0 +1,29 @@
+package optimizer_test
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/dfopt/dfopt/optimizer"
+)
+
+func ExampleOptimize() {
+	src := []byte(`FROM debian:bookworm
+RUN apt-get update
+RUN apt-get install -y curl
+`)
+	res, err := optimizer.Optimize(src, optimizer.Options{Filename: "Dockerfile"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err) // e.g. Dockerfile:3: unterminated heredoc
+		return
+	}
+	os.Stdout.Write(res.Output)
+	for _, f := range res.Findings {
+		fmt.Println(f)
+	}
+	// Output:
+	// FROM debian:bookworm
+	// RUN apt-get update && \
+	//     apt-get install -y curl
+	// 2: coalesce-runs: 2 consecutive RUN instructions can be combined into one
+}

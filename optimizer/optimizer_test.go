@@ -1,0 +1,269 @@
+package optimizer
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/stretchr/testify/require"
+)
+
+func testPass(name string, run func(*analysis.Context) []analysis.Finding) *Pass {
+	return &Pass{Name: name, Summary: "test pass " + name, Doc: "test", Tier: analysis.Safe, Run: run}
+}
+
+// replaceWord fixes every occurrence of old with new, one finding each.
+func replaceWord(name, old, new string) *Pass {
+	return testPass(name, func(ctx *analysis.Context) []analysis.Finding {
+		var out []analysis.Finding
+		src := string(ctx.Doc.Src)
+		for i := 0; ; {
+			j := strings.Index(src[i:], old)
+			if j < 0 {
+				return out
+			}
+			pos := i + j
+			out = append(out, analysis.Finding{Pos: pos, End: pos + len(old), Message: "found " + old,
+				Fix: &analysis.Fix{Message: "replace", Edits: []analysis.Edit{analysis.Replace(pos, pos+len(old), new)}}})
+			i = pos + len(old)
+		}
+	})
+}
+
+const small = "FROM alpine\nRUN echo one\n# note\nRUN echo two\n"
+
+func TestOptimizeAppliesAndMapsLines(t *testing.T) {
+	res, err := Optimize([]byte(small), Options{Passes: []*Pass{replaceWord("p", "echo", "printf '%s\\n'")}})
+	require.NoError(t, err)
+	require.Equal(t, "FROM alpine\nRUN printf '%s\\n' one\n# note\nRUN printf '%s\\n' two\n", string(res.Output))
+	require.Len(t, res.Findings, 2)
+	require.Equal(t, 2, res.Findings[0].Line)
+	require.Equal(t, 5, res.Findings[0].Col)
+	require.Equal(t, 4, res.Findings[1].Line)
+	require.True(t, res.Findings[1].Fixed)
+	require.Equal(t, 1, res.Rounds)
+}
+
+// Overlapping fixes: the second is dropped whole in the first round, found
+// again against the new text and applied in the next.
+func TestOverlappingFixIsDeferred(t *testing.T) {
+	a := replaceWord("a", "echo one", "echo uno")
+	b := replaceWord("b", "one", "1")
+	res, err := Optimize([]byte(small), Options{Passes: []*Pass{a, b}})
+	require.NoError(t, err)
+	require.Equal(t, "FROM alpine\nRUN echo uno\n# note\nRUN echo two\n", string(res.Output))
+	// b's fix conflicted with a's and no longer applies after it.
+	require.Len(t, res.Findings, 1)
+	require.Equal(t, "a", res.Findings[0].Pass)
+}
+
+func TestMultiEditFixIsAllOrNothing(t *testing.T) {
+	// a touches "one"; b wants to change "one" and "two" together.
+	a := replaceWord("a", "one", "1")
+	b := testPass("b", func(ctx *analysis.Context) []analysis.Finding {
+		src := string(ctx.Doc.Src)
+		i, j := strings.Index(src, "one"), strings.Index(src, "two")
+		if i < 0 || j < 0 {
+			return nil
+		}
+		return []analysis.Finding{{Pos: i, End: j, Message: "both",
+			Fix: &analysis.Fix{Message: "both", Edits: []analysis.Edit{
+				analysis.Replace(i, i+3, "ONE"), analysis.Replace(j, j+3, "TWO")}}}}
+	})
+	res, err := Optimize([]byte(small), Options{Passes: []*Pass{a, b}})
+	require.NoError(t, err)
+	// Never half-applied: "two" is unchanged because the fix could not apply whole.
+	require.Equal(t, "FROM alpine\nRUN echo 1\n# note\nRUN echo two\n", string(res.Output))
+}
+
+func TestReportOnlyFindingsComeFromFinalText(t *testing.T) {
+	fix := replaceWord("fix", "echo two", "echo 2")
+	report := testPass("report", func(ctx *analysis.Context) []analysis.Finding {
+		var out []analysis.Finding
+		for _, ins := range ctx.Doc.Instructions {
+			if ins.Cmd == "run" {
+				out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.TextEnd, Message: "a run"})
+			}
+		}
+		return out
+	})
+	res, err := Optimize([]byte(small), Options{Passes: []*Pass{fix, report}})
+	require.NoError(t, err)
+	var lines []int
+	for _, f := range res.Findings {
+		if f.Pass == "report" {
+			lines = append(lines, f.Line)
+			require.False(t, f.Fixed)
+		}
+	}
+	require.Equal(t, []int{2, 4}, lines, "one report per RUN, at input lines, not repeated per round")
+}
+
+func TestMapBack(t *testing.T) {
+	// "abcdef" -> replace [1,3) "bc" with "XYZ", insert "!" at 5: "aXYZde!f"
+	edits := []analysis.Edit{analysis.Replace(1, 3, "XYZ"), analysis.Insert(5, "!")}
+	out := string(apply([]byte("abcdef"), edits))
+	require.Equal(t, "aXYZde!f", out)
+	for newPos, want := range []int{0, 1, 1, 1, 3, 4, 5, 5, 6} {
+		require.Equal(t, want, mapBack(edits, newPos), "offset %d", newPos)
+	}
+}
+
+func TestInternalErrors(t *testing.T) {
+	cases := map[string]*Pass{
+		"panic": testPass("boom", func(*analysis.Context) []analysis.Finding { panic("kaboom") }),
+		"out of range": testPass("oob", func(ctx *analysis.Context) []analysis.Finding {
+			n := len(ctx.Doc.Src)
+			return []analysis.Finding{{Message: "x", Fix: &analysis.Fix{Edits: []analysis.Edit{analysis.Insert(n+1, "x")}}}}
+		}),
+		"self overlap": testPass("overlap", func(*analysis.Context) []analysis.Finding {
+			return []analysis.Finding{{Message: "x", Fix: &analysis.Fix{Edits: []analysis.Edit{
+				analysis.Replace(0, 4, "a"), analysis.Replace(2, 6, "b")}}}}
+		}),
+		"never converges": testPass("forever", func(ctx *analysis.Context) []analysis.Finding {
+			n := len(ctx.Doc.Src)
+			return []analysis.Finding{{Message: "x", Fix: &analysis.Fix{Edits: []analysis.Edit{analysis.Insert(n, "# more\n")}}}}
+		}),
+		"breaks the file": testPass("breaker", func(*analysis.Context) []analysis.Finding {
+			return []analysis.Finding{{Message: "x", Fix: &analysis.Fix{Edits: []analysis.Edit{analysis.Replace(0, 4, "FRM")}}}}
+		}),
+		"no-op fix": testPass("noop", func(*analysis.Context) []analysis.Finding {
+			return []analysis.Finding{{Message: "x", Fix: &analysis.Fix{Edits: []analysis.Edit{analysis.Replace(0, 4, "FROM")}}}}
+		}),
+	}
+	for name, p := range cases {
+		t.Run(name, func(t *testing.T) {
+			res, err := Optimize([]byte(small), Options{Passes: []*Pass{p}})
+			require.Nil(t, res)
+			var ie *InternalError
+			require.True(t, errors.As(err, &ie), "got %v", err)
+			require.Equal(t, p.Name, ie.Pass)
+			require.Contains(t, err.Error(), "Dockerfile: internal error in pass "+p.Name)
+		})
+	}
+}
+
+func TestParseErrorsAreTyped(t *testing.T) {
+	cases := map[string]struct {
+		src  string
+		line int
+		msg  string
+	}{
+		"unterminated heredoc": {"FROM alpine\nRUN <<EOF\necho\n", 2, "unterminated heredoc"},
+		"no stage":             {"RUN echo\nFROM alpine\n", 1, "RUN before the first FROM"},
+		"NUL byte":             {"FROM alpine\nRUN echo \x00\n", 2, "not a text file"},
+		"empty":                {"", 1, "file with no instructions"},
+		"only comments":        {"# hello\n\n", 2, "file with no instructions"},
+		"unknown instruction":  {"FROM alpine\nFOO bar\n", 2, "unknown instruction"},
+		"bad escape":           {"# escape=x\nFROM alpine\n", 1, "invalid escape token"},
+		"missing argument":     {"FROM alpine\nCOPY onlyone\n", 2, "requires at least two arguments"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Optimize([]byte(c.src), Options{Filename: "x/Dockerfile"})
+			var pe *ParseError
+			require.True(t, errors.As(err, &pe), "got %v", err)
+			require.Equal(t, c.line, pe.Line, err.Error())
+			require.Contains(t, pe.Msg, c.msg)
+			require.True(t, strings.HasPrefix(err.Error(), "x/Dockerfile:"), err.Error())
+		})
+	}
+}
+
+func TestSelect(t *testing.T) {
+	a := &Pass{Name: "a", Tier: analysis.Format}
+	b := &Pass{Name: "b", Tier: analysis.Safe}
+	c := &Pass{Name: "c", Tier: analysis.Aggressive}
+	all := []*Pass{a, b, c}
+	names := func(ps []*Pass) (out []string) {
+		for _, p := range ps {
+			out = append(out, p.Name)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		opts Options
+		want []string
+		err  string
+	}{
+		{Options{}, []string{"a", "b"}, ""},
+		{Options{Level: analysis.Format}, []string{"a"}, ""},
+		{Options{Level: analysis.Aggressive}, []string{"a", "b", "c"}, ""},
+		{Options{Enable: []string{"c"}}, []string{"c"}, ""},
+		{Options{Enable: []string{"all"}, Disable: []string{"b"}}, []string{"a", "c"}, ""},
+		{Options{Enable: []string{"none"}}, nil, ""},
+		{Options{Enable: []string{"none", "a"}}, nil, "cannot be combined"},
+		{Options{Enable: []string{"zzz"}}, nil, `unknown pass "zzz"`},
+		{Options{Disable: []string{"zzz"}}, nil, `unknown pass "zzz"`},
+	} {
+		tc.opts.Passes = all
+		got, err := Select(tc.opts)
+		if tc.err != "" {
+			require.ErrorContains(t, err, tc.err)
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, tc.want, names(got))
+	}
+}
+
+func TestDiff(t *testing.T) {
+	res, err := Optimize([]byte(small), Options{Filename: "Dockerfile", Passes: []*Pass{replaceWord("p", "two", "2")}})
+	require.NoError(t, err)
+	require.Equal(t, `--- Dockerfile.orig
++++ Dockerfile
+@@ -1,4 +1,4 @@
+ FROM alpine
+ RUN echo one
+ # note
+-RUN echo two
++RUN echo 2
+`, string(res.Diff()))
+	same, err := Optimize([]byte(small), Options{Enable: []string{"none"}})
+	require.NoError(t, err)
+	require.Nil(t, same.Diff())
+}
+
+// The default set is the registered safe passes and each is valid.
+func TestDefaultPassesValid(t *testing.T) {
+	ps, err := Select(Options{})
+	require.NoError(t, err)
+	require.NotEmpty(t, ps)
+	require.NoError(t, analysis.Validate(ps))
+}
+
+func FuzzOptimize(f *testing.F) {
+	for _, s := range []string{
+		small,
+		"FROM a\nRUN a && \\\n  # c\n  b\nRUN c;\n",
+		"# escape=`\nFROM a\nRUN a `\n b\nRUN c\n",
+		"FROM a\r\nRUN x\r\nRUN y || z\r\n",
+		"\uFEFFFROM a\nRUN <<EOF\nx\nEOF\nRUN y\n",
+		"FROM a\nSHELL [\"/bin/sh\", \"-ec\"]\nRUN cd / ; x\nRUN y\n",
+		"FROM a\nRUN --mount=type=cache,target=/x a\nRUN --mount=type=cache,target=/x b # c\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		res, err := Optimize(src, Options{})
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("unexpected error type %T: %v", err, err)
+			}
+			return
+		}
+		if _, err := dockerfile.Parse("out", res.Output); err != nil {
+			t.Fatalf("output does not parse: %v\n%s", err, res.Output)
+		}
+		again, err := Optimize(res.Output, Options{})
+		if err != nil {
+			t.Fatalf("second run: %v", err)
+		}
+		if string(again.Output) != string(res.Output) {
+			t.Fatalf("not idempotent:\n%q\n%q", res.Output, again.Output)
+		}
+	})
+}

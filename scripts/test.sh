@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test of the project: vet, unit, golden, corpus and CLI tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Some tests run real programs: dash and bash (coalesce-runs is checked by
+# executing shells), diff and patch (unified diffs are checked against GNU
+# diffutils). Install what is missing when we can.
+missing=()
+for tool in dash bash diff patch find; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    pkgs=()
+    for tool in "${missing[@]}"; do
+      case "$tool" in
+        diff) pkgs+=(diffutils) ;;
+        find) pkgs+=(findutils) ;;
+        *) pkgs+=("$tool") ;;
+      esac
+    done
+    apt-get update -qq && apt-get install -y -qq "${pkgs[@]}" >/dev/null
+  else
+    echo "missing tools needed by the tests: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+go vet ./...
+go test -count=1 ./...
