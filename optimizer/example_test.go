@@ -24,6 +24,8 @@ RUN apt-get install -y curl
 	// Output:
 	// FROM debian:bookworm
 	// RUN apt-get update && \
-	//     apt-get install -y curl
+	//     apt-get install -y curl && \
+	//     rm -rf /var/lib/apt/lists/*
 	// 2: coalesce-runs: 2 consecutive RUN instructions can be combined into one
+	// 2: cache-cleanup: apt-get update leaves its package lists (about 20 MB) in the layer
 }

@@ -8,13 +8,13 @@ import "github.com/dfopt/dfopt/analysis"
 func All() []*analysis.Pass {
 	return []*analysis.Pass{
 		CoalesceRuns,
+		CacheCleanup,
 	}
 }
 
 // Planned lists passes that are designed but not implemented yet. They are
 // shown by `dfopt --list-passes` as planned and cannot be enabled.
 var Planned = []struct{ Name, Summary string }{
-	{"cache-cleanup", "remove package-manager caches in the RUN that creates them"},
 	{"manifest-first", "copy dependency manifests and install before copying sources"},
 	{"split-copy", "split a directory COPY into stable and frequently changing parts"},
 	{"tini", "run an init process as PID 1 in the final stage"},

@@ -113,10 +113,6 @@ func (r *runInfo) wrap(first, last bool) (pre, post string, dropSemi bool) {
 	return "", "", false
 }
 
-func eligibleRun(ins *dockerfile.Instruction) bool {
-	return ins.Cmd == "run" && !ins.JSON && len(ins.Heredocs) == 0 && ins.POSIXShell()
-}
-
 func analyzeRun(ins *dockerfile.Instruction) *runInfo {
 	text, off := ins.ShellArgs()
 	trimmed := strings.TrimRightFunc(text, unicode.IsSpace)

@@ -82,7 +82,8 @@ func applyStrict(a []byte, diff []byte, oldName, newName string) ([]byte, error)
 	}
 	la := splitLines(string(a))
 	var out bytes.Buffer
-	next := 0 // first line of a not yet copied
+	next := 0     // first line of a not yet copied
+	outLines := 0 // lines written to out
 	for len(lines) > 0 {
 		h, err := parseHunkHeader(lines[0])
 		if err != nil {
@@ -92,12 +93,13 @@ func applyStrict(a []byte, diff []byte, oldName, newName string) ([]byte, error)
 		if h.aStart < next || h.aStart+h.aLen > len(la) {
 			return nil, fmt.Errorf("hunk %+v out of order or beyond the end of the old file", h)
 		}
-		if h.bStart != countLines(out.String())+h.aStart-next {
+		if h.bStart != outLines+h.aStart-next {
 			return nil, fmt.Errorf("hunk %+v: new start does not match the lines produced so far", h)
 		}
 		for _, l := range la[next:h.aStart] {
 			out.WriteString(l)
 		}
+		outLines += h.aStart - next
 		ai, bn, changed := h.aStart, 0, false
 		for len(lines) > 0 && !strings.HasPrefix(lines[0], "@@") {
 			l := lines[0]
@@ -140,6 +142,7 @@ func applyStrict(a []byte, diff []byte, oldName, newName string) ([]byte, error)
 			return nil, fmt.Errorf("hunk %+v has no changes", h)
 		}
 		next = ai
+		outLines += bn
 	}
 	for _, l := range la[next:] {
 		out.WriteString(l)

@@ -89,6 +89,8 @@ var unifiedCases = []unifiedCase{
 		want: "@@ -1,3 +1,3 @@\n a\n-b\n+b\r\n c\n"},
 	{name: "crlf without final newline", a: "a\r\nb\r", b: "a\r\nb\r\n", context: 3,
 		want: "@@ -1,2 +1,2 @@\n a\r\n-b\r\n\\ No newline at end of file\n+b\r\n"},
+	{name: "invalid utf-8 and nul bytes", a: "\xff\xfe\n\x00x\n\xc3\n", b: "\xff\xfe\n\x00y\n\xc3\n", context: 3,
+		want: "@@ -1,3 +1,3 @@\n \xff\xfe\n-\x00x\n+\x00y\n \xc3\n"},
 	{name: "lone cr is not a line break", a: "a\rb\n", b: "a\rc\n", context: 3,
 		want: "@@ -1 +1 @@\n-a\rb\n+a\rc\n"},
 
