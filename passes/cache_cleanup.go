@@ -49,7 +49,10 @@ RUN's exit status is unchanged (the cleanup cannot fail, and it is skipped
 only when the build fails anyway); they go before a final ';' or trailing
 comment, and on a new continuation line in the RUN's own style when the RUN
 spans several lines. Commands run through sudo get their cleanup through
-sudo too.
+sudo too. When the install may not run (inside if, after ||, ...), a
+cleanup that calls the package manager is written "{ CMD || true; }" so it
+cannot fail a build that did not fail before. Installs run as another user
+(sudo -u, gosu, su-exec, ...) are left alone: their cache is elsewhere.
 
 Left alone: RUNs that already clean up (any rm of the cache directory or the
 manager's own clean command counts), RUNs with a --mount=type=cache over the
@@ -122,6 +125,21 @@ func sub(c *shellparse.Command, valueOpts ...string) (string, int) {
 		return "", -1
 	}
 	return c.Lits[i], i
+}
+
+// assumesYes reports whether an apt-get argument answers its prompt: -y
+// (alone or in a cluster such as -qy), --yes, --assume-yes, quiet level 2
+// (-qq, -q=2), or an Assume-Yes option.
+func assumesYes(v string) bool {
+	switch {
+	case v == "--yes" || v == "--assume-yes" || v == "--force-yes" || v == "-q=2" || v == "--quiet=2":
+		return true
+	case strings.Contains(strings.ToLower(v), "assume-yes"):
+		return true
+	case strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--"):
+		return strings.Contains(v, "y") || strings.Count(v, "q") >= 2
+	}
+	return false
 }
 
 // runFacts is what one RUN does with package managers.
@@ -212,6 +230,11 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 		if c.HasWrapper("sudo") {
 			cmd = "sudo " + cmd
 		}
+		if c.Conditional && !strings.HasPrefix(cmd, "rm ") && !strings.HasPrefix(cmd, "sudo rm ") {
+			// The install may not have run, nor its tool be there: the
+			// cleanup must not be able to fail the build.
+			cmd = "{ " + cmd + " || true; }"
+		}
 		start, end := shellparse.Span(c.Call)
 		finding := analysis.Finding{Pos: r.src(start), End: r.after(end), Message: msg}
 		if pos, text, ok := r.appendEdit(doc, cmd); ok {
@@ -232,8 +255,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 		s, _ := sub(c, aptValueOpts...)
 		switch s {
 		case "install":
-			if !hasArg(c, argIs("-y", "--yes", "--assume-yes", "-qq", "-q=2", "--force-yes")) &&
-				!hasArg(c, func(v string) bool { return strings.Contains(strings.ToLower(v), "assume-yes") }) &&
+			if !hasArg(c, assumesYes) && !stageMentions(r.ins, "Assume-Yes") &&
 				!strings.HasPrefix(strings.TrimSpace(r.prog.Src), "yes ") {
 				report(c, c.Name+" install without -y: the build stops at the confirmation prompt")
 			}
@@ -280,7 +302,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 	// pip and pipx
 	pipOff := stageEnv(r.ins, "PIP_NO_CACHE_DIR") || covers(f.mounts, "/root/.cache/pip", "/root/.cache")
 	for _, c := range f.cmds {
-		if pipOff || slices.ContainsFunc(c.Assigns, func(a *syntax.Assign) bool { return a.Name != nil && a.Name.Value == "PIP_NO_CACHE_DIR" }) {
+		if pipOff || otherUser(c) || slices.ContainsFunc(c.Assigns, func(a *syntax.Assign) bool { return a.Name != nil && a.Name.Value == "PIP_NO_CACHE_DIR" }) {
 			continue
 		}
 		switch {
@@ -345,7 +367,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 		s, _ := sub(c, "--cache", "--prefix", "-C", "--cwd", "--registry", "--cache-folder", "--store-dir", "--filter", "-F", "--dir")
 		switch c.Name {
 		case "npm":
-			if !slices.Contains([]string{"install", "i", "ci", "add", "update", "install-clean", "isntall", "in"}, s) ||
+			if !slices.Contains([]string{"install", "i", "ci", "add", "update", "install-clean", "isntall", "in"}, s) || otherUser(c) ||
 				covers(f.mounts, "/root/.npm") || hasArg(c, argIs("--cache")) ||
 				has(func(o *shellparse.Command) bool { return o.Name == "npm" && hasArgSeq(o, "cache", "clean") }) {
 				continue
@@ -356,7 +378,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 			appendCmd(c, commandWord(c)+" cache clean --force", "npm "+s+" leaves its download cache in ~/.npm",
 				"run npm cache clean --force in the same RUN")
 		case "yarn":
-			if s != "" && s != "install" && s != "add" && s != "global" {
+			if (s != "" && s != "install" && s != "add" && s != "global") || (s == "" && !bareInstall(c)) || otherUser(c) {
 				continue
 			}
 			if covers(f.mounts, "/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn") || hasArg(c, argIs("--cache-folder")) ||
@@ -371,7 +393,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 			appendCmd(c, commandWord(c)+" cache clean", "yarn "+verb+" leaves its download cache in the layer",
 				"run yarn cache clean in the same RUN")
 		case "pnpm":
-			if !slices.Contains([]string{"install", "i", "add", "fetch"}, s) ||
+			if !slices.Contains([]string{"install", "i", "add", "fetch"}, s) || otherUser(c) ||
 				covers(f.mounts, "/root/.local/share/pnpm", "/pnpm") || hasArg(c, argIs("--store-dir")) ||
 				has(func(o *shellparse.Command) bool { return o.Name == "pnpm" && hasArgSeq(o, "store", "prune") }) ||
 				!plainWord(c) {
@@ -396,7 +418,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 				"add --no-document")
 		case "bundle", "bundler":
 			s, _ := sub(c, "--gemfile", "--path", "--jobs", "-j", "--retry", "--without", "--with", "--binstubs")
-			if (s != "" && s != "install") || covers(f.mounts, "/usr/local/bundle", "/root/.bundle") ||
+			if (s != "" && s != "install") || (s == "" && !bareInstall(c)) || otherUser(c) || covers(f.mounts, "/usr/local/bundle", "/root/.bundle") ||
 				hasArg(c, argIs("--path", "--deployment", "--local")) || stageEnv(r.ins, "BUNDLE_PATH") ||
 				stageEnv(r.ins, "BUNDLE_DEPLOYMENT") || stageMentions(r.ins, "deployment") ||
 				has(func(o *shellparse.Command) bool {
@@ -420,7 +442,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 			continue
 		}
 		s, _ := sub(c, "-d", "--working-dir")
-		if !slices.Contains([]string{"install", "require", "update", "create-project", "global"}, s) ||
+		if !slices.Contains([]string{"install", "require", "update", "create-project", "global"}, s) || otherUser(c) ||
 			hasArg(c, argIs("--no-cache")) || covers(f.mounts, "/root/.composer/cache", "/root/.cache/composer", "/tmp/cache") ||
 			stageEnv(r.ins, "COMPOSER_CACHE_DIR") || !plainWord(c) ||
 			has(func(o *shellparse.Command) bool {
@@ -433,6 +455,30 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 			"run composer clear-cache in the same RUN")
 	}
 	return out
+}
+
+// bareInstall reports whether a command with no subcommand installs (as
+// bare "yarn" and "bundle" do): not when it only asks for help or a version.
+func bareInstall(c *shellparse.Command) bool {
+	return !hasArg(c, argIs("--version", "-v", "-V", "--help", "-h"))
+}
+
+// otherUser reports whether the command runs as another user (sudo -u,
+// gosu, su-exec, su, runuser, chroot), whose caches are elsewhere.
+func otherUser(c *shellparse.Command) bool {
+	for _, w := range []string{"gosu", "su-exec", "su", "runuser", "chroot", "setpriv", "doas"} {
+		if c.HasWrapper(w) {
+			return true
+		}
+	}
+	if c.HasWrapper("sudo") {
+		for _, w := range c.Call.Args[:max(c.NameIdx, 0)] {
+			if v, ok := shellparse.Lit(w); ok && (v == "-u" || strings.HasPrefix(v, "--user") || strings.HasPrefix(v, "-u")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // commandWord is the command name as written (a bare name or an absolute path).
