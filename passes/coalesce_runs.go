@@ -113,22 +113,18 @@ func (r *runInfo) wrap(first, last bool) (pre, post string, dropSemi bool) {
 	return "", "", false
 }
 
+// analyzeRun reads an eligible RUN; nil means there is nothing to join (an
+// empty or comment-only program).
 func analyzeRun(ins *dockerfile.Instruction) *runInfo {
-	text, off := ins.ShellArgs()
-	trimmed := strings.TrimRightFunc(text, unicode.IsSpace)
-	r := &runInfo{ins: ins, start: off, end: off + len(trimmed)}
-	if strings.TrimSpace(trimmed) == "" {
+	sr, err := parseRun(ins)
+	if err != nil {
+		return &runInfo{ins: ins, parseErr: err}
+	}
+	if sr == nil {
 		return nil
 	}
-	prog, err := shellparse.Parse(trimmed)
-	if err != nil {
-		r.parseErr = err
-		return r
-	}
-	if len(prog.File.Stmts) == 0 {
-		return nil // only a comment: nothing to join
-	}
-	r.prog = prog
+	prog := sr.prog
+	r := &runInfo{ins: ins, prog: prog, start: sr.start, end: sr.start + len(prog.Src)}
 	r.leaks = shellparse.Leaks(prog)
 	for _, l := range r.leaks {
 		if l.Kind == "background" {
@@ -242,10 +238,7 @@ func runCoalesce(ctx *analysis.Context) []analysis.Finding {
 		}
 		if r.parseErr != nil {
 			if len(group) > 0 || nextIsRun(doc, ins) {
-				findings = append(findings, analysis.Finding{
-					Pos: ins.Span.Start, End: ins.ContentEnd(),
-					Message: fmt.Sprintf("RUN not combined with its neighbours: cannot parse its shell: %v", r.parseErr),
-				})
+				findings = append(findings, shellErrorFinding(ins, r.parseErr, "RUN not combined with its neighbours"))
 			}
 			flush()
 			continue

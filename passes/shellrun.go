@@ -1,9 +1,11 @@
 package passes
 
 import (
+	"errors"
 	"strings"
 	"unicode"
 
+	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
@@ -41,6 +43,20 @@ func parseRun(ins *dockerfile.Instruction) (*shellRun, error) {
 		return nil, nil
 	}
 	return &shellRun{ins: ins, prog: prog, start: off}, nil
+}
+
+// shellErrorFinding reports a RUN whose shell cannot be parsed, at the
+// position of the error in the file.
+func shellErrorFinding(ins *dockerfile.Instruction, err error, what string) analysis.Finding {
+	_, start := ins.ShellArgs()
+	pos := ins.Span.Start
+	msg := err.Error()
+	var pe *shellparse.ParseError
+	if errors.As(err, &pe) {
+		pos = ins.SrcOffset(start + pe.Offset)
+		msg = pe.Msg
+	}
+	return analysis.Finding{Pos: pos, End: ins.ContentEnd(), Message: what + ": cannot parse its shell: " + msg}
 }
 
 // src maps an offset in the program to the source: the position of that
