@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of the project: vet, unit, golden, corpus and CLI tests.
+# Runs every test of the project: vet, unit, golden, corpus and CLI tests,
+# then the end-to-end tests that build images with a real BuildKit
+# (e2e/run.sh sets BuildKit up first; it needs root on Debian).
+#
+#   scripts/test.sh            everything
+#   DFOPT_E2E=0 scripts/test.sh   everything but the BuildKit builds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,4 +39,11 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+go vet -tags e2e ./e2e/...
 go test -count=1 ./...
+
+if [ "${DFOPT_E2E:-1}" != 0 ]; then
+  bash e2e/run.sh
+else
+  echo "scripts/test.sh: DFOPT_E2E=0: the BuildKit end-to-end tests were not run" >&2
+fi

@@ -1,0 +1,249 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dfopt/dfopt/e2e/harness"
+	"github.com/dfopt/dfopt/internal/oci"
+	"github.com/dfopt/dfopt/optimizer"
+)
+
+// rewrite runs dfopt on a Dockerfile and fails the test when it changes
+// nothing.
+func rewrite(t *testing.T, src string, opts optimizer.Options) string {
+	t.Helper()
+	res, err := optimizer.Optimize([]byte(src), opts)
+	if err != nil {
+		t.Fatalf("dfopt: %v", err)
+	}
+	if !res.Changed() {
+		t.Fatalf("dfopt changed nothing in:\n%s", src)
+	}
+	t.Logf("dfopt's rewrite:\n%s", res.Diff())
+	return string(res.Output)
+}
+
+// addedBytes sums the layers above the base image.
+func addedBytes(res *harness.Result, baseLayers int) (compressed, uncompressed int64) {
+	for _, l := range res.Image.Layers[baseLayers:] {
+		compressed += l.Size
+		uncompressed += l.UncompressedSize
+	}
+	return
+}
+
+type equivalence struct {
+	before, after        *harness.Result
+	beforeC, beforeU     int64
+	afterC, afterU       int64
+	unstable             []string
+	removedCachePaths    int
+	beforeBuild, afterBd time.Duration
+}
+
+// checkEquivalent builds a Dockerfile and its rewrite with the cache off and
+// requires the same final file tree apart from the cache directories the
+// rewrite claims to remove (and log directories the tools write a new file
+// into on every run). Paths whose content differs between two builds
+// of the original itself (logs with timestamps, ...) are measured, not
+// guessed: the original is built twice and what differs is left out of the
+// comparison, and reported.
+func checkEquivalent(t *testing.T, name, original, rewritten string, base harness.LayoutRef, opts harness.BuildOptions, caches []string, logs ...string) equivalence {
+	t.Helper()
+	opts.NoCache = true
+	build := func(df string) *harness.Result {
+		o := opts
+		o.Dockerfile = df
+		return buildOK(t, o)
+	}
+	before := build(original)
+	again := build(original)
+	after := build(rewritten)
+
+	tb, ta, t2 := tree(t, before), tree(t, after), tree(t, again)
+	noise := oci.Diff(tb, t2, oci.DiffOptions{})
+	unstable := append(append([]string(nil), noise.Added...), noise.Removed...)
+	for _, c := range noise.Changed {
+		unstable = append(unstable, c.Path)
+	}
+	sort.Strings(unstable)
+	isCache := oci.IgnorePaths(append(append([]string(nil), caches...), logs...)...)
+	ignore := func(p string) bool {
+		if isCache(p) {
+			return true
+		}
+		for _, u := range unstable {
+			if p == u {
+				return true
+			}
+		}
+		return false
+	}
+	if d := oci.Diff(tb, ta, oci.DiffOptions{Ignore: ignore}); !d.Empty() {
+		t.Fatalf("%s: the rewrite changed the image's files outside %v:\n%s", name, caches, d.Format(40))
+	}
+	// The rewritten image holds none of the caches.
+	var left []string
+	removed := 0
+	for _, c := range caches {
+		dir := strings.TrimSuffix(c, "/")
+		for _, p := range ta.PathsUnder(dir) {
+			if p != dir {
+				left = append(left, p)
+			}
+		}
+		removed += len(tb.PathsUnder(dir))
+	}
+	if len(left) > 0 {
+		t.Errorf("%s: caches still in the rewritten image: %v", name, head(left, 10))
+	}
+	if removed == 0 {
+		t.Errorf("%s: the original image has nothing under %v: the test shows nothing", name, caches)
+	}
+	baseImg, err := oci.Open(base.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseLayers := len(baseImg.Layers)
+	e := equivalence{before: before, after: after, unstable: unstable, removedCachePaths: removed,
+		beforeBuild: before.Duration, afterBd: after.Duration}
+	e.beforeC, e.beforeU = addedBytes(before, baseLayers)
+	e.afterC, e.afterU = addedBytes(after, baseLayers)
+	t.Logf("%s: bytes above the base, uncompressed: before %s, after %s, saved %s (%.1f%%)",
+		name, mib(e.beforeU), mib(e.afterU), mib(e.beforeU-e.afterU), 100*float64(e.beforeU-e.afterU)/float64(e.beforeU))
+	t.Logf("%s: compressed: before %s, after %s; layers %d -> %d; build %s -> %s; left out as unstable between two builds of the original: %v",
+		name, mib(e.beforeC), mib(e.afterC), len(before.Image.Layers), len(after.Image.Layers),
+		e.beforeBuild.Round(time.Millisecond), e.afterBd.Round(time.Millisecond), unstable)
+	if e.afterU >= e.beforeU {
+		t.Errorf("%s: the rewrite is not smaller: %d >= %d bytes", name, e.afterU, e.beforeU)
+	}
+	return e
+}
+
+func head(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], fmt.Sprintf("... %d more", len(s)-n))
+	}
+	return s
+}
+
+func buildOK(t *testing.T, opts harness.BuildOptions) *harness.Result {
+	t.Helper()
+	return build(t, opts)
+}
+
+func TestCacheCleanupApt(t *testing.T) {
+	env := requireEnv(t)
+	original := `FROM debian:bookworm
+RUN apt-get update
+RUN apt-get install -y --no-install-recommends jq
+`
+	rewritten := rewrite(t, original, optimizer.Options{})
+	if !strings.Contains(rewritten, "rm -rf /var/lib/apt/lists/*") {
+		t.Fatalf("no apt cleanup in the rewrite:\n%s", rewritten)
+	}
+	checkEquivalent(t, "apt", original, rewritten, env.Base, harness.BuildOptions{Env: env}, []string{"/var/lib/apt/lists/"})
+}
+
+func TestCacheCleanupNpm(t *testing.T) {
+	env := requireEnv(t)
+	node, err := env.NodeBase(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctxDir := t.TempDir()
+	writeFile(t, filepath.Join(ctxDir, "package.json"),
+		`{"name": "app", "version": "1.0.0", "private": true, "dependencies": {"lodash": "4.17.21", "is-number": "7.0.0"}}`)
+	original := `FROM node:18
+WORKDIR /app
+COPY package.json ./
+RUN npm install
+`
+	rewritten := rewrite(t, original, optimizer.Options{})
+	if !strings.Contains(rewritten, "npm cache clean --force") {
+		t.Fatalf("no npm cleanup in the rewrite:\n%s", rewritten)
+	}
+	checkEquivalent(t, "npm", original, rewritten, node,
+		harness.BuildOptions{Env: env, ContextDir: ctxDir, Contexts: env.AllContexts(node, harness.LayoutRef{})},
+		[]string{"/root/.npm/_cacache"}, "/root/.npm/_logs/")
+}
+
+// TestCacheCleanupPip installs from a package index served by the test on
+// the loopback interface (builds use the host network; PyPI itself is not
+// reachable here), so pip downloads over HTTP and caches what it downloads.
+func TestCacheCleanupPip(t *testing.T) {
+	env := requireEnv(t)
+	python, err := env.PythonBase(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A wheel of about 4 MB of incompressible data.
+	noise := make([]byte, 2<<20)
+	if _, err := rand.Read(noise); err != nil {
+		t.Fatal(err)
+	}
+	w := harness.Wheel{Name: "dfopt-big", Version: "1.0.0", Files: map[string]string{
+		"dfopt_big/__init__.py": "VERSION = '1.0.0'\n",
+		"dfopt_big/data.txt":    hex.EncodeToString(noise),
+	}}
+	whl, err := w.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/simple/dfopt-big/", func(rw http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(rw, `<!DOCTYPE html><html><body><a href="/files/%s">%s</a></body></html>`, w.FileName(), w.FileName())
+	})
+	mux.HandleFunc("/files/"+w.FileName(), func(rw http.ResponseWriter, r *http.Request) {
+		// Served like a package index serves files, cacheable for a year:
+		// pip keeps such downloads in its HTTP cache.
+		rw.Header().Set("Content-Type", "application/octet-stream")
+		rw.Header().Set("Cache-Control", "max-age=31536000, public")
+		rw.Header().Set("ETag", `"dfopt-big-1.0.0"`)
+		rw.Write(whl)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	index := "http://" + ln.Addr().String() + "/simple/"
+
+	// PIP_CONFIG_FILE=/dev/null: the base's pip.conf points at its local
+	// wheelhouse with no index; this build uses the test's index instead.
+	// pip caches plain-HTTP downloads only from trusted hosts.
+	original := fmt.Sprintf(`FROM python:3.11
+RUN PIP_CONFIG_FILE=/dev/null pip3 install --break-system-packages --trusted-host 127.0.0.1 --index-url %s dfopt-big
+`, index)
+	rewritten := rewrite(t, original, optimizer.Options{})
+	if !strings.Contains(rewritten, "--no-cache-dir") {
+		t.Fatalf("no --no-cache-dir in the rewrite:\n%s", rewritten)
+	}
+	checkEquivalent(t, "pip", original, rewritten, python,
+		harness.BuildOptions{Env: env, Contexts: env.AllContexts(harness.LayoutRef{}, python)},
+		[]string{"/root/.cache"})
+}
+
+func writeFile(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

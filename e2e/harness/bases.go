@@ -1,0 +1,179 @@
+package harness
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Derived base images, built with BuildKit on top of debian:bookworm and
+// cached in Env.Home/layouts. They stand in for the official node and
+// python images, which cannot be pulled here.
+
+// NodeBaseNames are the FROM names the node base is offered under.
+var NodeBaseNames = []string{"node:18-bookworm", "node:18", "node:bookworm", "node"}
+
+// PythonBaseNames are the FROM names the python base is offered under.
+var PythonBaseNames = []string{"python:3.11-bookworm", "python:3.11", "python:bookworm", "python:3", "python"}
+
+// NodeBaseDockerfile installs Debian's Node.js 18 and npm. npm uses the
+// public npm registry.
+const NodeBaseDockerfile = `FROM debian:bookworm
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+CMD ["node"]
+`
+
+// WheelhouseDir is where the python base keeps its local wheels.
+const WheelhouseDir = "/opt/wheelhouse"
+
+// PythonBaseDockerfile installs Debian's Python 3.11 with pip and venv,
+// and points pip at the local wheelhouse instead of PyPI (unreachable
+// here): `pip install dfopt-hello` works offline, and so does it inside
+// a venv. System-wide installs are allowed (break-system-packages) like in
+// the official python images, whose pip is not Debian's.
+const PythonBaseDockerfile = `FROM debian:bookworm
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \
+ && rm -rf /var/lib/apt/lists/*
+COPY wheelhouse/ ` + WheelhouseDir + `/
+RUN printf '[global]\nno-index = true\nfind-links = ` + WheelhouseDir + `\nbreak-system-packages = true\n' > /etc/pip.conf
+CMD ["python3"]
+`
+
+// Wheel is a pure-Python wheel for the wheelhouse.
+type Wheel struct {
+	Name    string // distribution name, e.g. "dfopt-hello"
+	Version string
+	// Requires lists Requires-Dist lines, e.g. "dfopt-hello>=1.0".
+	Requires []string
+	// Files are the wheel's modules (slash-separated paths to contents),
+	// e.g. "dfopt_hello/__init__.py".
+	Files map[string]string
+}
+
+// Wheelhouse is what the python base offers: dfopt-hello (module
+// dfopt_hello, greet() returns "hello") and dfopt-greeter, which depends on
+// it (module dfopt_greeter, greet(name)).
+var Wheelhouse = []Wheel{
+	{
+		Name:    "dfopt-hello",
+		Version: "1.0.0",
+		Files: map[string]string{
+			"dfopt_hello/__init__.py": "def greet():\n    return \"hello\"\n",
+		},
+	},
+	{
+		Name:     "dfopt-greeter",
+		Version:  "0.2.0",
+		Requires: []string{"dfopt-hello>=1.0"},
+		Files: map[string]string{
+			"dfopt_greeter/__init__.py": "import dfopt_hello\n\n\ndef greet(name):\n    return dfopt_hello.greet() + \", \" + name\n",
+		},
+	},
+}
+
+var nonAlnum = regexp.MustCompile(`[-_.]+`)
+
+// FileName is the wheel's file name (name-version-py3-none-any.whl with
+// the name normalized as wheel file names require).
+func (w Wheel) FileName() string {
+	return w.distName() + "-" + w.Version + "-py3-none-any.whl"
+}
+
+func (w Wheel) distName() string {
+	return nonAlnum.ReplaceAllString(strings.ToLower(w.Name), "_")
+}
+
+// Bytes builds the wheel: a zip with the modules and a dist-info directory
+// (METADATA, WHEEL, top_level.txt, RECORD). The archive is reproducible.
+func (w Wheel) Bytes() ([]byte, error) {
+	distInfo := w.distName() + "-" + w.Version + ".dist-info"
+	var meta strings.Builder
+	fmt.Fprintf(&meta, "Metadata-Version: 2.1\nName: %s\nVersion: %s\nSummary: Test package for the dfopt end-to-end tests\n", w.Name, w.Version)
+	for _, r := range w.Requires {
+		fmt.Fprintf(&meta, "Requires-Dist: %s\n", r)
+	}
+	tops := map[string]bool{}
+	for p := range w.Files {
+		top, _, _ := strings.Cut(p, "/")
+		tops[strings.TrimSuffix(top, ".py")] = true
+	}
+	files := map[string]string{}
+	for p, c := range w.Files {
+		files[p] = c
+	}
+	files[distInfo+"/METADATA"] = meta.String()
+	files[distInfo+"/WHEEL"] = "Wheel-Version: 1.0\nGenerator: dfopt-e2e\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+	files[distInfo+"/top_level.txt"] = strings.Join(sortedKeys(tops), "\n") + "\n"
+
+	names := sortedKeys(files)
+	var record strings.Builder
+	for _, n := range names {
+		sum := sha256.Sum256([]byte(files[n]))
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", n, base64.RawURLEncoding.EncodeToString(sum[:]), len(files[n]))
+	}
+	recordName := distInfo + "/RECORD"
+	fmt.Fprintf(&record, "%s,,\n", recordName)
+	files[recordName] = record.String()
+	names = append(names, recordName)
+
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	mtime := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, n := range names {
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate, Modified: mtime})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := fw.Write([]byte(files[n])); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// NodeBase returns the node base layout, building it on first use.
+func (e *Env) NodeBase(ctx context.Context) (LayoutRef, error) {
+	return e.EnsureDerivedBase(ctx, DerivedBase{Name: "node", Dockerfile: NodeBaseDockerfile})
+}
+
+// PythonBase returns the python base layout, building it on first use.
+func (e *Env) PythonBase(ctx context.Context) (LayoutRef, error) {
+	files := map[string][]byte{}
+	for _, w := range Wheelhouse {
+		data, err := w.Bytes()
+		if err != nil {
+			return LayoutRef{}, err
+		}
+		files["wheelhouse/"+w.FileName()] = data
+	}
+	return e.EnsureDerivedBase(ctx, DerivedBase{Name: "python", Dockerfile: PythonBaseDockerfile, Files: files})
+}
+
+// AllContexts returns the FROM names of the debian base and, when given,
+// of the node and python bases (a zero LayoutRef leaves those out).
+func (e *Env) AllContexts(node, python LayoutRef) map[string]LayoutRef {
+	m := e.BaseContexts()
+	add := func(names []string, ref LayoutRef) {
+		if ref.Dir == "" {
+			return
+		}
+		for _, n := range names {
+			m[n] = ref
+		}
+	}
+	add(NodeBaseNames, node)
+	add(PythonBaseNames, python)
+	return m
+}
