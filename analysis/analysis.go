@@ -112,6 +112,14 @@ type Fix struct {
 	// Message says what the fix does, as a verb phrase ("merge 3 RUN instructions").
 	Message string
 	Edits   []Edit
+	// Removes lists what the fix takes out of the built image, as path
+	// patterns: "/var/lib/apt/lists/" (trailing slash: what is below the
+	// directory), "/var/cache/apk" (the path and what is below it), globs
+	// such as "/home/*/.npm/_cacache", and "~/" for the home directory of
+	// any user ("~/.cache/pip" is /root/.cache/pip and /home/*/.cache/pip).
+	// A tool that checks a rewrite by building both images ignores exactly
+	// these paths when it compares their files.
+	Removes []string
 }
 
 // Edit replaces Src[Pos:End] with NewText. An insertion has Pos == End.

@@ -84,6 +84,9 @@ type Finding struct {
 	// says what the fix did.
 	Fixed      bool
 	FixMessage string
+	// Removes is what the applied fix takes out of the image (see
+	// analysis.Fix.Removes).
+	Removes []string
 }
 
 // String formats the finding as LINE: PASS: message.
@@ -108,6 +111,20 @@ func (r *Result) Changed() bool { return string(r.Input) != string(r.Output) }
 // with the headers "--- NAME.orig" and "+++ NAME".
 func (r *Result) Diff() []byte {
 	return udiff.Unified(r.Filename+".orig", r.Filename, r.Input, r.Output, 3)
+}
+
+// Removes is every path pattern that the applied fixes take out of the
+// image, without duplicates (see analysis.Fix.Removes).
+func (r *Result) Removes() []string {
+	var out []string
+	for _, f := range r.Findings {
+		for _, p := range f.Removes {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // FixedCount is the number of findings whose fix was applied.
@@ -419,6 +436,7 @@ func locate(orig *dockerfile.Document, history [][]analysis.Edit, c candidate, f
 	f.EndLine, f.EndCol = orig.Position(end)
 	if fixed {
 		f.FixMessage = c.finding.Fix.Message
+		f.Removes = c.finding.Fix.Removes
 	}
 	return f
 }

@@ -215,14 +215,14 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 		start, end := shellparse.Span(c.Call)
 		out = append(out, analysis.Finding{Pos: r.src(start), End: r.after(end), Message: msg})
 	}
-	flag := func(c *shellparse.Command, i int, text, msg, fix string) {
+	flag := func(c *shellparse.Command, i int, text, msg, fix string, removes ...string) {
 		pos := r.wordEnd(c.Args[i])
 		start, end := shellparse.Span(c.Call)
 		out = append(out, analysis.Finding{Pos: r.src(start), End: r.after(end), Message: msg,
-			Fix: &analysis.Fix{Message: fix, Edits: []analysis.Edit{analysis.Insert(pos, " "+text)}}})
+			Fix: &analysis.Fix{Message: fix, Edits: []analysis.Edit{analysis.Insert(pos, " "+text)}, Removes: removes}})
 	}
 	appended := map[string]bool{}
-	appendCmd := func(c *shellparse.Command, cmd, msg, fix string) {
+	appendCmd := func(c *shellparse.Command, cmd, msg, fix string, removes ...string) {
 		if appended[cmd] {
 			return
 		}
@@ -238,7 +238,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 		start, end := shellparse.Span(c.Call)
 		finding := analysis.Finding{Pos: r.src(start), End: r.after(end), Message: msg}
 		if pos, text, ok := r.appendEdit(doc, cmd); ok {
-			finding.Fix = &analysis.Fix{Message: fix, Edits: []analysis.Edit{analysis.Insert(pos, text)}}
+			finding.Fix = &analysis.Fix{Message: fix, Edits: []analysis.Edit{analysis.Insert(pos, text)}, Removes: removes}
 		} else {
 			finding.Message += " (not fixed: the RUN ends in the background or in exit/exec)"
 		}
@@ -274,7 +274,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 			}
 			appendCmd(c, "rm -rf /var/lib/apt/lists/*",
 				c.Name+" update leaves its package lists (about 20 MB) in the layer",
-				"remove /var/lib/apt/lists/* in the same RUN")
+				"remove /var/lib/apt/lists/* in the same RUN", "/var/lib/apt/lists/")
 		}
 	}
 
@@ -292,10 +292,10 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 				continue
 			}
 			flag(c, i, "--no-cache", "apk "+s+" without --no-cache keeps the package index in /var/cache/apk",
-				"add --no-cache")
+				"add --no-cache", "/var/cache/apk/")
 		case "update":
 			appendCmd(c, "rm -rf /var/cache/apk/*", "apk update leaves the package index in /var/cache/apk",
-				"remove /var/cache/apk/* in the same RUN")
+				"remove /var/cache/apk/* in the same RUN", "/var/cache/apk/")
 		}
 	}
 
@@ -312,14 +312,14 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 				continue
 			}
 			flag(c, i, "--no-cache-dir", "pip install without --no-cache-dir keeps downloaded packages in ~/.cache/pip",
-				"add --no-cache-dir")
+				"add --no-cache-dir", "~/.cache/pip", "~/.cache")
 		case c.Name == "pipx":
 			s, i := sub(c)
 			if s != "install" || hasArg(c, func(v string) bool { return strings.HasPrefix(v, "--pip-args") }) {
 				continue
 			}
 			flag(c, i, "--pip-args=--no-cache-dir", "pipx install keeps pip's download cache",
-				"add --pip-args=--no-cache-dir")
+				"add --pip-args=--no-cache-dir", "~/.cache/pip", "~/.cache")
 		}
 	}
 
@@ -359,7 +359,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 			cmd += " && rm -rf /var/cache/yum"
 		}
 		appendCmd(c, cmd, name+" "+s+" leaves package metadata and downloads in the layer",
-			"run "+name+" clean all in the same RUN")
+			"run "+name+" clean all in the same RUN", "/var/cache/dnf/", "/var/cache/yum", "/var/cache/tdnf/", "/var/lib/dnf/repos/")
 	}
 
 	// npm, yarn, pnpm
@@ -376,7 +376,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 				continue
 			}
 			appendCmd(c, commandWord(c)+" cache clean --force", "npm "+s+" leaves its download cache in ~/.npm",
-				"run npm cache clean --force in the same RUN")
+				"run npm cache clean --force in the same RUN", "~/.npm/_cacache", "~/.npm/_logs/")
 		case "yarn":
 			if (s != "" && s != "install" && s != "add" && s != "global") || (s == "" && !bareInstall(c)) || otherUser(c) {
 				continue
@@ -391,7 +391,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 				verb = "install"
 			}
 			appendCmd(c, commandWord(c)+" cache clean", "yarn "+verb+" leaves its download cache in the layer",
-				"run yarn cache clean in the same RUN")
+				"run yarn cache clean in the same RUN", "/usr/local/share/.cache/yarn/", "~/.cache/yarn/")
 		case "pnpm":
 			if !slices.Contains([]string{"install", "i", "add", "fetch"}, s) || otherUser(c) ||
 				covers(f.mounts, "/root/.local/share/pnpm", "/pnpm") || hasArg(c, argIs("--store-dir")) ||
@@ -400,7 +400,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 				continue
 			}
 			appendCmd(c, commandWord(c)+" store prune", "pnpm "+s+" leaves unreferenced packages in its store",
-				"run pnpm store prune in the same RUN")
+				"run pnpm store prune in the same RUN", "~/.local/share/pnpm/store/", "~/.cache/pnpm/")
 		}
 	}
 
@@ -415,7 +415,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 				continue
 			}
 			flag(c, i, "--no-document", "gem "+s+" without --no-document builds documentation into the image",
-				"add --no-document")
+				"add --no-document", "/usr/local/bundle/doc", "/usr/local/lib/ruby/gems/*/doc", "/var/lib/gems/*/doc", "~/.gem/ruby/*/doc", "~/.local/share/gem/ruby/*/doc")
 		case "bundle", "bundler":
 			s, _ := sub(c, "--gemfile", "--path", "--jobs", "-j", "--retry", "--without", "--with", "--binstubs")
 			if (s != "" && s != "install") || (s == "" && !bareInstall(c)) || otherUser(c) || covers(f.mounts, "/usr/local/bundle", "/root/.bundle") ||
@@ -428,7 +428,8 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 			}
 			appendCmd(c, `rm -rf ~/.bundle/cache "$(gem env gemdir)"/cache/*.gem`,
 				"bundle install leaves downloaded .gem files in the layer",
-				"remove bundler's and gem's download caches in the same RUN")
+				"remove bundler's and gem's download caches in the same RUN",
+				"~/.bundle/cache", "/usr/local/bundle/cache/", "/usr/local/lib/ruby/gems/*/cache/", "/var/lib/gems/*/cache/")
 		}
 	}
 
@@ -452,7 +453,7 @@ func cleanupRun(ctx *analysis.Context, f *runFacts, facts map[*dockerfile.Instru
 			continue
 		}
 		appendCmd(c, commandWord(c)+" clear-cache", "composer "+s+" leaves its download cache in the layer",
-			"run composer clear-cache in the same RUN")
+			"run composer clear-cache in the same RUN", "~/.composer/cache/", "~/.cache/composer/", "/tmp/cache/")
 	}
 	return out
 }
