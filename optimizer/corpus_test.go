@@ -111,18 +111,25 @@ func TestCorpusNoPassesIsIdentity(t *testing.T) {
 	}
 }
 
-// With the default passes every output parses (Optimize checks it) and a
-// second run changes nothing.
-func TestCorpusDefaultPasses(t *testing.T) {
+// With the default passes, and with every pass, each output parses
+// (Optimize checks it) and a second run changes nothing.
+func TestCorpusDefaultPasses(t *testing.T) { corpusLevel(t, optimizer.Options{}) }
+
+func TestCorpusAllPasses(t *testing.T) {
+	corpusLevel(t, optimizer.Options{Level: optimizer.TierAggressive})
+}
+
+func corpusLevel(t *testing.T, opts optimizer.Options) {
 	files := append(corpus(t), loadFiles(t, "../testdata/edge/*.Dockerfile")...)
 	changed, fixed := 0, map[string]int{}
 	reported := map[string]int{}
 	for _, f := range files {
-		res, err := optimizer.Optimize(f.src, optimizer.Options{Filename: f.name})
+		opts.Filename = f.name
+		res, err := optimizer.Optimize(f.src, opts)
 		require.NoError(t, err, f.name)
 		_, err = dockerfile.Parse(f.name, res.Output)
 		require.NoError(t, err, "%s: output does not parse", f.name)
-		again, err := optimizer.Optimize(res.Output, optimizer.Options{Filename: f.name})
+		again, err := optimizer.Optimize(res.Output, opts)
 		require.NoError(t, err, f.name)
 		require.Equal(t, string(res.Output), string(again.Output), "%s: not idempotent", f.name)
 		require.Zero(t, again.FixedCount(), "%s: second run applied fixes", f.name)

@@ -7,8 +7,18 @@ import "github.com/dfopt/dfopt/analysis"
 // the same pass values; callers must not modify them.
 func All() []*analysis.Pass {
 	return []*analysis.Pass{
+		// format
+		FromAsCasing,
+		EnvKeyValue,
+		// safe; workdir-mkdir before coalesce-runs so that a redundant
+		// mkdir is dropped rather than merged into its neighbour
+		WorkdirMkdir,
 		CoalesceRuns,
 		CacheCleanup,
+		// aggressive
+		ExecForm,
+		Tini,
+		MaintainerLabel,
 	}
 }
 
@@ -17,7 +27,6 @@ func All() []*analysis.Pass {
 var Planned = []struct{ Name, Summary string }{
 	{"manifest-first", "copy dependency manifests and install before copying sources"},
 	{"split-copy", "split a directory COPY into stable and frequently changing parts"},
-	{"tini", "run an init process as PID 1 in the final stage"},
 }
 
 // Lookup returns the implemented pass with the given name.

@@ -33,5 +33,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.context, "context", "", "build context directory")
 	fs.StringVar(&cfg.filename, "filename", "", "name of standard input")
 	fs.StringVar(&cfg.explain, "explain", "", "describe a pass")
+	fs.StringVar(&cfg.target, "target", "", "the stage that is built")
+	fs.StringVar(&cfg.init, "init", "", "init for the tini pass: tini, dumb-init or none")
 	return fs
 }

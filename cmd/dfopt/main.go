@@ -25,6 +25,8 @@
 //	    --context=DIR   build context for context-aware passes (default: the
 //	                    Dockerfile's directory; none for standard input)
 //	    --filename=NAME name standard input in messages and diffs
+//	    --target=STAGE  the stage that is built (default: the last one)
+//	    --init=NAME     init for the tini pass: tini (default), dumb-init or none
 //	    --json          print findings and changes as one JSON document
 //	    --list-passes   list the passes
 //	    --explain=NAME  describe a pass
@@ -86,6 +88,8 @@ Flags:
       --level=LEVEL    run passes up to this tier: format, safe or aggressive (default safe)
       --context=DIR    build context (default: the Dockerfile's directory; none for stdin)
       --filename=NAME  name standard input in messages (default "<standard input>")
+      --target=STAGE   the stage that is built (default: the last one)
+      --init=NAME      init for the tini pass: tini (default), dumb-init or none
       --json           print findings and changes as one JSON document
       --list-passes    list the passes and exit
       --explain=NAME   describe a pass and exit
@@ -105,6 +109,8 @@ type config struct {
 	context         string
 	filename        string
 	explain         string
+	target          string
+	init            string
 
 	paths []string
 	opts  optimizer.Options
@@ -267,7 +273,14 @@ func (c *config) resolve(all []*analysis.Pass) error {
 			return fmt.Errorf("--context: %s is not a directory", c.context)
 		}
 	}
-	opts := optimizer.Options{Passes: all}
+	opts := optimizer.Options{Passes: all, Target: c.target}
+	switch c.init {
+	case "":
+	case "tini", "dumb-init", "none":
+		opts.Settings = map[string]string{"init": c.init}
+	default:
+		return fmt.Errorf("unknown init %q (want tini, dumb-init or none)", c.init)
+	}
 	if c.level != "" {
 		t, err := analysis.ParseTier(c.level)
 		if err != nil {

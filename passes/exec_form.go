@@ -1,0 +1,181 @@
+package passes
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/shellparse"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// ExecForm makes the program of CMD and ENTRYPOINT receive signals.
+var ExecForm = &analysis.Pass{
+	Name:    "exec-form",
+	Summary: "run CMD and ENTRYPOINT programs without a shell in between",
+	Tier:    analysis.Aggressive,
+	Run:     runExecForm,
+	Doc: `A shell-form CMD or ENTRYPOINT runs under /bin/sh -c: the shell is PID 1, and
+it does not pass SIGTERM on, so "docker stop" waits and then kills. This pass
+lets the program itself receive signals:
+
+  - CMD whose text is one simple command with literal words becomes exec form
+    (JSON), when no ENTRYPOINT can receive it as arguments: the file sets
+    none in the stage (or the stages it derives from) and the base image is
+    one known to set none (debian, ubuntu, alpine, python, golang, ...).
+  - Otherwise a single simple command gets "exec " in front: the shell
+    replaces itself with the program, which keeps shell expansion ($VAR,
+    globs) and the arguments an ENTRYPOINT script sees.
+  - ENTRYPOINT keeps its shell form (exec form would start passing CMD and
+    "docker run" arguments to it) and only gets "exec ".
+
+Before:
+    FROM python:3.12-slim
+    CMD python app.py
+
+    FROM node:20
+    ENTRYPOINT node server.js --port $PORT
+After:
+    FROM python:3.12-slim
+    CMD ["python", "app.py"]
+
+    FROM node:20
+    ENTRYPOINT exec node server.js --port $PORT
+
+Never changed: commands with pipes, &&, ;, redirections, variable
+assignments, background jobs, comments, shell builtins or functions, and
+commands under a non-POSIX SHELL. Environment variables are expanded by the
+shell form only: words with $, globs or other shell syntax are never put in
+exec form.
+
+Tier: aggressive, because the image configuration changes (Cmd or
+Entrypoint no longer start with /bin/sh -c), although the program that runs
+and its arguments are the same.`,
+}
+
+// Builtins with no program of the same name: a shell is needed to run them.
+var shellOnly = map[string]bool{
+	"cd": true, "export": true, "source": true, ".": true, "set": true, "unset": true,
+	"eval": true, "trap": true, "ulimit": true, "umask": true, "alias": true, "shift": true,
+	"wait": true, "read": true, "getopts": true, "hash": true, "type": true, "command": true,
+	"exit": true, "return": true, "exec": true, "readonly": true, "local": true, "declare": true,
+	"typeset": true, "let": true, "builtin": true, "jobs": true, "fg": true, "bg": true,
+}
+
+func runExecForm(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	var out []analysis.Finding
+	for _, ins := range doc.Instructions {
+		if (ins.Cmd != "cmd" && ins.Cmd != "entrypoint") || ins.JSON || ins.Stage == nil || !ins.POSIXShell() {
+			continue
+		}
+		text, off := ins.ShellArgs()
+		text = strings.TrimRight(text, " \t\r\n")
+		if text == "" || hasCommentLines(doc, ins) {
+			continue
+		}
+		prog, err := shellparse.Parse(text)
+		if err != nil || len(prog.File.Stmts) != 1 || prog.HasComments() {
+			continue
+		}
+		st := prog.File.Stmts[0]
+		call, ok := st.Cmd.(*syntax.CallExpr)
+		if !ok || st.Negated || st.Background || st.Coprocess || len(st.Redirs) > 0 || len(call.Assigns) > 0 || len(call.Args) == 0 {
+			continue
+		}
+		name, ok := shellparse.Lit(call.Args[0])
+		if !ok || shellOnly[name] && name != "exec" {
+			continue
+		}
+		start, end := ins.SrcOffset(off), ins.SrcOffset(off+len(text)-1)+1
+		if name == "exec" {
+			continue // already replaces the shell
+		}
+		kw := strings.ToUpper(ins.Cmd)
+		if words, literal := literalWords(call.Args); literal && ins.Cmd == "cmd" && noEntrypointFor(doc, ins) {
+			out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),
+				Message: fmt.Sprintf("shell-form %s runs under /bin/sh -c, which does not pass signals to the program", kw),
+				Fix: &analysis.Fix{Message: "use the exec form",
+					Edits: []analysis.Edit{analysis.Replace(start, end, jsonArray(words))}}})
+			continue
+		}
+		out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),
+			Message: fmt.Sprintf("shell-form %s runs under /bin/sh -c, which does not pass signals to the program", kw),
+			Fix: &analysis.Fix{Message: "exec the program from the shell",
+				Edits: []analysis.Edit{analysis.Insert(start, "exec ")}}})
+	}
+	return out
+}
+
+// noEntrypointFor reports whether no ENTRYPOINT applies to a CMD: none in
+// its stage or the stages it derives from, and a base image known to set
+// none. A stage built FROM this one that sets an ENTRYPOINT would also get
+// the CMD as arguments: such a CMD is left in shell form too.
+func noEntrypointFor(doc *dockerfile.Document, ins *dockerfile.Instruction) bool {
+	if known, ep := entrypointKnown(ins.Stage); !known || ep != nil {
+		return false
+	}
+	for _, st := range doc.Stages {
+		if st != ins.Stage && descends(st, ins.Stage) && lastInStage(st, "entrypoint") != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// literalWords returns the values of words that are plain literals: no
+// expansions, globs, tildes or brace expansions (single and double quotes
+// and backslash escapes are fine).
+func literalWords(words []*syntax.Word) ([]string, bool) {
+	var out []string
+	for _, w := range words {
+		for _, part := range w.Parts {
+			switch p := part.(type) {
+			case *syntax.Lit:
+				if strings.ContainsAny(p.Value, "*?[]{}~") {
+					return nil, false
+				}
+			case *syntax.SglQuoted:
+				if p.Dollar {
+					return nil, false
+				}
+			case *syntax.DblQuoted:
+				for _, in := range p.Parts {
+					if _, ok := in.(*syntax.Lit); !ok {
+						return nil, false
+					}
+				}
+			default:
+				return nil, false
+			}
+		}
+		v, ok := shellparse.Lit(w)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+	}
+	return out, true
+}
+
+// jsonArray writes words as a JSON array the way Dockerfiles usually show
+// them: ["a", "b"].
+func jsonArray(words []string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(w)
+		b.WriteString(strings.TrimSuffix(buf.String(), "\n"))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
