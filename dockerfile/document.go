@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/dfopt/dfopt/shellparse"
@@ -96,6 +97,26 @@ type Instruction struct {
 	// instruction (from SHELL in this stage or the stage it is built on);
 	// nil means the platform default, /bin/sh -c.
 	Shell []string
+
+	mu    sync.Mutex
+	cache map[string]any
+}
+
+// Cached returns the value computed by f for key, computing it once per
+// instruction: passes use it to share work that depends only on the
+// instruction, such as parsing a RUN's shell. Safe for concurrent use.
+func (ins *Instruction) Cached(key string, f func() any) any {
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	if v, ok := ins.cache[key]; ok {
+		return v
+	}
+	if ins.cache == nil {
+		ins.cache = map[string]any{}
+	}
+	v := f()
+	ins.cache[key] = v
+	return v
 }
 
 // Stage is a build stage: a FROM instruction and what follows it.

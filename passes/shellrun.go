@@ -24,9 +24,23 @@ func eligibleRun(ins *dockerfile.Instruction) bool {
 	return ins.Cmd == "run" && !ins.JSON && len(ins.Heredocs) == 0 && ins.POSIXShell()
 }
 
+type parsedRun struct {
+	r   *shellRun
+	err error
+}
+
 // parseRun parses a RUN's program; it returns nil (and the parse error, if
-// that was the reason) when the RUN cannot be read.
+// that was the reason) when the RUN cannot be read. The result is computed
+// once per instruction and shared by the passes.
 func parseRun(ins *dockerfile.Instruction) (*shellRun, error) {
+	p := ins.Cached("passes.parseRun", func() any {
+		r, err := parseRunUncached(ins)
+		return parsedRun{r, err}
+	}).(parsedRun)
+	return p.r, p.err
+}
+
+func parseRunUncached(ins *dockerfile.Instruction) (*shellRun, error) {
 	if !eligibleRun(ins) {
 		return nil, nil
 	}
