@@ -111,6 +111,8 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 		binary = tool.aptPath
 	case FamilyAlpine:
 		binary = tool.apkPath
+	case FamilyRHEL:
+		return report(st.From, fmt.Sprintf("no init process as PID 1, and %s is not in the base repositories of RHEL-family images (EPEL has it): use docker run --init, or copy a static %s from a builder stage and verify its checksum", choice, choice))
 	default:
 		return report(st.From, fmt.Sprintf("no init process as PID 1 and no known package manager to install %s: use docker run --init, or copy a static %s from a builder stage and verify its checksum", choice, choice))
 	}
