@@ -247,23 +247,25 @@ func FuzzOptimize(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		res, err := Optimize(src, Options{})
-		if err != nil {
-			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("unexpected error type %T: %v", err, err)
+		for _, opts := range []Options{{}, {Level: TierAggressive}} {
+			res, err := Optimize(src, opts)
+			if err != nil {
+				var pe *ParseError
+				if !errors.As(err, &pe) {
+					t.Fatalf("unexpected error type %T: %v", err, err)
+				}
+				return
 			}
-			return
-		}
-		if _, err := dockerfile.Parse("out", res.Output); err != nil {
-			t.Fatalf("output does not parse: %v\n%s", err, res.Output)
-		}
-		again, err := Optimize(res.Output, Options{})
-		if err != nil {
-			t.Fatalf("second run: %v", err)
-		}
-		if string(again.Output) != string(res.Output) {
-			t.Fatalf("not idempotent:\n%q\n%q", res.Output, again.Output)
+			if _, err := dockerfile.Parse("out", res.Output); err != nil {
+				t.Fatalf("output does not parse: %v\n%s", err, res.Output)
+			}
+			again, err := Optimize(res.Output, opts)
+			if err != nil {
+				t.Fatalf("second run: %v", err)
+			}
+			if string(again.Output) != string(res.Output) {
+				t.Fatalf("not idempotent:\n%q\n%q", res.Output, again.Output)
+			}
 		}
 	})
 }
