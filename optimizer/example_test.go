@@ -26,6 +26,7 @@ RUN apt-get install -y curl
 	// RUN apt-get update && \
 	//     apt-get install -y curl && \
 	//     rm -rf /var/lib/apt/lists/*
+	// 1: root-user: the final stage runs as root (no USER): add a non-root USER, or drop privileges in the entrypoint
 	// 2: coalesce-runs: 2 consecutive RUN instructions can be combined into one
 	// 2: cache-cleanup: apt-get update leaves its package lists (about 20 MB) in the layer
 }

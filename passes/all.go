@@ -15,6 +15,13 @@ func All() []*analysis.Pass {
 		WorkdirMkdir,
 		CoalesceRuns,
 		CacheCleanup,
+		// safe, report only
+		BaseImageTag,
+		RootUser,
+		Sudo,
+		SecretInEnv,
+		CurlPipeShell,
+		AddURL,
 		// aggressive
 		ExecForm,
 		Tini,
