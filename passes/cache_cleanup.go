@@ -509,17 +509,9 @@ func hasArgSeq(c *shellparse.Command, words ...string) bool {
 // stageMentions reports whether any RUN or ENV of the stage (or its
 // ancestors) before ins contains s.
 func stageMentions(ins *dockerfile.Instruction, s string) bool {
-	for st := ins.Stage; st != nil; st = st.Parent {
-		for _, other := range st.Instructions {
-			if st == ins.Stage && other.Index >= ins.Index {
-				break
-			}
-			if (other.Cmd == "run" || other.Cmd == "env") && strings.Contains(other.Text, s) {
-				return true
-			}
-		}
-	}
-	return false
+	return anyBefore(ins, func(other *dockerfile.Instruction) bool {
+		return (other.Cmd == "run" || other.Cmd == "env") && strings.Contains(other.Text, s)
+	})
 }
 
 // yarnBerry reports signs of Yarn 2+ in the stage or the build context.

@@ -210,29 +210,40 @@ func covers(mounts []string, dirs ...string) bool {
 	return false
 }
 
-// stageEnv reports whether an ENV or ARG named key is set in the stage (or
-// the stages it derives from) before instruction ins.
-func stageEnv(ins *dockerfile.Instruction, key string) bool {
+// anyBefore reports whether f holds for an instruction before ins in its
+// stage, or in a stage it derives from.
+func anyBefore(ins *dockerfile.Instruction, f func(*dockerfile.Instruction) bool) bool {
 	for st := ins.Stage; st != nil; st = st.Parent {
 		for _, other := range st.Instructions {
 			if st == ins.Stage && other.Index >= ins.Index {
 				break
 			}
-			switch other.Cmd {
-			case "env":
-				for i := 0; i < len(other.Args); i += 3 {
-					if other.Args[i] == key {
-						return true
-					}
-				}
-			case "arg":
-				for _, a := range other.Args {
-					if name, _, _ := strings.Cut(a, "="); name == key {
-						return true
-					}
-				}
+			if f(other) {
+				return true
 			}
 		}
 	}
 	return false
+}
+
+// stageEnv reports whether an ENV or ARG named key is set in the stage (or
+// the stages it derives from) before instruction ins.
+func stageEnv(ins *dockerfile.Instruction, key string) bool {
+	return anyBefore(ins, func(other *dockerfile.Instruction) bool {
+		switch other.Cmd {
+		case "env":
+			for i := 0; i < len(other.Args); i += 3 {
+				if other.Args[i] == key {
+					return true
+				}
+			}
+		case "arg":
+			for _, a := range other.Args {
+				if name, _, _ := strings.Cut(a, "="); name == key {
+					return true
+				}
+			}
+		}
+		return false
+	})
 }
