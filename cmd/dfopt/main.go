@@ -40,6 +40,10 @@
 // processed; the exit status is the highest of all files.
 //
 // Both one-dash and two-dash spellings are accepted for every flag.
+//
+// "dfopt verify [flags] Dockerfile" builds the Dockerfile and dfopt's
+// rewrite with BuildKit (docker buildx or buildctl) and compares the two
+// images; see verify.go and dfopt verify --help.
 package main
 
 import (
@@ -97,6 +101,9 @@ Flags:
   -h, --help           print this help and exit
 
 Exit status: 0 ok, 1 changes needed (-d, -l, --check), 2 error.
+
+dfopt verify [flags] Dockerfile builds the Dockerfile and its rewrite with
+BuildKit and compares the images (see dfopt verify --help).
 `
 
 // config holds the parsed command line.
@@ -160,6 +167,11 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*an
 		}
 	}()
 
+	if len(args) > 0 && args[0] == "verify" {
+		// dfopt verify: build the original and the rewrite (verify.go).
+		// A file named verify is still processed as ./verify.
+		return runVerify(args[1:], stdout, stderr, all)
+	}
 	cfg, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "dfopt: %v\nrun 'dfopt --help' for usage\n", err)

@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"time"
@@ -29,6 +31,24 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 CMD ["node"]
+`
+
+// GoBaseNames are the FROM names the Go base is offered under.
+var GoBaseNames = []string{"golang:1.19-bookworm", "golang:1.19", "golang:bookworm", "golang"}
+
+// GoBaseDockerfile installs Debian's Go 1.19, with gcc for cgo (go vet
+// needs it) as the official golang image has, and sets up GOPATH like that
+// image. Modules come from the Go module proxy (the host's GOPROXY when it
+// is not the default, see GoBase); the checksum database is not needed
+// when go.sum is complete.
+const GoBaseDockerfile = `FROM debian:bookworm
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends golang-go ca-certificates git gcc libc6-dev make pkg-config \
+ && rm -rf /var/lib/apt/lists/*
+ENV GOPATH=/go
+ENV PATH=/go/bin:/usr/lib/go/bin:$PATH
+RUN mkdir -p /go/src /go/bin && chmod -R 1777 /go
+WORKDIR /go
 `
 
 // WheelhouseDir is where the python base keeps its local wheels.
@@ -159,6 +179,49 @@ func (e *Env) PythonBase(ctx context.Context) (LayoutRef, error) {
 		files["wheelhouse/"+w.FileName()] = data
 	}
 	return e.EnsureDerivedBase(ctx, DerivedBase{Name: "python", Dockerfile: PythonBaseDockerfile, Files: files})
+}
+
+// GoBase returns the Go base layout, building it on first use. When the
+// host's GOPROXY is set and is not the default, the base uses it too.
+func (e *Env) GoBase(ctx context.Context) (LayoutRef, error) {
+	df := GoBaseDockerfile
+	if p := hostGoproxy(ctx); p != "" && p != "https://proxy.golang.org,direct" && p != "off" {
+		df += "ENV GOPROXY=" + p + "\n"
+	}
+	return e.EnsureDerivedBase(ctx, DerivedBase{Name: "golang", Dockerfile: df})
+}
+
+func hostGoproxy(ctx context.Context) string {
+	if p := os.Getenv("GOPROXY"); p != "" {
+		return p
+	}
+	out, err := exec.CommandContext(ctx, "go", "env", "GOPROXY").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Bases returns every base: the debian base, and the node, python and Go
+// bases (built on first use), mapped from all their FROM names.
+func (e *Env) Bases(ctx context.Context) (map[string]LayoutRef, error) {
+	node, err := e.NodeBase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	python, err := e.PythonBase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	golang, err := e.GoBase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := e.AllContexts(node, python)
+	for _, n := range GoBaseNames {
+		m[n] = golang
+	}
+	return m, nil
 }
 
 // AllContexts returns the FROM names of the debian base and, when given,

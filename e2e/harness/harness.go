@@ -1,14 +1,13 @@
 // Package harness drives real BuildKit builds for the end-to-end tests.
 //
-// It runs buildctl against the daemon that e2e/setup.sh starts, with the
-// dockerfile.v0 frontend built into buildkitd, base images taken from local
-// OCI layouts (so no registry is needed) and the result exported as an OCI
-// tar that is read back with internal/oci.
+// It runs buildctl (through internal/buildkit, the driver dfopt verify
+// uses) against the daemon that e2e/setup.sh starts, with the dockerfile.v0
+// frontend built into buildkitd, base images taken from local OCI layouts
+// (so no registry is needed) and the result exported as an OCI tar that is
+// read back with internal/oci.
 package harness
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -23,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dfopt/dfopt/internal/buildkit"
 	"github.com/dfopt/dfopt/internal/oci"
 )
 
@@ -296,50 +296,38 @@ func Build(ctx context.Context, opts BuildOptions) (*Result, error) {
 	if contexts == nil {
 		contexts = env.BaseContexts()
 	}
-
-	args := []string{"--addr", env.Addr, "build",
-		"--progress", "plain",
-		"--frontend", "dockerfile.v0",
-		"--local", "context=" + ctxDir,
-		"--local", "dockerfile=" + dfDir,
-		"--opt", "filename=" + dfName,
-		// With cmdline set, the built-in frontend ignores "# syntax="
-		// lines instead of pulling the frontend image they name.
-		"--opt", "cmdline=",
-	}
-	args = append(args, contextArgs(contexts)...)
+	var buildArgs []buildkit.BuildArg
 	for _, k := range sortedKeys(opts.BuildArgs) {
-		args = append(args, "--opt", "build-arg:"+k+"="+opts.BuildArgs[k])
+		buildArgs = append(buildArgs, buildkit.BuildArg{Key: k, Value: opts.BuildArgs[k]})
 	}
-	if opts.Target != "" {
-		args = append(args, "--opt", "target="+opts.Target)
+	req := &buildkit.Request{
+		ContextDir:     ctxDir,
+		DockerfileDir:  dfDir,
+		DockerfileName: dfName,
+		Contexts:       NamedContexts(contexts),
+		BuildArgs:      buildArgs,
+		Target:         opts.Target,
+		NoCache:        opts.NoCache,
+		// The built-in frontend ignores "# syntax=" lines instead of
+		// pulling the frontend image they name.
+		IgnoreSyntax: true,
+		Output:       output,
+		OutputDir:    opts.OutputLayoutDir,
+		ExtraArgs:    opts.ExtraArgs,
+		Log:          opts.Log,
 	}
-	if opts.NoCache {
-		args = append(args, "--no-cache")
+	bres, err := env.Builder().Build(ctx, req)
+	if bres != nil {
+		res.Args = bres.Args
+		res.Log = bres.Log
+		res.Duration = bres.Duration
 	}
-	if opts.OutputLayoutDir {
-		args = append(args, "--output", "type=oci,dest="+output+",tar=false")
-	} else {
-		args = append(args, "--output", "type=oci,dest="+output)
-	}
-	args = append(args, opts.ExtraArgs...)
-	res.Args = args
-
-	var logBuf syncBuffer
-	var w io.Writer = &logBuf
-	if opts.Log != nil {
-		w = io.MultiWriter(&logBuf, opts.Log)
-	}
-	cmd := exec.CommandContext(ctx, env.Buildctl, args...)
-	cmd.Stdout = w
-	cmd.Stderr = w
-	cmd.WaitDelay = 10 * time.Second
-	start := time.Now()
-	err := cmd.Run()
-	res.Duration = time.Since(start)
-	res.Log = logBuf.String()
 	if err != nil {
-		return fail(&BuildError{Err: err, Log: res.Log, Args: args})
+		var be *buildkit.BuildError
+		if errors.As(err, &be) {
+			err = be.Err
+		}
+		return fail(&BuildError{Err: err, Log: res.Log, Args: res.Args})
 	}
 	img, err := oci.Open(output)
 	if err != nil {
@@ -349,27 +337,27 @@ func Build(ctx context.Context, opts BuildOptions) (*Result, error) {
 	return res, nil
 }
 
+// Builder is the buildctl driver for the daemon.
+func (e *Env) Builder() *buildkit.Buildctl {
+	return &buildkit.Buildctl{Path: e.Buildctl, Addr: e.Addr}
+}
+
+// NamedContexts turns FROM names mapped to layouts into --build-context
+// values (oci-layout://DIR@DIGEST), sorted by name.
+func NamedContexts(contexts map[string]LayoutRef) []buildkit.NamedContext {
+	var out []buildkit.NamedContext
+	for _, n := range sortedKeys(contexts) {
+		out = append(out, buildkit.NamedContext{Name: n, Value: "oci-layout://" + contexts[n].String()})
+	}
+	return out
+}
+
 // contextArgs turns named contexts into --oci-layout and --opt context:
 // arguments, giving each distinct layout directory one store name.
 func contextArgs(contexts map[string]LayoutRef) []string {
-	stores := map[string]string{}
-	var dirs []string
-	for _, ref := range contexts {
-		if _, ok := stores[ref.Dir]; !ok {
-			stores[ref.Dir] = ""
-			dirs = append(dirs, ref.Dir)
-		}
-	}
-	sort.Strings(dirs)
-	var args []string
-	for i, d := range dirs {
-		name := fmt.Sprintf("layout%d", i)
-		stores[d] = name
-		args = append(args, "--oci-layout", name+"="+d)
-	}
-	for _, n := range sortedKeys(contexts) {
-		ref := contexts[n]
-		args = append(args, "--opt", "context:"+n+"=oci-layout://"+stores[ref.Dir]+"@"+ref.Digest)
+	args, err := buildkit.BuildctlContextArgs(NamedContexts(contexts))
+	if err != nil {
+		panic(err) // layouts with digests never fail
 	}
 	return args
 }
@@ -383,36 +371,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // tail returns the last n lines of s.
-func tail(s string, n int) string {
-	var lines []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > n {
-			lines = lines[1:]
-		}
-	}
-	return strings.Join(lines, "\n")
-}
+func tail(s string, n int) string { return buildkit.Tail(s, n) }
 
 // Tail returns the last n lines of a build log.
 func Tail(log string, n int) string { return tail(log, n) }
@@ -498,6 +458,14 @@ func (e *Env) EnsureDerivedBase(ctx context.Context, b DerivedBase) (LayoutRef, 
 			return LayoutRef{Dir: dir, Digest: strings.TrimSpace(string(data))}, nil
 		}
 		return LayoutRef{}, err
+	}
+	// Builds of older inputs (another recipe, another parent) are stale.
+	if stale, err := filepath.Glob(filepath.Join(filepath.Dir(dir), b.Name+"-*")); err == nil {
+		for _, p := range stale {
+			if p != dir && len(filepath.Base(p)) == len(filepath.Base(dir)) {
+				os.RemoveAll(p)
+			}
+		}
 	}
 	return LayoutRef{Dir: dir, Digest: digest}, nil
 }

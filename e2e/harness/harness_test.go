@@ -133,3 +133,41 @@ func TestTail(t *testing.T) {
 		t.Errorf("Tail = %q", got)
 	}
 }
+
+func TestExampleLists(t *testing.T) {
+	dir, err := ExamplesDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckExampleList(dir); err != nil {
+		t.Error(err)
+	}
+	for _, ex := range Examples {
+		if _, err := os.Stat(filepath.Join(dir, ex.Dir, "Dockerfile")); err != nil {
+			t.Errorf("%s: %v", ex.Dir, err)
+		}
+		if _, skipped := NotBuilt[ex.Dir]; skipped {
+			t.Errorf("%s is both built and not built", ex.Dir)
+		}
+	}
+
+	tmp := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		os.Mkdir(filepath.Join(tmp, d), 0o755)
+	}
+	if err := CheckExampleList(tmp); err == nil || !strings.Contains(err.Error(), "[a b]") {
+		t.Errorf("unlisted examples: %v", err)
+	}
+}
+
+func TestNamedContexts(t *testing.T) {
+	got := NamedContexts(map[string]LayoutRef{"node:18": {Dir: "/l/node", Digest: "sha256:bb"}, "debian:12": {Dir: "/l/base", Digest: "sha256:aa"}})
+	want := []string{"debian:12=oci-layout:///l/base@sha256:aa", "node:18=oci-layout:///l/node@sha256:bb"}
+	var s []string
+	for _, c := range got {
+		s = append(s, c.String())
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("NamedContexts = %q, want %q", s, want)
+	}
+}

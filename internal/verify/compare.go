@@ -1,0 +1,253 @@
+package verify
+
+import (
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/internal/oci"
+)
+
+// ExpandRemoves turns the path patterns of analysis.Fix.Removes into
+// patterns for oci.IgnorePaths: "~/" stands for the home directory of any
+// user, so "~/.cache/pip" becomes "/root/.cache/pip" and
+// "/home/*/.cache/pip" (and "~" alone "/root" and "/home/*"). Duplicates
+// are dropped; the order is kept.
+func ExpandRemoves(removes []string) []string {
+	var out []string
+	add := func(p string) {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, r := range removes {
+		switch {
+		case r == "~":
+			add("/root")
+			add("/home/*")
+		case strings.HasPrefix(r, "~/"):
+			rest := strings.TrimPrefix(r, "~/")
+			add("/root/" + rest)
+			add("/home/*/" + rest)
+		default:
+			add(r)
+		}
+	}
+	return out
+}
+
+// Difference is a path whose entry differs between the images.
+type Difference struct {
+	Path string `json:"path"`
+	// Kind is "added" (only in the rewrite's image), "removed" (only in
+	// the original's) or "changed".
+	Kind string `json:"kind"`
+	// Fields says what changed: type, mode, owner, size, content, link,
+	// device, xattrs.
+	Fields []string `json:"fields,omitempty"`
+	// Before and After describe the entries, like ls -l.
+	Before string `json:"before,omitempty"`
+	After  string `json:"after,omitempty"`
+}
+
+func (d Difference) String() string {
+	switch d.Kind {
+	case "added":
+		return "+ " + d.Path + "  " + d.After
+	case "removed":
+		return "- " + d.Path + "  " + d.Before
+	}
+	return "~ " + d.Path + " [" + strings.Join(d.Fields, ",") + "]  " + d.Before + " => " + d.After
+}
+
+// TreeComparison is the outcome of CompareTrees.
+type TreeComparison struct {
+	// Differences are what fails verification, sorted by path.
+	Differences []Difference
+	// Unstable are the paths left out because they differ between two
+	// builds of the original, or because they sit in a directory where
+	// such builds create files of changing names; sorted.
+	Unstable []string
+	// Removed are the paths left out because the applied fixes declare
+	// that they remove them (with the directories that held nothing but
+	// such paths), from both images; sorted.
+	Removed []string
+	// RemovedBytes is the size of the regular files among Removed in the
+	// original's image minus that in the rewrite's.
+	RemovedBytes int64
+}
+
+// CompareTrees compares the final file tree of the original (before) with
+// that of the rewrite (after). again is a second build of the original,
+// with the cache off: what differs between before and again is not the
+// rewrite's doing and is left out. removes are the patterns of the applied
+// fixes (see ExpandRemoves; they are expanded here).
+//
+// Besides the paths that differ between before and again, a path that
+// exists in only one of before and after is left out when it lies below a
+// directory in which the two builds of the original created entries of
+// different names (a log file named after the time, a random temporary
+// directory). A directory that exists in only one image is left out when
+// everything below it is left out and something below it matches removes:
+// it exists only because a removed path was created below it (/root/.cache
+// when only pip used it).
+func CompareTrees(before, again, after *oci.Tree, removes []string) *TreeComparison {
+	res := &TreeComparison{}
+	isRemoved := oci.IgnorePaths(ExpandRemoves(removes)...)
+
+	noise := oci.Diff(before, again, oci.DiffOptions{})
+	unstable := map[string]bool{}
+	for _, p := range noise.Added {
+		unstable[p] = true
+	}
+	for _, p := range noise.Removed {
+		unstable[p] = true
+	}
+	for _, c := range noise.Changed {
+		unstable[c.Path] = true
+	}
+	// Directories where the two builds created differently named entries:
+	// the parent of the topmost path that is in one build only.
+	onlyOne := map[string]bool{}
+	for _, p := range append(slices.Clone(noise.Added), noise.Removed...) {
+		onlyOne[p] = true
+	}
+	volatile := map[string]bool{}
+	for p := range onlyOne {
+		if parent := path.Dir(p); !onlyOne[parent] && parent != "/" {
+			volatile[parent] = true
+		}
+	}
+	underVolatile := func(p string) bool {
+		for d := path.Dir(p); d != "/" && d != "."; d = path.Dir(d) {
+			if volatile[d] {
+				return true
+			}
+		}
+		return false
+	}
+
+	d := oci.Diff(before, after, oci.DiffOptions{Ignore: func(p string) bool {
+		return isRemoved(p) || unstable[p]
+	}})
+
+	unstableOut := map[string]bool{}
+	for p := range unstable {
+		unstableOut[p] = true
+	}
+	// A path only in one image, below a volatile directory.
+	var added, removed []string
+	for _, p := range d.Added {
+		if underVolatile(p) {
+			unstableOut[p] = true
+		} else {
+			added = append(added, p)
+		}
+	}
+	for _, p := range d.Removed {
+		if underVolatile(p) {
+			unstableOut[p] = true
+		} else {
+			removed = append(removed, p)
+		}
+	}
+
+	removedOut := map[string]bool{}
+	for _, t := range []*oci.Tree{before, after} {
+		for _, p := range t.Paths() {
+			if isRemoved(p) {
+				removedOut[p] = true
+			}
+		}
+	}
+	// Directories that only held removed (or unstable) paths, except one
+	// that a pattern keeps ("/var/lib/apt/lists/" removes what is below
+	// the directory, not the directory).
+	kept := keptDirs(ExpandRemoves(removes))
+	implied := func(t *oci.Tree, p string) bool {
+		e, ok := t.Get(p)
+		if !ok || e.Type != oci.Dir || kept(p) {
+			return false
+		}
+		below := t.PathsUnder(p)
+		some := false
+		for _, q := range below {
+			switch {
+			case isRemoved(q):
+				some = true
+			case unstableOut[q] || unstable[q] || underVolatile(q):
+			default:
+				return false
+			}
+		}
+		return some
+	}
+	keep := func(list []string, t *oci.Tree) []string {
+		var out []string
+		for _, p := range list {
+			if implied(t, p) {
+				removedOut[p] = true
+				continue
+			}
+			out = append(out, p)
+		}
+		return out
+	}
+	added = keep(added, after)
+	removed = keep(removed, before)
+
+	for _, p := range added {
+		e, _ := after.Get(p)
+		res.Differences = append(res.Differences, Difference{Path: p, Kind: "added", After: e.String()})
+	}
+	for _, p := range removed {
+		e, _ := before.Get(p)
+		res.Differences = append(res.Differences, Difference{Path: p, Kind: "removed", Before: e.String()})
+	}
+	for _, c := range d.Changed {
+		res.Differences = append(res.Differences, Difference{Path: c.Path, Kind: "changed", Fields: c.Fields,
+			Before: c.Old.String(), After: c.New.String()})
+	}
+	sort.Slice(res.Differences, func(i, j int) bool { return res.Differences[i].Path < res.Differences[j].Path })
+
+	res.Unstable = sortedKeys(unstableOut)
+	res.Removed = sortedKeys(removedOut)
+	for _, p := range res.Removed {
+		if e, ok := before.Get(p); ok && e.Type == oci.Regular {
+			res.RemovedBytes += e.Size
+		}
+		if e, ok := after.Get(p); ok && e.Type == oci.Regular {
+			res.RemovedBytes -= e.Size
+		}
+	}
+	return res
+}
+
+// keptDirs matches the directories that patterns with a trailing slash
+// name: what is below them is removed, they are not.
+func keptDirs(patterns []string) func(p string) bool {
+	var dirs []string
+	for _, p := range patterns {
+		if strings.HasSuffix(p, "/") && p != "/" {
+			dirs = append(dirs, oci.CleanPath(p))
+		}
+	}
+	return func(p string) bool {
+		for _, d := range dirs {
+			if ok, _ := path.Match(d, p); ok || d == p {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,577 @@
+// Package verify proves a dfopt rewrite on a real BuildKit: it builds the
+// original Dockerfile and dfopt's rewrite, and compares the two images —
+// their layers, the bytes they add above the base they share, their final
+// file trees and their configuration — and measures what a rebuild after
+// a whitespace change to a source file costs with each.
+//
+// Paths that the applied fixes declare they remove (analysis.Fix.Removes)
+// are not compared, and neither are paths that differ between two builds
+// of the original itself (logs with timestamps, compiled bytecode, ...):
+// those are reported as unstable. Any other difference, and any change of
+// the image configuration that no pass declares, fails verification.
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/buildkit"
+	"github.com/dfopt/dfopt/internal/oci"
+	"github.com/dfopt/dfopt/optimizer"
+)
+
+// Options configures Run.
+type Options struct {
+	// Dockerfile is the path of the Dockerfile to verify.
+	Dockerfile string
+	// ContextDir is the build context; empty means the Dockerfile's
+	// directory.
+	ContextDir string
+	// Target is the stage to build; empty means the last one.
+	Target string
+	// Contexts and BuildArgs go to every build.
+	Contexts  []buildkit.NamedContext
+	BuildArgs []buildkit.BuildArg
+	// Builder builds; Run calls its Check first. When it is nil,
+	// SelectBuilder is called to choose one, once it is known that there
+	// is something to build.
+	Builder       buildkit.Builder
+	SelectBuilder func(context.Context) (buildkit.Builder, error)
+	// Optimize selects the passes (Enable, Disable, Level, Settings);
+	// Run sets Filename, ContextDir and Target.
+	Optimize optimizer.Options
+	// HonorSyntax builds with the frontend image a "# syntax=" line
+	// names. By default such a line is ignored where the builder allows it
+	// (buildctl): both builds then use the Dockerfile frontend built into
+	// buildkitd and no frontend image is pulled.
+	HonorSyntax bool
+	// Touch is the file (relative to the context) that the rebuild
+	// measurement changes; empty lets DefaultTouch choose.
+	Touch string
+	// NoRebuild skips the rebuild measurement.
+	NoRebuild bool
+	// AllowConfig lists the configuration changes the rewrite may make.
+	// No pass declares any today.
+	AllowConfig []ConfigChange
+	// WorkDir is where temporary files go (default: os.TempDir()).
+	WorkDir string
+	// Progress, when set, receives a line for each build as it starts and
+	// ends; Log receives the builders' output.
+	Progress io.Writer
+	Log      io.Writer
+}
+
+// Verdicts.
+const (
+	// Unchanged: dfopt changes nothing; nothing was built.
+	VerdictUnchanged = "unchanged"
+	// Equivalent: same files (apart from what the passes remove and what
+	// is unstable) and same configuration.
+	VerdictEquivalent = "equivalent"
+	// NotEquivalent: some file or configuration differs.
+	VerdictNotEquivalent = "not-equivalent"
+	// OriginalBuildFailed: the original does not build; the rewrite was
+	// not built.
+	VerdictOriginalFailed = "original-build-failed"
+	// RewriteBuildFailed: the original builds, the rewrite does not.
+	VerdictRewriteFailed = "rewrite-build-failed"
+	// RebuildFailed: the images are equivalent but a rebuild for the
+	// measurement failed.
+	VerdictRebuildFailed = "rebuild-failed"
+)
+
+// Report is the outcome of Run. Its JSON field names are stable.
+type Report struct {
+	Dockerfile string `json:"dockerfile"`
+	Context    string `json:"context"`
+	Target     string `json:"target,omitempty"`
+	Builder    string `json:"builder,omitempty"`
+	Verdict    string `json:"verdict"`
+	// Passes lists the passes whose fixes were applied and Fixes how many.
+	Passes []string `json:"passes"`
+	Fixes  int      `json:"fixes"`
+	// Diff is the rewrite as a unified diff.
+	Diff   string       `json:"diff,omitempty"`
+	Before *ImageReport `json:"before,omitempty"`
+	After  *ImageReport `json:"after,omitempty"`
+	// SharedLayers is the number of leading layers both images have in
+	// common (the longest common prefix of their layer DiffIDs): the base
+	// that the byte counts are measured above.
+	SharedLayers int `json:"sharedLayers"`
+	// Touched is the context file changed for the rebuild measurement.
+	Touched string `json:"touched,omitempty"`
+	// RebuildSkipped says why there is no rebuild measurement.
+	RebuildSkipped string `json:"rebuildSkipped,omitempty"`
+	// Differences are the files that differ, ConfigDifferences the
+	// configuration fields.
+	Differences       []Difference       `json:"differences"`
+	ConfigDifferences []ConfigDifference `json:"configDifferences"`
+	// Removes are the path patterns the applied fixes declare they remove;
+	// RemovedPaths how many paths they matched (left out of the
+	// comparison) and RemovedBytes the size of the files among them.
+	Removes      []string `json:"removes"`
+	RemovedPaths int      `json:"removedPaths"`
+	RemovedBytes int64    `json:"removedBytes"`
+	// Unstable are the paths left out because two builds of the original
+	// differ there.
+	Unstable []string `json:"unstable"`
+	// Error and LogTail explain a failed build.
+	Error   string `json:"error,omitempty"`
+	LogTail string `json:"logTail,omitempty"`
+}
+
+// ImageReport describes one of the two images.
+type ImageReport struct {
+	// Digest is the manifest digest.
+	Digest string `json:"digest"`
+	Layers int    `json:"layers"`
+	// AddedBytes and AddedCompressedBytes are the sizes of the layers above
+	// the shared base (uncompressed tar streams, and blobs as stored).
+	AddedBytes           int64 `json:"addedBytes"`
+	AddedCompressedBytes int64 `json:"addedCompressedBytes"`
+	// BuildMs is the wall time of the build without cache, export
+	// included.
+	BuildMs int64 `json:"buildMs"`
+	// Rebuild measurement: the wall time of the build after the touch,
+	// with the cache warm, and how many of its steps came from the cache.
+	RebuildMs          int64 `json:"rebuildMs,omitempty"`
+	RebuildSteps       int   `json:"rebuildSteps,omitempty"`
+	RebuildCachedSteps int   `json:"rebuildCachedSteps,omitempty"`
+}
+
+// Exit statuses of ExitCode.
+const (
+	ExitEquivalent    = 0
+	ExitNotEquivalent = 1
+	ExitCouldNotBuild = 2
+)
+
+// ExitCode maps the verdict to the exit status of `dfopt verify`.
+func (r *Report) ExitCode() int {
+	switch r.Verdict {
+	case VerdictUnchanged, VerdictEquivalent:
+		return ExitEquivalent
+	case VerdictNotEquivalent:
+		return ExitNotEquivalent
+	}
+	return ExitCouldNotBuild
+}
+
+// Run verifies the rewrite of one Dockerfile. It returns an error, and no
+// report, when it cannot start: the Dockerfile cannot be read or parsed,
+// the options are wrong, or the builder is unreachable. Build failures
+// are verdicts in the report.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	src, err := os.ReadFile(o.Dockerfile)
+	if err != nil {
+		return nil, err
+	}
+	ctxDir := o.ContextDir
+	if ctxDir == "" {
+		ctxDir = filepath.Dir(o.Dockerfile)
+	}
+	if fi, err := os.Stat(ctxDir); err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("build context %s is not a directory", ctxDir)
+	}
+	opts := o.Optimize
+	opts.Filename = o.Dockerfile
+	opts.ContextDir = ctxDir
+	opts.Context = nil
+	opts.Target = o.Target
+	res, err := optimizer.Optimize(src, opts)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := dockerfile.Parse(o.Dockerfile, src)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		Dockerfile:        o.Dockerfile,
+		Context:           ctxDir,
+		Target:            o.Target,
+		Passes:            []string{},
+		Differences:       []Difference{},
+		ConfigDifferences: []ConfigDifference{},
+		Removes:           []string{},
+		Unstable:          []string{},
+	}
+	for _, f := range res.Findings {
+		if f.Fixed {
+			rep.Fixes++
+			if !contains(rep.Passes, f.Pass) {
+				rep.Passes = append(rep.Passes, f.Pass)
+			}
+		}
+	}
+	if !res.Changed() {
+		rep.Verdict = VerdictUnchanged
+		return rep, nil
+	}
+	rep.Diff = string(res.Diff())
+	rep.Removes = append(rep.Removes, res.Removes()...)
+
+	ignore, err := readDockerignore(o.Dockerfile, ctxDir)
+	if err != nil {
+		return nil, err
+	}
+	touch := o.Touch
+	if !o.NoRebuild && touch != "" {
+		rel, err := touchPath(ctxDir, touch)
+		if err != nil {
+			return nil, err
+		}
+		touch = rel
+	}
+
+	if o.Builder == nil {
+		if o.SelectBuilder == nil {
+			return nil, errors.New("no builder")
+		}
+		if o.Builder, err = o.SelectBuilder(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := o.Builder.Check(ctx); err != nil {
+		return nil, err
+	}
+	rep.Builder = o.Builder.Describe()
+
+	work, err := os.MkdirTemp(o.WorkDir, "dfopt-verify-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+
+	v := &run{o: o, work: work, ctxDir: ctxDir, ignoreSyntax: !o.HonorSyntax && hasSyntax(doc)}
+	if v.dfBefore, err = v.writeDockerfile("before", src); err != nil {
+		return nil, err
+	}
+	if v.dfAfter, err = v.writeDockerfile("after", res.Output); err != nil {
+		return nil, err
+	}
+
+	// 1. The original, without cache. A failure is the user's.
+	before, err := v.build(ctx, "the original", v.dfBefore, ctxDir, "before.tar", true, true)
+	if err != nil {
+		return v.failed(ctx, rep, VerdictOriginalFailed, "the original Dockerfile does not build, so there is nothing to compare "+
+			"(this is a problem with the Dockerfile, its context or the build setup, not with dfopt's rewrite)", err)
+	}
+	// 2. The rewrite, without cache.
+	after, err := v.build(ctx, "the rewrite", v.dfAfter, ctxDir, "after.tar", true, true)
+	if err != nil {
+		return v.failed(ctx, rep, VerdictRewriteFailed, "the original builds but dfopt's rewrite does not: "+
+			"this is a bug in dfopt, please report it with the Dockerfile", err)
+	}
+	// 3. The original again, without cache: what differs between two
+	// builds of the same Dockerfile is not the rewrite's doing.
+	again, err := v.build(ctx, "the original again", v.dfBefore, ctxDir, "again.tar", true, true)
+	if err != nil {
+		return v.failed(ctx, rep, VerdictOriginalFailed, "the second build of the original failed (it built the first time: "+
+			"the build is not repeatable)", err)
+	}
+
+	if err := compareImages(rep, before, after, again, o.AllowConfig); err != nil {
+		return nil, err
+	}
+	rep.Verdict = VerdictEquivalent
+	if len(rep.Differences) > 0 {
+		rep.Verdict = VerdictNotEquivalent
+	}
+	for _, d := range rep.ConfigDifferences {
+		if d.AllowedBy == "" {
+			rep.Verdict = VerdictNotEquivalent
+		}
+	}
+
+	// 4. Rebuild cost.
+	switch {
+	case o.NoRebuild:
+		rep.RebuildSkipped = "not asked for"
+	case rep.Verdict != VerdictEquivalent:
+		rep.RebuildSkipped = "the images are not equivalent"
+	default:
+		if touch == "" {
+			touch, err = DefaultTouch(doc, o.Target, ctxDir, ignore)
+			if err != nil {
+				return nil, err
+			}
+		}
+		if touch == "" {
+			rep.RebuildSkipped = "no file of the build context is copied by the stage being built (name one with --touch)"
+			break
+		}
+		rep.Touched = touch
+		if err := v.rebuilds(ctx, rep, ignore, touch); err != nil {
+			var be *buildkit.BuildError
+			if ctx.Err() != nil || !errors.As(err, &be) {
+				return nil, err
+			}
+			rep.Verdict = VerdictRebuildFailed
+			rep.RebuildSkipped = "a rebuild failed"
+			rep.Error = fmt.Sprintf("rebuilding after a change to %s failed: %v", touch, err)
+			rep.LogTail = be.LogTail(30)
+		}
+	}
+	return rep, nil
+}
+
+func contains(s []string, x string) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSyntax reports whether the Dockerfile names a frontend image.
+func hasSyntax(doc *dockerfile.Document) bool {
+	v, ok := doc.Directive("syntax")
+	return ok && strings.TrimSpace(v) != ""
+}
+
+// touchPath checks the --touch file and makes it relative to the context.
+// A relative name is taken relative to the context, or else to the current
+// directory.
+func touchPath(ctxDir, touch string) (string, error) {
+	p := touch
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(ctxDir, p)
+		if _, err := os.Lstat(p); err != nil {
+			if _, err := os.Lstat(touch); err == nil {
+				p = touch
+			}
+		}
+	}
+	absCtx, err := filepath.Abs(ctxDir)
+	if err != nil {
+		return "", err
+	}
+	absP, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absCtx, absP)
+	if err != nil || rel == "." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || rel == ".." {
+		return "", fmt.Errorf("--touch %s: not a file in the build context %s", touch, ctxDir)
+	}
+	fi, err := os.Lstat(absP)
+	if err != nil {
+		return "", fmt.Errorf("--touch: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("--touch %s: not a regular file", touch)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// readDockerignore reads NAME.dockerignore next to the Dockerfile, or else
+// .dockerignore in the context, as BuildKit does.
+func readDockerignore(dockerfilePath, ctxDir string) (*dockerignore, error) {
+	for _, p := range []string{dockerfilePath + ".dockerignore", filepath.Join(ctxDir, ".dockerignore")} {
+		data, err := os.ReadFile(p)
+		if err == nil {
+			return parseDockerignore(data), nil
+		}
+		if !os.IsNotExist(err) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// randUint64 makes the touch suffixes.
+var randUint64 = rand.Uint64
+
+// run is one verification in progress.
+type run struct {
+	o                 Options
+	work              string
+	ctxDir            string
+	dfBefore, dfAfter string // directories holding the two Dockerfiles
+	ignoreSyntax      bool
+}
+
+func (v *run) dockerfileName() string { return filepath.Base(v.o.Dockerfile) }
+
+// writeDockerfile writes a version of the Dockerfile, with its
+// NAME.dockerignore if it has one, into a directory of its own.
+func (v *run) writeDockerfile(dir string, src []byte) (string, error) {
+	d := filepath.Join(v.work, "dockerfile-"+dir)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", err
+	}
+	name := v.dockerfileName()
+	if err := os.WriteFile(filepath.Join(d, name), src, 0o644); err != nil {
+		return "", err
+	}
+	if data, err := os.ReadFile(v.o.Dockerfile + ".dockerignore"); err == nil {
+		if err := os.WriteFile(filepath.Join(d, name+".dockerignore"), data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return d, nil
+}
+
+func (v *run) progressf(format string, args ...any) {
+	if v.o.Progress != nil {
+		fmt.Fprintf(v.o.Progress, format+"\n", args...)
+	}
+}
+
+// built is a finished build.
+type built struct {
+	res *buildkit.Result
+	img *oci.Image
+}
+
+// build runs one build into output (relative to the work directory; ""
+// exports nothing) and, when open is set, opens the image.
+func (v *run) build(ctx context.Context, what, dfDir, ctxDir, output string, noCache, open bool) (*built, error) {
+	req := &buildkit.Request{
+		ContextDir:     ctxDir,
+		DockerfileDir:  dfDir,
+		DockerfileName: v.dockerfileName(),
+		Contexts:       v.o.Contexts,
+		BuildArgs:      v.o.BuildArgs,
+		Target:         v.o.Target,
+		NoCache:        noCache,
+		IgnoreSyntax:   v.ignoreSyntax,
+		Log:            v.o.Log,
+	}
+	if output != "" {
+		req.Output = filepath.Join(v.work, output)
+	}
+	if noCache {
+		v.progressf("dfopt verify: building %s (no cache)...", what)
+	} else {
+		v.progressf("dfopt verify: building %s...", what)
+	}
+	res, err := v.o.Builder.Build(ctx, req)
+	if err != nil {
+		v.progressf("dfopt verify: building %s failed", what)
+		return nil, err
+	}
+	v.progressf("dfopt verify: built %s in %s", what, res.Duration.Round(100*time.Millisecond))
+	b := &built{res: res}
+	if open {
+		img, err := oci.Open(req.Output)
+		if err != nil {
+			return nil, fmt.Errorf("reading the image of %s: %w", what, err)
+		}
+		b.img = img
+	}
+	return b, nil
+}
+
+// failed fills in the report of a build that failed.
+func (v *run) failed(ctx context.Context, rep *Report, verdict, msg string, err error) (*Report, error) {
+	var be *buildkit.BuildError
+	if ctx.Err() != nil {
+		// Interrupted: no verdict.
+		return nil, ctx.Err()
+	}
+	if !errors.As(err, &be) {
+		return nil, err
+	}
+	rep.Verdict = verdict
+	rep.Error = msg + ": " + err.Error()
+	rep.LogTail = be.LogTail(30)
+	return rep, nil
+}
+
+// compareImages fills in the sizes and the differences.
+func compareImages(rep *Report, before, after, again *built, allowed []ConfigChange) error {
+	trees := make([]*oci.Tree, 3)
+	for i, b := range []*built{before, after, again} {
+		t, err := b.img.Tree()
+		if err != nil {
+			return fmt.Errorf("reading image %s: %w", b.img.Source, err)
+		}
+		trees[i] = t
+	}
+	shared := 0
+	for shared < len(before.img.Layers) && shared < len(after.img.Layers) &&
+		before.img.Layers[shared].DiffID == after.img.Layers[shared].DiffID {
+		shared++
+	}
+	rep.SharedLayers = shared
+	rep.Before = imageReport(before, shared)
+	rep.After = imageReport(after, shared)
+
+	tc := CompareTrees(trees[0], trees[2], trees[1], rep.Removes)
+	rep.Differences = append(rep.Differences, tc.Differences...)
+	rep.Unstable = append(rep.Unstable, tc.Unstable...)
+	rep.RemovedPaths = len(tc.Removed)
+	rep.RemovedBytes = tc.RemovedBytes
+	rep.ConfigDifferences = append(rep.ConfigDifferences,
+		CompareConfig(before.img.Config.Config, after.img.Config.Config, allowed)...)
+	return nil
+}
+
+func imageReport(b *built, shared int) *ImageReport {
+	ir := &ImageReport{
+		Digest:  b.img.ManifestDescriptor.Digest,
+		Layers:  len(b.img.Layers),
+		BuildMs: b.res.Duration.Milliseconds(),
+	}
+	for _, l := range b.img.Layers[shared:] {
+		ir.AddedBytes += l.UncompressedSize
+		ir.AddedCompressedBytes += l.Size
+	}
+	return ir
+}
+
+// rebuilds measures what a small change of a source file costs: the
+// context is copied once for each Dockerfile, both are built with the
+// cache warm, a line of whitespace is appended to the file (different for
+// each copy and each run, see touchSuffix, so that neither rebuild can
+// reuse steps that the other, or an earlier run, built), and both are
+// built again.
+func (v *run) rebuilds(ctx context.Context, rep *Report, ignore *dockerignore, touch string) error {
+	sides := []struct {
+		name, what string
+		df         string
+		ir         *ImageReport
+	}{
+		{"before", "the original", v.dfBefore, rep.Before},
+		{"after", "the rewrite", v.dfAfter, rep.After},
+	}
+	dirs := make([]string, len(sides))
+	for i, s := range sides {
+		dirs[i] = filepath.Join(v.work, "context-"+s.name)
+		if err := copyContext(v.ctxDir, dirs[i], ignore); err != nil {
+			return fmt.Errorf("copying the build context: %w", err)
+		}
+		if _, err := v.build(ctx, s.what+" to warm the cache", s.df, dirs[i], "", false, false); err != nil {
+			return err
+		}
+	}
+	for i, s := range sides {
+		if err := appendTo(dirs[i], touch, touchSuffix(randUint64())); err != nil {
+			return fmt.Errorf("--touch: %w", err)
+		}
+		out := "rebuild-" + s.name + ".tar"
+		b, err := v.build(ctx, s.what+" after a change to "+touch+" (cache warm)", s.df, dirs[i], out, false, false)
+		if err != nil {
+			return err
+		}
+		os.Remove(filepath.Join(v.work, out))
+		p := b.res.Progress()
+		s.ir.RebuildMs = b.res.Duration.Milliseconds()
+		s.ir.RebuildSteps = len(p.Steps())
+		s.ir.RebuildCachedSteps = p.CachedSteps()
+	}
+	return nil
+}
