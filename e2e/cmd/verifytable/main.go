@@ -190,7 +190,11 @@ func percent(before, after int64) string {
 	if before == 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%+.0f%%", 100*float64(after-before)/float64(before))
+	pct := 100 * float64(after-before) / float64(before)
+	if pct > -0.5 && pct < 0.5 {
+		return "±0%"
+	}
+	return fmt.Sprintf("%+.0f%%", pct)
 }
 
 func cell(s string) string {
