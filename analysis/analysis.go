@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dfopt/dfopt/dockerfile"
 )
@@ -77,6 +78,23 @@ type Context struct {
 	Target string
 	// Settings holds pass-specific options ("init" = "tini", ...).
 	Settings map[string]string
+	// ContextDir is the build context's directory on disk when it is one
+	// ("" otherwise): passes that read more than files, such as git
+	// history, use it. Passes never write there.
+	ContextDir string
+
+	memo sync.Map
+}
+
+// Memo returns the value computed by f for key, computing it once per
+// Context (that is, once per Optimize call, across rounds): for facts about
+// the build context, which do not change while the Dockerfile is rewritten.
+func (c *Context) Memo(key string, f func() any) any {
+	if v, ok := c.memo.Load(key); ok {
+		return v
+	}
+	v, _ := c.memo.LoadOrStore(key, f())
+	return v
 }
 
 // TargetStage returns the stage the build produces: the one named by Target,
@@ -120,6 +138,17 @@ type Fix struct {
 	// A tool that checks a rewrite by building both images ignores exactly
 	// these paths when it compares their files.
 	Removes []string
+	// Files edits other files of the build context (such as .dockerignore),
+	// each against its current content (empty when it does not exist yet).
+	// They are applied with the Dockerfile edits or not at all.
+	Files []FileEdit
+}
+
+// FileEdit is a change to one file of the build context.
+type FileEdit struct {
+	// Path is slash-separated and relative to the build context root.
+	Path  string
+	Edits []Edit
 }
 
 // Edit replaces Src[Pos:End] with NewText. An insertion has Pos == End.

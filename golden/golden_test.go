@@ -10,6 +10,9 @@
 //	--noeol  strip the final newline of in and out
 //	--context  files named context/... form the build context
 //
+// Files of the context that the fixes change are compared with sections
+// named out/PATH.
+//
 // Run `go test ./golden -update` to rewrite out.Dockerfile and findings.
 package golden_test
 
@@ -17,8 +20,10 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -153,23 +158,56 @@ func runGolden(t *testing.T, file string) {
 		require.Equal(t, string(c.encode(gotOut)), string(res.Output), "encoding round trip")
 	}
 
+	// Other files of the context that the fixes change: out/PATH.
+	gotFiles := map[string][]byte{}
+	if err == nil {
+		for _, fc := range res.Files {
+			gotFiles["out/"+fc.Path] = fc.Output
+		}
+	}
+
 	if *update {
 		writeSection(ar, "out.Dockerfile", gotOut)
 		writeSection(ar, "findings", gotFindings)
+		ar.Files = slices.DeleteFunc(ar.Files, func(f txtar.File) bool {
+			_, keep := gotFiles[f.Name]
+			return strings.HasPrefix(f.Name, "out/") && !keep
+		})
+		for _, name := range slices.Sorted(maps.Keys(gotFiles)) {
+			writeSection(ar, name, gotFiles[name])
+		}
 		require.NoError(t, os.WriteFile(file, txtar.Format(ar), 0o644))
 		return
 	}
 	require.Equal(t, string(sections["out.Dockerfile"]), string(gotOut), "output")
 	require.Equal(t, string(sections["findings"]), string(gotFindings), "findings")
+	for name, want := range sections {
+		if strings.HasPrefix(name, "out/") {
+			require.Equal(t, string(want), string(gotFiles[name]), name)
+		}
+	}
+	for name := range gotFiles {
+		require.Contains(t, sections, name, "changed context file not in the case")
+	}
 	if err != nil {
 		return
 	}
 
-	// Idempotence: the output, optimized again, does not change.
+	// Idempotence: the output, optimized again with the context as the
+	// fixes left it, does not change.
+	if len(res.Files) > 0 {
+		next := fstest.MapFS{}
+		maps.Copy(next, c.opts.Context.(fstest.MapFS))
+		for _, fc := range res.Files {
+			next[fc.Path] = &fstest.MapFile{Data: fc.Output, Mode: 0o644}
+		}
+		c.opts.Context = next
+	}
 	again, err := optimizer.Optimize(res.Output, c.opts)
 	require.NoError(t, err, "optimizing the output")
 	require.Equal(t, string(res.Output), string(again.Output), "second run changed the output")
 	require.Zero(t, again.FixedCount(), "second run applied fixes")
+	require.Empty(t, again.Files, "second run changed context files")
 }
 
 func writeSection(ar *txtar.Archive, name string, data []byte) {

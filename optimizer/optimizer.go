@@ -102,10 +102,36 @@ type Result struct {
 	Findings []Finding
 	// Rounds is the number of fix rounds that changed the text.
 	Rounds int
+	// Files are the other files of the build context that the fixes change
+	// (such as .dockerignore), in path order.
+	Files []FileChange
+}
+
+// FileChange is a file of the build context that the fixes change.
+type FileChange struct {
+	// Path is slash-separated and relative to the build context root.
+	Path string
+	// Existed tells whether the file was there before; Input is empty when
+	// it was not.
+	Existed       bool
+	Input, Output []byte
+}
+
+// Diff returns a unified diff of the file, named by its path in the context
+// (/dev/null as the old name of a new file).
+func (f FileChange) Diff() []byte {
+	old := f.Path + ".orig"
+	if !f.Existed {
+		old = "/dev/null"
+	}
+	return udiff.Unified(old, f.Path, f.Input, f.Output, 3)
 }
 
 // Changed reports whether the output differs from the input.
 func (r *Result) Changed() bool { return string(r.Input) != string(r.Output) }
+
+// FilesChanged reports whether the fixes change other files of the context.
+func (r *Result) FilesChanged() bool { return len(r.Files) > 0 }
 
 // Diff returns a unified diff from input to output (nil when unchanged),
 // with the headers "--- NAME.orig" and "+++ NAME".
@@ -246,9 +272,15 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 		BuildContext: opts.Context,
 		Target:       opts.Target,
 		Settings:     opts.Settings,
+		ContextDir:   opts.ContextDir,
 	}
 	if ctx.BuildContext == nil && opts.ContextDir != "" {
 		ctx.BuildContext = os.DirFS(opts.ContextDir)
+	}
+	var side *overlay // the context as the accepted fixes leave it
+	if ctx.BuildContext != nil {
+		side = newOverlay(ctx.BuildContext)
+		ctx.BuildContext = side
 	}
 	maxRounds := opts.MaxRounds
 	if maxRounds <= 0 {
@@ -259,11 +291,11 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	origDoc := doc
 	var history [][]analysis.Edit // accepted edits of each round that changed the text
 	for {
-		cands, err := runPasses(ctx, selected)
+		cands, err := runPasses(ctx, selected, side)
 		if err != nil {
 			return nil, err
 		}
-		accepted, edits := merge(cands)
+		accepted, edits, fileEdits := merge(cands)
 		if len(accepted) == 0 {
 			// Nothing left to fix: what is reported now is what the output
 			// still has.
@@ -275,6 +307,9 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 		if len(history) == maxRounds {
 			return nil, &InternalError{Name: name, Pass: passNames(accepted),
 				Err: fmt.Errorf("still producing fixes after %d rounds", maxRounds)}
+		}
+		for path, fe := range fileEdits {
+			side.set(path, apply(side.content(path), fe))
 		}
 		out := apply(ctx.Doc.Src, edits)
 		next, perr := dockerfile.Parse(name, out)
@@ -290,6 +325,9 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	}
 	res.Output = ctx.Doc.Src
 	res.Rounds = len(history)
+	if side != nil {
+		res.Files = side.changes()
+	}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := res.Findings[i], res.Findings[j]
 		if a.Pos != b.Pos {
@@ -306,7 +344,7 @@ type candidate struct {
 }
 
 // runPasses runs every pass over ctx.Doc and checks what they return.
-func runPasses(ctx *analysis.Context, selected []*Pass) ([]candidate, error) {
+func runPasses(ctx *analysis.Context, selected []*Pass, side *overlay) ([]candidate, error) {
 	var out []candidate
 	for _, p := range selected {
 		fs, err := runPass(ctx, p)
@@ -320,23 +358,52 @@ func runPasses(ctx *analysis.Context, selected []*Pass) ([]candidate, error) {
 					Err: fmt.Errorf("finding range [%d,%d) out of range", f.Pos, f.End)}
 			}
 			if f.Fix != nil {
-				if len(f.Fix.Edits) == 0 {
+				if err := checkFix(ctx, f, side); err != nil {
+					return nil, &InternalError{Name: ctx.Doc.Name, Pass: p.Name, Err: err}
+				}
+				if len(f.Fix.Edits) == 0 && len(f.Fix.Files) == 0 {
 					f.Fix = nil
-				} else {
-					f.Fix.Edits = slices.Clone(f.Fix.Edits)
-					if err := analysis.CheckEdits(f.Fix.Edits, n); err != nil {
-						return nil, &InternalError{Name: ctx.Doc.Name, Pass: p.Name, Err: err}
-					}
-					if noop(ctx.Doc.Src, f.Fix.Edits) {
-						return nil, &InternalError{Name: ctx.Doc.Name, Pass: p.Name,
-							Err: fmt.Errorf("fix %q changes nothing", f.Fix.Message)}
-					}
 				}
 			}
 			out = append(out, candidate{p, f})
 		}
 	}
 	return out, nil
+}
+
+// checkFix validates a fix's edits (sorting them) and copies its slices so
+// that the optimizer may reorder them.
+func checkFix(ctx *analysis.Context, f analysis.Finding, side *overlay) error {
+	fix := f.Fix
+	fix.Edits = slices.Clone(fix.Edits)
+	if err := analysis.CheckEdits(fix.Edits, len(ctx.Doc.Src)); err != nil {
+		return err
+	}
+	changes := len(fix.Edits) > 0 && !noop(ctx.Doc.Src, fix.Edits)
+	fix.Files = slices.Clone(fix.Files)
+	seen := map[string]bool{}
+	for i, fe := range fix.Files {
+		if side == nil {
+			return fmt.Errorf("fix %q edits %s without a build context", fix.Message, fe.Path)
+		}
+		if !fs.ValidPath(fe.Path) || fe.Path == "." || seen[fe.Path] {
+			return fmt.Errorf("fix %q: bad or repeated file path %q", fix.Message, fe.Path)
+		}
+		seen[fe.Path] = true
+		fe.Edits = slices.Clone(fe.Edits)
+		fix.Files[i] = fe
+		content := side.content(fe.Path)
+		if err := analysis.CheckEdits(fe.Edits, len(content)); err != nil {
+			return fmt.Errorf("%s: %v", fe.Path, err)
+		}
+		if len(fe.Edits) > 0 && !noop(content, fe.Edits) {
+			changes = true
+		}
+	}
+	if !changes && (len(fix.Edits) > 0 || len(fix.Files) > 0) {
+		return fmt.Errorf("fix %q changes nothing", fix.Message)
+	}
+	return nil
 }
 
 func runPass(ctx *analysis.Context, p *Pass) (fs []analysis.Finding, err error) {
@@ -358,23 +425,39 @@ func noop(src []byte, edits []analysis.Edit) bool {
 }
 
 // merge accepts fixes in order (pass order, then finding order) and drops a
-// fix whole when any of its edits touches an edit already accepted. Dropped
-// fixes are found again, against the new text, in the next round.
-func merge(cands []candidate) ([]candidate, []analysis.Edit) {
+// fix whole when any of its edits touches an edit already accepted, in the
+// Dockerfile or in another file. Dropped fixes are found again, against the
+// new text, in the next round.
+func merge(cands []candidate) ([]candidate, []analysis.Edit, map[string][]analysis.Edit) {
 	var accepted []candidate
 	var edits []analysis.Edit
+	var files map[string][]analysis.Edit
 	for _, c := range cands {
-		if c.finding.Fix == nil {
+		fix := c.finding.Fix
+		if fix == nil || conflicts(edits, fix.Edits) {
 			continue
 		}
-		if conflicts(edits, c.finding.Fix.Edits) {
+		clash := false
+		for _, fe := range fix.Files {
+			clash = clash || conflicts(files[fe.Path], fe.Edits)
+		}
+		if clash {
 			continue
 		}
 		accepted = append(accepted, c)
-		edits = append(edits, c.finding.Fix.Edits...)
+		edits = append(edits, fix.Edits...)
+		for _, fe := range fix.Files {
+			if files == nil {
+				files = map[string][]analysis.Edit{}
+			}
+			files[fe.Path] = append(files[fe.Path], fe.Edits...)
+		}
 	}
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Pos < edits[j].Pos })
-	return accepted, edits
+	for _, fe := range files {
+		sort.SliceStable(fe, func(i, j int) bool { return fe[i].Pos < fe[j].Pos })
+	}
+	return accepted, edits, files
 }
 
 // conflicts reports whether any edit of b touches (overlaps or abuts) an edit of a.

@@ -59,6 +59,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/udiff"
 	"github.com/dfopt/dfopt/optimizer"
 	"github.com/dfopt/dfopt/passes"
 )
@@ -466,16 +467,43 @@ func (r *runner) process(name string, src []byte, contextDir string, info fs.Fil
 	}
 	cfg := r.cfg
 	changed := res.Changed()
+	// Other files of the build context that the fixes change (such as
+	// .dockerignore), by their path on disk.
+	var sides []sideFile
+	for _, fc := range res.Files {
+		sides = append(sides, sideFile{filepath.Join(contextDir, filepath.FromSlash(fc.Path)), fc})
+	}
 
-	if cfg.write && changed {
-		if err := writeFile(name, res.Output, info); err != nil {
-			r.fail(name, err)
-			return
+	if cfg.write {
+		// The context files first: if one cannot be written, the Dockerfile
+		// is left as it was.
+		for _, sf := range sides {
+			var fi fs.FileInfo
+			if sf.Existed {
+				var err error
+				if fi, err = os.Lstat(sf.disk); err != nil || !fi.Mode().IsRegular() {
+					r.fail(name, fmt.Errorf("%s: refusing to rewrite it: not a regular file", sf.disk))
+					return
+				}
+			} else if _, err := os.Lstat(sf.disk); err == nil {
+				r.fail(name, fmt.Errorf("%s: appeared while dfopt ran; not overwriting it", sf.disk))
+				return
+			}
+			if err := writeFile(sf.disk, sf.Output, fi); err != nil {
+				r.fail(name, err)
+				return
+			}
+		}
+		if changed {
+			if err := writeFile(name, res.Output, info); err != nil {
+				r.fail(name, err)
+				return
+			}
 		}
 	}
 
 	status := exitOK
-	if (cfg.list || cfg.diff) && changed {
+	if (cfg.list || cfg.diff) && (changed || len(sides) > 0) {
 		status = exitChanged
 	}
 	if cfg.check && res.FixedCount() > 0 {
@@ -494,6 +522,9 @@ func (r *runner) process(name string, src []byte, contextDir string, info fs.Fil
 		if changed {
 			jf.Diff = string(res.Diff())
 		}
+		for _, sf := range sides {
+			jf.Files = append(jf.Files, jsonSideFile{Name: sf.disk, New: !sf.Existed, Diff: string(sf.diff())})
+		}
 		r.files = append(r.files, jf)
 		return
 	}
@@ -509,9 +540,36 @@ func (r *runner) process(name string, src []byte, contextDir string, info fs.Fil
 	if cfg.diff && changed {
 		r.stdout.Write(res.Diff())
 	}
+	for _, sf := range sides {
+		if cfg.list {
+			fmt.Fprintln(r.stdout, sf.disk)
+		}
+		if cfg.diff {
+			r.stdout.Write(sf.diff())
+		}
+	}
+	if len(sides) > 0 && !cfg.write && !cfg.list && !cfg.diff && !cfg.check {
+		for _, sf := range sides {
+			fmt.Fprintf(r.stderr, "%s: not written: use -w to write it, -d to see it\n", sf.disk)
+		}
+	}
 	if !cfg.write && !cfg.list && !cfg.diff && !cfg.check {
 		r.stdout.Write(res.Output)
 	}
+}
+
+// sideFile is a file of the build context that the fixes change.
+type sideFile struct {
+	disk string // its path on disk
+	optimizer.FileChange
+}
+
+func (sf sideFile) diff() []byte {
+	old := sf.disk + ".orig"
+	if !sf.Existed {
+		old = "/dev/null"
+	}
+	return udiff.Unified(old, sf.disk, sf.Input, sf.Output, 3)
 }
 
 // optimize runs the optimizer on one file. A panic is reported as an error
@@ -530,7 +588,9 @@ func (r *runner) optimize(name string, src []byte, contextDir string) (res *opti
 
 // writeFile replaces the regular file path with data: it writes a temporary
 // file in the same directory, syncs it, gives it the mode (and, where
-// allowed, the owner) of the original and renames it over the original. The temporary file is removed on failure.
+// allowed, the owner) of the original (info; nil for a new file, which gets
+// mode 0644) and renames it over the original. The temporary file is removed
+// on failure.
 func writeFile(path string, data []byte, info fs.FileInfo) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -552,8 +612,11 @@ func writeFile(path string, data []byte, info fs.FileInfo) (err error) {
 	if err = tmp.Sync(); err != nil {
 		return err
 	}
-	keepOwner(tmp, info)
-	mode := info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+	mode := fs.FileMode(0o644) // a new file
+	if info != nil {
+		keepOwner(tmp, info)
+		mode = info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+	}
 	if err = tmp.Chmod(mode); err != nil {
 		return err
 	}
@@ -605,7 +668,15 @@ type jsonFile struct {
 	Changed  bool          `json:"changed"`
 	Findings []jsonFinding `json:"findings"`
 	Diff     string        `json:"diff,omitempty"`
-	Error    string        `json:"error,omitempty"`
+	// Files are other files of the build context that the fixes change.
+	Files []jsonSideFile `json:"files,omitempty"`
+	Error string         `json:"error,omitempty"`
+}
+
+type jsonSideFile struct {
+	Name string `json:"name"`
+	New  bool   `json:"new"`
+	Diff string `json:"diff"`
 }
 
 type jsonFinding struct {

@@ -1,0 +1,96 @@
+package optimizer
+
+import (
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/stretchr/testify/require"
+)
+
+// ignoreLine proposes appending line to .dockerignore while it is missing,
+// reading the file through the context as a pass does.
+func ignoreLine(name, line string) *Pass {
+	return testPass(name, func(ctx *analysis.Context) []analysis.Finding {
+		if ctx.BuildContext == nil {
+			return nil
+		}
+		cur, _ := fs.ReadFile(ctx.BuildContext, ".dockerignore")
+		for _, l := range strings.Split(string(cur), "\n") {
+			if l == line {
+				return nil
+			}
+		}
+		return []analysis.Finding{{Pos: 0, End: 4, Message: "ignore " + line, Fix: &analysis.Fix{
+			Message: "add " + line,
+			Files: []analysis.FileEdit{{Path: ".dockerignore",
+				Edits: []analysis.Edit{analysis.Insert(len(cur), line+"\n")}}},
+		}}}
+	})
+}
+
+func TestContextFileEdits(t *testing.T) {
+	ctxFS := fstest.MapFS{"app.py": {Data: []byte("print(1)\n")}}
+	passes := []*Pass{ignoreLine("a", ".git"), ignoreLine("b", "*.log")}
+	res, err := Optimize([]byte(small), Options{Passes: passes, Context: ctxFS})
+	require.NoError(t, err)
+	require.False(t, res.Changed(), "the Dockerfile is not edited")
+	require.Len(t, res.Files, 1)
+	fc := res.Files[0]
+	require.Equal(t, ".dockerignore", fc.Path)
+	require.False(t, fc.Existed)
+	// Both passes insert at the end of the empty file: the second fix
+	// conflicts in the first round and is applied in the next one.
+	require.Equal(t, ".git\n*.log\n", string(fc.Output))
+	require.Equal(t, 2, res.Rounds)
+	require.Equal(t, 2, res.FixedCount())
+	require.Contains(t, string(fc.Diff()), "--- /dev/null\n+++ .dockerignore\n")
+	_, err = fs.Stat(ctxFS, ".dockerignore")
+	require.ErrorIs(t, err, fs.ErrNotExist, "the caller's context is not written")
+
+	// An existing file is edited in place; a fix that would add nothing is
+	// not proposed.
+	ctxFS[".dockerignore"] = &fstest.MapFile{Data: []byte("*.log\n")}
+	res, err = Optimize([]byte(small), Options{Passes: passes, Context: ctxFS})
+	require.NoError(t, err)
+	require.Len(t, res.Files, 1)
+	require.True(t, res.Files[0].Existed)
+	require.Equal(t, "*.log\n.git\n", string(res.Files[0].Output))
+	require.Equal(t, 1, res.FixedCount())
+}
+
+func TestContextOverlayListsNewFiles(t *testing.T) {
+	o := newOverlay(fstest.MapFS{"a/b.txt": {Data: []byte("b")}, "c.txt": {Data: []byte("c")}})
+	o.set("a/new.txt", []byte("new"))
+	o.set("c.txt", []byte("c2"))
+	var seen []string
+	require.NoError(t, fs.WalkDir(o, ".", func(p string, d fs.DirEntry, err error) error {
+		require.NoError(t, err)
+		seen = append(seen, p)
+		return nil
+	}))
+	require.Equal(t, []string{".", "a", "a/b.txt", "a/new.txt", "c.txt"}, seen)
+	b, err := fs.ReadFile(o, "c.txt")
+	require.NoError(t, err)
+	require.Equal(t, "c2", string(b))
+	ch := o.changes()
+	require.Len(t, ch, 2)
+	require.Equal(t, "a/new.txt", ch[0].Path)
+	require.False(t, ch[0].Existed)
+	require.Equal(t, "c", string(ch[1].Input))
+	// Writing the original content back is no change.
+	o.set("c.txt", []byte("c"))
+	require.Len(t, o.changes(), 1)
+}
+
+func TestContextFileEditNeedsAContext(t *testing.T) {
+	_, err := Optimize([]byte(small), Options{Passes: []*Pass{testPass("p", func(*analysis.Context) []analysis.Finding {
+		return []analysis.Finding{{Message: "x", Fix: &analysis.Fix{Message: "x",
+			Files: []analysis.FileEdit{{Path: ".dockerignore", Edits: []analysis.Edit{analysis.Insert(0, "x\n")}}}}}}
+	})}})
+	var ie *InternalError
+	require.ErrorAs(t, err, &ie)
+	require.Contains(t, err.Error(), "without a build context")
+}
