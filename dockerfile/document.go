@@ -107,14 +107,23 @@ type Instruction struct {
 // instruction, such as parsing a RUN's shell. Safe for concurrent use.
 func (ins *Instruction) Cached(key string, f func() any) any {
 	ins.mu.Lock()
-	defer ins.mu.Unlock()
-	if v, ok := ins.cache[key]; ok {
+	v, ok := ins.cache[key]
+	ins.mu.Unlock()
+	if ok {
 		return v
+	}
+	// f runs without the lock: it may use Cached for other keys of the
+	// same instruction. Two concurrent callers may both compute; the
+	// first value stored wins.
+	v = f()
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	if old, ok := ins.cache[key]; ok {
+		return old
 	}
 	if ins.cache == nil {
 		ins.cache = map[string]any{}
 	}
-	v := f()
 	ins.cache[key] = v
 	return v
 }

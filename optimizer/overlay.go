@@ -116,3 +116,19 @@ func (o *overlay) ReadDir(name string) ([]fs.DirEntry, error) {
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	return entries, nil
 }
+
+// ReadLink and Lstat pass through to the context (edited files are regular
+// files), so that passes can see symbolic links.
+func (o *overlay) ReadLink(name string) (string, error) {
+	if _, ok := o.files[name]; ok {
+		return "", &fs.PathError{Op: "readlink", Path: name, Err: fs.ErrInvalid}
+	}
+	return fs.ReadLink(o.base, name)
+}
+
+func (o *overlay) Lstat(name string) (fs.FileInfo, error) {
+	if _, ok := o.files[name]; ok {
+		return o.Stat(name)
+	}
+	return fs.Lstat(o.base, name)
+}

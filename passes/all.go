@@ -13,8 +13,10 @@ func All() []*analysis.Pass {
 		// safe; workdir-mkdir before coalesce-runs so that a redundant
 		// mkdir is dropped rather than merged into its neighbour
 		WorkdirMkdir,
+		ManifestFirst,
 		CoalesceRuns,
 		CacheCleanup,
+		AddToCopy,
 		// safe, report only
 		BaseImageTag,
 		RootUser,
@@ -32,7 +34,6 @@ func All() []*analysis.Pass {
 // Planned lists passes that are designed but not implemented yet. They are
 // shown by `dfopt --list-passes` as planned and cannot be enabled.
 var Planned = []struct{ Name, Summary string }{
-	{"manifest-first", "copy dependency manifests and install before copying sources"},
 	{"split-copy", "split a directory COPY into stable and frequently changing parts"},
 }
 
