@@ -26,6 +26,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "builder: %s\n", r.Builder)
 	}
 	fmt.Fprintf(&b, "rewrite: %d %s by %s\n", r.Fixes, plural(r.Fixes, "fix", "fixes"), strings.Join(r.Passes, ", "))
+	if len(r.ContextFiles) > 0 {
+		fmt.Fprintf(&b, "context files changed by the rewrite (built with the rewrite): %s\n", strings.Join(r.ContextFiles, ", "))
+	}
 
 	if r.Before != nil && r.After != nil {
 		b.WriteString("\n")

@@ -123,6 +123,9 @@ type Report struct {
 	// Unstable are the paths left out because two builds of the original
 	// differ there.
 	Unstable []string `json:"unstable"`
+	// ContextFiles are the files of the build context that the rewrite
+	// changes (such as .dockerignore); the rewrite is built with them.
+	ContextFiles []string `json:"contextFiles,omitempty"`
 	// Error and LogTail explain a failed build.
 	Error   string `json:"error,omitempty"`
 	LogTail string `json:"logTail,omitempty"`
@@ -145,6 +148,9 @@ type ImageReport struct {
 	RebuildMs          int64 `json:"rebuildMs,omitempty"`
 	RebuildSteps       int   `json:"rebuildSteps,omitempty"`
 	RebuildCachedSteps int   `json:"rebuildCachedSteps,omitempty"`
+	// RebuildRan names the Dockerfile steps that ran again on the rebuild
+	// (not taken from the cache), as BuildKit names them ("[3/5] RUN ...").
+	RebuildRan []string `json:"rebuildRan,omitempty"`
 }
 
 // Exit statuses of ExitCode.
@@ -214,11 +220,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 		}
 	}
-	if !res.Changed() {
+	if !res.Changed() && len(res.Files) == 0 {
 		rep.Verdict = VerdictUnchanged
 		return rep, nil
 	}
 	rep.Diff = string(res.Diff())
+	for _, fc := range res.Files {
+		rep.Diff += string(fc.Diff())
+	}
 	rep.Removes = append(rep.Removes, res.Removes()...)
 
 	ignore, err := readDockerignore(o.Dockerfile, ctxDir)
@@ -253,7 +262,29 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer os.RemoveAll(work)
 
-	v := &run{o: o, work: work, ctxDir: ctxDir, ignoreSyntax: !o.HonorSyntax && hasSyntax(doc)}
+	v := &run{o: o, work: work, ctxDir: ctxDir, ctxAfter: ctxDir, ignoreAfter: ignore,
+		ignoreSyntax: !o.HonorSyntax && hasSyntax(doc)}
+	if len(res.Files) > 0 {
+		// The rewrite goes with changes to files of the context (such as
+		// .dockerignore): it is built from a copy that has them.
+		v.ctxAfter = filepath.Join(work, "context-rewritten")
+		if err := copyContext(ctxDir, v.ctxAfter, ignore); err != nil {
+			return nil, fmt.Errorf("copying the build context: %w", err)
+		}
+		for _, fc := range res.Files {
+			p := filepath.Join(v.ctxAfter, filepath.FromSlash(fc.Path))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(p, fc.Output, 0o644); err != nil {
+				return nil, err
+			}
+			rep.ContextFiles = append(rep.ContextFiles, fc.Path)
+		}
+		if v.ignoreAfter, err = readDockerignore(filepath.Join(v.ctxAfter, filepath.Base(o.Dockerfile)), v.ctxAfter); err != nil {
+			return nil, err
+		}
+	}
 	if v.dfBefore, err = v.writeDockerfile("before", src); err != nil {
 		return nil, err
 	}
@@ -268,7 +299,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			"(this is a problem with the Dockerfile, its context or the build setup, not with dfopt's rewrite)", err)
 	}
 	// 2. The rewrite, without cache.
-	after, err := v.build(ctx, "the rewrite", v.dfAfter, ctxDir, "after.tar", true, true)
+	after, err := v.build(ctx, "the rewrite", v.dfAfter, v.ctxAfter, "after.tar", true, true)
 	if err != nil {
 		return v.failed(ctx, rep, VerdictRewriteFailed, "the original builds but dfopt's rewrite does not: "+
 			"this is a bug in dfopt, please report it with the Dockerfile", err)
@@ -399,6 +430,8 @@ type run struct {
 	o                 Options
 	work              string
 	ctxDir            string
+	ctxAfter          string // the context of the rewrite (ctxDir, or a copy with the context files it changes)
+	ignoreAfter       *dockerignore // the ignore file of ctxAfter
 	dfBefore, dfAfter string // directories holding the two Dockerfiles
 	ignoreSyntax      bool
 }
@@ -548,10 +581,12 @@ func (v *run) rebuilds(ctx context.Context, rep *Report, ignore *dockerignore, t
 		{"before", "the original", v.dfBefore, rep.Before},
 		{"after", "the rewrite", v.dfAfter, rep.After},
 	}
+	srcs := []string{v.ctxDir, v.ctxAfter}
+	ignores := []*dockerignore{ignore, v.ignoreAfter}
 	dirs := make([]string, len(sides))
 	for i, s := range sides {
 		dirs[i] = filepath.Join(v.work, "context-"+s.name)
-		if err := copyContext(v.ctxDir, dirs[i], ignore); err != nil {
+		if err := copyContext(srcs[i], dirs[i], ignores[i]); err != nil {
 			return fmt.Errorf("copying the build context: %w", err)
 		}
 		if _, err := v.build(ctx, s.what+" to warm the cache", s.df, dirs[i], "", false, false); err != nil {
@@ -572,6 +607,11 @@ func (v *run) rebuilds(ctx context.Context, rep *Report, ignore *dockerignore, t
 		s.ir.RebuildMs = b.res.Duration.Milliseconds()
 		s.ir.RebuildSteps = len(p.Steps())
 		s.ir.RebuildCachedSteps = p.CachedSteps()
+		for _, st := range p.Steps() {
+			if !st.Cached {
+				s.ir.RebuildRan = append(s.ir.RebuildRan, st.Name)
+			}
+		}
 	}
 	return nil
 }
