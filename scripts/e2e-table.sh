@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs dfopt verify on every example with the local BuildKit and writes the
 # size and rebuild-time table to examples/RESULTS.md (or to the file given
-# as the first argument; "-" for standard output). Needs what the e2e tests
+# as the first argument; "-" for standard output). A full run to
+# examples/RESULTS.md also puts the table into README.md. Needs what the e2e tests
 # need (root on Debian; e2e/setup.sh is run first and is fast when done).
 #
 #   bash scripts/e2e-table.sh
@@ -16,6 +17,19 @@ bash e2e/setup.sh >/dev/null
 # shellcheck source=e2e/env.sh
 . e2e/env.sh
 
+# splice_readme copies the first table of the results file, with the line
+# that says how it was made, into README.md between the results markers.
+splice_readme() {
+	local table
+	table=$(awk '/^Written by/ { print; print ""; next } /^\| example \| layers/ { t = 1 } t && /^\|/ { print; next } t { exit }' "$1")
+	awk -v table="$table" '
+		/<!-- results:begin -->/ { print; print table; skip = 1; next }
+		/<!-- results:end -->/ { skip = 0 }
+		!skip { print }
+	' README.md > README.md.tmp && mv README.md.tmp README.md
+	echo "updated the table in README.md" >&2
+}
+
 if [ "$out" = - ]; then
 	go run ./e2e/cmd/verifytable "$@"
 else
@@ -26,6 +40,9 @@ else
 	if [ -s "$tmp" ]; then
 		cp "$tmp" "$out"
 		echo "wrote $out" >&2
+		if [ "$out" = examples/RESULTS.md ] && [ $# -eq 0 ]; then
+			splice_readme "$out"
+		fi
 	fi
 	exit "$status"
 fi
