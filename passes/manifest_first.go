@@ -85,8 +85,9 @@ The rewrite is made only when it cannot change the image:
     old one back. Use npm ci and the like;
   - the top-level program of a RUN that is split is a plain && list.
 Without a build context only pip installs from requirement files named in
-the RUN are rewritten (their names are certain; files they include with -r
-are then assumed to be copied too); the others are reported. cargo, maven
+the RUN are rewritten (their names are certain; a file in a subdirectory is
+copied with its directory, where the files it includes with -r usually
+are); the others are reported. cargo, maven
 and gradle builds are reported: they need more than their manifests.`,
 }
 
@@ -572,6 +573,12 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 				if fi, exists := cv.stat(cp); !exists || !fi.Mode().IsRegular() {
 					return report(fmt.Sprintf("%s is not in the build context", cp))
 				}
+			} else if d := path.Dir(cp); d != "." && d != cleanContextPath(sc.src) {
+				// Without a context the files a requirements file
+				// includes are not known; they usually sit beside it
+				// (requirements/base.txt): copy its directory.
+				add(&plan.dirs, d)
+				continue
 			}
 			add(&plan.files, cp)
 		}
