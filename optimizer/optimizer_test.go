@@ -2,8 +2,10 @@ package optimizer
 
 import (
 	"errors"
+	"maps"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -246,8 +248,21 @@ func FuzzOptimize(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte("FROM a\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nRUN pip install -r requirements.txt\n"))
+	f.Add([]byte("FROM a\nCOPY src /app/src\nADD . /x\nRUN chown -R u:g /app && go mod download\n"))
+	// A build context with the files the context-aware passes read.
+	ctxFS := fstest.MapFS{
+		"package.json":      {Data: []byte(`{"name":"x","scripts":{"build":"x"}}`)},
+		"package-lock.json": {Data: []byte("{}")},
+		"requirements.txt":  {Data: []byte("-r base.txt\nflask\n")},
+		"base.txt":          {Data: []byte("requests\n")},
+		"go.mod":            {Data: []byte("module x\n")},
+		"src/main.go":       {Data: []byte("package main\n")},
+		".git/HEAD":         {Data: []byte("ref: refs/heads/main\n")},
+		"node_modules/a/x":  {Data: []byte("x")},
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		for _, opts := range []Options{{}, {Level: TierAggressive}} {
+		for _, opts := range []Options{{}, {Level: TierAggressive}, {Context: ctxFS}} {
 			res, err := Optimize(src, opts)
 			if err != nil {
 				var pe *ParseError
@@ -258,6 +273,14 @@ func FuzzOptimize(f *testing.F) {
 			}
 			if _, err := dockerfile.Parse("out", res.Output); err != nil {
 				t.Fatalf("output does not parse: %v\n%s", err, res.Output)
+			}
+			if len(res.Files) > 0 {
+				next := fstest.MapFS{}
+				maps.Copy(next, ctxFS)
+				for _, fc := range res.Files {
+					next[fc.Path] = &fstest.MapFile{Data: fc.Output}
+				}
+				opts.Context = next
 			}
 			again, err := Optimize(res.Output, opts)
 			if err != nil {
