@@ -430,9 +430,9 @@ type run struct {
 	o                 Options
 	work              string
 	ctxDir            string
-	ctxAfter          string // the context of the rewrite (ctxDir, or a copy with the context files it changes)
+	ctxAfter          string        // the context of the rewrite (ctxDir, or a copy with the context files it changes)
 	ignoreAfter       *dockerignore // the ignore file of ctxAfter
-	dfBefore, dfAfter string // directories holding the two Dockerfiles
+	dfBefore, dfAfter string        // directories holding the two Dockerfiles
 	ignoreSyntax      bool
 }
 
