@@ -14,6 +14,10 @@ func All() []*analysis.Pass {
 		// mkdir is dropped rather than merged into its neighbour
 		WorkdirMkdir,
 		ManifestFirst,
+		SplitCopy,
+		// copy-chown before coalesce-runs, which would merge the chown
+		// with its neighbours
+		CopyChown,
 		CoalesceRuns,
 		CacheCleanup,
 		AddToCopy,
@@ -34,7 +38,9 @@ func All() []*analysis.Pass {
 // Planned lists passes that are designed but not implemented yet. They are
 // shown by `dfopt --list-passes` as planned and cannot be enabled.
 var Planned = []struct{ Name, Summary string }{
-	{"split-copy", "split a directory COPY into stable and frequently changing parts"},
+	{"cache-mounts", "keep package-manager caches in RUN --mount=type=cache instead of deleting them (aggressive)"},
+	{"multi-stage", "build in one stage and copy only the results into a slim runtime stage (aggressive)"},
+	{"non-root", "create a user and run the final stage as it (aggressive)"},
 }
 
 // Lookup returns the implemented pass with the given name.

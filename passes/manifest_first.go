@@ -67,7 +67,8 @@ The rewrite is made only when it cannot change the image:
     are kept on the manifest COPY;
   - between it and the install there are only instructions that do not
     read the sources (ENV, ARG, LABEL, EXPOSE, USER, WORKDIR when the COPY's
-    destination is absolute, and RUNs of system package managers);
+    destination is absolute, RUNs of system package managers, and a
+    non-recursive chown or chmod of the destination directory itself);
   - the install reads only the manifests: pip install of ".", -e, local
     paths or --find-links directories; npm, yarn and pnpm installs with
     lifecycle scripts (preinstall, install, postinstall, prepare), local
@@ -381,6 +382,12 @@ func systemOnlyRun(ins *dockerfile.Instruction, dest string) bool {
 		return false
 	}
 	for _, c := range shellparse.Commands(r.prog) {
+		if (c.Name == "chown" || c.Name == "chmod") && len(c.Lits) == 2 && !strings.HasPrefix(c.Lits[0], "-") &&
+			path.Clean(c.Lits[1]) == dest && !c.InSubshell {
+			// The destination directory itself, not what is in it
+			// (what copy-chown leaves).
+			continue
+		}
 		if !systemPkgCommands[c.Name] || c.InSubshell {
 			return false
 		}
