@@ -13,6 +13,16 @@
 // Files of the context that the fixes change are compared with sections
 // named out/PATH.
 //
+// A section named history gives the context a git history (it needs
+// --context). Its lines are "N PATH ..." (blank lines and # comments
+// aside): N commits, each appending a line to every listed context path
+// (to every file below a directory). The context files are written to a
+// temporary directory, which becomes a git repository with a first commit
+// of all of them, then the listed commits in order, then a commit that
+// puts the original contents back; the case runs with that directory as
+// Options.ContextDir (and no Options.Context). An empty history section
+// writes the files without making a repository.
+//
 // Run `go test ./golden -update` to rewrite out.Dockerfile and findings.
 package golden_test
 
@@ -22,8 +32,10 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -146,6 +158,11 @@ func runGolden(t *testing.T, file string) {
 	in, ok := sections["in.Dockerfile"]
 	require.True(t, ok, "missing in.Dockerfile")
 	c.opts.Filename = "Dockerfile"
+	if hist, ok := sections["history"]; ok {
+		require.NotNil(t, c.opts.Context, "a history section needs --context")
+		c.opts.ContextDir = historyContext(t, c.opts.Context.(fstest.MapFS), string(hist))
+		c.opts.Context = nil
+	}
 
 	res, err := optimizer.Optimize(c.encode(in), c.opts)
 	var gotOut, gotFindings []byte
@@ -195,7 +212,13 @@ func runGolden(t *testing.T, file string) {
 
 	// Idempotence: the output, optimized again with the context as the
 	// fixes left it, does not change.
-	if len(res.Files) > 0 {
+	if len(res.Files) > 0 && c.opts.Context == nil {
+		for _, fc := range res.Files {
+			p := filepath.Join(c.opts.ContextDir, filepath.FromSlash(fc.Path))
+			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(t, os.WriteFile(p, fc.Output, 0o644))
+		}
+	} else if len(res.Files) > 0 {
 		next := fstest.MapFS{}
 		maps.Copy(next, c.opts.Context.(fstest.MapFS))
 		for _, fc := range res.Files {
@@ -208,6 +231,91 @@ func runGolden(t *testing.T, file string) {
 	require.Equal(t, string(res.Output), string(again.Output), "second run changed the output")
 	require.Zero(t, again.FixedCount(), "second run applied fixes")
 	require.Empty(t, again.Files, "second run changed context files")
+}
+
+// historyContext writes the context files to a temporary directory and
+// gives them the git history the section describes (see the file comment).
+func historyContext(t *testing.T, files fstest.MapFS, hist string) string {
+	t.Helper()
+	dir := t.TempDir()
+	// git must not find a repository above the directory.
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir))
+	for name, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, f.Data, 0o644))
+	}
+	type step struct {
+		n     int
+		paths []string
+	}
+	var steps []step
+	for _, line := range strings.Split(hist, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		n, err := strconv.Atoi(fields[0])
+		require.NoError(t, err, "history line %q: want N PATH ...", line)
+		require.NotEmpty(t, fields[1:], "history line %q names no path", line)
+		steps = append(steps, step{n, fields[1:]})
+	}
+	if strings.TrimSpace(hist) == "" {
+		return dir
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	commits := 0
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=dfopt", "-c", "user.email=dfopt@example.com",
+			"-c", "commit.gpgSign=false", "-c", "init.defaultBranch=main"}, args...)...)
+		date := fmt.Sprintf("@%d +0000", 1700000000+60*commits)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+			"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %s: %s", strings.Join(args, " "), out)
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("commit", "-q", "--allow-empty", "-m", "initial")
+	touched := map[string]bool{}
+	filesBelow := func(p string) []string {
+		var out []string
+		for name := range files {
+			if name == p || strings.HasPrefix(name, p+"/") {
+				out = append(out, name)
+			}
+		}
+		require.NotEmpty(t, out, "history names %s, which is not in the context", p)
+		slices.Sort(out)
+		return out
+	}
+	for _, s := range steps {
+		for i := 0; i < s.n; i++ {
+			commits++
+			for _, p := range s.paths {
+				for _, name := range filesBelow(p) {
+					touched[name] = true
+					f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(name)), os.O_APPEND|os.O_WRONLY, 0)
+					require.NoError(t, err)
+					_, err = fmt.Fprintf(f, "change %d\n", commits)
+					require.NoError(t, err)
+					require.NoError(t, f.Close())
+				}
+			}
+			git("commit", "-q", "-a", "-m", fmt.Sprintf("change %d", commits))
+		}
+	}
+	if len(touched) > 0 {
+		for name := range touched {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), files[name].Data, 0o644))
+		}
+		commits++
+		git("commit", "-q", "-a", "-m", "restore")
+	}
+	return dir
 }
 
 func writeSection(ar *txtar.Archive, name string, data []byte) {

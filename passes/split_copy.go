@@ -1,0 +1,686 @@
+package passes
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os/exec"
+	"path"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+)
+
+// SplitCopy splits a directory COPY into copies of its stable parts,
+// first, and the rest, when the context's git history shows that pays off.
+var SplitCopy = &analysis.Pass{
+	Name:    "split-copy",
+	Summary: "split a directory COPY into stable and frequently changing parts",
+	Tier:    analysis.Safe,
+	Run:     runSplitCopy,
+	Doc: `A COPY of a directory is one layer: a change to any file under it copies
+the whole directory again, and pushes and pulls all of it again. When most
+of its bytes sit in parts that rarely change (vendored libraries, fonts,
+images) and the commits go to the rest, copy the stable parts first, each
+in its own layer, and the rest after them:
+
+Before:
+    COPY static /srv/static
+After:
+    COPY --exclude=* --exclude=!vendor static /srv/static
+    COPY --exclude=* --exclude=!logo.png static /srv/static
+    COPY --exclude=vendor --exclude=logo.png static /srv/static
+
+Each copy is the original COPY with every entry but one stable entry
+excluded; the last is the original without the stable entries. So every
+file is copied once, by the same operation as before: the image has the
+same files with the same modes, owners and times, and an entry that exists
+in the image already gets its mode and owner from the context as before
+(a COPY static/vendor /srv/static/vendor would leave such a directory as it
+was). Each copy keeps the original's --chown, --chmod and --link.
+
+Which parts are stable is read from the git history of the build context
+(it must be a directory in a git work tree; a context in a subdirectory
+of the work tree is fine): the last 200 commits that touch the directory
+(git log -n 200 -- DIR), counted per immediate entry of the directory.
+The directory is split when:
+  - at least 10 commits touch it;
+  - an entry is stable when it changed in at most 10% of those commits,
+    every file under it that the builder sends is tracked by git, it holds
+    at least 10% of the directory's bytes, and it is a regular file or a
+    directory (not a symbolic link) without hard links, with a name that
+    needs no quoting;
+  - at most 3 stable entries are split out (the largest), ordered from the
+    least changed; together they hold at least half of the bytes and at
+    least 1 MiB (the setting split-copy-min-bytes changes this minimum);
+  - at least 75% of the commits change only the rest, so the stable copies
+    would have stayed cached for them.
+Sizes are those of the files the builder sends (.dockerignore honoured).
+
+Only a COPY of one directory of the build context other than the context
+root is considered: no --from, --parents or --exclude, no variables, no
+heredoc, not in a Windows stage. COPY . is left alone: manifest-first does
+not move a COPY with --exclude, so splitting it would stand in the way of
+moving the dependency install in front of the sources. A COPY that
+manifest-first rewrites is left to it first and split afterwards.
+
+COPY --exclude needs Dockerfile 1.19 or later. A "# syntax=" line that
+selects an older docker/dockerfile (1.7-labs to 1.18-labs have it, with a
+bug on broken symbolic links that 1.19 fixed), a version pinned only by
+digest, or another frontend makes the pass decline and say so; without
+one, the builder's built-in frontend must be 1.19 or later.
+
+Without history (no context directory, not a git work tree, git missing,
+fewer than 10 commits, such as in a shallow clone) nothing is rewritten. A
+COPY whose directory could be split if its history allowed (at least
+1 MiB, half of it in at most 3 entries) is reported once, saying why it
+was not; other COPYs, and splits that do not pay off, are not reported.`,
+}
+
+// Thresholds of the split decision; see the pass documentation.
+const (
+	splitWindow           = 200  // commits touching the directory that are read
+	splitMinCommits       = 10   // history needed to decide
+	splitMaxStable        = 3    // stable copies at most, so 4 copies in all
+	splitStableChurn      = 0.10 // a stable entry changed in at most this share of the commits
+	splitEntryBytesShare  = 0.10 // a stable entry holds at least this share of the bytes
+	splitStableBytesShare = 0.50 // the stable entries hold at least this share
+	splitRestCommitShare  = 0.75 // commits that change only the rest
+	splitDefaultMinBytes  = 1 << 20
+	splitGitTimeout       = 20 * time.Second
+	splitMinBytesSetting  = "split-copy-min-bytes"
+)
+
+// gitCommand is the git program the pass runs.
+var gitCommand = "git"
+
+// copyEntry is an immediate entry of a copied directory.
+type copyEntry struct {
+	name  string
+	dir   bool
+	bytes int64
+	files []string // context paths of the regular files the builder sends
+	// plain: a regular file or a directory, not a symbolic link, with
+	// no hard-linked file, and a name that needs no quoting.
+	plain bool
+}
+
+// copyDirStats is what the builder sends of a directory.
+type copyDirStats struct {
+	bytes   int64
+	entries []*copyEntry
+}
+
+// splitDirStats reads the entries of a context directory and their sizes.
+func splitDirStats(cv *contextView, dir string) *copyDirStats {
+	st := &copyDirStats{}
+	entries, err := fs.ReadDir(cv.fsys, dir)
+	if err != nil {
+		return st
+	}
+	exceptions := cv.pm != nil && cv.pm.Exclusions()
+	for _, e := range entries {
+		p := path.Join(dir, e.Name())
+		if cv.ignored(p) && !(e.IsDir() && exceptions) {
+			continue
+		}
+		ce := &copyEntry{name: e.Name(), dir: e.IsDir(), plain: plainPathRE.MatchString(e.Name()) && !strings.Contains(e.Name(), "/")}
+		switch {
+		case e.Type()&fs.ModeSymlink != 0:
+			ce.plain = false
+		case e.Type().IsRegular():
+			if cv.ignored(p) {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil {
+				continue
+			}
+			ce.bytes = fi.Size()
+			ce.files = append(ce.files, p)
+			if hardLinked(fi) {
+				ce.plain = false
+			}
+		case e.IsDir():
+			fs.WalkDir(cv.fsys, p, func(q string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return nil
+				}
+				if cv.ignored(q) {
+					if d.IsDir() && !exceptions {
+						return fs.SkipDir
+					}
+					return nil
+				}
+				if !d.Type().IsRegular() {
+					return nil
+				}
+				fi, err := d.Info()
+				if err != nil {
+					return nil
+				}
+				ce.bytes += fi.Size()
+				ce.files = append(ce.files, q)
+				if hardLinked(fi) {
+					ce.plain = false
+				}
+				return nil
+			})
+			if cv.ignored(p) && len(ce.files) == 0 {
+				continue
+			}
+		default:
+			ce.plain = false
+		}
+		st.bytes += ce.bytes
+		st.entries = append(st.entries, ce)
+	}
+	return st
+}
+
+// hardLinked reports whether a file has more than one link, when the
+// file system tells.
+func hardLinked(fi fs.FileInfo) bool {
+	v := reflect.ValueOf(fi.Sys())
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	f := v.Elem().FieldByName("Nlink")
+	switch f.Kind() {
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return f.Uint() > 1
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return f.Int() > 1
+	}
+	return false
+}
+
+// dirHistory is the git history of a context directory.
+type dirHistory struct {
+	// reason says why there is no usable history ("" when there is).
+	reason string
+	// commits lists, for each commit touching the directory (newest
+	// first), the context paths it changed.
+	commits [][]string
+	// tracked holds the context paths git tracks below the directory.
+	tracked map[string]bool
+}
+
+// gitRepo is what git says about the context directory.
+type gitRepo struct {
+	reason  string
+	prefix  string // the context directory's path in the work tree, with a final slash
+	shallow bool
+}
+
+// runGit runs git in dir and returns its standard output.
+func runGit(dir string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), splitGitTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gitCommand, append([]string{"-C", dir, "--no-pager", "--literal-pathspecs",
+		"-c", "log.showSignature=false", "-c", "core.quotePath=false"}, args...)...)
+	cmd.Env = append(cmd.Environ(), "GIT_OPTIONAL_LOCKS=0", "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("git %s timed out", args[0])
+	}
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		return nil, fmt.Errorf("%w: %s", err, msg)
+	}
+	return stdout.Bytes(), nil
+}
+
+// contextRepo finds the git work tree of the context directory, once per run.
+func contextRepo(ctx *analysis.Context) *gitRepo {
+	return ctx.Memo("split-copy:repo", func() any {
+		if ctx.ContextDir == "" {
+			return &gitRepo{reason: "the build context is not a directory on disk, so its git history is unknown"}
+		}
+		if _, err := exec.LookPath(gitCommand); err != nil {
+			return &gitRepo{reason: "git is not installed, so the history of the build context is unknown"}
+		}
+		out, err := runGit(ctx.ContextDir, "rev-parse", "--is-inside-work-tree", "--show-prefix", "--is-shallow-repository")
+		if err != nil {
+			if strings.Contains(err.Error(), "not a git repository") {
+				return &gitRepo{reason: "the build context is not in a git work tree"}
+			}
+			return &gitRepo{reason: "git cannot read the work tree of the build context (" + err.Error() + ")"}
+		}
+		lines := strings.Split(strings.TrimRight(strings.ReplaceAll(string(out), "\r\n", "\n"), "\n"), "\n")
+		if len(lines) < 3 || lines[0] != "true" {
+			return &gitRepo{reason: "the build context is not in a git work tree"}
+		}
+		return &gitRepo{prefix: lines[1], shallow: lines[2] == "true"}
+	}).(*gitRepo)
+}
+
+// contextHistory reads the history of a context directory, once per run.
+func contextHistory(ctx *analysis.Context, dir string) *dirHistory {
+	return ctx.Memo("split-copy:history:"+dir, func() any {
+		repo := contextRepo(ctx)
+		if repo.reason != "" {
+			return &dirHistory{reason: repo.reason}
+		}
+		out, err := runGit(ctx.ContextDir, "log", "-n", strconv.Itoa(splitWindow), "-z", "--name-only",
+			"--no-renames", "--no-merges", "--no-color", "--format=%x01", "--", dir)
+		if err != nil {
+			if errors.Is(err, exec.ErrNotFound) {
+				return &dirHistory{reason: "git is not installed, so the history of the build context is unknown"}
+			}
+			return &dirHistory{reason: "git log failed (" + err.Error() + ")"}
+		}
+		h := &dirHistory{}
+		for _, c := range parseGitLog(out, repo.prefix) {
+			if len(c) > 0 {
+				h.commits = append(h.commits, c)
+			}
+		}
+		if len(h.commits) < splitMinCommits {
+			h.reason = fmt.Sprintf("git history has %d commit%s touching %s, fewer than the %d needed to tell stable parts from changing ones",
+				len(h.commits), plural(len(h.commits)), dir, splitMinCommits)
+			if repo.shallow {
+				h.reason += " (the clone is shallow)"
+			}
+			return h
+		}
+		out, err = runGit(ctx.ContextDir, "ls-files", "-z", "--full-name", "--", dir)
+		if err != nil {
+			return &dirHistory{reason: "git ls-files failed (" + err.Error() + ")"}
+		}
+		h.tracked = map[string]bool{}
+		for _, p := range strings.Split(string(out), "\x00") {
+			if rel, ok := strings.CutPrefix(p, repo.prefix); ok && rel != "" {
+				h.tracked[rel] = true
+			}
+		}
+		return h
+	}).(*dirHistory)
+}
+
+// parseGitLog reads the output of git log -z --name-only --format=%x01:
+// each commit starts with a \x01 record, followed by the paths it changed
+// (relative to the top of the work tree), each ended by NUL. Paths are
+// made relative to the context directory (prefix); others are dropped.
+func parseGitLog(out []byte, prefix string) [][]string {
+	var commits [][]string
+	for _, rec := range strings.Split(string(out), "\x00") {
+		rec = strings.TrimLeft(rec, "\n")
+		switch {
+		case rec == "\x01":
+			commits = append(commits, []string{})
+		case rec == "" || len(commits) == 0:
+		default:
+			if rel, ok := strings.CutPrefix(rec, prefix); ok && rel != "" {
+				commits[len(commits)-1] = append(commits[len(commits)-1], rel)
+			}
+		}
+	}
+	return commits
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// entryStats is an entry of the directory with its history.
+type entryStats struct {
+	*copyEntry
+	commits int  // commits that changed something below it
+	tracked bool // git tracks every file below it that the builder sends
+}
+
+// splitPlan is the decision for one COPY.
+type splitPlan struct {
+	dir     string
+	bytes   int64
+	total   int           // commits touching the directory
+	stable  []*entryStats // the entries copied first, least changed first
+	touched int           // commits that changed a stable entry
+	restly  int           // commits that changed only the rest
+}
+
+// decideSplit chooses the stable entries of a directory from its history;
+// nil when no split pays off.
+func decideSplit(dir string, st *copyDirStats, h *dirHistory, minBytes int64) *splitPlan {
+	if len(h.commits) < splitMinCommits || st.bytes <= 0 {
+		return nil
+	}
+	// The entries each commit changed.
+	prefix := dir + "/"
+	changed := make([]map[string]bool, len(h.commits))
+	counts := map[string]int{}
+	for i, c := range h.commits {
+		changed[i] = map[string]bool{}
+		for _, f := range c {
+			rel, ok := strings.CutPrefix(f, prefix)
+			if !ok || rel == "" {
+				continue
+			}
+			name, _, _ := strings.Cut(rel, "/")
+			if !changed[i][name] {
+				changed[i][name] = true
+				counts[name]++
+			}
+		}
+	}
+	var cands []*entryStats
+	for _, e := range st.entries {
+		es := &entryStats{copyEntry: e, tracked: len(e.files) > 0, commits: counts[e.name]}
+		for _, f := range e.files {
+			if !h.tracked[f] {
+				es.tracked = false
+				break
+			}
+		}
+		if !e.plain || !es.tracked || float64(e.bytes) < splitEntryBytesShare*float64(st.bytes) ||
+			float64(es.commits) > splitStableChurn*float64(len(h.commits)) {
+			continue
+		}
+		cands = append(cands, es)
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].bytes != cands[j].bytes {
+			return cands[i].bytes > cands[j].bytes
+		}
+		return cands[i].name < cands[j].name
+	})
+	if len(cands) > splitMaxStable {
+		cands = cands[:splitMaxStable]
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	plan := &splitPlan{dir: dir, bytes: st.bytes, total: len(h.commits)}
+	var stableBytes int64
+	for _, c := range cands {
+		stableBytes += c.bytes
+	}
+	if float64(stableBytes) < splitStableBytesShare*float64(st.bytes) || stableBytes < minBytes {
+		return nil
+	}
+	for _, names := range changed {
+		stable, rest := false, false
+		for name := range names {
+			in := false
+			for _, c := range cands {
+				in = in || c.name == name
+			}
+			if in {
+				stable = true
+			} else {
+				rest = true
+			}
+		}
+		if stable {
+			plan.touched++
+		} else if rest {
+			plan.restly++
+		}
+	}
+	if float64(plan.restly) < splitRestCommitShare*float64(plan.total) {
+		return nil
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].commits != cands[j].commits {
+			return cands[i].commits < cands[j].commits
+		}
+		if cands[i].bytes != cands[j].bytes {
+			return cands[i].bytes > cands[j].bytes
+		}
+		return cands[i].name < cands[j].name
+	})
+	plan.stable = cands
+	return plan
+}
+
+// concentrated returns the at most splitMaxStable largest plain entries
+// when they hold enough of the directory's bytes for a split to pay off
+// should they prove stable.
+func concentrated(st *copyDirStats, minBytes int64) []*copyEntry {
+	var big []*copyEntry
+	for _, e := range st.entries {
+		if e.plain && float64(e.bytes) >= splitEntryBytesShare*float64(st.bytes) {
+			big = append(big, e)
+		}
+	}
+	sort.SliceStable(big, func(i, j int) bool { return big[i].bytes > big[j].bytes })
+	if len(big) > splitMaxStable {
+		big = big[:splitMaxStable]
+	}
+	var sum int64
+	for _, e := range big {
+		sum += e.bytes
+	}
+	if len(big) == 0 || float64(sum) < splitStableBytesShare*float64(st.bytes) || sum < minBytes {
+		return nil
+	}
+	return big
+}
+
+// syntaxTagRE matches a docker/dockerfile tag: 1, 1.19, 1.19.0, with a
+// suffix such as -labs.
+var syntaxTagRE = regexp.MustCompile(`^(\d+)(?:\.(\d+))?(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?$`)
+
+// excludeUnsupported says why the frontend the file selects may not accept
+// COPY --exclude ("" when it does, or when the file selects none).
+func excludeUnsupported(doc *dockerfile.Document) string {
+	v, ok := doc.Directive("syntax")
+	if !ok {
+		return ""
+	}
+	ref := strings.TrimSpace(v)
+	ref = strings.TrimPrefix(ref, "docker.io/")
+	name, digest, _ := strings.Cut(ref, "@")
+	tag := ""
+	if i := strings.LastIndex(name, ":"); i >= 0 {
+		name, tag = name[:i], name[i+1:]
+	}
+	if name != "docker/dockerfile" && name != "docker/dockerfile-upstream" {
+		return fmt.Sprintf("the # syntax= line selects the frontend %s, which may not accept COPY --exclude", v)
+	}
+	if tag == "" {
+		if digest != "" {
+			return fmt.Sprintf("the # syntax= line pins %s by digest, so it cannot be told whether it accepts COPY --exclude (Dockerfile 1.19 and later do)", v)
+		}
+		return ""
+	}
+	if tag == "latest" || tag == "labs" {
+		return ""
+	}
+	m := syntaxTagRE.FindStringSubmatch(tag)
+	if m == nil {
+		return fmt.Sprintf("the # syntax= line selects %s, which may not accept COPY --exclude (Dockerfile 1.19 and later do)", v)
+	}
+	major, _ := strconv.Atoi(m[1])
+	if major > 1 || major == 1 && m[2] == "" {
+		return ""
+	}
+	minor, _ := strconv.Atoi(m[2])
+	if major == 1 && minor >= 19 {
+		return ""
+	}
+	if major == 1 && minor >= 7 && strings.HasSuffix(tag, "-labs") {
+		return fmt.Sprintf("the # syntax= line selects %s, whose COPY --exclude fails on broken symbolic links (fixed in Dockerfile 1.19)", v)
+	}
+	return fmt.Sprintf("the # syntax= line selects %s, which does not accept COPY --exclude (Dockerfile 1.19 and later do)", v)
+}
+
+func splitMinBytes(ctx *analysis.Context) int64 {
+	if v, ok := ctx.Settings[splitMinBytesSetting]; ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return splitDefaultMinBytes
+}
+
+func runSplitCopy(ctx *analysis.Context) []analysis.Finding {
+	cv := buildContext(ctx)
+	if cv == nil {
+		return nil
+	}
+	minBytes := splitMinBytes(ctx)
+	var out []analysis.Finding
+	for _, st := range ctx.Doc.Stages {
+		if st.Windows() {
+			continue
+		}
+		for i, ins := range st.Instructions {
+			sc := sourceCopyOf(ins, cv)
+			if sc == nil || sc.src == "." {
+				continue
+			}
+			if fi, err := fs.Lstat(cv.fsys, sc.src); err != nil || !fi.IsDir() {
+				continue // a symbolic link to a directory
+			}
+			if dr := installAfter(st.Instructions[i+1:], sc); dr != nil {
+				if f, ok := planManifestFirst(ctx, cv, sc, dr); ok && f.Fix != nil {
+					continue // manifest-first moves it first
+				}
+			}
+			if f, ok := planSplitCopy(ctx, cv, sc, minBytes); ok {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// splitStats returns the entries of a directory, once per run and
+// ignore file.
+func splitStats(ctx *analysis.Context, cv *contextView, dir string) *copyDirStats {
+	key := "split-copy:stats:" + dir
+	if cv.ignoreFile != "" {
+		data, _ := fs.ReadFile(cv.fsys, cv.ignoreFile)
+		key += fmt.Sprintf(":%s:%x", cv.ignoreFile, sha256.Sum256(data))
+	}
+	return ctx.Memo(key, func() any { return splitDirStats(cv, dir) }).(*copyDirStats)
+}
+
+func planSplitCopy(ctx *analysis.Context, cv *contextView, sc *sourceCopy, minBytes int64) (analysis.Finding, bool) {
+	ins := sc.ins
+	st := splitStats(ctx, cv, sc.src)
+	if st.bytes < minBytes || st.bytes == 0 {
+		return analysis.Finding{}, false
+	}
+	big := concentrated(st, minBytes)
+	if big == nil {
+		return analysis.Finding{}, false
+	}
+	what := "COPY " + strings.Join(ins.Args, " ")
+	h := contextHistory(ctx, sc.src)
+	if h.reason != "" {
+		var names []string
+		var sum int64
+		for _, e := range big {
+			names = append(names, path.Join(sc.src, e.name))
+			sum += e.bytes
+		}
+		return insFinding(ins, fmt.Sprintf("%s copies %s, %d%% of it in %s; not split into stable and changing parts: %s",
+			what, humanBytes(st.bytes), percent(sum, st.bytes), joinAnd(names), h.reason)), true
+	}
+	plan := decideSplit(sc.src, st, h, minBytes)
+	if plan == nil {
+		return analysis.Finding{}, false
+	}
+	var names []string
+	var sum int64
+	for _, e := range plan.stable {
+		names = append(names, path.Join(sc.src, e.name))
+		sum += e.bytes
+	}
+	msg := fmt.Sprintf("%s: %s, %d%% of the %s it copies, changed in %d of the last %d commits touching %s; the %d that changed only the rest copy it all again",
+		what, joinAnd(names), percent(sum, st.bytes), humanBytes(st.bytes), plan.touched, plan.total, sc.src, plan.restly)
+	if why := excludeUnsupported(ctx.Doc); why != "" {
+		return insFinding(ins, msg+"; not split: "+why), true
+	}
+	edits, ok := splitEdits(ctx.Doc, sc, plan)
+	if !ok {
+		return insFinding(ins, msg+"; not split: the instruction could not be rewritten"), true
+	}
+	f := insFinding(ins, msg)
+	f.Fix = &analysis.Fix{Message: "copy " + joinAnd(names) + " first, the rest after them", Edits: edits}
+	return f, true
+}
+
+// splitEdits writes the stable copies before the COPY and excludes them
+// from it.
+func splitEdits(doc *dockerfile.Document, sc *sourceCopy, plan *splitPlan) ([]analysis.Edit, bool) {
+	ins := sc.ins
+	lead := len(ins.Text) - len(strings.TrimLeft(ins.Text, " \t"))
+	kw := ins.Keyword
+	if kw == "" || !strings.HasPrefix(ins.Text[lead:], kw) {
+		return nil, false
+	}
+	start := ins.SrcOffset(lead)
+	kwEnd := ins.SrcOffset(lead+len(kw)-1) + 1
+	if kwEnd-start != len(kw) || string(doc.Src[start:kwEnd]) != kw {
+		return nil, false
+	}
+	indent := string(doc.Src[ins.Span.Start:start])
+	if strings.ContainsAny(indent, "\r\n") {
+		return nil, false
+	}
+	nl := doc.LineEnding(ins.Span.Start)
+	src, dest := ins.Args[0], ins.Args[1]
+	flags := ""
+	if sc.flags != "" {
+		flags = " " + sc.flags
+	}
+	var lines strings.Builder
+	var excludes strings.Builder
+	for _, e := range plan.stable {
+		fmt.Fprintf(&lines, "%s%s --exclude=* --exclude=!%s%s %s %s%s", indent, kw, e.name, flags, src, dest, nl)
+		fmt.Fprintf(&excludes, " --exclude=%s", e.name)
+	}
+	return []analysis.Edit{
+		analysis.Insert(ins.Span.Start, lines.String()),
+		analysis.Insert(kwEnd, excludes.String()),
+	}, true
+}
+
+func joinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+func percent(part, whole int64) int {
+	if whole <= 0 {
+		return 0
+	}
+	return int(part * 100 / whole)
+}
+
+// humanBytes writes a size in B, KiB or MiB.
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
