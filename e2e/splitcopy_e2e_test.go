@@ -133,7 +133,8 @@ func TestSplitCopy(t *testing.T) {
 	ctxDir := splitCopyRepo(t)
 	// The RUN makes a directory the COPY brings too, with another mode and
 	// owner: the COPY sets both from the context, and the split must too.
-	original := `FROM debian:bookworm
+	original := `# syntax=docker/dockerfile:1
+FROM debian:bookworm
 WORKDIR /srv
 RUN mkdir -p /srv/static/vendor && chmod 0700 /srv/static/vendor && chown 5:5 /srv/static/vendor
 COPY --chown=1000:1000 static /srv/static

@@ -20,6 +20,7 @@ func All() []*analysis.Pass {
 		CopyChown,
 		CoalesceRuns,
 		CacheCleanup,
+		Dockerignore,
 		AddToCopy,
 		// safe, report only
 		BaseImageTag,

@@ -54,7 +54,8 @@ exist in the build context; optional ones only when present):
                                Directory.Build.props/.targets,
                                Directory.Packages.props, global.json
 A RUN that installs and then builds is split: the install moves before the
-sources, the rest stays after them (a leading cd or set is repeated).
+sources, the rest stays after them (a leading cd or set is repeated, and
+cache cleanups such as npm cache clean --force run in both parts).
 poetry install without --no-root and composer install without --no-scripts
 --no-autoloader install the project too, which needs the sources: a first
 "poetry install --no-root" (composer: "--no-scripts --no-autoloader") fetches
@@ -204,12 +205,17 @@ func (sc *sourceCopy) toContext(p string) (string, bool) {
 
 // depRun is a RUN whose leading commands install dependencies.
 type depRun struct {
-	r      *shellRun
-	items  []shellparse.Item
-	n      int // items[:n] is the install part
-	steps  []*depStep
-	state  []int // indexes of cd and set items in the install part
-	andAll bool  // the whole program is a plain && list
+	r     *shellRun
+	items []shellparse.Item
+	n     int // items[:n] is the install part
+	steps []*depStep
+	state []int // indexes of cd and set items in the install part
+	// cleanups are the indexes of cache cleanups after the install part
+	// (npm cache clean --force, rm -rf /root/.cache/pip): when the RUN
+	// is split they run in both parts, so the install's layer does not
+	// keep the cache.
+	cleanups []int
+	andAll   bool // the whole program is a plain && list
 }
 
 // analyzeDepRun reads a RUN's leading dependency installs (nil if none).
@@ -274,7 +280,64 @@ func analyzeDepRunUncached(ins *dockerfile.Instruction) *depRun {
 	for len(d.state) > 0 && d.state[len(d.state)-1] >= d.n {
 		d.state = d.state[:len(d.state)-1]
 	}
+	for i := d.n; i < len(d.items); i++ {
+		if call, ok := d.items[i].Stmt.Cmd.(*syntax.CallExpr); ok && !d.items[i].Negated &&
+			len(d.items[i].Stmt.Redirs) == 0 && cacheCleanupCmd(shellparse.Resolve(call)) {
+			d.cleanups = append(d.cleanups, i)
+		}
+	}
 	return d
+}
+
+// cacheCleanupPaths are download caches of the package managers that
+// manifest-first knows: removing them only makes a later install download
+// again. (Not /tmp or apt's lists: a later command may need what is there.)
+var cacheCleanupPaths = []string{"/root/.cache/pip", "~/.cache/pip", "$HOME/.cache/pip",
+	"/root/.npm", "~/.npm", "$HOME/.npm", "/usr/local/share/.cache/yarn", "~/.cache/yarn",
+	"/root/.composer/cache", "~/.composer/cache", "/root/.cache/composer"}
+
+// cacheCleanupCmd reports whether a command only removes a package
+// manager's cache.
+func cacheCleanupCmd(c *shellparse.Command) bool {
+	args, ok := staticArgs(c)
+	if !ok || len(c.Assigns) > 0 {
+		return false
+	}
+	joined := strings.Join(args, " ")
+	switch c.Name {
+	case "npm":
+		return joined == "cache clean --force" || joined == "cache clean -f"
+	case "yarn":
+		return joined == "cache clean"
+	case "pnpm":
+		return joined == "store prune"
+	case "composer":
+		return joined == "clear-cache" || joined == "clearcache"
+	case "pip", "pip3":
+		return joined == "cache purge"
+	case "rm":
+		n := 0
+		for _, a := range args {
+			if strings.HasPrefix(a, "-") {
+				if strings.Trim(a, "-rfRv") != "" {
+					return false
+				}
+				continue
+			}
+			inCache := false
+			for _, p := range cacheCleanupPaths {
+				if a == p || strings.HasPrefix(a, p+"/") {
+					inCache = true
+				}
+			}
+			if !inCache {
+				return false
+			}
+			n++
+		}
+		return n > 0
+	}
+	return false
 }
 
 // setOptsOnly reports whether set's arguments only turn shell options on
@@ -748,7 +811,11 @@ func manifestEdits(doc *dockerfile.Document, sc *sourceCopy, dr *depRun, plan *m
 		if len(state) > 0 {
 			prefix = strings.Join(state, " && ") + " && "
 		}
-		text := rnl + ctext + runHead + prefix + rest
+		var clean []string
+		for _, i := range dr.cleanups {
+			clean = append(clean, " && "+itemText(doc, dr, i))
+		}
+		text := strings.Join(clean, "") + rnl + ctext + runHead + prefix + rest
 		if endsNL {
 			text += rnl
 		}

@@ -76,8 +76,10 @@ manifest-first rewrites is left to it first and split afterwards.
 COPY --exclude needs Dockerfile 1.19 or later. A "# syntax=" line that
 selects an older docker/dockerfile (1.7-labs to 1.18-labs have it, with a
 bug on broken symbolic links that 1.19 fixed), a version pinned only by
-digest, or another frontend makes the pass decline and say so; without
-one, the builder's built-in frontend must be 1.19 or later.
+digest, or another frontend makes the pass decline and say so. Without a
+"# syntax=" line the builder's own frontend builds the file, and an older
+Docker's rejects --exclude: the pass declines too, and says that
+"# syntax=docker/dockerfile:1" lets it split.
 
 Without history (no context directory, not a git work tree, git missing,
 fewer than 10 commits, such as in a shallow clone) nothing is rewritten. A
@@ -480,11 +482,11 @@ func concentrated(st *copyDirStats, minBytes int64) []*copyEntry {
 var syntaxTagRE = regexp.MustCompile(`^(\d+)(?:\.(\d+))?(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?$`)
 
 // excludeUnsupported says why the frontend the file selects may not accept
-// COPY --exclude ("" when it does, or when the file selects none).
+// COPY --exclude ("" when it does).
 func excludeUnsupported(doc *dockerfile.Document) string {
 	v, ok := doc.Directive("syntax")
 	if !ok {
-		return ""
+		return "the file has no # syntax= line, so the builder's own frontend builds it, and an older one (before Dockerfile 1.19) rejects COPY --exclude; with # syntax=docker/dockerfile:1 the split is made"
 	}
 	ref := strings.TrimSpace(v)
 	ref = strings.TrimPrefix(ref, "docker.io/")

@@ -1,0 +1,333 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dfopt/dfopt/e2e/harness"
+	"github.com/dfopt/dfopt/internal/oci"
+	"github.com/dfopt/dfopt/internal/verify"
+	"github.com/dfopt/dfopt/optimizer"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+)
+
+// diTransferredRE reads BuildKit's progress line for the build context, e.g.
+// "#4 transferring context: 7.35MB 0.2s done".
+var diTransferredRE = regexp.MustCompile(`transferring context: ([0-9.]+)([kMG]?B)`)
+
+// transferred returns the largest context transfer the build log reports,
+// in bytes (BuildKit prints decimal units).
+func diTransferred(t *testing.T, log string) int64 {
+	t.Helper()
+	var best int64 = -1
+	for _, m := range diTransferredRE.FindAllStringSubmatch(log, -1) {
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mult := map[string]float64{"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[m[2]]
+		if n := int64(math.Round(v * mult)); n > best {
+			best = n
+		}
+	}
+	if best < 0 {
+		t.Fatalf("no context transfer in the build log:\n%s", harness.Tail(log, 40))
+	}
+	return best
+}
+
+// contextBytes sums the regular files of dir that the ignore file (if any)
+// does not exclude, as the builder sees them.
+func diContextBytes(t *testing.T, dir string) (int64, int) {
+	t.Helper()
+	var pm *patternmatcher.PatternMatcher
+	if data, err := os.ReadFile(filepath.Join(dir, ".dockerignore")); err == nil {
+		patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pm, err = patternmatcher.New(patterns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var size int64
+	files := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if pm != nil {
+			if m, _ := pm.MatchesOrParentMatches(filepath.ToSlash(rel)); m {
+				if d.IsDir() && !pm.Exclusions() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+		}
+		if d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			size += fi.Size()
+			files++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return size, files
+}
+
+// writeProject writes a small Node.js project with what a working copy
+// holds besides: a git repository, the developer's node_modules, editor
+// files. The incompressible filler makes the sizes visible.
+func diWriteProject(t *testing.T, dir string) {
+	t.Helper()
+	random := func(n int) string {
+		b := make([]byte, n)
+		rand.Read(b)
+		return string(b)
+	}
+	files := map[string]string{
+		"package.json": `{"name": "app", "version": "1.0.0", "private": true, "scripts": {"start": "node server.js"},
+  "dependencies": {"is-number": "7.0.0"}}` + "\n",
+		"package-lock.json": `{"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+  "packages": {
+    "": {"name": "app", "version": "1.0.0", "dependencies": {"is-number": "7.0.0"}},
+    "node_modules/is-number": {"version": "7.0.0", "license": "MIT", "engines": {"node": ">=0.12.0"},
+      "integrity": "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng=="}}}` + "\n",
+		// The developer's copy, built elsewhere: not what npm ci installs.
+		"node_modules/is-number/package.json": `{"name": "is-number", "version": "7.0.0"}` + "\n",
+		"node_modules/is-number/index.js":     "module.exports = () => 'a build from another machine'\n",
+		"server.js":                           "require('./lib/greet').greet(String(require('is-number')(5)))\n",
+		"build.js":                            "require('fs').mkdirSync('dist', {recursive: true}); require('fs').writeFileSync('dist/out.txt', 'built\\n')\n",
+		"lib/greet.js":                        "exports.greet = (n) => console.log('hello ' + n)\n",
+		".git/HEAD":                           "ref: refs/heads/main\n",
+		".git/config":                         "[core]\n\trepositoryformatversion = 0\n",
+		".git/objects/pack/pack-1.pack":       random(4 << 20),
+		".DS_Store":                           random(6 << 10),
+		".vscode/settings.json":               "{}\n",
+	}
+	for i := 0; i < 300; i++ {
+		files[fmt.Sprintf("node_modules/dep%03d/index.js", i)] = random(10 << 10)
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// copyDir copies the regular files of src into a new directory dst.
+func diCopyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDockerignore builds a Node.js project that copies its whole context,
+// before and after dockerignore adds .git, node_modules and the editor files
+// to a new .dockerignore. The build context BuildKit transfers shrinks to
+// the project's own files; the final image of the multi-stage file is the
+// same, file for file, and the single-stage image differs only by the
+// repository and editor files that COPY . . used to put in it (node_modules
+// is the one npm ci installs, in both).
+func TestDockerignore(t *testing.T) {
+	e := requireEnv(t)
+	node, err := e.NodeBase(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	contexts := e.AllContexts(node, harness.LayoutRef{})
+
+	removes := []string{"/app/.git", "/app/.vscode", "/app/.DS_Store"}
+	for _, tc := range []struct {
+		name, dockerfile string
+		ignore           []string // where the images may differ
+	}{
+		{"single-stage", `FROM node:18-bookworm
+WORKDIR /app
+COPY . .
+RUN npm ci --no-audit --no-fund
+CMD ["node", "server.js"]
+`, removes},
+		{"multi-stage", `FROM node:18-bookworm AS build
+WORKDIR /app
+COPY . .
+RUN npm ci --no-audit --no-fund && node build.js
+
+FROM debian:bookworm
+COPY --from=build /app/dist /srv/dist
+COPY --from=build /app/lib /srv/lib
+`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			before, after := filepath.Join(base, "before"), filepath.Join(base, "after")
+			diWriteProject(t, before)
+			if err := os.WriteFile(filepath.Join(before, "Dockerfile"), []byte(tc.dockerfile), 0o644); err != nil {
+				t.Fatal(err)
+			}
+
+			res, err := optimizer.Optimize([]byte(tc.dockerfile), optimizer.Options{
+				Filename: filepath.Join(before, "Dockerfile"), ContextDir: before, Enable: []string{"dockerignore"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Changed() || len(res.Files) != 1 || res.Files[0].Path != ".dockerignore" || res.Files[0].Existed {
+				t.Fatalf("want only a new .dockerignore, got changed=%v files=%v", res.Changed(), res.Files)
+			}
+			t.Logf("finding: %s", res.Findings[0].Message)
+			t.Logf(".dockerignore:\n%s", res.Files[0].Output)
+			for _, want := range []string{".git\n", "node_modules\n", ".vscode\n", "**/.DS_Store\n"} {
+				if !strings.Contains(string(res.Files[0].Output), want) {
+					t.Errorf(".dockerignore lacks %q", want)
+				}
+			}
+			if got := strings.Join(res.Findings[0].Removes, " "); got != strings.Join(removes, " ") {
+				t.Errorf("removes %q, want %q", got, removes)
+			}
+
+			diCopyDir(t, before, after)
+			if err := os.WriteFile(filepath.Join(after, ".dockerignore"), res.Files[0].Output, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sizeBefore, filesBefore := diContextBytes(t, before)
+			sizeAfter, filesAfter := diContextBytes(t, after)
+
+			build := func(dir string) *harness.Result {
+				return build(t, harness.BuildOptions{
+					DockerfileDir: dir, ContextDir: dir, Contexts: contexts, NoCache: true,
+				})
+			}
+			b1 := build(before)
+			b2 := build(before)
+			a := build(after)
+			sentBefore, sentAfter := diTransferred(t, b1.Log), diTransferred(t, a.Log)
+			t.Logf("context on disk (not ignored): %d files, %s -> %d files, %s", filesBefore, mib(sizeBefore), filesAfter, mib(sizeAfter))
+			t.Logf("BuildKit transferred: %s -> %s; build %s -> %s",
+				mib(sentBefore), mib(sentAfter), b1.Duration.Round(1e6), a.Duration.Round(1e6))
+			if sentAfter*10 > sentBefore {
+				t.Errorf("the context sent shrank only from %d to %d bytes", sentBefore, sentAfter)
+			}
+
+			tb, t2, ta := tree(t, b1), tree(t, b2), tree(t, a)
+			noise := oci.Diff(tb, t2, oci.DiffOptions{})
+			unstable := map[string]bool{}
+			for _, p := range append(append([]string(nil), noise.Added...), noise.Removed...) {
+				unstable[p] = true
+			}
+			for _, c := range noise.Changed {
+				unstable[c.Path] = true
+			}
+			// npm writes a log named after the time of each run.
+			removed := oci.IgnorePaths(append([]string{"/root/.npm/_logs/"}, tc.ignore...)...)
+			d := oci.Diff(tb, ta, oci.DiffOptions{Ignore: func(p string) bool { return unstable[p] || removed(p) }})
+			if !d.Empty() {
+				t.Fatalf("the image changed beyond %v:\n%s", tc.ignore, d.Format(40))
+			}
+			npmLogs := oci.IgnorePaths("/root/.npm/_logs/")
+			all := oci.Diff(tb, ta, oci.DiffOptions{Ignore: func(p string) bool { return unstable[p] || npmLogs(p) }})
+			t.Logf("left out as unstable between two builds of the original: %d paths; image paths only in the original: %d (%s)",
+				len(unstable), len(all.Removed), head(all.Removed, 6))
+			for _, r := range tc.ignore {
+				if _, ok := tb.Get(r); !ok {
+					t.Errorf("%s is not in the original image: the test shows nothing", r)
+				}
+				if _, ok := ta.Get(r); ok {
+					t.Errorf("%s is still in the image", r)
+				}
+			}
+			if tc.ignore != nil {
+				for _, tr := range []*oci.Tree{tb, ta} {
+					if _, ok := tr.Get("/app/node_modules/dep000/index.js"); ok {
+						t.Errorf("the image has the context's node_modules: npm ci did not replace it")
+					}
+					if _, ok := tr.Get("/app/node_modules/is-number/index.js"); !ok {
+						t.Errorf("npm ci did not install is-number")
+					}
+				}
+				if _, ok := ta.Get("/app/.dockerignore"); ok {
+					t.Errorf("the new .dockerignore went into the image")
+				}
+			}
+			var beforeU, afterU int64
+			for _, l := range b1.Image.Layers {
+				beforeU += l.UncompressedSize
+			}
+			for _, l := range a.Image.Layers {
+				afterU += l.UncompressedSize
+			}
+			t.Logf("image layers, uncompressed: %s -> %s", mib(beforeU), mib(afterU))
+		})
+	}
+}
+
+// TestDockerignoreVerify runs dfopt verify's checks on the same project:
+// the rewrite, built with the .dockerignore it adds, is equivalent.
+func TestDockerignoreVerify(t *testing.T) {
+	e := requireEnv(t)
+	dir := t.TempDir()
+	diWriteProject(t, dir)
+	df := "FROM node:18-bookworm\nWORKDIR /app\nCOPY . .\nRUN npm ci --no-audit --no-fund\nCMD [\"node\", \"server.js\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Run(testContext(t), verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Contexts:   baseContexts(t),
+		Builder:    e.Builder(),
+		Optimize:   optimizer.Options{Enable: []string{"dockerignore"}},
+		WorkDir:    t.TempDir(),
+		Touch:      "server.js",
+		Progress:   &logWriter{t: t},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	t.Logf("report:\n%s", text.String())
+	if rep.Verdict != verify.VerdictEquivalent {
+		t.Fatalf("verdict %s, want %s", rep.Verdict, verify.VerdictEquivalent)
+	}
+	if len(rep.ContextFiles) != 1 || rep.ContextFiles[0] != ".dockerignore" {
+		t.Fatalf("context files %v", rep.ContextFiles)
+	}
+}
