@@ -102,4 +102,4 @@ func CheckExampleList(examplesDir string) error {
 // VerifiedPasses are the passes whose rewrites the e2e suite proves
 // equivalent on the examples. Passes that change the image configuration
 // on purpose need verify.ConfigChange declarations before they join.
-var VerifiedPasses = []string{"manifest-first", "coalesce-runs", "cache-cleanup", "add-to-copy"}
+var VerifiedPasses = []string{"manifest-first", "copy-chown", "coalesce-runs", "cache-cleanup", "dockerignore", "add-to-copy"}
