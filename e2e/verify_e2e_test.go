@@ -95,7 +95,10 @@ func TestVerifyExamples(t *testing.T) {
 				t.Errorf("%s: %d fixes, layers %d -> %d, bytes %d -> %d: the example shows nothing", ex.Dir, rep.Fixes,
 					rep.Before.Layers, rep.After.Layers, rep.Before.AddedBytes, rep.After.AddedBytes)
 			}
-			if rep.After.AddedBytes > rep.Before.AddedBytes {
+			// manifest-first stores the manifests twice (in their own
+			// layer and again with the sources): a few KiB at most here.
+			const manifestSlack = 64 << 10
+			if rep.After.AddedBytes > rep.Before.AddedBytes+manifestSlack {
 				t.Errorf("%s: the rewrite adds more bytes: %d > %d", ex.Dir, rep.After.AddedBytes, rep.Before.AddedBytes)
 			}
 			if rep.SharedLayers == 0 {
