@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io/fs"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -29,7 +30,7 @@ func buildContext(ctx *analysis.Context) *contextView {
 		return nil
 	}
 	v := &contextView{fsys: ctx.BuildContext}
-	for _, name := range ignoreFileNames(ctx.Doc.Name) {
+	for _, name := range ignoreFileNames(ctx.Doc.Name, ctx.ContextDir) {
 		data, err := fs.ReadFile(ctx.BuildContext, name)
 		if err != nil {
 			continue
@@ -49,13 +50,30 @@ func buildContext(ctx *analysis.Context) *contextView {
 }
 
 // ignoreFileNames lists the ignore files the builder looks for, in order of
-// preference, for a Dockerfile of the given name.
-func ignoreFileNames(dockerfileName string) []string {
+// preference, as context paths: NAME.dockerignore next to the Dockerfile
+// (when the Dockerfile is inside the context directory, or, with no
+// directory known, at the context root), then .dockerignore.
+func ignoreFileNames(dockerfileName, contextDir string) []string {
 	base := path.Base(strings.ReplaceAll(dockerfileName, "\\", "/"))
 	if base == "" || base == "." || base == "/" || base == "-" || base == "<stdin>" {
 		return []string{".dockerignore"}
 	}
-	return []string{base + ".dockerignore", ".dockerignore"}
+	own := base + ".dockerignore"
+	if contextDir != "" {
+		absCtx, err1 := filepath.Abs(contextDir)
+		absDf, err2 := filepath.Abs(dockerfileName)
+		rel, err3 := filepath.Rel(absCtx, absDf)
+		switch {
+		case err1 != nil || err2 != nil || err3 != nil:
+		case rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)):
+			// The Dockerfile is outside the context: its own ignore
+			// file is not a context path.
+			return []string{".dockerignore"}
+		default:
+			own = filepath.ToSlash(rel) + ".dockerignore"
+		}
+	}
+	return []string{own, ".dockerignore"}
 }
 
 // clean makes a context path relative to the context root ("" for a path
