@@ -1,132 +1,46 @@
 package verify
 
 import (
-	"bufio"
 	"bytes"
-	"path"
-	"regexp"
-	"strings"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// ignoreRule is one line of a .dockerignore file.
-type ignoreRule struct {
-	re     *regexp.Regexp
-	negate bool
-}
-
-// dockerignore tells which context paths a build leaves out, with the
-// .dockerignore rules: one pattern a line, "#" comments, "!" for
-// exceptions, "*" and "?" within a path element, "**" across elements; a
-// pattern that matches a directory leaves out everything below it; the
-// last matching line wins.
+// dockerignore tells which context paths a build leaves out. It reads and
+// matches .dockerignore files with github.com/moby/patternmatcher, the
+// library BuildKit uses, so the answers are the builder's.
 type dockerignore struct {
-	rules []ignoreRule
+	pm *patternmatcher.PatternMatcher
 }
 
+// parseDockerignore reads an ignore file; one that does not parse leaves
+// nothing out (the builder would refuse it, and the build says so).
 func parseDockerignore(data []byte) *dockerignore {
-	di := &dockerignore{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		neg := false
-		if strings.HasPrefix(line, "!") {
-			neg = true
-			line = strings.TrimSpace(line[1:])
-		}
-		line = strings.TrimPrefix(path.Clean("/"+line), "/")
-		if line == "" {
-			// "/" or ".": the whole context.
-			line = "**"
-		}
-		re, err := regexp.Compile(globToRegexp(line))
-		if err != nil {
-			continue
-		}
-		di.rules = append(di.rules, ignoreRule{re: re, negate: neg})
+	patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
+	if err != nil {
+		return &dockerignore{}
 	}
-	return di
-}
-
-// globToRegexp translates a .dockerignore pattern.
-func globToRegexp(p string) string {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c == '*' && i+1 < len(p) && p[i+1] == '*':
-			i++
-			if i+1 < len(p) && p[i+1] == '/' {
-				// "**/": any number of leading directories, none included.
-				i++
-				b.WriteString("(.*/)?")
-			} else {
-				b.WriteString(".*")
-			}
-		case c == '*':
-			b.WriteString("[^/]*")
-		case c == '?':
-			b.WriteString("[^/]")
-		case c == '[':
-			j := strings.IndexByte(p[i:], ']')
-			if j < 0 {
-				b.WriteString(`\[`)
-				continue
-			}
-			class := p[i+1 : i+j]
-			if strings.HasPrefix(class, "!") {
-				class = "^" + class[1:]
-			}
-			b.WriteString("[" + strings.ReplaceAll(class, `\`, `\\`) + "]")
-			i += j
-		case c == '\\' && i+1 < len(p):
-			i++
-			b.WriteString(regexp.QuoteMeta(string(p[i])))
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return &dockerignore{}
 	}
-	b.WriteString("$")
-	return b.String()
+	return &dockerignore{pm: pm}
 }
 
 // Excluded reports whether the slash-separated context path rel is left
-// out of the build context.
+// out of the build context: it, or a directory above it, matches, and no
+// later exception brings it back.
 func (di *dockerignore) Excluded(rel string) bool {
-	if di == nil || len(di.rules) == 0 {
+	if di == nil || di.pm == nil {
 		return false
 	}
-	excluded := false
-	for _, r := range di.rules {
-		if matchSelfOrParent(r.re, rel) {
-			excluded = !r.negate
-		}
-	}
-	return excluded
+	ok, err := di.pm.MatchesOrParentMatches(rel)
+	return err == nil && ok
 }
 
 // HasExceptions reports whether some rule is an exception: then an
 // excluded directory may still hold included paths.
 func (di *dockerignore) HasExceptions() bool {
-	if di == nil {
-		return false
-	}
-	for _, r := range di.rules {
-		if r.negate {
-			return true
-		}
-	}
-	return false
-}
-
-func matchSelfOrParent(re *regexp.Regexp, rel string) bool {
-	for p := rel; p != "." && p != "/" && p != ""; p = path.Dir(p) {
-		if re.MatchString(p) {
-			return true
-		}
-	}
-	return false
+	return di != nil && di.pm != nil && di.pm.Exclusions()
 }
