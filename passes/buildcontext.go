@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io/fs"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -30,7 +29,7 @@ func buildContext(ctx *analysis.Context) *contextView {
 		return nil
 	}
 	v := &contextView{fsys: ctx.BuildContext}
-	for _, name := range ignoreFileNames(ctx.Doc.Name, ctx.ContextDir) {
+	for _, name := range ignoreFileNames(ctx) {
 		data, err := fs.ReadFile(ctx.BuildContext, name)
 		if err != nil {
 			continue
@@ -53,27 +52,17 @@ func buildContext(ctx *analysis.Context) *contextView {
 // preference, as context paths: NAME.dockerignore next to the Dockerfile
 // (when the Dockerfile is inside the context directory, or, with no
 // directory known, at the context root), then .dockerignore.
-func ignoreFileNames(dockerfileName, contextDir string) []string {
-	base := path.Base(strings.ReplaceAll(dockerfileName, "\\", "/"))
-	if base == "" || base == "." || base == "/" || base == "-" || base == "<stdin>" {
+func ignoreFileNames(ctx *analysis.Context) []string {
+	switch base := path.Base(strings.ReplaceAll(ctx.Doc.Name, "\\", "/")); base {
+	case "", ".", "/", "-", "<stdin>":
 		return []string{".dockerignore"}
 	}
-	own := base + ".dockerignore"
-	if contextDir != "" {
-		absCtx, err1 := filepath.Abs(contextDir)
-		absDf, err2 := filepath.Abs(dockerfileName)
-		rel, err3 := filepath.Rel(absCtx, absDf)
-		switch {
-		case err1 != nil || err2 != nil || err3 != nil:
-		case rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)):
-			// The Dockerfile is outside the context: its own ignore
-			// file is not a context path.
-			return []string{".dockerignore"}
-		default:
-			own = filepath.ToSlash(rel) + ".dockerignore"
-		}
+	if sp := selfPath(ctx); sp != "" {
+		return []string{sp + ".dockerignore", ".dockerignore"}
 	}
-	return []string{own, ".dockerignore"}
+	// The Dockerfile is outside the context: its own ignore file is not a
+	// context path.
+	return []string{".dockerignore"}
 }
 
 // clean makes a context path relative to the context root ("" for a path

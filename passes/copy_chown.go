@@ -196,7 +196,7 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 	if sr == nil {
 		return analysis.Finding{}, false
 	}
-	wd, wdKnown := ccWorkdir(run)
+	wd, wdKnown := knownWorkdir(run)
 	copies := make([]*ccCopy, len(window))
 	for i, w := range window {
 		copies[i] = ccReadCopy(ctx, w)
@@ -343,7 +343,7 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 				v = sr.prog.Text(w)
 			}
 			for c2 := range changes {
-				if c2.dest != "" && (ccUnder(ccAbs(v, wd), c2.dest) || ccUnder(ccAbs(v, wd), c2.file)) {
+				if c2.dest != "" && (under(ccAbs(v, wd), c2.dest) || under(ccAbs(v, wd), c2.file)) {
 					return decline(fmt.Sprintf("%s in the same RUN changes the files again", ccShort(sr.prog.Text(call))))
 				}
 			}
@@ -526,7 +526,7 @@ func ccHarmless(it shellparse.Item, perms []*ccPerm, matches map[*ccPerm][]ccMat
 					if m.dir {
 						d = m.c.dest
 					}
-					if target == "" || ccUnder(target, d) || ccUnder(d, target) {
+					if target == "" || under(target, d) || under(d, target) {
 						return false
 					}
 				}
@@ -754,7 +754,7 @@ func ccReadCopy(ctx *analysis.Context, ins *dockerfile.Instruction) *ccCopy {
 	if len(c.heredocs) != len(ins.Heredocs) {
 		setBad("the " + kw + "'s heredocs cannot be read")
 	}
-	wd, wdKnown := ccWorkdir(ins)
+	wd, wdKnown := knownWorkdir(ins)
 	switch {
 	case strings.ContainsAny(rawDest, "$\"'\\`*?["):
 		setBad("the " + kw + " destination has variables or quotes")
@@ -905,7 +905,7 @@ func ccNamesStable(spec string, copies []*ccCopy) string {
 	}
 	for _, c := range copies {
 		for _, f := range []string{"/etc/passwd", "/etc/group"} {
-			if c.dest == "" || ccUnder(f, c.dest) && c.kind != ccFile || c.file == f {
+			if c.dest == "" || under(f, c.dest) && c.kind != ccFile || c.file == f {
 				return "the COPY may replace " + f + ", which --chown reads before the copy"
 			}
 		}
@@ -1043,7 +1043,7 @@ func ccPlace(ctx *analysis.Context, c *ccCopy, dir bool, copies []*ccCopy) strin
 	if dir && ccSystemDir(target) {
 		return fmt.Sprintf("the base image may have files in %s, which chown -R changes too", target)
 	}
-	before := ccBefore(c.ins)
+	before := instructionsBefore(c.ins)
 	known := ccKnownDirs(ctx, before, c.ins.Stage)
 	if parent := path.Dir(target); !known[parent] {
 		return fmt.Sprintf("%s may not exist before the %s, which would create it with the new owner or mode", parent, ccKeyword(c))
@@ -1174,58 +1174,6 @@ func ccSetuidStage(ctx *analysis.Context, c *ccCopy, note string) string {
 
 var ccSetuidRE = regexp.MustCompile(`(?:chmod|install)\b[^;&|\n]*(?:[ugoa]*[+=][rwxXt]*s|\s0?[2-7][0-7]{3}\b|-m\s*0?[2-7][0-7]{3}\b)`)
 
-// ccBefore lists the instructions that run before ins: those of the stages
-// it is built on, then those of its own stage.
-func ccBefore(ins *dockerfile.Instruction) []*dockerfile.Instruction {
-	var chain []*dockerfile.Stage
-	for st := ins.Stage; st != nil; st = st.Parent {
-		chain = append([]*dockerfile.Stage{st}, chain...)
-	}
-	var out []*dockerfile.Instruction
-	for _, st := range chain {
-		for _, other := range st.Instructions {
-			if st == ins.Stage && other.Index >= ins.Index {
-				break
-			}
-			if other.Cmd != "from" {
-				out = append(out, other)
-			}
-		}
-	}
-	return out
-}
-
-// ccRootBase is the image the stage chain of st starts from.
-func ccRootBase(st *dockerfile.Stage) string {
-	for st.Parent != nil {
-		st = st.Parent
-	}
-	return strings.ToLower(st.Base)
-}
-
-// ccWorkdir is the WORKDIR in effect at ins, if it is known.
-func ccWorkdir(ins *dockerfile.Instruction) (string, bool) {
-	wd, known := "", false
-	if ccRootBase(ins.Stage) == "scratch" {
-		wd, known = "/", true
-	}
-	for _, other := range ccBefore(ins) {
-		if other.Cmd != "workdir" || len(other.Args) == 0 {
-			continue
-		}
-		w := other.Args[0]
-		switch {
-		case strings.ContainsAny(w, "$\"'\\`"):
-			wd, known = "", false
-		case strings.HasPrefix(w, "/"):
-			wd, known = path.Clean(w), true
-		case known:
-			wd = path.Clean(path.Join(wd, w))
-		}
-	}
-	return wd, known
-}
-
 // ccKnownDirs lists the directories known to exist after the instructions
 // before.
 func ccKnownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *dockerfile.Stage) map[string]bool {
@@ -1242,7 +1190,7 @@ func ccKnownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *do
 		}
 	}
 	known["/"] = true
-	if base := ccRootBase(st); base != "scratch" {
+	if base := rootBase(st); base != "scratch" {
 		for d := range ccBaseDirs {
 			if strings.Contains(base, "busybox") && (d == "/opt" || d == "/srv" || strings.HasPrefix(d, "/usr/local")) {
 				continue
@@ -1253,7 +1201,7 @@ func ccKnownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *do
 	for _, ins := range before {
 		switch ins.Cmd {
 		case "workdir":
-			if wd, ok := ccWorkdir(ccNext(ins)); ok {
+			if wd, ok := knownWorkdir(ccNext(ins)); ok {
 				add(wd, true)
 			}
 		case "volume":
@@ -1297,14 +1245,6 @@ func ccNext(ins *dockerfile.Instruction) *dockerfile.Instruction {
 	return &dockerfile.Instruction{Index: ins.Index + 1, Stage: ins.Stage}
 }
 
-// ccUnder reports whether p is dir or below it.
-func ccUnder(p, dir string) bool {
-	if p == "" || dir == "" {
-		return false
-	}
-	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
-}
-
 // ccAbs makes a path word absolute, or returns "" for other words.
 func ccAbs(v, wd string) string {
 	if strings.HasPrefix(v, "/") {
@@ -1339,20 +1279,20 @@ func ccEarlierWrites(ctx *analysis.Context, before []*dockerfile.Instruction, di
 			switch {
 			case c.dest == "":
 				return fmt.Sprintf("an earlier %s copies to a path that cannot be worked out", kw)
-			case c.kind == ccFile && ccUnder(c.file, dir):
+			case c.kind == ccFile && under(c.file, dir):
 				return fmt.Sprintf("an earlier %s puts %s there", kw, c.file)
-			case c.kind != ccFile && (ccUnder(c.dest, dir) || ccUnder(dir, c.dest)):
+			case c.kind != ccFile && (under(c.dest, dir) || under(dir, c.dest)):
 				return fmt.Sprintf("an earlier %s copies to %s", kw, c.dest)
 			}
 		case "workdir":
-			wd, ok := ccWorkdir(ccNext(ins))
-			if ok && wd != dir && ccUnder(wd, dir) {
+			wd, ok := knownWorkdir(ccNext(ins))
+			if ok && wd != dir && under(wd, dir) {
 				return fmt.Sprintf("an earlier WORKDIR creates %s, which --chown would not change", wd)
 			}
 		case "volume":
 			for _, v := range ins.Args {
 				v = path.Clean(v)
-				if ccUnder(v, dir) || ccUnder(dir, v) {
+				if under(v, dir) || under(dir, v) {
 					return fmt.Sprintf("a VOLUME at %s", v)
 				}
 			}
@@ -1368,7 +1308,7 @@ func ccEarlierWrites(ctx *analysis.Context, before []*dockerfile.Instruction, di
 // ccMentions reports whether text names dir or a path below it.
 func ccMentions(text, dir string) bool {
 	for _, m := range ccPathRE.FindAllStringSubmatch(text, -1) {
-		if ccUnder(path.Clean(m[1]), dir) {
+		if under(path.Clean(m[1]), dir) {
 			return true
 		}
 	}
@@ -1377,12 +1317,12 @@ func ccMentions(text, dir string) bool {
 
 // ccRunWrites reports why an earlier RUN may have written at or below dir.
 func ccRunWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir string, envMentions bool) string {
-	wd, _ := ccWorkdir(ins)
+	wd, _ := knownWorkdir(ins)
 	if wd == "" {
 		wd = "/"
 	}
 	p := readRun(doc, ins)
-	if ccUnder(wd, dir) || wd != "/" && ccUnder(dir, wd) && !ccStaysOut(p, wd, dir) {
+	if under(wd, dir) || wd != "/" && under(dir, wd) && !ccStaysOut(p, wd, dir) {
 		return fmt.Sprintf("an earlier RUN runs in %s and may write to %s", wd, dir)
 	}
 	text := ins.Text
@@ -1407,7 +1347,7 @@ func ccRunWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir stri
 			}
 			v := path.Clean(c.Lits[i])
 			switch {
-			case c.Name == "mkdir" && c.Static[i] && (v == dir || ccUnder(dir, v)):
+			case c.Name == "mkdir" && c.Static[i] && (v == dir || under(dir, v)):
 				continue
 			case (c.Name == "useradd" || c.Name == "adduser") && c.Static[i] && v == dir && ccNoHome(c):
 				continue
@@ -1418,7 +1358,7 @@ func ccRunWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir stri
 	// Redirections and other words outside simple commands.
 	for _, m := range ccPathRE.FindAllStringSubmatchIndex(p.prog.Src, -1) {
 		v := path.Clean(p.prog.Src[m[2]:m[3]])
-		if (ccUnder(v, dir) || v != "/" && ccUnder(dir, v)) && !ccInCommandArgs(p.prog, m[2]) {
+		if (under(v, dir) || v != "/" && under(dir, v)) && !ccInCommandArgs(p.prog, m[2]) {
 			return fmt.Sprintf("an earlier RUN may write to %s", dir)
 		}
 	}
@@ -1458,7 +1398,7 @@ func ccStaysOut(p *runProgram, wd, dir string) bool {
 		case !static:
 			ok = false
 		case v != "" && !strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "-"):
-			if ccUnder(path.Join(wd, v), dir) {
+			if under(path.Join(wd, v), dir) {
 				ok = false
 			}
 		}
@@ -1472,7 +1412,7 @@ func ccStaysOut(p *runProgram, wd, dir string) bool {
 func ccMentionsParent(text, dir string) bool {
 	for _, m := range ccPathRE.FindAllStringSubmatch(text, -1) {
 		v := path.Clean(m[1])
-		if v != "/" && v != dir && ccUnder(dir, v) {
+		if v != "/" && v != dir && under(dir, v) {
 			return true
 		}
 	}

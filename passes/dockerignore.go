@@ -1494,15 +1494,12 @@ func runDockerignore(ctx *analysis.Context) []analysis.Finding {
 	// The ignore file: NAME.dockerignore next to the Dockerfile, else
 	// .dockerignore at the root.
 	sp := selfPath(ctx)
-	var names []string
 	if sp == "" {
 		if _, err := os.Stat(ctx.Doc.Name + ".dockerignore"); err == nil {
 			return nil // its own ignore file is outside the context
 		}
-	} else {
-		names = append(names, sp+".dockerignore")
 	}
-	names = append(names, ".dockerignore")
+	names := ignoreFileNames(ctx)
 	file, own := ".dockerignore", false
 	var data []byte
 	exists := false

@@ -108,33 +108,36 @@ type sourceCopy struct {
 const unknownWD = "/?wd"
 
 // workdirAt returns the working directory at an instruction, following
-// WORKDIR in its stage and the stages it derives from; unknownWD when the
-// base image sets it, "" when it cannot be known (variables).
+// WORKDIR in its stage and the stages it derives from: "/" in a stage chain
+// built on scratch, unknownWD when the base image sets it, "" when it
+// cannot be known (a variable or quotes), until an absolute WORKDIR.
 func workdirAt(ins *dockerfile.Instruction) string {
-	var chain []*dockerfile.Stage
-	for st := ins.Stage; st != nil; st = st.Parent {
-		chain = append([]*dockerfile.Stage{st}, chain...)
-	}
 	wd := unknownWD
-	for _, st := range chain {
-		for _, other := range st.Instructions {
-			if st == ins.Stage && other.Index >= ins.Index {
-				break
-			}
-			if other.Cmd != "workdir" || len(other.Args) != 1 {
-				continue
-			}
-			arg := other.Args[0]
-			if strings.Contains(arg, "$") {
-				return ""
-			}
-			wd = joinDir(wd, arg)
-			if wd == "" {
-				return ""
-			}
+	if ins.Stage != nil && rootBase(ins.Stage) == "scratch" {
+		wd = "/"
+	}
+	for _, other := range instructionsBefore(ins) {
+		if other.Cmd != "workdir" || len(other.Args) != 1 {
+			continue
 		}
+		arg := other.Args[0]
+		if strings.ContainsAny(arg, "$\"'\\`") {
+			wd = ""
+			continue
+		}
+		wd = joinDir(wd, arg)
 	}
 	return wd
+}
+
+// knownWorkdir is the working directory at an instruction when the
+// Dockerfile tells it.
+func knownWorkdir(ins *dockerfile.Instruction) (string, bool) {
+	wd := workdirAt(ins)
+	if wd == "" || strings.HasPrefix(wd, unknownWD) {
+		return "", false
+	}
+	return wd, true
 }
 
 // joinDir resolves p against dir ("" when unknown).
@@ -468,7 +471,7 @@ func systemOnlyRun(ins *dockerfile.Instruction, dest string) bool {
 	return true
 }
 
-// copied returns the image paths of files that COPYs of the stage before
+// copiedBefore returns the image paths of files that COPYs of the stage before
 // the instruction bring from the context, mapped to their context paths.
 func copiedBefore(ins *dockerfile.Instruction) map[string]string {
 	out := map[string]string{}
@@ -520,17 +523,11 @@ type mfPlan struct {
 func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, dr *depRun) (analysis.Finding, bool) {
 	doc := ctx.Doc
 	first := dr.steps[0]
-	what := commandText(dr.r, first.cmd)
+	pos, end := dr.r.src(shellparse.Offset(first.cmd.Call.Pos())), dr.r.after(shellparse.Offset(first.cmd.Call.End()))
+	msg := fmt.Sprintf("%s runs after %s copies the sources, so every source change re-runs it",
+		commandText(dr.r, first.cmd), copyText(sc))
 	report := func(reason string) (analysis.Finding, bool) {
-		pos, end := dr.r.src(shellparse.Offset(first.cmd.Call.Pos())), dr.r.after(shellparse.Offset(first.cmd.Call.End()))
-		return analysis.Finding{Pos: pos, End: end, Message: fmt.Sprintf(
-			"%s runs after %s copies the sources, so every source change re-runs it; not moved: %s",
-			what, copyText(sc), reason)}, true
-	}
-	for _, f := range sc.ins.Flags {
-		if strings.HasPrefix(f, "--mount") {
-			return report("the RUN mounts files")
-		}
+		return analysis.Finding{Pos: pos, End: end, Message: msg + "; not moved: " + reason}, true
 	}
 	for _, f := range dr.r.ins.Flags {
 		if strings.HasPrefix(f, "--mount") && strings.Contains(f, "type=bind") || strings.HasPrefix(f, "--mount") && !strings.Contains(f, "type=") {
@@ -674,7 +671,8 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 			}
 		}
 	}
-	for _, p := range append(append([]string(nil), plan.files...), plan.dirs...) {
+	names := append(append([]string(nil), plan.files...), plan.dirs...)
+	for _, p := range names {
 		if !plainPathRE.MatchString(p) {
 			return report(fmt.Sprintf("the path %q would need quoting", p))
 		}
@@ -692,10 +690,6 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 	if !ok {
 		return report("the instructions could not be rewritten")
 	}
-	var names []string
-	for _, p := range append(append([]string(nil), plan.files...), plan.dirs...) {
-		names = append(names, p)
-	}
 	fixMsg := "install before copying the sources"
 	if prefetch >= 0 {
 		fixMsg = "fetch the dependencies (" + dr.steps[prefetch].prefetch + ") before copying the sources"
@@ -703,10 +697,8 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 	if len(names) > 0 {
 		fixMsg = "copy " + strings.Join(names, ", ") + " first and " + fixMsg
 	}
-	pos, end := dr.r.src(shellparse.Offset(first.cmd.Call.Pos())), dr.r.after(shellparse.Offset(first.cmd.Call.End()))
-	return analysis.Finding{Pos: pos, End: end,
-		Message: fmt.Sprintf("%s runs after %s copies the sources, so every source change re-runs it", what, copyText(sc)),
-		Fix:     &analysis.Fix{Message: fixMsg, Edits: edits}}, true
+	return analysis.Finding{Pos: pos, End: end, Message: msg,
+		Fix: &analysis.Fix{Message: fixMsg, Edits: edits}}, true
 }
 
 // commandText is a command's source text, shortened.
@@ -756,14 +748,14 @@ func manifestEdits(doc *dockerfile.Document, sc *sourceCopy, dr *depRun, plan *m
 		byDir[dir] = append(byDir[dir], f)
 	}
 	for _, dir := range order {
-		dest, ok := destText(sc, dir, true)
+		dest, ok := destText(sc, dir)
 		if !ok {
 			return nil, false
 		}
 		lines = append(lines, kw+flags+" "+strings.Join(byDir[dir], " ")+" "+dest)
 	}
 	for _, d := range plan.dirs {
-		dest, ok := destText(sc, d, true)
+		dest, ok := destText(sc, d)
 		if !ok {
 			return nil, false
 		}
@@ -833,7 +825,7 @@ func manifestEdits(doc *dockerfile.Document, sc *sourceCopy, dr *depRun, plan *m
 // destText writes the destination of a manifest COPY for the context path
 // p (a file's directory, or a directory copied whole), in the style of the
 // source COPY: relative to WORKDIR when it was written so.
-func destText(sc *sourceCopy, p string, dir bool) (string, bool) {
+func destText(sc *sourceCopy, p string) (string, bool) {
 	rel := strings.TrimPrefix(strings.TrimPrefix(cleanContextPath(p), sc.src), "/")
 	if sc.src == "." {
 		rel = cleanContextPath(p)

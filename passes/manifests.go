@@ -111,20 +111,13 @@ func localPath(s string) bool {
 		strings.HasSuffix(s, ".tgz") || (strings.Contains(s, "/") && !strings.Contains(s, "@"))
 }
 
-// under reports whether p is dir or below it (both clean absolute paths).
+// under reports whether p is dir or below it (both clean absolute paths;
+// false when either is unknown, "").
 func under(p, dir string) bool {
+	if p == "" || dir == "" {
+		return false
+	}
 	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
-}
-
-// resolve makes p absolute against dir ("" when that cannot be known).
-func resolve(dir, p string) string {
-	if path.IsAbs(p) {
-		return path.Clean(p)
-	}
-	if dir == "" {
-		return ""
-	}
-	return path.Join(dir, p)
 }
 
 // contextReader reads the build context at the install's working directory:
@@ -160,7 +153,7 @@ func classifyDep(c *shellparse.Command) (step *depStep, neutral bool) {
 	if !static {
 		switch name {
 		case "pip", "pip3", "npm", "yarn", "pnpm", "go", "pipenv", "poetry", "composer", "bundle", "dotnet":
-			if len(args) > 0 && isInstallWord(name, c.Lits[0]) {
+			if len(args) > 0 && isInstallWord(c.Lits[0]) {
 				st := mk(name)
 				st.reason = "its arguments are not all static"
 				return st, false
@@ -212,7 +205,7 @@ func classifyDep(c *shellparse.Command) (step *depStep, neutral bool) {
 	return nil, false
 }
 
-func isInstallWord(name, w string) bool {
+func isInstallWord(w string) bool {
 	switch w {
 	case "install", "i", "ci", "sync", "restore", "mod", "":
 		return true

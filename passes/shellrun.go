@@ -210,6 +210,35 @@ func covers(mounts []string, dirs ...string) bool {
 	return false
 }
 
+// instructionsBefore lists the instructions before ins in its stage and in
+// the stages it derives from, oldest first, without the FROMs.
+func instructionsBefore(ins *dockerfile.Instruction) []*dockerfile.Instruction {
+	var chain []*dockerfile.Stage
+	for st := ins.Stage; st != nil; st = st.Parent {
+		chain = append([]*dockerfile.Stage{st}, chain...)
+	}
+	var out []*dockerfile.Instruction
+	for _, st := range chain {
+		for _, other := range st.Instructions {
+			if st == ins.Stage && other.Index >= ins.Index {
+				break
+			}
+			if other.Cmd != "from" {
+				out = append(out, other)
+			}
+		}
+	}
+	return out
+}
+
+// rootBase is the image (lowercase) that the stage chain of st starts from.
+func rootBase(st *dockerfile.Stage) string {
+	for st.Parent != nil {
+		st = st.Parent
+	}
+	return strings.ToLower(st.Base)
+}
+
 // anyBefore reports whether f holds for an instruction before ins in its
 // stage, or in a stage it derives from.
 func anyBefore(ins *dockerfile.Instruction, f func(*dockerfile.Instruction) bool) bool {
