@@ -302,28 +302,18 @@ COPY --from=build /app/lib /srv/lib
 // TestDockerignoreVerify runs dfopt verify's checks on the same project:
 // the rewrite, built with the .dockerignore it adds, is equivalent.
 func TestDockerignoreVerify(t *testing.T) {
-	e := requireEnv(t)
+	requireEnv(t)
 	dir := t.TempDir()
 	diWriteProject(t, dir)
 	df := "FROM node:18-bookworm\nWORKDIR /app\nCOPY . .\nRUN npm ci --no-audit --no-fund\nCMD [\"node\", \"server.js\"]\n"
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := verify.Run(testContext(t), verify.Options{
+	rep, _ := runVerify(t, verify.Options{
 		Dockerfile: filepath.Join(dir, "Dockerfile"),
-		Contexts:   baseContexts(t),
-		Builder:    e.Builder(),
 		Optimize:   optimizer.Options{Enable: []string{"dockerignore"}},
-		WorkDir:    t.TempDir(),
 		Touch:      "server.js",
-		Progress:   &logWriter{t: t},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var text strings.Builder
-	rep.WriteText(&text)
-	t.Logf("report:\n%s", text.String())
 	if rep.Verdict != verify.VerdictEquivalent {
 		t.Fatalf("verdict %s, want %s", rep.Verdict, verify.VerdictEquivalent)
 	}

@@ -81,6 +81,20 @@ func tree(t *testing.T, res *harness.Result) *oci.Tree {
 	return tr
 }
 
+// requireLines stops the test unless text holds each of the lines (given
+// with their surrounding newlines).
+func requireLines(t *testing.T, text string, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !strings.Contains(text, l) {
+			t.Errorf("the rewrite has no %q", strings.TrimSpace(l))
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
 func mib(n int64) string { return fmt.Sprintf("%d bytes (%.2f MiB)", n, float64(n)/(1<<20)) }
 
 // belowOnly drops dir itself from paths.

@@ -30,20 +30,12 @@ func TestManifestFirstKeepsInstallCached(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.example, func(t *testing.T) {
 			t.Parallel()
-			rep, err := verify.Run(testContext(t), verify.Options{
+			rep, _ := runVerify(t, verify.Options{
 				Dockerfile: filepath.Join(dir, c.example, "Dockerfile"),
 				Contexts:   contexts,
 				Builder:    e.Builder(),
 				Optimize:   optimizer.Options{Enable: []string{"manifest-first"}},
-				WorkDir:    t.TempDir(),
-				Progress:   &logWriter{t: t},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var text strings.Builder
-			rep.WriteText(&text)
-			t.Logf("report:\n%s", text.String())
 			if rep.Verdict != verify.VerdictEquivalent {
 				t.Fatalf("verdict %s, want %s", rep.Verdict, verify.VerdictEquivalent)
 			}

@@ -49,6 +49,33 @@ func baseContexts(t *testing.T) []buildkit.NamedContext {
 	return harness.NamedContexts(bases)
 }
 
+// runVerify runs verify with the local builder, the base images as named
+// contexts, a temporary work directory and progress in the test log
+// (unless o sets them), logs the report and returns it with its text.
+func runVerify(t *testing.T, o verify.Options) (*verify.Report, string) {
+	t.Helper()
+	if o.Builder == nil {
+		o.Builder = requireEnv(t).Builder()
+	}
+	if o.Contexts == nil {
+		o.Contexts = baseContexts(t)
+	}
+	if o.WorkDir == "" {
+		o.WorkDir = t.TempDir()
+	}
+	if o.Progress == nil {
+		o.Progress = &logWriter{t: t}
+	}
+	rep, err := verify.Run(testContext(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	t.Logf("report:\n%s", text.String())
+	return rep, text.String()
+}
+
 func examplesDir(t *testing.T) string {
 	t.Helper()
 	dir, err := harness.ExamplesDir()
@@ -71,20 +98,12 @@ func TestVerifyExamples(t *testing.T) {
 	for _, ex := range harness.Examples {
 		t.Run(ex.Dir, func(t *testing.T) {
 			t.Parallel()
-			rep, err := verify.Run(testContext(t), verify.Options{
+			rep, _ := runVerify(t, verify.Options{
 				Dockerfile: filepath.Join(dir, ex.Dir, "Dockerfile"),
 				Contexts:   contexts,
 				Builder:    e.Builder(),
 				Optimize:   optimizer.Options{Enable: harness.VerifiedPasses},
-				WorkDir:    t.TempDir(),
-				Progress:   &logWriter{t: t},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var text strings.Builder
-			rep.WriteText(&text)
-			t.Logf("report:\n%s", text.String())
 			if rep.Verdict != verify.VerdictEquivalent {
 				t.Fatalf("%s: verdict %s, want %s", ex.Dir, rep.Verdict, verify.VerdictEquivalent)
 			}
@@ -152,27 +171,20 @@ RUN echo extra > /extra
 CMD ["cat", "/kept"]
 `)
 	writeFile(t, filepath.Join(dir, "unused.txt"), "x\n")
-	rep, err := verify.Run(testContext(t), verify.Options{
+	rep, text := runVerify(t, verify.Options{
 		Dockerfile: df,
 		Contexts:   harness.NamedContexts(e.BaseContexts()),
 		Builder:    e.Builder(),
 		Optimize:   optimizer.Options{Passes: []*analysis.Pass{dropExtra}},
 		NoRebuild:  true,
-		WorkDir:    t.TempDir(),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var text strings.Builder
-	rep.WriteText(&text)
-	t.Logf("report:\n%s", text.String())
 	if rep.Verdict != verify.VerdictNotEquivalent || rep.ExitCode() != 1 {
 		t.Fatalf("verdict %s", rep.Verdict)
 	}
 	if len(rep.Differences) != 1 || rep.Differences[0].Path != "/extra" || rep.Differences[0].Kind != "removed" {
 		t.Errorf("differences %+v", rep.Differences)
 	}
-	if !strings.Contains(text.String(), "  - /extra  file 0644 0:0 6 ") {
+	if !strings.Contains(text, "  - /extra  file 0644 0:0 6 ") {
 		t.Errorf("the report does not name /extra")
 	}
 }

@@ -7,6 +7,7 @@
 #   DFOPT_E2E=0 scripts/test.sh   everything but the BuildKit builds
 set -euo pipefail
 cd "$(dirname "$0")/.."
+go version
 
 # Some tests run real programs: dash and bash (coalesce-runs is checked by
 # executing shells), diff and patch (unified diffs are checked against GNU
