@@ -122,6 +122,7 @@ type config struct {
 
 	paths []string
 	opts  optimizer.Options
+	editorFlags
 }
 
 // listFlag is a comma-separated list flag. set records whether it was given.
@@ -261,6 +262,9 @@ func parseArgs(args []string) (*config, error) {
 
 // resolve checks the flags and turns them into optimizer options.
 func (c *config) resolve(all []*analysis.Pass) error {
+	if err := c.resolveEditor(); err != nil {
+		return err
+	}
 	if c.write && c.check {
 		return errors.New("--check reports findings and never writes; it cannot be combined with -w")
 	}
@@ -362,7 +366,7 @@ func (r *runner) doStdin() {
 		r.fail(name, fmt.Errorf("%s: %v", name, err))
 		return
 	}
-	r.process(name, src, r.cfg.context, nil)
+	r.process(name, src, r.cfg.stdinContext(), nil)
 }
 
 // doPath processes a path named on the command line: a directory is walked,
@@ -580,7 +584,10 @@ func (r *runner) optimize(name string, src []byte, contextDir string) (res *opti
 			res, err = nil, fmt.Errorf("%s: internal error: %v", name, p)
 		}
 	}()
-	opts := r.cfg.opts
+	opts, err := r.cfg.fileOptions(name)
+	if err != nil {
+		return nil, err
+	}
 	opts.Filename = name
 	opts.ContextDir = contextDir
 	return optimizer.Optimize(src, opts)
