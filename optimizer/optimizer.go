@@ -98,8 +98,9 @@ type Finding struct {
 	// overlapping), and FileEdits its edits to other files of the build
 	// context, for a fix that applied to the input as it was (a fix of the
 	// first round). Each such fix stands alone: it can be applied to the
-	// input without the others. A fix that applied to text that earlier fixes
-	// produced has neither.
+	// input without the others. Edits is not nil for such a fix (it is empty
+	// when the fix changes only other files). A fix that applied to text that
+	// earlier fixes produced has neither.
 	Edits     []Edit
 	FileEdits []FileEdit
 }
@@ -549,7 +550,7 @@ func locate(orig *dockerfile.Document, history [][]analysis.Edit, c candidate, f
 		f.FixMessage = c.finding.Fix.Message
 		f.Removes = c.finding.Fix.Removes
 		if len(history) == 0 {
-			f.Edits = slices.Clone(c.finding.Fix.Edits)
+			f.Edits = append([]Edit{}, c.finding.Fix.Edits...) // not nil
 			f.FileEdits = slices.Clone(c.finding.Fix.Files)
 		}
 	}

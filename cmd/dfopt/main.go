@@ -154,6 +154,8 @@ type runner struct {
 	stdinUsed bool
 	// files collects the per-file reports for --json.
 	files []jsonFile
+	// sarif collects the findings for --format=sarif (sarif.go).
+	sarif *sarifLog
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -203,6 +205,9 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*an
 
 	out := &errWriter{w: stdout}
 	r := &runner{cfg: cfg, stdin: stdin, stdout: out, stderr: stderr}
+	if cfg.sarif {
+		r.sarif = newSARIF(all)
+	}
 	if len(cfg.paths) == 0 {
 		r.doStdin()
 	}
@@ -222,6 +227,12 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*an
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(jsonReport{Files: files}); err != nil {
+			fmt.Fprintf(stderr, "dfopt: %v\n", err)
+			return exitError
+		}
+	}
+	if r.sarif != nil {
+		if err := r.sarif.write(out); err != nil {
 			fmt.Fprintf(stderr, "dfopt: %v\n", err)
 			return exitError
 		}
@@ -345,6 +356,9 @@ func (r *runner) fail(name string, err error) {
 	r.setStatus(exitError)
 	if r.cfg.json {
 		r.files = append(r.files, jsonFile{Name: name, Findings: []jsonFinding{}, Error: err.Error()})
+	}
+	if r.sarif != nil {
+		r.sarif.addError(name, err)
 	}
 }
 
@@ -515,6 +529,10 @@ func (r *runner) process(name string, src []byte, contextDir string, info fs.Fil
 	}
 	r.setStatus(status)
 
+	if r.sarif != nil {
+		r.sarif.add(name, contextDir, res, cfg.opts.Passes)
+		return
+	}
 	if cfg.json {
 		jf := jsonFile{Name: name, Changed: changed, Findings: []jsonFinding{}}
 		for _, f := range res.Findings {
