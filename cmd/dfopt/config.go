@@ -116,12 +116,18 @@ func (c *config) fileOptions(name string) (optimizer.Options, error) {
 // withConfig combines the command line's options with a selection from a
 // configuration file (or an editor's settings).
 func (c *config) withConfig(sel dfconfig.Selection) optimizer.Options {
-	opts := c.opts
+	return combine(c.opts, c.enable.set, sel)
+}
+
+// combine puts a selection under the command line's options: enableSet
+// tells whether --enable was given.
+func combine(opts optimizer.Options, enableSet bool, sel dfconfig.Selection) optimizer.Options {
+	flagSettings := opts.Settings
 	all := opts.Passes
 	if all == nil {
 		all = passes.All()
 	}
-	if !c.enable.set {
+	if !enableSet {
 		if opts.Level != 0 {
 			sel.Level = opts.Level
 		}
@@ -137,7 +143,7 @@ func (c *config) withConfig(sel dfconfig.Selection) optimizer.Options {
 		for k, v := range sel.Settings {
 			settings[k] = v
 		}
-		for k, v := range c.opts.Settings { // --init
+		for k, v := range flagSettings { // --init
 			settings[k] = v
 		}
 		opts.Settings = settings

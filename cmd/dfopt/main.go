@@ -171,6 +171,10 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*an
 		}
 	}()
 
+	if len(args) > 0 && args[0] == "lsp" {
+		// dfopt lsp: the language server (lsp.go).
+		return runLSP(args[1:], stdin, stdout, stderr, all)
+	}
 	if len(args) > 0 && args[0] == "verify" {
 		// dfopt verify: build the original and the rewrite (verify.go).
 		// A file named verify is still processed as ./verify.
