@@ -28,6 +28,10 @@
 //	    --target=STAGE  the stage that is built (default: the last one)
 //	    --init=NAME     init for the tini pass: tini (default), dumb-init or none
 //	    --json          print findings and changes as one JSON document
+//	    --format=FORMAT text, json (as --json) or sarif (SARIF 2.1.0)
+//	    --config=FILE   the configuration file (default: .dfopt.yaml found from
+//	                    the file's directory upward)
+//	    --no-config     read no configuration file
 //	    --list-passes   list the passes
 //	    --explain=NAME  describe a pass
 //	    --version       print the version
@@ -43,7 +47,8 @@
 //
 // "dfopt verify [flags] Dockerfile" builds the Dockerfile and dfopt's
 // rewrite with BuildKit (docker buildx or buildctl) and compares the two
-// images; see verify.go and dfopt verify --help.
+// images; see verify.go and dfopt verify --help. "dfopt lsp" is a language
+// server on standard input and output; see lsp.go.
 package main
 
 import (
@@ -91,11 +96,16 @@ Flags:
       --enable=LIST    run only these passes (comma-separated; "all" or "none")
       --disable=LIST   do not run these passes
       --level=LEVEL    run passes up to this tier: format, safe or aggressive (default safe)
-      --context=DIR    build context (default: the Dockerfile's directory; none for stdin)
+      --context=DIR    build context (default: the Dockerfile's directory; for stdin,
+                       the directory of --filename if it exists, else none)
       --filename=NAME  name standard input in messages (default "<standard input>")
       --target=STAGE   the stage that is built (default: the last one)
       --init=NAME      init for the tini pass: tini (default), dumb-init or none
       --json           print findings and changes as one JSON document
+      --format=FORMAT  text (default), json (= --json) or sarif (SARIF 2.1.0 with fixes)
+      --config=FILE    configuration file (default: .dfopt.yaml in the file's
+                       directory or the nearest above; flags override it)
+      --no-config      read no configuration file
       --list-passes    list the passes and exit
       --explain=NAME   describe a pass and exit
       --version        print the version and exit
@@ -105,6 +115,11 @@ Exit status: 0 ok, 1 changes needed (-d, -l, --check), 2 error.
 
 dfopt verify [flags] Dockerfile builds the Dockerfile and its rewrite with
 BuildKit and compares the images (see dfopt verify --help).
+dfopt lsp [flags] serves the Language Server Protocol on stdin and stdout.
+
+Comments switch passes off: # dfopt:ignore[=PASS,...] above an instruction,
+# dfopt:ignore-file[=PASS,...] for the file; hadolint's ignore pragma and
+BuildKit's # check=skip= are honoured where a rule maps to a pass.
 `
 
 // config holds the parsed command line.
