@@ -671,10 +671,42 @@ func writeFile(path string, data []byte, info fs.FileInfo) (err error) {
 }
 
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
 	}
-	return "(devel)"
+	return versionFrom(bi)
+}
+
+// versionFrom formats the build information: the main module's version
+// ("(devel)" for a build from a work tree) and, when the build recorded
+// them, the version control revision and whether the tree had changes:
+// "v1.2.0", "v0.0.0-20261204131500-63748f2e1c3a (rev 63748f2e1c3a, modified)".
+func versionFrom(bi *debug.BuildInfo) string {
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return v
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	v += " (rev " + rev
+	if modified == "true" {
+		v += ", modified"
+	}
+	return v + ")"
 }
 
 func listPasses(w io.Writer) {
