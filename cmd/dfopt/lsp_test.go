@@ -16,6 +16,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/dfopt/dfopt/passes"
 	"github.com/stretchr/testify/require"
 )
 
@@ -383,4 +384,15 @@ func TestLSPUsage(t *testing.T) {
 	require.Contains(t, stderr.String(), "unknown level")
 	require.Equal(t, exitOK, run([]string{"lsp", "--help"}, nil, &stdout, &stderr))
 	require.Contains(t, stdout.String(), "usage: dfopt lsp")
+}
+
+// docs/passes/README.md lists every pass under the name its page has, the
+// page that SARIF rules and LSP diagnostics link to.
+func TestPassIndex(t *testing.T) {
+	data, err := os.ReadFile("../../docs/passes/README.md")
+	require.NoError(t, err)
+	for _, p := range passes.All() {
+		require.Contains(t, string(data), fmt.Sprintf("| [%s](%s.md) | %s | %s |", p.Name, p.Name, p.Tier, p.Summary))
+		require.True(t, strings.HasSuffix(passDocURL(p.Name), "/docs/passes/"+p.Name+".md"))
+	}
 }
