@@ -18,6 +18,7 @@ import (
 
 	"github.com/dfopt/dfopt/passes"
 	"github.com/stretchr/testify/require"
+	"go.lsp.dev/uri"
 )
 
 // lspClient is a scripted LSP client speaking raw JSON-RPC over pipes to
@@ -394,5 +395,34 @@ func TestPassIndex(t *testing.T) {
 	for _, p := range passes.All() {
 		require.Contains(t, string(data), fmt.Sprintf("| [%s](%s.md) | %s | %s |", p.Name, p.Name, p.Tier, p.Summary))
 		require.True(t, strings.HasSuffix(passDocURL(p.Name), "/docs/passes/"+p.Name+".md"))
+	}
+}
+
+// BenchmarkLSPRun is the work behind one keystroke: the options for the
+// document (its .dfopt.yaml looked up and read), the optimizer over it with
+// its directory as build context, and the diagnostics.
+//
+//	go test ./cmd/dfopt -run '^$' -bench LSPRun
+func BenchmarkLSPRun(b *testing.B) {
+	for _, name := range []string{"../../examples/apt-heavy/Dockerfile", "../../examples/python-pip/Dockerfile"} {
+		path, err := filepath.Abs(name)
+		require.NoError(b, err)
+		text, err := os.ReadFile(path)
+		require.NoError(b, err)
+		cfg, err := parseArgs(nil)
+		require.NoError(b, err)
+		require.NoError(b, cfg.resolve(nil))
+		s := &lspServer{cfg: cfg, all: passes.All(), docs: map[uri.URI]*lspDoc{}}
+		u := uri.File(path)
+		s.docs[u] = &lspDoc{text: text}
+		b.Run(filepath.Base(filepath.Dir(path)), func(b *testing.B) {
+			for b.Loop() {
+				r := s.run(u)
+				require.NoError(b, r.err)
+				for _, f := range r.res.Findings {
+					s.findingDiagnostic(r, f)
+				}
+			}
+		})
 	}
 }
