@@ -119,13 +119,14 @@ type lspServer struct {
 	client protocol.Client
 	stderr io.Writer
 
-	mu       sync.Mutex
-	docs     map[uri.URI]*lspDoc
-	utf8     bool          // positions count bytes (else UTF-16 code units)
-	editor   lspSettings   // the editor's settings
-	shutdown bool          // shutdown was requested
-	exit     chan struct{} // closed by the exit notification
-	exitOnce sync.Once
+	mu          sync.Mutex
+	docs        map[uri.URI]*lspDoc
+	utf8        bool          // positions count bytes (else UTF-16 code units)
+	editor      lspSettings   // the editor's settings
+	shutdown    bool          // shutdown was requested
+	settingsErr error         // the initializationOptions were refused
+	exit        chan struct{} // closed by the exit notification
+	exitOnce    sync.Once
 }
 
 type lspDoc struct {
@@ -150,7 +151,8 @@ func (s *lspServer) Initialize(ctx context.Context, p *protocol.InitializeParams
 	}
 	if len(p.InitializationOptions) > 0 {
 		if err := s.setSettings(p.InitializationOptions); err != nil {
-			return nil, jsonrpc2.NewError(jsonrpc2.InvalidParams, err.Error())
+			// Not fatal: the server runs with the file's settings.
+			s.settingsErr = err
 		}
 	}
 	change := protocol.TextDocumentSyncKindIncremental
@@ -169,7 +171,23 @@ func (s *lspServer) Initialize(ctx context.Context, p *protocol.InitializeParams
 	}, nil
 }
 
-func (s *lspServer) Initialized(context.Context, *protocol.InitializedParams) error { return nil }
+func (s *lspServer) Initialized(ctx context.Context, _ *protocol.InitializedParams) error {
+	s.mu.Lock()
+	err := s.settingsErr
+	s.mu.Unlock()
+	if err != nil {
+		s.settingsError(ctx, err)
+	}
+	return nil
+}
+
+// settingsError tells the user that the editor's settings were refused
+// (they stay as they were).
+func (s *lspServer) settingsError(ctx context.Context, err error) {
+	fmt.Fprintf(s.stderr, "dfopt lsp: settings: %v\n", err)
+	s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError,
+		Message: "dfopt: settings ignored: " + err.Error()})
+}
 
 func (s *lspServer) SetTrace(context.Context, *protocol.SetTraceParams) error { return nil }
 
@@ -238,7 +256,7 @@ func (s *lspServer) DidChangeConfiguration(ctx context.Context, p *protocol.DidC
 	}
 	s.mu.Unlock()
 	if err != nil {
-		fmt.Fprintf(s.stderr, "dfopt lsp: settings: %v\n", err)
+		s.settingsError(ctx, err)
 	}
 	slices.Sort(open)
 	for _, u := range open {

@@ -120,6 +120,23 @@ func (c *lspClient) call(method string, params any) any {
 	}
 }
 
+// callError sends a request that must fail and returns the error's code.
+func (c *lspClient) callError(method string, params any) float64 {
+	c.nextID++
+	id := c.nextID
+	c.send(map[string]any{"id": id, "method": method, "params": params})
+	for {
+		m := c.next()
+		if m["id"] == nil || m["method"] != nil {
+			continue
+		}
+		require.EqualValues(c.t, id, m["id"])
+		e, ok := m["error"].(map[string]any)
+		require.True(c.t, ok, "%s did not fail: %v", method, m)
+		return e["code"].(float64)
+	}
+}
+
 // diagnostics waits for the diagnostics of a document.
 func (c *lspClient) diagnostics(docURI string) []any {
 	for {
@@ -223,6 +240,14 @@ func lspSession(t *testing.T, enc string) {
 	require.Equal(t, true, sc["documentRangeFormattingProvider"])
 	require.Equal(t, "dfopt", init["serverInfo"].(map[string]any)["name"])
 	c.notify("initialized", map[string]any{})
+	// Notifications the server does not handle are dropped, as the protocol
+	// says; the session goes on.
+	c.notify("$/setTrace", map[string]any{"value": "off"})
+	c.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []any{}})
+	c.notify("$/cancelRequest", map[string]any{"id": 99})
+	// A request it does not serve is "method not found".
+	require.EqualValues(t, -32601, c.callError("textDocument/hover", map[string]any{
+		"textDocument": map[string]any{"uri": docURI}, "position": map[string]any{"line": 0, "character": 0}}))
 
 	// Open: diagnostics from the findings; the configuration file turned
 	// root-user off.
@@ -334,6 +359,19 @@ func lspSession(t *testing.T, enc string) {
 	require.NoError(t, os.WriteFile(path, []byte(mended), 0o644))
 	require.Equal(t, dfoptOutput(t, path), c.apply(mended, edits))
 
+	// Settings with an unknown pass are refused, with a message; the
+	// settings stay as they were.
+	c.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{
+		"dfopt": map[string]any{"disable": []string{"no-such-pass"}}}})
+	for {
+		m := c.next()
+		if m["method"] == "window/showMessage" {
+			require.Contains(t, m["params"].(map[string]any)["message"], `unknown pass "no-such-pass"`)
+			break
+		}
+	}
+	require.Len(t, c.diagnostics(docURI), 1)
+
 	// Settings from the editor: the aggressive level adds exec-form.
 	c.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{
 		"dfopt": map[string]any{"level": "aggressive", "disable": []string{"tini"}}}})
@@ -357,6 +395,25 @@ func lspSession(t *testing.T, enc string) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("dfopt lsp did not exit")
 	}
+}
+
+// initializationOptions carry the editor's settings too.
+func TestLSPInitializationOptions(t *testing.T) {
+	c := startLSP(t)
+	c.call("initialize", map[string]any{"processId": nil, "capabilities": map[string]any{},
+		"initializationOptions": map[string]any{"level": "format", "enable": []string{"cache-cleanup"}}})
+	c.notify("initialized", map[string]any{})
+	u := "untitled:Untitled-1" // not a file: no configuration, no build context
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": u, "languageId": "dockerfile", "version": 1, "text": lspDockerfile}})
+	var codes []string
+	for _, d := range c.diagnostics(u) {
+		codes = append(codes, d.(map[string]any)["code"].(string))
+	}
+	require.Equal(t, []string{"cache-cleanup"}, codes)
+	c.call("shutdown", nil)
+	c.notify("exit", nil)
+	require.Equal(t, 0, <-c.done)
 }
 
 // Without shutdown, exit is status 1; a closed input ends the server too.
