@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -36,6 +37,8 @@ type sarifLog struct {
 	Schema  string     `json:"$schema"`
 	Version string     `json:"version"`
 	Runs    []sarifRun `json:"runs"`
+
+	mu sync.Mutex // add and addError may be called from several goroutines
 }
 
 type sarifRun struct {
@@ -183,6 +186,8 @@ func (l *sarifLog) ruleIndex(pass string) int {
 // Dockerfile (or the name of standard input); sides are the context files
 // the fixes change, by their path on disk.
 func (l *sarifLog) add(name, contextDir string, res *optimizer.Result, all []*analysis.Pass) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	run := &l.Runs[0]
 	uri := sarifURI(name)
 	if all == nil {
@@ -228,6 +233,8 @@ func (l *sarifLog) add(name, contextDir string, res *optimizer.Result, all []*an
 
 // addError records a file that could not be processed.
 func (l *sarifLog) addError(name string, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	inv := &l.Runs[0].Invocations[0]
 	inv.ExecutionSuccessful = false
 	n := sarifNotification{Level: "error", Message: sarifText{err.Error()}}
@@ -245,6 +252,8 @@ func (l *sarifLog) addError(name string, err error) {
 }
 
 func (l *sarifLog) write(w io.Writer) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
