@@ -23,6 +23,9 @@
 // Options.ContextDir (and no Options.Context). An empty history section
 // writes the files without making a repository.
 //
+// ignore/ holds cases for inline ignore comments (# dfopt:ignore, hadolint's
+// pragma, # check=skip=), which no single pass owns.
+//
 // Run `go test ./golden -update` to rewrite out.Dockerfile and findings.
 package golden_test
 

@@ -9,6 +9,12 @@
 // merges the fixes of one round (a fix that overlaps another is left for a later
 // round, never half-applied), applies them, re-parses, and repeats until no fix
 // applies. Bytes that no edit touches come out unchanged.
+//
+// Comments switch passes off: `# dfopt:ignore[=PASS,...]` for the next
+// instruction, `# dfopt:ignore-file[=PASS,...]` for the file, and hadolint's
+// `# hadolint [global] ignore=DLxxxx` and BuildKit's `# check=skip=` for the
+// rules that map to a pass (HadolintRules, BuildKitChecks). No fix moves
+// such a comment away from what it governs; see ignore.go.
 package optimizer
 
 import (
@@ -31,6 +37,7 @@ type (
 	Tier       = analysis.Tier
 	Edit       = analysis.Edit
 	Fix        = analysis.Fix
+	FileEdit   = analysis.FileEdit
 	ParseError = dockerfile.ParseError
 )
 
@@ -87,6 +94,15 @@ type Finding struct {
 	// Removes is what the applied fix takes out of the image (see
 	// analysis.Fix.Removes).
 	Removes []string
+	// Edits is the applied fix as edits to Result.Input (sorted, not
+	// overlapping), and FileEdits its edits to other files of the build
+	// context, for a fix that applied to the input as it was (a fix of the
+	// first round). Each such fix stands alone: it can be applied to the
+	// input without the others. Edits is not nil for such a fix (it is empty
+	// when the fix changes only other files). A fix that applied to text that
+	// earlier fixes produced has neither.
+	Edits     []Edit
+	FileEdits []FileEdit
 }
 
 // String formats the finding as LINE: PASS: message.
@@ -267,6 +283,9 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ig := findIgnores(doc); ig != nil && !ig.file.empty() {
+		selected = slices.DeleteFunc(slices.Clone(selected), func(p *Pass) bool { return ig.file.has(p.Name) })
+	}
 	ctx := &analysis.Context{
 		Doc:          doc,
 		BuildContext: opts.Context,
@@ -346,6 +365,7 @@ type candidate struct {
 // runPasses runs every pass over ctx.Doc and checks what they return.
 func runPasses(ctx *analysis.Context, selected []*Pass, side *overlay) ([]candidate, error) {
 	var out []candidate
+	ig := findIgnores(ctx.Doc)
 	for _, p := range selected {
 		fs, err := runPass(ctx, p)
 		if err != nil {
@@ -362,6 +382,15 @@ func runPasses(ctx *analysis.Context, selected []*Pass, side *overlay) ([]candid
 					return nil, &InternalError{Name: ctx.Doc.Name, Pass: p.Name, Err: err}
 				}
 				if len(f.Fix.Edits) == 0 && len(f.Fix.Files) == 0 {
+					f.Fix = nil
+				}
+			}
+			if ig != nil {
+				dropFinding, dropFix := ig.drop(ctx.Doc, p.Name, f)
+				if dropFinding {
+					continue
+				}
+				if dropFix {
 					f.Fix = nil
 				}
 			}
@@ -520,6 +549,10 @@ func locate(orig *dockerfile.Document, history [][]analysis.Edit, c candidate, f
 	if fixed {
 		f.FixMessage = c.finding.Fix.Message
 		f.Removes = c.finding.Fix.Removes
+		if len(history) == 0 {
+			f.Edits = append([]Edit{}, c.finding.Fix.Edits...) // not nil
+			f.FileEdits = slices.Clone(c.finding.Fix.Files)
+		}
 	}
 	return f
 }

@@ -3,6 +3,7 @@ package optimizer
 import (
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -236,6 +237,24 @@ func TestDefaultPassesValid(t *testing.T) {
 	require.NoError(t, analysis.Validate(ps))
 }
 
+// governed lists the ignore comments directly above instructions, with the
+// instruction they are above.
+func governed(doc *dockerfile.Document) []string {
+	var out []string
+	for _, ins := range doc.Instructions {
+		for _, c := range doc.CommentsAbove(ins) {
+			_, ok := dfoptPragma(c.Text)
+			if !ok && c.Line == ins.StartLine-1 {
+				_, ok = hadolintPragma(c.Text, false)
+			}
+			if ok {
+				out = append(out, c.Text+" -> "+ins.Cmd)
+			}
+		}
+	}
+	return out
+}
+
 func FuzzOptimize(f *testing.F) {
 	for _, s := range []string{
 		small,
@@ -245,6 +264,9 @@ func FuzzOptimize(f *testing.F) {
 		"\uFEFFFROM a\nRUN <<EOF\nx\nEOF\nRUN y\n",
 		"FROM a\nSHELL [\"/bin/sh\", \"-ec\"]\nRUN cd / ; x\nRUN y\n",
 		"FROM a\nRUN --mount=type=cache,target=/x a\nRUN --mount=type=cache,target=/x b # c\n",
+		"FROM a\nRUN apt-get update\n# dfopt:ignore=cache-cleanup\nRUN apt-get install -y x\nRUN mkdir -p /a\nWORKDIR /a\n",
+		"FROM a\n# hadolint ignore=DL3059\nRUN a\n# hadolint ignore=SC2016\nRUN b\nRUN c\n# dfopt:ignore\nRUN d\n",
+		"# check=skip=all\n# dfopt:ignore-file=coalesce-runs\nFROM a as b\nENV A 1\nRUN a\nRUN b\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -271,8 +293,14 @@ func FuzzOptimize(f *testing.F) {
 				}
 				return
 			}
-			if _, err := dockerfile.Parse("out", res.Output); err != nil {
+			outDoc, err := dockerfile.Parse("out", res.Output)
+			if err != nil {
 				t.Fatalf("output does not parse: %v\n%s", err, res.Output)
+			}
+			// Ignore comments stay above the instruction they govern.
+			inDoc, _ := dockerfile.Parse("in", src)
+			if a, b := governed(inDoc), governed(outDoc); !slices.Equal(a, b) {
+				t.Fatalf("ignore comments moved: %q -> %q\n%s", a, b, res.Output)
 			}
 			if len(res.Files) > 0 {
 				next := fstest.MapFS{}

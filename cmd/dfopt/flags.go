@@ -35,5 +35,6 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.explain, "explain", "", "describe a pass")
 	fs.StringVar(&cfg.target, "target", "", "the stage that is built")
 	fs.StringVar(&cfg.init, "init", "", "init for the tini pass: tini, dumb-init or none")
+	addEditorFlags(fs, &cfg.editorFlags)
 	return fs
 }

@@ -28,6 +28,10 @@
 //	    --target=STAGE  the stage that is built (default: the last one)
 //	    --init=NAME     init for the tini pass: tini (default), dumb-init or none
 //	    --json          print findings and changes as one JSON document
+//	    --format=FORMAT text, json (as --json) or sarif (SARIF 2.1.0)
+//	    --config=FILE   the configuration file (default: .dfopt.yaml found from
+//	                    the file's directory upward)
+//	    --no-config     read no configuration file
 //	    --list-passes   list the passes
 //	    --explain=NAME  describe a pass
 //	    --version       print the version
@@ -43,7 +47,8 @@
 //
 // "dfopt verify [flags] Dockerfile" builds the Dockerfile and dfopt's
 // rewrite with BuildKit (docker buildx or buildctl) and compares the two
-// images; see verify.go and dfopt verify --help.
+// images; see verify.go and dfopt verify --help. "dfopt lsp" is a language
+// server on standard input and output; see lsp.go.
 package main
 
 import (
@@ -91,11 +96,16 @@ Flags:
       --enable=LIST    run only these passes (comma-separated; "all" or "none")
       --disable=LIST   do not run these passes
       --level=LEVEL    run passes up to this tier: format, safe or aggressive (default safe)
-      --context=DIR    build context (default: the Dockerfile's directory; none for stdin)
+      --context=DIR    build context (default: the Dockerfile's directory; for stdin,
+                       the directory of --filename if it exists, else none)
       --filename=NAME  name standard input in messages (default "<standard input>")
       --target=STAGE   the stage that is built (default: the last one)
       --init=NAME      init for the tini pass: tini (default), dumb-init or none
       --json           print findings and changes as one JSON document
+      --format=FORMAT  text (default), json (= --json) or sarif (SARIF 2.1.0 with fixes)
+      --config=FILE    configuration file (default: .dfopt.yaml in the file's
+                       directory or the nearest above; flags override it)
+      --no-config      read no configuration file
       --list-passes    list the passes and exit
       --explain=NAME   describe a pass and exit
       --version        print the version and exit
@@ -105,6 +115,11 @@ Exit status: 0 ok, 1 changes needed (-d, -l, --check), 2 error.
 
 dfopt verify [flags] Dockerfile builds the Dockerfile and its rewrite with
 BuildKit and compares the images (see dfopt verify --help).
+dfopt lsp [flags] serves the Language Server Protocol on stdin and stdout.
+
+Comments switch passes off: # dfopt:ignore[=PASS,...] above an instruction,
+# dfopt:ignore-file[=PASS,...] for the file; hadolint's ignore pragma and
+BuildKit's # check=skip= are honoured where a rule maps to a pass.
 `
 
 // config holds the parsed command line.
@@ -122,6 +137,7 @@ type config struct {
 
 	paths []string
 	opts  optimizer.Options
+	editorFlags
 }
 
 // listFlag is a comma-separated list flag. set records whether it was given.
@@ -153,6 +169,8 @@ type runner struct {
 	stdinUsed bool
 	// files collects the per-file reports for --json.
 	files []jsonFile
+	// sarif collects the findings for --format=sarif (sarif.go).
+	sarif *sarifLog
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -168,6 +186,10 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*an
 		}
 	}()
 
+	if len(args) > 0 && args[0] == "lsp" {
+		// dfopt lsp: the language server (lsp.go).
+		return runLSP(args[1:], stdin, stdout, stderr, all)
+	}
 	if len(args) > 0 && args[0] == "verify" {
 		// dfopt verify: build the original and the rewrite (verify.go).
 		// A file named verify is still processed as ./verify.
@@ -202,6 +224,9 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*an
 
 	out := &errWriter{w: stdout}
 	r := &runner{cfg: cfg, stdin: stdin, stdout: out, stderr: stderr}
+	if cfg.sarif {
+		r.sarif = newSARIF(all)
+	}
 	if len(cfg.paths) == 0 {
 		r.doStdin()
 	}
@@ -221,6 +246,12 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*an
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(jsonReport{Files: files}); err != nil {
+			fmt.Fprintf(stderr, "dfopt: %v\n", err)
+			return exitError
+		}
+	}
+	if r.sarif != nil {
+		if err := r.sarif.write(out); err != nil {
 			fmt.Fprintf(stderr, "dfopt: %v\n", err)
 			return exitError
 		}
@@ -261,6 +292,9 @@ func parseArgs(args []string) (*config, error) {
 
 // resolve checks the flags and turns them into optimizer options.
 func (c *config) resolve(all []*analysis.Pass) error {
+	if err := c.resolveEditor(); err != nil {
+		return err
+	}
 	if c.write && c.check {
 		return errors.New("--check reports findings and never writes; it cannot be combined with -w")
 	}
@@ -342,6 +376,9 @@ func (r *runner) fail(name string, err error) {
 	if r.cfg.json {
 		r.files = append(r.files, jsonFile{Name: name, Findings: []jsonFinding{}, Error: err.Error()})
 	}
+	if r.sarif != nil {
+		r.sarif.addError(name, err)
+	}
 }
 
 func (r *runner) setStatus(s int) {
@@ -362,7 +399,7 @@ func (r *runner) doStdin() {
 		r.fail(name, fmt.Errorf("%s: %v", name, err))
 		return
 	}
-	r.process(name, src, r.cfg.context, nil)
+	r.process(name, src, r.cfg.stdinContext(), nil)
 }
 
 // doPath processes a path named on the command line: a directory is walked,
@@ -511,6 +548,10 @@ func (r *runner) process(name string, src []byte, contextDir string, info fs.Fil
 	}
 	r.setStatus(status)
 
+	if r.sarif != nil {
+		r.sarif.add(name, contextDir, res, cfg.opts.Passes)
+		return
+	}
 	if cfg.json {
 		jf := jsonFile{Name: name, Changed: changed, Findings: []jsonFinding{}}
 		for _, f := range res.Findings {
@@ -580,7 +621,10 @@ func (r *runner) optimize(name string, src []byte, contextDir string) (res *opti
 			res, err = nil, fmt.Errorf("%s: internal error: %v", name, p)
 		}
 	}()
-	opts := r.cfg.opts
+	opts, err := r.cfg.fileOptions(name)
+	if err != nil {
+		return nil, err
+	}
 	opts.Filename = name
 	opts.ContextDir = contextDir
 	return optimizer.Optimize(src, opts)
@@ -627,10 +671,42 @@ func writeFile(path string, data []byte, info fs.FileInfo) (err error) {
 }
 
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
 	}
-	return "(devel)"
+	return versionFrom(bi)
+}
+
+// versionFrom formats the build information: the main module's version
+// ("(devel)" for a build from a work tree) and, when the build recorded
+// them, the version control revision and whether the tree had changes:
+// "v1.2.0", "v0.0.0-20261204131500-63748f2e1c3a (rev 63748f2e1c3a, modified)".
+func versionFrom(bi *debug.BuildInfo) string {
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return v
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	v += " (rev " + rev
+	if modified == "true" {
+		v += ", modified"
+	}
+	return v + ")"
 }
 
 func listPasses(w io.Writer) {

@@ -194,7 +194,7 @@ func runVerify(args []string, stdout, stderr io.Writer, all []*analysis.Pass) in
 		}
 		buildArgs = append(buildArgs, ba)
 	}
-	opts, err := verifyPassOptions(c, all)
+	opts, err := verifyPassOptions(c, all, path)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -240,12 +240,13 @@ func runVerify(args []string, stdout, stderr io.Writer, all []*analysis.Pass) in
 	return rep.ExitCode()
 }
 
-// verifyPassOptions turns --enable, --disable and --level into optimizer
+// verifyPassOptions turns --enable, --disable and --level, over the
+// project's .dfopt.yaml found from the Dockerfile's directory, into optimizer
 // options, with the checks of the main command.
-func verifyPassOptions(c *verifyConfig, all []*analysis.Pass) (optimizer.Options, error) {
+func verifyPassOptions(c *verifyConfig, all []*analysis.Pass, path string) (optimizer.Options, error) {
 	cfg := &config{enable: c.enable, disable: c.disable, level: c.level, paths: []string{"x"}}
 	if err := cfg.resolve(all); err != nil {
 		return optimizer.Options{}, err
 	}
-	return cfg.opts, nil
+	return cfg.fileOptions(path)
 }
