@@ -9,8 +9,9 @@
 #                                      diff it against DIR (exit 1 on any
 #                                      difference)
 #
-# Files are fed on stdin (no build context), so the result depends on the
-# Dockerfile alone.
+# Files are fed on stdin from an empty directory, with --no-config and a
+# --filename whose directory does not exist, so there is no build context and
+# no configuration: the result depends on the Dockerfile alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,18 +24,23 @@ else
   out=${1:?usage: scripts/snapshot.sh DIR | --compare DIR}
 fi
 
+root=$PWD
 bin=$(mktemp -d)/dfopt
 go build -o "$bin" ./cmd/dfopt
+case "$out" in /*) ;; *) out=$root/$out ;; esac
+cd "$(dirname "$bin")"
 for level in format safe aggressive; do
   mkdir -p "$out/$level"
-  for f in testdata/corpus/*.Dockerfile testdata/edge/*.Dockerfile; do
+  for f in "$root"/testdata/corpus/*.Dockerfile "$root"/testdata/edge/*.Dockerfile; do
     name=$(basename "$f")
+    flags=(--no-config --level=$level --filename "nonexistent/$name")
     rc=0
-    "$bin" --level=$level --filename "$name" < "$f" > "$out/$level/$name" 2> "$out/$level/$name.err" || rc=$?
+    "$bin" "${flags[@]}" < "$f" > "$out/$level/$name" 2> "$out/$level/$name.err" || rc=$?
     echo "exit $rc" >> "$out/$level/$name.err"
-    "$bin" --level=$level --json --filename "$name" < "$f" > "$out/$level/$name.json" 2>/dev/null || true
+    "$bin" "${flags[@]}" --json < "$f" > "$out/$level/$name.json" 2>/dev/null || true
   done
 done
+cd "$root"
 rm -rf "$(dirname "$bin")"
 
 if [ -n "$compare" ]; then
