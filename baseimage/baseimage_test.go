@@ -259,3 +259,27 @@ func BenchmarkFirstLookup(b *testing.B) {
 		parseTags(tagsData).imageTags("python")
 	}
 }
+
+func FuzzResolve(f *testing.F) {
+	for _, s := range []string{"python:3.12-slim", "debian:12", "ubuntu:noble", "alpine", "a/b:c@d", "@", ":", "python:", "x:y-alpine-", "redhat/ubi", "ubuntu:1", "debian:-", "alpine:3."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ref string) {
+		info := Resolve(ref)
+		if info.Known && info.Family == Unknown {
+			t.Errorf("%q: known without a family: %+v", ref, info)
+		}
+		if info.Known && info.Family != None && (info.Distro == "" || info.Release == "") {
+			t.Errorf("%q: known without a release: %+v", ref, info)
+		}
+		if info.Current && !info.Known {
+			t.Errorf("%q: current but not known: %+v", ref, info)
+		}
+		if HasPackage(info, "tini") && !info.Known {
+			t.Errorf("%q: has a package but is not known: %+v", ref, info)
+		}
+		if info.Why == "" {
+			t.Errorf("%q: no reason", ref)
+		}
+	})
+}
