@@ -52,16 +52,19 @@ named by a build argument) are left alone.
 Where it goes, so that it stays installed:
   - into the stage's last RUN that runs the package manager, added to its
     apt-get install -y / apk add when that install runs unconditionally and
-    nothing in the RUN removes packages (apt-mark auto, apt-get purge,
-    remove or autoremove, dpkg -r, apk del) and it is not an
-    apk add --virtual group;
+    nothing in the RUN removes packages (apt-mark, apt-get purge, remove or
+    autoremove, dpkg -r, apk del) and it is not an apk add --virtual group;
   - otherwise in a new RUN right after that one (apt: apt-get update,
-    install, rm -rf /var/lib/apt/lists/*; apk: apk add --no-cache), where
-    nothing in the file removes it;
+    install, rm -rf /var/lib/apt/lists/*; apk: apk add --no-cache): it runs
+    after everything that RUN removes, and nothing later in the stage runs
+    the package manager. (Marking the package manual after an
+    apt-mark auto would mean editing the RUN's own clean-up logic; a RUN of
+    its own costs one small layer and is right whatever that logic does.)
   - in a stage that runs no package manager, in a new RUN after FROM.
 A new RUN downloads the package index at build time, so it is added only
-for a release whose mirrors are still served (not for archived releases
-such as Debian buster or Ubuntu 16.04); the fix message says so.
+for a release whose mirrors are current (not for archived releases such as
+Debian buster, nor for bullseye, past its support); the fix message says
+so.
 
 An exec-form ENTRYPOINT gets the init in front of it; a shell-form one runs
 as tini -- /bin/sh -c "..." (it still ignores CMD and run arguments, as
@@ -250,7 +253,7 @@ var familyPrograms = map[string]baseimage.Family{
 
 // pmWordRE finds package managers in RUNs whose shell cannot be read
 // (heredocs, exec form).
-var pmWordRE = regexp.MustCompile(`(?:^|[\s;&|("'/])(apt-get|apt|dpkg|apt-mark|aptitude|apk|dnf|yum|microdnf|rpm)(?:\s|$)`)
+var pmWordRE = regexp.MustCompile(`(?:^|[\s;&|("'/])(apt-get|apt|dpkg|apt-mark|aptitude|apk|dnf|yum|microdnf|rpm)(?:[\s"';&|)]|$)`)
 
 // familiesRun returns the package-manager families the RUNs of the stage
 // and of the stages it derives from run.
