@@ -156,7 +156,7 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 	case info.Family == baseimage.Windows:
 		return nil
 	case !known:
-		return report(st.From, fmt.Sprintf("no init process as PID 1; not adding %s because base image %q may set its own ENTRYPOINT", choice, st.Base))
+		return decline(st.From, fmt.Sprintf("base image %q may set its own ENTRYPOINT, which a new one would replace", st.Base))
 	case family != baseimage.Unknown && len(ran) > 0 && (len(ran) > 1 || !ran[family]):
 		return decline(st.From, fmt.Sprintf("the stage runs %s, but base %s is %s", pmNames(ran), root.Base, info))
 	case family == baseimage.Unknown && len(ran) == 1:
@@ -189,7 +189,7 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 	var entryEdit analysis.Edit
 	switch {
 	case ep != nil && ep.Stage != st:
-		return report(ep, fmt.Sprintf("no init process as PID 1; not adding %s: the ENTRYPOINT comes from stage %q", choice, ep.Stage.Name))
+		return decline(ep, fmt.Sprintf("the ENTRYPOINT comes from stage %q", ep.Stage.Name))
 	case ep != nil && ep.JSON:
 		open := ep.SrcOffset(ep.ArgsOffset)
 		if doc.Src[open] != '[' {
@@ -206,7 +206,7 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 		entryEdit = analysis.Insert(at, prefix)
 	case ep != nil:
 		if hasCommentLines(doc, ep) {
-			return report(ep, fmt.Sprintf("no init process as PID 1; not adding %s: comments inside the ENTRYPOINT", choice))
+			return decline(ep, "comments inside the ENTRYPOINT")
 		}
 		text, off := ep.ShellArgs()
 		text = strings.TrimRight(text, " \t")
@@ -219,7 +219,7 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 	default:
 		cmd := lastInStage(st, "cmd")
 		if cmd == nil || cmd.Stage != st {
-			return report(st.From, fmt.Sprintf("no init process as PID 1; not adding %s: the CMD is inherited, and a new ENTRYPOINT would reset it", choice))
+			return decline(st.From, "the CMD is inherited, and a new ENTRYPOINT would reset it")
 		}
 		line := doc.KeywordCase("ENTRYPOINT") + " " + jsonArray([]string{binary, "--"}) + doc.LineEnding(cmd.Span.Start)
 		entryEdit = analysis.Insert(cmd.Span.Start, line)
