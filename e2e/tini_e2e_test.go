@@ -3,7 +3,10 @@
 package e2e
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -124,4 +127,136 @@ func changedPaths(d *oci.TreeDiff) []string {
 		out = append(out, c.Path)
 	}
 	return out
+}
+
+// pid1App prints what it was given and where it runs (OUT lines, the same
+// whatever runs it), and the name of PID 1 (a PID1 line).
+const pid1App = `#!/bin/sh
+echo "OUT: hello $*"
+echo "OUT: user=$(id -un) cwd=$(pwd) mode=$MODE"
+echo "PID1: $(cat /proc/1/comm)"
+`
+
+// runImage runs an image's program, its Entrypoint followed by its Cmd,
+// the way "docker run IMAGE" does: as an exec-form RUN of a build FROM
+// the image, so it is the first process of its PID namespace and has the
+// image's user, working directory and environment. It returns the
+// program's OUT and PID1 lines.
+func runImage(t *testing.T, env *harness.Env, img *harness.Result) (out []string, pid1 string) {
+	t.Helper()
+	cfg := img.Image.Config.Config
+	argv := append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...)
+	words, err := json.Marshal(argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := harness.LayoutRef{Dir: img.Output, Digest: string(img.Image.ManifestDescriptor.Digest)}
+	res := build(t, harness.BuildOptions{Env: env, NoCache: true,
+		Dockerfile: "FROM dfopt-under-test\nRUN " + string(words) + "\n",
+		Contexts:   map[string]harness.LayoutRef{"dfopt-under-test": ref}})
+	line := regexp.MustCompile(`^#\d+ \d+\.\d+ (OUT|PID1): (.*)$`)
+	for _, l := range strings.Split(res.Log, "\n") {
+		m := line.FindStringSubmatch(strings.TrimRight(l, "\r"))
+		switch {
+		case m == nil:
+		case m[1] == "OUT":
+			out = append(out, m[2])
+		case pid1 != "":
+			t.Errorf("two PID1 lines in the log")
+		default:
+			pid1 = m[2]
+		}
+	}
+	t.Logf("runs %q: PID 1 is %q, output %q", argv, pid1, out)
+	return out, pid1
+}
+
+// An aggressive rewrite with tini, built and run: the program starts under
+// tini as PID 1 and prints the same as before. One case joins the stage's
+// install; the other has the official images' apt-mark auto / purge
+// --auto-remove idiom, which would remove tini again from that install (a
+// hand-made rewrite that puts it there shows it), so tini gets its own RUN.
+func TestTiniRunsAsPID1(t *testing.T) {
+	env := requireEnv(t)
+	ctxDir := t.TempDir()
+	writeFile(t, filepath.Join(ctxDir, "app"), pid1App)
+	if err := os.Chmod(filepath.Join(ctxDir, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	purgeRun := `RUN set -eux; \
+	savedAptMark="$(apt-mark showmanual)"; \
+	apt-get update; \
+	apt-get install -y --no-install-recommends file; \
+	file --version; \
+	apt-mark auto '.*' > /dev/null; \
+	[ -z "$savedAptMark" ] || apt-mark manual $savedAptMark; \
+	apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \
+	rm -rf /var/lib/apt/lists/*
+`
+	cases := []struct {
+		name, dockerfile, wantFix string
+	}{
+		{"fold", `FROM debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
+COPY app /usr/local/bin/app
+WORKDIR /srv
+ENV MODE=production
+USER nobody
+CMD app --greet world
+`, "add tini to the apt-get install on line 2"},
+		{"purge", "FROM debian:bookworm\n" + purgeRun + `COPY app /usr/local/bin/app
+ENV MODE=production
+CMD ["app", "--greet", "world"]
+`, "install tini in a new RUN after line 10"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := optimizer.Optimize([]byte(c.dockerfile), optimizer.Options{Enable: []string{"tini", "exec-form"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("rewrite:\n%s", res.Diff())
+			fixed := false
+			for _, f := range res.Findings {
+				if f.Pass == "tini" && f.Fixed && strings.HasPrefix(f.FixMessage, c.wantFix) {
+					fixed = true
+				}
+			}
+			if !fixed {
+				t.Fatalf("tini did not %s: %v", c.wantFix, res.Findings)
+			}
+			opts := harness.BuildOptions{Env: env, ContextDir: ctxDir, NoCache: true, OutputLayoutDir: true}
+			o1, o2 := opts, opts
+			o1.Dockerfile, o2.Dockerfile = c.dockerfile, string(res.Output)
+			before, after := build(t, o1), build(t, o2)
+			bOut, bPID1 := runImage(t, env, before)
+			aOut, aPID1 := runImage(t, env, after)
+			if len(bOut) == 0 || !slices.Equal(bOut, aOut) {
+				t.Errorf("the program's output changed:\nbefore %q\nafter  %q", bOut, aOut)
+			}
+			if bPID1 == "" || bPID1 == "tini" {
+				t.Errorf("PID 1 before the rewrite is %q, want the program or its shell", bPID1)
+			}
+			if aPID1 != "tini" {
+				t.Errorf("PID 1 after the rewrite is %q, want tini", aPID1)
+			}
+
+			if c.name == "purge" {
+				// Where the tini pass used to put it: in the install that
+				// apt-mark auto and purge --auto-remove undo.
+				old := strings.Replace(string(res.Output), "install -y --no-install-recommends file;", "install -y --no-install-recommends file tini;", 1)
+				old = strings.Replace(old, "RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*\n", "", 1)
+				if old == string(res.Output) {
+					t.Fatal("could not make the old rewrite")
+				}
+				o3 := opts
+				o3.Dockerfile = old
+				if _, ok := tree(t, build(t, o3)).Get("/usr/bin/tini"); ok {
+					t.Error("tini survived apt-mark auto and purge --auto-remove in its install's RUN: the separate RUN is not needed")
+				} else {
+					t.Log("tini installed in that RUN is gone again: purge --auto-remove removed it")
+				}
+			}
+		})
+	}
 }

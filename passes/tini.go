@@ -3,9 +3,12 @@ package passes
 import (
 	"fmt"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
@@ -20,8 +23,9 @@ var Tini = &analysis.Pass{
 	Doc: `A container's first process is PID 1: the kernel gives it no default signal
 handlers and it must reap orphaned children. Most programs do neither, so
 "docker stop" waits and kills, and zombies pile up. This pass installs tini
-(or dumb-init, with --init=dumb-init or the "init" setting) in the stage that
-is built (the last one, or --target) and puts it in front of the program:
+(or dumb-init, with --init=dumb-init or the "init" setting) from the base
+image's own repositories in the stage that is built (the last one, or
+--target) and puts it in front of the program:
 
 Before:
     FROM debian:bookworm
@@ -33,30 +37,60 @@ After:
     ENTRYPOINT ["/usr/bin/tini", "--"]
     CMD ["curl", "--version"]
 
-The package goes into an existing apt-get install / apk add of the stage when
-there is one, otherwise into a new RUN right after FROM (apt:
-/usr/bin/tini, apk: /sbin/tini). An exec-form ENTRYPOINT gets tini in front
-of it; a shell-form one runs as tini -- /bin/sh -c "..." (it still ignores
-CMD and run arguments, as before). With no ENTRYPOINT, tini becomes the
-ENTRYPOINT just before the stage's CMD, so "docker run IMAGE args" runs the
-same program with the same arguments.
+Which base, and whether it has the package. The base's distribution and
+release come from dfopt's base-image facts (package baseimage: official
+images by tag, with the release each tag was last built on; which releases
+ship tini and dumb-init; which are still served by their mirrors). The
+package manager the file itself runs in the stage must agree with them. The
+package is installed only when the release is known to ship it: Debian
+buster and later, Ubuntu 20.04 and later, Alpine 3.4 and later (dumb-init:
+Debian stretch, Ubuntu 18.04, Alpine 3.10 and later). Images of the RHEL
+family (dnf, yum, microdnf: openjdk 17 and later, amazoncorretto, UBI,
+Fedora, ...) and images dfopt has no facts about (third-party images, a base
+named by a build argument) are left alone.
 
-Left alone, with a finding saying why:
+Where it goes, so that it stays installed:
+  - into the stage's last RUN that runs the package manager, added to its
+    apt-get install -y / apk add when that install runs unconditionally and
+    nothing in the RUN removes packages (apt-mark, apt-get purge, remove or
+    autoremove, dpkg -r, apk del) and it is not an apk add --virtual group;
+  - otherwise in a new RUN right after that one (apt: apt-get update,
+    install, rm -rf /var/lib/apt/lists/*; apk: apk add --no-cache): it runs
+    after everything that RUN removes, and nothing later in the stage runs
+    the package manager. (Marking the package manual after an
+    apt-mark auto would mean editing the RUN's own clean-up logic; a RUN of
+    its own costs one small layer and is right whatever that logic does.)
+  - in a stage that runs no package manager, in a new RUN after FROM.
+A new RUN downloads the package index at build time, so it is added only
+for a release whose mirrors are current (not for archived releases such as
+Debian buster, nor for bullseye, past its support); the fix message says
+so.
+
+An exec-form ENTRYPOINT gets the init in front of it; a shell-form one runs
+as tini -- /bin/sh -c "..." (it still ignores CMD and run arguments, as
+before). With no ENTRYPOINT, the init becomes the ENTRYPOINT just before the
+stage's CMD, so "docker run IMAGE args" runs the same program with the same
+arguments.
+
+Left alone, with a finding saying why and what to do instead ("docker run
+--init", compose "init: true", or a static tini binary added with
+ADD --checksum=sha256:...):
   - an init is already there (tini, dumb-init, s6-overlay's /init,
     catatonit, supervisord, runit, ...), or the ENTRYPOINT is a script
     (docker-entrypoint.sh and the like: it should exec the server; tini may
     go in front of it by hand);
-  - the base has no known package manager (scratch, distroless, unknown
-    images): use "docker run --init", or copy a static tini from a builder
-    stage and verify its checksum;
+  - the base has no package manager (scratch, distroless), is not known,
+    its release has no such package, or it is of the RHEL family;
+  - a new RUN would be needed on a release that is not served any more;
   - the base image may set its own ENTRYPOINT, which a new one would replace
     (only images known to set none are changed: debian, ubuntu, alpine,
     python, golang, ...), or the CMD is inherited (a new ENTRYPOINT resets an
     inherited CMD);
   - the stage runs as a non-root USER where the package would be installed.
 
-Tier: aggressive, because it adds a package and changes the image's
-Entrypoint.`,
+Tier: aggressive, because it adds a package (and may need the network at
+build time to fetch it) and changes the image's Entrypoint. Turn it off with
+--disable=tini or --init=none.`,
 }
 
 // Programs and images that already act as an init.
@@ -95,6 +129,9 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 	report := func(ins *dockerfile.Instruction, msg string) []analysis.Finding {
 		return []analysis.Finding{{Pos: ins.Span.Start, End: ins.ContentEnd(), Message: msg}}
 	}
+	decline := func(ins *dockerfile.Instruction, reason string) []analysis.Finding {
+		return report(ins, fmt.Sprintf("no init process as PID 1; not adding %s: %s; use docker run --init (compose: init: true) or ADD a static %s with --checksum instead", choice, reason, choice))
+	}
 	if hasInit(st) {
 		return nil
 	}
@@ -104,27 +141,55 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 			return report(ep, fmt.Sprintf("ENTRYPOINT %s runs as PID 1: it must exec the program and cannot reap zombies; put %s in front of it if it does not do that", prog, choice))
 		}
 	}
-	family := baseFamily(st)
-	var binary string
-	switch family {
-	case FamilyDebian:
-		binary = tool.aptPath
-	case FamilyAlpine:
-		binary = tool.apkPath
-	case FamilyRHEL:
-		return report(st.From, fmt.Sprintf("no init process as PID 1, and %s is not in the base repositories of RHEL-family images (EPEL has it): use docker run --init, or copy a static %s from a builder stage and verify its checksum", choice, choice))
-	default:
-		return report(st.From, fmt.Sprintf("no init process as PID 1 and no known package manager to install %s: use docker run --init, or copy a static %s from a builder stage and verify its checksum", choice, choice))
+
+	// What the base is, and whether its repositories have the package.
+	root := st
+	for root.Parent != nil {
+		root = root.Parent
 	}
-	if !known {
-		return report(st.From, fmt.Sprintf("no init process as PID 1; not adding %s because base image %q may set its own ENTRYPOINT", choice, st.Base))
+	info := baseimage.Resolve(root.Base)
+	ran := familiesRun(st)
+	family := info.Family
+	switch {
+	case info.Family == baseimage.None:
+		return decline(st.From, fmt.Sprintf("base %s has no package manager", root.Base))
+	case info.Family == baseimage.Windows:
+		return nil
+	case !known:
+		return decline(st.From, fmt.Sprintf("base image %q may set its own ENTRYPOINT, which a new one would replace", st.Base))
+	case family != baseimage.Unknown && len(ran) > 0 && (len(ran) > 1 || !ran[family]):
+		return decline(st.From, fmt.Sprintf("the stage runs %s, but base %s is %s", pmNames(ran), root.Base, info))
+	case family == baseimage.Unknown && len(ran) == 1:
+		for f := range ran {
+			family = f
+		}
+	}
+	switch {
+	case family == baseimage.RHEL:
+		what := root.Base
+		if info.Known {
+			what += " (" + info.String() + ")"
+		}
+		return decline(st.From, fmt.Sprintf("base %s installs with dnf/yum, and %s is not known to be in its repositories", what, choice))
+	case family == baseimage.Unknown && len(ran) > 1:
+		return decline(st.From, fmt.Sprintf("base %s is not known (%s) and the stage runs %s", root.Base, info.Why, pmNames(ran)))
+	case family == baseimage.Unknown:
+		return decline(st.From, fmt.Sprintf("base %s is not known (%s) and the stage runs no package manager", root.Base, info.Why))
+	case !info.Known:
+		return decline(st.From, fmt.Sprintf("the release of base %s is not known (%s), so neither is whether it has a %s package", root.Base, info.Why, choice))
+	case !baseimage.HasPackage(info, tool.pkg):
+		return decline(st.From, fmt.Sprintf("base %s is %s, which has no %s package", root.Base, info, choice))
+	}
+	binary := tool.aptPath
+	if family == baseimage.Alpine {
+		binary = tool.apkPath
 	}
 
 	// Where the program is started.
 	var entryEdit analysis.Edit
 	switch {
 	case ep != nil && ep.Stage != st:
-		return report(ep, fmt.Sprintf("no init process as PID 1; not adding %s: the ENTRYPOINT comes from stage %q", choice, ep.Stage.Name))
+		return decline(ep, fmt.Sprintf("the ENTRYPOINT comes from stage %q", ep.Stage.Name))
 	case ep != nil && ep.JSON:
 		open := ep.SrcOffset(ep.ArgsOffset)
 		if doc.Src[open] != '[' {
@@ -141,7 +206,7 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 		entryEdit = analysis.Insert(at, prefix)
 	case ep != nil:
 		if hasCommentLines(doc, ep) {
-			return report(ep, fmt.Sprintf("no init process as PID 1; not adding %s: comments inside the ENTRYPOINT", choice))
+			return decline(ep, "comments inside the ENTRYPOINT")
 		}
 		text, off := ep.ShellArgs()
 		text = strings.TrimRight(text, " \t")
@@ -154,15 +219,15 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 	default:
 		cmd := lastInStage(st, "cmd")
 		if cmd == nil || cmd.Stage != st {
-			return report(st.From, fmt.Sprintf("no init process as PID 1; not adding %s: the CMD is inherited, and a new ENTRYPOINT would reset it", choice))
+			return decline(st.From, "the CMD is inherited, and a new ENTRYPOINT would reset it")
 		}
 		line := doc.KeywordCase("ENTRYPOINT") + " " + jsonArray([]string{binary, "--"}) + doc.LineEnding(cmd.Span.Start)
 		entryEdit = analysis.Insert(cmd.Span.Start, line)
 	}
 
-	install, ok := installEdit(doc, st, family, tool.pkg)
-	if !ok {
-		return report(st.From, fmt.Sprintf("no init process as PID 1; not adding %s: the stage runs as a non-root USER where it would be installed", choice))
+	install, does, reason := placeInstall(doc, st, family, info, tool.pkg)
+	if reason != "" {
+		return decline(st.From, reason)
 	}
 	edits := []analysis.Edit{install, entryEdit}
 	if install.Pos == install.End && entryEdit.Pos == entryEdit.End && install.Pos == entryEdit.Pos {
@@ -173,9 +238,75 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 	return []analysis.Finding{{
 		Pos: st.From.Span.Start, End: st.From.ContentEnd(),
 		Message: "no init process as PID 1: signals are not forwarded and zombies are not reaped",
-		Fix: &analysis.Fix{Message: fmt.Sprintf("install %s and run the program under it", choice),
+		Fix: &analysis.Fix{Message: does + " and run the program under it",
 			Edits: edits},
 	}}
+}
+
+// Package managers by family, as the file runs them.
+var familyPrograms = map[string]baseimage.Family{
+	"apt-get": baseimage.Debian, "apt": baseimage.Debian, "dpkg": baseimage.Debian, "apt-mark": baseimage.Debian,
+	"aptitude": baseimage.Debian, "add-apt-repository": baseimage.Debian,
+	"apk": baseimage.Alpine,
+	"dnf": baseimage.RHEL, "yum": baseimage.RHEL, "microdnf": baseimage.RHEL, "rpm": baseimage.RHEL,
+}
+
+// pmWordRE finds package managers in RUNs whose shell cannot be read
+// (heredocs, exec form).
+var pmWordRE = regexp.MustCompile(`(?:^|[\s;&|("'/])(apt-get|apt|dpkg|apt-mark|aptitude|apk|dnf|yum|microdnf|rpm)(?:[\s"';&|)]|$)`)
+
+// familiesRun returns the package-manager families the RUNs of the stage
+// and of the stages it derives from run.
+func familiesRun(st *dockerfile.Stage) map[baseimage.Family]bool {
+	out := map[baseimage.Family]bool{}
+	for s := st; s != nil; s = s.Parent {
+		for _, ins := range s.Instructions {
+			for f := range runFamilies(ins) {
+				out[f] = true
+			}
+		}
+	}
+	return out
+}
+
+// runFamilies returns the package-manager families one RUN runs.
+func runFamilies(ins *dockerfile.Instruction) map[baseimage.Family]bool {
+	if ins.Cmd != "run" {
+		return nil
+	}
+	out := map[baseimage.Family]bool{}
+	if sr, _ := parseRun(ins); sr != nil {
+		for _, c := range shellparse.Commands(sr.prog) {
+			if f, ok := familyPrograms[c.Name]; ok {
+				out[f] = true
+			}
+		}
+		return out
+	}
+	text := ins.Text[ins.ArgsOffset:]
+	for _, h := range ins.Heredocs {
+		text += "\n" + h.Content
+	}
+	for _, m := range pmWordRE.FindAllStringSubmatch(text, -1) {
+		out[familyPrograms[m[1]]] = true
+	}
+	return out
+}
+
+func pmNames(fams map[baseimage.Family]bool) string {
+	var names []string
+	for f := range fams {
+		switch f {
+		case baseimage.Debian:
+			names = append(names, "apt-get")
+		case baseimage.Alpine:
+			names = append(names, "apk")
+		case baseimage.RHEL:
+			names = append(names, "dnf/yum")
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, " and ")
 }
 
 // hasInit reports whether the stage already starts an init: in its
@@ -227,67 +358,147 @@ func isScript(prog string) bool {
 	return strings.HasSuffix(base, ".sh") || strings.Contains(base, "entrypoint") || relative
 }
 
-// installEdit adds the package to the stage's last top-level apt-get
-// install / apk add that runs as root, or a new RUN right after FROM.
-func installEdit(doc *dockerfile.Document, st *dockerfile.Stage, family Family, pkg string) (analysis.Edit, bool) {
+// apk options that take a separate value.
+var apkValueOpts = []string{"-X", "--repository", "-p", "--root", "-t", "--virtual", "--arch",
+	"--cache-dir", "--keys-dir", "--repositories-file", "--cache-max-age", "--timeout"}
+
+// installCommand reports whether c installs packages of the family into
+// the image from its repositories: apt-get/apt install with -y, or
+// apk add; not a download or simulation, not into another root.
+func installCommand(c *shellparse.Command, family baseimage.Family) bool {
+	switch {
+	case family == baseimage.Debian && (c.Name == "apt-get" || c.Name == "apt"):
+		s, _ := sub(c, aptValueOpts...)
+		return s == "install" && hasArg(c, assumesYes) &&
+			!hasArg(c, argIs("-d", "--download-only", "-s", "--simulate", "--dry-run", "--no-act", "--just-print", "--recon", "--print-uris")) &&
+			!hasArg(c, func(v string) bool { return strings.HasPrefix(v, "Dir") || strings.HasPrefix(v, "RootDir") })
+	case family == baseimage.Alpine && c.Name == "apk":
+		s, _ := sub(c, apkValueOpts...)
+		return s == "add" && !hasArg(c, argIs("--root", "-p", "--initdb", "--simulate", "-s", "--arch"))
+	}
+	return false
+}
+
+// virtualGroup reports an apk add that makes a named group (--virtual,
+// -t), which a later apk del of the group removes with everything in it.
+func virtualGroup(c *shellparse.Command) bool {
+	return c.Name == "apk" && hasArg(c, func(v string) bool {
+		return v == "-t" || v == "--virtual" || strings.HasPrefix(v, "--virtual=") || strings.HasPrefix(v, "-t") && len(v) > 2 && !strings.HasPrefix(v, "--")
+	})
+}
+
+// removesPackages reports a command that may remove packages installed
+// earlier: apt-mark (auto), apt-get/apt purge, remove or autoremove,
+// dpkg -r/-P, aptitude, apk del.
+func removesPackages(c *shellparse.Command) bool {
+	switch c.Name {
+	case "apt-mark", "aptitude":
+		return true
+	case "apt-get", "apt":
+		s, _ := sub(c, aptValueOpts...)
+		return s == "purge" || s == "remove" || s == "autoremove" || s == "autopurge" || hasArg(c, argIs("--auto-remove", "--autoremove"))
+	case "dpkg":
+		return hasArg(c, func(v string) bool {
+			return v == "--remove" || v == "--purge" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.ContainsAny(v, "rP")
+		})
+	case "apk":
+		s, _ := sub(c, apkValueOpts...)
+		return s == "del"
+	}
+	return false
+}
+
+// placeInstall decides where the package goes in the stage: the edit and
+// what it does (for the fix message), or why it cannot be installed.
+func placeInstall(doc *dockerfile.Document, st *dockerfile.Stage, family baseimage.Family, info baseimage.Info, pkg string) (edit analysis.Edit, does, reason string) {
+	// The stage's last RUN that runs the package manager, and the user it
+	// runs as.
 	user := ""
 	if st.Parent != nil {
 		user = effectiveUser(st.Parent)
 	}
-	var fold *analysis.Edit
+	startUser := user
+	var last *dockerfile.Instruction
+	lastUser := ""
 	for _, ins := range st.Instructions {
 		if ins.Cmd == "user" && len(ins.Args) > 0 {
 			user = ins.Args[0]
 		}
-		if !isRoot(user) {
-			continue
-		}
-		sr, _ := parseRun(ins)
-		if sr == nil {
-			continue
-		}
-		for _, it := range shellparse.Chain(sr.prog.File.Stmts) {
-			call, ok := it.Stmt.Cmd.(*syntax.CallExpr)
-			if !ok || it.Negated {
-				continue
-			}
-			c := shellparse.Resolve(call)
-			if c == nil || len(c.Args) == 0 {
-				continue
-			}
-			s, _ := sub(c, aptValueOpts...)
-			switch {
-			case family == FamilyDebian && (c.Name == "apt-get" || c.Name == "apt") && s == "install" && hasArg(c, assumesYes):
-			case family == FamilyAlpine && c.Name == "apk" && s == "add":
-			default:
-				continue
-			}
-			e := analysis.Insert(sr.wordEnd(c.Args[len(c.Args)-1]), " "+pkg)
-			fold = &e
+		if runFamilies(ins)[family] {
+			last, lastUser = ins, user
 		}
 	}
-	if fold != nil {
-		return *fold, true
+	notCurrent := fmt.Sprintf("a new RUN would download a package index, but %s is not a current release (its mirrors may no longer serve it)", info)
+	// newRun installs the package in a new RUN at the given offset.
+	newRun := func(at int, where string) (analysis.Edit, string) {
+		var cmd string
+		switch family {
+		case baseimage.Debian:
+			cmd = "apt-get update && apt-get install -y --no-install-recommends " + pkg + " && rm -rf /var/lib/apt/lists/*"
+		case baseimage.Alpine:
+			cmd = "apk add --no-cache " + pkg
+		}
+		nl := doc.LineEnding(st.From.Span.Start)
+		text := doc.KeywordCase("RUN") + " " + cmd + nl
+		if at == len(doc.Src) && (len(doc.Src) == 0 || doc.Src[at-1] != '\n') {
+			text = nl + doc.KeywordCase("RUN") + " " + cmd
+		}
+		return analysis.Insert(at, text), fmt.Sprintf("install %s in a new RUN %s (downloads %s's package index at build time", pkg, where, info)
 	}
-	parentUser := ""
-	if st.Parent != nil {
-		parentUser = effectiveUser(st.Parent)
+	if last == nil {
+		switch {
+		case !isRoot(startUser):
+			return edit, "", "the stage runs as a non-root USER where it would be installed"
+		case !info.Current:
+			return edit, "", "the stage runs no package manager, and " + notCurrent
+		}
+		edit, does = newRun(st.From.Span.End, "after FROM")
+		return edit, does + ")", ""
 	}
-	if !isRoot(parentUser) {
-		return analysis.Edit{}, false
+	if !isRoot(lastUser) {
+		return edit, "", "the stage runs as a non-root USER where it would be installed"
 	}
-	var cmd string
-	switch family {
-	case FamilyDebian:
-		cmd = "apt-get update && apt-get install -y --no-install-recommends " + pkg + " && rm -rf /var/lib/apt/lists/*"
-	case FamilyAlpine:
-		cmd = "apk add --no-cache " + pkg
+	why := "is a heredoc or exec form, which dfopt does not read"
+	if sr, _ := parseRun(last); sr != nil {
+		var target *shellparse.Command
+		removes := false
+		for _, c := range shellparse.Commands(sr.prog) {
+			if installCommand(c, family) {
+				target = c
+			}
+			removes = removes || removesPackages(c)
+		}
+		switch {
+		case target == nil || len(target.Args) == 0:
+			why = "runs no install it could join"
+		case removes:
+			why = "removes packages again, which could take it along"
+		case virtualGroup(target):
+			why = "installs into an apk --virtual group"
+		case target.Conditional || target.InSubshell:
+			why = "installs conditionally or in a subshell"
+		default:
+			verb := target.Name + " install"
+			if family == baseimage.Alpine {
+				verb = "apk add"
+			}
+			line := doc.LineOf(sr.src(shellparse.Offset(target.Call.Pos())))
+			return analysis.Insert(sr.wordEnd(target.Args[len(target.Args)-1]), " "+pkg),
+				fmt.Sprintf("add %s to the %s on line %d", pkg, verb, line), ""
+		}
 	}
-	nl := doc.LineEnding(st.From.Span.Start)
-	at := st.From.Span.End
-	text := doc.KeywordCase("RUN") + " " + cmd + nl
-	if at == len(doc.Src) && (len(doc.Src) == 0 || doc.Src[at-1] != '\n') {
-		text = nl + doc.KeywordCase("RUN") + " " + cmd
+	// A new RUN right after that one: it runs as the same user, after
+	// whatever that RUN removes, and nothing later in the stage runs the
+	// package manager.
+	for _, f := range last.Flags {
+		lf := strings.ToLower(f)
+		if strings.HasPrefix(lf, "--network") || strings.Contains(lf, "type=secret") || strings.Contains(lf, "type=ssh") {
+			return edit, "", fmt.Sprintf("the RUN on line %d %s, and installs with %s, which a new RUN after it would not have", last.StartLine, why, f)
+		}
 	}
-	return analysis.Insert(at, text), true
+	if !info.Current {
+		return edit, "", fmt.Sprintf("the RUN on line %d %s, and %s", last.StartLine, why, notCurrent)
+	}
+	edit, does = newRun(last.Span.End, fmt.Sprintf("after line %d", last.EndLine))
+	return edit, fmt.Sprintf("%s; the RUN on line %d %s)", does, last.StartLine, why), ""
 }

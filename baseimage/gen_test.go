@@ -1,0 +1,300 @@
+package baseimage
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var officialImages = flag.String("official-images", "", "regenerate tags.txt from this clone of docker-library/official-images")
+
+// The official images whose tags tags.txt records: the distributions and
+// the language and tool images built on them.
+var generatedImages = []string{
+	"debian", "ubuntu", "alpine", "buildpack-deps",
+	"fedora", "centos", "rockylinux", "almalinux", "oraclelinux", "amazonlinux",
+	"python", "node", "golang", "ruby", "php", "perl", "rust",
+	"openjdk", "eclipse-temurin", "amazoncorretto", "maven", "gradle",
+	"elixir", "erlang", "haskell",
+}
+
+// TestGenerateTags rewrites tags.txt from the history of
+// docker-library/official-images:
+//
+//	go test ./baseimage -run TestGenerateTags -official-images=DIR
+//
+// For each image's library file at every commit that changed it, each
+// entry's release is read from its tags and directory (by the rules of
+// releaseOfTag); every tag gets the release of the last entry that listed
+// it. Tags whose own name says their release are left out (the rules
+// answer them); the others are written with their last release, the oldest
+// release they ever had ("?" when some entry did not say, or the
+// distributions differ), and the commit of their last entry.
+func TestGenerateTags(t *testing.T) {
+	if *officialImages == "" {
+		t.Skip("-official-images not given")
+	}
+	dir := *officialImages
+	git := func(args ...string) []byte {
+		out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return out
+	}
+	head := strings.TrimSpace(string(git("rev-parse", "HEAD")))
+	date := strings.TrimSpace(string(git("log", "-1", "--format=%cs", "HEAD")))
+
+	// Codenames first: the tag rules need them.
+	codenames := map[string]map[string]string{"debian": {}, "ubuntu": {}}
+	for _, distro := range []string{"debian", "ubuntu"} {
+		for _, v := range history(t, git, distro) {
+			for _, e := range v.entries {
+				name, version := "", ""
+				for _, tag := range e.tags {
+					switch {
+					case regexp.MustCompile(`^[a-z]+$`).MatchString(tag) && !movingDebianNames[tag]:
+						name = tag
+					case distro == "debian" && regexp.MustCompile(`^[0-9]+$`).MatchString(tag):
+						version = tag
+					case distro == "ubuntu" && regexp.MustCompile(`^[0-9][0-9]\.[0-9][0-9]$`).MatchString(tag):
+						version = tag
+					}
+				}
+				if name != "" && version != "" {
+					codenames[distro][name] = version
+				}
+			}
+		}
+	}
+	var releases []string
+	tt := &tagTable{codenames: codenames, versions: map[string]map[string]string{"debian": {}, "ubuntu": {}}}
+	for _, distro := range []string{"debian", "ubuntu"} {
+		for name, v := range codenames[distro] {
+			tt.versions[distro][v] = name
+			releases = append(releases, fmt.Sprintf("release %s %s %s", distro, name, v))
+		}
+	}
+	sort.Slice(releases, func(i, j int) bool {
+		a, b := strings.Fields(releases[i]), strings.Fields(releases[j])
+		if a[1] != b[1] {
+			return a[1] < b[1]
+		}
+		return versionLess("ubuntu", a[3], b[3])
+	})
+	saved := table
+	table = func() *tagTable { return tt }
+	defer func() { table = saved }()
+
+	var lines []string
+	ntags := 0
+	for _, image := range generatedImages {
+		groups := map[string][]string{}
+		var keys []string
+		type state struct {
+			last    release
+			commit  string
+			history []release
+		}
+		tags := map[string]*state{}
+		var order []string
+		for _, v := range history(t, git, image) {
+			for _, e := range v.entries {
+				r := entryRelease(image, e)
+				names := e.tags
+				if r.distro != "windows" {
+					names = append(slices.Clone(names), e.shared...)
+				}
+				for _, tag := range names {
+					s := tags[tag]
+					if s == nil {
+						s = &state{}
+						tags[tag] = s
+						order = append(order, tag)
+					}
+					s.last, s.commit = r, v.commit[:10]
+					if !slices.Contains(s.history, r) {
+						s.history = append(s.history, r)
+					}
+				}
+			}
+		}
+		sort.Strings(order)
+		for _, tag := range order {
+			if _, full := releaseOfTag(image, tag); full {
+				continue
+			}
+			s := tags[tag]
+			if !s.last.known() {
+				continue // the table would say no more than the rules
+			}
+			oldest := s.history[0]
+			for _, r := range s.history[1:] {
+				switch {
+				case !oldest.known() || !r.known() || r.distro != oldest.distro:
+					oldest = release{}
+				case versionLess(r.distro, r.name, oldest.name):
+					oldest = r
+				}
+			}
+			key := fmt.Sprintf("tags %s %s %s %s", image, s.last, oldest, s.commit)
+			if _, ok := groups[key]; !ok {
+				keys = append(keys, key)
+			}
+			groups[key] = append(groups[key], tag)
+			ntags++
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			lines = append(lines, k+" "+strings.Join(groups[k], " "))
+		}
+	}
+
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, `# Generated by TestGenerateTags (go test ./baseimage -run TestGenerateTags
+# -official-images=DIR) from github.com/docker-library/official-images at
+# %s (%s). Do not edit.
+#
+# release DISTRO CODENAME VERSION: Debian and Ubuntu codenames, from the
+#   tags of library/debian and library/ubuntu.
+# tags IMAGE LAST OLDEST COMMIT TAG...: tags of an official image that do
+#   not name their release; LAST is the release of the last entry of
+#   library/IMAGE that listed them (at official-images commit COMMIT),
+#   OLDEST the oldest release they were ever built on ("?" when not known).
+`, head, date)
+	for _, l := range releases {
+		fmt.Fprintln(&buf, l)
+	}
+	for _, l := range lines {
+		fmt.Fprintln(&buf, l)
+	}
+	if err := os.WriteFile("tags.txt", buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d releases, %d tags in %d lines", len(releases), ntags, len(lines))
+}
+
+// Debian image tags that move from release to release.
+var movingDebianNames = map[string]bool{
+	"latest": true, "stable": true, "oldstable": true, "oldoldstable": true, "testing": true,
+	"unstable": true, "sid": true, "experimental": true, "rc": true, "rolling": true, "devel": true,
+}
+
+type libEntry struct {
+	tags, shared []string
+	dir          string
+}
+
+type libVersion struct {
+	commit  string
+	entries []libEntry
+}
+
+// history returns every version of library/IMAGE, oldest first.
+func history(t *testing.T, git func(...string) []byte, image string) []libVersion {
+	commits := strings.Fields(string(git("log", "--reverse", "--format=%H", "--", "library/"+image)))
+	var out []libVersion
+	for _, c := range commits {
+		content, err := exec.Command("git", "-C", *officialImages, "show", c+":library/"+image).Output()
+		if err != nil {
+			continue // deleted in this commit
+		}
+		out = append(out, libVersion{commit: c, entries: parseLibrary(string(content))})
+	}
+	return out
+}
+
+var oldLine = regexp.MustCompile(`^([^\s:#]+):\s*(\S+)(?:\s+(\S+))?\s*$`)
+
+// parseLibrary reads a library file: the RFC 2822 format (Tags:, SharedTags:,
+// Directory: in blank-line separated entries) or the older one
+// ("TAG: URL@COMMIT [DIR]" lines).
+func parseLibrary(s string) []libEntry {
+	var out []libEntry
+	if strings.Contains(s, "\nTags:") || strings.HasPrefix(s, "Tags:") {
+		var cur *libEntry
+		sc := bufio.NewScanner(strings.NewReader(s))
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.TrimSpace(line) == "" {
+				cur = nil
+				continue
+			}
+			k, v, ok := strings.Cut(line, ":")
+			if !ok || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "#") {
+				continue
+			}
+			list := func() []string {
+				var l []string
+				for _, x := range strings.Split(v, ",") {
+					if x = strings.ToLower(strings.TrimSpace(x)); x != "" {
+						l = append(l, x)
+					}
+				}
+				return l
+			}
+			switch k {
+			case "Tags":
+				out = append(out, libEntry{tags: list()})
+				cur = &out[len(out)-1]
+			case "SharedTags":
+				if cur != nil {
+					cur.shared = list()
+				}
+			case "Directory":
+				if cur != nil {
+					cur.dir = strings.ToLower(strings.TrimSpace(v))
+				}
+			}
+		}
+		return out
+	}
+	groups := map[string]int{}
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		m := oldLine.FindStringSubmatch(strings.TrimSpace(sc.Text()))
+		if m == nil || !strings.Contains(m[2], "@") {
+			continue
+		}
+		key := m[2] + " " + m[3]
+		i, ok := groups[key]
+		if !ok {
+			i = len(out)
+			groups[key] = i
+			out = append(out, libEntry{dir: strings.ToLower(m[3])})
+		}
+		out[i].tags = append(out[i].tags, strings.ToLower(m[1]))
+	}
+	return out
+}
+
+// entryRelease is the release of one entry: the one its tags and its
+// directory name, when they agree.
+func entryRelease(image string, e libEntry) release {
+	var found release
+	for _, tag := range append(append(slices.Clone(e.tags), e.shared...), strings.ReplaceAll(e.dir, "/", "-")) {
+		if tag == "" {
+			continue
+		}
+		r, full := releaseOfTag(image, tag)
+		if r.distro == "windows" {
+			return r
+		}
+		if !full {
+			continue
+		}
+		if found.known() && found != r {
+			return release{}
+		}
+		found = r
+	}
+	return found
+}
