@@ -155,7 +155,9 @@ func TestParseErrorsAreTyped(t *testing.T) {
 	}{
 		"unterminated heredoc": {"FROM alpine\nRUN <<EOF\necho\n", 2, "unterminated heredoc"},
 		"no stage":             {"RUN echo\nFROM alpine\n", 1, "RUN before the first FROM"},
-		"NUL byte":             {"FROM alpine\nRUN echo \x00\n", 2, "not a text file"},
+		"NUL byte":             {"FROM alpine\n# \x00\nRUN echo\n\x00\n", 4, "not a text file"},
+		"binary":               {"\x7fELF\x02\x01\x01\x00\x00", 1, "not a text file"},
+		"NUL in a comment":     {"FROM alpine\n# \x00\nFOO bar\n", 3, "unknown instruction"},
 		"empty":                {"", 1, "file with no instructions"},
 		"only comments":        {"# hello\n\n", 2, "file with no instructions"},
 		"unknown instruction":  {"FROM alpine\nFOO bar\n", 2, "unknown instruction"},
@@ -245,6 +247,8 @@ func FuzzOptimize(f *testing.F) {
 		"\uFEFFFROM a\nRUN <<EOF\nx\nEOF\nRUN y\n",
 		"FROM a\nSHELL [\"/bin/sh\", \"-ec\"]\nRUN cd / ; x\nRUN y\n",
 		"FROM a\nRUN --mount=type=cache,target=/x a\nRUN --mount=type=cache,target=/x b # c\n",
+		"#\x00\nFROM a\nRUN a && \\\n#\x00\xff\n  b\nRUN c\n#\x00",
+		"FROM a\nRUN apt-get update\nRUN echo \x00\nRUN b\n",
 	} {
 		f.Add([]byte(s))
 	}
