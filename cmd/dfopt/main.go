@@ -202,16 +202,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*an
 
 	out := &errWriter{w: stdout}
 	r := &runner{cfg: cfg, stdin: stdin, stdout: out, stderr: stderr}
-	if len(cfg.paths) == 0 {
-		r.doStdin()
-	}
-	for _, p := range cfg.paths {
-		if p == "-" {
-			r.doStdin()
-			continue
-		}
-		r.doPath(p)
-	}
+	r.doPaths(cfg.paths) // walk.go
 	if cfg.json {
 		files := r.files
 		if files == nil {
@@ -365,47 +356,8 @@ func (r *runner) doStdin() {
 	r.process(name, src, r.cfg.context, nil)
 }
 
-// doPath processes a path named on the command line: a directory is walked,
-// anything else is read as a Dockerfile whatever its name.
-func (r *runner) doPath(path string) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		r.fail(path, err)
-		return
-	}
-	if fi.IsDir() {
-		r.walk(path)
-		return
-	}
-	r.doFile(path)
-}
-
 // skipDirs are directories a walk does not enter.
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
-
-func (r *runner) walk(root string) {
-	if lfi, err := os.Lstat(root); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
-		// A directory named through a symbolic link: walk what it points to.
-		root += string(filepath.Separator)
-	}
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			r.fail(path, err)
-			return nil
-		}
-		if d.IsDir() {
-			if path != root && skipDirs[d.Name()] {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		// Symbolic links and other non-regular files are not followed.
-		if d.Type().IsRegular() && isDockerfileName(d.Name()) {
-			r.doFile(path)
-		}
-		return nil
-	})
-}
 
 // isDockerfileName reports whether a walk picks up a file of this name.
 func isDockerfileName(name string) bool {
