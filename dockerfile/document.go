@@ -168,20 +168,26 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 
 // Parse parses src. name is used in error messages. A *ParseError is returned
 // for input that buildkit would reject.
+//
+// Any byte that buildkit accepts is accepted, NUL bytes included (a comment
+// may hold anything). Input that buildkit rejects and that holds a NUL byte
+// outside comment lines is reported as not a text file, on the line of
+// that byte.
 func Parse(name string, src []byte) (doc *Document, err error) {
 	defer func() {
 		// buildkit's parser is not ours; no input may crash the caller.
 		if r := recover(); r != nil {
 			doc, err = nil, &ParseError{Name: name, Msg: fmt.Sprintf("cannot parse: %v", r)}
 		}
+		if err != nil {
+			if line := binaryLine(src); line > 0 {
+				err = &ParseError{Name: name, Line: line, Msg: "not a text file (NUL byte)"}
+			}
+		}
 	}()
 	d := &Document{Name: name, Src: src, Escape: '\\'}
 	d.indexLines()
 	d.BOM = bytes.HasPrefix(src, bom)
-
-	if i := bytes.IndexByte(src, 0); i >= 0 {
-		return nil, &ParseError{Name: name, Line: d.LineOf(i), Msg: "not a text file (NUL byte)"}
-	}
 
 	res, perr := parser.Parse(bytes.NewReader(src))
 	if perr != nil {
@@ -205,6 +211,30 @@ func Parse(name string, src []byte) (doc *Document, err error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// binaryLine returns the 1-based line of the first NUL byte of src that is
+// not on a comment line (one whose first non-blank byte is #), or 0.
+func binaryLine(src []byte) int {
+	if bytes.IndexByte(src, 0) < 0 {
+		return 0
+	}
+	rest := bytes.TrimPrefix(src, bom)
+	for line := 1; len(rest) > 0; line++ {
+		l := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			l, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		if bytes.IndexByte(l, 0) < 0 {
+			continue
+		}
+		if t := bytes.TrimLeft(l, " \t\r\v\f"); len(t) == 0 || t[0] != '#' {
+			return line
+		}
+	}
+	return 0
 }
 
 func toParseError(name string, err error) *ParseError {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -58,40 +57,20 @@ type equivalence struct {
 // rewrite claims to remove (and log directories the tools write a new file
 // into on every run). Paths whose content differs between two builds
 // of the original itself (logs with timestamps, ...) are measured, not
-// guessed: the original is built twice and what differs is left out of the
-// comparison, and reported.
+// guessed: the original is built before and after the rewrite, and what
+// differs between those two is left out of the comparison, and reported.
 func checkEquivalent(t *testing.T, name, original, rewritten string, base harness.LayoutRef, opts harness.BuildOptions, caches []string, logs ...string) equivalence {
 	t.Helper()
 	opts.NoCache = true
-	build := func(df string) *harness.Result {
-		o := opts
-		o.Dockerfile = df
-		return buildOK(t, o)
-	}
-	before := build(original)
-	again := build(original)
-	after := build(rewritten)
+	o1, o2 := opts, opts
+	o1.Dockerfile, o2.Dockerfile = original, rewritten
+	trio := buildTrio(t, o1, o2)
+	before, after := trio.Before, trio.After
+	tb, ta := tree(t, before), tree(t, after)
 
-	tb, ta, t2 := tree(t, before), tree(t, after), tree(t, again)
-	noise := oci.Diff(tb, t2, oci.DiffOptions{})
-	unstable := append(append([]string(nil), noise.Added...), noise.Removed...)
-	for _, c := range noise.Changed {
-		unstable = append(unstable, c.Path)
-	}
-	sort.Strings(unstable)
 	isCache := oci.IgnorePaths(append(append([]string(nil), caches...), logs...)...)
-	ignore := func(p string) bool {
-		if isCache(p) {
-			return true
-		}
-		for _, u := range unstable {
-			if p == u {
-				return true
-			}
-		}
-		return false
-	}
-	if d := oci.Diff(tb, ta, oci.DiffOptions{Ignore: ignore}); !d.Empty() {
+	d, unstable := trioDiff(t, trio, oci.DiffOptions{Ignore: isCache})
+	if !d.Empty() {
 		t.Fatalf("%s: the rewrite changed the image's files outside %v:\n%s", name, caches, d.Format(40))
 	}
 	// The rewritten image holds none of the caches.
@@ -123,7 +102,7 @@ func checkEquivalent(t *testing.T, name, original, rewritten string, base harnes
 	e.afterC, e.afterU = addedBytes(after, baseLayers)
 	t.Logf("%s: bytes above the base, uncompressed: before %s, after %s, saved %s (%.1f%%)",
 		name, mib(e.beforeU), mib(e.afterU), mib(e.beforeU-e.afterU), 100*float64(e.beforeU-e.afterU)/float64(e.beforeU))
-	t.Logf("%s: compressed: before %s, after %s; layers %d -> %d; build %s -> %s; left out as unstable between two builds of the original: %v",
+	t.Logf("%s: compressed: before %s, after %s; layers %d -> %d; build %s -> %s; left out as unstable: %v",
 		name, mib(e.beforeC), mib(e.afterC), len(before.Image.Layers), len(after.Image.Layers),
 		e.beforeBuild.Round(time.Millisecond), e.afterBd.Round(time.Millisecond), unstable)
 	if e.afterU >= e.beforeU {

@@ -48,12 +48,12 @@ func diTransferred(t *testing.T, log string) int64 {
 	return best
 }
 
-// contextBytes sums the regular files of dir that the ignore file (if any)
-// does not exclude, as the builder sees them.
-func diContextBytes(t *testing.T, dir string) (int64, int) {
+// diContextBytes sums the regular files of dir that the ignore file (its
+// content; nil for none) does not exclude, as the builder sees them.
+func diContextBytes(t *testing.T, dir string, ignoreFile []byte) (int64, int) {
 	t.Helper()
 	var pm *patternmatcher.PatternMatcher
-	if data, err := os.ReadFile(filepath.Join(dir, ".dockerignore")); err == nil {
+	if data := ignoreFile; data != nil {
 		patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)
@@ -137,55 +137,34 @@ func diWriteProject(t *testing.T, dir string) {
 	}
 }
 
-// copyDir copies the regular files of src into a new directory dst.
-func diCopyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestDockerignore builds a Node.js project that copies its whole context,
-// before and after dockerignore adds .git, node_modules and the editor files
-// to a new .dockerignore. The build context BuildKit transfers shrinks to
-// the project's own files; the final image of the multi-stage file is the
-// same, file for file, and the single-stage image differs only by the
-// repository and editor files that COPY . . used to put in it (node_modules
-// is the one npm ci installs, in both).
+// TestDockerignore verifies a Node.js project that copies its whole
+// context, before and after dockerignore adds .git, node_modules and the
+// editor files to a new .dockerignore (dfopt verify builds the rewrite with
+// it). The build context BuildKit transfers shrinks to the project's own
+// files; the final image of the multi-stage file is the same, file for
+// file, and the single-stage image differs only by the repository and
+// editor files that COPY . . used to put in it (node_modules is the one
+// npm ci installs, in both). The same builds are checked for all of it.
 func TestDockerignore(t *testing.T) {
 	e := requireEnv(t)
 	node, err := e.NodeBase(testContext(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	contexts := e.AllContexts(node, harness.LayoutRef{})
+	contexts := harness.NamedContexts(e.AllContexts(node, harness.LayoutRef{}))
 
 	removes := []string{"/app/.git", "/app/.vscode", "/app/.DS_Store"}
 	for _, tc := range []struct {
 		name, dockerfile string
 		ignore           []string // where the images may differ
+		touch            string   // for the rebuild measurement ("": none)
 	}{
 		{"single-stage", `FROM node:18-bookworm
 WORKDIR /app
 COPY . .
 RUN npm ci --no-audit --no-fund
 CMD ["node", "server.js"]
-`, removes},
+`, removes, "server.js"},
 		{"multi-stage", `FROM node:18-bookworm AS build
 WORKDIR /app
 COPY . .
@@ -194,18 +173,17 @@ RUN npm ci --no-audit --no-fund && node build.js
 FROM debian:bookworm
 COPY --from=build /app/dist /srv/dist
 COPY --from=build /app/lib /srv/lib
-`, nil},
+`, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			base := t.TempDir()
-			before, after := filepath.Join(base, "before"), filepath.Join(base, "after")
-			diWriteProject(t, before)
-			if err := os.WriteFile(filepath.Join(before, "Dockerfile"), []byte(tc.dockerfile), 0o644); err != nil {
+			dir := t.TempDir()
+			diWriteProject(t, dir)
+			if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(tc.dockerfile), 0o644); err != nil {
 				t.Fatal(err)
 			}
 
 			res, err := optimizer.Optimize([]byte(tc.dockerfile), optimizer.Options{
-				Filename: filepath.Join(before, "Dockerfile"), ContextDir: before, Enable: []string{"dockerignore"},
+				Filename: filepath.Join(dir, "Dockerfile"), ContextDir: dir, Enable: []string{"dockerignore"},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -213,111 +191,99 @@ COPY --from=build /app/lib /srv/lib
 			if res.Changed() || len(res.Files) != 1 || res.Files[0].Path != ".dockerignore" || res.Files[0].Existed {
 				t.Fatalf("want only a new .dockerignore, got changed=%v files=%v", res.Changed(), res.Files)
 			}
+			ignoreFile := res.Files[0].Output
 			t.Logf("finding: %s", res.Findings[0].Message)
-			t.Logf(".dockerignore:\n%s", res.Files[0].Output)
+			t.Logf(".dockerignore:\n%s", ignoreFile)
 			for _, want := range []string{".git\n", "node_modules\n", ".vscode\n", "**/.DS_Store\n"} {
-				if !strings.Contains(string(res.Files[0].Output), want) {
+				if !strings.Contains(string(ignoreFile), want) {
 					t.Errorf(".dockerignore lacks %q", want)
 				}
 			}
 			if got := strings.Join(res.Findings[0].Removes, " "); got != strings.Join(removes, " ") {
 				t.Errorf("removes %q, want %q", got, removes)
 			}
-
-			diCopyDir(t, before, after)
-			if err := os.WriteFile(filepath.Join(after, ".dockerignore"), res.Files[0].Output, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			sizeBefore, filesBefore := diContextBytes(t, before)
-			sizeAfter, filesAfter := diContextBytes(t, after)
-
-			build := func(dir string) *harness.Result {
-				return build(t, harness.BuildOptions{
-					DockerfileDir: dir, ContextDir: dir, Contexts: contexts, NoCache: true,
-				})
-			}
-			b1 := build(before)
-			b2 := build(before)
-			a := build(after)
-			sentBefore, sentAfter := diTransferred(t, b1.Log), diTransferred(t, a.Log)
+			sizeBefore, filesBefore := diContextBytes(t, dir, nil)
+			sizeAfter, filesAfter := diContextBytes(t, dir, ignoreFile)
 			t.Logf("context on disk (not ignored): %d files, %s -> %d files, %s", filesBefore, mib(sizeBefore), filesAfter, mib(sizeAfter))
-			t.Logf("BuildKit transferred: %s -> %s; build %s -> %s",
-				mib(sentBefore), mib(sentAfter), b1.Duration.Round(1e6), a.Duration.Round(1e6))
-			if sentAfter*10 > sentBefore {
-				t.Errorf("the context sent shrank only from %d to %d bytes", sentBefore, sentAfter)
-			}
 
-			tb, t2, ta := tree(t, b1), tree(t, b2), tree(t, a)
-			noise := oci.Diff(tb, t2, oci.DiffOptions{})
-			unstable := map[string]bool{}
-			for _, p := range append(append([]string(nil), noise.Added...), noise.Removed...) {
-				unstable[p] = true
+			inspected := false
+			rep, _ := runVerify(t, verify.Options{
+				Dockerfile: filepath.Join(dir, "Dockerfile"),
+				Contexts:   contexts,
+				Optimize:   optimizer.Options{Enable: []string{"dockerignore"}},
+				Touch:      tc.touch,
+				NoRebuild:  tc.touch == "",
+				Inspect: func(b *verify.Builds) error {
+					inspected = true
+					diCheckImages(t, b, tc.ignore)
+					return nil
+				},
+			})
+			if !inspected {
+				t.Fatalf("verify built nothing: verdict %s", rep.Verdict)
 			}
-			for _, c := range noise.Changed {
-				unstable[c.Path] = true
+			if rep.Verdict != verify.VerdictEquivalent {
+				t.Fatalf("verdict %s, want %s", rep.Verdict, verify.VerdictEquivalent)
 			}
-			// npm writes a log named after the time of each run.
-			removed := oci.IgnorePaths(append([]string{"/root/.npm/_logs/"}, tc.ignore...)...)
-			d := oci.Diff(tb, ta, oci.DiffOptions{Ignore: func(p string) bool { return unstable[p] || removed(p) }})
-			if !d.Empty() {
-				t.Fatalf("the image changed beyond %v:\n%s", tc.ignore, d.Format(40))
+			if len(rep.ContextFiles) != 1 || rep.ContextFiles[0] != ".dockerignore" {
+				t.Fatalf("context files %v", rep.ContextFiles)
 			}
-			npmLogs := oci.IgnorePaths("/root/.npm/_logs/")
-			all := oci.Diff(tb, ta, oci.DiffOptions{Ignore: func(p string) bool { return unstable[p] || npmLogs(p) }})
-			t.Logf("left out as unstable between two builds of the original: %d paths; image paths only in the original: %d (%s)",
-				len(unstable), len(all.Removed), head(all.Removed, 6))
-			for _, r := range tc.ignore {
-				if _, ok := tb.Get(r); !ok {
-					t.Errorf("%s is not in the original image: the test shows nothing", r)
-				}
-				if _, ok := ta.Get(r); ok {
-					t.Errorf("%s is still in the image", r)
-				}
+			if tc.touch != "" && (rep.Touched != tc.touch || rep.Before.RebuildSteps == 0 || rep.After.RebuildSteps == 0) {
+				t.Errorf("no rebuild measurement: touched %q, skipped %q", rep.Touched, rep.RebuildSkipped)
 			}
-			if tc.ignore != nil {
-				for _, tr := range []*oci.Tree{tb, ta} {
-					if _, ok := tr.Get("/app/node_modules/dep000/index.js"); ok {
-						t.Errorf("the image has the context's node_modules: npm ci did not replace it")
-					}
-					if _, ok := tr.Get("/app/node_modules/is-number/index.js"); !ok {
-						t.Errorf("npm ci did not install is-number")
-					}
-				}
-				if _, ok := ta.Get("/app/.dockerignore"); ok {
-					t.Errorf("the new .dockerignore went into the image")
-				}
-			}
-			var beforeU, afterU int64
-			for _, l := range b1.Image.Layers {
-				beforeU += l.UncompressedSize
-			}
-			for _, l := range a.Image.Layers {
-				afterU += l.UncompressedSize
-			}
-			t.Logf("image layers, uncompressed: %s -> %s", mib(beforeU), mib(afterU))
 		})
 	}
 }
 
-// TestDockerignoreVerify runs dfopt verify's checks on the same project:
-// the rewrite, built with the .dockerignore it adds, is equivalent.
-func TestDockerignoreVerify(t *testing.T) {
-	requireEnv(t)
-	dir := t.TempDir()
-	diWriteProject(t, dir)
-	df := "FROM node:18-bookworm\nWORKDIR /app\nCOPY . .\nRUN npm ci --no-audit --no-fund\nCMD [\"node\", \"server.js\"]\n"
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
-		t.Fatal(err)
+// diCheckImages checks the images verify built of the original and of the
+// rewrite with its .dockerignore: what BuildKit transferred, and that only
+// the paths in ignore (the repository and editor files) left the image.
+func diCheckImages(t *testing.T, b *verify.Builds, ignore []string) {
+	t.Helper()
+	sentBefore, sentAgain, sentAfter := diTransferred(t, b.Before.Log), diTransferred(t, b.Again.Log), diTransferred(t, b.After.Log)
+	t.Logf("BuildKit transferred: %s (and %s the second time) -> %s; build %s -> %s",
+		mib(sentBefore), mib(sentAgain), mib(sentAfter), b.Before.Duration.Round(1e6), b.After.Duration.Round(1e6))
+	if sentAfter*10 > sentBefore {
+		t.Errorf("the context sent shrank only from %d to %d bytes", sentBefore, sentAfter)
 	}
-	rep, _ := runVerify(t, verify.Options{
-		Dockerfile: filepath.Join(dir, "Dockerfile"),
-		Optimize:   optimizer.Options{Enable: []string{"dockerignore"}},
-		Touch:      "server.js",
-	})
-	if rep.Verdict != verify.VerdictEquivalent {
-		t.Fatalf("verdict %s, want %s", rep.Verdict, verify.VerdictEquivalent)
+	var trees [2]*oci.Tree
+	for i, img := range []*oci.Image{b.Before.Image, b.After.Image} {
+		tr, err := img.Tree()
+		if err != nil {
+			t.Fatal(err)
+		}
+		trees[i] = tr
 	}
-	if len(rep.ContextFiles) != 1 || rep.ContextFiles[0] != ".dockerignore" {
-		t.Fatalf("context files %v", rep.ContextFiles)
+	tb, ta := trees[0], trees[1]
+	all := oci.Diff(tb, ta, oci.DiffOptions{Ignore: oci.IgnorePaths("/root/.npm/_logs/")})
+	t.Logf("image paths only in the original: %d (%s)", len(all.Removed), head(all.Removed, 6))
+	for _, r := range ignore {
+		if _, ok := tb.Get(r); !ok {
+			t.Errorf("%s is not in the original image: the test shows nothing", r)
+		}
+		if _, ok := ta.Get(r); ok {
+			t.Errorf("%s is still in the image", r)
+		}
 	}
+	if ignore != nil {
+		for _, tr := range []*oci.Tree{tb, ta} {
+			if _, ok := tr.Get("/app/node_modules/dep000/index.js"); ok {
+				t.Errorf("the image has the context's node_modules: npm ci did not replace it")
+			}
+			if _, ok := tr.Get("/app/node_modules/is-number/index.js"); !ok {
+				t.Errorf("npm ci did not install is-number")
+			}
+		}
+		if _, ok := ta.Get("/app/.dockerignore"); ok {
+			t.Errorf("the new .dockerignore went into the image")
+		}
+	}
+	var beforeU, afterU int64
+	for _, l := range b.Before.Image.Layers {
+		beforeU += l.UncompressedSize
+	}
+	for _, l := range b.After.Image.Layers {
+		afterU += l.UncompressedSize
+	}
+	t.Logf("image layers, uncompressed: %s -> %s", mib(beforeU), mib(afterU))
 }

@@ -63,6 +63,38 @@ func build(t *testing.T, opts harness.BuildOptions) *harness.Result {
 	return res
 }
 
+// buildTrio builds the original, the rewrite and the original again, in
+// that order (see harness.Trio), and fails the test on error.
+func buildTrio(t *testing.T, original, rewrite harness.BuildOptions) *harness.Trio {
+	t.Helper()
+	for _, o := range []*harness.BuildOptions{&original, &rewrite} {
+		if o.Env == nil {
+			o.Env = requireEnv(t)
+		}
+		if o.OutDir == "" {
+			o.OutDir = t.TempDir()
+		}
+	}
+	tr, err := harness.BuildTrio(testContext(t), original, rewrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Cleanup)
+	return tr
+}
+
+// trioDiff compares the files of the rewrite's image with the original's,
+// leaving out the unstable paths (returned too; see harness.Trio.Unstable)
+// and what opts.Ignore matches.
+func trioDiff(t *testing.T, tr *harness.Trio, opts oci.DiffOptions) (*oci.TreeDiff, []string) {
+	t.Helper()
+	d, unstable, err := tr.Diff(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, unstable
+}
+
 func topLayer(t *testing.T, res *harness.Result) (*oci.LayerContents, oci.Layer) {
 	t.Helper()
 	lc, err := res.Image.TopLayer()

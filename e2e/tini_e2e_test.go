@@ -82,7 +82,8 @@ CMD python3 app.py --port 8000
 				Contexts: env.AllContexts(harness.LayoutRef{}, python)}
 			o1, o2 := opts, opts
 			o1.Dockerfile, o2.Dockerfile = c.dockerfile, string(res.Output)
-			before, again, after := build(t, o1), build(t, o1), build(t, o2)
+			trio := buildTrio(t, o1, o2)
+			before, after := trio.Before, trio.After
 
 			// Configuration: the same apart from the init in front.
 			bc, ac := before.Image.Config.Config, after.Image.Config.Config
@@ -100,16 +101,10 @@ CMD python3 app.py --port 8000
 			}
 
 			// Files: only tini's and the package database's may differ.
-			tb, t2, ta := tree(t, before), tree(t, again), tree(t, after)
-			noise := oci.Diff(tb, t2, oci.DiffOptions{})
-			unstable := map[string]bool{}
-			for _, p := range append(append(noise.Added, noise.Removed...), changedPaths(noise)...) {
-				unstable[p] = true
-			}
+			tb, ta := tree(t, before), tree(t, after)
 			allowed := oci.IgnorePaths("/usr/bin/tini", "/usr/bin/tini-static", "/usr/share/doc/tini", "/var/lib/dpkg",
 				"/var/log/apt", "/var/log/dpkg.log", "/var/cache/debconf", "/var/cache/ldconfig")
-			d := oci.Diff(tb, ta, oci.DiffOptions{Ignore: func(p string) bool { return unstable[p] || allowed(p) }})
-			if !d.Empty() {
+			if d, _ := trioDiff(t, trio, oci.DiffOptions{Ignore: allowed}); !d.Empty() {
 				t.Errorf("files other than tini's and the package database's changed:\n%s", d.Format(30))
 			}
 			if e, ok := ta.Get(c.tini); !ok || e.Mode&0o111 == 0 {

@@ -18,6 +18,7 @@
 package optimizer
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -366,6 +367,7 @@ type candidate struct {
 func runPasses(ctx *analysis.Context, selected []*Pass, side *overlay) ([]candidate, error) {
 	var out []candidate
 	ig := findIgnores(ctx.Doc)
+	binary := binarySpans(ctx.Doc)
 	for _, p := range selected {
 		fs, err := runPass(ctx, p)
 		if err != nil {
@@ -381,7 +383,7 @@ func runPasses(ctx *analysis.Context, selected []*Pass, side *overlay) ([]candid
 				if err := checkFix(ctx, f, side); err != nil {
 					return nil, &InternalError{Name: ctx.Doc.Name, Pass: p.Name, Err: err}
 				}
-				if len(f.Fix.Edits) == 0 && len(f.Fix.Files) == 0 {
+				if len(f.Fix.Edits) == 0 && len(f.Fix.Files) == 0 || touchesAny(f.Fix.Edits, binary) {
 					f.Fix = nil
 				}
 			}
@@ -398,6 +400,40 @@ func runPasses(ctx *analysis.Context, selected []*Pass, side *overlay) ([]candid
 		}
 	}
 	return out, nil
+}
+
+// binarySpans returns the spans of the instructions that hold a NUL byte in
+// their text or in a heredoc. BuildKit parses them, so they are accepted,
+// but what they do is not something a pass can reason about: no fix may
+// touch them (NUL bytes in comments do not count; comments are never
+// read).
+func binarySpans(doc *dockerfile.Document) []dockerfile.Span {
+	if bytes.IndexByte(doc.Src, 0) < 0 {
+		return nil
+	}
+	var spans []dockerfile.Span
+	for _, ins := range doc.Instructions {
+		bin := strings.IndexByte(ins.Text, 0) >= 0
+		for _, h := range ins.Heredocs {
+			bin = bin || strings.IndexByte(h.Content, 0) >= 0
+		}
+		if bin {
+			spans = append(spans, ins.Span)
+		}
+	}
+	return spans
+}
+
+// touchesAny reports whether an edit overlaps or abuts one of spans.
+func touchesAny(edits []analysis.Edit, spans []dockerfile.Span) bool {
+	for _, e := range edits {
+		for _, s := range spans {
+			if e.Pos <= s.End && s.Start <= e.End {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkFix validates a fix's edits (sorting them) and copies its slices so

@@ -156,7 +156,9 @@ func TestParseErrorsAreTyped(t *testing.T) {
 	}{
 		"unterminated heredoc": {"FROM alpine\nRUN <<EOF\necho\n", 2, "unterminated heredoc"},
 		"no stage":             {"RUN echo\nFROM alpine\n", 1, "RUN before the first FROM"},
-		"NUL byte":             {"FROM alpine\nRUN echo \x00\n", 2, "not a text file"},
+		"NUL byte":             {"FROM alpine\n# \x00\nRUN echo\n\x00\n", 4, "not a text file"},
+		"binary":               {"\x7fELF\x02\x01\x01\x00\x00", 1, "not a text file"},
+		"NUL in a comment":     {"FROM alpine\n# \x00\nFOO bar\n", 3, "unknown instruction"},
 		"empty":                {"", 1, "file with no instructions"},
 		"only comments":        {"# hello\n\n", 2, "file with no instructions"},
 		"unknown instruction":  {"FROM alpine\nFOO bar\n", 2, "unknown instruction"},
@@ -267,6 +269,8 @@ func FuzzOptimize(f *testing.F) {
 		"FROM a\nRUN apt-get update\n# dfopt:ignore=cache-cleanup\nRUN apt-get install -y x\nRUN mkdir -p /a\nWORKDIR /a\n",
 		"FROM a\n# hadolint ignore=DL3059\nRUN a\n# hadolint ignore=SC2016\nRUN b\nRUN c\n# dfopt:ignore\nRUN d\n",
 		"# check=skip=all\n# dfopt:ignore-file=coalesce-runs\nFROM a as b\nENV A 1\nRUN a\nRUN b\n",
+		"#\x00\nFROM a\nRUN a && \\\n#\x00\xff\n  b\nRUN c\n#\x00",
+		"FROM a\nRUN apt-get update\nRUN echo \x00\nRUN b\n",
 	} {
 		f.Add([]byte(s))
 	}

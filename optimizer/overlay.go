@@ -13,14 +13,40 @@ import (
 // overlay is the build context as the accepted fixes leave it: the files
 // they edited, over the real context. Passes of later rounds read it, so a
 // fix to a context file is not proposed twice.
+//
+// A file's content is read from the context once and kept: every pass
+// that reads it whole, the check of a fix's edits and the edits themselves
+// see the same version,
+// even if another program changes the file meanwhile (FileChange.Input is
+// then what dfopt read, and a writer can tell that the file changed).
 type overlay struct {
 	base  fs.FS
 	orig  map[string][]byte // content before the first edit (nil: did not exist)
 	files map[string][]byte // current content of edited files
+	read  map[string]readResult
+}
+
+// readResult is a file as first read from the context.
+type readResult struct {
+	data []byte
+	err  error
 }
 
 func newOverlay(base fs.FS) *overlay {
-	return &overlay{base: base, orig: map[string][]byte{}, files: map[string][]byte{}}
+	return &overlay{base: base, orig: map[string][]byte{}, files: map[string][]byte{}, read: map[string]readResult{}}
+}
+
+// readBase reads a file of the context, once.
+func (o *overlay) readBase(name string) ([]byte, error) {
+	if r, ok := o.read[name]; ok {
+		return r.data, r.err
+	}
+	b, err := fs.ReadFile(o.base, name)
+	if err == nil && b == nil {
+		b = []byte{}
+	}
+	o.read[name] = readResult{b, err}
+	return b, err
 }
 
 // content is the current content of a file, empty when it does not exist
@@ -29,7 +55,7 @@ func (o *overlay) content(name string) []byte {
 	if b, ok := o.files[name]; ok {
 		return b
 	}
-	b, err := fs.ReadFile(o.base, name)
+	b, err := o.readBase(name)
 	if err != nil {
 		return nil
 	}
@@ -38,11 +64,9 @@ func (o *overlay) content(name string) []byte {
 
 func (o *overlay) set(name string, b []byte) {
 	if _, ok := o.files[name]; !ok {
-		old, err := fs.ReadFile(o.base, name)
+		old, err := o.readBase(name)
 		if err != nil {
 			old = nil
-		} else if old == nil {
-			old = []byte{}
 		}
 		o.orig[name] = old
 	}
@@ -94,7 +118,8 @@ func (o *overlay) ReadFile(name string) ([]byte, error) {
 	if b, ok := o.files[name]; ok {
 		return slices.Clone(b), nil
 	}
-	return fs.ReadFile(o.base, name)
+	b, err := o.readBase(name)
+	return slices.Clone(b), err
 }
 
 func (o *overlay) ReadDir(name string) ([]fs.DirEntry, error) {

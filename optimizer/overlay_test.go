@@ -94,3 +94,33 @@ func TestContextFileEditNeedsAContext(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	require.Contains(t, err.Error(), "without a build context")
 }
+
+// A context file that another program changes while Optimize runs is read
+// once: the passes that come after see what the first one read, the fix is
+// applied to that version, and FileChange.Input is that version, so that a
+// writer can tell the file changed.
+func TestContextFileReadOnce(t *testing.T) {
+	ctxFS := fstest.MapFS{".dockerignore": {Data: []byte("# mine\n")}}
+	meddle := testPass("meddle", func(ctx *analysis.Context) []analysis.Finding {
+		ctxFS[".dockerignore"] = &fstest.MapFile{Data: []byte("# theirs\n")}
+		return nil
+	})
+	var seen []string
+	look := func(name string) *Pass {
+		return testPass(name, func(ctx *analysis.Context) []analysis.Finding {
+			b, _ := fs.ReadFile(ctx.BuildContext, ".dockerignore")
+			seen = append(seen, string(b))
+			return nil
+		})
+	}
+	res, err := Optimize([]byte(small), Options{Passes: []*Pass{look("look1"), ignoreLine("a", ".git"), meddle, look("look2")}, Context: ctxFS})
+	require.NoError(t, err)
+	require.Len(t, res.Files, 1)
+	require.Equal(t, "# mine\n", string(res.Files[0].Input))
+	require.Equal(t, "# mine\n.git\n", string(res.Files[0].Output))
+	require.Equal(t, "# mine\n", seen[0])
+	require.Equal(t, "# mine\n", seen[1], "a pass read another version of the file within one round")
+	for _, s := range seen[2:] {
+		require.Equal(t, "# mine\n.git\n", s)
+	}
+}

@@ -26,6 +26,7 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("FROM a\nRUN a\nRUN b"))
 	f.Add([]byte("FROM a\nRUN <<EOF\necho\n"))
 	f.Add([]byte("FROM a\nRUN a\x00\n"))
+	f.Add([]byte("# \x00\nFROM a\nRUN a \\\n  #\x00\xfe\n  b\nRUN c\n#\x00"))
 	f.Add([]byte("RUN a\nFROM b\n"))
 	f.Add([]byte("# escape=`\nFROM a\nRUN a `\n  b\nRUN c\n"))
 	f.Add([]byte("FROM a\nRUN cd /x\n# c\nRUN export A=1 || true\nRUN a # c\nRUN b &\nRUN c\n"))

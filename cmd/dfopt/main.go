@@ -227,16 +227,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*an
 	if cfg.sarif {
 		r.sarif = newSARIF(all)
 	}
-	if len(cfg.paths) == 0 {
-		r.doStdin()
-	}
-	for _, p := range cfg.paths {
-		if p == "-" {
-			r.doStdin()
-			continue
-		}
-		r.doPath(p)
-	}
+	r.doPaths(cfg.paths) // walk.go
 	if cfg.json {
 		files := r.files
 		if files == nil {
@@ -402,47 +393,8 @@ func (r *runner) doStdin() {
 	r.process(name, src, r.cfg.stdinContext(), nil)
 }
 
-// doPath processes a path named on the command line: a directory is walked,
-// anything else is read as a Dockerfile whatever its name.
-func (r *runner) doPath(path string) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		r.fail(path, err)
-		return
-	}
-	if fi.IsDir() {
-		r.walk(path)
-		return
-	}
-	r.doFile(path)
-}
-
 // skipDirs are directories a walk does not enter.
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
-
-func (r *runner) walk(root string) {
-	if lfi, err := os.Lstat(root); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
-		// A directory named through a symbolic link: walk what it points to.
-		root += string(filepath.Separator)
-	}
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			r.fail(path, err)
-			return nil
-		}
-		if d.IsDir() {
-			if path != root && skipDirs[d.Name()] {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		// Symbolic links and other non-regular files are not followed.
-		if d.Type().IsRegular() && isDockerfileName(d.Name()) {
-			r.doFile(path)
-		}
-		return nil
-	})
-}
 
 // isDockerfileName reports whether a walk picks up a file of this name.
 func isDockerfileName(name string) bool {
@@ -512,30 +464,9 @@ func (r *runner) process(name string, src []byte, contextDir string, info fs.Fil
 	}
 
 	if cfg.write {
-		// The context files first: if one cannot be written, the Dockerfile
-		// is left as it was.
-		for _, sf := range sides {
-			var fi fs.FileInfo
-			if sf.Existed {
-				var err error
-				if fi, err = os.Lstat(sf.disk); err != nil || !fi.Mode().IsRegular() {
-					r.fail(name, fmt.Errorf("%s: refusing to rewrite it: not a regular file", sf.disk))
-					return
-				}
-			} else if _, err := os.Lstat(sf.disk); err == nil {
-				r.fail(name, fmt.Errorf("%s: appeared while dfopt ran; not overwriting it", sf.disk))
-				return
-			}
-			if err := writeFile(sf.disk, sf.Output, fi); err != nil {
-				r.fail(name, err)
-				return
-			}
-		}
-		if changed {
-			if err := writeFile(name, res.Output, info); err != nil {
-				r.fail(name, err)
-				return
-			}
+		if err := r.writeAll(name, res, info, sides); err != nil { // write.go
+			r.fail(name, err)
+			return
 		}
 	}
 
@@ -628,46 +559,6 @@ func (r *runner) optimize(name string, src []byte, contextDir string) (res *opti
 	opts.Filename = name
 	opts.ContextDir = contextDir
 	return optimizer.Optimize(src, opts)
-}
-
-// writeFile replaces the regular file path with data: it writes a temporary
-// file in the same directory, syncs it, gives it the mode (and, where
-// allowed, the owner) of the original (info; nil for a new file, which gets
-// mode 0644) and renames it over the original. The temporary file is removed
-// on failure.
-func writeFile(path string, data []byte, info fs.FileInfo) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".dfopt-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	mode := fs.FileMode(0o644) // a new file
-	if info != nil {
-		keepOwner(tmp, info)
-		mode = info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
-	}
-	if err = tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func version() string {

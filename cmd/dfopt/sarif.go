@@ -38,7 +38,7 @@ type sarifLog struct {
 	Version string     `json:"version"`
 	Runs    []sarifRun `json:"runs"`
 
-	mu sync.Mutex // add and addError may be called from several goroutines
+	mu sync.Mutex
 }
 
 type sarifRun struct {
@@ -171,6 +171,36 @@ func sarifLevel(t analysis.Tier) string {
 		return "note"
 	}
 	return "warning"
+}
+
+// fork returns an empty log with the same tool, for one file of a run: the
+// files are processed concurrently, and their logs are absorbed in order.
+// The fork of a nil log is nil.
+func (l *sarifLog) fork() *sarifLog {
+	if l == nil {
+		return nil
+	}
+	run := l.Runs[0]
+	return &sarifLog{Schema: l.Schema, Version: l.Version, Runs: []sarifRun{{
+		Tool:        run.Tool,
+		Invocations: []sarifInvocation{{ExecutionSuccessful: true}},
+		Results:     []sarifResult{},
+		ColumnKind:  run.ColumnKind,
+	}}}
+}
+
+// absorb appends the results and notifications of a fork.
+func (l *sarifLog) absorb(f *sarifLog) {
+	if l == nil || f == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	run, frun := &l.Runs[0], f.Runs[0]
+	run.Results = append(run.Results, frun.Results...)
+	inv, finv := &run.Invocations[0], frun.Invocations[0]
+	inv.ExecutionSuccessful = inv.ExecutionSuccessful && finv.ExecutionSuccessful
+	inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, finv.ToolExecutionNotifications...)
 }
 
 func (l *sarifLog) ruleIndex(pass string) int {

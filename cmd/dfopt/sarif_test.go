@@ -76,6 +76,17 @@ func TestSARIFValidates(t *testing.T) {
 	require.Equal(t, "bad/Dockerfile", n.Locations[0].PhysicalLocation.ArtifactLocation.URI)
 	require.Equal(t, 2, n.Locations[0].PhysicalLocation.Region.StartLine)
 
+	// Files are processed concurrently, but their results come in walk
+	// order, as the text output does.
+	var uris []string
+	for _, r := range run.Results {
+		uri := r.Locations[0].PhysicalLocation.ArtifactLocation.URI
+		if len(uris) == 0 || uris[len(uris)-1] != uri {
+			uris = append(uris, uri)
+		}
+	}
+	require.Equal(t, []string{"app/Dockerfile", "crlf/Dockerfile", "latest/Dockerfile", "multi/Dockerfile"}, uris)
+
 	rules := map[string]bool{}
 	fixes, sideFixes := 0, 0
 	for _, r := range run.Results {

@@ -24,7 +24,8 @@ cache, and compares the two images:
   - layers, and bytes added above the layers both images share;
   - the final file trees (type, mode, owner, size, content, link target),
     leaving out what the applied passes say they remove and what differs
-    between two builds of the original (logs, bytecode: "unstable");
+    between two builds of the original or is a package index a live
+    mirror decides (logs, bytecode, apt lists: "unstable");
   - the image configuration (Entrypoint, Cmd, Env, User, WorkingDir,
     ExposedPorts, Volumes, Labels, Healthcheck, StopSignal).
 Then it builds both again with the cache warm after appending a line of

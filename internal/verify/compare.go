@@ -84,6 +84,9 @@ type TreeComparison struct {
 // rewrite's doing and is left out. removes are the patterns of the applied
 // fixes (see ExpandRemoves; they are expanded here).
 //
+// The package indexes that a live mirror decides (see MirrorDecided) are
+// left out where before and after differ, as unstable.
+//
 // Besides the paths that differ between before and again, a path that
 // exists in only one of before and after is left out when it lies below a
 // directory in which the two builds of the original created entries of
@@ -126,6 +129,20 @@ func CompareTrees(before, again, after *oci.Tree, removes []string) *TreeCompari
 			}
 		}
 		return false
+	}
+
+	// Package indexes that the mirror decides (MirrorDecided) are unstable
+	// by nature where the original and the rewrite differ, even when the
+	// two builds of the original agree: the mirror may have answered the
+	// rewrite's build from another state.
+	mirror := oci.Diff(before, after, oci.DiffOptions{Ignore: func(p string) bool {
+		return !MirrorDecided(p) || isRemoved(p)
+	}})
+	for _, p := range append(slices.Clone(mirror.Added), mirror.Removed...) {
+		unstable[p] = true
+	}
+	for _, c := range mirror.Changed {
+		unstable[c.Path] = true
 	}
 
 	d := oci.Diff(before, after, oci.DiffOptions{Ignore: func(p string) bool {

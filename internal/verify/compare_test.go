@@ -115,6 +115,30 @@ func TestCompareTrees(t *testing.T) {
 			unstable: []string{"/usr/lib/x.pyc", "/var/log/dpkg.log"},
 		},
 		{
+			name: "apt indexes the mirror changed for the rewrite's build only are unstable; the rest stays strict",
+			before: with(file("/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_InRelease", "r1"),
+				file("/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4", "p1"),
+				file("/var/lib/apt/lists/lock", ""), file("/var/lib/dpkg/status", "s1"), file("/usr/bin/jq", "jq")),
+			aft: with(file("/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_InRelease", "r2"),
+				file("/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4", "p2"),
+				file("/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.diff_Index", "new"),
+				file("/var/lib/apt/lists/lock", "x"), file("/var/lib/dpkg/status", "s2"), file("/usr/bin/jq", "jq")),
+			diffs: []string{
+				"+ /var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.diff_Index  file",
+				"~ /var/lib/apt/lists/lock [size,content]",
+				"~ /var/lib/dpkg/status [content]",
+			},
+			unstable: []string{"/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_InRelease",
+				"/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4"},
+		},
+		{
+			name: "apt indexes that are the same in all builds are not listed as unstable",
+			before: with(file("/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "r1"),
+				file("/usr/bin/jq", "jq")),
+			aft: with(file("/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "r1"),
+				file("/usr/bin/jq", "jq")),
+		},
+		{
 			name: "files of changing names: the rewrite's own name is unstable too",
 			before: with(dir("/root/.npm"), dir("/root/.npm/_logs"), file("/root/.npm/_logs/T1-debug.log", "a"),
 				dir("/tmp"), dir("/tmp/tmp.abc"), file("/tmp/tmp.abc/f", "x")),
@@ -174,6 +198,40 @@ func TestCompareTrees(t *testing.T) {
 				t.Errorf("removed bytes %d, want %d", got.RemovedBytes, tc.removedBytes)
 			}
 		})
+	}
+}
+
+func TestMirrorDecided(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease":                                        true,
+		"/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_InRelease":                      true,
+		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_Release":                                          true,
+		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_Release.gpg":                                      true,
+		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages":                       true,
+		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4":                   true,
+		"/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4": true,
+		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_source_Sources.xz":                           true,
+		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_i18n_Translation-en.lz4":                     true,
+		"var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease":                                         true,
+		"/var/lib/apt/lists/partial/deb.debian.org_debian_dists_bookworm_InRelease":                                true,
+		"/var/cache/apt/pkgcache.bin":             true,
+		"/var/cache/apt/srcpkgcache.bin":          true,
+		"/var/cache/apk/APKINDEX.5022a8a2.tar.gz": true,
+		"/var/lib/apt/lists/lock":                 false,
+		"/var/lib/apt/lists/auxfiles":             false,
+		"/var/lib/apt/lists":                      false,
+		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.diff_Index": false,
+		"/var/lib/apt/lists/x/deb.debian.org_debian_dists_bookworm_InRelease":                           false,
+		"/var/lib/apt/extended_states":                 false,
+		"/var/lib/dpkg/status":                         false,
+		"/var/cache/apt/archives/jq_1.6-2.1_amd64.deb": false,
+		"/var/log/apt/history.log":                     false,
+		"/etc/apt/sources.list.d/debian.sources":       false,
+		"/usr/share/doc/x_InRelease":                   false,
+	} {
+		if got := MirrorDecided(p); got != want {
+			t.Errorf("MirrorDecided(%q) = %v, want %v", p, got, want)
+		}
 	}
 }
 

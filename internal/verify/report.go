@@ -67,7 +67,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				Bytes(r.RemovedBytes), strings.Join(r.Removes, ", "))
 		}
 		if len(r.Unstable) > 0 {
-			fmt.Fprintf(&b, "not compared, unstable (they differ between two builds of the original): %d %s\n",
+			fmt.Fprintf(&b, "not compared, unstable (they differ between two builds of the original, or are package indexes a mirror decides): %d %s\n",
 				len(r.Unstable), plural(len(r.Unstable), "path", "paths"))
 			list(&b, r.Unstable, "  ")
 		}

@@ -6,8 +6,11 @@
 //
 // Paths that the applied fixes declare they remove (analysis.Fix.Removes)
 // are not compared, and neither are paths that differ between two builds
-// of the original itself (logs with timestamps, compiled bytecode, ...):
-// those are reported as unstable. Any other difference, and any change of
+// of the original itself (logs with timestamps, compiled bytecode, ...),
+// nor package indexes that a live mirror decides (MirrorDecided) where the
+// original and the rewrite differ: those are reported as unstable. The
+// original is built first and again last, after the rewrite, so that a
+// change while the builds run always shows between its two builds. Any other difference, and any change of
 // the image configuration that no pass declares, fails verification.
 package verify
 
@@ -61,6 +64,11 @@ type Options struct {
 	// AllowConfig lists the configuration changes the rewrite may make.
 	// No pass declares any today.
 	AllowConfig []ConfigChange
+	// Inspect, when set, is called with the three images built without
+	// cache once they are compared (before the rebuild measurement), while
+	// they are still on disk; an error it returns ends Run with that error.
+	// Tests use it to check more of the same builds than Run compares.
+	Inspect func(*Builds) error
 	// WorkDir is where temporary files go (default: os.TempDir()).
 	WorkDir string
 	// Progress, when set, receives a line for each build as it starts and
@@ -121,7 +129,9 @@ type Report struct {
 	RemovedPaths int      `json:"removedPaths"`
 	RemovedBytes int64    `json:"removedBytes"`
 	// Unstable are the paths left out because two builds of the original
-	// differ there.
+	// differ there, or because they are package indexes that a live mirror
+	// decides (MirrorDecided) and differ between the original and the
+	// rewrite.
 	Unstable []string `json:"unstable"`
 	// ContextFiles are the files of the build context that the rewrite
 	// changes (such as .dockerignore); the rewrite is built with them.
@@ -315,6 +325,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := compareImages(rep, before, after, again, o.AllowConfig); err != nil {
 		return nil, err
 	}
+	if o.Inspect != nil {
+		b := &Builds{}
+		for _, x := range []struct {
+			dst **BuiltImage
+			src *built
+		}{{&b.Before, before}, {&b.After, after}, {&b.Again, again}} {
+			*x.dst = &BuiltImage{Image: x.src.img, Log: x.src.res.Log, Duration: x.src.res.Duration}
+		}
+		if err := o.Inspect(b); err != nil {
+			return nil, err
+		}
+	}
 	rep.Verdict = VerdictEquivalent
 	if len(rep.Differences) > 0 {
 		rep.Verdict = VerdictNotEquivalent
@@ -461,6 +483,22 @@ func (v *run) progressf(format string, args ...any) {
 	if v.o.Progress != nil {
 		fmt.Fprintf(v.o.Progress, format+"\n", args...)
 	}
+}
+
+// Builds are the images Run builds without cache, for Options.Inspect, in
+// the order they are built.
+type Builds struct {
+	// Before is the original, After the rewrite, Again the original built
+	// a second time.
+	Before, After, Again *BuiltImage
+}
+
+// BuiltImage is one build of Builds.
+type BuiltImage struct {
+	Image *oci.Image
+	// Log is the builder's output.
+	Log      string
+	Duration time.Duration
 }
 
 // built is a finished build.

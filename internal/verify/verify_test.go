@@ -486,3 +486,53 @@ func TestRunInterrupted(t *testing.T) {
 		t.Errorf("interrupted: %v, %+v", err, rep)
 	}
 }
+
+// TestRunInspect: Inspect sees the three images built without cache, in
+// build order (original, rewrite, original again), with their logs; its
+// error ends Run.
+func TestRunInspect(t *testing.T) {
+	dir := project(t, naive)
+	fb := &fakeBuilder{image: images}
+	var got *Builds
+	rep, err := Run(context.Background(), Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Builder:    fb,
+		Optimize:   safePasses,
+		NoRebuild:  true,
+		WorkDir:    t.TempDir(),
+		Inspect: func(b *Builds) error {
+			got = b
+			// The images are still there to read.
+			for _, x := range []*BuiltImage{b.Before, b.After, b.Again} {
+				if _, err := x.Image.Tree(); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != VerdictEquivalent || got == nil {
+		t.Fatalf("verdict %s, inspected %v", rep.Verdict, got)
+	}
+	if len(got.Before.Image.Layers) != 4 || len(got.After.Image.Layers) != 3 || len(got.Again.Image.Layers) != 4 {
+		t.Errorf("layers %d, %d, %d", len(got.Before.Image.Layers), len(got.After.Image.Layers), len(got.Again.Image.Layers))
+	}
+	if got.Before.Duration != time.Second || got.After.Duration != 2*time.Second || got.Again.Duration != 3*time.Second {
+		t.Errorf("build order: %v %v %v", got.Before.Duration, got.After.Duration, got.Again.Duration)
+	}
+	if len(fb.dockerfiles) != 3 || fb.dockerfiles[0] != naive || fb.dockerfiles[1] == naive || fb.dockerfiles[2] != naive {
+		t.Errorf("built %q", fb.dockerfiles)
+	}
+
+	boom := errors.New("boom")
+	_, err = Run(context.Background(), Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"), Builder: &fakeBuilder{image: images}, Optimize: safePasses,
+		NoRebuild: true, WorkDir: t.TempDir(), Inspect: func(*Builds) error { return boom },
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("error %v, want %v", err, boom)
+	}
+}

@@ -174,7 +174,7 @@ func writeTable(w io.Writer, rows []row, passes []string, env *harness.Env, took
 		"Go module proxy) and varies from run to run by several seconds.\n")
 	fmt.Fprintf(w, "- *rebuild*: with the cache warm, after appending a line of whitespace (unique to the run, so never cached) to the touched file in a copy of the context; "+
 		"*cached steps* counts the Dockerfile steps BuildKit took from its cache.\n")
-	fmt.Fprintf(w, "- *unstable paths* differ between two builds of the original itself (logs, bytecode, caches with times in them) "+
+	fmt.Fprintf(w, "- *unstable paths* differ between two builds of the original itself (logs, bytecode, caches with times in them), or are package indexes a live mirror decides, "+
 		"and are left out of the comparison.\n")
 	var notBuilt []string
 	for d, why := range harness.NotBuilt {

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// A run's files are processed by a bounded pool of workers (GOMAXPROCS of
+// them), while the walk that finds them goes on; what each file prints is
+// held until the files before it are done, so that the output, the JSON
+// report and the exit status are exactly those of processing the files one
+// by one in command-line and walk order.
+//
+// With -w, a file waits for the earlier files whose build context is the
+// same directory as its own, above it or below it: what they write (the
+// Dockerfile, a .dockerignore) is then on disk when its passes read the
+// context, as when the files are processed one by one.
+
+// task is one entry of a run, in order: a file, standard input, or an
+// error found while walking.
+type task struct {
+	do   func(r *runner) // nil when only err is reported
+	name string
+	err  error
+	// ctxDir is the build context directory the task's fixes may write in
+	// ("" for none).
+	ctxDir string
+
+	// Set when the task is scheduled.
+	out    *runner
+	done   chan struct{}
+	after  []chan struct{} // tasks to wait for (-w)
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+}
+
+// maxPending bounds the tasks scheduled but not yet printed, per worker:
+// the walk pauses while a slow file holds up the output.
+const maxPending = 16
+
+// poolSize is the number of files processed at once.
+var poolSize = func() int { return runtime.GOMAXPROCS(0) }
+
+// doPaths processes the paths named on the command line (standard input
+// when there are none).
+func (r *runner) doPaths(paths []string) {
+	workers := max(1, poolSize())
+	queue := make(chan *task, workers*maxPending)
+	go func() {
+		defer close(queue)
+		s := &scheduler{r: r, queue: queue, slots: make(chan struct{}, workers)}
+		if len(paths) == 0 {
+			s.stdin()
+		}
+		for _, p := range paths {
+			if p == "-" {
+				s.stdin()
+				continue
+			}
+			s.path(p)
+		}
+	}()
+	for t := range queue {
+		<-t.done
+		r.stdout.Write(t.stdout.Bytes())
+		r.stderr.Write(t.stderr.Bytes())
+		if t.out != nil {
+			r.setStatus(t.out.status)
+			r.files = append(r.files, t.out.files...)
+			r.sarif.absorb(t.out.sarif)
+		}
+	}
+}
+
+// scheduler starts the tasks of a run in order.
+type scheduler struct {
+	r         *runner
+	queue     chan<- *task
+	slots     chan struct{} // one per worker
+	stdinUsed bool
+	// With -w: the last task of each context directory, and the
+	// directories with tasks below each directory.
+	last  map[string]chan struct{}
+	below map[string][]string
+}
+
+// add schedules t: it runs on a free worker, after the tasks it must wait
+// for; queue order is print order.
+func (s *scheduler) add(t *task) {
+	t.done = make(chan struct{})
+	if t.do == nil {
+		close(t.done)
+		t.out = &runner{cfg: s.r.cfg, stdout: &t.stdout, stderr: &t.stderr, sarif: s.r.sarif.fork()}
+		t.out.fail(t.name, t.err)
+		s.queue <- t
+		return
+	}
+	if s.r.cfg.write && t.ctxDir != "" {
+		s.order(t)
+	}
+	s.queue <- t
+	s.slots <- struct{}{}
+	go func() {
+		defer func() { <-s.slots }()
+		defer close(t.done)
+		for _, c := range t.after {
+			<-c
+		}
+		t.out = &runner{cfg: s.r.cfg, stdin: s.r.stdin, stdout: &t.stdout, stderr: &t.stderr, sarif: s.r.sarif.fork()}
+		t.do(t.out)
+	}()
+}
+
+// order makes t wait for the earlier tasks whose context directory is its
+// own, an ancestor or a descendant, and records it for the later ones.
+func (s *scheduler) order(t *task) {
+	if s.last == nil {
+		s.last, s.below = map[string]chan struct{}{}, map[string][]string{}
+	}
+	dir := t.ctxDir
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	dir = filepath.Clean(dir)
+	if c, ok := s.last[dir]; ok {
+		t.after = append(t.after, c)
+	}
+	for _, d := range s.below[dir] {
+		t.after = append(t.after, s.last[d])
+	}
+	var ancestors []string
+	for a := filepath.Dir(dir); ; a = filepath.Dir(a) {
+		ancestors = append(ancestors, a)
+		if c, ok := s.last[a]; ok {
+			t.after = append(t.after, c)
+		}
+		if a == filepath.Dir(a) {
+			break
+		}
+	}
+	if _, seen := s.last[dir]; !seen {
+		for _, a := range ancestors {
+			s.below[a] = append(s.below[a], dir)
+		}
+	}
+	s.last[dir] = t.done
+}
+
+func (s *scheduler) fail(name string, err error) {
+	s.add(&task{name: name, err: err})
+}
+
+func (s *scheduler) stdin() {
+	name := s.r.cfg.filename
+	if s.stdinUsed {
+		s.fail(name, fmt.Errorf("%s: standard input named more than once", name))
+		return
+	}
+	s.stdinUsed = true
+	s.add(&task{name: name, ctxDir: s.r.cfg.context, do: func(r *runner) { r.doStdin() }})
+}
+
+func (s *scheduler) file(path string) {
+	ctx := s.r.cfg.context
+	if ctx == "" {
+		ctx = filepath.Dir(path)
+	}
+	s.add(&task{name: path, ctxDir: ctx, do: func(r *runner) { r.doFile(path) }})
+}
+
+// path schedules a path named on the command line: a directory is walked,
+// anything else is read as a Dockerfile whatever its name.
+func (s *scheduler) path(path string) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		s.fail(path, err)
+		return
+	}
+	if fi.IsDir() {
+		s.walk(path)
+		return
+	}
+	s.file(path)
+}
+
+// readDir lists a directory in lexical order; tests replace it.
+var readDir = os.ReadDir
+
+// walk schedules the Dockerfiles below root, in lexical order (that of
+// filepath.WalkDir). The directories in skipDirs are neither entered nor
+// read, and symbolic links are not followed; a directory that cannot be
+// read is reported, and the walk goes on.
+func (s *scheduler) walk(root string) {
+	if lfi, err := os.Lstat(root); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
+		// A directory named through a symbolic link: walk what it points to.
+		root += string(filepath.Separator)
+	}
+	s.walkDir(root)
+}
+
+func (s *scheduler) walkDir(dir string) {
+	entries, err := readDir(dir)
+	if err != nil {
+		// What could be read is still walked, as filepath.WalkDir does.
+		s.fail(dir, err)
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		switch {
+		case e.IsDir():
+			if !skipDirs[e.Name()] {
+				s.walkDir(p)
+			}
+		case e.Type().IsRegular() && isDockerfileName(e.Name()):
+			// Symbolic links and other non-regular files are not followed.
+			s.file(p)
+		}
+	}
+}
