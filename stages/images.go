@@ -14,6 +14,8 @@ type Image struct {
 	// Env holds environment variables the image sets that passes ask
 	// about (not all of them).
 	Env map[string]string
+	// Workdir is the image's working directory, "" when not known.
+	Workdir string
 }
 
 // knownImages are images whose default user (root unless User says) and
@@ -46,7 +48,19 @@ func init() {
 	}
 	knownImages["node"] = Image{Homes: map[string]string{"node": "/home/node"}}
 	knownImages["ruby"] = Image{Env: map[string]string{"GEM_HOME": "/usr/local/bundle", "BUNDLE_APP_CONFIG": "/usr/local/bundle"}}
-	knownImages["composer"] = Image{Env: map[string]string{"COMPOSER_HOME": "/tmp"}}
+	knownImages["composer"] = Image{Env: map[string]string{"COMPOSER_HOME": "/tmp"}, Workdir: "/app"}
+	for n, wd := range map[string]string{
+		"alpine": "/", "debian": "/", "ubuntu": "/", "busybox": "/", "centos": "/", "fedora": "/",
+		"rockylinux": "/", "almalinux": "/", "amazonlinux": "/", "oraclelinux": "/", "archlinux": "/",
+		"buildpack-deps": "/", "node": "/", "python": "/", "ruby": "/", "openjdk": "/", "eclipse-temurin": "/",
+		"amazoncorretto": "/", "nginx": "/", "docker": "/", "nvidia/cuda": "/",
+		"golang": "/go", "php": "/var/www/html", "wordpress": "/var/www/html", "httpd": "/usr/local/apache2",
+		"redis": "/data", "caddy": "/srv", "tomcat": "/usr/local/tomcat",
+	} {
+		img := knownImages[n]
+		img.Workdir = wd
+		knownImages[n] = img
+	}
 }
 
 // Lookup returns what is known about the image ref ("node:20-alpine",
