@@ -33,7 +33,7 @@ manager. Options are added to the package manager's own command line only
 where every version the base image may carry accepts them.
 
   apt-get/apt update   append rm -rf /var/lib/apt/lists/*
-  apk add/upgrade      add --no-cache
+  apk add/upgrade      add --no-cache (not on Alpine 3.2 and older)
   apk update           append rm -rf /var/cache/apk/*
   pip install          add --no-cache-dir (pip, pip3, python -m pip)
   pipx install         add --pip-args=--no-cache-dir

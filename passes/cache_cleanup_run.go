@@ -318,8 +318,12 @@ func (cl *cleaner) apk() {
 			if hasArg(c, argIs("--no-cache", "--cache-dir")) {
 				continue
 			}
-			cl.option(c, i, "--no-cache", "apk "+s+" without --no-cache keeps the package index in /var/cache/apk",
-				"add --no-cache", "/var/cache/apk/")
+			msg := "apk " + s + " without --no-cache keeps the package index in /var/cache/apk"
+			if name, tag, ok := stages.ImageTag(stages.RootImage(cl.r.ins.Stage)); ok && pkgmgr.OldApk(name, tag) {
+				cl.decline(c, msg, fmt.Sprintf("the apk of %s:%s is older than 2.6, which rejects --no-cache", name, tag))
+				continue
+			}
+			cl.option(c, i, "--no-cache", msg, "add --no-cache", "/var/cache/apk/")
 		case "update":
 			msg := "apk update leaves the package index in /var/cache/apk"
 			line := laterUse(cl.doc, cl.r.ins, cl.facts, func(other *dockerfile.Instruction, of *runFacts) bool {

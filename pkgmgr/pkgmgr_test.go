@@ -99,3 +99,22 @@ func TestOldPip(t *testing.T) {
 		require.Equal(t, tc.want, pkgmgr.OldPip(tc.name, tc.tag), "%s:%s", tc.name, tc.tag)
 	}
 }
+
+func TestOldApk(t *testing.T) {
+	for _, tc := range []struct {
+		name, tag string
+		want      bool
+	}{
+		{"alpine", "3.2", true},
+		{"alpine", "3.1.4", true},
+		{"alpine", "2.7", true},
+		{"alpine", "3.20", false},
+		{"alpine", "3.3", false},
+		{"alpine", "", false},
+		{"python", "2.7-alpine3.2", true},
+		{"python", "3.12-alpine3.20", false},
+		{"node", "20-alpine", false},
+	} {
+		require.Equal(t, tc.want, pkgmgr.OldApk(tc.name, tc.tag), "%s:%s", tc.name, tc.tag)
+	}
+}

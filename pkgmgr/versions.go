@@ -94,3 +94,14 @@ func OldPip(name, tag string) bool {
 	}
 	return tagWords(tag, oldPipWords)
 }
+
+var oldAlpine = regexp.MustCompile(`^(2\.|3\.[0-2](\.|$))|alpine3\.[0-2]\b`)
+
+// OldApk reports whether the base image name:tag is known to carry an
+// apk-tools older than 2.6 (Alpine 3.2 and older), which rejects --no-cache.
+func OldApk(name, tag string) bool {
+	if name == "alpine" {
+		return oldAlpine.MatchString(tag)
+	}
+	return regexp.MustCompile(`alpine3\.[0-2]([^0-9]|$)`).MatchString(tag)
+}
