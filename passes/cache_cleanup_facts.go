@@ -150,7 +150,7 @@ func assignedVars(p *shellparse.Program) map[string]bool {
 	syntax.Walk(p.File, func(n syntax.Node) bool {
 		switch x := n.(type) {
 		case *syntax.Assign:
-			if x.Name != nil {
+			if x.Name != nil && !x.Naked {
 				out[x.Name.Value] = true
 			}
 		case *syntax.ForClause:
@@ -177,7 +177,7 @@ func assignedVars(p *shellparse.Program) map[string]bool {
 func pathKeepsPath(p *shellparse.Program) bool {
 	ok := true
 	syntax.Walk(p.File, func(n syntax.Node) bool {
-		if a, isAssign := n.(*syntax.Assign); isAssign && a.Name != nil && a.Name.Value == "PATH" {
+		if a, isAssign := n.(*syntax.Assign); isAssign && a.Name != nil && a.Name.Value == "PATH" && !a.Naked {
 			if a.Value == nil || !strings.Contains(p.Text(a.Value), "PATH") {
 				ok = false
 			}
