@@ -3,6 +3,7 @@ package passes
 import (
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
@@ -47,7 +48,7 @@ type runFacts struct {
 }
 
 func collectFacts(r *shellRun) *runFacts {
-	f := &runFacts{r: r, cacheMounts: cacheMounts(r.ins), mounts: allMounts(r.ins), cmds: shellparse.Commands(r.prog),
+	f := &runFacts{r: r, cacheMounts: cacheMounts(r.ins), mounts: allMounts(r.ins), cmds: r.commands(),
 		assigned: assignedVars(r.prog), globs: true, rmFound: true, user: stages.UserAt(r.ins)}
 	for _, c := range f.cmds {
 		switch {
@@ -70,21 +71,23 @@ func collectFacts(r *shellRun) *runFacts {
 	if p := f.assigned["PATH"]; p && !pathKeepsPath(r.prog) {
 		f.rmFound = false
 	}
-	syntax.Walk(r.prog.File, func(n syntax.Node) bool {
-		if fd, ok := n.(*syntax.FuncDecl); ok && fd.Name != nil && fd.Name.Value == "rm" {
-			f.rmFound = false
-		}
-		return true
-	})
+	if f.assigned["function rm"] {
+		f.rmFound = false
+	}
 	f.bindWork = bindWork(r, f.cmds)
-	f.aptConsumes = !covers(f.cacheMounts, "/var/lib/apt/lists") && usesBeforeUpdate(r.prog, aptReadsLists, aptUpdates)
-	f.apkConsumes = !covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") && usesBeforeUpdate(r.prog, apkReadsIndex, apkUpdates)
+	f.aptConsumes = strings.Contains(r.prog.Src, "apt") && !covers(f.cacheMounts, "/var/lib/apt/lists") &&
+		usesBeforeUpdate(r.prog, aptReadsLists, aptUpdates)
+	f.apkConsumes = strings.Contains(r.prog.Src, "apk") && !covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") &&
+		usesBeforeUpdate(r.prog, apkReadsIndex, apkUpdates)
 	return f
 }
 
 // bindWork returns the target of a bind mount that the RUN's WORKDIR or a
 // cd of the RUN is in, or "".
 func bindWork(r *shellRun, cmds []*shellparse.Command) string {
+	if !slices.ContainsFunc(r.ins.Flags, func(fl string) bool { return strings.HasPrefix(fl, "--mount=") }) {
+		return ""
+	}
 	wd, wdKnown := knownWorkdir(r.ins)
 	for _, fl := range r.ins.Flags {
 		v, ok := strings.CutPrefix(fl, "--mount=")
@@ -144,7 +147,7 @@ func allMounts(ins *dockerfile.Instruction) []string {
 }
 
 // assignedVars returns the names of the variables that the program assigns
-// or unsets anywhere.
+// or unsets anywhere, and "function NAME" for the functions it defines.
 func assignedVars(p *shellparse.Program) map[string]bool {
 	out := map[string]bool{}
 	syntax.Walk(p.File, func(n syntax.Node) bool {
@@ -158,12 +161,22 @@ func assignedVars(p *shellparse.Program) map[string]bool {
 				out[it.Name.Value] = true
 			}
 		case *syntax.CallExpr:
-			if c := shellparse.Resolve(x); c.Name == "unset" || c.Name == "read" || c.Name == "getopts" {
-				for i, v := range c.Lits {
-					if c.Static[i] && !strings.HasPrefix(v, "-") {
-						out[v] = true
+			if len(x.Args) == 0 {
+				return true
+			}
+			switch x.Args[0].Lit() {
+			case "unset", "read", "getopts", "sudo", "env", "command", "builtin":
+				if c := shellparse.Resolve(x); c.Name == "unset" || c.Name == "read" || c.Name == "getopts" {
+					for i, v := range c.Lits {
+						if c.Static[i] && !strings.HasPrefix(v, "-") {
+							out[v] = true
+						}
 					}
 				}
+			}
+		case *syntax.FuncDecl:
+			if x.Name != nil {
+				out["function "+x.Name.Value] = true
 			}
 		}
 		return true
@@ -354,20 +367,36 @@ func (w *orderWalker) words(n syntax.Node, updated bool) bool {
 	return updated
 }
 
-// laterUse returns the line of the first instruction after ins, in its
-// stage, a stage built FROM it, or an ONBUILD, for which use holds, or 0.
-// use gets the facts of RUNs whose shell can be read and nil with the
-// instruction otherwise.
-func laterUse(doc *dockerfile.Document, ins *dockerfile.Instruction, facts map[*dockerfile.Instruction]*runFacts,
-	use func(other *dockerfile.Instruction, f *runFacts) bool) int {
-	for _, other := range doc.Instructions {
-		if other.Index <= ins.Index || !stages.Descends(other.Stage, ins.Stage) {
-			continue
+// uses finds, for a question about the instructions that read a cache,
+// the first such instruction after a given one: in its stage, a stage
+// built FROM it, or an ONBUILD. Each question scans the document once;
+// answering it for every instruction then costs the number of instructions
+// that read the cache, not the length of the file.
+type uses struct {
+	doc   *dockerfile.Document
+	facts map[*dockerfile.Instruction]*runFacts
+	memo  map[string][]*dockerfile.Instruction
+}
+
+// after returns the line of the first instruction after ins (see uses)
+// for which use holds, or 0. key names the question: the same key must
+// always come with the same use. use gets the facts of RUNs whose shell
+// can be read, and nil with the instruction otherwise.
+func (u *uses) after(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) bool) int {
+	cands, ok := u.memo[key]
+	if !ok {
+		for _, other := range u.doc.Instructions {
+			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
+				continue
+			}
+			if use(other, u.facts[other]) {
+				cands = append(cands, other)
+			}
 		}
-		if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
-			continue
-		}
-		if use(other, facts[other]) {
+		u.memo[key] = cands
+	}
+	for _, other := range cands {
+		if other.Index > ins.Index && stages.Descends(other.Stage, ins.Stage) {
 			return other.StartLine
 		}
 	}

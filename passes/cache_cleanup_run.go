@@ -22,12 +22,13 @@ func runCacheCleanup(ctx *analysis.Context) []analysis.Finding {
 		}
 	}
 	var out []analysis.Finding
+	later := &uses{doc: doc, facts: facts, memo: map[string][]*dockerfile.Instruction{}}
 	for _, ins := range doc.Instructions {
 		f := facts[ins]
 		if f == nil {
 			continue
 		}
-		cl := &cleaner{ctx: ctx, doc: doc, f: f, r: f.r, facts: facts, appended: map[string]bool{}}
+		cl := &cleaner{ctx: ctx, doc: doc, f: f, r: f.r, facts: facts, later: later, appended: map[string]bool{}}
 		cl.apt()
 		cl.apk()
 		cl.pip()
@@ -50,6 +51,7 @@ type cleaner struct {
 	f        *runFacts
 	r        *shellRun
 	facts    map[*dockerfile.Instruction]*runFacts
+	later    *uses
 	appended map[string]bool
 	out      []analysis.Finding
 }
@@ -181,7 +183,8 @@ func (cl *cleaner) stageSets(key string) bool {
 // FROM it, or an ONBUILD) that runs one of managers with one of the
 // arguments args (all of them when args is empty), or 0.
 func (cl *cleaner) laterArg(managers []string, verbs []string, args ...string) int {
-	return laterUse(cl.doc, cl.r.ins, cl.facts, func(other *dockerfile.Instruction, of *runFacts) bool {
+	key := strings.Join(managers, ",") + "|" + strings.Join(verbs, ",") + "|" + strings.Join(args, ",")
+	return cl.later.after(cl.r.ins, key, func(other *dockerfile.Instruction, of *runFacts) bool {
 		if of == nil {
 			for _, m := range managers {
 				if !strings.Contains(other.Text, m) {
@@ -283,7 +286,7 @@ func (cl *cleaner) apt() {
 				continue
 			}
 			aptReported = true
-			line := laterUse(cl.doc, r.ins, cl.facts, func(other *dockerfile.Instruction, of *runFacts) bool {
+			line := cl.later.after(r.ins, "apt lists", func(other *dockerfile.Instruction, of *runFacts) bool {
 				if of != nil {
 					return of.aptConsumes
 				}
@@ -326,7 +329,7 @@ func (cl *cleaner) apk() {
 			cl.option(c, i, "--no-cache", msg, "add --no-cache", "/var/cache/apk/")
 		case "update":
 			msg := "apk update leaves the package index in /var/cache/apk"
-			line := laterUse(cl.doc, cl.r.ins, cl.facts, func(other *dockerfile.Instruction, of *runFacts) bool {
+			line := cl.later.after(cl.r.ins, "apk index", func(other *dockerfile.Instruction, of *runFacts) bool {
 				if of != nil {
 					return of.apkConsumes
 				}
@@ -400,7 +403,7 @@ func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
 		if sr == nil {
 			continue
 		}
-		for _, c := range shellparse.Commands(sr.prog) {
+		for _, c := range sr.commands() {
 			if pipName.MatchString(c.Name) && hasArg(c, argIs("-U", "--upgrade")) && hasArg(c, func(v string) bool {
 				return v == "pip" || strings.HasPrefix(v, "pip=") || strings.HasPrefix(v, "pip>") || strings.HasPrefix(v, "pip<")
 			}) {
@@ -563,8 +566,9 @@ func (cl *cleaner) pnpm() {
 
 func (cl *cleaner) gem() {
 	f, ins := cl.f, cl.r.ins
-	if stageMentions(ins, "no-document") || stageMentions(ins, "no-rdoc") {
-		return // a gemrc (or ENV) turns documentation off already
+	if !cl.hasAfter(nil, func(c *shellparse.Command) bool { return c.Name == "gem" }) ||
+		stageMentions(ins, "no-document") || stageMentions(ins, "no-rdoc") {
+		return // no gem, or a gemrc (or ENV) turns documentation off already
 	}
 	name, tag, _ := stages.ImageTag(stages.RootImage(ins.Stage))
 	for _, c := range f.cmds {
@@ -614,7 +618,7 @@ func rubygemsUpdatedBefore(ins *dockerfile.Instruction, f *runFacts, c *shellpar
 	}
 	for _, other := range stages.Before(ins) {
 		if sr, _ := parseRun(other); sr != nil {
-			for _, o := range shellparse.Commands(sr.prog) {
+			for _, o := range sr.commands() {
 				check(o)
 			}
 		}

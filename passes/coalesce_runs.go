@@ -158,7 +158,7 @@ func analyzeRun(ins *dockerfile.Instruction) *runInfo {
 			r.flat = false
 		}
 	}
-	r.rmWD = removesWorkdir(ins, prog)
+	r.rmWD = removesWorkdir(sr)
 	r.setsE = setsErrexit(prog.File)
 	r.errexit = r.setsE || shellErrexit(ins.Shell)
 	return r

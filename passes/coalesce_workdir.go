@@ -35,8 +35,13 @@ type operand struct {
 // removesWorkdir returns the working directory of the RUN (or what is
 // known of it) when its program may remove it or a directory above it
 // (rm, rmdir, mv, find -delete), and "" otherwise.
-func removesWorkdir(ins *dockerfile.Instruction, prog *shellparse.Program) string {
-	cmds := shellparse.Commands(prog)
+func removesWorkdir(r *shellRun) string {
+	ins, prog := r.ins, r.prog
+	if !strings.Contains(prog.Src, "rm") && !strings.Contains(prog.Src, "mv") &&
+		!strings.Contains(prog.Src, "find") && !strings.Contains(prog.Src, "unlink") {
+		return ""
+	}
+	cmds := r.commands()
 	var ops []operand
 	for _, c := range cmds {
 		ops = append(ops, removalOperands(prog, c)...)

@@ -9,6 +9,7 @@
 package stages
 
 import (
+	"maps"
 	"regexp"
 	"strings"
 
@@ -77,33 +78,10 @@ var plainValue = regexp.MustCompile(`^[A-Za-z0-9._/@+,:=-]*$`)
 // before it in the stage chain, else the root image's environment when the
 // image is known.
 func EnvAt(ins *dockerfile.Instruction, key string) Value {
-	v := Value{}
-	found := false
-	for _, other := range Before(ins) {
-		switch other.Cmd {
-		case "env":
-			for i := 0; i+1 < len(other.Args); i += 3 {
-				if other.Args[i] != key {
-					continue
-				}
-				found = true
-				val := other.Args[i+1]
-				if plainValue.MatchString(val) {
-					v = Value{Set: true, Known: true, Value: val}
-				} else {
-					v = Value{Set: true}
-				}
-			}
-		case "arg":
-			for _, a := range other.Args {
-				if name, _, _ := strings.Cut(a, "="); name == key {
-					found = true
-					v = Value{Set: true}
-				}
-			}
-		}
+	if ins.Stage == nil {
+		return Value{}
 	}
-	if found || ins.Stage == nil {
+	if v, ok := stateAt(ins).env[key]; ok {
 		return v
 	}
 	img, ok := Lookup(RootImage(ins.Stage))
@@ -114,6 +92,107 @@ func EnvAt(ins *dockerfile.Instruction, key string) Value {
 		return Value{Set: true, Known: true, Value: val}
 	}
 	return Value{Known: true}
+}
+
+// state is what the instructions before one have set: computed once per
+// instruction from the state before the previous one, so that asking at
+// every instruction of a file costs time linear in its length.
+type state struct {
+	user    string // the user part of the last USER
+	userSet bool
+	env     map[string]Value  // ENV and ARG (shared between states until one changes)
+	homes   map[string]string // users created by useradd/adduser: home ("" when not told)
+}
+
+// previous returns the instruction before ins in its stage chain (the
+// last instruction of the stage it is built FROM, before its FROM), or nil.
+func previous(ins *dockerfile.Instruction) *dockerfile.Instruction {
+	st := ins.Stage
+	i := ins.Index - st.Instructions[0].Index - 1
+	for {
+		for ; i >= 0; i-- {
+			if other := st.Instructions[i]; other.Cmd != "from" {
+				return other
+			}
+		}
+		if st = st.Parent; st == nil {
+			return nil
+		}
+		i = len(st.Instructions) - 1
+	}
+}
+
+// stateAt returns the state before ins.
+func stateAt(ins *dockerfile.Instruction) *state {
+	return ins.Cached("stages.state", func() any {
+		prev := previous(ins)
+		if prev == nil {
+			return &state{}
+		}
+		return stateAt(prev).after(prev)
+	}).(*state)
+}
+
+// after returns the state after instruction ins ran in state s.
+func (s *state) after(ins *dockerfile.Instruction) *state {
+	switch ins.Cmd {
+	case "user":
+		if len(ins.Args) > 0 {
+			n := *s
+			n.user, _, _ = strings.Cut(ins.Args[0], ":")
+			n.userSet = true
+			return &n
+		}
+	case "env":
+		n := *s
+		n.env = maps.Clone(s.env)
+		if n.env == nil {
+			n.env = map[string]Value{}
+		}
+		for i := 0; i+1 < len(ins.Args); i += 3 {
+			val := ins.Args[i+1]
+			if plainValue.MatchString(val) {
+				n.env[ins.Args[i]] = Value{Set: true, Known: true, Value: val}
+			} else {
+				n.env[ins.Args[i]] = Value{Set: true}
+			}
+		}
+		return &n
+	case "arg":
+		n := *s
+		n.env = maps.Clone(s.env)
+		if n.env == nil {
+			n.env = map[string]Value{}
+		}
+		for _, a := range ins.Args {
+			name, _, _ := strings.Cut(a, "=")
+			n.env[name] = Value{Set: true}
+		}
+		return &n
+	case "run":
+		if !strings.Contains(ins.Text, "useradd") && !strings.Contains(ins.Text, "adduser") {
+			return s
+		}
+		busybox := imageFamily(RootImage(ins.Stage)) == "alpine"
+		var n *state
+		for _, c := range commands(ins) {
+			if home, user, ok := parseUserAdd(c, busybox); ok {
+				if n == nil {
+					c := *s
+					c.homes = maps.Clone(s.homes)
+					if c.homes == nil {
+						c.homes = map[string]string{}
+					}
+					n = &c
+				}
+				n.homes[user] = home
+			}
+		}
+		if n != nil {
+			return n
+		}
+	}
+	return s
 }
 
 // Runs is three-valued: whether a RUN runs as root.
@@ -148,20 +227,15 @@ func UserAt(ins *dockerfile.Instruction) User {
 	if ins.Stage == nil {
 		return u
 	}
-	set := false
-	for _, other := range Before(ins) {
-		if other.Cmd == "user" && len(other.Args) > 0 {
-			u.Name, _, _ = strings.Cut(other.Args[0], ":")
-			set = true
-		}
-	}
+	st := stateAt(ins)
+	u.Name = st.user
 	img, known := Lookup(RootImage(ins.Stage))
 	switch {
-	case set && strings.ContainsAny(u.Name, "$\"'\\`"):
+	case st.userSet && strings.ContainsAny(u.Name, "$\"'\\`"):
 		u.Runs = Unknown
-	case set && (u.Name == "root" || u.Name == "0"):
+	case st.userSet && (u.Name == "root" || u.Name == "0"):
 		u.Runs = AsRoot
-	case set && u.Name != "":
+	case st.userSet && u.Name != "":
 		u.Runs = AsOther
 	case known && img.User == "":
 		u.Runs = AsRoot
@@ -179,7 +253,7 @@ func UserAt(ins *dockerfile.Instruction) User {
 	case AsRoot:
 		u.Home = "/root"
 	case AsOther:
-		if h, ok := createdHome(ins, u.Name); ok {
+		if h, ok := st.homes[u.Name]; ok {
 			u.Home = h
 		} else if known {
 			u.Home = img.Homes[u.Name]
@@ -201,24 +275,6 @@ func commands(ins *dockerfile.Instruction) []*shellparse.Command {
 		}
 		return shellparse.Commands(prog)
 	}).([]*shellparse.Command)
-}
-
-// createdHome returns the home directory given to user name by the last
-// useradd or adduser before ins that creates it, when it can be told.
-func createdHome(ins *dockerfile.Instruction, name string) (string, bool) {
-	home, found := "", false
-	busybox := imageFamily(RootImage(ins.Stage)) == "alpine"
-	for _, other := range Before(ins) {
-		if other.Cmd != "run" {
-			continue
-		}
-		for _, c := range commands(other) {
-			if h, user, ok := parseUserAdd(c, busybox); ok && user == name {
-				home, found = h, true
-			}
-		}
-	}
-	return home, found && home != ""
 }
 
 // parseUserAdd reads useradd and adduser command lines: the user created
