@@ -23,5 +23,5 @@ RUN apk add git
 			require.NotEmpty(t, f.Removes, "%s", f)
 		}
 	}
-	require.Equal(t, []string{"/var/lib/apt/lists/", "~/.cache/pip", "~/.cache", "~/.npm/_cacache", "~/.npm/_logs/", "/var/cache/apk/"}, res.Removes())
+	require.Equal(t, []string{"/var/lib/apt/lists/", "~/.cache/pip", "~/.cache", "/root/.npm/_cacache", "/var/cache/apk/"}, res.Removes())
 }

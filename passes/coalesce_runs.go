@@ -58,22 +58,32 @@ Rules, all decided on the shell syntax tree (mvdan.cc/sh), never on strings:
   - A RUN that ends with a shell comment, or that starts background jobs (&),
     can only end a group: anything appended to it would be commented out, or
     would run while the job is still going.
+  - A RUN that may remove its working directory or a directory above it
+    (rm, rmdir, mv, find -delete of the WORKDIR, a parent, a path that
+    cannot be read, or a relative path after cd) can only end a group:
+    BuildKit creates a missing working directory again for every RUN, so
+    the next RUN runs in a fresh one and the image has it. Where the file
+    does not tell the WORKDIR (an unknown base image), any removal outside
+    scratch directories such as /tmp, /var/cache or /etc counts.
   - RUNs whose shell text cannot be parsed are left alone and reported.`,
 }
 
 type runInfo struct {
-	ins      *dockerfile.Instruction
-	prog     *shellparse.Program
-	start    int // offset of the shell program in ins.Text
-	end      int // offset just after its last non-space byte in ins.Text
-	leaks    []shellparse.Leak
-	multi    bool // top level is not a single && chain: needs braces after &&
-	semi     int  // offset in the program of a final ';', or -1
-	comment  bool // has a (trailing) shell comment
-	bg       bool // starts background jobs
-	setsE    bool // turns on errexit itself
-	flat     bool // a single and-or list of simple commands
-	errexit  bool // errexit may be on while it runs
+	ins     *dockerfile.Instruction
+	prog    *shellparse.Program
+	start   int // offset of the shell program in ins.Text
+	end     int // offset just after its last non-space byte in ins.Text
+	leaks   []shellparse.Leak
+	multi   bool // top level is not a single && chain: needs braces after &&
+	semi    int  // offset in the program of a final ';', or -1
+	comment bool // has a (trailing) shell comment
+	bg      bool // starts background jobs
+	setsE   bool // turns on errexit itself
+	flat    bool // a single and-or list of simple commands
+	errexit bool // errexit may be on while it runs
+	// rmWD is the working directory when the RUN may remove it (or a
+	// directory above it), which BuildKit creates again for the next RUN.
+	rmWD     string
 	parseErr error
 }
 
@@ -89,6 +99,8 @@ func (r *runInfo) lastOnly(first bool) string {
 		return "errexit"
 	case r.errexit && !r.flat:
 		return "errexit"
+	case r.rmWD != "":
+		return "workdir"
 	}
 	return ""
 }
@@ -146,6 +158,7 @@ func analyzeRun(ins *dockerfile.Instruction) *runInfo {
 			r.flat = false
 		}
 	}
+	r.rmWD = removesWorkdir(sr)
 	r.setsE = setsErrexit(prog.File)
 	r.errexit = r.setsE || shellErrexit(ins.Shell)
 	return r
@@ -247,11 +260,19 @@ func runCoalesce(ctx *analysis.Context) []analysis.Finding {
 			flush()
 		}
 		group = append(group, r)
-		if why := r.lastOnly(len(group) == 1); why == "comment" && nextIsRun(doc, ins) && sameFlags(ins, doc.Instructions[ins.Index+1]) {
-			findings = append(findings, analysis.Finding{
-				Pos: ins.Span.Start, End: ins.ContentEnd(),
-				Message: "RUN ends with a shell comment: not combined with the next RUN, which the comment would swallow",
-			})
+		if why := r.lastOnly(len(group) == 1); nextIsRun(doc, ins) && sameFlags(ins, doc.Instructions[ins.Index+1]) {
+			switch why {
+			case "comment":
+				findings = append(findings, analysis.Finding{
+					Pos: ins.Span.Start, End: ins.ContentEnd(),
+					Message: "RUN ends with a shell comment: not combined with the next RUN, which the comment would swallow",
+				})
+			case "workdir":
+				findings = append(findings, analysis.Finding{
+					Pos: ins.Span.Start, End: ins.ContentEnd(),
+					Message: "RUN may remove its working directory (" + r.rmWD + "): not combined with the next RUN, which BuildKit runs in that directory created again",
+				})
+			}
 		}
 	}
 	flush()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -163,8 +164,11 @@ After:
     WORKDIR /app
 
 Only when the RUN is exactly "mkdir -p DIR" (absolute, literal, the same path
-as the WORKDIR), directly before it, and the stage runs as root (for another
-USER the directory's owner could differ).`,
+as the WORKDIR), directly before it, and the stage is known to run as root:
+USER root, or no USER on a base image known to run as root. For another
+USER the directory's owner could differ (BuildKit creates a WORKDIR as the
+current user, the legacy builder as root), and a base image that is not
+known may set one.`,
 }
 
 func runWorkdirMkdir(ctx *analysis.Context) []analysis.Finding {
@@ -190,7 +194,9 @@ func runWorkdirMkdir(ctx *analysis.Context) []analysis.Finding {
 			!strings.HasPrefix(dir, "/") || strings.ContainsAny(dir, "$") {
 			continue
 		}
-		if !isRoot(userBefore(ins)) {
+		// BuildKit creates the WORKDIR as the current user, the legacy
+		// builder as root: the same only when the stage runs as root.
+		if stages.UserAt(ins).Runs != stages.AsRoot {
 			continue
 		}
 		out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),

@@ -59,6 +59,13 @@ func parseRunUncached(ins *dockerfile.Instruction) (*shellRun, error) {
 	return &shellRun{ins: ins, prog: prog, start: off}, nil
 }
 
+// commands returns the simple commands of the RUN's program (see
+// shellparse.Commands), computed once per instruction. Callers must not
+// modify them.
+func (r *shellRun) commands() []*shellparse.Command {
+	return r.ins.Cached("passes.commands", func() any { return shellparse.Commands(r.prog) }).([]*shellparse.Command)
+}
+
 // shellErrorFinding reports a RUN whose shell cannot be parsed, at the
 // position of the error in the file.
 func shellErrorFinding(ins *dockerfile.Instruction, err error, what string) analysis.Finding {

@@ -359,9 +359,6 @@ func isScript(prog string) bool {
 }
 
 // apk options that take a separate value.
-var apkValueOpts = []string{"-X", "--repository", "-p", "--root", "-t", "--virtual", "--arch",
-	"--cache-dir", "--keys-dir", "--repositories-file", "--cache-max-age", "--timeout"}
-
 // installCommand reports whether c installs packages of the family into
 // the image from its repositories: apt-get/apt install with -y, or
 // apk add; not a download or simulation, not into another root.

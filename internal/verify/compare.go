@@ -49,11 +49,24 @@ type Difference struct {
 	// Before and After describe the entries, like ls -l.
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
+	// Note says why a path that a pattern of the fixes covers differs
+	// anyway (see CreatedNote).
+	Note string `json:"note,omitempty"`
 }
+
+// CreatedNote is the Note of a path that the rewrite's image has below a
+// cache path (a pattern of the fixes' Removes) that the original's image
+// does not have at all: the cleanup created it, for instance a log that
+// the package manager writes when it is run to clean its cache, or a
+// directory the RUN had deleted on purpose.
+const CreatedNote = "created below a cache path the original does not have"
 
 func (d Difference) String() string {
 	switch d.Kind {
 	case "added":
+		if d.Note != "" {
+			return "+ " + d.Path + "  " + d.After + "  (" + d.Note + ")"
+		}
 		return "+ " + d.Path + "  " + d.After
 	case "removed":
 		return "- " + d.Path + "  " + d.Before
@@ -86,6 +99,11 @@ type TreeComparison struct {
 //
 // The package indexes that a live mirror decides (see MirrorDecided) are
 // left out where before and after differ, as unstable.
+//
+// The patterns do not excuse a path that only the rewrite has when the
+// original has no entry at all where the pattern matched (the cache
+// directory itself): a cleanup must not create what was not there. Such
+// paths are differences, with CreatedNote.
 //
 // Besides the paths that differ between before and again, a path that
 // exists in only one of before and after is left out when it lies below a
@@ -144,9 +162,26 @@ func CompareTrees(before, again, after *oci.Tree, removes []string) *TreeCompari
 	for _, c := range mirror.Changed {
 		unstable[c.Path] = true
 	}
+	// Paths the rewrite created below a cache path the original lacks.
+	cacheRoot := cacheRoots(ExpandRemoves(removes))
+	created := map[string]bool{}
+	for _, p := range after.Paths() {
+		if !isRemoved(p) || unstable[p] || underVolatile(p) {
+			continue
+		}
+		if _, ok := before.Get(p); ok {
+			continue
+		}
+		if root, ok := cacheRoot(p); ok {
+			if _, had := before.Get(root); !had {
+				created[p] = true
+			}
+		}
+	}
+	isRemovedOnly := func(p string) bool { return isRemoved(p) && !created[p] }
 
 	d := oci.Diff(before, after, oci.DiffOptions{Ignore: func(p string) bool {
-		return isRemoved(p) || unstable[p]
+		return isRemovedOnly(p) || unstable[p]
 	}})
 
 	unstableOut := map[string]bool{}
@@ -173,7 +208,7 @@ func CompareTrees(before, again, after *oci.Tree, removes []string) *TreeCompari
 	removedOut := map[string]bool{}
 	for _, t := range []*oci.Tree{before, after} {
 		for _, p := range t.Paths() {
-			if isRemoved(p) {
+			if isRemovedOnly(p) {
 				removedOut[p] = true
 			}
 		}
@@ -191,6 +226,8 @@ func CompareTrees(before, again, after *oci.Tree, removes []string) *TreeCompari
 		some := false
 		for _, q := range below {
 			switch {
+			case created[q]:
+				return false
 			case isRemoved(q):
 				some = true
 			case unstableOut[q] || unstable[q] || underVolatile(q):
@@ -216,7 +253,11 @@ func CompareTrees(before, again, after *oci.Tree, removes []string) *TreeCompari
 
 	for _, p := range added {
 		e, _ := after.Get(p)
-		res.Differences = append(res.Differences, Difference{Path: p, Kind: "added", After: e.String()})
+		diff := Difference{Path: p, Kind: "added", After: e.String()}
+		if created[p] {
+			diff.Note = CreatedNote
+		}
+		res.Differences = append(res.Differences, diff)
 	}
 	for _, p := range removed {
 		e, _ := before.Get(p)
@@ -239,6 +280,43 @@ func CompareTrees(before, again, after *oci.Tree, removes []string) *TreeCompari
 		}
 	}
 	return res
+}
+
+// cacheRoots returns, for a path that one of patterns (as IgnorePaths
+// reads them) covers, the path the pattern matched: the pattern itself
+// for a plain one, or the topmost parent of the path (or the path) that a
+// glob matches.
+func cacheRoots(patterns []string) func(p string) (string, bool) {
+	var pats []string
+	for _, raw := range patterns {
+		if raw != "" {
+			pats = append(pats, oci.CleanPath(raw))
+		}
+	}
+	return func(p string) (string, bool) {
+		p = oci.CleanPath(p)
+		// The path and its parents, topmost first.
+		var chain []string
+		for q := p; ; q = path.Dir(q) {
+			chain = append([]string{q}, chain...)
+			if q == "/" {
+				break
+			}
+		}
+		for _, pt := range pats {
+			for _, q := range chain {
+				if q == pt {
+					return q, true
+				}
+				if strings.ContainsAny(pt, "*?[") {
+					if ok, _ := path.Match(pt, q); ok {
+						return q, true
+					}
+				}
+			}
+		}
+		return "", false
+	}
 }
 
 // keptDirs matches the directories that patterns with a trailing slash

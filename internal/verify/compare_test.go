@@ -108,6 +108,31 @@ func TestCompareTrees(t *testing.T) {
 			diffs:   []string{"- /root/.cache  dir"},
 		},
 		{
+			name: "a cleanup that creates the cache path it claims to remove is caught",
+			// The original removed ~/.npm; an appended npm cache clean
+			// wrote a debug log there.
+			before:  with(),
+			aft:     with(dir("/root/.npm"), dir("/root/.npm/_logs"), file("/root/.npm/_logs/T-debug-0.log", "log")),
+			removes: []string{"~/.npm/_cacache", "~/.npm/_logs/"},
+			diffs: []string{"+ /root/.npm  dir", "+ /root/.npm/_logs  dir",
+				"+ /root/.npm/_logs/T-debug-0.log  file 0644 0:0 3 log  (" + CreatedNote + ")"},
+		},
+		{
+			name:    "a cleanup that re-creates a directory the original deleted is caught",
+			before:  with(dir("/tmp")),
+			aft:     with(dir("/tmp"), dir("/tmp/cache"), file("/tmp/cache/.htaccess", "deny")),
+			removes: []string{"/tmp/cache/"},
+			diffs:   []string{"+ /tmp/cache  dir", "+ /tmp/cache/.htaccess  file"},
+		},
+		{
+			name:         "below a cache path the original has, what the rewrite leaves is not compared",
+			before:       with(dir("/root/.npm"), dir("/root/.npm/_cacache"), file("/root/.npm/_cacache/a", "aaaa")),
+			aft:          with(dir("/root/.npm"), dir("/root/.npm/_cacache"), file("/root/.npm/_cacache/b", "b")),
+			removes:      []string{"~/.npm/_cacache"},
+			removed:      []string{"/root/.npm/_cacache", "/root/.npm/_cacache/a", "/root/.npm/_cacache/b"},
+			removedBytes: 3,
+		},
+		{
 			name:     "what differs between two builds of the original is unstable",
 			before:   with(file("/var/log/dpkg.log", "log1"), file("/usr/lib/x.pyc", "pyc1"), file("/usr/bin/jq", "jq")),
 			again:    with(file("/var/log/dpkg.log", "log2"), file("/usr/lib/x.pyc", "pyc2"), file("/usr/bin/jq", "jq")),

@@ -1,0 +1,143 @@
+package optimizer_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/optimizer"
+	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/stretchr/testify/require"
+)
+
+// A command that a pass adds to a RUN runs in whatever state the RUN
+// leaves behind (a deleted working directory, a PATH set in a subshell, a
+// tool the RUN just upgraded). Over the whole corpus, every command the
+// default passes add must be one of the forms that state cannot change:
+// rm -rf of fixed paths (pkgmgr.StateIndependent), or a command of the
+// original with one of pkgmgr.Options added. A new kind of cleanup that
+// runs a program fails here until it is shown safe and allowed.
+func TestCorpusAddedCommandsAreStateIndependent(t *testing.T) {
+	removals, options := 0, 0
+	for _, f := range corpus(t) {
+		res, err := optimizer.Optimize(f.src, optimizer.Options{Filename: f.name})
+		require.NoError(t, err, f.name)
+		r, o, problems := addedCommands(t, f.name, f.src, res.Output)
+		for _, p := range problems {
+			t.Errorf("%s: %s", f.name, p)
+		}
+		removals += r
+		options += o
+	}
+	t.Logf("commands added over the corpus: %d removals, %d with an option added", removals, options)
+	require.Positive(t, removals)
+	require.Positive(t, options)
+}
+
+// The check itself catches what the passes once appended.
+func TestAddedCommandsCatchesPrograms(t *testing.T) {
+	in := "FROM node:18\nRUN npm install && rm -rf /root/.npm\nRUN apt-get update\n"
+	for _, out := range []string{
+		"FROM node:18\nRUN npm install && rm -rf /root/.npm && npm cache clean --force\nRUN apt-get update\n",
+		"FROM node:18\nRUN npm install && rm -rf /root/.npm && { yarn cache clean || true; }\nRUN apt-get update\n",
+		"FROM node:18\nRUN npm install && rm -rf /root/.npm\nRUN apt-get update && rm -rf ~/.bundle/cache \"$(gem env gemdir)\"/cache/*.gem\n",
+		"FROM node:18\nRUN npm install --force && rm -rf /root/.npm\nRUN apt-get update\n",
+		"FROM node:18\nRUN npm install && rm -rf /root/.npm\nRUN apt-get update && rm -rf node_modules\n",
+		"FROM node:18\nRUN npm install && rm -rf /root/.npm\nRUN <<EOF\napt-get update\nEOF\n",
+		"FROM node:18\nRUN npm install && rm -rf /root/.npm\nRUN apt-get update && npm install\n",
+	} {
+		_, _, problems := addedCommands(t, "Dockerfile", []byte(in), []byte(out))
+		require.NotEmpty(t, problems, "not caught:\n%s", out)
+	}
+	r, o, problems := addedCommands(t, "Dockerfile", []byte(in),
+		[]byte("FROM node:18\nRUN npm install --no-cache-dir && rm -rf /root/.npm\nRUN apt-get update && rm -rf /var/lib/apt/lists/*\n"))
+	require.Empty(t, problems)
+	require.Equal(t, [2]int{1, 1}, [2]int{r, o})
+}
+
+// addedCommands compares the commands of the RUNs of in and out: it
+// counts those out adds that are allowed removals and allowed options, and
+// describes the others.
+func addedCommands(t *testing.T, name string, in, out []byte) (removals, options int, problems []string) {
+	inCmds, inOther := runCommands(t, name, in)
+	outCmds, outOther := runCommands(t, name+" (rewritten)", out)
+	have := map[string]bool{}
+	count := map[string]int{}
+	for _, c := range inCmds {
+		have[strings.Join(c, " ")] = true
+		count[strings.Join(c, " ")]++
+	}
+	for _, c := range outCmds {
+		text := strings.Join(c, " ")
+		count[text]--
+		switch {
+		case have[text] && (count[text] >= 0 || c[0] == "cd" || c[0] == "set"):
+			// As in the original (manifest-first repeats a leading cd or
+			// set when it splits a RUN).
+		case withOption(c, have):
+			options++
+		case pkgmgr.StateIndependent(text):
+			removals++
+		default:
+			problems = append(problems, fmt.Sprintf("added command is not a state-independent cleanup: %s", text))
+		}
+	}
+	for _, o := range outOther {
+		if !slices.Contains(inOther, o) {
+			problems = append(problems, fmt.Sprintf("a RUN whose shell cannot be read changed: %s", o))
+		}
+	}
+	return removals, options, problems
+}
+
+// withOption reports whether the command is one of have with one of
+// pkgmgr.Options added.
+func withOption(words []string, have map[string]bool) bool {
+	for _, opt := range pkgmgr.Options {
+		ow := strings.Fields(opt)
+		for i := 0; i+len(ow) <= len(words); i++ {
+			if slices.Equal(words[i:i+len(ow)], ow) {
+				rest := append(slices.Clone(words[:i]), words[i+len(ow):]...)
+				if have[strings.Join(rest, " ")] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// runCommands returns the simple commands of the Dockerfile's RUNs (shell
+// form, POSIX shell, no heredoc), each as its words' source texts, and the
+// text of the other RUNs (ONBUILD RUN included).
+func runCommands(t *testing.T, name string, src []byte) (cmds [][]string, other []string) {
+	t.Helper()
+	doc, err := dockerfile.Parse(name, src)
+	require.NoError(t, err, name)
+	for _, ins := range doc.Instructions {
+		if ins.Cmd != "run" && !(ins.Cmd == "onbuild" && ins.Onbuild == "run") {
+			continue
+		}
+		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
+			other = append(other, string(src[ins.Span.Start:ins.Span.End]))
+			continue
+		}
+		text, _ := ins.ShellArgs()
+		prog, err := shellparse.Parse(text)
+		if err != nil {
+			other = append(other, ins.Text)
+			continue
+		}
+		for _, c := range shellparse.Commands(prog) {
+			var words []string
+			for _, w := range c.Call.Args {
+				words = append(words, prog.Text(w))
+			}
+			cmds = append(cmds, words)
+		}
+	}
+	return cmds, other
+}

@@ -1,0 +1,140 @@
+// Package pkgmgr knows package managers: where they keep their caches, the
+// forms of cleanup that may be added to a RUN, and which options the
+// versions a base image may carry accept.
+//
+// A cleanup appended to a RUN runs in whatever state the RUN leaves
+// behind: a deleted working directory, a PATH set in a subshell, a tool
+// the RUN just upgraded, exported variables. The only cleanups this
+// package forms are therefore `rm -rf` of paths that do not depend on that
+// state (absolute paths, or paths below "$HOME" when the RUN does not
+// change HOME); StateIndependent checks a command against that allow-list.
+// rm -rf succeeds whether the paths exist or not, writes nothing, and runs
+// no package manager: an old one that lacks an option, a new one that does
+// not start on the base's runtime, or one that writes logs or re-creates
+// a directory the RUN deleted on purpose.
+package pkgmgr
+
+import (
+	"path"
+	"regexp"
+	"strings"
+)
+
+// HomeVar stands for the home directory of a user the file does not tell
+// (a base image that is not known, a user created elsewhere). Package
+// managers find it in $HOME, which the builder sets from the user's passwd
+// entry unless ENV sets it, so a cleanup below "$HOME" reaches the same
+// directory as long as the RUN does not change HOME itself.
+const HomeVar = `"$HOME"`
+
+// InHome returns the path rel below the home directory home (an absolute
+// path, or HomeVar).
+func InHome(home, rel string) string {
+	if home == HomeVar {
+		return HomeVar + "/" + rel
+	}
+	return path.Join(home, rel)
+}
+
+// RemovesPattern returns the analysis.Fix.Removes pattern for the path rel
+// below home: the absolute path, or "~/rel" (any user's home) for HomeVar.
+// A trailing slash in rel is kept (what is below the directory).
+func RemovesPattern(home, rel string) string {
+	if home == HomeVar {
+		return "~/" + rel
+	}
+	p := path.Join(home, rel)
+	if strings.HasSuffix(rel, "/") {
+		p += "/"
+	}
+	return p
+}
+
+// Remove returns the cleanup command that removes paths.
+func Remove(paths ...string) string {
+	return "rm -rf " + strings.Join(paths, " ")
+}
+
+var (
+	// A path component: no variables, quotes, spaces or shell syntax;
+	// globs only as * (and never a whole component made of dots).
+	component = `[A-Za-z0-9._@+*-]+`
+	absPath   = `(/` + component + `){2,}/?`
+	homePath  = `"\$HOME"(/` + component + `)+/?`
+	rmForm    = `rm -rf( (` + absPath + `|` + homePath + `))+`
+	cleanupRE = regexp.MustCompile(`^(` + rmForm + `|sudo ` + rmForm + `|\{ sudo ` + rmForm + ` \|\| true; \})$`)
+)
+
+// StateIndependent reports whether cmd is a cleanup whose effect does not
+// depend on the state a RUN leaves behind: `rm -rf` of absolute paths with
+// at least two components, or of paths below "$HOME", with * globs but
+// no "." or ".." components, variables or other shell syntax; possibly
+// run through sudo (as the install it cleans up after was), and then, when
+// that install may not have run, written "{ sudo rm -rf ... || true; }".
+func StateIndependent(cmd string) bool {
+	if !cleanupRE.MatchString(cmd) {
+		return false
+	}
+	for _, f := range strings.Fields(cmd) {
+		for _, c := range strings.Split(f, "/") {
+			if c == "." || c == ".." {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Options are the options cache-cleanup may add to a package manager's
+// own command line (which then runs exactly where it ran before).
+var Options = []string{
+	"--no-cache-dir",            // pip
+	"--pip-args=--no-cache-dir", // pipx
+	"--no-cache",                // apk
+	"--no-document",             // gem (RubyGems 2.0 and later)
+	"--no-rdoc --no-ri",         // gem (RubyGems before 3.0)
+}
+
+// Cache locations.
+const (
+	// AptLists holds apt's package lists.
+	AptLists = "/var/lib/apt/lists"
+	// ApkCache holds apk's index (and packages when a cache is set up).
+	ApkCache = "/var/cache/apk"
+	// NpmCache is npm's content cache below the home directory (npm 5 and
+	// later; ~/.npm/_logs and ~/.npm/_npx are not caches of downloads).
+	NpmCache = ".npm/_cacache"
+	// YarnRootCache is Yarn 1's cache for root, whatever HOME is (Yarn
+	// puts it below /usr/local/share for uid 0).
+	YarnRootCache = "/usr/local/share/.cache/yarn"
+	// YarnCache is Yarn 1's cache below the home directory of other users.
+	YarnCache = ".cache/yarn"
+	// PnpmCache is pnpm's metadata cache below the home directory (pnpm 7
+	// and later). pnpm's store is not a cache that can go: node_modules
+	// is hard-linked into it, or with the global virtual store symlinked.
+	PnpmCache = ".cache/pnpm"
+	// BundlerCache is Bundler's own cache below the home directory.
+	BundlerCache = ".bundle/cache"
+)
+
+// ComposerCaches are Composer's cache directories below the home
+// directory: ~/.composer/cache, or ~/.cache/composer where Composer follows
+// the XDG layout.
+var ComposerCaches = []string{".composer/cache", ".cache/composer"}
+
+// RPMCaches returns the cache directories of dnf, yum, microdnf or tdnf:
+// dnf 4 uses /var/cache/dnf and dnf 5 /var/cache/libdnf5; yum is dnf on
+// EL 8 and later; microdnf keeps its metadata below /var/cache/yum.
+func RPMCaches(mgr string) []string {
+	switch mgr {
+	case "dnf":
+		return []string{"/var/cache/dnf", "/var/cache/libdnf5"}
+	case "yum":
+		return []string{"/var/cache/yum", "/var/cache/dnf"}
+	case "microdnf":
+		return []string{"/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5"}
+	case "tdnf":
+		return []string{"/var/cache/tdnf"}
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package pkgmgr
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Releases old enough that their packaged tools predate an option, by the
+// word that names them in image tags.
+var (
+	// Distributions whose RubyGems is older than 2.0 (no --no-document):
+	// Debian 7 and older (RubyGems 1.8), Ubuntu 14.04 and older (1.8 with
+	// ruby1.9.1), CentOS 6 and older (1.3).
+	oldGemWords = []string{"wheezy", "squeeze", "lenny", "trusty", "precise", "lucid", "centos6", "centos5"}
+	// Distributions whose packaged pip is older than 6.0 (no
+	// --no-cache-dir): Debian 8 and older (1.5.6), Ubuntu 15.10 and
+	// older (1.5.4 to 1.5.6).
+	oldPipWords = []string{"jessie", "wheezy", "squeeze", "lenny", "trusty", "precise", "lucid", "utopic", "vivid", "wily"}
+)
+
+var (
+	debianOldGem = regexp.MustCompile(`^[4-7](\.|$)`)
+	debianOldPip = regexp.MustCompile(`^[4-8](\.|$)`)
+	ubuntuOldGem = regexp.MustCompile(`^(1[0-4]|[4-9])\.`)
+	ubuntuOldPip = regexp.MustCompile(`^(1[0-5]|[4-9])\.`)
+	centosOld    = regexp.MustCompile(`^(centos)?[3-6](\.|$)`)
+	ruby1        = regexp.MustCompile(`^1(\.|$)`)
+)
+
+// tagWords reports whether the tag names one of words as a whole word
+// ("8-jessie", "trusty-20190515").
+func tagWords(tag string, words []string) bool {
+	for _, part := range strings.FieldsFunc(tag, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		for _, w := range words {
+			if part == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// OldRubyGems reports whether the base image name:tag is known to carry a
+// RubyGems older than 2.0: ruby:1.x, and the distributions above.
+func OldRubyGems(name, tag string) bool {
+	switch name {
+	case "ruby", "jruby":
+		return name == "ruby" && ruby1.MatchString(tag)
+	case "debian":
+		if debianOldGem.MatchString(tag) {
+			return true
+		}
+	case "ubuntu":
+		if ubuntuOldGem.MatchString(tag) {
+			return true
+		}
+	case "centos":
+		if centosOld.MatchString(tag) {
+			return true
+		}
+	}
+	return tagWords(tag, oldGemWords)
+}
+
+// GemDocOption returns the option that keeps gem install and gem update
+// from building documentation, accepted by every RubyGems the base image
+// name:tag may carry: "--no-document" (RubyGems 2.0 and later), or
+// "--no-rdoc --no-ri" (before 3.0) on a base known to carry one older
+// than 2.0. updated says that RubyGems was updated earlier in the stage,
+// to a version of 2.0 or later, so that the base's does not run any more.
+func GemDocOption(name, tag string, updated bool) string {
+	if OldRubyGems(name, tag) && !updated {
+		return "--no-rdoc --no-ri"
+	}
+	return "--no-document"
+}
+
+// OldPip reports whether the base image name:tag is known to ship, as its
+// distribution's package, a pip older than 6.0, which has no cache and
+// rejects --no-cache-dir. The python and pypy images install their own
+// pip.
+func OldPip(name, tag string) bool {
+	switch name {
+	case "python", "pypy":
+		return false
+	case "debian":
+		if debianOldPip.MatchString(tag) {
+			return true
+		}
+	case "ubuntu":
+		if ubuntuOldPip.MatchString(tag) {
+			return true
+		}
+	}
+	return tagWords(tag, oldPipWords)
+}
+
+var oldAlpine = regexp.MustCompile(`^(2\.|3\.[0-2](\.|$))|alpine3\.[0-2]\b`)
+
+// OldApk reports whether the base image name:tag is known to carry an
+// apk-tools older than 2.6 (Alpine 3.2 and older), which rejects --no-cache.
+func OldApk(name, tag string) bool {
+	if name == "alpine" {
+		return oldAlpine.MatchString(tag)
+	}
+	return regexp.MustCompile(`alpine3\.[0-2]([^0-9]|$)`).MatchString(tag)
+}

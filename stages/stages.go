@@ -1,0 +1,367 @@
+// Package stages answers questions about the state of a build stage at an
+// instruction that several passes ask: the instructions that ran before it
+// (in its stage and the stages it is built FROM), the value of an
+// environment variable, and the user a RUN runs as with its home directory.
+//
+// Answers are three-valued where the file cannot tell: a base image that
+// is not known may set any USER, HOME or environment, and such facts are
+// reported as unknown rather than guessed.
+package stages
+
+import (
+	"maps"
+	"regexp"
+	"strings"
+
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/shellparse"
+)
+
+// Before lists the instructions before ins in its stage and in the stages
+// it derives from, oldest first, without the FROMs.
+func Before(ins *dockerfile.Instruction) []*dockerfile.Instruction {
+	var chain []*dockerfile.Stage
+	for st := ins.Stage; st != nil; st = st.Parent {
+		chain = append([]*dockerfile.Stage{st}, chain...)
+	}
+	var out []*dockerfile.Instruction
+	for _, st := range chain {
+		for _, other := range st.Instructions {
+			if st == ins.Stage && other.Index >= ins.Index {
+				break
+			}
+			if other.Cmd != "from" {
+				out = append(out, other)
+			}
+		}
+	}
+	return out
+}
+
+// RootImage is the image (as written) that the stage chain of st starts
+// from: the base of the first stage that is not built FROM another stage.
+func RootImage(st *dockerfile.Stage) string {
+	for st.Parent != nil {
+		st = st.Parent
+	}
+	return st.Base
+}
+
+// Descends reports whether stage s is anc or is built FROM it (directly or
+// not).
+func Descends(s, anc *dockerfile.Stage) bool {
+	for ; s != nil; s = s.Parent {
+		if s == anc {
+			return true
+		}
+	}
+	return false
+}
+
+// Value is what is known about an environment variable at an instruction.
+type Value struct {
+	// Set: the variable is set (by ENV or ARG in the file, or by a known
+	// base image). When Set is false and Known is true, it is not set.
+	Set bool
+	// Known: the file (and the base image, when known) tells whether it is
+	// set and, when Set, its value.
+	Known bool
+	// Value is the value when Set and Known.
+	Value string
+}
+
+// plainValue is a value that means itself in a Dockerfile and in sh.
+var plainValue = regexp.MustCompile(`^[A-Za-z0-9._/@+,:=-]*$`)
+
+// EnvAt returns what is known about environment variable key when ins
+// runs: the last ENV (or ARG, whose value a build argument may override)
+// before it in the stage chain, else the root image's environment when the
+// image is known.
+func EnvAt(ins *dockerfile.Instruction, key string) Value {
+	if ins.Stage == nil {
+		return Value{}
+	}
+	if v, ok := stateAt(ins).env[key]; ok {
+		return v
+	}
+	img, ok := Lookup(RootImage(ins.Stage))
+	if !ok {
+		return Value{}
+	}
+	if val, ok := img.Env[key]; ok {
+		return Value{Set: true, Known: true, Value: val}
+	}
+	return Value{Known: true}
+}
+
+// state is what the instructions before one have set: computed once per
+// instruction from the state before the previous one, so that asking at
+// every instruction of a file costs time linear in its length.
+type state struct {
+	user    string // the user part of the last USER
+	userSet bool
+	env     map[string]Value  // ENV and ARG (shared between states until one changes)
+	homes   map[string]string // users created by useradd/adduser: home ("" when not told)
+}
+
+// previous returns the instruction before ins in its stage chain (the
+// last instruction of the stage it is built FROM, before its FROM), or nil.
+func previous(ins *dockerfile.Instruction) *dockerfile.Instruction {
+	st := ins.Stage
+	i := ins.Index - st.Instructions[0].Index - 1
+	for {
+		for ; i >= 0; i-- {
+			if other := st.Instructions[i]; other.Cmd != "from" {
+				return other
+			}
+		}
+		if st = st.Parent; st == nil {
+			return nil
+		}
+		i = len(st.Instructions) - 1
+	}
+}
+
+// stateAt returns the state before ins.
+func stateAt(ins *dockerfile.Instruction) *state {
+	return ins.Cached("stages.state", func() any {
+		prev := previous(ins)
+		if prev == nil {
+			return &state{}
+		}
+		return stateAt(prev).after(prev)
+	}).(*state)
+}
+
+// after returns the state after instruction ins ran in state s.
+func (s *state) after(ins *dockerfile.Instruction) *state {
+	switch ins.Cmd {
+	case "user":
+		if len(ins.Args) > 0 {
+			n := *s
+			n.user, _, _ = strings.Cut(ins.Args[0], ":")
+			n.userSet = true
+			return &n
+		}
+	case "env":
+		n := *s
+		n.env = maps.Clone(s.env)
+		if n.env == nil {
+			n.env = map[string]Value{}
+		}
+		for i := 0; i+1 < len(ins.Args); i += 3 {
+			val := ins.Args[i+1]
+			if plainValue.MatchString(val) {
+				n.env[ins.Args[i]] = Value{Set: true, Known: true, Value: val}
+			} else {
+				n.env[ins.Args[i]] = Value{Set: true}
+			}
+		}
+		return &n
+	case "arg":
+		n := *s
+		n.env = maps.Clone(s.env)
+		if n.env == nil {
+			n.env = map[string]Value{}
+		}
+		for _, a := range ins.Args {
+			name, _, _ := strings.Cut(a, "=")
+			n.env[name] = Value{Set: true}
+		}
+		return &n
+	case "run":
+		if !strings.Contains(ins.Text, "useradd") && !strings.Contains(ins.Text, "adduser") {
+			return s
+		}
+		busybox := imageFamily(RootImage(ins.Stage)) == "alpine"
+		var n *state
+		for _, c := range commands(ins) {
+			if home, user, ok := parseUserAdd(c, busybox); ok {
+				if n == nil {
+					c := *s
+					c.homes = maps.Clone(s.homes)
+					if c.homes == nil {
+						c.homes = map[string]string{}
+					}
+					n = &c
+				}
+				n.homes[user] = home
+			}
+		}
+		if n != nil {
+			return n
+		}
+	}
+	return s
+}
+
+// Runs is three-valued: whether a RUN runs as root.
+type Runs int
+
+const (
+	// Unknown: the file does not tell (a base image that is not known, or
+	// a USER given by a variable).
+	Unknown Runs = iota
+	// AsRoot: as root.
+	AsRoot
+	// AsOther: as another user.
+	AsOther
+)
+
+// User is the user an instruction runs as.
+type User struct {
+	// Name is the user part of the USER in effect ("" when the file sets
+	// none), or the base image's default user when that is known.
+	Name string
+	Runs Runs
+	// Home is HOME when the instruction runs, as an absolute path, or ""
+	// when it is not known: ENV HOME, else the user's home directory
+	// (/root for root, from useradd/adduser in the file or from what a
+	// known base image has).
+	Home string
+}
+
+// UserAt returns the user that ins runs as.
+func UserAt(ins *dockerfile.Instruction) User {
+	var u User
+	if ins.Stage == nil {
+		return u
+	}
+	st := stateAt(ins)
+	u.Name = st.user
+	img, known := Lookup(RootImage(ins.Stage))
+	switch {
+	case st.userSet && strings.ContainsAny(u.Name, "$\"'\\`"):
+		u.Runs = Unknown
+	case st.userSet && (u.Name == "root" || u.Name == "0"):
+		u.Runs = AsRoot
+	case st.userSet && u.Name != "":
+		u.Runs = AsOther
+	case known && img.User == "":
+		u.Runs = AsRoot
+	case known:
+		u.Name = img.User
+		u.Runs = AsOther
+	}
+	if home := EnvAt(ins, "HOME"); home.Set {
+		if home.Known && strings.HasPrefix(home.Value, "/") {
+			u.Home = home.Value
+		}
+		return u
+	}
+	switch u.Runs {
+	case AsRoot:
+		u.Home = "/root"
+	case AsOther:
+		if h, ok := st.homes[u.Name]; ok {
+			u.Home = h
+		} else if known {
+			u.Home = img.Homes[u.Name]
+		}
+	}
+	return u
+}
+
+// commands returns the commands of a RUN whose shell can be read, or nil.
+func commands(ins *dockerfile.Instruction) []*shellparse.Command {
+	return ins.Cached("stages.commands", func() any {
+		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
+			return []*shellparse.Command(nil)
+		}
+		text, _ := ins.ShellArgs()
+		prog, err := shellparse.Parse(text)
+		if err != nil {
+			return []*shellparse.Command(nil)
+		}
+		return shellparse.Commands(prog)
+	}).([]*shellparse.Command)
+}
+
+// parseUserAdd reads useradd and adduser command lines: the user created
+// and its home directory ("" when it cannot be told). ok is false for
+// other commands and for command lines it cannot read.
+func parseUserAdd(c *shellparse.Command, busybox bool) (home, user string, ok bool) {
+	var valued, homeOpts []string
+	switch c.Name {
+	case "useradd":
+		valued = []string{"-b", "--base-dir", "-c", "--comment", "-d", "--home-dir", "-e", "--expiredate",
+			"-f", "--inactive", "-g", "--gid", "-G", "--groups", "-k", "--skel", "-K", "--key", "-p", "--password",
+			"-s", "--shell", "-u", "--uid", "-R", "--root", "-P", "--prefix", "-Z", "--selinux-user", "-F"}
+		homeOpts = []string{"-d", "--home-dir"}
+	case "adduser":
+		if busybox {
+			valued = []string{"-h", "-g", "-s", "-G", "-u", "-k"}
+			homeOpts = []string{"-h"}
+		} else {
+			valued = []string{"--home", "--shell", "--uid", "--gid", "--ingroup", "--gecos", "--comment",
+				"--firstuid", "--lastuid", "--firstgid", "--lastgid", "--conf", "--extrausers"}
+			homeOpts = []string{"--home"}
+		}
+	default:
+		return "", "", false
+	}
+	system := false
+	var operands []string
+	for i := 0; i < len(c.Args); i++ {
+		if !c.Static[i] {
+			return "", "", false
+		}
+		v := c.Lits[i]
+		opt, val, hasVal := strings.Cut(v, "=")
+		switch {
+		case v == "--system" || v == "-r" || (busybox && v == "-S"):
+			system = true
+		case isOpt(homeOpts, opt) && hasVal:
+			home = val
+		case isOpt(homeOpts, v):
+			if i+1 < len(c.Lits) && c.Static[i+1] {
+				home = c.Lits[i+1]
+			}
+			i++
+		case isOpt(valued, v):
+			i++
+		case strings.HasPrefix(v, "-"):
+			// A flag, or an option with its value attached.
+			if len(v) > 2 && !strings.HasPrefix(v, "--") {
+				for _, h := range homeOpts {
+					if len(h) == 2 && strings.HasPrefix(v, h) {
+						home = v[2:]
+					}
+				}
+			}
+		default:
+			operands = append(operands, v)
+		}
+	}
+	if len(operands) == 0 {
+		return "", "", false
+	}
+	// useradd takes the login last; adduser takes it first (a group may
+	// follow).
+	user = operands[len(operands)-1]
+	if c.Name == "adduser" {
+		user = operands[0]
+	}
+	switch {
+	case home != "":
+	case c.Name == "adduser" && system && !busybox:
+		// Debian's adduser gives system users /nonexistent in recent
+		// releases and /home/NAME in older ones.
+		return "", user, true
+	default:
+		home = "/home/" + user
+	}
+	if !strings.HasPrefix(home, "/") || !plainValue.MatchString(home) {
+		return "", user, true
+	}
+	return home, user, true
+}
+
+func isOpt(opts []string, v string) bool {
+	for _, o := range opts {
+		if v == o {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,80 @@
+package stages_test
+
+import (
+	"testing"
+
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/stages"
+	"github.com/stretchr/testify/require"
+)
+
+// last parses src and returns its last instruction.
+func last(t *testing.T, src string) *dockerfile.Instruction {
+	t.Helper()
+	doc, err := dockerfile.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	return doc.Instructions[len(doc.Instructions)-1]
+}
+
+func TestUserAt(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      stages.User
+	}{
+		{"known base, no USER", "FROM debian:bookworm\nRUN x\n", stages.User{Runs: stages.AsRoot, Home: "/root"}},
+		{"official with registry", "FROM docker.io/library/node:20-alpine\nRUN x\n", stages.User{Runs: stages.AsRoot, Home: "/root"}},
+		{"unknown base", "FROM example.com/team/app:1\nRUN x\n", stages.User{}},
+		{"a namesake of a known image is not it", "FROM bitnami/node:20\nRUN x\n", stages.User{}},
+		{"variable base", "ARG B=debian\nFROM $B\nRUN x\n", stages.User{}},
+		{"USER root on an unknown base", "FROM example/app\nUSER root\nRUN x\n", stages.User{Name: "root", Runs: stages.AsRoot, Home: "/root"}},
+		{"USER 0:0", "FROM example/app\nUSER 0:0\nRUN x\n", stages.User{Name: "0", Runs: stages.AsRoot, Home: "/root"}},
+		{"USER from a variable", "FROM debian\nARG U=app\nUSER $U\nRUN x\n", stages.User{Name: "$U"}},
+		{"node's user", "FROM node:20\nUSER node\nRUN x\n", stages.User{Name: "node", Runs: stages.AsOther, Home: "/home/node"}},
+		{"a user without a known home", "FROM debian\nUSER app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther}},
+		{"useradd -m", "FROM debian\nRUN useradd -m -s /bin/bash app\nUSER app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther, Home: "/home/app"}},
+		{"useradd -d", "FROM debian\nRUN useradd -u 1001 -d /srv/app app\nUSER app:app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther, Home: "/srv/app"}},
+		{"useradd --home-dir=", "FROM debian\nRUN useradd --home-dir=/opt/a -r a\nUSER a\nRUN x\n", stages.User{Name: "a", Runs: stages.AsOther, Home: "/opt/a"}},
+		{"Debian adduser --home", "FROM debian\nRUN adduser --disabled-password --gecos '' --home /data app\nUSER app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther, Home: "/data"}},
+		{"Debian adduser --system: home not known", "FROM debian\nRUN adduser --system app\nUSER app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther}},
+		{"busybox adduser -h", "FROM alpine:3.20\nRUN addgroup -S g && adduser -S -G g -h /app app\nUSER app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther, Home: "/app"}},
+		{"busybox adduser -D", "FROM alpine:3.20\nRUN adduser -D app\nUSER app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther, Home: "/home/app"}},
+		{"ENV HOME wins", "FROM debian\nENV HOME=/app\nRUN x\n", stages.User{Runs: stages.AsRoot, Home: "/app"}},
+		{"ENV HOME from a variable", "FROM debian\nENV HOME=$X\nRUN x\n", stages.User{Runs: stages.AsRoot}},
+		{"USER in the parent stage", "FROM debian AS a\nUSER app\nFROM a\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther}},
+		{"USER after the instruction does not count", "FROM debian\nRUN x\nUSER app\n", stages.User{Runs: stages.AsRoot, Home: "/root"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ins := last(t, tc.src)
+			if ins.Cmd == "user" {
+				ins = ins.Stage.Instructions[ins.Index-1-ins.Stage.Instructions[0].Index]
+			}
+			require.Equal(t, tc.want, stages.UserAt(ins))
+		})
+	}
+}
+
+func TestEnvAt(t *testing.T) {
+	ins := last(t, "FROM ruby:3.3\nENV A=/x B=\"q q\"\nARG C=/c\nRUN x\n")
+	require.Equal(t, stages.Value{Set: true, Known: true, Value: "/x"}, stages.EnvAt(ins, "A"))
+	require.Equal(t, stages.Value{Set: true}, stages.EnvAt(ins, "B"))
+	require.Equal(t, stages.Value{Set: true}, stages.EnvAt(ins, "C"), "a build argument may override an ARG")
+	require.Equal(t, stages.Value{Set: true, Known: true, Value: "/usr/local/bundle"}, stages.EnvAt(ins, "GEM_HOME"), "from the base")
+	require.Equal(t, stages.Value{Known: true}, stages.EnvAt(ins, "NOPE"))
+	ins = last(t, "FROM example/ruby\nRUN x\n")
+	require.Equal(t, stages.Value{}, stages.EnvAt(ins, "GEM_HOME"), "an unknown base may set anything")
+}
+
+func TestImageTag(t *testing.T) {
+	for ref, want := range map[string][2]string{
+		"ruby:1.9.3":                     {"ruby", "1.9.3"},
+		"docker.io/library/ubuntu:14.04": {"ubuntu", "14.04"},
+		"node@sha256:abc":                {"node", ""},
+		"registry:5000/team/app:v1":      {"app", "v1"},
+	} {
+		name, tag, ok := stages.ImageTag(ref)
+		require.True(t, ok, ref)
+		require.Equal(t, want, [2]string{name, tag}, ref)
+	}
+	_, _, ok := stages.ImageTag("ruby:${V}")
+	require.False(t, ok)
+}
