@@ -335,7 +335,8 @@ func smokeDockerfile(img smokeImage, argv []string, prog string) (string, string
 		run = append([]string{"/bin/sh", "-c", `"$@"` + redirect, "dfopt-smoke"}, argv...)
 	} else {
 		shell = SmokeShellImage
-		const bb = "/.dfopt-smoke-busybox"
+		// Named busybox: it runs the applet its file name names.
+		const bb = "/.dfopt-smoke-bin/busybox"
 		mount = "--mount=type=bind,from=" + SmokeShellImage + ",source=/bin/busybox,target=" + bb + " "
 		run = append([]string{bb, "sh", "-c", `n=$1 p=$2; shift 2; (exec -a "$n" "$p" "$@")` + redirect, "dfopt-smoke", argv[0], prog}, argv[1:]...)
 	}
@@ -365,4 +366,53 @@ func dockerfileWord(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// SmokeOptions configures RunSmoke.
+type SmokeOptions struct {
+	// Contexts are named contexts for the build (SmokeShellImage mapped
+	// to a local image, say).
+	Contexts []buildkit.NamedContext
+	// WorkDir holds the build's files (default: a temporary directory,
+	// removed afterwards).
+	WorkDir string
+	// Timeout bounds the run (default DefaultSmokeTimeout).
+	Timeout time.Duration
+	// Log receives the builder's output.
+	Log io.Writer
+}
+
+// RunSmoke runs a command in the image of an OCI layout directory (its
+// only image, or the one with the manifest digest given after an "@":
+// DIR@sha256:...) the way Options.Smoke commands run, and returns its exit
+// status and output. A build that fails is a SmokeRun with Error set;
+// the error is for what keeps it from starting.
+func RunSmoke(ctx context.Context, b buildkit.Builder, layout string, argv []string, o SmokeOptions) (*SmokeRun, error) {
+	dir, digest, _ := strings.Cut(layout, "@")
+	img, err := oci.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if digest == "" {
+		digest = img.ManifestDescriptor.Digest
+	} else if digest != img.ManifestDescriptor.Digest {
+		return nil, fmt.Errorf("%s: the image has digest %s, not %s", dir, img.ManifestDescriptor.Digest, digest)
+	}
+	tree, err := img.Tree()
+	if err != nil {
+		return nil, err
+	}
+	work := o.WorkDir
+	if work == "" {
+		if work, err = os.MkdirTemp("", "dfopt-smoke-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(work)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	sr := &smokeRunner{builder: b, contexts: o.Contexts, work: work, timeout: o.Timeout, log: o.Log}
+	return sr.run(ctx, smokeImage{layout: abs, digest: digest, cfg: img.Config.Config, tree: tree}, argv)
 }

@@ -88,7 +88,7 @@ COPY --from=run /.dfopt-smoke/ /
 	want = `FROM dfopt-smoke-image AS run
 WORKDIR /.dfopt-smoke
 WORKDIR /
-RUN --mount=type=bind,from=busybox:musl,source=/bin/busybox,target=/.dfopt-smoke-busybox ["/.dfopt-smoke-busybox","sh","-c","n=$1 p=$2; shift 2; (exec -a \"$n\" \"$p\" \"$@\") >/.dfopt-smoke/stdout 2>/.dfopt-smoke/stderr; echo $? >/.dfopt-smoke/status","dfopt-smoke","./whatsmyip","./whatsmyip","-selftest"]
+RUN --mount=type=bind,from=busybox:musl,source=/bin/busybox,target=/.dfopt-smoke-bin/busybox ["/.dfopt-smoke-bin/busybox","sh","-c","n=$1 p=$2; shift 2; (exec -a \"$n\" \"$p\" \"$@\") >/.dfopt-smoke/stdout 2>/.dfopt-smoke/stderr; echo $? >/.dfopt-smoke/status","dfopt-smoke","./whatsmyip","./whatsmyip","-selftest"]
 FROM scratch
 COPY --from=run /.dfopt-smoke/ /
 `
@@ -171,7 +171,7 @@ func (f *smokeFake) Build(ctx context.Context, req *buildkit.Request) (*buildkit
 			return nil, fmt.Errorf("%s: the runner should not build a program that is not there", name)
 		}
 		prog = p
-	case "/.dfopt-smoke-busybox":
+	case "/.dfopt-smoke-bin/busybox":
 		name, prog, args = run[5], run[6], run[7:]
 	default:
 		return nil, fmt.Errorf("unknown smoke RUN %q", run)
