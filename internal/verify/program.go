@@ -96,10 +96,12 @@ func scriptWords(script string) ([]string, bool) {
 	return words, len(words) > 0
 }
 
-// resolve follows symbolic links in every component of the absolute path
-// p inside the tree, as the kernel does inside the image's root. It
+// ResolvePath follows symbolic links in every component of the absolute
+// path p inside the tree, as the kernel does inside the image's root. It
 // returns the path reached and its entry (nil when nothing is there; a
 // directory entry for "/").
+func ResolvePath(t *oci.Tree, p string) (string, *oci.Entry) { return resolve(t, p) }
+
 func resolve(t *oci.Tree, p string) (string, *oci.Entry) {
 	parts := splitPath(p)
 	cur := "/"
