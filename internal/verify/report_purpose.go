@@ -29,8 +29,9 @@ func (r *Report) writePurpose(b *strings.Builder) {
 			purpose = append(purpose, d.String())
 		}
 	}
+	pathBy := sortDeclared(r.Changes).pathDeclarer()
 	for _, d := range r.ChangedPaths {
-		purpose = append(purpose, d.String())
+		purpose = append(purpose, d.String()+" (declared by "+pathBy(d.Path)+")")
 	}
 	if r.BaseChangedPaths > 0 {
 		purpose = append(purpose, fmt.Sprintf("%d %s that differ with the base (summed up below)",

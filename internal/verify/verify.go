@@ -427,6 +427,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	switch {
 	case o.NoRebuild:
 		rep.RebuildSkipped = "not asked for"
+	case rep.Verdict == VerdictSmokeFailed:
+		rep.RebuildSkipped = "the smoke commands could not run"
 	case rep.Verdict != VerdictEquivalent:
 		rep.RebuildSkipped = "the images are not equivalent"
 	default:
