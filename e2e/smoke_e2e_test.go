@@ -210,6 +210,43 @@ func TestVerifySmoke(t *testing.T) {
 			verify.Bytes(rep.After.AddedCompressedBytes), rep.SharedLayers)
 	}
 
+	// The same binary on distroless as its nonroot user: the smoke command
+	// runs as that user, in its home, with busybox lent for the
+	// redirections.
+	nonroot, err := e.DistrolessNonrootBase(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golang, err := e.GoBase(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busybox, err := e.BusyboxBase(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	distroless := build(t, harness.BuildOptions{Env: e, ContextDir: dir, OutputLayoutDir: true,
+		Contexts: map[string]harness.LayoutRef{"golang": golang, harness.DistrolessNonrootBaseNames[0]: nonroot},
+		Dockerfile: `FROM golang
+COPY whatsmyip.go .
+ENV CGO_ENABLED=0
+RUN go build whatsmyip.go
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=0 /go/whatsmyip .
+CMD ["./whatsmyip"]
+`})
+	r, err := verify.RunSmoke(testContext(t), e.Builder(), distroless.Output, []string{"./whatsmyip", "-selftest"},
+		verify.SmokeOptions{Contexts: harness.NamedContexts(map[string]harness.LayoutRef{verify.SmokeShellImage: busybox}), WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg := distroless.Image.Config.Config; cfg.User != "65532:65532" || cfg.WorkingDir != "/home/nonroot" {
+		t.Errorf("distroless nonroot: user %q, working directory %q", cfg.User, cfg.WorkingDir)
+	}
+	if r.Error != "" || r.Status != 0 || r.Stdout != "127.0.0.1\n" || r.Shell != verify.SmokeShellImage {
+		t.Errorf("on distroless as nonroot: %+v", r)
+	}
+
 	// The rewrite without the binary, through the command line.
 	bin := filepath.Join(t.TempDir(), "dfopt")
 	if out, err := exec.CommandContext(testContext(t), "go", "build", "-o", bin, "github.com/dfopt/dfopt/cmd/dfopt").CombinedOutput(); err != nil {
@@ -224,7 +261,7 @@ func TestVerifySmoke(t *testing.T) {
 	cmd.Env = append(os.Environ(), "DFOPT_BUILDCTL="+e.Buildctl, "TMPDIR="+t.TempDir())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	err = cmd.Run()
 	t.Logf("dfopt verify (no binary):\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {

@@ -147,7 +147,7 @@ func (d declared) apply(rep *Report, sets func(field, key string) bool) {
 // and by the caller, without duplicates, sorted by change.
 func declaredList(byPass map[string][]string, caller []string) []DeclaredChange {
 	seen := map[DeclaredChange]bool{}
-	var out []DeclaredChange
+	out := []DeclaredChange{}
 	add := func(c, by string) {
 		d := DeclaredChange{Change: c, By: by}
 		if !seen[d] {
