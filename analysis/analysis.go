@@ -138,6 +138,15 @@ type Fix struct {
 	// A tool that checks a rewrite by building both images ignores exactly
 	// these paths when it compares their files.
 	Removes []string
+	// Changes lists what the fix changes in the built image on purpose:
+	// image configuration fields ("Entrypoint"), one key of a keyed field
+	// ("Labels[org.opencontainers.image.authors]"), "base" for a final
+	// image built on another base, or path patterns as in Removes (see
+	// CheckChange for the forms). A tool that checks a rewrite by building
+	// both images reports these differences as made on purpose instead of
+	// failing; every other difference still fails. Safe-tier fixes declare
+	// none.
+	Changes []string
 	// Files edits other files of the build context (such as .dockerignore),
 	// each against its current content (empty when it does not exist yet).
 	// They are applied with the Dockerfile edits or not at all.

@@ -95,6 +95,9 @@ type Finding struct {
 	// Removes is what the applied fix takes out of the image (see
 	// analysis.Fix.Removes).
 	Removes []string
+	// Changes is what the applied fix changes in the image on purpose
+	// (see analysis.Fix.Changes).
+	Changes []string
 	// Edits is the applied fix as edits to Result.Input (sorted, not
 	// overlapping), and FileEdits its edits to other files of the build
 	// context, for a fix that applied to the input as it was (a fix of the
@@ -164,6 +167,20 @@ func (r *Result) Removes() []string {
 		for _, p := range f.Removes {
 			if !slices.Contains(out, p) {
 				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Changes is everything that the applied fixes declare they change in the
+// image on purpose, without duplicates (see analysis.Fix.Changes).
+func (r *Result) Changes() []string {
+	var out []string
+	for _, f := range r.Findings {
+		for _, c := range f.Changes {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
 			}
 		}
 	}
@@ -444,6 +461,11 @@ func checkFix(ctx *analysis.Context, f analysis.Finding, side *overlay) error {
 	if err := analysis.CheckEdits(fix.Edits, len(ctx.Doc.Src)); err != nil {
 		return err
 	}
+	for _, c := range fix.Changes {
+		if err := analysis.CheckChange(c); err != nil {
+			return fmt.Errorf("fix %q: %v", fix.Message, err)
+		}
+	}
 	changes := len(fix.Edits) > 0 && !noop(ctx.Doc.Src, fix.Edits)
 	fix.Files = slices.Clone(fix.Files)
 	seen := map[string]bool{}
@@ -585,6 +607,7 @@ func locate(orig *dockerfile.Document, history [][]analysis.Edit, c candidate, f
 	if fixed {
 		f.FixMessage = c.finding.Fix.Message
 		f.Removes = c.finding.Fix.Removes
+		f.Changes = c.finding.Fix.Changes
 		if len(history) == 0 {
 			f.Edits = append([]Edit{}, c.finding.Fix.Edits...) // not nil
 			f.FileEdits = slices.Clone(c.finding.Fix.Files)

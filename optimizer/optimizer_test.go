@@ -132,6 +132,10 @@ func TestInternalErrors(t *testing.T) {
 		"breaks the file": testPass("breaker", func(*analysis.Context) []analysis.Finding {
 			return []analysis.Finding{{Message: "x", Fix: &analysis.Fix{Edits: []analysis.Edit{analysis.Replace(0, 4, "FRM")}}}}
 		}),
+		"bad declared change": testPass("badchange", func(*analysis.Context) []analysis.Finding {
+			return []analysis.Finding{{Message: "x", Fix: &analysis.Fix{Edits: []analysis.Edit{analysis.Replace(0, 4, "from")},
+				Changes: []string{"entrypoint"}}}}
+		}),
 		"no-op fix": testPass("noop", func(*analysis.Context) []analysis.Finding {
 			return []analysis.Finding{{Message: "x", Fix: &analysis.Fix{Edits: []analysis.Edit{analysis.Replace(0, 4, "FROM")}}}}
 		}),

@@ -56,6 +56,9 @@ Entrypoint no longer start with /bin/sh -c), although the program that runs
 and its arguments are the same.`,
 }
 
+// configField is the image configuration field an instruction sets.
+var configField = map[string]string{"cmd": "Cmd", "entrypoint": "Entrypoint"}
+
 // Builtins with no program of the same name: a shell is needed to run them.
 var shellOnly = map[string]bool{
 	"cd": true, "export": true, "source": true, ".": true, "set": true, "unset": true,
@@ -99,13 +102,15 @@ func runExecForm(ctx *analysis.Context) []analysis.Finding {
 			out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),
 				Message: fmt.Sprintf("shell-form %s runs under /bin/sh -c, which does not pass signals to the program", kw),
 				Fix: &analysis.Fix{Message: "use the exec form",
-					Edits: []analysis.Edit{analysis.Replace(start, end, jsonArray(words))}}})
+					Edits:   []analysis.Edit{analysis.Replace(start, end, jsonArray(words))},
+					Changes: []string{configField[ins.Cmd]}}})
 			continue
 		}
 		out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),
 			Message: fmt.Sprintf("shell-form %s runs under /bin/sh -c, which does not pass signals to the program", kw),
 			Fix: &analysis.Fix{Message: "exec the program from the shell",
-				Edits: []analysis.Edit{analysis.Insert(start, "exec ")}}})
+				Edits:   []analysis.Edit{analysis.Insert(start, "exec ")},
+				Changes: []string{configField[ins.Cmd]}}})
 	}
 	return out
 }

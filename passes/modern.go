@@ -143,7 +143,8 @@ func runMaintainerLabel(ctx *analysis.Context) []analysis.Finding {
 		out = append(out, analysis.Finding{Pos: ins.Span.Start, End: end,
 			Message: "MAINTAINER is deprecated",
 			Fix: &analysis.Fix{Message: "use a LABEL",
-				Edits: []analysis.Edit{analysis.Replace(start, end, kw+` org.opencontainers.image.authors="`+v+`"`)}}})
+				Edits:   []analysis.Edit{analysis.Replace(start, end, kw+` org.opencontainers.image.authors="`+v+`"`)},
+				Changes: []string{"Author", "Labels[org.opencontainers.image.authors]"}}})
 	}
 	return out
 }

@@ -239,7 +239,7 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 		Pos: st.From.Span.Start, End: st.From.ContentEnd(),
 		Message: "no init process as PID 1: signals are not forwarded and zombies are not reaped",
 		Fix: &analysis.Fix{Message: does + " and run the program under it",
-			Edits: edits},
+			Edits: edits, Changes: []string{"Entrypoint"}},
 	}}
 }
 

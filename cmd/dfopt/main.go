@@ -488,7 +488,7 @@ func (r *runner) process(name string, src []byte, contextDir string, info fs.Fil
 		for _, f := range res.Findings {
 			jf.Findings = append(jf.Findings, jsonFinding{
 				Pass: f.Pass, Line: f.Line, Col: f.Col, EndLine: f.EndLine, EndCol: f.EndCol,
-				Message: f.Message, Fixed: f.Fixed, Fix: f.FixMessage,
+				Message: f.Message, Fixed: f.Fixed, Fix: f.FixMessage, Changes: f.Changes,
 			})
 		}
 		if changed {
@@ -655,4 +655,7 @@ type jsonFinding struct {
 	Message string `json:"message"`
 	Fixed   bool   `json:"fixed"`
 	Fix     string `json:"fix,omitempty"`
+	// Changes is what the applied fix changes in the image on purpose
+	// (analysis.Fix.Changes).
+	Changes []string `json:"changes,omitempty"`
 }

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/internal/buildkit"
@@ -27,7 +28,19 @@ cache, and compares the two images:
     between two builds of the original or is a package index a live
     mirror decides (logs, bytecode, apt lists: "unstable");
   - the image configuration (Entrypoint, Cmd, Env, User, WorkingDir,
-    ExposedPorts, Volumes, Labels, Healthcheck, StopSignal).
+    ExposedPorts, Volumes, Labels, Healthcheck, StopSignal, Author);
+  - what went away and what is new, summed up by directory, and whether
+    the program's own files are still there (the file its command runs,
+    the files the command names, the working directory the Dockerfile
+    sets);
+  - the output of smoke commands run in both images (--smoke), or of the
+    image's own program with --version when it is one known to print its
+    version and exit (python, node, java, ruby, curl, nginx, ...);
+    otherwise it says that it ran nothing.
+Differences that the rewrite makes on purpose (the aggressive passes
+declare them: tini the Entrypoint, exec-form the Cmd, ...; --changes for a
+rewrite given with --against) are listed as changed on purpose; any other
+difference fails.
 Then it builds both again with the cache warm after appending a line of
 whitespace to a source file (in a copy of the context) and reports each
 rebuild's time and cached steps. Images go to OCI archives in a temporary
@@ -55,6 +68,27 @@ Flags:
                                as package.json or go.mod, build scripts, Dockerfiles
                                and hidden files)
       --no-rebuild             do not measure rebuilds
+      --smoke=COMMAND          run COMMAND in both images and require the same exit
+                               status, standard output and standard error (repeatable).
+                               One command of literal words, quoted as in a shell
+                               ('sh -c "..."' for more); it runs as "docker run
+                               --entrypoint" runs it: the image's user, working
+                               directory and environment, not its Entrypoint or Cmd.
+                               Images without /bin/sh borrow a static busybox from
+                               the image busybox:musl (map it with --build-context)
+      --no-smoke               run no smoke command, not even the default one
+      --smoke-timeout=DURATION limit for each smoke run (default 3m)
+      --against=FILE           verify FILE, another Dockerfile built with the same
+                               context (a rewrite by hand, say), instead of dfopt's
+                               rewrite; no pass runs
+      --changes=LIST           changes the rewrite makes on purpose: configuration
+                               fields (Entrypoint, Cmd, Env, User, WorkingDir,
+                               ExposedPorts, Volumes, Labels, Healthcheck,
+                               StopSignal, Author), FIELD[KEY] for one variable,
+                               label, port or volume, "base" (the final stage is
+                               built on another base: files are then summed up, not
+                               compared path by path, and configuration inherited
+                               from the base may change), or path patterns
       --honor-syntax           build with the frontend image a "# syntax=" line names;
                                by default buildctl builds use the built-in Dockerfile
                                frontend for both images (docker buildx always honors it)
@@ -66,16 +100,21 @@ The programs run are docker and buildctl from PATH, or those named by
 $DFOPT_DOCKER and $DFOPT_BUILDCTL.
 
 Exit status: 0 equivalent (or nothing to change), 1 not equivalent (the
-differing paths and fields are listed), 2 could not build (with the end of
-the build log; when the original does not build, the rewrite is not built)
-or another error.
+differing paths and fields, the program's missing files and the smoke
+commands whose results differ are listed), 2 could not build (with the
+end of the build log; when the original does not build, the rewrite is
+not built), a smoke command that could not run in either image, or
+another error.
 `
 
 type verifyConfig struct {
 	context, target, builder, addr, touch, level string
-	enable, disable                              listFlag
-	contexts, buildArgs                          multiFlag
+	enable, disable, changes                     listFlag
+	contexts, buildArgs, smoke                   multiFlag
 	json, noRebuild, honorSyntax, verbose, help  bool
+	noSmoke                                      bool
+	smokeTimeout                                 time.Duration
+	against                                      string
 	paths                                        []string
 }
 
@@ -100,6 +139,11 @@ func newVerifyFlagSet(c *verifyConfig) *flag.FlagSet {
 	fs.StringVar(&c.level, "level", "", "format, safe or aggressive")
 	fs.StringVar(&c.touch, "touch", "", "file changed for the rebuild measurement")
 	fs.BoolVar(&c.noRebuild, "no-rebuild", false, "do not measure rebuilds")
+	fs.Var(&c.smoke, "smoke", "command run in both images")
+	fs.BoolVar(&c.noSmoke, "no-smoke", false, "run no smoke command")
+	fs.DurationVar(&c.smokeTimeout, "smoke-timeout", verify.DefaultSmokeTimeout, "limit for each smoke run")
+	fs.StringVar(&c.against, "against", "", "verify this Dockerfile instead of dfopt's rewrite")
+	fs.Var(&c.changes, "changes", "changes made on purpose")
 	fs.BoolVar(&c.honorSyntax, "honor-syntax", false, "use the frontend of the syntax line")
 	fs.BoolVar(&c.json, "json", false, "print JSON")
 	fs.BoolVar(&c.verbose, "v", false, "show the builders' output")
@@ -195,6 +239,30 @@ func runVerify(args []string, stdout, stderr io.Writer, all []*analysis.Pass) in
 		}
 		buildArgs = append(buildArgs, ba)
 	}
+	if c.noSmoke && len(c.smoke) > 0 {
+		return fail("--no-smoke and --smoke cannot be used together")
+	}
+	for _, s := range c.smoke {
+		if _, err := verify.ParseSmokeCommand(s); err != nil {
+			return fail("--smoke: %v", err)
+		}
+	}
+	if c.smokeTimeout <= 0 {
+		return fail("--smoke-timeout: want a positive duration")
+	}
+	if err := verify.CheckChanges(c.changes.names); err != nil {
+		return fail("--changes: %v", err)
+	}
+	if c.against != "" {
+		if c.enable.set || c.disable.set || c.level != "" {
+			return fail("--against verifies another Dockerfile, not dfopt's rewrite: --enable, --disable and --level do not apply")
+		}
+		if fi, err := os.Stat(c.against); err != nil {
+			return fail("--against: %v", err)
+		} else if fi.IsDir() {
+			return fail("--against: %s is a directory; name the Dockerfile", c.against)
+		}
+	}
 	opts, err := verifyPassOptions(c, all, path)
 	if err != nil {
 		return fail("%v", err)
@@ -212,11 +280,16 @@ func runVerify(args []string, stdout, stderr io.Writer, all []*analysis.Pass) in
 			return buildkit.Select(ctx, buildkit.SelectOptions{Kind: c.builder, Addr: c.addr,
 				Docker: os.Getenv("DFOPT_DOCKER"), Buildctl: os.Getenv("DFOPT_BUILDCTL")})
 		},
-		Optimize:    opts,
-		HonorSyntax: c.honorSyntax,
-		Touch:       c.touch,
-		NoRebuild:   c.noRebuild,
-		Progress:    stderr,
+		Optimize:     opts,
+		HonorSyntax:  c.honorSyntax,
+		Touch:        c.touch,
+		NoRebuild:    c.noRebuild,
+		Against:      c.against,
+		Changes:      c.changes.names,
+		Smoke:        c.smoke,
+		NoSmoke:      c.noSmoke,
+		SmokeTimeout: c.smokeTimeout,
+		Progress:     stderr,
 	}
 	if c.verbose {
 		vo.Log = stderr

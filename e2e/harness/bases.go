@@ -15,17 +15,41 @@ import (
 )
 
 // Derived base images, built with BuildKit on top of debian:bookworm and
-// cached in Env.Home/layouts. They stand in for the official node and
-// python images, which cannot be pulled here.
+// cached in Env.Home/layouts. They stand in for official images, which
+// cannot be pulled here: node and python (each as the full image and the
+// slim one), golang, a JDK, a JRE and Maven, a distroless static image,
+// and busybox. Each is built the first time a test asks for it.
+//
+// The full node and python images are the slim ones plus what the
+// official full images (buildpack-deps) add that builds need: compilers,
+// C headers, make, git, curl. A rewrite to the slim variant is only right
+// when nothing needs those, and the pair shows it.
+//
+// FROM names are looked up by BuildKit without a ":latest" suffix, so no
+// name here ends in one.
 
-// NodeBaseNames are the FROM names the node base is offered under.
+// NodeBaseNames are the FROM names the full node base is offered under.
 var NodeBaseNames = []string{"node:18-bookworm", "node:18", "node:bookworm", "node"}
 
-// PythonBaseNames are the FROM names the python base is offered under.
+// NodeSlimBaseNames are the FROM names the slim node base is offered
+// under.
+var NodeSlimBaseNames = []string{"node:18-bookworm-slim", "node:18-slim", "node:bookworm-slim", "node:slim"}
+
+// PythonBaseNames are the FROM names the full python base is offered
+// under.
 var PythonBaseNames = []string{"python:3.11-bookworm", "python:3.11", "python:bookworm", "python:3", "python"}
 
-// NodeBaseDockerfile installs Debian's Node.js 18 and npm. npm uses the
-// public npm registry.
+// PythonSlimBaseNames are the FROM names the slim python base is offered
+// under.
+var PythonSlimBaseNames = []string{"python:3.11-slim-bookworm", "python:3.11-slim", "python:slim-bookworm", "python:slim", "python:3-slim"}
+
+// BuildDeps are what the full node and python bases add to the slim ones,
+// like the official images' buildpack-deps: compilers, C headers, make,
+// git and curl.
+const BuildDeps = "gcc g++ make libc6-dev pkg-config git curl"
+
+// NodeBaseDockerfile installs Debian's Node.js 18 and npm: the slim node
+// base (the full one adds BuildDeps). npm uses the public npm registry.
 const NodeBaseDockerfile = `FROM debian:bookworm
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
@@ -54,8 +78,9 @@ WORKDIR /go
 // WheelhouseDir is where the python base keeps its local wheels.
 const WheelhouseDir = "/opt/wheelhouse"
 
-// PythonBaseDockerfile installs Debian's Python 3.11 with pip and venv,
-// and points pip at the local wheelhouse instead of PyPI (unreachable
+// PythonBaseDockerfile installs Debian's Python 3.11 with pip and venv:
+// the slim python base (the full one adds BuildDeps and the Python
+// headers). It points pip at the local wheelhouse instead of PyPI (unreachable
 // here): `pip install dfopt-hello` works offline, and so does it inside
 // a venv. System-wide installs are allowed (break-system-packages) like in
 // the official python images, whose pip is not Debian's.
@@ -163,13 +188,51 @@ func (w Wheel) Bytes() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// NodeBase returns the node base layout, building it on first use.
-func (e *Env) NodeBase(ctx context.Context) (LayoutRef, error) {
+// NodeFullDockerfile makes the full node base from the slim one.
+const NodeFullDockerfile = `FROM node:18-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ` + BuildDeps + ` python3 \
+ && rm -rf /var/lib/apt/lists/*
+`
+
+// PythonFullDockerfile makes the full python base from the slim one.
+const PythonFullDockerfile = `FROM python:3.11-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ` + BuildDeps + ` python3-dev libffi-dev libssl-dev zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+`
+
+// NodeSlimBase returns the slim node base layout, building it on first
+// use.
+func (e *Env) NodeSlimBase(ctx context.Context) (LayoutRef, error) {
 	return e.EnsureDerivedBase(ctx, DerivedBase{Name: "node", Dockerfile: NodeBaseDockerfile})
 }
 
-// PythonBase returns the python base layout, building it on first use.
+// NodeBase returns the full node base layout, building it (and the slim
+// one) on first use.
+func (e *Env) NodeBase(ctx context.Context) (LayoutRef, error) {
+	slim, err := e.NodeSlimBase(ctx)
+	if err != nil {
+		return LayoutRef{}, err
+	}
+	return e.EnsureDerivedBase(ctx, DerivedBase{Name: "node-full", Dockerfile: NodeFullDockerfile,
+		Contexts: map[string]LayoutRef{"node:18-slim": slim}})
+}
+
+// PythonBase returns the full python base layout, building it (and the
+// slim one) on first use.
 func (e *Env) PythonBase(ctx context.Context) (LayoutRef, error) {
+	slim, err := e.PythonSlimBase(ctx)
+	if err != nil {
+		return LayoutRef{}, err
+	}
+	return e.EnsureDerivedBase(ctx, DerivedBase{Name: "python-full", Dockerfile: PythonFullDockerfile,
+		Contexts: map[string]LayoutRef{"python:3.11-slim": slim}})
+}
+
+// PythonSlimBase returns the slim python base layout, building it on
+// first use.
+func (e *Env) PythonSlimBase(ctx context.Context) (LayoutRef, error) {
 	files := map[string][]byte{}
 	for _, w := range Wheelhouse {
 		data, err := w.Bytes()
@@ -202,8 +265,9 @@ func hostGoproxy(ctx context.Context) string {
 	return strings.TrimSpace(string(out))
 }
 
-// Bases returns every base: the debian base, and the node, python and Go
-// bases (built on first use), mapped from all their FROM names.
+// Bases returns the bases the examples build on: the debian base, the
+// full node and python bases, the Go base and busybox (built on first
+// use), mapped from all their FROM names. AllBases adds the others.
 func (e *Env) Bases(ctx context.Context) (map[string]LayoutRef, error) {
 	node, err := e.NodeBase(ctx)
 	if err != nil {
@@ -213,13 +277,50 @@ func (e *Env) Bases(ctx context.Context) (map[string]LayoutRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	golang, err := e.GoBase(ctx)
+	m := e.AllContexts(node, python)
+	for _, b := range []struct {
+		names []string
+		get   func(context.Context) (LayoutRef, error)
+	}{{GoBaseNames, e.GoBase}, {BusyboxBaseNames, e.BusyboxBase}} {
+		ref, err := b.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range b.names {
+			m[n] = ref
+		}
+	}
+	return m, nil
+}
+
+// AllBases returns every base, Bases and the slim node and python bases,
+// the JDK, the JRE, Maven and the distroless ones (built on first use:
+// the first call takes several minutes), mapped from all their FROM
+// names.
+func (e *Env) AllBases(ctx context.Context) (map[string]LayoutRef, error) {
+	m, err := e.Bases(ctx)
 	if err != nil {
 		return nil, err
 	}
-	m := e.AllContexts(node, python)
-	for _, n := range GoBaseNames {
-		m[n] = golang
+	for _, b := range []struct {
+		names []string
+		get   func(context.Context) (LayoutRef, error)
+	}{
+		{NodeSlimBaseNames, e.NodeSlimBase},
+		{PythonSlimBaseNames, e.PythonSlimBase},
+		{JDKBaseNames, e.JDKBase},
+		{JREBaseNames, e.JREBase},
+		{MavenBaseNames, e.MavenBase},
+		{DistrolessBaseNames, e.DistrolessBase},
+		{DistrolessNonrootBaseNames, e.DistrolessNonrootBase},
+	} {
+		ref, err := b.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range b.names {
+			m[n] = ref
+		}
 	}
 	return m, nil
 }

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -392,6 +393,9 @@ type DerivedBase struct {
 
 var derivedMu sync.Mutex
 
+// derivedKeyRE matches the key EnsureDerivedBase puts after a base's name.
+var derivedKeyRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
 // EnsureDerivedBase returns the layout of b, building it first unless a
 // build of the same inputs is cached.
 func (e *Env) EnsureDerivedBase(ctx context.Context, b DerivedBase) (LayoutRef, error) {
@@ -459,10 +463,12 @@ func (e *Env) EnsureDerivedBase(ctx context.Context, b DerivedBase) (LayoutRef, 
 		}
 		return LayoutRef{}, err
 	}
-	// Builds of older inputs (another recipe, another parent) are stale.
+	// Builds of older inputs (another recipe, another parent) are stale;
+	// other bases whose names start the same ("node-full" and "node") are
+	// not.
 	if stale, err := filepath.Glob(filepath.Join(filepath.Dir(dir), b.Name+"-*")); err == nil {
 		for _, p := range stale {
-			if p != dir && len(filepath.Base(p)) == len(filepath.Base(dir)) {
+			if p != dir && derivedKeyRE.MatchString(strings.TrimPrefix(filepath.Base(p), b.Name+"-")) {
 				os.RemoveAll(p)
 			}
 		}

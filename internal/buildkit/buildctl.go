@@ -130,13 +130,11 @@ func (b *Buildctl) Args(req *Request) ([]string, error) {
 	if req.NoCache {
 		args = append(args, "--no-cache")
 	}
-	if req.Output != "" {
-		out := "type=oci,dest=" + req.Output
-		if req.OutputDir {
-			out += ",tar=false"
-		}
-		args = append(args, "--output", out)
+	out, err := req.outputArgs()
+	if err != nil {
+		return nil, err
 	}
+	args = append(args, out...)
 	return append(args, req.ExtraArgs...), nil
 }
 

@@ -100,10 +100,30 @@ type Request struct {
 	// directory when OutputDir is set. Empty means no export.
 	Output    string
 	OutputDir bool
+	// LocalOutput, instead of Output, exports the files of the built
+	// stage into this directory (--output type=local).
+	LocalOutput string
 	// ExtraArgs are appended to the build command's arguments.
 	ExtraArgs []string
 	// Log, when set, also receives the build output as it is written.
 	Log io.Writer
+}
+
+// outputArgs returns the --output arguments of the request.
+func (r *Request) outputArgs() ([]string, error) {
+	switch {
+	case r.Output != "" && r.LocalOutput != "":
+		return nil, errors.New("an image and a directory cannot both be exported")
+	case r.Output != "":
+		out := "type=oci,dest=" + r.Output
+		if r.OutputDir {
+			out += ",tar=false"
+		}
+		return []string{"--output", out}, nil
+	case r.LocalOutput != "":
+		return []string{"--output", "type=local,dest=" + r.LocalOutput}, nil
+	}
+	return nil, nil
 }
 
 func (r *Request) dockerfileName() string {

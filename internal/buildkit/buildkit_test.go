@@ -99,6 +99,18 @@ func TestBuildctlArgs(t *testing.T) {
 	if _, err := b.Args(&Request{DockerfileDir: "d"}); err == nil {
 		t.Error("no context: no error")
 	}
+
+	// The files of the stage into a directory.
+	got, _ = b.Args(&Request{ContextDir: "c", DockerfileDir: "d", LocalOutput: "/out/files"})
+	want = []string{"build", "--progress", "plain", "--frontend", "dockerfile.v0",
+		"--local", "context=c", "--local", "dockerfile=d", "--opt", "filename=Dockerfile",
+		"--output", "type=local,dest=/out/files"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("args:\n got %q\nwant %q", got, want)
+	}
+	if _, err := b.Args(&Request{ContextDir: "c", DockerfileDir: "d", Output: "o", LocalOutput: "l"}); err == nil {
+		t.Error("two outputs: no error")
+	}
 }
 
 func TestBuildctlContextArgs(t *testing.T) {
@@ -215,6 +227,14 @@ func TestBuildxArgs(t *testing.T) {
 	want = []string{"buildx", "build", "--progress", "plain", "--file", "d/Dockerfile", "."}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("args:\n got %q\nwant %q", got, want)
+	}
+	got, _ = (&Buildx{}).Args(&Request{ContextDir: ".", DockerfileDir: "d", LocalOutput: "/out/files"})
+	want = []string{"buildx", "build", "--progress", "plain", "--file", "d/Dockerfile", "--output", "type=local,dest=/out/files", "."}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("args:\n got %q\nwant %q", got, want)
+	}
+	if _, err := (&Buildx{}).Args(&Request{ContextDir: ".", DockerfileDir: "d", Output: "o", LocalOutput: "l"}); err == nil {
+		t.Error("two outputs: no error")
 	}
 }
 

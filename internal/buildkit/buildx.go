@@ -101,13 +101,11 @@ func (b *Buildx) Args(req *Request) ([]string, error) {
 	if req.NoCache {
 		args = append(args, "--no-cache")
 	}
-	if req.Output != "" {
-		out := "type=oci,dest=" + req.Output
-		if req.OutputDir {
-			out += ",tar=false"
-		}
-		args = append(args, "--output", out)
+	out, err := req.outputArgs()
+	if err != nil {
+		return nil, err
 	}
+	args = append(args, out...)
 	args = append(args, req.ExtraArgs...)
 	return append(args, req.ContextDir), nil
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"sort"
@@ -55,6 +56,9 @@ type ConfigDifference struct {
 	// AllowedBy names the pass that declared the change; empty means the
 	// difference fails verification.
 	AllowedBy string `json:"allowedBy,omitempty"`
+	// Inherited: the original inherits the value from its base image
+	// (its Dockerfile does not set it), and the base changes on purpose.
+	Inherited bool `json:"inherited,omitempty"`
 }
 
 func (d ConfigDifference) String() string {
@@ -69,7 +73,10 @@ func (d ConfigDifference) String() string {
 		return s
 	}
 	s := name + ": " + show(d.Before) + " => " + show(d.After)
-	if d.AllowedBy != "" {
+	switch {
+	case d.Inherited:
+		s += " (inherited from the base, which " + d.AllowedBy + " changes)"
+	case d.AllowedBy != "":
 		s += " (declared by " + d.AllowedBy + ")"
 	}
 	return s
@@ -184,9 +191,11 @@ func jsonValue(v any) string {
 			return ""
 		}
 	}
-	data, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "<jane@example.com>" as written
+	if err := enc.Encode(v); err != nil {
 		return ""
 	}
-	return string(data)
+	return strings.TrimSuffix(buf.String(), "\n")
 }

@@ -18,14 +18,22 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "dfopt verify %s\n", r.Dockerfile)
 	if r.Verdict == VerdictUnchanged {
-		fmt.Fprintf(&b, "dfopt changes nothing in %s: nothing to verify, nothing was built.\n", r.Dockerfile)
+		if r.Against != "" {
+			fmt.Fprintf(&b, "%s is the same as %s: nothing to verify, nothing was built.\n", r.Against, r.Dockerfile)
+		} else {
+			fmt.Fprintf(&b, "dfopt changes nothing in %s: nothing to verify, nothing was built.\n", r.Dockerfile)
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
 	if r.Builder != "" {
 		fmt.Fprintf(&b, "builder: %s\n", r.Builder)
 	}
-	fmt.Fprintf(&b, "rewrite: %d %s by %s\n", r.Fixes, plural(r.Fixes, "fix", "fixes"), strings.Join(r.Passes, ", "))
+	if r.Against != "" {
+		fmt.Fprintf(&b, "rewrite: %s (another Dockerfile, built with the same context)\n", r.Against)
+	} else {
+		fmt.Fprintf(&b, "rewrite: %d %s by %s\n", r.Fixes, plural(r.Fixes, "fix", "fixes"), strings.Join(r.Passes, ", "))
+	}
 	if len(r.ContextFiles) > 0 {
 		fmt.Fprintf(&b, "context files changed by the rewrite (built with the rewrite): %s\n", strings.Join(r.ContextFiles, ", "))
 	}
@@ -82,12 +90,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	var cfg []string
 	for _, d := range r.ConfigDifferences {
-		cfg = append(cfg, d.String())
+		if d.AllowedBy == "" {
+			cfg = append(cfg, d.String())
+		}
 	}
 	if len(cfg) > 0 {
 		fmt.Fprintf(&b, "configuration that differs:\n")
 		list(&b, cfg, "  ")
 	}
+	r.writePurpose(&b)
 	if r.Error != "" {
 		fmt.Fprintf(&b, "\n%s\n", r.Error)
 		if r.LogTail != "" {
@@ -97,7 +108,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	b.WriteString("\n")
 	switch r.Verdict {
 	case VerdictEquivalent:
-		b.WriteString("verdict: equivalent: the rewrite builds the same files and configuration\n")
+		b.WriteString(r.equivalentText())
 	case VerdictNotEquivalent:
 		blocking := 0
 		for _, d := range r.ConfigDifferences {
@@ -105,8 +116,10 @@ func (r *Report) WriteText(w io.Writer) error {
 				blocking++
 			}
 		}
-		fmt.Fprintf(&b, "verdict: NOT equivalent: %d %s and %d configuration %s differ\n",
-			len(r.Differences), plural(len(r.Differences), "path", "paths"), blocking, plural(blocking, "field", "fields"))
+		fmt.Fprintf(&b, "verdict: NOT equivalent: %d %s and %d configuration %s differ%s\n",
+			len(r.Differences), plural(len(r.Differences), "path", "paths"), blocking, plural(blocking, "field", "fields"), r.failuresText())
+	case VerdictSmokeFailed:
+		b.WriteString("verdict: could not run the smoke commands in either image\n")
 	case VerdictOriginalFailed:
 		b.WriteString("verdict: could not build the original Dockerfile\n")
 	case VerdictRewriteFailed:

@@ -15,6 +15,15 @@
 // again last, after the rewrite, so that a change while the builds run
 // always shows between its two builds. Any other difference, and any change of
 // the image configuration that no pass declares, fails verification.
+//
+// Rewrites that change the image on purpose (the aggressive tier) declare
+// what they change (analysis.Fix.Changes): those differences are listed
+// as changed on purpose. A new base ("base") turns the path-by-path file
+// comparison into a summary of what went away and what is new
+// (FileSummary), and the program's own files must still be there
+// (ProgramFiles). Smoke commands run in both images and must give the
+// same exit status and output (smoke.go). Options.Against verifies
+// another Dockerfile instead of dfopt's rewrite.
 package verify
 
 import (
@@ -25,12 +34,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/internal/buildkit"
 	"github.com/dfopt/dfopt/internal/oci"
+	"github.com/dfopt/dfopt/internal/udiff"
 	"github.com/dfopt/dfopt/optimizer"
 )
 
@@ -67,6 +78,22 @@ type Options struct {
 	// AllowConfig lists the configuration changes the rewrite may make.
 	// No pass declares any today.
 	AllowConfig []ConfigChange
+	// Against, when set, is the rewrite to verify: another Dockerfile
+	// (written by hand, say), built with the same context, instead of
+	// dfopt's rewrite; no pass runs.
+	Against string
+	// Changes declares changes of the image made on purpose, besides
+	// those the applied fixes declare (see analysis.CheckChange for the
+	// forms; reports name ByCaller as their declarer).
+	Changes []string
+	// Smoke are commands run in both images (see ParseSmokeCommand):
+	// each must give the same exit status, standard output and standard
+	// error. Without any, DefaultSmoke chooses one when it can, unless
+	// NoSmoke is set. SmokeTimeout bounds each run (default
+	// DefaultSmokeTimeout).
+	Smoke        []string
+	NoSmoke      bool
+	SmokeTimeout time.Duration
 	// Inspect, when set, is called with the three images built without
 	// cache once they are compared (before the rebuild measurement), while
 	// they are still on disk; an error it returns ends Run with that error.
@@ -97,6 +124,9 @@ const (
 	// RebuildFailed: the images are equivalent but a rebuild for the
 	// measurement failed.
 	VerdictRebuildFailed = "rebuild-failed"
+	// SmokeFailed: a smoke command could not be run in either image
+	// (the smoke builds failed), and nothing else differs.
+	VerdictSmokeFailed = "smoke-failed"
 )
 
 // Report is the outcome of Run. Its JSON field names are stable.
@@ -139,6 +169,30 @@ type Report struct {
 	// ContextFiles are the files of the build context that the rewrite
 	// changes (such as .dockerignore); the rewrite is built with them.
 	ContextFiles []string `json:"contextFiles,omitempty"`
+	// Against is the rewrite given with Options.Against.
+	Against string `json:"against,omitempty"`
+	// Changes are the changes declared made on purpose, by the applied
+	// fixes and by the caller. With "base" among them, BaseBefore and
+	// BaseAfter are what the stage built is FROM in each Dockerfile, and
+	// BaseChangedPaths counts the differing paths left to the summaries.
+	Changes          []DeclaredChange `json:"changes"`
+	BaseBefore       string           `json:"baseBefore,omitempty"`
+	BaseAfter        string           `json:"baseAfter,omitempty"`
+	BaseChangedPaths int              `json:"baseChangedPaths,omitempty"`
+	// ChangedPaths are the differing paths that a declared path pattern
+	// covers: changed on purpose.
+	ChangedPaths []Difference `json:"changedPaths"`
+	// Gone and New sum up the regular files only in the original's image
+	// and only in the rewrite's, by directory (unstable paths left out).
+	Gone *FileSummary `json:"gone,omitempty"`
+	New  *FileSummary `json:"new,omitempty"`
+	// ProgramFiles are the program's own files (ProgramFiles); one
+	// missing in the rewrite fails verification.
+	ProgramFiles []ProgramFile `json:"programFiles"`
+	// Smoke are the smoke commands run in both images; SmokeSkipped says
+	// why none ran.
+	Smoke        []SmokeResult `json:"smoke"`
+	SmokeSkipped string        `json:"smokeSkipped,omitempty"`
 	// Error and LogTail explain a failed build.
 	Error   string `json:"error,omitempty"`
 	LogTail string `json:"logTail,omitempty"`
@@ -207,11 +261,27 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	opts.ContextDir = ctxDir
 	opts.Context = nil
 	opts.Target = o.Target
-	res, err := optimizer.Optimize(src, opts)
+	if err := CheckChanges(o.Changes); err != nil {
+		return nil, err
+	}
+	smokes, err := parseSmokes(o.Smoke)
+	if err != nil {
+		return nil, err
+	}
+	var res *optimizer.Result
+	if o.Against != "" {
+		res, err = againstResult(o.Dockerfile, o.Against, src)
+	} else {
+		res, err = optimizer.Optimize(src, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
 	doc, err := dockerfile.Parse(o.Dockerfile, src)
+	if err != nil {
+		return nil, err
+	}
+	docAfter, err := dockerfile.Parse(o.Dockerfile, res.Output)
 	if err != nil {
 		return nil, err
 	}
@@ -224,20 +294,30 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		ConfigDifferences: []ConfigDifference{},
 		Removes:           []string{},
 		Unstable:          []string{},
+		Against:           o.Against,
+		ChangedPaths:      []Difference{},
+		ProgramFiles:      []ProgramFile{},
+		Smoke:             []SmokeResult{},
 	}
+	byPass := map[string][]string{}
 	for _, f := range res.Findings {
 		if f.Fixed {
 			rep.Fixes++
 			if !contains(rep.Passes, f.Pass) {
 				rep.Passes = append(rep.Passes, f.Pass)
 			}
+			byPass[f.Pass] = append(byPass[f.Pass], f.Changes...)
 		}
 	}
+	rep.Changes = declaredList(byPass, o.Changes)
 	if !res.Changed() && len(res.Files) == 0 {
 		rep.Verdict = VerdictUnchanged
 		return rep, nil
 	}
 	rep.Diff = string(res.Diff())
+	if o.Against != "" {
+		rep.Diff = string(udiff.Unified(o.Dockerfile, o.Against, src, res.Output, 3))
+	}
 	for _, fc := range res.Files {
 		rep.Diff += string(fc.Diff())
 	}
@@ -276,7 +356,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer os.RemoveAll(work)
 
 	v := &run{o: o, work: work, ctxDir: ctxDir, ctxAfter: ctxDir, ignoreAfter: ignore,
-		ignoreSyntax: !o.HonorSyntax && hasSyntax(doc)}
+		ignoreSyntax: !o.HonorSyntax && (hasSyntax(doc) || hasSyntax(docAfter)),
+		decl:         sortDeclared(rep.Changes), doc: doc, docAfter: docAfter}
 	if len(res.Files) > 0 {
 		// The rewrite goes with changes to files of the context (such as
 		// .dockerignore): it is built from a copy that has them.
@@ -325,7 +406,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			"the build is not repeatable)", err)
 	}
 
-	if err := compareImages(rep, before, after, again, o.AllowConfig); err != nil {
+	if err := compareImages(rep, before, after, again, append(slices.Clone(o.AllowConfig), v.decl.config...)); err != nil {
+		return nil, err
+	}
+	if err := v.prove(ctx, rep, before, after, smokes); err != nil {
 		return nil, err
 	}
 	if o.Inspect != nil {
@@ -340,20 +424,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
-	rep.Verdict = VerdictEquivalent
-	if len(rep.Differences) > 0 {
-		rep.Verdict = VerdictNotEquivalent
-	}
-	for _, d := range rep.ConfigDifferences {
-		if d.AllowedBy == "" {
-			rep.Verdict = VerdictNotEquivalent
-		}
-	}
+	rep.Verdict = verdictOf(rep)
 
 	// 4. Rebuild cost.
 	switch {
 	case o.NoRebuild:
 		rep.RebuildSkipped = "not asked for"
+	case rep.Verdict == VerdictSmokeFailed:
+		rep.RebuildSkipped = "the smoke commands could not run"
 	case rep.Verdict != VerdictEquivalent:
 		rep.RebuildSkipped = "the images are not equivalent"
 	default:
@@ -459,6 +537,8 @@ type run struct {
 	ignoreAfter       *dockerignore // the ignore file of ctxAfter
 	dfBefore, dfAfter string        // directories holding the two Dockerfiles
 	ignoreSyntax      bool
+	decl              declared             // the changes declared made on purpose
+	doc, docAfter     *dockerfile.Document // the original and the rewrite
 }
 
 func (v *run) dockerfileName() string { return filepath.Base(v.o.Dockerfile) }
@@ -506,8 +586,9 @@ type BuiltImage struct {
 
 // built is a finished build.
 type built struct {
-	res *buildkit.Result
-	img *oci.Image
+	res  *buildkit.Result
+	img  *oci.Image
+	tree *oci.Tree // set by compareImages
 }
 
 // build runs one build into output (relative to the work directory; ""
@@ -574,6 +655,7 @@ func compareImages(rep *Report, before, after, again *built, allowed []ConfigCha
 			return fmt.Errorf("reading image %s: %w", b.img.Source, err)
 		}
 		trees[i] = t
+		b.tree = t
 	}
 	shared := 0
 	for shared < len(before.img.Layers) && shared < len(after.img.Layers) &&
@@ -591,6 +673,7 @@ func compareImages(rep *Report, before, after, again *built, allowed []ConfigCha
 	rep.RemovedBytes = tc.RemovedBytes
 	rep.ConfigDifferences = append(rep.ConfigDifferences,
 		CompareConfig(before.img.Config.Config, after.img.Config.Config, allowed)...)
+	rep.ConfigDifferences = append(rep.ConfigDifferences, CompareAuthor(before.img.Config.Author, after.img.Config.Author, allowed)...)
 	return nil
 }
 

@@ -53,6 +53,8 @@ type Layer []File
 // Image is a synthetic image.
 type Image struct {
 	Config oci.Config
+	// Author is the configuration's author field (MAINTAINER).
+	Author string
 	Layers []Layer
 	// ModTime is written for every member (zero: 2020-01-01), so that the
 	// same layer gives the same digest.
@@ -118,7 +120,7 @@ func Write(dest string, img Image) (string, error) {
 		}
 		layers = append(layers, put(oci.MediaTypeLayerGzip, zbuf.Bytes()))
 	}
-	cfg, err := json.Marshal(oci.ImageConfig{Architecture: "amd64", OS: "linux", Config: img.Config,
+	cfg, err := json.Marshal(oci.ImageConfig{Architecture: "amd64", OS: "linux", Config: img.Config, Author: img.Author,
 		RootFS: oci.RootFS{Type: "layers", DiffIDs: diffIDs}})
 	if err != nil {
 		return "", err
