@@ -75,9 +75,8 @@ type Instruction struct {
 	// StartLine and EndLine are 1-based and inclusive (heredoc bodies included).
 	StartLine, EndLine int
 	// Text is the instruction's logical line (continuations joined as buildkit
-	// joins them) with TextMap giving each byte's offset in the source.
-	Text    string
-	TextMap []int
+	// joins them); SrcOffset gives each byte's offset in the source.
+	Text string
 	// TextEnd is the offset just after the line ending of the instruction's
 	// last command line (before any heredoc body).
 	TextEnd int
@@ -97,6 +96,10 @@ type Instruction struct {
 	// instruction (from SHELL in this stage or the stage it is built on);
 	// nil means the platform default, /bin/sh -c.
 	Shell []string
+
+	// textSegs and contentEnd map Text to the source (see SrcOffset).
+	textSegs   []shellparse.Segment
+	contentEnd int
 
 	mu    sync.Mutex
 	cache map[string]any
@@ -395,7 +398,8 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 		return nil, &ParseError{Name: d.Name, Line: n.StartLine,
 			Msg: "cannot map instruction to its source bytes (unsupported line structure)"}
 	}
-	ins.Text, ins.TextMap, ins.TextEnd = lg.Text, lg.Map, lg.End
+	ins.Text, ins.TextEnd = lg.Text, lg.End
+	ins.textSegs, ins.contentEnd = lg.Segments, lg.ContentEnd
 	ins.Span = Span{start, d.LineEnd(n.EndLine)}
 	if ins.Span.End < ins.TextEnd {
 		ins.Span.End = ins.TextEnd
@@ -562,17 +566,13 @@ func (ins *Instruction) ShellArgs() (string, int) {
 
 // ContentEnd is the source offset just after the instruction's last byte of
 // text, before the line ending of its last command line.
-func (ins *Instruction) ContentEnd() int { return ins.TextMap[len(ins.TextMap)-1] }
+func (ins *Instruction) ContentEnd() int { return ins.contentEnd }
 
-// SrcOffset maps an offset in Text to an offset in the document source.
+// SrcOffset maps an offset in Text to an offset in the document source: that
+// of the byte at textOff, or ContentEnd for an offset at or past the end of
+// Text.
 func (ins *Instruction) SrcOffset(textOff int) int {
-	if textOff < 0 {
-		textOff = 0
-	}
-	if textOff >= len(ins.TextMap) {
-		return ins.TextMap[len(ins.TextMap)-1]
-	}
-	return ins.TextMap[textOff]
+	return shellparse.SrcOffset(ins.textSegs, ins.contentEnd, len(ins.Text), textOff)
 }
 
 // Is reports whether the instruction is the named one (case-insensitive).
