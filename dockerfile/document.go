@@ -41,6 +41,11 @@ type Document struct {
 	Stages       []*Stage
 
 	lineStarts []int // offset of the first byte of each line (line 1 at index 0)
+	// contIndent is ContinuationIndent of all the instructions.
+	contIndent struct {
+		s  string
+		ok bool
+	}
 }
 
 // Directive is a parser directive at the top of the file, e.g. `# escape=`.
@@ -213,6 +218,7 @@ func Parse(name string, src []byte) (doc *Document, err error) {
 	if err := d.buildStages(); err != nil {
 		return nil, err
 	}
+	d.contIndent.s, d.contIndent.ok = d.continuationIndent(d.Instructions)
 	return d, nil
 }
 
