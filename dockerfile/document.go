@@ -181,7 +181,27 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // may hold anything). Input that buildkit rejects and that holds a NUL byte
 // outside comment lines is reported as not a text file, on the line of
 // that byte.
-func Parse(name string, src []byte) (doc *Document, err error) {
+//
+// A small file parsed again with the same name and bytes (the passes read
+// the other Dockerfiles of a build context, for every Dockerfile in it)
+// gives the same *Document, from a bounded cache: a Document is never
+// modified after Parse. Its Src is then dfopt's own copy of src.
+func Parse(name string, src []byte) (*Document, error) {
+	if len(src) > cacheMaxFile {
+		return parse(name, src)
+	}
+	key := name + "\x00" + string(src)
+	if d := parsed.get(key); d != nil {
+		return d, nil
+	}
+	d, err := parse(name, []byte(key[len(name)+1:]))
+	if err == nil {
+		parsed.put(key, d)
+	}
+	return d, err
+}
+
+func parse(name string, src []byte) (doc *Document, err error) {
 	defer func() {
 		// buildkit's parser is not ours; no input may crash the caller.
 		if r := recover(); r != nil {
