@@ -153,6 +153,8 @@ type runner struct {
 	stdinUsed bool
 	// files collects the per-file reports for --json.
 	files []jsonFile
+	// ctxs are the build contexts read once for the run (ctxfs.go).
+	ctxs *contexts
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -514,6 +516,7 @@ func (r *runner) optimize(name string, src []byte, contextDir string) (res *opti
 	opts := r.cfg.opts
 	opts.Filename = name
 	opts.ContextDir = contextDir
+	opts.Context = r.contextFS(contextDir) // ctxfs.go
 	return optimizer.Optimize(src, opts)
 }
 

@@ -49,6 +49,9 @@ var poolSize = func() int { return runtime.GOMAXPROCS(0) }
 // when there are none).
 func (r *runner) doPaths(paths []string) {
 	workers := max(1, poolSize())
+	if r.ctxs == nil {
+		r.ctxs = &contexts{}
+	}
 	queue := make(chan *task, workers*maxPending)
 	go func() {
 		defer close(queue)
@@ -109,7 +112,7 @@ func (s *scheduler) add(t *task) {
 		for _, c := range t.after {
 			<-c
 		}
-		t.out = &runner{cfg: s.r.cfg, stdin: s.r.stdin, stdout: &t.stdout, stderr: &t.stderr}
+		t.out = &runner{cfg: s.r.cfg, stdin: s.r.stdin, stdout: &t.stdout, stderr: &t.stderr, ctxs: s.r.ctxs}
 		t.do(t.out)
 	}()
 }
