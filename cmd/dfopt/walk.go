@@ -54,8 +54,13 @@ func (r *runner) doPaths(paths []string) {
 	}
 	queue := make(chan *task, workers*maxPending)
 	go func() {
-		defer close(queue)
 		s := &scheduler{r: r, queue: queue, slots: make(chan struct{}, workers)}
+		defer close(queue)
+		defer func() {
+			if p := recover(); p != nil {
+				s.fail("dfopt", fmt.Errorf("dfopt: internal error: %v", p))
+			}
+		}()
 		if len(paths) == 0 {
 			s.stdin()
 		}
@@ -106,13 +111,20 @@ func (s *scheduler) add(t *task) {
 	}
 	s.queue <- t
 	s.slots <- struct{}{}
+	t.out = &runner{cfg: s.r.cfg, stdin: s.r.stdin, stdout: &t.stdout, stderr: &t.stderr, ctxs: s.r.ctxs}
 	go func() {
 		defer func() { <-s.slots }()
 		defer close(t.done)
+		defer func() {
+			// As on the main goroutine (runWith): reported, never a crash.
+			if p := recover(); p != nil {
+				fmt.Fprintf(&t.stderr, "dfopt: internal error: %v\n", p)
+				t.out.setStatus(exitError)
+			}
+		}()
 		for _, c := range t.after {
 			<-c
 		}
-		t.out = &runner{cfg: s.r.cfg, stdin: s.r.stdin, stdout: &t.stdout, stderr: &t.stderr, ctxs: s.r.ctxs}
 		t.do(t.out)
 	}()
 }
