@@ -338,11 +338,25 @@ func (d *Document) LineEnd(n int) int {
 func (d *Document) Line(n int) []byte { return d.Src[d.LineStart(n):d.LineEnd(n)] }
 
 // LineOf returns the 1-based line that holds offset off.
-func (d *Document) LineOf(off int) int {
-	lo, hi := 0, len(d.lineStarts)
+func (d *Document) LineOf(off int) int { return d.Lines().LineOf(off) }
+
+// Position returns the 1-based line and column (in bytes) of offset off.
+func (d *Document) Position(off int) (line, col int) { return d.Lines().Position(off) }
+
+// Lines is the line index of a document's source: what LineOf and Position
+// need, without the rest of the document (and what passes computed on its
+// instructions), for a caller that keeps it longer.
+type Lines struct{ starts []int }
+
+// Lines returns the document's line index.
+func (d *Document) Lines() Lines { return Lines{d.lineStarts} }
+
+// LineOf returns the 1-based line that holds offset off.
+func (l Lines) LineOf(off int) int {
+	lo, hi := 0, len(l.starts)
 	for lo+1 < hi {
 		mid := (lo + hi) / 2
-		if d.lineStarts[mid] <= off {
+		if l.starts[mid] <= off {
 			lo = mid
 		} else {
 			hi = mid
@@ -352,9 +366,9 @@ func (d *Document) LineOf(off int) int {
 }
 
 // Position returns the 1-based line and column (in bytes) of offset off.
-func (d *Document) Position(off int) (line, col int) {
-	line = d.LineOf(off)
-	return line, off - d.lineStarts[line-1] + 1
+func (l Lines) Position(off int) (line, col int) {
+	line = l.LineOf(off)
+	return line, off - l.starts[line-1] + 1
 }
 
 func (d *Document) readDirectives() error {

@@ -289,7 +289,9 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	}
 
 	res := &Result{Filename: name, Input: src}
-	origDoc := doc
+	// The input's line index locates findings; the input's document, with
+	// what the passes kept on it, is not kept past the first round.
+	lines := doc.Lines()
 	var history []round // accepted edits of each round that changed the text
 	for {
 		cands, err := runPasses(ctx, selected, side)
@@ -301,7 +303,7 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 			// Nothing left to fix: what is reported now is what the output
 			// still has.
 			for _, c := range cands {
-				res.Findings = append(res.Findings, locate(origDoc, history, c, false))
+				res.Findings = append(res.Findings, locate(lines, history, c, false))
 			}
 			break
 		}
@@ -319,7 +321,7 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 				Err: fmt.Errorf("output does not parse: %v", perr)}
 		}
 		for _, c := range accepted {
-			res.Findings = append(res.Findings, locate(origDoc, history, c, true))
+			res.Findings = append(res.Findings, locate(lines, history, c, true))
 		}
 		history = append(history, newRound(edits))
 		ctx.Doc = next
@@ -593,7 +595,7 @@ func (r round) mapBack(pos int) int {
 	return pos - (r.starts[i] + len(e.NewText) - e.End)
 }
 
-func locate(orig *dockerfile.Document, history []round, c candidate, fixed bool) Finding {
+func locate(orig dockerfile.Lines, history []round, c candidate, fixed bool) Finding {
 	pos, end := c.finding.Pos, c.finding.End
 	for i := len(history) - 1; i >= 0; i-- {
 		pos, end = history[i].mapBack(pos), history[i].mapBack(end)
