@@ -43,20 +43,21 @@ fi
 
 echo "dfopt: $bin ($("$bin" --version 2>/dev/null || echo '?')); $(nproc) CPUs; $(go env GOOS)/$(go env GOARCH); $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "| case | input | wall | max RSS | note |"
-echo "|---|---|---|---|---|"
+echo "| case | input | wall | CPU (user+sys) | max RSS | note |"
+echo "|---|---|---|---|---|---|"
 
 # measure LABEL INPUT NOTE CMD...: one run; exit status 0 or 1 is success.
 # Sets secs to the wall time ("" when the run failed or timed out).
 measure() {
   local label=$1 input=$2 note=$3
   shift 3
-  local rc=0 wall rss
+  local rc=0 wall rss user sys cpu
   if [ $havetime = 1 ]; then
-    timeout "$timeout_s" /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>"$work/err" || rc=$?
+    timeout "$timeout_s" /usr/bin/time -o "$work/time" -f '%e %M %U %S' "$@" >/dev/null 2>"$work/err" || rc=$?
     # The last line; GNU time says first when the status is not 0.
-    read -r wall rss < <(tail -n 1 "$work/time") || true
+    read -r wall rss user sys < <(tail -n 1 "$work/time") || true
     rss="$((${rss:-0} / 1024)) MB"
+    cpu=$(printf '%.2fs' "$(echo "${user:-0} + ${sys:-0}" | bc)")
   else
     local start end
     start=$(date +%s.%N)
@@ -64,14 +65,15 @@ measure() {
     end=$(date +%s.%N)
     wall=$(echo "$end - $start" | bc)
     rss="?"
+    cpu="?"
   fi
   secs=$wall
   case $rc in
     0 | 1) ;;
-    124) note="gave up after ${timeout_s}s"; wall=">${timeout_s}"; rss="-"; secs="" ;;
+    124) note="gave up after ${timeout_s}s"; wall=">${timeout_s}"; rss="-"; cpu="-"; secs="" ;;
     *) note="exit $rc: $(head -c 200 "$work/err" | tr '\n' ' ')"; secs="" ;;
   esac
-  echo "| $label | $input | ${wall}s | $rss | $note |"
+  echo "| $label | $input | ${wall}s | $cpu | $rss | $note |"
 }
 
 size() { du -h "$1" | cut -f1; }
@@ -90,10 +92,10 @@ if [ -z "$only" ] || [ "$only" = files ]; then
     measure "$n RUNs, --enable=none" "$(size "$f")" "parse and print only" "$bin" --enable=none "$f"
   done
   if [ -n "${t_all[5000]:-}" ] && [ -n "${t_all[50000]:-}" ]; then
-    echo "| 50,000 / 5,000 RUNs | 10x input | $(ratio "${t_all[5000]}" "${t_all[50000]}")x time | | linear: at most 12x |"
+    echo "| 50,000 / 5,000 RUNs | 10x input | $(ratio "${t_all[5000]}" "${t_all[50000]}")x time | | | linear: at most 12x |"
   fi
   if [ -n "${t_all[2500]:-}" ] && [ -n "${t_all[20000]:-}" ]; then
-    echo "| 20,000 / 2,500 RUNs | 8x input | $(ratio "${t_all[2500]}" "${t_all[20000]}")x time | | |"
+    echo "| 20,000 / 2,500 RUNs | 8x input | $(ratio "${t_all[2500]}" "${t_all[20000]}")x time | | | |"
   fi
 
   f=$work/continuations.Dockerfile
@@ -108,10 +110,10 @@ if [ -z "$only" ] || [ "$only" = dir ]; then
   cp testdata/corpus/*.Dockerfile "$dir/"
   count=$(find "$dir" -name '*.Dockerfile' | wc -l)
   measure "directory mode, -l DIR" "$count corpus files" "every pass" "$bin" -l "$dir"
-  [ -n "$secs" ] && echo "| | | $(echo "scale=0; $count / $secs" | bc) files/s | | |"
+  [ -n "$secs" ] && echo "| | | $(echo "scale=0; $count / $secs" | bc) files/s | | | |"
   ctxpasses=dockerignore,manifest-first,split-copy,add-to-copy,copy-chown
   measure "directory mode, -l DIR, no context passes" "$count corpus files" "--disable=$ctxpasses" "$bin" -l --disable=$ctxpasses "$dir"
-  [ -n "$secs" ] && echo "| | | $(echo "scale=0; $count / $secs" | bc) files/s | | |"
+  [ -n "$secs" ] && echo "| | | $(echo "scale=0; $count / $secs" | bc) files/s | | | |"
   # One process per file, one after the other, from standard input (no
   # build context: what a formatter does).
   start=$(date +%s%N)
@@ -119,7 +121,7 @@ if [ -z "$only" ] || [ "$only" = dir ]; then
     "$bin" -l - <"$f" >/dev/null 2>&1 || true
   done
   end=$(date +%s%N)
-  echo "| one process per file, -l - <FILE | $count corpus files | $(echo "scale=2; ($end - $start) / 1000000 / $count" | bc) ms per file | | process start to exit, no context |"
+  echo "| one process per file, -l - <FILE | $count corpus files | $(echo "scale=2; ($end - $start) / 1000000 / $count" | bc) ms per file | | | process start to exit, no context |"
 fi
 
 if [ -z "$only" ] || [ "$only" = context ]; then
