@@ -41,6 +41,11 @@ type Document struct {
 	Stages       []*Stage
 
 	lineStarts []int // offset of the first byte of each line (line 1 at index 0)
+	// contIndent is ContinuationIndent of all the instructions.
+	contIndent struct {
+		s  string
+		ok bool
+	}
 }
 
 // Directive is a parser directive at the top of the file, e.g. `# escape=`.
@@ -75,9 +80,8 @@ type Instruction struct {
 	// StartLine and EndLine are 1-based and inclusive (heredoc bodies included).
 	StartLine, EndLine int
 	// Text is the instruction's logical line (continuations joined as buildkit
-	// joins them) with TextMap giving each byte's offset in the source.
-	Text    string
-	TextMap []int
+	// joins them); SrcOffset gives each byte's offset in the source.
+	Text string
 	// TextEnd is the offset just after the line ending of the instruction's
 	// last command line (before any heredoc body).
 	TextEnd int
@@ -97,6 +101,10 @@ type Instruction struct {
 	// instruction (from SHELL in this stage or the stage it is built on);
 	// nil means the platform default, /bin/sh -c.
 	Shell []string
+
+	// textSegs and contentEnd map Text to the source (see SrcOffset).
+	textSegs   []shellparse.Segment
+	contentEnd int
 
 	mu    sync.Mutex
 	cache map[string]any
@@ -173,7 +181,27 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // may hold anything). Input that buildkit rejects and that holds a NUL byte
 // outside comment lines is reported as not a text file, on the line of
 // that byte.
-func Parse(name string, src []byte) (doc *Document, err error) {
+//
+// A small file parsed again with the same name and bytes (the passes read
+// the other Dockerfiles of a build context, for every Dockerfile in it)
+// gives the same *Document, from a bounded cache: a Document is never
+// modified after Parse. Its Src is then dfopt's own copy of src.
+func Parse(name string, src []byte) (*Document, error) {
+	if len(src) > cacheMaxFile {
+		return parse(name, src)
+	}
+	key := name + "\x00" + string(src)
+	if d := parsed.get(key); d != nil {
+		return d, nil
+	}
+	d, err := parse(name, []byte(key[len(name)+1:]))
+	if err == nil {
+		parsed.put(key, d)
+	}
+	return d, err
+}
+
+func parse(name string, src []byte) (doc *Document, err error) {
 	defer func() {
 		// buildkit's parser is not ours; no input may crash the caller.
 		if r := recover(); r != nil {
@@ -210,6 +238,7 @@ func Parse(name string, src []byte) (doc *Document, err error) {
 	if err := d.buildStages(); err != nil {
 		return nil, err
 	}
+	d.contIndent.s, d.contIndent.ok = d.continuationIndent(d.Instructions)
 	return d, nil
 }
 
@@ -309,11 +338,25 @@ func (d *Document) LineEnd(n int) int {
 func (d *Document) Line(n int) []byte { return d.Src[d.LineStart(n):d.LineEnd(n)] }
 
 // LineOf returns the 1-based line that holds offset off.
-func (d *Document) LineOf(off int) int {
-	lo, hi := 0, len(d.lineStarts)
+func (d *Document) LineOf(off int) int { return d.Lines().LineOf(off) }
+
+// Position returns the 1-based line and column (in bytes) of offset off.
+func (d *Document) Position(off int) (line, col int) { return d.Lines().Position(off) }
+
+// Lines is the line index of a document's source: what LineOf and Position
+// need, without the rest of the document (and what passes computed on its
+// instructions), for a caller that keeps it longer.
+type Lines struct{ starts []int }
+
+// Lines returns the document's line index.
+func (d *Document) Lines() Lines { return Lines{d.lineStarts} }
+
+// LineOf returns the 1-based line that holds offset off.
+func (l Lines) LineOf(off int) int {
+	lo, hi := 0, len(l.starts)
 	for lo+1 < hi {
 		mid := (lo + hi) / 2
-		if d.lineStarts[mid] <= off {
+		if l.starts[mid] <= off {
 			lo = mid
 		} else {
 			hi = mid
@@ -323,9 +366,9 @@ func (d *Document) LineOf(off int) int {
 }
 
 // Position returns the 1-based line and column (in bytes) of offset off.
-func (d *Document) Position(off int) (line, col int) {
-	line = d.LineOf(off)
-	return line, off - d.lineStarts[line-1] + 1
+func (l Lines) Position(off int) (line, col int) {
+	line = l.LineOf(off)
+	return line, off - l.starts[line-1] + 1
 }
 
 func (d *Document) readDirectives() error {
@@ -395,7 +438,8 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 		return nil, &ParseError{Name: d.Name, Line: n.StartLine,
 			Msg: "cannot map instruction to its source bytes (unsupported line structure)"}
 	}
-	ins.Text, ins.TextMap, ins.TextEnd = lg.Text, lg.Map, lg.End
+	ins.Text, ins.TextEnd = lg.Text, lg.End
+	ins.textSegs, ins.contentEnd = lg.Segments, lg.ContentEnd
 	ins.Span = Span{start, d.LineEnd(n.EndLine)}
 	if ins.Span.End < ins.TextEnd {
 		ins.Span.End = ins.TextEnd
@@ -562,17 +606,13 @@ func (ins *Instruction) ShellArgs() (string, int) {
 
 // ContentEnd is the source offset just after the instruction's last byte of
 // text, before the line ending of its last command line.
-func (ins *Instruction) ContentEnd() int { return ins.TextMap[len(ins.TextMap)-1] }
+func (ins *Instruction) ContentEnd() int { return ins.contentEnd }
 
-// SrcOffset maps an offset in Text to an offset in the document source.
+// SrcOffset maps an offset in Text to an offset in the document source: that
+// of the byte at textOff, or ContentEnd for an offset at or past the end of
+// Text.
 func (ins *Instruction) SrcOffset(textOff int) int {
-	if textOff < 0 {
-		textOff = 0
-	}
-	if textOff >= len(ins.TextMap) {
-		return ins.TextMap[len(ins.TextMap)-1]
-	}
-	return ins.TextMap[textOff]
+	return shellparse.SrcOffset(ins.textSegs, ins.contentEnd, len(ins.Text), textOff)
 }
 
 // Is reports whether the instruction is the named one (case-insensitive).

@@ -50,7 +50,23 @@ func (d *Document) KeywordCase(kw string) string {
 // ContinuationIndent returns the indentation of the continuation lines of the
 // given instructions (the first continuation line that has content), or
 // def when none of them spans several lines.
+//
+// Asked about every instruction of the document (doc.Instructions), it
+// answers from what Parse found, in constant time.
 func (d *Document) ContinuationIndent(def string, ins ...*Instruction) string {
+	if len(ins) > 0 && len(ins) == len(d.Instructions) && &ins[0] == &d.Instructions[0] {
+		if d.contIndent.ok {
+			return d.contIndent.s
+		}
+		return def
+	}
+	if s, ok := d.continuationIndent(ins); ok {
+		return s
+	}
+	return def
+}
+
+func (d *Document) continuationIndent(ins []*Instruction) (string, bool) {
 	for _, in := range ins {
 		first := d.LineOf(in.Span.Start)
 		last := d.LineOf(max(in.TextEnd-1, in.Span.Start))
@@ -60,10 +76,10 @@ func (d *Document) ContinuationIndent(def string, ins ...*Instruction) string {
 			if trimmed == "" || trimmed[0] == '#' {
 				continue
 			}
-			return line[:len(line)-len(trimmed)]
+			return line[:len(line)-len(trimmed)], true
 		}
 	}
-	return def
+	return "", false
 }
 
 // Indent returns the leading white space of the line that holds offset off.

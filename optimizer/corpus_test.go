@@ -78,7 +78,7 @@ func checkModel(t *testing.T, name string, src []byte) {
 		require.True(t, strings.HasPrefix(first, ins.Keyword), "%s:%d: span does not start with %q", name, ins.StartLine, ins.Keyword)
 		// The text map points at the same bytes.
 		for i := 0; i < len(ins.Text); i++ {
-			require.Equal(t, ins.Text[i], src[ins.TextMap[i]], "%s:%d: text map at %d", name, ins.StartLine, i)
+			require.Equal(t, ins.Text[i], src[ins.SrcOffset(i)], "%s:%d: text map at %d", name, ins.StartLine, i)
 		}
 	}
 	if doc.BOM {

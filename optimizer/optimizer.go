@@ -325,8 +325,10 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	}
 
 	res := &Result{Filename: name, Input: src}
-	origDoc := doc
-	var history [][]analysis.Edit // accepted edits of each round that changed the text
+	// The input's line index locates findings; the input's document, with
+	// what the passes kept on it, is not kept past the first round.
+	lines := doc.Lines()
+	var history []round // accepted edits of each round that changed the text
 	for {
 		cands, err := runPasses(ctx, selected, side)
 		if err != nil {
@@ -337,7 +339,7 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 			// Nothing left to fix: what is reported now is what the output
 			// still has.
 			for _, c := range cands {
-				res.Findings = append(res.Findings, locate(origDoc, history, c, false))
+				res.Findings = append(res.Findings, locate(lines, history, c, false))
 			}
 			break
 		}
@@ -355,9 +357,9 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 				Err: fmt.Errorf("output does not parse: %v", perr)}
 		}
 		for _, c := range accepted {
-			res.Findings = append(res.Findings, locate(origDoc, history, c, true))
+			res.Findings = append(res.Findings, locate(lines, history, c, true))
 		}
-		history = append(history, edits)
+		history = append(history, newRound(edits))
 		ctx.Doc = next
 	}
 	res.Output = ctx.Doc.Src
@@ -519,25 +521,32 @@ func merge(cands []candidate) ([]candidate, []analysis.Edit, map[string][]analys
 	var accepted []candidate
 	var edits []analysis.Edit
 	var files map[string][]analysis.Edit
+	var taken editSet
+	var takenFiles map[string]*editSet
 	for _, c := range cands {
 		fix := c.finding.Fix
-		if fix == nil || conflicts(edits, fix.Edits) {
+		if fix == nil || taken.touches(fix.Edits) {
 			continue
 		}
 		clash := false
 		for _, fe := range fix.Files {
-			clash = clash || conflicts(files[fe.Path], fe.Edits)
+			clash = clash || takenFiles[fe.Path].touches(fe.Edits)
 		}
 		if clash {
 			continue
 		}
 		accepted = append(accepted, c)
 		edits = append(edits, fix.Edits...)
+		taken.add(fix.Edits)
 		for _, fe := range fix.Files {
 			if files == nil {
-				files = map[string][]analysis.Edit{}
+				files, takenFiles = map[string][]analysis.Edit{}, map[string]*editSet{}
 			}
 			files[fe.Path] = append(files[fe.Path], fe.Edits...)
+			if takenFiles[fe.Path] == nil {
+				takenFiles[fe.Path] = &editSet{}
+			}
+			takenFiles[fe.Path].add(fe.Edits)
 		}
 	}
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Pos < edits[j].Pos })
@@ -547,16 +556,43 @@ func merge(cands []candidate) ([]candidate, []analysis.Edit, map[string][]analys
 	return accepted, edits, files
 }
 
-// conflicts reports whether any edit of b touches (overlaps or abuts) an edit of a.
-func conflicts(a, b []analysis.Edit) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x.Pos <= y.End && y.Pos <= x.End {
-				return true
+// editSet holds accepted edits, filed by the 4 KiB blocks of the text they
+// touch, so that whether a new edit touches one of them takes the edits
+// near it to find out, not all of them.
+type editSet struct {
+	blocks map[int][]analysis.Edit
+}
+
+const blockShift = 12
+
+// touches reports whether an edit of b touches (overlaps or abuts) an edit
+// of the set. Two edits touch when the closed ranges [Pos, End] share an
+// offset, and then both are filed under that offset's block.
+func (s *editSet) touches(b []analysis.Edit) bool {
+	if s == nil || len(s.blocks) == 0 {
+		return false
+	}
+	for _, y := range b {
+		for k := y.Pos >> blockShift; k <= y.End>>blockShift; k++ {
+			for _, x := range s.blocks[k] {
+				if x.Pos <= y.End && y.Pos <= x.End {
+					return true
+				}
 			}
 		}
 	}
 	return false
+}
+
+func (s *editSet) add(edits []analysis.Edit) {
+	if s.blocks == nil {
+		s.blocks = map[int][]analysis.Edit{}
+	}
+	for _, e := range edits {
+		for k := e.Pos >> blockShift; k <= e.End>>blockShift; k++ {
+			s.blocks[k] = append(s.blocks[k], e)
+		}
+	}
 }
 
 // apply applies sorted, non-overlapping edits to src.
@@ -575,28 +611,45 @@ func apply(src []byte, edits []analysis.Edit) []byte {
 	return append(out, src[last:]...)
 }
 
-// mapBack maps an offset in the text produced by edits to an offset in the
-// text the edits were applied to. Offsets inside inserted text map to the
-// start of the edit.
-func mapBack(edits []analysis.Edit, pos int) int {
-	delta := 0
-	for _, e := range edits {
-		start := e.Pos + delta
-		if pos < start {
-			break
-		}
-		if pos < start+len(e.NewText) {
-			return e.Pos
-		}
-		delta += len(e.NewText) - (e.End - e.Pos)
-	}
-	return pos - delta
+// round is the edits one round applied (sorted), with where the new text of
+// each starts in the text they produced.
+type round struct {
+	edits  []analysis.Edit
+	starts []int
 }
 
-func locate(orig *dockerfile.Document, history [][]analysis.Edit, c candidate, fixed bool) Finding {
+func newRound(edits []analysis.Edit) round {
+	r := round{edits: edits, starts: make([]int, len(edits))}
+	delta := 0
+	for i, e := range edits {
+		r.starts[i] = e.Pos + delta
+		delta += len(e.NewText) - (e.End - e.Pos)
+	}
+	return r
+}
+
+// mapBack maps an offset in the text the round produced to an offset in the
+// text it was applied to. Offsets inside inserted text map to the start of
+// the edit.
+func (r round) mapBack(pos int) int {
+	// The last edit whose new text starts at or before pos.
+	i := sort.Search(len(r.starts), func(i int) bool { return r.starts[i] > pos }) - 1
+	if i < 0 {
+		return pos
+	}
+	e := r.edits[i]
+	if pos < r.starts[i]+len(e.NewText) {
+		return e.Pos
+	}
+	// After edit i, the text is shifted by what it and the edits before
+	// it added.
+	return pos - (r.starts[i] + len(e.NewText) - e.End)
+}
+
+func locate(orig dockerfile.Lines, history []round, c candidate, fixed bool) Finding {
 	pos, end := c.finding.Pos, c.finding.End
 	for i := len(history) - 1; i >= 0; i-- {
-		pos, end = mapBack(history[i], pos), mapBack(history[i], end)
+		pos, end = history[i].mapBack(pos), history[i].mapBack(end)
 	}
 	if end < pos {
 		end = pos

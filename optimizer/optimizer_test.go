@@ -3,6 +3,7 @@ package optimizer
 import (
 	"errors"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -110,7 +111,7 @@ func TestMapBack(t *testing.T) {
 	out := string(apply([]byte("abcdef"), edits))
 	require.Equal(t, "aXYZde!f", out)
 	for newPos, want := range []int{0, 1, 1, 1, 3, 4, 5, 5, 6} {
-		require.Equal(t, want, mapBack(edits, newPos), "offset %d", newPos)
+		require.Equal(t, want, newRound(edits).mapBack(newPos), "offset %d", newPos)
 	}
 }
 
@@ -327,4 +328,88 @@ func FuzzOptimize(f *testing.F) {
 			}
 		}
 	})
+}
+
+// randomEdits returns sorted edits of a text of n bytes, some touching.
+func randomEdits(r *rand.Rand, n int) []analysis.Edit {
+	var out []analysis.Edit
+	for pos := r.IntN(20); pos <= n; pos += r.IntN(30) {
+		end := min(n, pos+r.IntN(4)*r.IntN(3))
+		out = append(out, analysis.Edit{Pos: pos, End: end, NewText: strings.Repeat("x", r.IntN(5))})
+		pos = end
+	}
+	return out
+}
+
+// The binary search of round.mapBack gives what walking every edit gives.
+func TestMapBackMatchesLinear(t *testing.T) {
+	linear := func(edits []analysis.Edit, pos int) int {
+		delta := 0
+		for _, e := range edits {
+			start := e.Pos + delta
+			if pos < start {
+				break
+			}
+			if pos < start+len(e.NewText) {
+				return e.Pos
+			}
+			delta += len(e.NewText) - (e.End - e.Pos)
+		}
+		return pos - delta
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 500; i++ {
+		n := r.IntN(300)
+		edits := randomEdits(r, n)
+		rd := newRound(edits)
+		size := len(apply([]byte(strings.Repeat("a", n)), edits))
+		for pos := 0; pos <= size; pos++ {
+			if got, want := rd.mapBack(pos), linear(edits, pos); got != want {
+				t.Fatalf("edits %v, offset %d: %d, want %d", edits, pos, got, want)
+			}
+		}
+	}
+}
+
+// editSet.touches finds what comparing with every edit finds, also for
+// edits that span several blocks and edits that meet at a block boundary.
+func TestEditSetMatchesAllPairs(t *testing.T) {
+	touch := func(a, b []analysis.Edit) bool {
+		for _, x := range a {
+			for _, y := range b {
+				if x.Pos <= y.End && y.Pos <= x.End {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	const block = 1 << blockShift
+	for i := 0; i < 2000; i++ {
+		var set editSet
+		var all []analysis.Edit
+		for j := 0; j < 20; j++ {
+			var fix []analysis.Edit
+			for k := r.IntN(3); k >= 0; k-- {
+				pos := r.IntN(4 * block)
+				if r.IntN(4) == 0 {
+					pos = r.IntN(4) * block // at a block boundary
+				}
+				end := pos + r.IntN(3)
+				if r.IntN(8) == 0 {
+					end = pos + r.IntN(3*block) // across blocks
+				}
+				fix = append(fix, analysis.Edit{Pos: pos, End: end})
+			}
+			got, want := set.touches(fix), touch(all, fix)
+			if got != want {
+				t.Fatalf("set %v, fix %v: touches %v, want %v", all, fix, got, want)
+			}
+			if !got {
+				set.add(fix)
+				all = append(all, fix...)
+			}
+		}
+	}
 }

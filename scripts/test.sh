@@ -5,6 +5,7 @@
 #
 #   scripts/test.sh            everything
 #   DFOPT_E2E=0 scripts/test.sh   everything but the BuildKit builds
+#   DFOPT_FUZZTIME=0 scripts/test.sh   no fuzzing (default: 15s per target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go version
@@ -42,6 +43,23 @@ fi
 go vet ./...
 go vet -tags e2e ./e2e/...
 go test -count=1 ./...
+
+# Every fuzz target runs for a short budget: DFOPT_FUZZTIME each (default
+# 15s, "0" skips them). A failing input is saved under the package's
+# testdata/fuzz/; commit it with the fix: plain `go test` runs it from then
+# on as a regression case.
+fuzztime=${DFOPT_FUZZTIME:-15s}
+if [ "$fuzztime" != 0 ]; then
+  grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sort |
+  while IFS=: read -r file decl; do
+    name=${decl#func }
+    echo "fuzz $name ($(dirname "$file"), $fuzztime)"
+    if ! out=$(go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "$(dirname "$file")" 2>&1); then
+      echo "$out"
+      exit 1
+    fi
+  done
+fi
 
 if [ "${DFOPT_E2E:-1}" != 0 ]; then
   bash e2e/run.sh

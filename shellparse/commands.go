@@ -409,13 +409,19 @@ func posAddBytes(pos syntax.Pos, n int) syntax.Pos {
 // Declarations (export, declare, local, readonly, typeset), let, [[ ]] and
 // (( )) are not simple commands in the syntax tree and are not returned,
 // though commands substituted in their words are.
+//
+// They are found once per program: every caller gets the same slice and
+// commands, which must not be modified.
 func Commands(p *Program) []*Command {
-	w := &cmdWalker{}
-	w.stmts(p.File.Stmts, cmdCtx{})
-	sort.SliceStable(w.cmds, func(i, j int) bool {
-		return w.cmds[i].Call.Pos().Offset() < w.cmds[j].Call.Pos().Offset()
+	p.cmdsOnce.Do(func() {
+		w := &cmdWalker{}
+		w.stmts(p.File.Stmts, cmdCtx{})
+		sort.SliceStable(w.cmds, func(i, j int) bool {
+			return w.cmds[i].Call.Pos().Offset() < w.cmds[j].Call.Pos().Offset()
+		})
+		p.cmds = w.cmds
 	})
-	return w.cmds
+	return p.cmds
 }
 
 type cmdCtx struct {
@@ -438,15 +444,15 @@ func (w *cmdWalker) andOr(s *syntax.Stmt, c cmdCtx) {
 		c.sub, c.cond = true, true
 	}
 	items := appendAndOr(nil, s, OpEnd)
+	// orLater[i]: an item at i or after it is followed by ||.
+	orLater := make([]bool, len(items)+1)
+	for i := len(items) - 1; i >= 0; i-- {
+		orLater[i] = orLater[i+1] || items[i].Op == OpOr
+	}
 	for i, it := range items {
 		ic := c
-		if it.Negated || it.Op == OpOr || i > 0 && items[i-1].Op == OpOr {
+		if it.Negated || orLater[i] || i > 0 && items[i-1].Op == OpOr {
 			ic.cond = true
-		}
-		for _, later := range items[i:] {
-			if later.Op == OpOr {
-				ic.cond = true
-			}
 		}
 		w.pipe(it.Stmt, ic)
 	}

@@ -12,10 +12,15 @@ import (
 // shell-form RUN, the arguments part of Text is exactly what is handed to the shell.
 type Logical struct {
 	Text string
-	// Map gives, for each byte of Text, its offset in the source. Map has
-	// len(Text)+1 entries: the last one is the offset just after the last byte
-	// of content taken from the source (before the line ending of the last line).
-	Map []int
+	// Segments map Text to the source, one per physical line that gives
+	// Text bytes: the bytes of Text from Segments[i].Text up to the next
+	// segment come from the source from Segments[i].Src on. SrcOffset reads
+	// them.
+	Segments []Segment
+	// ContentEnd is the offset just after the last byte of content taken
+	// from the source (before the line ending of the last line): what
+	// SrcOffset(len(Text)) gives.
+	ContentEnd int
 	// Start is the offset of the first byte of the instruction's first line
 	// (before leading whitespace), End the offset just after the line ending of
 	// the last line that belongs to the instruction text (heredoc bodies, which
@@ -25,16 +30,54 @@ type Logical struct {
 	Unterminated bool
 }
 
+// Segment is a run of Text that comes from consecutive source bytes.
+type Segment struct{ Text, Src int }
+
+// SrcOffset maps an offset in Text to an offset in the source: that of the
+// byte at i, or ContentEnd for i >= len(Text) (0 for i < 0).
+func (l *Logical) SrcOffset(i int) int {
+	return SrcOffset(l.Segments, l.ContentEnd, len(l.Text), i)
+}
+
+// SrcOffset is Logical.SrcOffset for segments kept apart from their Logical:
+// n is the length of the text, end its ContentEnd.
+func SrcOffset(segs []Segment, end, n, i int) int {
+	if i < 0 {
+		i = 0
+	}
+	if i >= n {
+		return end
+	}
+	// The last segment that starts at or before i.
+	lo, hi := 0, len(segs)
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if segs[mid].Text <= i {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return segs[lo].Src + i - segs[lo].Text
+}
+
 // JoinLines reads the instruction that starts at offset start of src (the
 // first byte of a line, after any byte-order mark) and joins its continuation
 // lines exactly as buildkit's Dockerfile parser does for escape character esc.
+// It takes time and memory linear in the instruction's size.
 func JoinLines(src []byte, start int, esc byte) Logical {
 	var text []byte
-	var m []int
 	l := Logical{Start: start}
+	add := func(from, to int) {
+		if to > from {
+			l.Segments = append(l.Segments, Segment{Text: len(text), Src: from})
+			text = append(text, src[from:to]...)
+		}
+	}
 
 	pos := start
 	first := true
+	lastContent := -1 // source offset just after the last content byte taken
 	for pos < len(src) {
 		lineStart := pos
 		nl := bytes.IndexByte(src[pos:], '\n')
@@ -62,28 +105,36 @@ func JoinLines(src []byte, start int, esc byte) Logical {
 				continue // empty continuation line
 			}
 		}
-		first = false
 		end, cont := continuation(src[contentStart:contentEnd], esc)
-		for i := contentStart; i < contentStart+end; i++ {
-			text = append(text, src[i])
-			m = append(m, i)
+		if first && !cont {
+			// One line: the common case, without a copy to grow.
+			l.Text = string(src[contentStart : contentStart+end])
+			if end > 0 {
+				l.Segments = []Segment{{Text: 0, Src: contentStart}}
+			}
+			l.End, l.ContentEnd = next, contentStart+end
+			return l
+		}
+		first = false
+		add(contentStart, contentStart+end)
+		if end > 0 {
+			lastContent = contentStart + end
 		}
 		l.End = next
 		if !cont {
-			m = append(m, contentStart+end)
-			l.Text, l.Map = string(text), m
+			l.Text, l.ContentEnd = string(text), contentStart+end
 			return l
 		}
 		// The text resumes on the next line; until then the end of this
 		// line's content is where an insertion at the end would go.
 	}
 	l.Unterminated = true
-	if len(m) > 0 {
-		m = append(m, m[len(m)-1]+1)
+	l.Text = string(text)
+	if lastContent >= 0 {
+		l.ContentEnd = lastContent
 	} else {
-		m = append(m, start)
+		l.ContentEnd = start
 	}
-	l.Text, l.Map = string(text), m
 	return l
 }
 

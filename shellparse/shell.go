@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -25,6 +26,9 @@ type Program struct {
 	File *syntax.File
 
 	comments []syntax.Comment
+
+	cmdsOnce sync.Once
+	cmds     []*Command // Commands, found once
 }
 
 // ParseError describes why a program could not be parsed.
@@ -49,6 +53,9 @@ func Parse(src string) (*Program, error) {
 		return nil, newParseError(src, err)
 	}
 	p := &Program{Src: src, File: f}
+	if !strings.Contains(src, "#") {
+		return p, nil // no comments, and no tree walk to find none
+	}
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if c, ok := n.(*syntax.Comment); ok {
 			p.comments = append(p.comments, *c)
@@ -173,18 +180,39 @@ func Chain(stmts []*syntax.Stmt) []Item {
 
 // appendAndOr appends the items of the and-or list s, giving the last one the
 // operator last.
+//
+// `a && b || c` is ((a && b) || c): the list nests one level per operator,
+// on its left. The left side is followed in a loop, so that a list of
+// 100,000 commands takes no deep recursion (nor a stack of that depth).
 func appendAndOr(items []Item, s *syntax.Stmt, last Op) []Item {
-	if b, ok := s.Cmd.(*syntax.BinaryCmd); ok {
-		switch b.Op {
-		case syntax.AndStmt:
-			items = appendAndOr(items, b.X, OpAnd)
-			return appendAndOr(items, b.Y, last)
-		case syntax.OrStmt:
-			items = appendAndOr(items, b.X, OpOr)
-			return appendAndOr(items, b.Y, last)
+	var spine []*syntax.BinaryCmd // s's and-or commands, outermost first
+	left := s
+	for {
+		b, ok := left.Cmd.(*syntax.BinaryCmd)
+		if !ok || (b.Op != syntax.AndStmt && b.Op != syntax.OrStmt) {
+			break
 		}
+		spine = append(spine, b)
+		left = b.X
 	}
-	return append(items, Item{Stmt: s, Op: last, Negated: s.Negated})
+	if len(spine) == 0 {
+		return append(items, Item{Stmt: s, Op: last, Negated: s.Negated})
+	}
+	op := func(b *syntax.BinaryCmd) Op {
+		if b.Op == syntax.OrStmt {
+			return OpOr
+		}
+		return OpAnd
+	}
+	items = append(items, Item{Stmt: left, Op: op(spine[len(spine)-1]), Negated: left.Negated})
+	for i := len(spine) - 1; i >= 0; i-- {
+		next := last
+		if i > 0 {
+			next = op(spine[i-1])
+		}
+		items = appendAndOr(items, spine[i].Y, next)
+	}
+	return items
 }
 
 // pipeline returns the elements of the pipeline s in order; a statement that

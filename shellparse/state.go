@@ -106,8 +106,10 @@ func (w *leakWalker) stmt(s *syntax.Stmt, c leakCtx) {
 			w.stmt(x.X, sub)
 			w.stmt(x.Y, sub)
 		} else {
-			w.stmt(x.X, c)
-			w.stmt(x.Y, c)
+			// An && or || list, flat: no recursion as deep as it is long.
+			for _, it := range appendAndOr(nil, s, OpEnd) {
+				w.stmt(it.Stmt, c)
+			}
 		}
 	case *syntax.Block:
 		w.stmts(x.Stmts, c)

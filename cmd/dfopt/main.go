@@ -171,6 +171,8 @@ type runner struct {
 	files []jsonFile
 	// sarif collects the findings for --format=sarif (sarif.go).
 	sarif *sarifLog
+	// ctxs are the build contexts read once for the run (ctxfs.go).
+	ctxs *contexts
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -558,6 +560,7 @@ func (r *runner) optimize(name string, src []byte, contextDir string) (res *opti
 	}
 	opts.Filename = name
 	opts.ContextDir = contextDir
+	opts.Context = r.contextFS(contextDir) // ctxfs.go
 	return optimizer.Optimize(src, opts)
 }
 

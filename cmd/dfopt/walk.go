@@ -49,10 +49,18 @@ var poolSize = func() int { return runtime.GOMAXPROCS(0) }
 // when there are none).
 func (r *runner) doPaths(paths []string) {
 	workers := max(1, poolSize())
+	if r.ctxs == nil {
+		r.ctxs = &contexts{}
+	}
 	queue := make(chan *task, workers*maxPending)
 	go func() {
-		defer close(queue)
 		s := &scheduler{r: r, queue: queue, slots: make(chan struct{}, workers)}
+		defer close(queue)
+		defer func() {
+			if p := recover(); p != nil {
+				s.fail("dfopt", fmt.Errorf("dfopt: internal error: %v", p))
+			}
+		}()
 		if len(paths) == 0 {
 			s.stdin()
 		}
@@ -104,13 +112,20 @@ func (s *scheduler) add(t *task) {
 	}
 	s.queue <- t
 	s.slots <- struct{}{}
+	t.out = &runner{cfg: s.r.cfg, stdin: s.r.stdin, stdout: &t.stdout, stderr: &t.stderr, ctxs: s.r.ctxs, sarif: s.r.sarif.fork()}
 	go func() {
 		defer func() { <-s.slots }()
 		defer close(t.done)
+		defer func() {
+			// As on the main goroutine (runWith): reported, never a crash.
+			if p := recover(); p != nil {
+				fmt.Fprintf(&t.stderr, "dfopt: internal error: %v\n", p)
+				t.out.setStatus(exitError)
+			}
+		}()
 		for _, c := range t.after {
 			<-c
 		}
-		t.out = &runner{cfg: s.r.cfg, stdin: s.r.stdin, stdout: &t.stdout, stderr: &t.stderr, sarif: s.r.sarif.fork()}
 		t.do(t.out)
 	}()
 }

@@ -220,3 +220,29 @@ func TestWriteFileChecksBeforeRename(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// A panic while a file is processed (here, in the rename) is reported as an
+// internal error, exit 2, as on the main goroutine; the other files are
+// still processed.
+func TestWorkerPanic(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.Dockerfile"), filepath.Join(dir, "b.Dockerfile")
+	writeTestFile(t, a, mergeable)
+	writeTestFile(t, b, mergeable)
+	old := rename
+	rename = func(from, to string) error {
+		if strings.HasSuffix(to, "a.Dockerfile") {
+			os.Remove(from)
+			panic("rename exploded")
+		}
+		return old(from, to)
+	}
+	defer func() { rename = old }()
+	got := runArgs([]string{"-w", dir}, "")
+	if got.code != exitError || got.stderr != "dfopt: internal error: rename exploded\n" {
+		t.Fatalf("%+v", got)
+	}
+	if readString(t, a) != mergeable || readString(t, b) == mergeable {
+		t.Errorf("a rewritten or b not")
+	}
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Times the dfopt command, process start to exit, on generated inputs and on
+# the corpus, and prints a table: wall time and maximum resident memory of
+# each run (GNU time), and the ratios that show how time grows with input.
+#
+#   scripts/bench.sh                        build dfopt from this tree, time it
+#   DFOPT=/path/to/dfopt scripts/bench.sh   time another build (an older commit)
+#   BENCH_SIZES="2500 5000" scripts/bench.sh   only these generated sizes
+#   BENCH_TIMEOUT=60 scripts/bench.sh       seconds before a run is given up
+#   BENCH_ONLY=files|dir|context scripts/bench.sh   one group of cases
+#
+# The cases:
+#   - a generated Dockerfile with N RUN instructions (internal/bench: apt-get,
+#     pip, npm, shell state, plain commands; an ENV every 16 RUNs), for N in
+#     BENCH_SIZES (default 2500 5000 10000 20000 50000): dfopt -l FILE, and
+#     with --enable=none (parse only);
+#   - one RUN with 100,000 continuation lines;
+#   - directory mode: the corpus (testdata/corpus) copied into one folder,
+#     dfopt -l DIR, with every pass and without the passes that read the
+#     build context; and one process per corpus file, one after the other;
+#   - a Dockerfile whose build context holds a node_modules tree of 25,000
+#     files that its .dockerignore excludes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+timeout_s=${BENCH_TIMEOUT:-120}
+sizes=${BENCH_SIZES:-2500 5000 10000 20000 50000}
+only=${BENCH_ONLY:-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+bin=${DFOPT:-}
+if [ -z "$bin" ]; then
+  go build -o "$work/dfopt" ./cmd/dfopt
+  bin=$work/dfopt
+fi
+# The inputs come from package internal/bench, as in the Go benchmarks.
+go build -o "$work/gen" ./internal/bench/gen
+havetime=0
+if [ -x /usr/bin/time ] && /usr/bin/time -f '%e' true >/dev/null 2>&1; then
+  havetime=1
+fi
+
+echo "dfopt: $bin ($("$bin" --version 2>/dev/null || echo '?')); $(nproc) CPUs; $(go env GOOS)/$(go env GOARCH); $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+echo "| case | input | wall | CPU (user+sys) | max RSS | note |"
+echo "|---|---|---|---|---|---|"
+
+# measure LABEL INPUT NOTE CMD...: one run; exit status 0 or 1 is success.
+# Sets secs to the wall time ("" when the run failed or timed out).
+measure() {
+  local label=$1 input=$2 note=$3
+  shift 3
+  local rc=0 wall rss user sys cpu
+  if [ $havetime = 1 ]; then
+    timeout "$timeout_s" /usr/bin/time -o "$work/time" -f '%e %M %U %S' "$@" >/dev/null 2>"$work/err" || rc=$?
+    # The last line; GNU time says first when the status is not 0.
+    read -r wall rss user sys < <(tail -n 1 "$work/time") || true
+    rss="$((${rss:-0} / 1024)) MB"
+    cpu=$(printf '%.2fs' "$(echo "${user:-0} + ${sys:-0}" | bc)")
+  else
+    local start end
+    start=$(date +%s.%N)
+    timeout "$timeout_s" "$@" >/dev/null 2>"$work/err" || rc=$?
+    end=$(date +%s.%N)
+    wall=$(echo "$end - $start" | bc)
+    rss="?"
+    cpu="?"
+  fi
+  secs=$wall
+  case $rc in
+    0 | 1) ;;
+    124) note="gave up after ${timeout_s}s"; wall=">${timeout_s}"; rss="-"; cpu="-"; secs="" ;;
+    *) note="exit $rc: $(head -c 200 "$work/err" | tr '\n' ' ')"; secs="" ;;
+  esac
+  echo "| $label | $input | ${wall}s | $cpu | $rss | $note |"
+}
+
+size() { du -h "$1" | cut -f1; }
+
+ratio() { # a b: b/a, or "?"
+  if [ -n "$1" ] && [ -n "$2" ]; then echo "scale=1; $2 / $1" | bc; else echo "?"; fi
+}
+
+if [ -z "$only" ] || [ "$only" = files ]; then
+  declare -A t_all
+  for n in $sizes; do
+    f=$work/runs-$n.Dockerfile
+    "$work/gen" runs "$n" >"$f"
+    measure "$n RUNs" "$(size "$f")" "every pass" "$bin" -l "$f"
+    t_all[$n]=$secs
+    measure "$n RUNs, --enable=none" "$(size "$f")" "parse and print only" "$bin" --enable=none "$f"
+  done
+  if [ -n "${t_all[5000]:-}" ] && [ -n "${t_all[50000]:-}" ]; then
+    echo "| 50,000 / 5,000 RUNs | 10x input | $(ratio "${t_all[5000]}" "${t_all[50000]}")x time | | | linear: at most 12x |"
+  fi
+  if [ -n "${t_all[2500]:-}" ] && [ -n "${t_all[20000]:-}" ]; then
+    echo "| 20,000 / 2,500 RUNs | 8x input | $(ratio "${t_all[2500]}" "${t_all[20000]}")x time | | | |"
+  fi
+
+  f=$work/continuations.Dockerfile
+  "$work/gen" continuations 100000 >"$f"
+  measure "1 RUN, 100,000 continuation lines" "$(size "$f")" "every pass" "$bin" -l "$f"
+  measure "1 RUN, 100,000 continuation lines, --enable=none" "$(size "$f")" "parse and print only" "$bin" --enable=none "$f"
+fi
+
+if [ -z "$only" ] || [ "$only" = dir ]; then
+  dir=$work/corpus
+  mkdir -p "$dir"
+  cp testdata/corpus/*.Dockerfile "$dir/"
+  count=$(find "$dir" -name '*.Dockerfile' | wc -l)
+  measure "directory mode, -l DIR" "$count corpus files" "every pass" "$bin" -l "$dir"
+  [ -n "$secs" ] && echo "| | | $(echo "scale=0; $count / $secs" | bc) files/s | | | |"
+  ctxpasses=dockerignore,manifest-first,split-copy,add-to-copy,copy-chown
+  measure "directory mode, -l DIR, no context passes" "$count corpus files" "--disable=$ctxpasses" "$bin" -l --disable=$ctxpasses "$dir"
+  [ -n "$secs" ] && echo "| | | $(echo "scale=0; $count / $secs" | bc) files/s | | | |"
+  # One process per file, one after the other, from standard input (no
+  # build context: what a formatter does).
+  start=$(date +%s%N)
+  for f in "$dir"/*.Dockerfile; do
+    "$bin" -l - <"$f" >/dev/null 2>&1 || true
+  done
+  end=$(date +%s%N)
+  echo "| one process per file, -l - <FILE | $count corpus files | $(echo "scale=2; ($end - $start) / 1000000 / $count" | bc) ms per file | | | process start to exit, no context |"
+fi
+
+if [ -z "$only" ] || [ "$only" = context ]; then
+  ctx=$work/nodeproject
+  mkdir -p "$ctx"
+  printf 'FROM node:18\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nCMD ["node", "server.js"]\n' >"$ctx/Dockerfile"
+  printf '{"name": "app", "version": "1.0.0"}\n' >"$ctx/package.json"
+  printf '{"lockfileVersion": 3}\n' >"$ctx/package-lock.json"
+  printf 'console.log(1)\n' >"$ctx/server.js"
+  printf 'node_modules\n.git\n' >"$ctx/.dockerignore"
+  for d in $(seq 0 499); do
+    mkdir -p "$ctx/node_modules/pkg$d/lib"
+    for i in $(seq 0 49); do : >"$ctx/node_modules/pkg$d/lib/f$i.js"; done
+  done
+  measure "context with node_modules (25,000 files, ignored)" "1 Dockerfile" "every pass" "$bin" -l "$ctx/Dockerfile"
+fi
