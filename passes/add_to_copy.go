@@ -131,7 +131,7 @@ func runAddToCopy(ctx *analysis.Context) []analysis.Finding {
 			continue
 		}
 		if v := firstVariable(srcs); v != "" {
-			out = append(out, insFinding(ins, "ADD of "+v+": the source comes from a variable, so it cannot be told whether ADD downloads or extracts it; use COPY if it is a local file that is not an archive"))
+			out = append(out, analysis.InstructionFinding(ins, "ADD of "+v+": the source comes from a variable, so it cannot be told whether ADD downloads or extracts it; use COPY if it is a local file that is not an archive"))
 			continue
 		}
 		verdict, which := addCopy, ""
@@ -152,7 +152,7 @@ func runAddToCopy(ctx *analysis.Context) []analysis.Finding {
 				out = append(out, f)
 			}
 		case addUnknown:
-			out = append(out, insFinding(ins, "ADD of "+which+": without the build context it cannot be told whether it is a tar archive, which ADD extracts; use COPY if it is not"))
+			out = append(out, analysis.InstructionFinding(ins, "ADD of "+which+": without the build context it cannot be told whether it is a tar archive, which ADD extracts; use COPY if it is not"))
 		}
 	}
 	return out
@@ -210,7 +210,7 @@ func addToCopyFix(doc *dockerfile.Document, ins *dockerfile.Instruction) (analys
 	case "Add":
 		repl = "Copy"
 	}
-	f := insFinding(ins, "ADD of local files: COPY does the same without ADD's implicit archive extraction and URL handling")
+	f := analysis.InstructionFinding(ins, "ADD of local files: COPY does the same without ADD's implicit archive extraction and URL handling")
 	f.Fix = &analysis.Fix{Message: "use COPY", Edits: []analysis.Edit{analysis.Replace(start, end, repl)}}
 	return f, true
 }

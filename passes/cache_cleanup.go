@@ -3,7 +3,6 @@ package passes
 import (
 	"io/fs"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -108,54 +107,6 @@ var pipName = regexp.MustCompile(`^pip(\d+(\.\d+)?)?$`)
 // aptValueOpts are apt-get options that take a separate value.
 var aptValueOpts = []string{"-o", "-c", "-t", "-a", "--option", "--config-file", "--target-release", "--host-architecture"}
 
-// subcommand returns the index in c.Args of the first non-option argument,
-// skipping the values of options listed in valueOpts, or -1.
-func subcommand(c *shellparse.Command, valueOpts []string) int {
-	for i := 0; i < len(c.Args); i++ {
-		v := c.Lits[i]
-		if !c.Static[i] {
-			return -1
-		}
-		if strings.HasPrefix(v, "-") {
-			if slices.Contains(valueOpts, v) {
-				i++
-			}
-			continue
-		}
-		return i
-	}
-	return -1
-}
-
-func hasArg(c *shellparse.Command, pred func(string) bool) bool {
-	for i, v := range c.Lits {
-		if c.Static[i] && pred(v) {
-			return true
-		}
-	}
-	return false
-}
-
-func argIs(names ...string) func(string) bool {
-	return func(v string) bool {
-		for _, n := range names {
-			if v == n || strings.HasPrefix(v, n+"=") {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-// sub returns the subcommand word's value, or "".
-func sub(c *shellparse.Command, valueOpts ...string) (string, int) {
-	i := subcommand(c, valueOpts)
-	if i < 0 {
-		return "", -1
-	}
-	return c.Lits[i], i
-}
-
 // assumesYes reports whether an apt-get argument answers its prompt: -y
 // (alone or in a cluster such as -qy), --yes, --assume-yes, quiet level 2
 // (-qq, -q=2), or an Assume-Yes option.
@@ -176,7 +127,7 @@ func removes(c *shellparse.Command, path string) bool {
 	if c.Name != "rm" && c.Name != "find" {
 		return false
 	}
-	return hasArg(c, func(v string) bool {
+	return c.HasArg(func(v string) bool {
 		v = strings.TrimRight(v, "/")
 		return v == path || strings.HasPrefix(v, path+"/") || strings.HasPrefix(path, v+"/") && v != ""
 	})
@@ -185,7 +136,7 @@ func removes(c *shellparse.Command, path string) bool {
 // bareInstall reports whether a command with no subcommand installs (as
 // bare "yarn" and "bundle" do): not when it only asks for help or a version.
 func bareInstall(c *shellparse.Command) bool {
-	return !hasArg(c, argIs("--version", "-v", "-V", "--help", "-h"))
+	return !c.HasArg(shellparse.ArgIs("--version", "-v", "-V", "--help", "-h"))
 }
 
 // otherUser reports whether the command runs as another user (sudo -u,
@@ -201,15 +152,6 @@ func otherUser(c *shellparse.Command) bool {
 			if v, ok := shellparse.Lit(w); ok && (v == "-u" || strings.HasPrefix(v, "--user") || strings.HasPrefix(v, "-u")) {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-func hasArgSeq(c *shellparse.Command, words ...string) bool {
-	for i := 0; i+len(words) <= len(c.Lits); i++ {
-		if slices.Equal(c.Lits[i:i+len(words)], words) {
-			return true
 		}
 	}
 	return false

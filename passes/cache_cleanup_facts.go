@@ -53,7 +53,7 @@ func collectFacts(r *shellRun) *runFacts {
 	for _, c := range f.cmds {
 		switch {
 		case c.Name == "apt-get" || c.Name == "apt":
-			if s, _ := sub(c, aptValueOpts...); s == "update" {
+			if s, _ := c.Subcommand(aptValueOpts...); s == "update" {
 				f.aptUpdate = true
 			}
 		case c.Name == "shopt" || c.Name == "setopt":
@@ -206,7 +206,7 @@ func aptUpdates(c *shellparse.Command) bool {
 	if c.Name != "apt-get" && c.Name != "apt" {
 		return false
 	}
-	s, _ := sub(c, aptValueOpts...)
+	s, _ := c.Subcommand(aptValueOpts...)
 	return s == "update"
 }
 
@@ -217,7 +217,7 @@ func aptReadsLists(c *shellparse.Command) bool {
 	if c.Name != "apt-get" && c.Name != "apt" {
 		return false
 	}
-	s, _ := sub(c, aptValueOpts...)
+	s, _ := c.Subcommand(aptValueOpts...)
 	switch s {
 	case "install", "reinstall", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download",
 		"changelog", "satisfy", "show", "showsrc", "list", "search", "policy", "depends", "rdepends", "madison":
@@ -235,15 +235,15 @@ func apkUpdates(c *shellparse.Command) bool {
 	if c.Name != "apk" {
 		return false
 	}
-	s, _ := sub(c, apkValueOpts...)
+	s, _ := c.Subcommand(apkValueOpts...)
 	return s == "update"
 }
 
 func apkReadsIndex(c *shellparse.Command) bool {
-	if c.Name != "apk" || hasArg(c, argIs("--no-cache", "-U", "--update-cache", "--update")) {
+	if c.Name != "apk" || c.HasArg(shellparse.ArgIs("--no-cache", "-U", "--update-cache", "--update")) {
 		return false
 	}
-	s, _ := sub(c, apkValueOpts...)
+	s, _ := c.Subcommand(apkValueOpts...)
 	switch s {
 	case "add", "upgrade", "fix", "fetch", "search", "policy", "dot", "list", "info":
 		return true

@@ -209,11 +209,11 @@ func (cl *cleaner) laterArg(managers []string, verbs []string, args ...string) i
 				continue
 			}
 			if len(verbs) > 0 {
-				if s, _ := sub(c); !slices.Contains(verbs, s) {
+				if s, _ := c.Subcommand(); !slices.Contains(verbs, s) {
 					continue
 				}
 			}
-			if len(args) == 0 || hasArg(c, argIs(args...)) {
+			if len(args) == 0 || c.HasArg(shellparse.ArgIs(args...)) {
 				return true
 			}
 		}
@@ -272,10 +272,10 @@ func (cl *cleaner) apt() {
 		if c.Name != "apt-get" && c.Name != "apt" {
 			continue
 		}
-		s, _ := sub(c, aptValueOpts...)
+		s, _ := c.Subcommand(aptValueOpts...)
 		switch s {
 		case "install":
-			if !hasArg(c, assumesYes) && !stageMentions(r.ins, "Assume-Yes") &&
+			if !c.HasArg(assumesYes) && !stageMentions(r.ins, "Assume-Yes") &&
 				!strings.HasPrefix(strings.TrimSpace(r.prog.Src), "yes ") {
 				cl.report(c, c.Name+" install without -y: the build stops at the confirmation prompt")
 			}
@@ -315,10 +315,10 @@ func (cl *cleaner) apk() {
 		if c.Name != "apk" || cl.hasAfter(c, func(o *shellparse.Command) bool { return removes(o, pkgmgr.ApkCache) }) {
 			continue
 		}
-		s, i := sub(c, apkValueOpts...)
+		s, i := c.Subcommand(apkValueOpts...)
 		switch s {
 		case "add", "upgrade":
-			if hasArg(c, argIs("--no-cache", "--cache-dir")) {
+			if c.HasArg(shellparse.ArgIs("--no-cache", "--cache-dir")) {
 				continue
 			}
 			msg := "apk " + s + " without --no-cache keeps the package index in /var/cache/apk"
@@ -362,15 +362,15 @@ func (cl *cleaner) pip() {
 		switch {
 		case pipName.MatchString(c.Name):
 			var s string
-			s, i = sub(c, "--python", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert", "--cache-dir")
-			if s != "install" || hasArg(c, argIs("--no-cache-dir", "--cache-dir")) {
+			s, i = c.Subcommand("--python", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert", "--cache-dir")
+			if s != "install" || c.HasArg(shellparse.ArgIs("--no-cache-dir", "--cache-dir")) {
 				continue
 			}
 			text, msg = "--no-cache-dir", "pip install without --no-cache-dir keeps downloaded packages in ~/.cache/pip"
 		case c.Name == "pipx":
 			var s string
-			s, i = sub(c)
-			if s != "install" || hasArg(c, func(v string) bool { return strings.HasPrefix(v, "--pip-args") }) {
+			s, i = c.Subcommand()
+			if s != "install" || c.HasArg(func(v string) bool { return strings.HasPrefix(v, "--pip-args") }) {
 				continue
 			}
 			text, msg = "--pip-args=--no-cache-dir", "pipx install keeps pip's download cache"
@@ -404,7 +404,7 @@ func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
 			continue
 		}
 		for _, c := range sr.commands() {
-			if pipName.MatchString(c.Name) && hasArg(c, argIs("-U", "--upgrade")) && hasArg(c, func(v string) bool {
+			if pipName.MatchString(c.Name) && c.HasArg(shellparse.ArgIs("-U", "--upgrade")) && c.HasArg(func(v string) bool {
 				return v == "pip" || strings.HasPrefix(v, "pip=") || strings.HasPrefix(v, "pip>") || strings.HasPrefix(v, "pip<")
 			}) {
 				return true
@@ -426,7 +426,7 @@ func (cl *cleaner) rpm() {
 		if covers(f.cacheMounts, append(caches, "/var/cache/dnf", "/var/cache/yum", "/var/cache/tdnf")...) {
 			continue
 		}
-		s, _ := sub(c, "--setopt", "--releasever", "--installroot", "-c", "--config", "--enablerepo", "--disablerepo", "-x", "--exclude")
+		s, _ := c.Subcommand("--setopt", "--releasever", "--installroot", "-c", "--config", "--enablerepo", "--disablerepo", "-x", "--exclude")
 		switch s {
 		case "install", "update", "upgrade", "groupinstall", "reinstall", "makecache", "distro-sync", "module", "group", "localinstall":
 		default:
@@ -435,7 +435,7 @@ func (cl *cleaner) rpm() {
 		name := c.Name
 		cleaned := cl.hasAfter(c, func(o *shellparse.Command) bool {
 			if o.Name == "dnf" || o.Name == "yum" || o.Name == "microdnf" || o.Name == "tdnf" {
-				s, _ := sub(o)
+				s, _ := o.Subcommand()
 				return s == "clean"
 			}
 			for _, d := range []string{"/var/cache/dnf", "/var/cache/yum", "/var/cache/tdnf", "/var/cache/libdnf5"} {
@@ -471,16 +471,16 @@ var npmInstallVerbs = []string{"install", "i", "ci", "add", "update", "install-c
 func (cl *cleaner) npm() {
 	f, ins := cl.f, cl.r.ins
 	for _, c := range f.cmds {
-		s, _ := sub(c, "--cache", "--prefix", "-C", "--registry")
+		s, _ := c.Subcommand("--cache", "--prefix", "-C", "--registry")
 		if c.Name != "npm" || !slices.Contains(npmInstallVerbs, s) || otherUser(c) {
 			continue
 		}
-		if hasArg(c, argIs("--cache")) || cl.stageSets("npm_config_cache") || cl.stageSets("NPM_CONFIG_CACHE") ||
+		if c.HasArg(shellparse.ArgIs("--cache")) || cl.stageSets("npm_config_cache") || cl.stageSets("NPM_CONFIG_CACHE") ||
 			stageMentions(ins, "npm config set cache") || covers(f.cacheMounts, "/root/.npm") {
 			continue // the cache is elsewhere
 		}
 		if cl.hasAfter(c, func(o *shellparse.Command) bool {
-			return o.Name == "npm" && (hasArgSeq(o, "cache", "clean") || hasArgSeq(o, "cache", "clear") || hasArgSeq(o, "cache", "rm"))
+			return o.Name == "npm" && (o.HasArgSeq("cache", "clean") || o.HasArgSeq("cache", "clear") || o.HasArgSeq("cache", "rm"))
 		}) || f.cleans(c, f.user.Home, []string{"~/" + pkgmgr.NpmCache}, ".npm") {
 			continue // cleaned already
 		}
@@ -500,16 +500,16 @@ func (cl *cleaner) yarn() {
 		if c.Name != "yarn" || otherUser(c) {
 			continue
 		}
-		s, _ := sub(c, "--cwd", "--cache-folder", "--registry", "--modules-folder", "--network-timeout", "--mutex")
+		s, _ := c.Subcommand("--cwd", "--cache-folder", "--registry", "--modules-folder", "--network-timeout", "--mutex")
 		if (s != "" && s != "install" && s != "add" && s != "global") || (s == "" && !bareInstall(c)) {
 			continue
 		}
-		if hasArg(c, argIs("--cache-folder")) || cl.stageSets("YARN_CACHE_FOLDER") || cl.stageSets("XDG_CACHE_HOME") ||
+		if c.HasArg(shellparse.ArgIs("--cache-folder")) || cl.stageSets("YARN_CACHE_FOLDER") || cl.stageSets("XDG_CACHE_HOME") ||
 			stageMentions(ins, "cache-folder") || yarnBerry(cl.ctx, ins) ||
 			covers(f.cacheMounts, pkgmgr.YarnRootCache, "/root/.cache/yarn", "/root/.yarn") {
 			continue
 		}
-		if cl.hasAfter(c, func(o *shellparse.Command) bool { return o.Name == "yarn" && hasArgSeq(o, "cache", "clean") }) ||
+		if cl.hasAfter(c, func(o *shellparse.Command) bool { return o.Name == "yarn" && o.HasArgSeq("cache", "clean") }) ||
 			f.cleans(c, f.user.Home, []string{pkgmgr.YarnRootCache, "~/" + pkgmgr.YarnCache}, ".cache/yarn", "yarn-cache", "yarn cache") {
 			continue
 		}
@@ -539,15 +539,15 @@ var pnpmVerbs = []string{"install", "i", "add", "fetch", "update", "up", "upgrad
 func (cl *cleaner) pnpm() {
 	f, ins := cl.f, cl.r.ins
 	for _, c := range f.cmds {
-		s, _ := sub(c, "--store-dir", "--cache-dir", "-C", "--dir", "--filter", "-F", "--registry")
+		s, _ := c.Subcommand("--store-dir", "--cache-dir", "-C", "--dir", "--filter", "-F", "--registry")
 		if c.Name != "pnpm" || otherUser(c) || (s != "install" && s != "i" && s != "add" && s != "fetch") {
 			continue
 		}
-		if hasArg(c, argIs("--cache-dir")) || cl.stageSets("XDG_CACHE_HOME") || stageMentions(ins, "cache-dir") ||
+		if c.HasArg(shellparse.ArgIs("--cache-dir")) || cl.stageSets("XDG_CACHE_HOME") || stageMentions(ins, "cache-dir") ||
 			covers(f.cacheMounts, "/root/.cache/pnpm", "/root/.cache") {
 			continue
 		}
-		if cl.hasAfter(c, func(o *shellparse.Command) bool { return o.Name == "pnpm" && hasArgSeq(o, "store", "prune") }) ||
+		if cl.hasAfter(c, func(o *shellparse.Command) bool { return o.Name == "pnpm" && o.HasArgSeq("store", "prune") }) ||
 			f.cleans(c, f.user.Home, []string{"~/" + pkgmgr.PnpmCache}, ".cache/pnpm") {
 			continue
 		}
@@ -575,9 +575,9 @@ func (cl *cleaner) gem() {
 		if c.Name != "gem" {
 			continue
 		}
-		s, i := sub(c)
+		s, i := c.Subcommand()
 		if (s != "install" && s != "update") ||
-			hasArg(c, argIs("--no-document", "--no-doc", "-N", "--no-ri", "--no-rdoc", "--document", "--doc", "--rdoc", "--ri")) {
+			c.HasArg(shellparse.ArgIs("--no-document", "--no-doc", "-N", "--no-ri", "--no-rdoc", "--document", "--doc", "--rdoc", "--ri")) {
 			continue
 		}
 		msg := "gem " + s + " without --no-document builds documentation into the image"
@@ -599,14 +599,14 @@ func (cl *cleaner) gem() {
 func rubygemsUpdatedBefore(ins *dockerfile.Instruction, f *runFacts, c *shellparse.Command) (updated, old bool) {
 	check := func(o *shellparse.Command) {
 		switch {
-		case o.Name == "gem" && hasArg(o, argIs("--system")):
+		case o.Name == "gem" && o.HasArg(shellparse.ArgIs("--system")):
 			updated = true
 			for i, v := range o.Lits {
 				if o.Static[i] && strings.HasPrefix(v, "1.") {
 					old = true
 				}
 			}
-		case o.Name == "gem" && hasArg(o, argIs("rubygems-update")):
+		case o.Name == "gem" && o.HasArg(shellparse.ArgIs("rubygems-update")):
 			for i, v := range o.Lits {
 				if o.Static[i] && (strings.HasPrefix(v, "1.") || strings.HasPrefix(v, "rubygems-update:1.")) {
 					old = true
@@ -638,9 +638,9 @@ func (cl *cleaner) bundler() {
 		if c.Name != "bundle" && c.Name != "bundler" {
 			continue
 		}
-		s, _ := sub(c, "--gemfile", "--path", "--jobs", "-j", "--retry", "--without", "--with", "--binstubs")
+		s, _ := c.Subcommand("--gemfile", "--path", "--jobs", "-j", "--retry", "--without", "--with", "--binstubs")
 		if (s != "" && s != "install") || (s == "" && !bareInstall(c)) || otherUser(c) || covers(f.cacheMounts, "/usr/local/bundle", "/root/.bundle") ||
-			hasArg(c, argIs("--path", "--deployment", "--local")) || stageEnv(ins, "BUNDLE_PATH") || f.assigned["BUNDLE_PATH"] ||
+			c.HasArg(shellparse.ArgIs("--path", "--deployment", "--local")) || stageEnv(ins, "BUNDLE_PATH") || f.assigned["BUNDLE_PATH"] ||
 			stageEnv(ins, "BUNDLE_DEPLOYMENT") || stageMentions(ins, "deployment") || stageMentions(ins, "bundle config set path") ||
 			cl.stageSets("BUNDLE_USER_CACHE") || cl.stageSets("BUNDLE_USER_HOME") ||
 			f.cleans(c, f.user.Home, bundlerCaches(ins), ".bundle", "gem") {
@@ -688,7 +688,7 @@ func (cl *cleaner) composer() {
 			}
 		}
 		if !slices.Contains([]string{"install", "require", "update", "create-project", "global"}, s) || otherUser(c) ||
-			hasArg(c, argIs("--no-cache")) || cl.stageSets("COMPOSER_CACHE_DIR") || cl.stageSets("XDG_CACHE_HOME") ||
+			c.HasArg(shellparse.ArgIs("--no-cache")) || cl.stageSets("COMPOSER_CACHE_DIR") || cl.stageSets("XDG_CACHE_HOME") ||
 			covers(f.cacheMounts, "/root/.composer/cache", "/root/.cache/composer", "/tmp/cache") {
 			continue
 		}

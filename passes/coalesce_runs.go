@@ -300,22 +300,10 @@ func canFollow(doc *dockerfile.Document, group []*runInfo, r *runInfo) bool {
 	}
 	// Comment lines among r's own flags would be lost with its keyword.
 	argsStart := r.ins.SrcOffset(r.start)
-	if hasCommentLine(doc, r.ins.Span.Start, argsStart) {
+	if doc.CommentLineIn(r.ins.Span.Start, argsStart) {
 		return false
 	}
 	return true
-}
-
-// hasCommentLine reports whether a line that starts inside (start, end) is a
-// comment line.
-func hasCommentLine(doc *dockerfile.Document, start, end int) bool {
-	for n := doc.LineOf(start) + 1; n <= doc.LineOf(end); n++ {
-		line := strings.TrimLeftFunc(string(doc.Line(n)), unicode.IsSpace)
-		if strings.HasPrefix(line, "#") && doc.LineStart(n) < end {
-			return true
-		}
-	}
-	return false
 }
 
 func coalesceGroup(doc *dockerfile.Document, group []*runInfo) analysis.Finding {

@@ -260,7 +260,7 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 		}
 	}
 
-	if sr.prog.HasComments() || hasCommentLines(doc, run) {
+	if sr.prog.HasComments() || doc.HasCommentLines(run) {
 		return decline("the RUN has comments")
 	}
 
@@ -580,7 +580,7 @@ func ccReadPerm(it shellparse.Item, idx int, wd string, wdKnown bool) *ccPerm {
 	}
 	words := make([]string, len(c.Args))
 	for i, w := range c.Args {
-		v, literal := literalWords([]*syntax.Word{w})
+		v, literal := shellparse.LiteralWords([]*syntax.Word{w})
 		if !literal {
 			if p.bad == "" {
 				p.bad = "variables or globs in the " + c.Name + " arguments"

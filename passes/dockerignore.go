@@ -623,7 +623,6 @@ func scriptPath(s *diSend, wd, p string) string {
 }
 
 var (
-	diShells       = map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true, "ksh": true, "mksh": true}
 	diInterpreters = map[string]bool{"perl": true, "ruby": true, "php": true, "node": true, "deno": true, "tsx": true, "ts-node": true}
 	diNodeTools    = map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "pnpx": true, "bun": true, "bunx": true, "corepack": true, "lerna": true, "nx": true, "turbo": true}
 	diPyTools      = map[string]bool{"poetry": true, "pdm": true, "uv": true, "hatch": true, "flit": true, "pipenv": true, "tox": true, "nox": true, "build": true, "setup.py": true}
@@ -713,13 +712,13 @@ func (r *diCtx) cmdNeedsGit(c diCmd, s *diSend, wd, runText string) bool {
 		return r.mentionGit(dir, diPyManifests...)
 	case diUnknownBuilds[c.name]:
 		return true
-	case diShells[c.name] || diInterpreters[c.name] || diPythonRE.MatchString(c.name):
+	case dockerfile.IsPOSIXShell(c.name) || diInterpreters[c.name] || diPythonRE.MatchString(c.name):
 		if c.has("-c", "-e", "--eval") || !c.static {
 			return diGitWordRE.MatchString(strings.Join(c.args, " ")) || !c.static
 		}
 		sp := c.first()
 		if sp == "" {
-			return diShells[c.name] // a shell reading its input
+			return dockerfile.IsPOSIXShell(c.name) // a shell reading its input
 		}
 		if diPythonRE.MatchString(c.name) && path.Base(sp) == "setup.py" {
 			return r.mentionGit(dir, diPyManifests...)
@@ -1607,7 +1606,7 @@ func runDockerignore(ctx *analysis.Context) []analysis.Finding {
 		msg = fmt.Sprintf("no %s to leave out %s, which the build does not need (%s)", file, list, sizes)
 		fixMsg = "create " + file + " with " + list
 	}
-	f := insFinding(at, msg)
+	f := analysis.InstructionFinding(at, msg)
 	f.Fix = &analysis.Fix{
 		Message: fixMsg,
 		Removes: st.removes,

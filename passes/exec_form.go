@@ -1,8 +1,6 @@
 package passes
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -74,7 +72,7 @@ func runExecForm(ctx *analysis.Context) []analysis.Finding {
 		}
 		text, off := ins.ShellArgs()
 		text = strings.TrimRight(text, " \t\r\n")
-		if text == "" || hasCommentLines(doc, ins) {
+		if text == "" || doc.HasCommentLines(ins) {
 			continue
 		}
 		prog, err := shellparse.Parse(text)
@@ -95,11 +93,11 @@ func runExecForm(ctx *analysis.Context) []analysis.Finding {
 			continue // already replaces the shell
 		}
 		kw := strings.ToUpper(ins.Cmd)
-		if words, literal := literalWords(call.Args); literal && ins.Cmd == "cmd" && noEntrypointFor(doc, ins) {
+		if words, literal := shellparse.LiteralWords(call.Args); literal && ins.Cmd == "cmd" && noEntrypointFor(doc, ins) {
 			out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),
 				Message: fmt.Sprintf("shell-form %s runs under /bin/sh -c, which does not pass signals to the program", kw),
 				Fix: &analysis.Fix{Message: "use the exec form",
-					Edits: []analysis.Edit{analysis.Replace(start, end, jsonArray(words))}}})
+					Edits: []analysis.Edit{analysis.Replace(start, end, dockerfile.JSONArray(words))}}})
 			continue
 		}
 		out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),
@@ -124,58 +122,4 @@ func noEntrypointFor(doc *dockerfile.Document, ins *dockerfile.Instruction) bool
 		}
 	}
 	return true
-}
-
-// literalWords returns the values of words that are plain literals: no
-// expansions, globs, tildes or brace expansions (single and double quotes
-// and backslash escapes are fine).
-func literalWords(words []*syntax.Word) ([]string, bool) {
-	var out []string
-	for _, w := range words {
-		for _, part := range w.Parts {
-			switch p := part.(type) {
-			case *syntax.Lit:
-				if strings.ContainsAny(p.Value, "*?[]{}~") {
-					return nil, false
-				}
-			case *syntax.SglQuoted:
-				if p.Dollar {
-					return nil, false
-				}
-			case *syntax.DblQuoted:
-				for _, in := range p.Parts {
-					if _, ok := in.(*syntax.Lit); !ok {
-						return nil, false
-					}
-				}
-			default:
-				return nil, false
-			}
-		}
-		v, ok := shellparse.Lit(w)
-		if !ok {
-			return nil, false
-		}
-		out = append(out, v)
-	}
-	return out, true
-}
-
-// jsonArray writes words as a JSON array the way Dockerfiles usually show
-// them: ["a", "b"].
-func jsonArray(words []string) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, w := range words {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(w)
-		b.WriteString(strings.TrimSuffix(buf.String(), "\n"))
-	}
-	b.WriteByte(']')
-	return b.String()
 }

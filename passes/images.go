@@ -55,9 +55,3 @@ func isRoot(user string) bool {
 	name, _, _ := strings.Cut(user, ":")
 	return name == "" || name == "root" || name == "0"
 }
-
-// hasCommentLines reports whether an instruction has comment lines inside
-// its continuation (which an edit of the whole instruction would lose).
-func hasCommentLines(doc *dockerfile.Document, ins *dockerfile.Instruction) bool {
-	return hasCommentLine(doc, ins.Span.Start, ins.ContentEnd())
-}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -132,7 +133,7 @@ func runMaintainerLabel(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	var out []analysis.Finding
 	for _, ins := range doc.Instructions {
-		if ins.Cmd != "maintainer" || len(ins.Args) != 1 || hasCommentLines(doc, ins) {
+		if ins.Cmd != "maintainer" || len(ins.Args) != 1 || doc.HasCommentLines(ins) {
 			continue
 		}
 		esc := string(doc.Escape)
@@ -188,7 +189,7 @@ func runWorkdirMkdir(ctx *analysis.Context) []analysis.Finding {
 		if !ok || len(st.Redirs) > 0 || len(call.Assigns) > 0 || len(call.Args) != 3 {
 			continue
 		}
-		words, literal := literalWords(call.Args)
+		words, literal := shellparse.LiteralWords(call.Args)
 		dir := strings.TrimRight(wd.Args[0], "/")
 		if !literal || words[0] != "mkdir" || words[1] != "-p" || strings.TrimRight(words[2], "/") != dir ||
 			!strings.HasPrefix(dir, "/") || strings.ContainsAny(dir, "$") {

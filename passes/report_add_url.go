@@ -73,11 +73,11 @@ func runAddURL(ctx *analysis.Context) []analysis.Finding {
 			switch {
 			case gitSource(src, keepGit):
 				if !pinnedGit(src) {
-					out = append(out, argFinding(ins, src,
+					out = append(out, analysis.WordFinding(ins, src,
 						"ADD of a git repository not pinned to a commit: the build changes when the branch or tag moves; pin a commit hash"))
 				}
 			case httpURL(src):
-				out = append(out, argFinding(ins, src,
+				out = append(out, analysis.WordFinding(ins, src,
 					"ADD of a URL without --checksum: the download is not verified; add --checksum=sha256:<digest>"))
 			}
 		}

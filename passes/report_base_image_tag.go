@@ -64,7 +64,7 @@ func runBaseImageTag(ctx *analysis.Context) []analysis.Finding {
 			msg += fmt.Sprintf(" (default of ARG %s)", strings.Join(rb.args, ", ARG "))
 		}
 		msg += ": builds are not reproducible; pin a version (and a digest)"
-		out = append(out, argFinding(st.From, st.Base, msg))
+		out = append(out, analysis.WordFinding(st.From, st.Base, msg))
 	}
 	return out
 }

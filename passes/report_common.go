@@ -12,31 +12,6 @@ import (
 	"github.com/dfopt/dfopt/shellparse"
 )
 
-// Helpers shared by the report-only passes (report_*.go): they read the
-// document and report findings without fixes.
-
-// insFinding is a finding about a whole instruction.
-func insFinding(ins *dockerfile.Instruction, msg string) analysis.Finding {
-	end := ins.ContentEnd()
-	if n := len(strings.TrimRight(ins.Text, " \t\r\v\f")); n > 0 && n < len(ins.Text) {
-		end = ins.SrcOffset(n-1) + 1 // without the trailing blanks
-	}
-	return analysis.Finding{Pos: ins.Span.Start, End: end, Message: msg}
-}
-
-// argFinding is a finding about the first occurrence of word in the
-// instruction's arguments, or about the whole instruction when the word is
-// not written there as is.
-func argFinding(ins *dockerfile.Instruction, word, msg string) analysis.Finding {
-	args, off := ins.ShellArgs()
-	if i := strings.Index(args, word); word != "" && i >= 0 {
-		start := off + i
-		end := start + len(word)
-		return analysis.Finding{Pos: ins.SrcOffset(start), End: ins.SrcOffset(end-1) + 1, Message: msg}
-	}
-	return insFinding(ins, msg)
-}
-
 // runProgram is a shell program that a RUN hands to a POSIX shell and that
 // parsed: its shell form, or the body of a RUN made of a single heredoc
 // (`RUN <<EOF`), which buildkit runs as a script.
@@ -165,10 +140,8 @@ func shellScript(content string) bool {
 		}
 		exe = path.Base(f[i])
 	}
-	return posixShells[exe]
+	return dockerfile.IsPOSIXShell(exe)
 }
-
-var posixShells = map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true, "ksh": true, "mksh": true, "zsh": true}
 
 // globalArgs returns the default values of the ARGs declared before the
 // first FROM; an ARG without a default is absent.
@@ -187,18 +160,10 @@ func globalArgs(doc *dockerfile.Document) map[string]string {
 				delete(out, name)
 				continue
 			}
-			out[name] = unquote(val)
+			out[name] = dockerfile.Unquote(val)
 		}
 	}
 	return out
-}
-
-// unquote removes one pair of matching quotes around s.
-func unquote(s string) string {
-	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
-		return s[1 : len(s)-1]
-	}
-	return s
 }
 
 var argRefRE = regexp.MustCompile(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))`)

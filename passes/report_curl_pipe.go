@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -70,23 +71,23 @@ func verifies(prog *shellparse.Program) bool {
 	for _, c := range shellparse.Commands(prog) {
 		switch {
 		case sumCommandRE.MatchString(c.Name):
-			if hasArg(c, func(v string) bool {
+			if c.HasArg(func(v string) bool {
 				return v == "--check" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.Contains(v, "c")
 			}) {
 				return true
 			}
 		case c.Name == "gpg" || c.Name == "gpg2":
-			if hasArg(c, argIs("--verify", "--verify-files")) {
+			if c.HasArg(shellparse.ArgIs("--verify", "--verify-files")) {
 				return true
 			}
 		case c.Name == "gpgv" || c.Name == "gpgv2":
 			return true
 		case c.Name == "cosign":
-			if hasArg(c, func(v string) bool { return strings.HasPrefix(v, "verify") }) {
+			if c.HasArg(func(v string) bool { return strings.HasPrefix(v, "verify") }) {
 				return true
 			}
 		case c.Name == "minisign":
-			if hasArg(c, argIs("-V")) {
+			if c.HasArg(shellparse.ArgIs("-V")) {
 				return true
 			}
 		}
@@ -321,7 +322,7 @@ func runnerOf(s *syntax.Stmt) (runner, bool) {
 		if len(c.Args) > 0 {
 			r.code = c.Args[:1]
 		}
-	case posixShells[c.Name]:
+	case dockerfile.IsPOSIXShell(c.Name):
 		readProgram(c, "c", "s", "oO", &r)
 	case interpreterRE.MatchString(c.Name) && c.Module == "":
 		switch {
@@ -370,7 +371,7 @@ func readProgram(c *shellparse.Command, codeOpts, stdinOpts, valued string, r *r
 			switch {
 			case strings.IndexByte(codeOpts, o) >= 0:
 				inline = true
-				if v[0] == '-' && k+1 < len(v) && !posixShells[c.Name] {
+				if v[0] == '-' && k+1 < len(v) && !dockerfile.IsPOSIXShell(c.Name) {
 					// perl -e'...': the program is attached.
 					r.code = append(r.code, c.Args[i])
 					return

@@ -117,17 +117,17 @@ func runRootUser(ctx *analysis.Context) []analysis.Finding {
 		what = fmt.Sprintf("target stage %q", target.Name)
 	}
 	if user != nil {
-		u, _, _ := strings.Cut(unquote(user.Args[0]), ":")
+		u, _, _ := strings.Cut(dockerfile.Unquote(user.Args[0]), ":")
 		if u != "root" && u != "0" {
 			return nil
 		}
-		return []analysis.Finding{insFinding(user,
+		return []analysis.Finding{analysis.InstructionFinding(user,
 			fmt.Sprintf("%s runs as root (USER %s): switch to a non-root USER after the steps that need root", what, user.Args[0]))}
 	}
 	if base == "" || windowsImage(base) || nonRootImage(base) {
 		return nil
 	}
-	return []analysis.Finding{insFinding(target.From,
+	return []analysis.Finding{analysis.InstructionFinding(target.From,
 		fmt.Sprintf("%s runs as root (no USER): add a non-root USER, or drop privileges in the entrypoint", what))}
 }
 

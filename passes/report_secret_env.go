@@ -69,7 +69,7 @@ func runSecretInEnv(ctx *analysis.Context) []analysis.Finding {
 			cmd = ins.Onbuild
 		}
 		for _, kv := range settings(cmd, ins) {
-			name, value, hasValue := kv.name, unquote(kv.value), kv.hasValue
+			name, value, hasValue := kv.name, dockerfile.Unquote(kv.value), kv.hasValue
 			key := cmd + " " + name
 			if seen[key] {
 				continue
@@ -89,7 +89,7 @@ func runSecretInEnv(ctx *analysis.Context) []analysis.Finding {
 			} else {
 				msg += ": build args show in docker history; use RUN --mount=type=secret"
 			}
-			out = append(out, insFinding(ins, msg))
+			out = append(out, analysis.InstructionFinding(ins, msg))
 		}
 	}
 	return out

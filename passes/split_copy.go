@@ -596,7 +596,7 @@ func planSplitCopy(ctx *analysis.Context, cv *contextView, sc *sourceCopy, minBy
 			names = append(names, path.Join(sc.src, e.name))
 			sum += e.bytes
 		}
-		return insFinding(ins, fmt.Sprintf("%s copies %s, %d%% of it in %s; not split into stable and changing parts: %s",
+		return analysis.InstructionFinding(ins, fmt.Sprintf("%s copies %s, %d%% of it in %s; not split into stable and changing parts: %s",
 			what, humanBytes(st.bytes), percent(sum, st.bytes), joinAnd(names), h.reason)), true
 	}
 	plan := decideSplit(sc.src, st, h, minBytes)
@@ -612,13 +612,13 @@ func planSplitCopy(ctx *analysis.Context, cv *contextView, sc *sourceCopy, minBy
 	msg := fmt.Sprintf("%s: %s, %d%% of the %s it copies, changed in %d of the last %d commits touching %s; the %d that changed only the rest copy it all again",
 		what, joinAnd(names), percent(sum, st.bytes), humanBytes(st.bytes), plan.touched, plan.total, sc.src, plan.restly)
 	if why := excludeUnsupported(ctx.Doc); why != "" {
-		return insFinding(ins, msg+"; not split: "+why), true
+		return analysis.InstructionFinding(ins, msg+"; not split: "+why), true
 	}
 	edits, ok := splitEdits(ctx.Doc, sc, plan)
 	if !ok {
-		return insFinding(ins, msg+"; not split: the instruction could not be rewritten"), true
+		return analysis.InstructionFinding(ins, msg+"; not split: the instruction could not be rewritten"), true
 	}
-	f := insFinding(ins, msg)
+	f := analysis.InstructionFinding(ins, msg)
 	f.Fix = &analysis.Fix{Message: "copy " + joinAnd(names) + " first, the rest after them", Edits: edits}
 	return f, true
 }

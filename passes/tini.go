@@ -205,7 +205,7 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 		}
 		entryEdit = analysis.Insert(at, prefix)
 	case ep != nil:
-		if hasCommentLines(doc, ep) {
+		if doc.HasCommentLines(ep) {
 			return decline(ep, "comments inside the ENTRYPOINT")
 		}
 		text, off := ep.ShellArgs()
@@ -215,13 +215,13 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 			shell = []string{"/bin/sh", "-c"}
 		}
 		words := append(append([]string{binary, "--"}, shell...), text)
-		entryEdit = analysis.Replace(ep.SrcOffset(off), ep.SrcOffset(off+len(text)-1)+1, jsonArray(words))
+		entryEdit = analysis.Replace(ep.SrcOffset(off), ep.SrcOffset(off+len(text)-1)+1, dockerfile.JSONArray(words))
 	default:
 		cmd := lastInStage(st, "cmd")
 		if cmd == nil || cmd.Stage != st {
 			return decline(st.From, "the CMD is inherited, and a new ENTRYPOINT would reset it")
 		}
-		line := doc.KeywordCase("ENTRYPOINT") + " " + jsonArray([]string{binary, "--"}) + doc.LineEnding(cmd.Span.Start)
+		line := doc.KeywordCase("ENTRYPOINT") + " " + dockerfile.JSONArray([]string{binary, "--"}) + doc.LineEnding(cmd.Span.Start)
 		entryEdit = analysis.Insert(cmd.Span.Start, line)
 	}
 
@@ -365,13 +365,13 @@ func isScript(prog string) bool {
 func installCommand(c *shellparse.Command, family baseimage.Family) bool {
 	switch {
 	case family == baseimage.Debian && (c.Name == "apt-get" || c.Name == "apt"):
-		s, _ := sub(c, aptValueOpts...)
-		return s == "install" && hasArg(c, assumesYes) &&
-			!hasArg(c, argIs("-d", "--download-only", "-s", "--simulate", "--dry-run", "--no-act", "--just-print", "--recon", "--print-uris")) &&
-			!hasArg(c, func(v string) bool { return strings.HasPrefix(v, "Dir") || strings.HasPrefix(v, "RootDir") })
+		s, _ := c.Subcommand(aptValueOpts...)
+		return s == "install" && c.HasArg(assumesYes) &&
+			!c.HasArg(shellparse.ArgIs("-d", "--download-only", "-s", "--simulate", "--dry-run", "--no-act", "--just-print", "--recon", "--print-uris")) &&
+			!c.HasArg(func(v string) bool { return strings.HasPrefix(v, "Dir") || strings.HasPrefix(v, "RootDir") })
 	case family == baseimage.Alpine && c.Name == "apk":
-		s, _ := sub(c, apkValueOpts...)
-		return s == "add" && !hasArg(c, argIs("--root", "-p", "--initdb", "--simulate", "-s", "--arch"))
+		s, _ := c.Subcommand(apkValueOpts...)
+		return s == "add" && !c.HasArg(shellparse.ArgIs("--root", "-p", "--initdb", "--simulate", "-s", "--arch"))
 	}
 	return false
 }
@@ -379,7 +379,7 @@ func installCommand(c *shellparse.Command, family baseimage.Family) bool {
 // virtualGroup reports an apk add that makes a named group (--virtual,
 // -t), which a later apk del of the group removes with everything in it.
 func virtualGroup(c *shellparse.Command) bool {
-	return c.Name == "apk" && hasArg(c, func(v string) bool {
+	return c.Name == "apk" && c.HasArg(func(v string) bool {
 		return v == "-t" || v == "--virtual" || strings.HasPrefix(v, "--virtual=") || strings.HasPrefix(v, "-t") && len(v) > 2 && !strings.HasPrefix(v, "--")
 	})
 }
@@ -392,14 +392,14 @@ func removesPackages(c *shellparse.Command) bool {
 	case "apt-mark", "aptitude":
 		return true
 	case "apt-get", "apt":
-		s, _ := sub(c, aptValueOpts...)
-		return s == "purge" || s == "remove" || s == "autoremove" || s == "autopurge" || hasArg(c, argIs("--auto-remove", "--autoremove"))
+		s, _ := c.Subcommand(aptValueOpts...)
+		return s == "purge" || s == "remove" || s == "autoremove" || s == "autopurge" || c.HasArg(shellparse.ArgIs("--auto-remove", "--autoremove"))
 	case "dpkg":
-		return hasArg(c, func(v string) bool {
+		return c.HasArg(func(v string) bool {
 			return v == "--remove" || v == "--purge" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.ContainsAny(v, "rP")
 		})
 	case "apk":
-		s, _ := sub(c, apkValueOpts...)
+		s, _ := c.Subcommand(apkValueOpts...)
 		return s == "del"
 	}
 	return false
