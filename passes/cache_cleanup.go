@@ -160,7 +160,7 @@ func otherUser(c *shellparse.Command) bool {
 // stageMentions reports whether any RUN or ENV of the stage (or its
 // ancestors) before ins contains s.
 func stageMentions(ins *dockerfile.Instruction, s string) bool {
-	return anyBefore(ins, func(other *dockerfile.Instruction) bool {
+	return stages.AnyBefore(ins, func(other *dockerfile.Instruction) bool {
 		return (other.Cmd == "run" || other.Cmd == "env") && strings.Contains(other.Text, s)
 	})
 }
@@ -184,6 +184,3 @@ func yarnBerry(ctx *analysis.Context, ins *dockerfile.Instruction) bool {
 	}
 	return false
 }
-
-// descends reports whether stage s is anc or built FROM it (directly or not).
-func descends(s, anc *dockerfile.Stage) bool { return stages.Descends(s, anc) }

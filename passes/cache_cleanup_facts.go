@@ -88,7 +88,7 @@ func bindWork(r *shellRun, cmds []*shellparse.Command) string {
 	if !slices.ContainsFunc(r.ins.Flags, func(fl string) bool { return strings.HasPrefix(fl, "--mount=") }) {
 		return ""
 	}
-	wd, wdKnown := knownWorkdir(r.ins)
+	wd, wdKnown := stages.KnownWorkdir(r.ins)
 	for _, fl := range r.ins.Flags {
 		v, ok := strings.CutPrefix(fl, "--mount=")
 		if !ok {
@@ -499,29 +499,13 @@ func coversAny(arg string, paths []string, home string) bool {
 		}
 		for _, a := range forms {
 			for _, c := range cands {
-				if pathsOverlap(a, c) {
+				if stages.PathsOverlap(a, c) {
 					return true
 				}
 			}
 		}
 	}
 	return false
-}
-
-// pathsOverlap reports whether pattern a (globs allowed) names b, a
-// directory above b, or something below b.
-func pathsOverlap(a, b string) bool {
-	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
-	if as[0] != bs[0] {
-		return false // absolute, below ~, or relative: not comparable
-	}
-	n := min(len(as), len(bs))
-	for i := 1; i < n; i++ {
-		if ok, _ := path.Match(as[i], bs[i]); !ok && as[i] != bs[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // runsAfter reports whether command c comes after command after in the

@@ -350,7 +350,7 @@ func (cl *cleaner) apk() {
 
 func (cl *cleaner) pip() {
 	f, ins := cl.f, cl.r.ins
-	if stageEnv(ins, "PIP_NO_CACHE_DIR") || f.assigned["PIP_NO_CACHE_DIR"] || covers(f.cacheMounts, "/root/.cache/pip", "/root/.cache") {
+	if cl.stageSets("PIP_NO_CACHE_DIR") || covers(f.cacheMounts, "/root/.cache/pip", "/root/.cache") {
 		return
 	}
 	for _, c := range f.cmds {
@@ -640,8 +640,8 @@ func (cl *cleaner) bundler() {
 		}
 		s, _ := c.Subcommand("--gemfile", "--path", "--jobs", "-j", "--retry", "--without", "--with", "--binstubs")
 		if (s != "" && s != "install") || (s == "" && !bareInstall(c)) || otherUser(c) || covers(f.cacheMounts, "/usr/local/bundle", "/root/.bundle") ||
-			c.HasArg(shellparse.ArgIs("--path", "--deployment", "--local")) || stageEnv(ins, "BUNDLE_PATH") || f.assigned["BUNDLE_PATH"] ||
-			stageEnv(ins, "BUNDLE_DEPLOYMENT") || stageMentions(ins, "deployment") || stageMentions(ins, "bundle config set path") ||
+			c.HasArg(shellparse.ArgIs("--path", "--deployment", "--local")) || cl.stageSets("BUNDLE_PATH") ||
+			stages.EnvAt(ins, "BUNDLE_DEPLOYMENT").Set || stageMentions(ins, "deployment") || stageMentions(ins, "bundle config set path") ||
 			cl.stageSets("BUNDLE_USER_CACHE") || cl.stageSets("BUNDLE_USER_HOME") ||
 			f.cleans(c, f.user.Home, bundlerCaches(ins), ".bundle", "gem") {
 			continue // cleaned already

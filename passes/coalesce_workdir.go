@@ -49,9 +49,9 @@ func removesWorkdir(r *shellRun) string {
 	if len(ops) == 0 {
 		return ""
 	}
-	wd := workdirAt(ins)
-	known := wd != "" && !strings.HasPrefix(wd, unknownWD)
-	if rest, ok := strings.CutPrefix(wd, unknownWD); ok && ins.Stage != nil {
+	wd := stages.WorkdirAt(ins)
+	known := wd != "" && !strings.HasPrefix(wd, stages.UnknownWorkdir)
+	if rest, ok := strings.CutPrefix(wd, stages.UnknownWorkdir); ok && ins.Stage != nil {
 		if img, ok := stages.Lookup(stages.RootImage(ins.Stage)); ok && img.Workdir != "" {
 			wd, known = path.Join(img.Workdir, "/"+rest), true
 		}
@@ -136,7 +136,7 @@ func removesWorkdir(r *shellRun) string {
 	for _, p := range abs {
 		p = path.Clean(p)
 		if known {
-			if pathsOverlap(p, wd) && len(strings.Split(p, "/")) <= len(strings.Split(wd, "/")) {
+			if stages.PathsOverlap(p, wd) && len(strings.Split(p, "/")) <= len(strings.Split(wd, "/")) {
 				return shown
 			}
 			continue

@@ -13,6 +13,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -196,7 +197,7 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 	if sr == nil {
 		return analysis.Finding{}, false
 	}
-	wd, wdKnown := knownWorkdir(run)
+	wd, wdKnown := stages.KnownWorkdir(run)
 	copies := make([]*ccCopy, len(window))
 	for i, w := range window {
 		copies[i] = ccReadCopy(ctx, w)
@@ -242,7 +243,7 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 	switch {
 	case len(run.Flags) > 0:
 		return decline("the RUN has flags")
-	case !isRoot(userBefore(run)):
+	case !stages.IsRoot(stages.UserArg(run)):
 		return decline("the RUN does not run as root")
 	}
 	for i, it := range items {
@@ -343,7 +344,7 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 				v = sr.prog.Text(w)
 			}
 			for c2 := range changes {
-				if c2.dest != "" && (under(ccAbs(v, wd), c2.dest) || under(ccAbs(v, wd), c2.file)) {
+				if c2.dest != "" && (stages.Under(ccAbs(v, wd), c2.dest) || stages.Under(ccAbs(v, wd), c2.file)) {
 					return decline(fmt.Sprintf("%s in the same RUN changes the files again", ccShort(sr.prog.Text(call))))
 				}
 			}
@@ -526,7 +527,7 @@ func ccHarmless(it shellparse.Item, perms []*ccPerm, matches map[*ccPerm][]ccMat
 					if m.dir {
 						d = m.c.dest
 					}
-					if target == "" || under(target, d) || under(d, target) {
+					if target == "" || stages.Under(target, d) || stages.Under(d, target) {
 						return false
 					}
 				}
@@ -754,7 +755,7 @@ func ccReadCopy(ctx *analysis.Context, ins *dockerfile.Instruction) *ccCopy {
 	if len(c.heredocs) != len(ins.Heredocs) {
 		setBad("the " + kw + "'s heredocs cannot be read")
 	}
-	wd, wdKnown := knownWorkdir(ins)
+	wd, wdKnown := stages.KnownWorkdir(ins)
 	switch {
 	case strings.ContainsAny(rawDest, "$\"'\\`*?["):
 		setBad("the " + kw + " destination has variables or quotes")
@@ -905,7 +906,7 @@ func ccNamesStable(spec string, copies []*ccCopy) string {
 	}
 	for _, c := range copies {
 		for _, f := range []string{"/etc/passwd", "/etc/group"} {
-			if c.dest == "" || under(f, c.dest) && c.kind != ccFile || c.file == f {
+			if c.dest == "" || stages.Under(f, c.dest) && c.kind != ccFile || c.file == f {
 				return "the COPY may replace " + f + ", which --chown reads before the copy"
 			}
 		}
@@ -1043,7 +1044,7 @@ func ccPlace(ctx *analysis.Context, c *ccCopy, dir bool, copies []*ccCopy) strin
 	if dir && ccSystemDir(target) {
 		return fmt.Sprintf("the base image may have files in %s, which chown -R changes too", target)
 	}
-	before := instructionsBefore(c.ins)
+	before := stages.Before(c.ins)
 	known := ccKnownDirs(ctx, before, c.ins.Stage)
 	if parent := path.Dir(target); !known[parent] {
 		return fmt.Sprintf("%s may not exist before the %s, which would create it with the new owner or mode", parent, ccKeyword(c))
@@ -1190,7 +1191,7 @@ func ccKnownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *do
 		}
 	}
 	known["/"] = true
-	if base := rootBase(st); base != "scratch" {
+	if base := strings.ToLower(stages.RootImage(st)); base != "scratch" {
 		for d := range ccBaseDirs {
 			if strings.Contains(base, "busybox") && (d == "/opt" || d == "/srv" || strings.HasPrefix(d, "/usr/local")) {
 				continue
@@ -1201,7 +1202,7 @@ func ccKnownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *do
 	for _, ins := range before {
 		switch ins.Cmd {
 		case "workdir":
-			if wd, ok := knownWorkdir(ccNext(ins)); ok {
+			if wd, ok := stages.KnownWorkdir(ccNext(ins)); ok {
 				add(wd, true)
 			}
 		case "volume":
@@ -1279,20 +1280,20 @@ func ccEarlierWrites(ctx *analysis.Context, before []*dockerfile.Instruction, di
 			switch {
 			case c.dest == "":
 				return fmt.Sprintf("an earlier %s copies to a path that cannot be worked out", kw)
-			case c.kind == ccFile && under(c.file, dir):
+			case c.kind == ccFile && stages.Under(c.file, dir):
 				return fmt.Sprintf("an earlier %s puts %s there", kw, c.file)
-			case c.kind != ccFile && (under(c.dest, dir) || under(dir, c.dest)):
+			case c.kind != ccFile && (stages.Under(c.dest, dir) || stages.Under(dir, c.dest)):
 				return fmt.Sprintf("an earlier %s copies to %s", kw, c.dest)
 			}
 		case "workdir":
-			wd, ok := knownWorkdir(ccNext(ins))
-			if ok && wd != dir && under(wd, dir) {
+			wd, ok := stages.KnownWorkdir(ccNext(ins))
+			if ok && wd != dir && stages.Under(wd, dir) {
 				return fmt.Sprintf("an earlier WORKDIR creates %s, which --chown would not change", wd)
 			}
 		case "volume":
 			for _, v := range ins.Args {
 				v = path.Clean(v)
-				if under(v, dir) || under(dir, v) {
+				if stages.Under(v, dir) || stages.Under(dir, v) {
 					return fmt.Sprintf("a VOLUME at %s", v)
 				}
 			}
@@ -1308,7 +1309,7 @@ func ccEarlierWrites(ctx *analysis.Context, before []*dockerfile.Instruction, di
 // ccMentions reports whether text names dir or a path below it.
 func ccMentions(text, dir string) bool {
 	for _, m := range ccPathRE.FindAllStringSubmatch(text, -1) {
-		if under(path.Clean(m[1]), dir) {
+		if stages.Under(path.Clean(m[1]), dir) {
 			return true
 		}
 	}
@@ -1317,12 +1318,12 @@ func ccMentions(text, dir string) bool {
 
 // ccRunWrites reports why an earlier RUN may have written at or below dir.
 func ccRunWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir string, envMentions bool) string {
-	wd, _ := knownWorkdir(ins)
+	wd, _ := stages.KnownWorkdir(ins)
 	if wd == "" {
 		wd = "/"
 	}
 	p := readRun(doc, ins)
-	if under(wd, dir) || wd != "/" && under(dir, wd) && !ccStaysOut(p, wd, dir) {
+	if stages.Under(wd, dir) || wd != "/" && stages.Under(dir, wd) && !ccStaysOut(p, wd, dir) {
 		return fmt.Sprintf("an earlier RUN runs in %s and may write to %s", wd, dir)
 	}
 	text := ins.Text
@@ -1347,7 +1348,7 @@ func ccRunWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir stri
 			}
 			v := path.Clean(c.Lits[i])
 			switch {
-			case c.Name == "mkdir" && c.Static[i] && (v == dir || under(dir, v)):
+			case c.Name == "mkdir" && c.Static[i] && (v == dir || stages.Under(dir, v)):
 				continue
 			case (c.Name == "useradd" || c.Name == "adduser") && c.Static[i] && v == dir && ccNoHome(c):
 				continue
@@ -1358,7 +1359,7 @@ func ccRunWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir stri
 	// Redirections and other words outside simple commands.
 	for _, m := range ccPathRE.FindAllStringSubmatchIndex(p.prog.Src, -1) {
 		v := path.Clean(p.prog.Src[m[2]:m[3]])
-		if (under(v, dir) || v != "/" && under(dir, v)) && !ccInCommandArgs(p.prog, m[2]) {
+		if (stages.Under(v, dir) || v != "/" && stages.Under(dir, v)) && !ccInCommandArgs(p.prog, m[2]) {
 			return fmt.Sprintf("an earlier RUN may write to %s", dir)
 		}
 	}
@@ -1398,7 +1399,7 @@ func ccStaysOut(p *runProgram, wd, dir string) bool {
 		case !static:
 			ok = false
 		case v != "" && !strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "-"):
-			if under(path.Join(wd, v), dir) {
+			if stages.Under(path.Join(wd, v), dir) {
 				ok = false
 			}
 		}
@@ -1412,7 +1413,7 @@ func ccStaysOut(p *runProgram, wd, dir string) bool {
 func ccMentionsParent(text, dir string) bool {
 	for _, m := range ccPathRE.FindAllStringSubmatch(text, -1) {
 		v := path.Clean(m[1])
-		if v != "/" && v != dir && under(dir, v) {
+		if v != "/" && v != dir && stages.Under(dir, v) {
 			return true
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 )
@@ -270,7 +271,7 @@ func diDest(ins *dockerfile.Instruction, d string) string {
 	if d == "" || strings.ContainsAny(d, "$\"'`\\") {
 		return ""
 	}
-	return joinDir(workdirAt(ins), d)
+	return stages.JoinDir(stages.WorkdirAt(ins), d)
 }
 
 func diFlag(flags []string, name string) (string, bool) {
@@ -597,7 +598,7 @@ func (r *diCtx) packageScriptsGit(dir string) bool {
 // context, through the send that brought the context there; the root
 // when it cannot tell.
 func ctxDir(s *diSend, wd string) string {
-	if s != nil && !s.opaque && !s.glob && s.dest != "" && wd != "" && under(wd, s.dest) {
+	if s != nil && !s.opaque && !s.glob && s.dest != "" && wd != "" && stages.Under(wd, s.dest) {
 		rel := strings.TrimPrefix(strings.TrimPrefix(wd, s.dest), "/")
 		return path.Join(append(append([]string{}, s.comps...), rel)...)
 	}
@@ -610,8 +611,8 @@ func scriptPath(s *diSend, wd, p string) string {
 		return ""
 	}
 	if path.IsAbs(p) || wd != "" {
-		abs := joinDir(wd, p)
-		if s != nil && !s.opaque && !s.glob && s.dest != "" && abs != "" && under(abs, s.dest) {
+		abs := stages.JoinDir(wd, p)
+		if s != nil && !s.opaque && !s.glob && s.dest != "" && abs != "" && stages.Under(abs, s.dest) {
 			rel := strings.TrimPrefix(strings.TrimPrefix(abs, s.dest), "/")
 			return cleanContextPath(path.Join(append(append([]string{}, s.comps...), rel)...))
 		}
@@ -741,7 +742,7 @@ func (a *diDoc) gitNeeded(r *diCtx, s *diSend) bool {
 			if !ok {
 				return true
 			}
-			wd := workdirAt(o)
+			wd := stages.WorkdirAt(o)
 			for _, c := range cmds {
 				if r.cmdNeedsGit(c, s, wd, o.Text) {
 					return true
@@ -775,7 +776,7 @@ func (a *diDoc) installsAt(st *dockerfile.Stage, dir string) []*dockerfile.Instr
 	for s := st; s != nil; s = s.Parent {
 		for _, o := range s.Instructions {
 			cmds, ok := runCmds(a.doc, o)
-			if !ok || changesDir(cmds) || workdirAt(o) != dir {
+			if !ok || changesDir(cmds) || stages.WorkdirAt(o) != dir {
 				continue
 			}
 			for _, c := range cmds {
@@ -996,11 +997,11 @@ func (a *diDoc) rebuilt(r *diCtx, s *diSend, pc []string) bool {
 			continue
 		}
 		cmds, ok := runCmds(a.doc, o)
-		if !ok || changesDir(cmds) || workdirAt(o) != path.Dir(l) {
+		if !ok || changesDir(cmds) || stages.WorkdirAt(o) != path.Dir(l) {
 			continue
 		}
 		for _, c := range cmds {
-			if r.makes(c, path.Base(l), ctxDir(s, workdirAt(o))) {
+			if r.makes(c, path.Base(l), ctxDir(s, stages.WorkdirAt(o))) {
 				return true
 			}
 		}
@@ -1169,7 +1170,7 @@ func (st *diState) needed(sp *diSpec) bool {
 					covered = true
 					removed += "/"
 				}
-				if a == st.docs[0] && !s.bind && strings.HasPrefix(removed, "/") && !strings.HasPrefix(removed, unknownWD) &&
+				if a == st.docs[0] && !s.bind && strings.HasPrefix(removed, "/") && !strings.HasPrefix(removed, stages.UnknownWorkdir) &&
 					len(st.removes) < 100 && !slicesHas(st.removes, removed) {
 					st.removes = append(st.removes, removed)
 				}

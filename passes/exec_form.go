@@ -7,6 +7,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -113,11 +114,11 @@ func runExecForm(ctx *analysis.Context) []analysis.Finding {
 // none. A stage built FROM this one that sets an ENTRYPOINT would also get
 // the CMD as arguments: such a CMD is left in shell form too.
 func noEntrypointFor(doc *dockerfile.Document, ins *dockerfile.Instruction) bool {
-	if known, ep := entrypointKnown(ins.Stage); !known || ep != nil {
+	if known, ep := stages.Entrypoint(ins.Stage); !known || ep != nil {
 		return false
 	}
 	for _, st := range doc.Stages {
-		if st != ins.Stage && descends(st, ins.Stage) && lastInStage(st, "entrypoint") != nil {
+		if st != ins.Stage && stages.Descends(st, ins.Stage) && stages.Last(st, "entrypoint") != nil {
 			return false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -103,57 +104,6 @@ type sourceCopy struct {
 	flags   string // builder flags as written
 }
 
-// unknownWD stands for a WORKDIR the Dockerfile does not tell (set by the
-// base image): it is never equal to or below a real path.
-const unknownWD = "/?wd"
-
-// workdirAt returns the working directory at an instruction, following
-// WORKDIR in its stage and the stages it derives from: "/" in a stage chain
-// built on scratch, unknownWD when the base image sets it, "" when it
-// cannot be known (a variable or quotes), until an absolute WORKDIR.
-func workdirAt(ins *dockerfile.Instruction) string {
-	wd := unknownWD
-	if ins.Stage != nil && rootBase(ins.Stage) == "scratch" {
-		wd = "/"
-	}
-	for _, other := range instructionsBefore(ins) {
-		if other.Cmd != "workdir" || len(other.Args) != 1 {
-			continue
-		}
-		arg := other.Args[0]
-		if strings.ContainsAny(arg, "$\"'\\`") {
-			wd = ""
-			continue
-		}
-		wd = joinDir(wd, arg)
-	}
-	return wd
-}
-
-// knownWorkdir is the working directory at an instruction when the
-// Dockerfile tells it.
-func knownWorkdir(ins *dockerfile.Instruction) (string, bool) {
-	wd := workdirAt(ins)
-	if wd == "" || strings.HasPrefix(wd, unknownWD) {
-		return "", false
-	}
-	return wd, true
-}
-
-// joinDir resolves p against dir ("" when unknown).
-func joinDir(dir, p string) string {
-	if path.IsAbs(p) {
-		return path.Clean(p)
-	}
-	if dir == "" {
-		return ""
-	}
-	if strings.HasPrefix(dir, unknownWD) && strings.Contains(p, "..") {
-		return ""
-	}
-	return path.Join(dir, p)
-}
-
 var plainPathRE = regexp.MustCompile(`^[A-Za-z0-9._/@+=,-]+$`)
 
 // sourceCopyOf returns the COPY as a source copy, or nil.
@@ -182,8 +132,8 @@ func sourceCopyOf(ins *dockerfile.Instruction, cv *contextView) *sourceCopy {
 			return nil
 		}
 	}
-	wd := workdirAt(ins)
-	d := joinDir(wd, dest)
+	wd := stages.WorkdirAt(ins)
+	d := stages.JoinDir(wd, dest)
 	if d == "" {
 		return nil
 	}
@@ -199,7 +149,7 @@ func sourceCopyOf(ins *dockerfile.Instruction, cv *contextView) *sourceCopy {
 
 // toContext maps an image path to the context path the copy brings there.
 func (sc *sourceCopy) toContext(p string) (string, bool) {
-	if !under(p, sc.dest) {
+	if !stages.Under(p, sc.dest) {
 		return "", false
 	}
 	rel := strings.TrimPrefix(strings.TrimPrefix(p, sc.dest), "/")
@@ -239,7 +189,7 @@ func analyzeDepRunUncached(ins *dockerfile.Instruction) *depRun {
 			d.andAll = false
 		}
 	}
-	wd := workdirAt(ins)
+	wd := stages.WorkdirAt(ins)
 	for i, it := range d.items {
 		call, ok := it.Stmt.Cmd.(*syntax.CallExpr)
 		if !ok || it.Negated || it.Stmt.Background || !outputRedirsOnly(it.Stmt) {
@@ -254,7 +204,7 @@ func analyzeDepRunUncached(ins *dockerfile.Instruction) *depRun {
 			if !ok || len(args) != 1 || strings.HasPrefix(args[0], "-") {
 				break
 			}
-			wd = joinDir(wd, args[0])
+			wd = stages.JoinDir(wd, args[0])
 			d.state = append(d.state, i)
 			continue
 		}
@@ -462,7 +412,7 @@ func systemOnlyRun(ins *dockerfile.Instruction, dest string) bool {
 				if strings.HasPrefix(a, "-") {
 					continue
 				}
-				if !path.IsAbs(a) || under(path.Clean(a), dest) || strings.HasPrefix(dest, path.Clean(a)+"/") {
+				if !path.IsAbs(a) || stages.Under(path.Clean(a), dest) || strings.HasPrefix(dest, path.Clean(a)+"/") {
 					return false
 				}
 			}
@@ -493,8 +443,8 @@ func copiedBefore(ins *dockerfile.Instruction) map[string]string {
 		}
 		dest := other.Args[len(other.Args)-1]
 		srcs := other.Args[:len(other.Args)-1]
-		wd := workdirAt(other)
-		dir := joinDir(wd, dest)
+		wd := stages.WorkdirAt(other)
+		dir := stages.JoinDir(wd, dest)
 		if dir == "" || strings.Contains(dest, "$") {
 			continue
 		}
@@ -560,7 +510,7 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 		if step.dir == "" {
 			return report("its working directory is not known")
 		}
-		if !under(step.dir, sc.dest) {
+		if !stages.Under(step.dir, sc.dest) {
 			// The COPY brings something other than the project the
 			// install runs in (such as a manifest directory).
 			return analysis.Finding{}, false
@@ -568,7 +518,7 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 		// need maps a path the step reads to the context path the source
 		// copy brings there; ok=false when the copy does not bring it.
 		need := func(rel string) (string, bool, string) {
-			p := joinDir(step.dir, rel)
+			p := stages.JoinDir(step.dir, rel)
 			if p == "" {
 				return "", false, "its working directory is not known"
 			}
@@ -836,7 +786,7 @@ func destText(sc *sourceCopy, p string) (string, bool) {
 	target := path.Join(sc.dest, rel)
 	if sc.relDest {
 		r := strings.TrimPrefix(strings.TrimPrefix(target, sc.wd), "/")
-		if !under(target, sc.wd) {
+		if !stages.Under(target, sc.wd) {
 			return "", false
 		}
 		if r == "" {
@@ -844,7 +794,7 @@ func destText(sc *sourceCopy, p string) (string, bool) {
 		}
 		return "./" + r + "/", true
 	}
-	if strings.HasPrefix(target, unknownWD) {
+	if strings.HasPrefix(target, stages.UnknownWorkdir) {
 		return "", false
 	}
 	return strings.TrimSuffix(target, "/") + "/", true

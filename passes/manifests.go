@@ -111,15 +111,6 @@ func localPath(s string) bool {
 		strings.HasSuffix(s, ".tgz") || (strings.Contains(s, "/") && !strings.Contains(s, "@"))
 }
 
-// under reports whether p is dir or below it (both clean absolute paths;
-// false when either is unknown, "").
-func under(p, dir string) bool {
-	if p == "" || dir == "" {
-		return false
-	}
-	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
-}
-
 // contextReader reads the build context at the install's working directory:
 // read returns a file's content, list the names in a directory. Paths are
 // relative to the working directory.

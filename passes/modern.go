@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
-	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -205,25 +204,4 @@ func runWorkdirMkdir(ctx *analysis.Context) []analysis.Finding {
 			Fix:     &analysis.Fix{Message: "drop the RUN", Edits: []analysis.Edit{analysis.Delete(ins.Span.Start, ins.Span.End)}}})
 	}
 	return out
-}
-
-// userBefore is the USER in effect at an instruction ("" = root as far as
-// the file tells).
-func userBefore(ins *dockerfile.Instruction) string {
-	user := ""
-	if ins.Stage == nil {
-		return user
-	}
-	if ins.Stage.Parent != nil {
-		user = effectiveUser(ins.Stage.Parent)
-	}
-	for _, other := range ins.Stage.Instructions {
-		if other.Index >= ins.Index {
-			break
-		}
-		if other.Cmd == "user" && len(other.Args) > 0 {
-			user = other.Args[0]
-		}
-	}
-	return user
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/stages"
 )
 
 // BaseImageTag reports base images given without a tag or with :latest.
@@ -37,31 +39,31 @@ still override such a default.`,
 
 func runBaseImageTag(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
-	globals := globalArgs(doc)
+	globals := stages.GlobalArgs(doc)
 	var out []analysis.Finding
 	for _, st := range doc.Stages {
 		if st.Base == "" || st.Parent != nil {
 			continue
 		}
-		rb := stageBase(doc, st, globals)
-		if rb.name == "" || rb.parent != nil || strings.EqualFold(rb.name, "scratch") {
+		rb := stages.ResolveBase(doc, st, globals)
+		if rb.Name == "" || rb.Parent != nil || strings.EqualFold(rb.Name, "scratch") {
 			continue
 		}
-		name, tag, digest := imageRef(rb.name)
+		name, tag, digest := baseimage.SplitRef(rb.Name)
 		if digest != "" || name == "" {
 			continue
 		}
 		var msg string
 		switch tag {
 		case "":
-			msg = fmt.Sprintf("base image %q has no tag", rb.name)
+			msg = fmt.Sprintf("base image %q has no tag", rb.Name)
 		case "latest":
-			msg = fmt.Sprintf("base image %q uses the latest tag", rb.name)
+			msg = fmt.Sprintf("base image %q uses the latest tag", rb.Name)
 		default:
 			continue
 		}
-		if len(rb.args) > 0 {
-			msg += fmt.Sprintf(" (default of ARG %s)", strings.Join(rb.args, ", ARG "))
+		if len(rb.Args) > 0 {
+			msg += fmt.Sprintf(" (default of ARG %s)", strings.Join(rb.Args, ", ARG "))
 		}
 		msg += ": builds are not reproducible; pin a version (and a digest)"
 		out = append(out, analysis.WordFinding(st.From, st.Base, msg))

@@ -3,7 +3,6 @@ package passes
 import (
 	"path"
 	"regexp"
-	"slices"
 	"strings"
 	"unicode"
 
@@ -141,97 +140,4 @@ func shellScript(content string) bool {
 		exe = path.Base(f[i])
 	}
 	return dockerfile.IsPOSIXShell(exe)
-}
-
-// globalArgs returns the default values of the ARGs declared before the
-// first FROM; an ARG without a default is absent.
-func globalArgs(doc *dockerfile.Document) map[string]string {
-	out := map[string]string{}
-	for _, ins := range doc.Instructions {
-		if ins.Cmd == "from" {
-			break
-		}
-		if ins.Cmd != "arg" {
-			continue
-		}
-		for _, a := range ins.Args {
-			name, val, ok := strings.Cut(a, "=")
-			if !ok {
-				delete(out, name)
-				continue
-			}
-			out[name] = dockerfile.Unquote(val)
-		}
-	}
-	return out
-}
-
-var argRefRE = regexp.MustCompile(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))`)
-
-// expandGlobal replaces $NAME and ${NAME} in s by the defaults of global
-// ARGs. It returns false when s uses anything else (${NAME:-x}, an ARG
-// without a default, a default that itself holds a variable) or an escape.
-func expandGlobal(s string, args map[string]string) (string, []string, bool) {
-	if !strings.Contains(s, "$") {
-		return s, nil, !strings.ContainsAny(s, "\\`")
-	}
-	ok := true
-	var used []string
-	out := argRefRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := argRefRE.FindStringSubmatch(m)
-		name := sub[1] + sub[2]
-		v, found := args[name]
-		if !found || strings.ContainsAny(v, "$\\`") {
-			ok = false
-			return ""
-		}
-		if !slices.Contains(used, name) {
-			used = append(used, name)
-		}
-		return v
-	})
-	if !ok || strings.ContainsAny(out, "$\\`") {
-		return "", nil, false
-	}
-	return out, used, true
-}
-
-// resolvedBase is the image (or stage) a stage is built from, with global
-// ARGs expanded.
-type resolvedBase struct {
-	name   string   // "" when it cannot be worked out
-	args   []string // the ARGs that were expanded
-	parent *dockerfile.Stage
-}
-
-// stageBase works out what stage st is built from.
-func stageBase(doc *dockerfile.Document, st *dockerfile.Stage, globals map[string]string) resolvedBase {
-	if st.Parent != nil {
-		return resolvedBase{name: st.Base, parent: st.Parent}
-	}
-	name, used, ok := expandGlobal(st.Base, globals)
-	if !ok || name == "" {
-		return resolvedBase{}
-	}
-	rb := resolvedBase{name: name, args: used}
-	if len(used) > 0 {
-		for _, other := range doc.Stages {
-			if other.Index >= st.Index {
-				break
-			}
-			if other.Name != "" && other.Name == strings.ToLower(name) {
-				rb.parent = other
-			}
-		}
-	}
-	return rb
-}
-
-// imageRef splits an image reference into its name, tag and digest.
-func imageRef(ref string) (name, tag, digest string) {
-	name, digest, _ = strings.Cut(ref, "@")
-	if i := strings.LastIndexByte(name, ':'); i > strings.LastIndexByte(name, '/') {
-		name, tag = name[:i], name[i+1:]
-	}
-	return name, tag, digest
 }

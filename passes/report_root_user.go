@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/stages"
 )
 
 // RootUser reports a final stage whose container runs as root.
@@ -65,21 +66,21 @@ func runRootUser(ctx *analysis.Context) []analysis.Finding {
 	if target == nil || target.Windows() {
 		return nil
 	}
-	globals := globalArgs(doc)
+	globals := stages.GlobalArgs(doc)
 	// The stages the target is built on, the target first, and the image at
 	// the root of that chain.
 	var chain []*dockerfile.Stage
-	var image resolvedBase
+	var image stages.Base
 	seen := map[*dockerfile.Stage]bool{}
 	for st := target; st != nil && !seen[st]; {
 		seen[st] = true
 		chain = append(chain, st)
-		rb := stageBase(doc, st, globals)
-		if rb.parent == nil {
+		rb := stages.ResolveBase(doc, st, globals)
+		if rb.Parent == nil {
 			image = rb
 			break
 		}
-		st = rb.parent
+		st = rb.Parent
 	}
 	if esc, _ := doc.Directive("escape"); esc == "`" {
 		return nil // the escape character of Windows Dockerfiles
@@ -108,7 +109,7 @@ func runRootUser(ctx *analysis.Context) []analysis.Finding {
 			break
 		}
 	}
-	base := strings.ToLower(image.name)
+	base := strings.ToLower(image.Name)
 	if base == "scratch" {
 		return nil // no shell, no users: nothing to switch to
 	}

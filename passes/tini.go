@@ -11,6 +11,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -135,7 +136,7 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 	if hasInit(st) {
 		return nil
 	}
-	known, ep := entrypointKnown(st)
+	known, ep := stages.Entrypoint(st)
 	if ep != nil {
 		if prog := entrypointProgram(ep); prog != "" && isScript(prog) {
 			return report(ep, fmt.Sprintf("ENTRYPOINT %s runs as PID 1: it must exec the program and cannot reap zombies; put %s in front of it if it does not do that", prog, choice))
@@ -217,7 +218,7 @@ func runTini(ctx *analysis.Context) []analysis.Finding {
 		words := append(append([]string{binary, "--"}, shell...), text)
 		entryEdit = analysis.Replace(ep.SrcOffset(off), ep.SrcOffset(off+len(text)-1)+1, dockerfile.JSONArray(words))
 	default:
-		cmd := lastInStage(st, "cmd")
+		cmd := stages.Last(st, "cmd")
 		if cmd == nil || cmd.Stage != st {
 			return decline(st.From, "the CMD is inherited, and a new ENTRYPOINT would reset it")
 		}
@@ -313,7 +314,7 @@ func pmNames(fams map[baseimage.Family]bool) string {
 // ENTRYPOINT or CMD, or from a base image built around one.
 func hasInit(st *dockerfile.Stage) bool {
 	for _, cmd := range []string{"entrypoint", "cmd"} {
-		if ins := lastInStage(st, cmd); ins != nil && initPrograms[path.Base(entrypointProgram(ins))] {
+		if ins := stages.Last(st, cmd); ins != nil && initPrograms[path.Base(entrypointProgram(ins))] {
 			return true
 		}
 	}
@@ -412,7 +413,7 @@ func placeInstall(doc *dockerfile.Document, st *dockerfile.Stage, family baseima
 	// runs as.
 	user := ""
 	if st.Parent != nil {
-		user = effectiveUser(st.Parent)
+		user = stages.FinalUserArg(st.Parent)
 	}
 	startUser := user
 	var last *dockerfile.Instruction
@@ -444,7 +445,7 @@ func placeInstall(doc *dockerfile.Document, st *dockerfile.Stage, family baseima
 	}
 	if last == nil {
 		switch {
-		case !isRoot(startUser):
+		case !stages.IsRoot(startUser):
 			return edit, "", "the stage runs as a non-root USER where it would be installed"
 		case !info.Current:
 			return edit, "", "the stage runs no package manager, and " + notCurrent
@@ -452,7 +453,7 @@ func placeInstall(doc *dockerfile.Document, st *dockerfile.Stage, family baseima
 		edit, does = newRun(st.From.Span.End, "after FROM")
 		return edit, does + ")", ""
 	}
-	if !isRoot(lastUser) {
+	if !stages.IsRoot(lastUser) {
 		return edit, "", "the stage runs as a non-root USER where it would be installed"
 	}
 	why := "is a heredoc or exec form, which dfopt does not read"
