@@ -2,12 +2,10 @@ package passes
 
 import (
 	"io/fs"
-	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
-	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
 
@@ -100,61 +98,6 @@ Reported without a fix:
   - apt-get upgrade/dist-upgrade (the image then depends on the day it was
     built), and apt-get install without -y (the build stops at the
     confirmation prompt).`,
-}
-
-var pipName = regexp.MustCompile(`^pip(\d+(\.\d+)?)?$`)
-
-// aptValueOpts are apt-get options that take a separate value.
-var aptValueOpts = []string{"-o", "-c", "-t", "-a", "--option", "--config-file", "--target-release", "--host-architecture"}
-
-// assumesYes reports whether an apt-get argument answers its prompt: -y
-// (alone or in a cluster such as -qy), --yes, --assume-yes, quiet level 2
-// (-qq, -q=2), or an Assume-Yes option.
-func assumesYes(v string) bool {
-	switch {
-	case v == "--yes" || v == "--assume-yes" || v == "--force-yes" || v == "-q=2" || v == "--quiet=2":
-		return true
-	case strings.Contains(strings.ToLower(v), "assume-yes"):
-		return true
-	case strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--"):
-		return strings.Contains(v, "y") || strings.Count(v, "q") >= 2
-	}
-	return false
-}
-
-// removes reports whether c deletes path (or a glob inside it): rm or find -delete.
-func removes(c *shellparse.Command, path string) bool {
-	if c.Name != "rm" && c.Name != "find" {
-		return false
-	}
-	return c.HasArg(func(v string) bool {
-		v = strings.TrimRight(v, "/")
-		return v == path || strings.HasPrefix(v, path+"/") || strings.HasPrefix(path, v+"/") && v != ""
-	})
-}
-
-// bareInstall reports whether a command with no subcommand installs (as
-// bare "yarn" and "bundle" do): not when it only asks for help or a version.
-func bareInstall(c *shellparse.Command) bool {
-	return !c.HasArg(shellparse.ArgIs("--version", "-v", "-V", "--help", "-h"))
-}
-
-// otherUser reports whether the command runs as another user (sudo -u,
-// gosu, su-exec, su, runuser, chroot), whose caches are elsewhere.
-func otherUser(c *shellparse.Command) bool {
-	for _, w := range []string{"gosu", "su-exec", "su", "runuser", "chroot", "setpriv", "doas"} {
-		if c.HasWrapper(w) {
-			return true
-		}
-	}
-	if c.HasWrapper("sudo") {
-		for _, w := range c.Call.Args[:max(c.NameIdx, 0)] {
-			if v, ok := shellparse.Lit(w); ok && (v == "-u" || strings.HasPrefix(v, "--user") || strings.HasPrefix(v, "-u")) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // stageMentions reports whether any RUN or ENV of the stage (or its

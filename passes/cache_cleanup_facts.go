@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -53,7 +54,7 @@ func collectFacts(r *shellRun) *runFacts {
 	for _, c := range f.cmds {
 		switch {
 		case c.Name == "apt-get" || c.Name == "apt":
-			if s, _ := c.Subcommand(aptValueOpts...); s == "update" {
+			if s, _ := c.Subcommand(pkgmgr.AptValueOptions...); s == "update" {
 				f.aptUpdate = true
 			}
 		case c.Name == "shopt" || c.Name == "setopt":
@@ -76,9 +77,9 @@ func collectFacts(r *shellRun) *runFacts {
 	}
 	f.bindWork = bindWork(r, f.cmds)
 	f.aptConsumes = strings.Contains(r.prog.Src, "apt") && !covers(f.cacheMounts, "/var/lib/apt/lists") &&
-		usesBeforeUpdate(r.prog, aptReadsLists, aptUpdates)
+		usesBeforeUpdate(r.prog, pkgmgr.AptReadsLists, pkgmgr.AptUpdates)
 	f.apkConsumes = strings.Contains(r.prog.Src, "apk") && !covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") &&
-		usesBeforeUpdate(r.prog, apkReadsIndex, apkUpdates)
+		usesBeforeUpdate(r.prog, pkgmgr.ApkReadsIndex, pkgmgr.ApkUpdates)
 	return f
 }
 
@@ -198,57 +199,6 @@ func pathKeepsPath(p *shellparse.Program) bool {
 		return true
 	})
 	return ok
-}
-
-// aptUpdates and aptReadsLists classify apt commands: an update writes the
-// lists; installs, upgrades, downloads, searches and apt-cache read them.
-func aptUpdates(c *shellparse.Command) bool {
-	if c.Name != "apt-get" && c.Name != "apt" {
-		return false
-	}
-	s, _ := c.Subcommand(aptValueOpts...)
-	return s == "update"
-}
-
-func aptReadsLists(c *shellparse.Command) bool {
-	if c.Name == "apt-cache" {
-		return true
-	}
-	if c.Name != "apt-get" && c.Name != "apt" {
-		return false
-	}
-	s, _ := c.Subcommand(aptValueOpts...)
-	switch s {
-	case "install", "reinstall", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download",
-		"changelog", "satisfy", "show", "showsrc", "list", "search", "policy", "depends", "rdepends", "madison":
-		return true
-	}
-	return false
-}
-
-var apkValueOpts = []string{"-X", "--repository", "-p", "--root", "--arch", "-t", "--virtual", "--cache-dir",
-	"--keys-dir", "--repositories-file", "--cache-max-age", "--wait", "--timeout"}
-
-// apkUpdates: apk update, or a command that fetches the index itself
-// (--no-cache, -U/--update-cache).
-func apkUpdates(c *shellparse.Command) bool {
-	if c.Name != "apk" {
-		return false
-	}
-	s, _ := c.Subcommand(apkValueOpts...)
-	return s == "update"
-}
-
-func apkReadsIndex(c *shellparse.Command) bool {
-	if c.Name != "apk" || c.HasArg(shellparse.ArgIs("--no-cache", "-U", "--update-cache", "--update")) {
-		return false
-	}
-	s, _ := c.Subcommand(apkValueOpts...)
-	switch s {
-	case "add", "upgrade", "fix", "fetch", "search", "policy", "dot", "list", "info":
-		return true
-	}
-	return false
 }
 
 // usesBeforeUpdate reports whether a command that reads an index (uses)

@@ -263,19 +263,19 @@ func (cl *cleaner) apt() {
 	aptReported := false
 	var lastUpdate *shellparse.Command
 	for _, c := range f.cmds {
-		if aptUpdates(c) {
+		if pkgmgr.AptUpdates(c) {
 			lastUpdate = c
 		}
 	}
-	aptCleaned := lastUpdate != nil && cl.hasAfter(lastUpdate, func(o *shellparse.Command) bool { return removes(o, pkgmgr.AptLists) })
+	aptCleaned := lastUpdate != nil && cl.hasAfter(lastUpdate, func(o *shellparse.Command) bool { return pkgmgr.Removes(o, pkgmgr.AptLists) })
 	for _, c := range f.cmds {
 		if c.Name != "apt-get" && c.Name != "apt" {
 			continue
 		}
-		s, _ := c.Subcommand(aptValueOpts...)
+		s, _ := c.Subcommand(pkgmgr.AptValueOptions...)
 		switch s {
 		case "install":
-			if !c.HasArg(assumesYes) && !stageMentions(r.ins, "Assume-Yes") &&
+			if !c.HasArg(pkgmgr.AssumesYes) && !stageMentions(r.ins, "Assume-Yes") &&
 				!strings.HasPrefix(strings.TrimSpace(r.prog.Src), "yes ") {
 				cl.report(c, c.Name+" install without -y: the build stops at the confirmation prompt")
 			}
@@ -312,10 +312,10 @@ func (cl *cleaner) apk() {
 		return
 	}
 	for _, c := range f.cmds {
-		if c.Name != "apk" || cl.hasAfter(c, func(o *shellparse.Command) bool { return removes(o, pkgmgr.ApkCache) }) {
+		if c.Name != "apk" || cl.hasAfter(c, func(o *shellparse.Command) bool { return pkgmgr.Removes(o, pkgmgr.ApkCache) }) {
 			continue
 		}
-		s, i := c.Subcommand(apkValueOpts...)
+		s, i := c.Subcommand(pkgmgr.ApkValueOptions...)
 		switch s {
 		case "add", "upgrade":
 			if c.HasArg(shellparse.ArgIs("--no-cache", "--cache-dir")) {
@@ -354,13 +354,13 @@ func (cl *cleaner) pip() {
 		return
 	}
 	for _, c := range f.cmds {
-		if otherUser(c) {
+		if pkgmgr.OtherUser(c) {
 			continue
 		}
 		var i int
 		var text, msg string
 		switch {
-		case pipName.MatchString(c.Name):
+		case pkgmgr.IsPip(c.Name):
 			var s string
 			s, i = c.Subcommand("--python", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert", "--cache-dir")
 			if s != "install" || c.HasArg(shellparse.ArgIs("--no-cache-dir", "--cache-dir")) {
@@ -404,7 +404,7 @@ func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
 			continue
 		}
 		for _, c := range sr.commands() {
-			if pipName.MatchString(c.Name) && c.HasArg(shellparse.ArgIs("-U", "--upgrade")) && c.HasArg(func(v string) bool {
+			if pkgmgr.IsPip(c.Name) && c.HasArg(shellparse.ArgIs("-U", "--upgrade")) && c.HasArg(func(v string) bool {
 				return v == "pip" || strings.HasPrefix(v, "pip=") || strings.HasPrefix(v, "pip>") || strings.HasPrefix(v, "pip<")
 			}) {
 				return true
@@ -439,7 +439,7 @@ func (cl *cleaner) rpm() {
 				return s == "clean"
 			}
 			for _, d := range []string{"/var/cache/dnf", "/var/cache/yum", "/var/cache/tdnf", "/var/cache/libdnf5"} {
-				if removes(o, d) {
+				if pkgmgr.Removes(o, d) {
 					return true
 				}
 			}
@@ -472,7 +472,7 @@ func (cl *cleaner) npm() {
 	f, ins := cl.f, cl.r.ins
 	for _, c := range f.cmds {
 		s, _ := c.Subcommand("--cache", "--prefix", "-C", "--registry")
-		if c.Name != "npm" || !slices.Contains(npmInstallVerbs, s) || otherUser(c) {
+		if c.Name != "npm" || !slices.Contains(npmInstallVerbs, s) || pkgmgr.OtherUser(c) {
 			continue
 		}
 		if c.HasArg(shellparse.ArgIs("--cache")) || cl.stageSets("npm_config_cache") || cl.stageSets("NPM_CONFIG_CACHE") ||
@@ -497,11 +497,11 @@ func (cl *cleaner) npm() {
 func (cl *cleaner) yarn() {
 	f, ins := cl.f, cl.r.ins
 	for _, c := range f.cmds {
-		if c.Name != "yarn" || otherUser(c) {
+		if c.Name != "yarn" || pkgmgr.OtherUser(c) {
 			continue
 		}
 		s, _ := c.Subcommand("--cwd", "--cache-folder", "--registry", "--modules-folder", "--network-timeout", "--mutex")
-		if (s != "" && s != "install" && s != "add" && s != "global") || (s == "" && !bareInstall(c)) {
+		if (s != "" && s != "install" && s != "add" && s != "global") || (s == "" && !pkgmgr.BareInstall(c)) {
 			continue
 		}
 		if c.HasArg(shellparse.ArgIs("--cache-folder")) || cl.stageSets("YARN_CACHE_FOLDER") || cl.stageSets("XDG_CACHE_HOME") ||
@@ -540,7 +540,7 @@ func (cl *cleaner) pnpm() {
 	f, ins := cl.f, cl.r.ins
 	for _, c := range f.cmds {
 		s, _ := c.Subcommand("--store-dir", "--cache-dir", "-C", "--dir", "--filter", "-F", "--registry")
-		if c.Name != "pnpm" || otherUser(c) || (s != "install" && s != "i" && s != "add" && s != "fetch") {
+		if c.Name != "pnpm" || pkgmgr.OtherUser(c) || (s != "install" && s != "i" && s != "add" && s != "fetch") {
 			continue
 		}
 		if c.HasArg(shellparse.ArgIs("--cache-dir")) || cl.stageSets("XDG_CACHE_HOME") || stageMentions(ins, "cache-dir") ||
@@ -639,7 +639,7 @@ func (cl *cleaner) bundler() {
 			continue
 		}
 		s, _ := c.Subcommand("--gemfile", "--path", "--jobs", "-j", "--retry", "--without", "--with", "--binstubs")
-		if (s != "" && s != "install") || (s == "" && !bareInstall(c)) || otherUser(c) || covers(f.cacheMounts, "/usr/local/bundle", "/root/.bundle") ||
+		if (s != "" && s != "install") || (s == "" && !pkgmgr.BareInstall(c)) || pkgmgr.OtherUser(c) || covers(f.cacheMounts, "/usr/local/bundle", "/root/.bundle") ||
 			c.HasArg(shellparse.ArgIs("--path", "--deployment", "--local")) || cl.stageSets("BUNDLE_PATH") ||
 			stages.EnvAt(ins, "BUNDLE_DEPLOYMENT").Set || stageMentions(ins, "deployment") || stageMentions(ins, "bundle config set path") ||
 			cl.stageSets("BUNDLE_USER_CACHE") || cl.stageSets("BUNDLE_USER_HOME") ||
@@ -687,7 +687,7 @@ func (cl *cleaner) composer() {
 				break
 			}
 		}
-		if !slices.Contains([]string{"install", "require", "update", "create-project", "global"}, s) || otherUser(c) ||
+		if !slices.Contains([]string{"install", "require", "update", "create-project", "global"}, s) || pkgmgr.OtherUser(c) ||
 			c.HasArg(shellparse.ArgIs("--no-cache")) || cl.stageSets("COMPOSER_CACHE_DIR") || cl.stageSets("XDG_CACHE_HOME") ||
 			covers(f.cacheMounts, "/root/.composer/cache", "/root/.cache/composer", "/tmp/cache") {
 			continue

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"github.com/moby/patternmatcher"
@@ -686,7 +687,7 @@ func (r *diCtx) cmdNeedsGit(c diCmd, s *diSend, wd, runText string) bool {
 			return false
 		}
 		return r.packageScriptsGit(dir)
-	case pipName.MatchString(c.name):
+	case pkgmgr.IsPip(c.name):
 		switch c.first() {
 		case "install", "wheel", "download":
 		default:
@@ -837,7 +838,7 @@ func benignCmd(c diCmd, testdata bool) bool {
 		case "build", "install":
 			return testdata // the go tool ignores testdata directories
 		}
-	case pipName.MatchString(c.name):
+	case pkgmgr.IsPip(c.name):
 		if c.first() != "install" || c.has("-r", "--requirement", "-e", "--editable", "-c", "--constraint") {
 			return false
 		}
@@ -969,7 +970,7 @@ func (r *diCtx) makes(c diCmd, name, dir string) bool {
 		switch {
 		case c.name == "gradle" || c.name == "gradlew":
 			return len(ops) > 0
-		case pipName.MatchString(c.name):
+		case pkgmgr.IsPip(c.name):
 			return (arg(0) == "install" || arg(0) == "wheel") && slicesHas(ops, ".")
 		}
 		return py("build", "bdist", "install", "develop", "sdist")

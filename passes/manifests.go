@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -152,7 +153,7 @@ func classifyDep(c *shellparse.Command) (step *depStep, neutral bool) {
 		}
 		return nil, false
 	}
-	if pipName.MatchString(name) {
+	if pkgmgr.IsPip(name) {
 		return pipStep(mk("pip"), args)
 	}
 	switch name {

@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -366,12 +367,12 @@ func isScript(prog string) bool {
 func installCommand(c *shellparse.Command, family baseimage.Family) bool {
 	switch {
 	case family == baseimage.Debian && (c.Name == "apt-get" || c.Name == "apt"):
-		s, _ := c.Subcommand(aptValueOpts...)
-		return s == "install" && c.HasArg(assumesYes) &&
+		s, _ := c.Subcommand(pkgmgr.AptValueOptions...)
+		return s == "install" && c.HasArg(pkgmgr.AssumesYes) &&
 			!c.HasArg(shellparse.ArgIs("-d", "--download-only", "-s", "--simulate", "--dry-run", "--no-act", "--just-print", "--recon", "--print-uris")) &&
 			!c.HasArg(func(v string) bool { return strings.HasPrefix(v, "Dir") || strings.HasPrefix(v, "RootDir") })
 	case family == baseimage.Alpine && c.Name == "apk":
-		s, _ := c.Subcommand(apkValueOpts...)
+		s, _ := c.Subcommand(pkgmgr.ApkValueOptions...)
 		return s == "add" && !c.HasArg(shellparse.ArgIs("--root", "-p", "--initdb", "--simulate", "-s", "--arch"))
 	}
 	return false
@@ -393,14 +394,14 @@ func removesPackages(c *shellparse.Command) bool {
 	case "apt-mark", "aptitude":
 		return true
 	case "apt-get", "apt":
-		s, _ := c.Subcommand(aptValueOpts...)
+		s, _ := c.Subcommand(pkgmgr.AptValueOptions...)
 		return s == "purge" || s == "remove" || s == "autoremove" || s == "autopurge" || c.HasArg(shellparse.ArgIs("--auto-remove", "--autoremove"))
 	case "dpkg":
 		return c.HasArg(func(v string) bool {
 			return v == "--remove" || v == "--purge" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.ContainsAny(v, "rP")
 		})
 	case "apk":
-		s, _ := c.Subcommand(apkValueOpts...)
+		s, _ := c.Subcommand(pkgmgr.ApkValueOptions...)
 		return s == "del"
 	}
 	return false
