@@ -8,6 +8,7 @@ import (
 
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -18,7 +19,7 @@ import (
 
 // runFacts is what one RUN does with package managers.
 type runFacts struct {
-	r *shellRun
+	r *runs.Run
 	// mounts are the targets of every --mount of the RUN (cache, bind,
 	// secret, tmpfs, ssh): what lies there is not in the image, and rm -rf
 	// may fail on it. cacheMounts are those of type=cache.
@@ -48,9 +49,9 @@ type runFacts struct {
 	bindWork string
 }
 
-func collectFacts(r *shellRun) *runFacts {
-	f := &runFacts{r: r, cacheMounts: cacheMounts(r.ins), mounts: allMounts(r.ins), cmds: r.commands(),
-		assigned: assignedVars(r.prog), globs: true, rmFound: true, user: stages.UserAt(r.ins)}
+func collectFacts(r *runs.Run) *runFacts {
+	f := &runFacts{r: r, cacheMounts: runs.CacheMounts(r.Ins), mounts: runs.MountTargets(r.Ins), cmds: r.Commands(),
+		assigned: assignedVars(r.Prog), globs: true, rmFound: true, user: stages.UserAt(r.Ins)}
 	for _, c := range f.cmds {
 		switch {
 		case c.Name == "apt-get" || c.Name == "apt":
@@ -66,31 +67,31 @@ func collectFacts(r *shellRun) *runFacts {
 			}
 		}
 	}
-	if sh := r.ins.Shell; len(sh) > 0 && strings.HasSuffix(strings.ToLower(sh[0]), "zsh") {
+	if sh := r.Ins.Shell; len(sh) > 0 && strings.HasSuffix(strings.ToLower(sh[0]), "zsh") {
 		f.globs = false
 	}
-	if p := f.assigned["PATH"]; p && !pathKeepsPath(r.prog) {
+	if p := f.assigned["PATH"]; p && !pathKeepsPath(r.Prog) {
 		f.rmFound = false
 	}
 	if f.assigned["function rm"] {
 		f.rmFound = false
 	}
 	f.bindWork = bindWork(r, f.cmds)
-	f.aptConsumes = strings.Contains(r.prog.Src, "apt") && !covers(f.cacheMounts, "/var/lib/apt/lists") &&
-		usesBeforeUpdate(r.prog, pkgmgr.AptReadsLists, pkgmgr.AptUpdates)
-	f.apkConsumes = strings.Contains(r.prog.Src, "apk") && !covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") &&
-		usesBeforeUpdate(r.prog, pkgmgr.ApkReadsIndex, pkgmgr.ApkUpdates)
+	f.aptConsumes = strings.Contains(r.Prog.Src, "apt") && !runs.Covers(f.cacheMounts, "/var/lib/apt/lists") &&
+		usesBeforeUpdate(r.Prog, pkgmgr.AptReadsLists, pkgmgr.AptUpdates)
+	f.apkConsumes = strings.Contains(r.Prog.Src, "apk") && !runs.Covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") &&
+		usesBeforeUpdate(r.Prog, pkgmgr.ApkReadsIndex, pkgmgr.ApkUpdates)
 	return f
 }
 
 // bindWork returns the target of a bind mount that the RUN's WORKDIR or a
 // cd of the RUN is in, or "".
-func bindWork(r *shellRun, cmds []*shellparse.Command) string {
-	if !slices.ContainsFunc(r.ins.Flags, func(fl string) bool { return strings.HasPrefix(fl, "--mount=") }) {
+func bindWork(r *runs.Run, cmds []*shellparse.Command) string {
+	if !slices.ContainsFunc(r.Ins.Flags, func(fl string) bool { return strings.HasPrefix(fl, "--mount=") }) {
 		return ""
 	}
-	wd, wdKnown := stages.KnownWorkdir(r.ins)
-	for _, fl := range r.ins.Flags {
+	wd, wdKnown := stages.KnownWorkdir(r.Ins)
+	for _, fl := range r.Ins.Flags {
 		v, ok := strings.CutPrefix(fl, "--mount=")
 		if !ok {
 			continue
@@ -126,25 +127,6 @@ func bindWork(r *shellRun, cmds []*shellparse.Command) string {
 		}
 	}
 	return ""
-}
-
-// allMounts returns the targets of all the RUN's --mount flags.
-func allMounts(ins *dockerfile.Instruction) []string {
-	var out []string
-	for _, fl := range ins.Flags {
-		v, ok := strings.CutPrefix(fl, "--mount=")
-		if !ok {
-			continue
-		}
-		for _, kv := range strings.Split(v, ",") {
-			k, val, _ := strings.Cut(kv, "=")
-			switch strings.ToLower(k) {
-			case "target", "dst", "destination":
-				out = append(out, strings.TrimRight(val, "/"))
-			}
-		}
-	}
-	return out
 }
 
 // assignedVars returns the names of the variables that the program assigns
@@ -385,7 +367,7 @@ func (f *runFacts) cleans(after *shellparse.Command, home string, paths []string
 			continue
 		}
 		for i, w := range c.Args {
-			raw := f.r.prog.Text(w)
+			raw := f.r.Prog.Text(w)
 			if !c.Static[i] {
 				norm := homeWord(raw, home)
 				if norm != "" && !strings.ContainsAny(norm, "$`") {

@@ -9,6 +9,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
@@ -17,7 +18,7 @@ func runCacheCleanup(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	facts := map[*dockerfile.Instruction]*runFacts{}
 	for _, ins := range doc.Instructions {
-		if r, _ := parseRun(ins); r != nil {
+		if r, _ := runs.Parse(ins); r != nil {
 			facts[ins] = collectFacts(r)
 		}
 	}
@@ -49,7 +50,7 @@ type cleaner struct {
 	ctx      *analysis.Context
 	doc      *dockerfile.Document
 	f        *runFacts
-	r        *shellRun
+	r        *runs.Run
 	facts    map[*dockerfile.Instruction]*runFacts
 	later    *uses
 	appended map[string]bool
@@ -58,7 +59,7 @@ type cleaner struct {
 
 func (cl *cleaner) finding(c *shellparse.Command, msg string) analysis.Finding {
 	start, end := shellparse.Span(c.Call)
-	return analysis.Finding{Pos: cl.r.src(start), End: cl.r.after(end), Message: msg}
+	return analysis.Finding{Pos: cl.r.Src(start), End: cl.r.After(end), Message: msg}
 }
 
 // report reports a finding without a fix.
@@ -81,7 +82,7 @@ func (cl *cleaner) option(c *shellparse.Command, i int, text, msg, fix string, r
 		cl.out = append(cl.out, f)
 		return
 	}
-	f.Fix = &analysis.Fix{Message: fix, Edits: []analysis.Edit{analysis.Insert(cl.r.wordEnd(c.Args[i]), " "+text)}, Removes: removes}
+	f.Fix = &analysis.Fix{Message: fix, Edits: []analysis.Edit{analysis.Insert(cl.r.WordEnd(c.Args[i]), " "+text)}, Removes: removes}
 	cl.out = append(cl.out, f)
 }
 
@@ -121,7 +122,7 @@ func (cl *cleaner) remove(c *shellparse.Command, paths, removes []string, msg st
 	}
 	cl.appended[cmd] = true
 	fd := cl.finding(c, msg)
-	if pos, text, ok := cl.r.appendEdit(cl.doc, cmd); ok {
+	if pos, text, ok := cl.r.AppendEdit(cl.doc, cmd); ok {
 		fd.Fix = &analysis.Fix{Message: "remove " + strings.Join(paths, " ") + " in the same RUN",
 			Edits: []analysis.Edit{analysis.Insert(pos, text)}, Removes: removes}
 	} else {
@@ -176,7 +177,7 @@ func inHomes(homes []string, rel string) (paths, removes []string) {
 
 // stageSets reports whether the stage (or the RUN) sets variable key.
 func (cl *cleaner) stageSets(key string) bool {
-	return cl.f.assigned[key] || stages.EnvAt(cl.r.ins, key).Set
+	return cl.f.assigned[key] || stages.EnvAt(cl.r.Ins, key).Set
 }
 
 // laterArg returns the line of a later RUN (of the stage, a stage built
@@ -184,7 +185,7 @@ func (cl *cleaner) stageSets(key string) bool {
 // arguments args (all of them when args is empty), or 0.
 func (cl *cleaner) laterArg(managers []string, verbs []string, args ...string) int {
 	key := strings.Join(managers, ",") + "|" + strings.Join(verbs, ",") + "|" + strings.Join(args, ",")
-	return cl.later.after(cl.r.ins, key, func(other *dockerfile.Instruction, of *runFacts) bool {
+	return cl.later.after(cl.r.Ins, key, func(other *dockerfile.Instruction, of *runFacts) bool {
 		if of == nil {
 			for _, m := range managers {
 				if !strings.Contains(other.Text, m) {
@@ -275,18 +276,18 @@ func (cl *cleaner) apt() {
 		s, _ := c.Subcommand(pkgmgr.AptValueOptions...)
 		switch s {
 		case "install":
-			if !c.HasArg(pkgmgr.AssumesYes) && !stageMentions(r.ins, "Assume-Yes") &&
-				!strings.HasPrefix(strings.TrimSpace(r.prog.Src), "yes ") {
+			if !c.HasArg(pkgmgr.AssumesYes) && !stageMentions(r.Ins, "Assume-Yes") &&
+				!strings.HasPrefix(strings.TrimSpace(r.Prog.Src), "yes ") {
 				cl.report(c, c.Name+" install without -y: the build stops at the confirmation prompt")
 			}
 		case "upgrade", "dist-upgrade", "full-upgrade":
 			cl.report(c, c.Name+" "+s+" makes the image depend on the day it is built; prefer a newer base image")
 		case "update":
-			if aptReported || aptCleaned || covers(f.cacheMounts, "/var/lib/apt/lists") {
+			if aptReported || aptCleaned || runs.Covers(f.cacheMounts, "/var/lib/apt/lists") {
 				continue
 			}
 			aptReported = true
-			line := cl.later.after(r.ins, "apt lists", func(other *dockerfile.Instruction, of *runFacts) bool {
+			line := cl.later.after(r.Ins, "apt lists", func(other *dockerfile.Instruction, of *runFacts) bool {
 				if of != nil {
 					return of.aptConsumes
 				}
@@ -308,7 +309,7 @@ func (cl *cleaner) apt() {
 
 func (cl *cleaner) apk() {
 	f := cl.f
-	if covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") {
+	if runs.Covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") {
 		return
 	}
 	for _, c := range f.cmds {
@@ -322,14 +323,14 @@ func (cl *cleaner) apk() {
 				continue
 			}
 			msg := "apk " + s + " without --no-cache keeps the package index in /var/cache/apk"
-			if name, tag, ok := stages.ImageTag(stages.RootImage(cl.r.ins.Stage)); ok && pkgmgr.OldApk(name, tag) {
+			if name, tag, ok := stages.ImageTag(stages.RootImage(cl.r.Ins.Stage)); ok && pkgmgr.OldApk(name, tag) {
 				cl.decline(c, msg, fmt.Sprintf("the apk of %s:%s is older than 2.6, which rejects --no-cache", name, tag))
 				continue
 			}
 			cl.option(c, i, "--no-cache", msg, "add --no-cache", "/var/cache/apk/")
 		case "update":
 			msg := "apk update leaves the package index in /var/cache/apk"
-			line := cl.later.after(cl.r.ins, "apk index", func(other *dockerfile.Instruction, of *runFacts) bool {
+			line := cl.later.after(cl.r.Ins, "apk index", func(other *dockerfile.Instruction, of *runFacts) bool {
 				if of != nil {
 					return of.apkConsumes
 				}
@@ -349,8 +350,8 @@ func (cl *cleaner) apk() {
 }
 
 func (cl *cleaner) pip() {
-	f, ins := cl.f, cl.r.ins
-	if cl.stageSets("PIP_NO_CACHE_DIR") || covers(f.cacheMounts, "/root/.cache/pip", "/root/.cache") {
+	f, ins := cl.f, cl.r.Ins
+	if cl.stageSets("PIP_NO_CACHE_DIR") || runs.Covers(f.cacheMounts, "/root/.cache/pip", "/root/.cache") {
 		return
 	}
 	for _, c := range f.cmds {
@@ -399,11 +400,11 @@ func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
 		if strings.Contains(t, "get-pip") || strings.Contains(t, "easy_install pip") || strings.Contains(t, "ensurepip") {
 			return true
 		}
-		sr, _ := parseRun(other)
+		sr, _ := runs.Parse(other)
 		if sr == nil {
 			continue
 		}
-		for _, c := range sr.commands() {
+		for _, c := range sr.Commands() {
 			if pkgmgr.IsPip(c.Name) && c.HasArg(shellparse.ArgIs("-U", "--upgrade")) && c.HasArg(func(v string) bool {
 				return v == "pip" || strings.HasPrefix(v, "pip=") || strings.HasPrefix(v, "pip>") || strings.HasPrefix(v, "pip<")
 			}) {
@@ -423,7 +424,7 @@ func (cl *cleaner) rpm() {
 			continue
 		}
 		caches := pkgmgr.RPMCaches(c.Name)
-		if covers(f.cacheMounts, append(caches, "/var/cache/dnf", "/var/cache/yum", "/var/cache/tdnf")...) {
+		if runs.Covers(f.cacheMounts, append(caches, "/var/cache/dnf", "/var/cache/yum", "/var/cache/tdnf")...) {
 			continue
 		}
 		s, _ := c.Subcommand("--setopt", "--releasever", "--installroot", "-c", "--config", "--enablerepo", "--disablerepo", "-x", "--exclude")
@@ -469,14 +470,14 @@ func (cl *cleaner) rpm() {
 var npmInstallVerbs = []string{"install", "i", "ci", "add", "update", "install-clean", "isntall", "in", "up", "upgrade"}
 
 func (cl *cleaner) npm() {
-	f, ins := cl.f, cl.r.ins
+	f, ins := cl.f, cl.r.Ins
 	for _, c := range f.cmds {
 		s, _ := c.Subcommand("--cache", "--prefix", "-C", "--registry")
 		if c.Name != "npm" || !slices.Contains(npmInstallVerbs, s) || pkgmgr.OtherUser(c) {
 			continue
 		}
 		if c.HasArg(shellparse.ArgIs("--cache")) || cl.stageSets("npm_config_cache") || cl.stageSets("NPM_CONFIG_CACHE") ||
-			stageMentions(ins, "npm config set cache") || covers(f.cacheMounts, "/root/.npm") {
+			stageMentions(ins, "npm config set cache") || runs.Covers(f.cacheMounts, "/root/.npm") {
 			continue // the cache is elsewhere
 		}
 		if cl.hasAfter(c, func(o *shellparse.Command) bool {
@@ -495,7 +496,7 @@ func (cl *cleaner) npm() {
 }
 
 func (cl *cleaner) yarn() {
-	f, ins := cl.f, cl.r.ins
+	f, ins := cl.f, cl.r.Ins
 	for _, c := range f.cmds {
 		if c.Name != "yarn" || pkgmgr.OtherUser(c) {
 			continue
@@ -506,7 +507,7 @@ func (cl *cleaner) yarn() {
 		}
 		if c.HasArg(shellparse.ArgIs("--cache-folder")) || cl.stageSets("YARN_CACHE_FOLDER") || cl.stageSets("XDG_CACHE_HOME") ||
 			stageMentions(ins, "cache-folder") || yarnBerry(cl.ctx, ins) ||
-			covers(f.cacheMounts, pkgmgr.YarnRootCache, "/root/.cache/yarn", "/root/.yarn") {
+			runs.Covers(f.cacheMounts, pkgmgr.YarnRootCache, "/root/.cache/yarn", "/root/.yarn") {
 			continue
 		}
 		if cl.hasAfter(c, func(o *shellparse.Command) bool { return o.Name == "yarn" && o.HasArgSeq("cache", "clean") }) ||
@@ -537,14 +538,14 @@ func (cl *cleaner) yarn() {
 var pnpmVerbs = []string{"install", "i", "add", "fetch", "update", "up", "upgrade", "import", "rebuild", "deploy"}
 
 func (cl *cleaner) pnpm() {
-	f, ins := cl.f, cl.r.ins
+	f, ins := cl.f, cl.r.Ins
 	for _, c := range f.cmds {
 		s, _ := c.Subcommand("--store-dir", "--cache-dir", "-C", "--dir", "--filter", "-F", "--registry")
 		if c.Name != "pnpm" || pkgmgr.OtherUser(c) || (s != "install" && s != "i" && s != "add" && s != "fetch") {
 			continue
 		}
 		if c.HasArg(shellparse.ArgIs("--cache-dir")) || cl.stageSets("XDG_CACHE_HOME") || stageMentions(ins, "cache-dir") ||
-			covers(f.cacheMounts, "/root/.cache/pnpm", "/root/.cache") {
+			runs.Covers(f.cacheMounts, "/root/.cache/pnpm", "/root/.cache") {
 			continue
 		}
 		if cl.hasAfter(c, func(o *shellparse.Command) bool { return o.Name == "pnpm" && o.HasArgSeq("store", "prune") }) ||
@@ -565,7 +566,7 @@ func (cl *cleaner) pnpm() {
 }
 
 func (cl *cleaner) gem() {
-	f, ins := cl.f, cl.r.ins
+	f, ins := cl.f, cl.r.Ins
 	if !cl.hasAfter(nil, func(c *shellparse.Command) bool { return c.Name == "gem" }) ||
 		stageMentions(ins, "no-document") || stageMentions(ins, "no-rdoc") {
 		return // no gem, or a gemrc (or ENV) turns documentation off already
@@ -617,8 +618,8 @@ func rubygemsUpdatedBefore(ins *dockerfile.Instruction, f *runFacts, c *shellpar
 		}
 	}
 	for _, other := range stages.Before(ins) {
-		if sr, _ := parseRun(other); sr != nil {
-			for _, o := range sr.commands() {
+		if sr, _ := runs.Parse(other); sr != nil {
+			for _, o := range sr.Commands() {
 				check(o)
 			}
 		}
@@ -633,13 +634,13 @@ func rubygemsUpdatedBefore(ins *dockerfile.Instruction, f *runFacts, c *shellpar
 }
 
 func (cl *cleaner) bundler() {
-	f, ins := cl.f, cl.r.ins
+	f, ins := cl.f, cl.r.Ins
 	for _, c := range f.cmds {
 		if c.Name != "bundle" && c.Name != "bundler" {
 			continue
 		}
 		s, _ := c.Subcommand("--gemfile", "--path", "--jobs", "-j", "--retry", "--without", "--with", "--binstubs")
-		if (s != "" && s != "install") || (s == "" && !pkgmgr.BareInstall(c)) || pkgmgr.OtherUser(c) || covers(f.cacheMounts, "/usr/local/bundle", "/root/.bundle") ||
+		if (s != "" && s != "install") || (s == "" && !pkgmgr.BareInstall(c)) || pkgmgr.OtherUser(c) || runs.Covers(f.cacheMounts, "/usr/local/bundle", "/root/.bundle") ||
 			c.HasArg(shellparse.ArgIs("--path", "--deployment", "--local")) || cl.stageSets("BUNDLE_PATH") ||
 			stages.EnvAt(ins, "BUNDLE_DEPLOYMENT").Set || stageMentions(ins, "deployment") || stageMentions(ins, "bundle config set path") ||
 			cl.stageSets("BUNDLE_USER_CACHE") || cl.stageSets("BUNDLE_USER_HOME") ||
@@ -665,7 +666,7 @@ func (cl *cleaner) bundler() {
 }
 
 func (cl *cleaner) composer() {
-	f, ins := cl.f, cl.r.ins
+	f, ins := cl.f, cl.r.Ins
 	for _, c := range f.cmds {
 		word, lits := c.Name, c.Lits
 		if word == "php" && len(lits) > 0 && strings.HasSuffix(lits[0], "composer.phar") {
@@ -689,7 +690,7 @@ func (cl *cleaner) composer() {
 		}
 		if !slices.Contains([]string{"install", "require", "update", "create-project", "global"}, s) || pkgmgr.OtherUser(c) ||
 			c.HasArg(shellparse.ArgIs("--no-cache")) || cl.stageSets("COMPOSER_CACHE_DIR") || cl.stageSets("XDG_CACHE_HOME") ||
-			covers(f.cacheMounts, "/root/.composer/cache", "/root/.cache/composer", "/tmp/cache") {
+			runs.Covers(f.cacheMounts, "/root/.composer/cache", "/root/.cache/composer", "/tmp/cache") {
 			continue
 		}
 		if cl.hasAfter(c, func(o *shellparse.Command) bool {
@@ -747,7 +748,7 @@ func mounted(mounts, paths []string) bool {
 	for _, p := range paths {
 		rel, home := strings.CutPrefix(p, pkgmgr.HomeVar+"/")
 		if !home {
-			if covers(mounts, strings.TrimSuffix(strings.TrimSuffix(p, "*"), "/")) {
+			if runs.Covers(mounts, strings.TrimSuffix(strings.TrimSuffix(p, "*"), "/")) {
 				return true
 			}
 			continue

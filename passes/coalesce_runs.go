@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -128,15 +130,15 @@ func (r *runInfo) wrap(first, last bool) (pre, post string, dropSemi bool) {
 // analyzeRun reads an eligible RUN; nil means there is nothing to join (an
 // empty or comment-only program).
 func analyzeRun(ins *dockerfile.Instruction) *runInfo {
-	sr, err := parseRun(ins)
+	sr, err := runs.Parse(ins)
 	if err != nil {
 		return &runInfo{ins: ins, parseErr: err}
 	}
 	if sr == nil {
 		return nil
 	}
-	prog := sr.prog
-	r := &runInfo{ins: ins, prog: prog, start: sr.start, end: sr.start + len(prog.Src)}
+	prog := sr.Prog
+	r := &runInfo{ins: ins, prog: prog, start: sr.Start, end: sr.Start + len(prog.Src)}
 	r.leaks = shellparse.Leaks(prog)
 	for _, l := range r.leaks {
 		if l.Kind == "background" {
@@ -240,7 +242,7 @@ func runCoalesce(ctx *analysis.Context) []analysis.Finding {
 		group = nil
 	}
 	for _, ins := range doc.Instructions {
-		if !eligibleRun(ins) {
+		if !runs.Readable(ins) {
 			flush()
 			continue
 		}
@@ -280,7 +282,7 @@ func runCoalesce(ctx *analysis.Context) []analysis.Finding {
 }
 
 func nextIsRun(doc *dockerfile.Document, ins *dockerfile.Instruction) bool {
-	return ins.Index+1 < len(doc.Instructions) && eligibleRun(doc.Instructions[ins.Index+1])
+	return ins.Index+1 < len(doc.Instructions) && runs.Readable(doc.Instructions[ins.Index+1])
 }
 
 func sameFlags(a, b *dockerfile.Instruction) bool { return slices.Equal(a.Flags, b.Flags) }
@@ -385,4 +387,18 @@ func fileIndent(doc *dockerfile.Document) string {
 		return ind
 	}
 	return "    "
+}
+
+// shellErrorFinding reports a RUN whose shell cannot be parsed, at the
+// position of the error in the file.
+func shellErrorFinding(ins *dockerfile.Instruction, err error, what string) analysis.Finding {
+	_, start := ins.ShellArgs()
+	pos := ins.Span.Start
+	msg := err.Error()
+	var pe *shellparse.ParseError
+	if errors.As(err, &pe) {
+		pos = ins.SrcOffset(start + pe.Offset)
+		msg = pe.Msg
+	}
+	return analysis.Finding{Pos: pos, End: ins.ContentEnd(), Message: what + ": cannot parse its shell: " + msg}
 }

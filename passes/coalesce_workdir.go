@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
@@ -35,13 +36,13 @@ type operand struct {
 // removesWorkdir returns the working directory of the RUN (or what is
 // known of it) when its program may remove it or a directory above it
 // (rm, rmdir, mv, find -delete), and "" otherwise.
-func removesWorkdir(r *shellRun) string {
-	ins, prog := r.ins, r.prog
+func removesWorkdir(r *runs.Run) string {
+	ins, prog := r.Ins, r.Prog
 	if !strings.Contains(prog.Src, "rm") && !strings.Contains(prog.Src, "mv") &&
 		!strings.Contains(prog.Src, "find") && !strings.Contains(prog.Src, "unlink") {
 		return ""
 	}
-	cmds := r.commands()
+	cmds := r.Commands()
 	var ops []operand
 	for _, c := range cmds {
 		ops = append(ops, removalOperands(prog, c)...)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -193,7 +194,7 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 	if len(window) == 0 {
 		return analysis.Finding{}, false
 	}
-	sr, _ := parseRun(run)
+	sr, _ := runs.Parse(run)
 	if sr == nil {
 		return analysis.Finding{}, false
 	}
@@ -202,7 +203,7 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 	for i, w := range window {
 		copies[i] = ccReadCopy(ctx, w)
 	}
-	items := shellparse.Chain(sr.prog.File.Stmts)
+	items := shellparse.Chain(sr.Prog.File.Stmts)
 	var perms []*ccPerm
 	for i, it := range items {
 		if p := ccReadPerm(it, i, wd, wdKnown); p != nil {
@@ -231,8 +232,8 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 	first := relevant[0]
 	firstCopy := matches[first][0].c
 	start, end := shellparse.Span(first.call)
-	finding := analysis.Finding{Pos: sr.src(start), End: sr.after(end)}
-	what := ccShort(sr.prog.Text(first.call))
+	finding := analysis.Finding{Pos: sr.Src(start), End: sr.After(end)}
+	what := ccShort(sr.Prog.Text(first.call))
 	finding.Message = fmt.Sprintf("%s after the %s stores the copied files a second time", what, ccKeyword(firstCopy))
 	decline := func(reason string) (analysis.Finding, bool) {
 		finding.Message += "; not folded into the " + ccKeyword(firstCopy) + ": " + reason
@@ -256,12 +257,12 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 	for _, p := range relevant {
 		for i := 0; i < p.item; i++ {
 			if !ccHarmless(items[i], perms, matches) {
-				return decline(fmt.Sprintf("%s runs before it in the RUN and may write there", ccShort(sr.prog.Text(items[i].Stmt))))
+				return decline(fmt.Sprintf("%s runs before it in the RUN and may write there", ccShort(sr.Prog.Text(items[i].Stmt))))
 			}
 		}
 	}
 
-	if sr.prog.HasComments() || doc.HasCommentLines(run) {
+	if sr.Prog.HasComments() || doc.HasCommentLines(run) {
 		return decline("the RUN has comments")
 	}
 
@@ -341,11 +342,11 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 		for i, w := range c.Args {
 			v := c.Lits[i]
 			if !c.Static[i] {
-				v = sr.prog.Text(w)
+				v = sr.Prog.Text(w)
 			}
 			for c2 := range changes {
 				if c2.dest != "" && (stages.Under(ccAbs(v, wd), c2.dest) || stages.Under(ccAbs(v, wd), c2.file)) {
-					return decline(fmt.Sprintf("%s in the same RUN changes the files again", ccShort(sr.prog.Text(call))))
+					return decline(fmt.Sprintf("%s in the same RUN changes the files again", ccShort(sr.Prog.Text(call))))
 				}
 			}
 		}
@@ -396,14 +397,14 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 			removed[p.item] = true
 			continue
 		}
-		parts := []string{sr.prog.Text(p.call.Args[0]), sr.prog.Text(p.specWord)}
+		parts := []string{sr.Prog.Text(p.call.Args[0]), sr.Prog.Text(p.specWord)}
 		for _, w := range words {
-			parts = append(parts, sr.prog.Text(w))
+			parts = append(parts, sr.Prog.Text(w))
 		}
 		text := strings.Join(parts, " ")
 		kept = append(kept, text)
 		s, e := shellparse.Span(p.call)
-		runEdits = append(runEdits, analysis.Replace(sr.src(s), sr.after(e), text))
+		runEdits = append(runEdits, analysis.Replace(sr.Src(s), sr.After(e), text))
 	}
 	if len(removed) == len(items) {
 		runEdits = []analysis.Edit{analysis.Delete(run.Span.Start, run.Span.End)}
@@ -419,9 +420,9 @@ func ccFold(ctx *analysis.Context, run *dockerfile.Instruction) (analysis.Findin
 			}
 			var from, to int
 			if j+1 < len(items) {
-				from, to = sr.src(shellparse.Offset(items[i].Stmt.Pos())), sr.src(shellparse.Offset(items[j+1].Stmt.Pos()))
+				from, to = sr.Src(shellparse.Offset(items[i].Stmt.Pos())), sr.Src(shellparse.Offset(items[j+1].Stmt.Pos()))
 			} else {
-				from, to = sr.after(ccStmtEnd(items[i-1].Stmt)), sr.after(ccStmtEnd(items[j].Stmt))
+				from, to = sr.After(ccStmtEnd(items[i-1].Stmt)), sr.After(ccStmtEnd(items[j].Stmt))
 			}
 			runEdits = append(runEdits, analysis.Delete(from, to))
 			i = j
@@ -1223,8 +1224,8 @@ func ccKnownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *do
 				add(c.dest, false)
 			}
 		case "run":
-			if p := readRun(ctx.Doc, ins); p != nil {
-				for _, c := range shellparse.Commands(p.prog) {
+			if p := runs.Read(ctx.Doc, ins); p != nil {
+				for _, c := range shellparse.Commands(p.Prog) {
 					if c.Name != "mkdir" || c.Conditional {
 						continue
 					}
@@ -1322,7 +1323,7 @@ func ccRunWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir stri
 	if wd == "" {
 		wd = "/"
 	}
-	p := readRun(doc, ins)
+	p := runs.Read(doc, ins)
 	if stages.Under(wd, dir) || wd != "/" && stages.Under(dir, wd) && !ccStaysOut(p, wd, dir) {
 		return fmt.Sprintf("an earlier RUN runs in %s and may write to %s", wd, dir)
 	}
@@ -1339,9 +1340,9 @@ func ccRunWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir stri
 		}
 		return ""
 	}
-	for _, c := range shellparse.Commands(p.prog) {
+	for _, c := range shellparse.Commands(p.Prog) {
 		for i, w := range c.Args {
-			raw := p.prog.Text(w)
+			raw := p.Prog.Text(w)
 			at, parent := ccMentions(raw, dir), ccMentionsParent(raw, dir)
 			if !at && !parent {
 				continue
@@ -1353,13 +1354,13 @@ func ccRunWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir stri
 			case (c.Name == "useradd" || c.Name == "adduser") && c.Static[i] && v == dir && ccNoHome(c):
 				continue
 			}
-			return fmt.Sprintf("an earlier RUN may write to %s (%s)", dir, ccShort(p.prog.Text(c.Call)))
+			return fmt.Sprintf("an earlier RUN may write to %s (%s)", dir, ccShort(p.Prog.Text(c.Call)))
 		}
 	}
 	// Redirections and other words outside simple commands.
-	for _, m := range ccPathRE.FindAllStringSubmatchIndex(p.prog.Src, -1) {
-		v := path.Clean(p.prog.Src[m[2]:m[3]])
-		if (stages.Under(v, dir) || v != "/" && stages.Under(dir, v)) && !ccInCommandArgs(p.prog, m[2]) {
+	for _, m := range ccPathRE.FindAllStringSubmatchIndex(p.Prog.Src, -1) {
+		v := path.Clean(p.Prog.Src[m[2]:m[3]])
+		if (stages.Under(v, dir) || v != "/" && stages.Under(dir, v)) && !ccInCommandArgs(p.Prog, m[2]) {
 			return fmt.Sprintf("an earlier RUN may write to %s", dir)
 		}
 	}
@@ -1379,17 +1380,17 @@ var ccCwdSafe = map[string]bool{
 // ccStaysOut reports whether a RUN whose working directory wd is a parent
 // of dir certainly writes nothing below dir: it runs only commands of
 // ccCwdSafe, and no relative path in it leads into dir.
-func ccStaysOut(p *runProgram, wd, dir string) bool {
+func ccStaysOut(p *runs.Program, wd, dir string) bool {
 	if p == nil {
 		return false
 	}
-	for _, c := range shellparse.Commands(p.prog) {
+	for _, c := range shellparse.Commands(p.Prog) {
 		if !ccCwdSafe[c.Name] || len(c.Wrappers) > 0 {
 			return false
 		}
 	}
 	ok := true
-	syntax.Walk(p.prog.File, func(n syntax.Node) bool {
+	syntax.Walk(p.Prog.File, func(n syntax.Node) bool {
 		w, isWord := n.(*syntax.Word)
 		if !isWord || !ok {
 			return ok

@@ -14,6 +14,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"github.com/moby/patternmatcher"
@@ -470,12 +471,12 @@ func runCmds(doc *dockerfile.Document, ins *dockerfile.Instruction) ([]diCmd, bo
 		}
 		return []diCmd{{name: path.Base(ins.Args[0]), word: ins.Args[0], args: ins.Args[1:], static: true}}, true
 	}
-	p := readRun(doc, ins)
+	p := runs.Read(doc, ins)
 	if p == nil {
 		return nil, false
 	}
 	var out []diCmd
-	for _, c := range shellparse.Commands(p.prog) {
+	for _, c := range shellparse.Commands(p.Prog) {
 		d := diCmd{name: c.Name, args: c.Lits, static: true, sc: c}
 		if w := c.NameWord(); w != nil {
 			d.word, _ = shellparse.Lit(w)

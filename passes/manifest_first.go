@@ -8,6 +8,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -158,7 +159,7 @@ func (sc *sourceCopy) toContext(p string) (string, bool) {
 
 // depRun is a RUN whose leading commands install dependencies.
 type depRun struct {
-	r     *shellRun
+	r     *runs.Run
 	items []shellparse.Item
 	n     int // items[:n] is the install part
 	steps []*depStep
@@ -179,11 +180,11 @@ func analyzeDepRun(ins *dockerfile.Instruction) *depRun {
 }
 
 func analyzeDepRunUncached(ins *dockerfile.Instruction) *depRun {
-	r, _ := parseRun(ins)
+	r, _ := runs.Parse(ins)
 	if r == nil {
 		return nil
 	}
-	d := &depRun{r: r, items: shellparse.Chain(r.prog.File.Stmts), andAll: true}
+	d := &depRun{r: r, items: shellparse.Chain(r.Prog.File.Stmts), andAll: true}
 	for i, it := range d.items {
 		if (i < len(d.items)-1 && it.Op != shellparse.OpAnd) || (i == len(d.items)-1 && it.Op != shellparse.OpEnd) {
 			d.andAll = false
@@ -393,11 +394,11 @@ var systemPkgCommands = map[string]bool{
 }
 
 func systemOnlyRun(ins *dockerfile.Instruction, dest string) bool {
-	r, _ := parseRun(ins)
+	r, _ := runs.Parse(ins)
 	if r == nil || len(ins.Flags) > 0 {
 		return false
 	}
-	for _, c := range shellparse.Commands(r.prog) {
+	for _, c := range shellparse.Commands(r.Prog) {
 		if (c.Name == "chown" || c.Name == "chmod") && len(c.Lits) == 2 && !strings.HasPrefix(c.Lits[0], "-") &&
 			path.Clean(c.Lits[1]) == dest && !c.InSubshell {
 			// The destination directory itself, not what is in it
@@ -473,13 +474,13 @@ type mfPlan struct {
 func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, dr *depRun) (analysis.Finding, bool) {
 	doc := ctx.Doc
 	first := dr.steps[0]
-	pos, end := dr.r.src(shellparse.Offset(first.cmd.Call.Pos())), dr.r.after(shellparse.Offset(first.cmd.Call.End()))
+	pos, end := dr.r.Src(shellparse.Offset(first.cmd.Call.Pos())), dr.r.After(shellparse.Offset(first.cmd.Call.End()))
 	msg := fmt.Sprintf("%s runs after %s copies the sources, so every source change re-runs it",
 		commandText(dr.r, first.cmd), copyText(sc))
 	report := func(reason string) (analysis.Finding, bool) {
 		return analysis.Finding{Pos: pos, End: end, Message: msg + "; not moved: " + reason}, true
 	}
-	for _, f := range dr.r.ins.Flags {
+	for _, f := range dr.r.Ins.Flags {
 		if strings.HasPrefix(f, "--mount") && strings.Contains(f, "type=bind") || strings.HasPrefix(f, "--mount") && !strings.Contains(f, "type=") {
 			return report("the RUN bind-mounts files, which may be sources")
 		}
@@ -632,7 +633,7 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 		if !dr.andAll {
 			return report("the RUN is not a plain && list, so it cannot be split")
 		}
-		if dr.r.prog.HasComments() || dr.r.prog.HasHeredoc() {
+		if dr.r.Prog.HasComments() || dr.r.Prog.HasHeredoc() {
 			return report("the RUN has comments or heredocs, so it is not split")
 		}
 	}
@@ -652,13 +653,13 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 }
 
 // commandText is a command's source text, shortened.
-func commandText(r *shellRun, c *shellparse.Command) string {
+func commandText(r *runs.Run, c *shellparse.Command) string {
 	start := shellparse.Offset(c.Call.Pos())
 	end := shellparse.Offset(c.Call.End())
 	if c.NameIdx >= 0 {
 		start = shellparse.Offset(c.Call.Args[c.NameIdx].Pos())
 	}
-	text := strings.Join(strings.Fields(r.prog.Src[start:end]), " ")
+	text := strings.Join(strings.Fields(r.Prog.Src[start:end]), " ")
 	text = strings.ReplaceAll(text, "\\ ", "")
 	if len(text) > 60 {
 		text = text[:57] + "..."
@@ -675,7 +676,7 @@ func copyText(sc *sourceCopy) string {
 // RUN (splitting the RUN, or before it with a prefetch command).
 func manifestEdits(doc *dockerfile.Document, sc *sourceCopy, dr *depRun, plan *mfPlan, prefetch int) ([]analysis.Edit, bool) {
 	src := doc.Src
-	c, r := sc.ins, dr.r.ins
+	c, r := sc.ins, dr.r.Ins
 	nl := doc.LineEnding(c.Span.Start)
 	ctext := string(src[c.Span.Start:c.Span.End])
 	if !strings.HasSuffix(ctext, "\n") {
@@ -744,10 +745,10 @@ func manifestEdits(doc *dockerfile.Document, sc *sourceCopy, dr *depRun, plan *m
 		edits = append(edits, analysis.Insert(r.Span.Start, runHead+strings.Join(cmds, " && ")+rnl+ctext))
 	case dr.n < len(dr.items):
 		last := dr.items[dr.n-1].Stmt
-		cut := dr.r.after(shellparse.Offset(last.End()))
+		cut := dr.r.After(shellparse.Offset(last.End()))
 		next := dr.items[dr.n].Stmt
-		restStart := dr.r.src(shellparse.Offset(next.Pos()))
-		restEnd := dr.r.after(shellparse.Offset(dr.items[len(dr.items)-1].Stmt.End()))
+		restStart := dr.r.Src(shellparse.Offset(next.Pos()))
+		restEnd := dr.r.After(shellparse.Offset(dr.items[len(dr.items)-1].Stmt.End()))
 		rest := string(src[restStart:restEnd])
 		prefix := ""
 		if len(state) > 0 {
@@ -818,7 +819,7 @@ func prefetchedBefore(ins *dockerfile.Instruction, cmd string) bool {
 // itemText is the source text of item i of the RUN.
 func itemText(doc *dockerfile.Document, dr *depRun, i int) string {
 	s := dr.items[i].Stmt
-	return string(doc.Src[dr.r.src(shellparse.Offset(s.Pos())):dr.r.after(shellparse.Offset(s.End()))])
+	return string(doc.Src[dr.r.Src(shellparse.Offset(s.Pos())):dr.r.After(shellparse.Offset(s.End()))])
 }
 
 // withPrefetchFlags is the step's command with its prefetch flags added
@@ -827,9 +828,9 @@ func withPrefetchFlags(doc *dockerfile.Document, dr *depRun, step *depStep) (str
 	call := step.cmd.Call
 	for i, l := range step.cmd.Lits {
 		if l == "install" {
-			start := dr.r.src(shellparse.Offset(call.Pos()))
-			mid := dr.r.wordEnd(step.cmd.Args[i])
-			end := dr.r.after(shellparse.Offset(call.End()))
+			start := dr.r.Src(shellparse.Offset(call.Pos()))
+			mid := dr.r.WordEnd(step.cmd.Args[i])
+			end := dr.r.After(shellparse.Offset(call.End()))
 			return string(doc.Src[start:mid]) + " " + step.prefetch + string(doc.Src[mid:end]), true
 		}
 	}

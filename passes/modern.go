@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -179,11 +180,11 @@ func runWorkdirMkdir(ctx *analysis.Context) []analysis.Finding {
 			continue
 		}
 		wd := doc.Instructions[i+1]
-		sr, _ := parseRun(ins)
-		if sr == nil || len(ins.Flags) > 0 || len(wd.Args) != 1 || len(sr.prog.File.Stmts) != 1 || sr.prog.HasComments() {
+		sr, _ := runs.Parse(ins)
+		if sr == nil || len(ins.Flags) > 0 || len(wd.Args) != 1 || len(sr.Prog.File.Stmts) != 1 || sr.Prog.HasComments() {
 			continue
 		}
-		st := sr.prog.File.Stmts[0]
+		st := sr.Prog.File.Stmts[0]
 		call, ok := st.Cmd.(*syntax.CallExpr)
 		if !ok || len(st.Redirs) > 0 || len(call.Assigns) > 0 || len(call.Args) != 3 {
 			continue

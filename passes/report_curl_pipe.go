@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -57,8 +58,8 @@ Report only.`,
 func runCurlPipeShell(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding
 	for _, ins := range ctx.Doc.Instructions {
-		p := readRun(ctx.Doc, ins)
-		if p == nil || verifies(p.prog) {
+		p := runs.Read(ctx.Doc, ins)
+		if p == nil || verifies(p.Prog) {
 			continue
 		}
 		out = append(out, pipedDownloads(p)...)
@@ -98,15 +99,15 @@ func verifies(prog *shellparse.Program) bool {
 var sumCommandRE = regexp.MustCompile(`^(sha(1|224|256|384|512)sum|shasum|md5sum|b2sum|cksum)$`)
 
 // pipedDownloads finds the downloads that a shell runs in the program.
-func pipedDownloads(p *runProgram) []analysis.Finding {
+func pipedDownloads(p *runs.Program) []analysis.Finding {
 	var out []analysis.Finding
 	report := func(start, end int, runner, downloader string) {
-		out = append(out, p.finding(start, end, fmt.Sprintf(
+		out = append(out, p.Finding(start, end, fmt.Sprintf(
 			"%s runs a script downloaded by %s without verifying it; download to a file, check its checksum, then run it",
 			runner, downloader)))
 	}
 	inner := map[*syntax.BinaryCmd]bool{}
-	syntax.Walk(p.prog.File, func(n syntax.Node) bool {
+	syntax.Walk(p.Prog.File, func(n syntax.Node) bool {
 		switch x := n.(type) {
 		case *syntax.BinaryCmd:
 			if (x.Op != syntax.Pipe && x.Op != syntax.PipeAll) || inner[x] {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -42,11 +43,11 @@ Report only.`,
 func runSudo(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding
 	for _, ins := range ctx.Doc.Instructions {
-		p := readRun(ctx.Doc, ins)
+		p := runs.Read(ctx.Doc, ins)
 		if p == nil {
 			continue
 		}
-		for _, c := range shellparse.Commands(p.prog) {
+		for _, c := range shellparse.Commands(p.Prog) {
 			if c.Name != "sudo" && !c.HasWrapper("sudo") {
 				continue
 			}
@@ -56,7 +57,7 @@ func runSudo(ctx *analysis.Context) []analysis.Finding {
 			}
 			w := c.Call.Args[i]
 			start, end := shellparse.Span(w)
-			out = append(out, p.finding(start, end,
+			out = append(out, p.Finding(start, end,
 				"sudo in RUN: RUN already runs as the USER in effect; use USER root for the steps that need it"))
 		}
 	}

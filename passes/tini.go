@@ -11,6 +11,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -277,8 +278,8 @@ func runFamilies(ins *dockerfile.Instruction) map[baseimage.Family]bool {
 		return nil
 	}
 	out := map[baseimage.Family]bool{}
-	if sr, _ := parseRun(ins); sr != nil {
-		for _, c := range shellparse.Commands(sr.prog) {
+	if sr, _ := runs.Parse(ins); sr != nil {
+		for _, c := range shellparse.Commands(sr.Prog) {
 			if f, ok := familyPrograms[c.Name]; ok {
 				out[f] = true
 			}
@@ -458,10 +459,10 @@ func placeInstall(doc *dockerfile.Document, st *dockerfile.Stage, family baseima
 		return edit, "", "the stage runs as a non-root USER where it would be installed"
 	}
 	why := "is a heredoc or exec form, which dfopt does not read"
-	if sr, _ := parseRun(last); sr != nil {
+	if sr, _ := runs.Parse(last); sr != nil {
 		var target *shellparse.Command
 		removes := false
-		for _, c := range shellparse.Commands(sr.prog) {
+		for _, c := range shellparse.Commands(sr.Prog) {
 			if installCommand(c, family) {
 				target = c
 			}
@@ -481,8 +482,8 @@ func placeInstall(doc *dockerfile.Document, st *dockerfile.Stage, family baseima
 			if family == baseimage.Alpine {
 				verb = "apk add"
 			}
-			line := doc.LineOf(sr.src(shellparse.Offset(target.Call.Pos())))
-			return analysis.Insert(sr.wordEnd(target.Args[len(target.Args)-1]), " "+pkg),
+			line := doc.LineOf(sr.Src(shellparse.Offset(target.Call.Pos())))
+			return analysis.Insert(sr.WordEnd(target.Args[len(target.Args)-1]), " "+pkg),
 				fmt.Sprintf("add %s to the %s on line %d", pkg, verb, line), ""
 		}
 	}

@@ -1,4 +1,4 @@
-package passes
+package runs
 
 import (
 	"path"
@@ -11,50 +11,50 @@ import (
 	"github.com/dfopt/dfopt/shellparse"
 )
 
-// runProgram is a shell program that a RUN hands to a POSIX shell and that
+// Program is a shell program that a RUN hands to a POSIX shell and that
 // parsed: its shell form, or the body of a RUN made of a single heredoc
 // (`RUN <<EOF`), which buildkit runs as a script.
-type runProgram struct {
-	ins  *dockerfile.Instruction
-	prog *shellparse.Program
-	run  *shellRun // shell form; nil for a heredoc body
-	body int       // heredoc body: source offset of the program's first byte
+type Program struct {
+	Ins  *dockerfile.Instruction
+	Prog *shellparse.Program
+	Run  *Run // shell form; nil for a heredoc body
+	Body int  // heredoc body: source offset of the program's first byte
 }
 
-// src maps an offset in the program to the source.
-func (p *runProgram) src(off int) int {
-	if p.run != nil {
-		return p.run.src(off)
+// Src maps an offset in the program to the source.
+func (p *Program) Src(off int) int {
+	if p.Run != nil {
+		return p.Run.Src(off)
 	}
-	return p.body + off
+	return p.Body + off
 }
 
-// after maps the end of a program range to the source position just after
+// After maps the end of a program range to the source position just after
 // its last byte.
-func (p *runProgram) after(end int) int {
-	if p.run != nil {
-		return p.run.after(end)
+func (p *Program) After(end int) int {
+	if p.Run != nil {
+		return p.Run.After(end)
 	}
-	return p.body + end
+	return p.Body + end
 }
 
-// finding is a finding about the program range [start, end).
-func (p *runProgram) finding(start, end int, msg string) analysis.Finding {
+// Finding is a finding about the program range [start, end).
+func (p *Program) Finding(start, end int, msg string) analysis.Finding {
 	if end <= start {
 		end = start + 1
 	}
-	return analysis.Finding{Pos: p.src(start), End: p.after(end), Message: msg}
+	return analysis.Finding{Pos: p.Src(start), End: p.After(end), Message: msg}
 }
 
 var bareHeredocRE = regexp.MustCompile(`^<<-?(?:'[^']*'|"[^"]*"|[^\s'"<>;&|]+)$`)
 
-// readRun returns the program of a RUN when its shell can be read: shell
+// Read returns the program of a RUN when its shell can be read: shell
 // form under a POSIX shell, and either no heredoc or a single heredoc that is
 // the whole command, whose body is a shell script and is passed on as
 // written (so that offsets in it are offsets in the file); or an ONBUILD
 // RUN in shell form without flags. It returns nil otherwise, including when
 // the program does not parse.
-func readRun(doc *dockerfile.Document, ins *dockerfile.Instruction) *runProgram {
+func Read(doc *dockerfile.Document, ins *dockerfile.Instruction) *Program {
 	if ins.Cmd == "onbuild" {
 		return readOnbuildRun(ins)
 	}
@@ -62,11 +62,11 @@ func readRun(doc *dockerfile.Document, ins *dockerfile.Instruction) *runProgram 
 		return nil
 	}
 	if len(ins.Heredocs) == 0 {
-		r, _ := parseRun(ins)
+		r, _ := Parse(ins)
 		if r == nil {
 			return nil
 		}
-		return &runProgram{ins: ins, prog: r.prog, run: r}
+		return &Program{Ins: ins, Prog: r.Prog, Run: r}
 	}
 	args, _ := ins.ShellArgs()
 	if len(ins.Heredocs) != 1 || !bareHeredocRE.MatchString(strings.TrimSpace(args)) {
@@ -81,12 +81,12 @@ func readRun(doc *dockerfile.Document, ins *dockerfile.Instruction) *runProgram 
 	if err != nil || len(prog.File.Stmts) == 0 {
 		return nil
 	}
-	return &runProgram{ins: ins, prog: prog, body: h.Body.Start}
+	return &Program{Ins: ins, Prog: prog, Body: h.Body.Start}
 }
 
 // readOnbuildRun reads the program of an `ONBUILD RUN` in shell form
 // without flags or heredocs.
-func readOnbuildRun(ins *dockerfile.Instruction) *runProgram {
+func readOnbuildRun(ins *dockerfile.Instruction) *Program {
 	if ins.Onbuild != "run" || ins.JSON || len(ins.Flags) > 0 || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
 		return nil
 	}
@@ -110,8 +110,8 @@ func readOnbuildRun(ins *dockerfile.Instruction) *runProgram {
 	if err != nil || len(prog.File.Stmts) == 0 {
 		return nil
 	}
-	r := &shellRun{ins: ins, prog: prog, start: off + start}
-	return &runProgram{ins: ins, prog: prog, run: r}
+	r := &Run{Ins: ins, Prog: prog, Start: off + start}
+	return &Program{Ins: ins, Prog: prog, Run: r}
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' }

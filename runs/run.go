@@ -1,47 +1,45 @@
-package passes
+package runs
 
 import (
-	"errors"
 	"strings"
 	"unicode"
 
-	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// shellRun is a shell-form RUN whose program parsed.
-type shellRun struct {
-	ins   *dockerfile.Instruction
-	prog  *shellparse.Program
-	start int // offset of the program in ins.Text
+// Run is a shell-form RUN whose program parsed.
+type Run struct {
+	Ins   *dockerfile.Instruction
+	Prog  *shellparse.Program
+	Start int // offset of the program in Ins.Text
 }
 
-// eligibleRun reports whether a RUN's shell can be read: shell form, no
+// Readable reports whether a RUN's shell can be read: shell form, no
 // heredocs, a POSIX shell.
-func eligibleRun(ins *dockerfile.Instruction) bool {
+func Readable(ins *dockerfile.Instruction) bool {
 	return ins.Cmd == "run" && !ins.JSON && len(ins.Heredocs) == 0 && ins.POSIXShell()
 }
 
 type parsedRun struct {
-	r   *shellRun
+	r   *Run
 	err error
 }
 
-// parseRun parses a RUN's program; it returns nil (and the parse error, if
+// Parse parses a RUN's program; it returns nil (and the parse error, if
 // that was the reason) when the RUN cannot be read. The result is computed
 // once per instruction and shared by the passes.
-func parseRun(ins *dockerfile.Instruction) (*shellRun, error) {
-	p := ins.Cached("passes.parseRun", func() any {
+func Parse(ins *dockerfile.Instruction) (*Run, error) {
+	p := ins.Cached("runs.parse", func() any {
 		r, err := parseRunUncached(ins)
 		return parsedRun{r, err}
 	}).(parsedRun)
 	return p.r, p.err
 }
 
-func parseRunUncached(ins *dockerfile.Instruction) (*shellRun, error) {
-	if !eligibleRun(ins) {
+func parseRunUncached(ins *dockerfile.Instruction) (*Run, error) {
+	if !Readable(ins) {
 		return nil, nil
 	}
 	text, off := ins.ShellArgs()
@@ -56,47 +54,33 @@ func parseRunUncached(ins *dockerfile.Instruction) (*shellRun, error) {
 	if len(prog.File.Stmts) == 0 {
 		return nil, nil
 	}
-	return &shellRun{ins: ins, prog: prog, start: off}, nil
+	return &Run{Ins: ins, Prog: prog, Start: off}, nil
 }
 
-// commands returns the simple commands of the RUN's program (see
+// Commands returns the simple commands of the RUN's program (see
 // shellparse.Commands), computed once per instruction. Callers must not
 // modify them.
-func (r *shellRun) commands() []*shellparse.Command {
-	return r.ins.Cached("passes.commands", func() any { return shellparse.Commands(r.prog) }).([]*shellparse.Command)
+func (r *Run) Commands() []*shellparse.Command {
+	return r.Ins.Cached("runs.commands", func() any { return shellparse.Commands(r.Prog) }).([]*shellparse.Command)
 }
 
-// shellErrorFinding reports a RUN whose shell cannot be parsed, at the
-// position of the error in the file.
-func shellErrorFinding(ins *dockerfile.Instruction, err error, what string) analysis.Finding {
-	_, start := ins.ShellArgs()
-	pos := ins.Span.Start
-	msg := err.Error()
-	var pe *shellparse.ParseError
-	if errors.As(err, &pe) {
-		pos = ins.SrcOffset(start + pe.Offset)
-		msg = pe.Msg
-	}
-	return analysis.Finding{Pos: pos, End: ins.ContentEnd(), Message: what + ": cannot parse its shell: " + msg}
-}
-
-// src maps an offset in the program to the source: the position of that
+// Src maps an offset in the program to the source: the position of that
 // program byte.
-func (r *shellRun) src(off int) int { return r.ins.SrcOffset(r.start + off) }
+func (r *Run) Src(off int) int { return r.Ins.SrcOffset(r.Start + off) }
 
-// after maps the end of a program range (exclusive offset) to the source
+// After maps the end of a program range (exclusive offset) to the source
 // position just after its last byte, on the same line.
-func (r *shellRun) after(end int) int { return r.ins.SrcOffset(r.start+end-1) + 1 }
+func (r *Run) After(end int) int { return r.Ins.SrcOffset(r.Start+end-1) + 1 }
 
-// wordEnd is the source position just after a word.
-func (r *shellRun) wordEnd(w *syntax.Word) int { return r.after(int(w.End().Offset())) }
+// WordEnd is the source position just after a word.
+func (r *Run) WordEnd(w *syntax.Word) int { return r.After(int(w.End().Offset())) }
 
 // appendPoint is the program offset where a command appended with && goes:
 // before a final ';' or trailing comment. ok is false when nothing can be
 // appended (the program ends in the background, or in exit/exec, after
 // which nothing runs).
-func (r *shellRun) appendPoint() (int, bool) {
-	p := r.prog
+func (r *Run) appendPoint() (int, bool) {
+	p := r.Prog
 	if p.EndsInBackground() || p.HasHeredoc() {
 		return 0, false
 	}
@@ -115,26 +99,26 @@ func (r *shellRun) appendPoint() (int, bool) {
 	return p.ContentEnd(), true
 }
 
-// appendEdit returns an edit that runs cmd after everything else in the RUN,
+// AppendEdit returns an edit that runs cmd after everything else in the RUN,
 // joined with && so the RUN's exit status is unchanged (cmd itself cannot
 // fail). It follows the RUN's layout: inline for a one-line RUN, else on a
 // new continuation line in the RUN's own style (leading or trailing &&).
-func (r *shellRun) appendEdit(doc *dockerfile.Document, cmd string) (pos int, text string, ok bool) {
+func (r *Run) AppendEdit(doc *dockerfile.Document, cmd string) (pos int, text string, ok bool) {
 	at, ok := r.appendPoint()
 	if !ok {
 		return 0, "", false
 	}
 	var pos0 int
-	if r.prog.FinalSemicolon() == at {
-		pos0 = r.src(at)
+	if r.Prog.FinalSemicolon() == at {
+		pos0 = r.Src(at)
 	} else {
-		pos0 = r.after(at)
+		pos0 = r.After(at)
 	}
-	first, last := r.ins.StartLine, doc.LineOf(r.ins.ContentEnd())
-	if first == last || r.prog.TrailingComment() >= 0 {
+	first, last := r.Ins.StartLine, doc.LineOf(r.Ins.ContentEnd())
+	if first == last || r.Prog.TrailingComment() >= 0 {
 		return pos0, " && " + cmd, true
 	}
-	nl := doc.LineEnding(r.ins.ContentEnd())
+	nl := doc.LineEnding(r.Ins.ContentEnd())
 	esc := string(doc.Escape)
 	if ind, leading := leadingOperatorIndent(doc, first, last); leading {
 		return pos0, " " + esc + nl + ind + "&& " + cmd, true
@@ -176,43 +160,4 @@ func commandIndent(doc *dockerfile.Document, first, last int) string {
 		return "    "
 	}
 	return best
-}
-
-// cacheMounts returns the targets of the RUN's --mount=type=cache flags.
-func cacheMounts(ins *dockerfile.Instruction) []string {
-	var out []string
-	for _, f := range ins.Flags {
-		v, ok := strings.CutPrefix(f, "--mount=")
-		if !ok {
-			continue
-		}
-		isCache := false
-		target := ""
-		for _, kv := range strings.Split(v, ",") {
-			k, val, _ := strings.Cut(kv, "=")
-			switch strings.ToLower(k) {
-			case "type":
-				isCache = val == "cache"
-			case "target", "dst", "destination":
-				target = val
-			}
-		}
-		if isCache && target != "" {
-			out = append(out, strings.TrimRight(target, "/"))
-		}
-	}
-	return out
-}
-
-// covers reports whether a cache mount target covers dir (is dir, a parent
-// of it, or inside it).
-func covers(mounts []string, dirs ...string) bool {
-	for _, m := range mounts {
-		for _, d := range dirs {
-			if m == d || strings.HasPrefix(d, m+"/") || strings.HasPrefix(m, d+"/") || m == "" {
-				return true
-			}
-		}
-	}
-	return false
 }
