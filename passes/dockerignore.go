@@ -7,11 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
@@ -244,7 +244,7 @@ func (s *diSend) landing(pc []string) string {
 
 func diNewSend(ins *dockerfile.Instruction, src, dest string) *diSend {
 	s := &diSend{ins: ins, dest: dest}
-	clean := cleanContextPath(src)
+	clean := buildcontext.Clean(src)
 	var comps []string
 	if clean != "" {
 		comps = strings.Split(clean, "/")
@@ -537,7 +537,7 @@ type diCtx struct {
 
 // read returns a regular file of the context (nil when missing or too big).
 func (r *diCtx) read(p string) []byte {
-	p = cleanContextPath(p)
+	p = buildcontext.Clean(p)
 	if p == "" {
 		return nil
 	}
@@ -616,13 +616,13 @@ func scriptPath(s *diSend, wd, p string) string {
 		abs := stages.JoinDir(wd, p)
 		if s != nil && !s.opaque && !s.glob && s.dest != "" && abs != "" && stages.Under(abs, s.dest) {
 			rel := strings.TrimPrefix(strings.TrimPrefix(abs, s.dest), "/")
-			return cleanContextPath(path.Join(append(append([]string{}, s.comps...), rel)...))
+			return buildcontext.Clean(path.Join(append(append([]string{}, s.comps...), rel)...))
 		}
 		if path.IsAbs(p) {
 			return ""
 		}
 	}
-	return cleanContextPath(p)
+	return buildcontext.Clean(p)
 }
 
 var (
@@ -1421,24 +1421,6 @@ func diBytes(n int64) string {
 
 var diDockerfileRE = regexp.MustCompile(`^(Dockerfile|Containerfile)(\..+)?$|^.+\.(Dockerfile|dockerfile)$`)
 
-// selfPath is the Dockerfile's path in the context ("" when outside it).
-func selfPath(ctx *analysis.Context) string {
-	name := strings.ReplaceAll(ctx.Doc.Name, "\\", "/")
-	if ctx.ContextDir == "" {
-		return path.Base(name)
-	}
-	absC, err1 := filepath.Abs(ctx.ContextDir)
-	absD, err2 := filepath.Abs(ctx.Doc.Name)
-	if err1 != nil || err2 != nil {
-		return ""
-	}
-	rel, err := filepath.Rel(absC, absD)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return ""
-	}
-	return filepath.ToSlash(rel)
-}
-
 // otherDockerfiles parses the other Dockerfiles of the context that have no
 // ignore file of their own; ok is false when one does not parse.
 func otherDockerfiles(ctx *analysis.Context, tree *diTree, self string) ([]*diDoc, bool) {
@@ -1495,13 +1477,13 @@ func runDockerignore(ctx *analysis.Context) []analysis.Finding {
 	}
 	// The ignore file: NAME.dockerignore next to the Dockerfile, else
 	// .dockerignore at the root.
-	sp := selfPath(ctx)
+	sp := buildcontext.SelfPath(ctx)
 	if sp == "" {
 		if _, err := os.Stat(ctx.Doc.Name + ".dockerignore"); err == nil {
 			return nil // its own ignore file is outside the context
 		}
 	}
-	names := ignoreFileNames(ctx)
+	names := buildcontext.IgnoreFileNames(ctx)
 	file, own := ".dockerignore", false
 	var data []byte
 	exists := false

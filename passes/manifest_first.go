@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -108,7 +109,7 @@ type sourceCopy struct {
 var plainPathRE = regexp.MustCompile(`^[A-Za-z0-9._/@+=,-]+$`)
 
 // sourceCopyOf returns the COPY as a source copy, or nil.
-func sourceCopyOf(ins *dockerfile.Instruction, cv *contextView) *sourceCopy {
+func sourceCopyOf(ins *dockerfile.Instruction, cv *buildcontext.View) *sourceCopy {
 	if ins.Cmd != "copy" || len(ins.Heredocs) > 0 || len(ins.Args) != 2 {
 		return nil
 	}
@@ -122,14 +123,14 @@ func sourceCopyOf(ins *dockerfile.Instruction, cv *contextView) *sourceCopy {
 	if !plainPathRE.MatchString(src) || !plainPathRE.MatchString(dest) {
 		return nil
 	}
-	dir := cleanContextPath(src)
+	dir := buildcontext.Clean(src)
 	switch {
 	case dir == "":
 		dir = "."
 	case cv == nil:
 		return nil
 	default:
-		if fi, ok := cv.stat(dir); !ok || !fi.IsDir() {
+		if fi, ok := cv.Stat(dir); !ok || !fi.IsDir() {
 			return nil
 		}
 	}
@@ -154,7 +155,7 @@ func (sc *sourceCopy) toContext(p string) (string, bool) {
 		return "", false
 	}
 	rel := strings.TrimPrefix(strings.TrimPrefix(p, sc.dest), "/")
-	return cleanContextPath(path.Join(sc.src, rel)), true
+	return buildcontext.Clean(path.Join(sc.src, rel)), true
 }
 
 // depRun is a RUN whose leading commands install dependencies.
@@ -328,7 +329,7 @@ func outputRedirsOnly(s *syntax.Stmt) bool {
 
 func runManifestFirst(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
-	cv := buildContext(ctx)
+	cv := buildcontext.Of(ctx)
 	var out []analysis.Finding
 	for _, st := range doc.Stages {
 		for i, ins := range st.Instructions {
@@ -454,7 +455,7 @@ func copiedBefore(ins *dockerfile.Instruction) map[string]string {
 			if strings.ContainsAny(s, "*?[$") {
 				continue
 			}
-			cp := cleanContextPath(s)
+			cp := buildcontext.Clean(s)
 			if asDir {
 				out[path.Join(dir, path.Base(cp))] = cp
 			} else {
@@ -471,7 +472,7 @@ type mfPlan struct {
 	dirs  []string // context paths of directories to copy first
 }
 
-func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, dr *depRun) (analysis.Finding, bool) {
+func planManifestFirst(ctx *analysis.Context, cv *buildcontext.View, sc *sourceCopy, dr *depRun) (analysis.Finding, bool) {
 	doc := ctx.Doc
 	first := dr.steps[0]
 	pos, end := dr.r.Src(shellparse.Offset(first.cmd.Call.Pos())), dr.r.After(shellparse.Offset(first.cmd.Call.End()))
@@ -547,14 +548,14 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 					if !ok {
 						return nil, false
 					}
-					return cv.readFile(cp)
+					return cv.ReadFile(cp)
 				},
 				list: func(rel string) []string {
 					cp, ok, _ := need(rel)
 					if !ok {
 						return nil
 					}
-					return cv.list(cp)
+					return cv.List(cp)
 				},
 			}
 			if step.check != nil {
@@ -566,14 +567,14 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 			}
 			for _, o := range step.outputs {
 				if cp, ok, _ := need(o); ok {
-					if _, exists := cv.stat(cp); exists {
+					if _, exists := cv.Stat(cp); exists {
 						return report(fmt.Sprintf("the context has %s, which copying the sources would put over what the install makes (add it to .dockerignore)", cp))
 					}
 				}
 			}
 			if step.lock != "" {
 				if cp, ok, _ := need(step.lock); ok {
-					if _, exists := cv.stat(cp); exists {
+					if _, exists := cv.Stat(cp); exists {
 						return report(fmt.Sprintf("%s may rewrite %s, which copying the sources would then put back (use the command's frozen-lockfile form, such as npm ci)", commandText(dr.r, step.cmd), cp))
 					}
 				}
@@ -588,10 +589,10 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 				continue
 			}
 			if cv != nil {
-				if fi, exists := cv.stat(cp); !exists || !fi.Mode().IsRegular() {
+				if fi, exists := cv.Stat(cp); !exists || !fi.Mode().IsRegular() {
 					return report(fmt.Sprintf("%s is not in the build context", cp))
 				}
-			} else if d := path.Dir(cp); d != "." && d != cleanContextPath(sc.src) {
+			} else if d := path.Dir(cp); d != "." && d != buildcontext.Clean(sc.src) {
 				// Without a context the files a requirements file
 				// includes are not known; they usually sit beside it
 				// (requirements/base.txt): copy its directory.
@@ -608,7 +609,7 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 			if !ok || why == "provided" {
 				continue
 			}
-			if fi, exists := cv.stat(cp); exists && fi.Mode().IsRegular() {
+			if fi, exists := cv.Stat(cp); exists && fi.Mode().IsRegular() {
 				add(&plan.files, cp)
 			}
 		}
@@ -617,7 +618,7 @@ func planManifestFirst(ctx *analysis.Context, cv *contextView, sc *sourceCopy, d
 			if !ok || why == "provided" {
 				continue
 			}
-			if fi, exists := cv.stat(cp); exists && fi.IsDir() {
+			if fi, exists := cv.Stat(cp); exists && fi.IsDir() {
 				add(&plan.dirs, cp)
 			}
 		}
@@ -777,9 +778,9 @@ func manifestEdits(doc *dockerfile.Document, sc *sourceCopy, dr *depRun, plan *m
 // p (a file's directory, or a directory copied whole), in the style of the
 // source COPY: relative to WORKDIR when it was written so.
 func destText(sc *sourceCopy, p string) (string, bool) {
-	rel := strings.TrimPrefix(strings.TrimPrefix(cleanContextPath(p), sc.src), "/")
+	rel := strings.TrimPrefix(strings.TrimPrefix(buildcontext.Clean(p), sc.src), "/")
 	if sc.src == "." {
-		rel = cleanContextPath(p)
+		rel = buildcontext.Clean(p)
 	}
 	if rel == "." {
 		rel = ""

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 )
 
@@ -123,16 +124,16 @@ type copyDirStats struct {
 }
 
 // splitDirStats reads the entries of a context directory and their sizes.
-func splitDirStats(cv *contextView, dir string) *copyDirStats {
+func splitDirStats(cv *buildcontext.View, dir string) *copyDirStats {
 	st := &copyDirStats{}
-	entries, err := fs.ReadDir(cv.fsys, dir)
+	entries, err := fs.ReadDir(cv.FS, dir)
 	if err != nil {
 		return st
 	}
-	exceptions := cv.pm != nil && cv.pm.Exclusions()
+	exceptions := cv.HasExceptions()
 	for _, e := range entries {
 		p := path.Join(dir, e.Name())
-		if cv.ignored(p) && !(e.IsDir() && exceptions) {
+		if cv.Ignored(p) && !(e.IsDir() && exceptions) {
 			continue
 		}
 		ce := &copyEntry{name: e.Name(), dir: e.IsDir(), plain: plainPathRE.MatchString(e.Name()) && !strings.Contains(e.Name(), "/")}
@@ -140,7 +141,7 @@ func splitDirStats(cv *contextView, dir string) *copyDirStats {
 		case e.Type()&fs.ModeSymlink != 0:
 			ce.plain = false
 		case e.Type().IsRegular():
-			if cv.ignored(p) {
+			if cv.Ignored(p) {
 				continue
 			}
 			fi, err := e.Info()
@@ -153,11 +154,11 @@ func splitDirStats(cv *contextView, dir string) *copyDirStats {
 				ce.plain = false
 			}
 		case e.IsDir():
-			fs.WalkDir(cv.fsys, p, func(q string, d fs.DirEntry, err error) error {
+			fs.WalkDir(cv.FS, p, func(q string, d fs.DirEntry, err error) error {
 				if err != nil {
 					return nil
 				}
-				if cv.ignored(q) {
+				if cv.Ignored(q) {
 					if d.IsDir() && !exceptions {
 						return fs.SkipDir
 					}
@@ -177,7 +178,7 @@ func splitDirStats(cv *contextView, dir string) *copyDirStats {
 				}
 				return nil
 			})
-			if cv.ignored(p) && len(ce.files) == 0 {
+			if cv.Ignored(p) && len(ce.files) == 0 {
 				continue
 			}
 		default:
@@ -535,7 +536,7 @@ func splitMinBytes(ctx *analysis.Context) int64 {
 }
 
 func runSplitCopy(ctx *analysis.Context) []analysis.Finding {
-	cv := buildContext(ctx)
+	cv := buildcontext.Of(ctx)
 	if cv == nil {
 		return nil
 	}
@@ -550,7 +551,7 @@ func runSplitCopy(ctx *analysis.Context) []analysis.Finding {
 			if sc == nil || sc.src == "." {
 				continue
 			}
-			if fi, err := fs.Lstat(cv.fsys, sc.src); err != nil || !fi.IsDir() {
+			if fi, err := fs.Lstat(cv.FS, sc.src); err != nil || !fi.IsDir() {
 				continue // a symbolic link to a directory
 			}
 			if dr := installAfter(st.Instructions[i+1:], sc); dr != nil {
@@ -568,16 +569,16 @@ func runSplitCopy(ctx *analysis.Context) []analysis.Finding {
 
 // splitStats returns the entries of a directory, once per run and
 // ignore file.
-func splitStats(ctx *analysis.Context, cv *contextView, dir string) *copyDirStats {
+func splitStats(ctx *analysis.Context, cv *buildcontext.View, dir string) *copyDirStats {
 	key := "split-copy:stats:" + dir
-	if cv.ignoreFile != "" {
-		data, _ := fs.ReadFile(cv.fsys, cv.ignoreFile)
-		key += fmt.Sprintf(":%s:%x", cv.ignoreFile, sha256.Sum256(data))
+	if cv.IgnoreFile != "" {
+		data, _ := fs.ReadFile(cv.FS, cv.IgnoreFile)
+		key += fmt.Sprintf(":%s:%x", cv.IgnoreFile, sha256.Sum256(data))
 	}
 	return ctx.Memo(key, func() any { return splitDirStats(cv, dir) }).(*copyDirStats)
 }
 
-func planSplitCopy(ctx *analysis.Context, cv *contextView, sc *sourceCopy, minBytes int64) (analysis.Finding, bool) {
+func planSplitCopy(ctx *analysis.Context, cv *buildcontext.View, sc *sourceCopy, minBytes int64) (analysis.Finding, bool) {
 	ins := sc.ins
 	st := splitStats(ctx, cv, sc.src)
 	if st.bytes < minBytes || st.bytes == 0 {

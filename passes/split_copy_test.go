@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/stretchr/testify/require"
 )
@@ -217,7 +218,7 @@ func TestSplitDirStats(t *testing.T) {
 
 	ctx := &analysis.Context{BuildContext: os.DirFS(dir)}
 	ctx.Doc, _ = dockerfile.Parse("Dockerfile", []byte("FROM scratch\n"))
-	cv := buildContext(ctx)
+	cv := buildcontext.Of(ctx)
 	st := splitDirStats(cv, "s")
 	got := map[string]string{}
 	for _, e := range st.entries {

@@ -1,4 +1,4 @@
-package passes
+package buildcontext
 
 import (
 	"os"
@@ -16,7 +16,7 @@ func TestIgnoreFileNames(t *testing.T) {
 	names := func(dockerfileName, contextDir string) []string {
 		doc, err := dockerfile.Parse(dockerfileName, []byte("FROM scratch\n"))
 		require.NoError(t, err)
-		return ignoreFileNames(&analysis.Context{Doc: doc, ContextDir: contextDir})
+		return IgnoreFileNames(&analysis.Context{Doc: doc, ContextDir: contextDir})
 	}
 	// No directory known: NAME.dockerignore at the root.
 	require.Equal(t, []string{"Dockerfile.dockerignore", ".dockerignore"}, names("Dockerfile", ""))
