@@ -3,6 +3,7 @@ package dockerfile
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 )
 
@@ -15,6 +16,12 @@ func IsPOSIXShell(name string) bool {
 	}
 	return false
 }
+
+var plainPathRE = regexp.MustCompile(`^[A-Za-z0-9._/@+=,-]+$`)
+
+// IsPlainPath reports whether a path can be written in an instruction as
+// it is: no quotes, escapes, variables, globs or blanks.
+func IsPlainPath(s string) bool { return plainPathRE.MatchString(s) }
 
 // Unquote removes one pair of matching quotes (double or single) around s,
 // as a value in an ARG, ENV or USER may be written.

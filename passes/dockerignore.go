@@ -8,11 +8,13 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -678,7 +680,7 @@ func (r *diCtx) cmdNeedsGit(c diCmd, s *diSend, wd, runText string) bool {
 		}
 		switch c.first() {
 		case "build", "install", "test", "vet", "generate", "list", "run":
-			return !slicesHas(c.args, "-buildvcs=false") && !strings.Contains(runText, "-buildvcs=false")
+			return !slices.Contains(c.args, "-buildvcs=false") && !strings.Contains(runText, "-buildvcs=false")
 		}
 		return false
 	case diManifests[c.name] != nil:
@@ -698,7 +700,7 @@ func (r *diCtx) cmdNeedsGit(c diCmd, s *diSend, wd, runText string) bool {
 			return r.mentionGit(dir, diPyManifests...)
 		}
 		for _, a := range c.operands()[1:] {
-			if localPath(a) {
+			if manifests.LocalPath(a) {
 				return r.mentionGit(dir, diPyManifests...)
 			}
 		}
@@ -767,8 +769,8 @@ func nodeInstall(c diCmd) bool {
 	if c.sc == nil || c.sc.Conditional {
 		return false
 	}
-	st, _ := classifyDep(c.sc)
-	return st != nil && slicesHas(st.outputs, "node_modules")
+	st, _ := manifests.Classify(c.sc)
+	return st != nil && slices.Contains(st.Outputs, "node_modules")
 }
 
 // installsAt returns the RUNs of the stage and the stages it is built on
@@ -844,7 +846,7 @@ func benignCmd(c diCmd, testdata bool) bool {
 			return false
 		}
 		for _, a := range c.operands()[1:] {
-			if localPath(a) {
+			if manifests.LocalPath(a) {
 				return false
 			}
 		}
@@ -961,9 +963,9 @@ func (r *diCtx) makes(c diCmd, name, dir string) bool {
 	case "target":
 		switch c.name {
 		case "cargo":
-			return slicesHas([]string{"build", "b", "install", "test", "t", "run", "r", "rustc", "bench", "doc"}, arg(0))
+			return slices.Contains([]string{"build", "b", "install", "test", "t", "run", "r", "rustc", "bench", "doc"}, arg(0))
 		case "mvn", "mvnw":
-			return mavenBuilds(c.args)
+			return manifests.MavenBuilds(c.args)
 		case "sbt":
 			return len(ops) > 0
 		}
@@ -972,14 +974,14 @@ func (r *diCtx) makes(c diCmd, name, dir string) bool {
 		case c.name == "gradle" || c.name == "gradlew":
 			return len(ops) > 0
 		case pkgmgr.IsPip(c.name):
-			return (arg(0) == "install" || arg(0) == "wheel") && slicesHas(ops, ".")
+			return (arg(0) == "install" || arg(0) == "wheel") && slices.Contains(ops, ".")
 		}
 		return py("build", "bdist", "install", "develop", "sdist")
 	case "dist":
 		switch {
 		case c.name == "build" && c.sc.Module == "build":
 			return true
-		case slicesHas([]string{"poetry", "hatch", "uv", "pdm", "flit"}, c.name):
+		case slices.Contains([]string{"poetry", "hatch", "uv", "pdm", "flit"}, c.name):
 			return arg(0) == "build"
 		}
 		return py("sdist", "bdist")
@@ -1173,7 +1175,7 @@ func (st *diState) needed(sp *diSpec) bool {
 					removed += "/"
 				}
 				if a == st.docs[0] && !s.bind && strings.HasPrefix(removed, "/") && !strings.HasPrefix(removed, stages.UnknownWorkdir) &&
-					len(st.removes) < 100 && !slicesHas(st.removes, removed) {
+					len(st.removes) < 100 && !slices.Contains(st.removes, removed) {
 					st.removes = append(st.removes, removed)
 				}
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/manifests"
 )
 
 // SplitCopy splits a directory COPY into copies of its stable parts,
@@ -136,7 +137,7 @@ func splitDirStats(cv *buildcontext.View, dir string) *copyDirStats {
 		if cv.Ignored(p) && !(e.IsDir() && exceptions) {
 			continue
 		}
-		ce := &copyEntry{name: e.Name(), dir: e.IsDir(), plain: plainPathRE.MatchString(e.Name()) && !strings.Contains(e.Name(), "/")}
+		ce := &copyEntry{name: e.Name(), dir: e.IsDir(), plain: dockerfile.IsPlainPath(e.Name()) && !strings.Contains(e.Name(), "/")}
 		switch {
 		case e.Type()&fs.ModeSymlink != 0:
 			ce.plain = false
@@ -547,15 +548,15 @@ func runSplitCopy(ctx *analysis.Context) []analysis.Finding {
 			continue
 		}
 		for i, ins := range st.Instructions {
-			sc := sourceCopyOf(ins, cv)
-			if sc == nil || sc.src == "." {
+			sc := manifests.SourceCopyOf(ins, cv)
+			if sc == nil || sc.Src == "." {
 				continue
 			}
-			if fi, err := fs.Lstat(cv.FS, sc.src); err != nil || !fi.IsDir() {
+			if fi, err := fs.Lstat(cv.FS, sc.Src); err != nil || !fi.IsDir() {
 				continue // a symbolic link to a directory
 			}
-			if dr := installAfter(st.Instructions[i+1:], sc); dr != nil {
-				if f, ok := planManifestFirst(ctx, cv, sc, dr); ok && f.Fix != nil {
+			if dr := manifests.InstallAfter(st.Instructions[i+1:], sc); dr != nil {
+				if f, ok := manifests.Plan(ctx, cv, sc, dr); ok && f.Fix != nil {
 					continue // manifest-first moves it first
 				}
 			}
@@ -578,9 +579,9 @@ func splitStats(ctx *analysis.Context, cv *buildcontext.View, dir string) *copyD
 	return ctx.Memo(key, func() any { return splitDirStats(cv, dir) }).(*copyDirStats)
 }
 
-func planSplitCopy(ctx *analysis.Context, cv *buildcontext.View, sc *sourceCopy, minBytes int64) (analysis.Finding, bool) {
-	ins := sc.ins
-	st := splitStats(ctx, cv, sc.src)
+func planSplitCopy(ctx *analysis.Context, cv *buildcontext.View, sc *manifests.SourceCopy, minBytes int64) (analysis.Finding, bool) {
+	ins := sc.Ins
+	st := splitStats(ctx, cv, sc.Src)
 	if st.bytes < minBytes || st.bytes == 0 {
 		return analysis.Finding{}, false
 	}
@@ -589,29 +590,29 @@ func planSplitCopy(ctx *analysis.Context, cv *buildcontext.View, sc *sourceCopy,
 		return analysis.Finding{}, false
 	}
 	what := "COPY " + strings.Join(ins.Args, " ")
-	h := contextHistory(ctx, sc.src)
+	h := contextHistory(ctx, sc.Src)
 	if h.reason != "" {
 		var names []string
 		var sum int64
 		for _, e := range big {
-			names = append(names, path.Join(sc.src, e.name))
+			names = append(names, path.Join(sc.Src, e.name))
 			sum += e.bytes
 		}
 		return analysis.InstructionFinding(ins, fmt.Sprintf("%s copies %s, %d%% of it in %s; not split into stable and changing parts: %s",
 			what, humanBytes(st.bytes), percent(sum, st.bytes), joinAnd(names), h.reason)), true
 	}
-	plan := decideSplit(sc.src, st, h, minBytes)
+	plan := decideSplit(sc.Src, st, h, minBytes)
 	if plan == nil {
 		return analysis.Finding{}, false
 	}
 	var names []string
 	var sum int64
 	for _, e := range plan.stable {
-		names = append(names, path.Join(sc.src, e.name))
+		names = append(names, path.Join(sc.Src, e.name))
 		sum += e.bytes
 	}
 	msg := fmt.Sprintf("%s: %s, %d%% of the %s it copies, changed in %d of the last %d commits touching %s; the %d that changed only the rest copy it all again",
-		what, joinAnd(names), percent(sum, st.bytes), humanBytes(st.bytes), plan.touched, plan.total, sc.src, plan.restly)
+		what, joinAnd(names), percent(sum, st.bytes), humanBytes(st.bytes), plan.touched, plan.total, sc.Src, plan.restly)
 	if why := excludeUnsupported(ctx.Doc); why != "" {
 		return analysis.InstructionFinding(ins, msg+"; not split: "+why), true
 	}
@@ -626,8 +627,8 @@ func planSplitCopy(ctx *analysis.Context, cv *buildcontext.View, sc *sourceCopy,
 
 // splitEdits writes the stable copies before the COPY and excludes them
 // from it.
-func splitEdits(doc *dockerfile.Document, sc *sourceCopy, plan *splitPlan) ([]analysis.Edit, bool) {
-	ins := sc.ins
+func splitEdits(doc *dockerfile.Document, sc *manifests.SourceCopy, plan *splitPlan) ([]analysis.Edit, bool) {
+	ins := sc.Ins
 	lead := len(ins.Text) - len(strings.TrimLeft(ins.Text, " \t"))
 	kw := ins.Keyword
 	if kw == "" || !strings.HasPrefix(ins.Text[lead:], kw) {
@@ -645,8 +646,8 @@ func splitEdits(doc *dockerfile.Document, sc *sourceCopy, plan *splitPlan) ([]an
 	nl := doc.LineEnding(ins.Span.Start)
 	src, dest := ins.Args[0], ins.Args[1]
 	flags := ""
-	if sc.flags != "" {
-		flags = " " + sc.flags
+	if sc.Flags != "" {
+		flags = " " + sc.Flags
 	}
 	var lines strings.Builder
 	var excludes strings.Builder
