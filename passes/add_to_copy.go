@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -69,13 +68,6 @@ time.`,
 
 // addCopyFlags are the flags ADD shares with COPY.
 var addCopyFlags = map[string]bool{"chown": true, "chmod": true, "link": true, "exclude": true}
-
-// remoteRE and scpRE match what BuildKit takes for a URL or a git
-// repository rather than a path of the build context.
-var (
-	remoteRE = regexp.MustCompile(`^[a-zA-Z0-9]+://`)
-	scpRE    = regexp.MustCompile(`^[a-zA-Z0-9-_]+@[a-zA-Z0-9-.]+:`)
-)
 
 // plainExts are file extensions that do not name a tar archive.
 var plainExts = map[string]bool{}
@@ -174,7 +166,7 @@ func addFlagsOK(flags []string) bool {
 // escapes BuildKit would process.
 func skipAddSources(srcs []string, esc byte) bool {
 	for _, s := range srcs {
-		if s == "" || remoteRE.MatchString(s) || scpRE.MatchString(s) || strings.HasPrefix(s, "<<") ||
+		if s == "" || dockerfile.IsRemoteSource(s) || strings.HasPrefix(s, "<<") ||
 			strings.ContainsAny(s, "\"'\\"+string(esc)) {
 			return true
 		}

@@ -328,7 +328,7 @@ func diAnalyze(doc *dockerfile.Document) *diDoc {
 				if len(ins.Heredocs) > 0 && strings.HasPrefix(src, "<<") {
 					continue
 				}
-				if cmd == "add" && (httpURL(src) || gitSource(src, false)) {
+				if cmd == "add" && (dockerfile.IsHTTPURL(src) || dockerfile.IsGitSource(src, false)) {
 					continue
 				}
 				s := diNewSend(ins, src, dest)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
 )
 
 // AddURL reports ADD of remote files that are not verified or pinned.
@@ -71,40 +72,18 @@ func runAddURL(ctx *analysis.Context) []analysis.Finding {
 		}
 		for _, src := range ins.Args[:len(ins.Args)-1] {
 			switch {
-			case gitSource(src, keepGit):
+			case dockerfile.IsGitSource(src, keepGit):
 				if !pinnedGit(src) {
 					out = append(out, analysis.WordFinding(ins, src,
 						"ADD of a git repository not pinned to a commit: the build changes when the branch or tag moves; pin a commit hash"))
 				}
-			case httpURL(src):
+			case dockerfile.IsHTTPURL(src):
 				out = append(out, analysis.WordFinding(ins, src,
 					"ADD of a URL without --checksum: the download is not verified; add --checksum=sha256:<digest>"))
 			}
 		}
 	}
 	return out
-}
-
-func httpURL(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
-}
-
-// gitSource reports whether an ADD source is a git repository.
-func gitSource(s string, keepGit bool) bool {
-	l := strings.ToLower(s)
-	switch {
-	case strings.HasPrefix(l, "git@"), strings.HasPrefix(l, "git://"), strings.HasPrefix(l, "ssh://"),
-		strings.HasPrefix(l, "git+"):
-		return true
-	case !httpURL(l):
-		return false
-	case keepGit:
-		return true
-	}
-	base, _, _ := strings.Cut(l, "#")
-	base, _, _ = strings.Cut(base, "?")
-	return strings.HasSuffix(strings.TrimRight(base, "/"), ".git")
 }
 
 // pinnedGit reports whether a git source names a full commit hash.
