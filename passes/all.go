@@ -1,18 +1,24 @@
 // Package passes holds dfopt's rewrite passes and their ordered registry.
 package passes
 
-import "github.com/dfopt/dfopt/analysis"
+import (
+	"github.com/dfopt/dfopt/analysis"
+	envkeyvalue "github.com/dfopt/dfopt/passes/env-key-value"
+	fromascasing "github.com/dfopt/dfopt/passes/from-as-casing"
+	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
+	workdirmkdir "github.com/dfopt/dfopt/passes/workdir-mkdir"
+)
 
 // All returns every implemented pass, in the order they run. Each call returns
 // the same pass values; callers must not modify them.
 func All() []*analysis.Pass {
 	return []*analysis.Pass{
 		// format
-		FromAsCasing,
-		EnvKeyValue,
+		fromascasing.Pass,
+		envkeyvalue.Pass,
 		// safe; workdir-mkdir before coalesce-runs so that a redundant
 		// mkdir is dropped rather than merged into its neighbour
-		WorkdirMkdir,
+		workdirmkdir.Pass,
 		ManifestFirst,
 		SplitCopy,
 		// copy-chown before coalesce-runs, which would merge the chown
@@ -32,7 +38,7 @@ func All() []*analysis.Pass {
 		// aggressive
 		ExecForm,
 		Tini,
-		MaintainerLabel,
+		maintainerlabel.Pass,
 	}
 }
 

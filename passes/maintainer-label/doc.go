@@ -1,0 +1,20 @@
+// Package maintainerlabel is the maintainer-label pass of dfopt.
+//
+// # Pass maintainer-label
+//
+// maintainer-label: replace deprecated MAINTAINER with an OCI authors LABEL
+//
+// MAINTAINER is deprecated; the OCI annotation org.opencontainers.image.authors
+// says the same as a label.
+//
+// Before:
+//
+//	MAINTAINER Jane Doe <jane@example.com>
+//
+// After:
+//
+//	LABEL org.opencontainers.image.authors="Jane Doe <jane@example.com>"
+//
+// Tier: aggressive, because the image configuration changes (the Author field
+// is no longer set; a label is added instead).
+package maintainerlabel

@@ -1,0 +1,40 @@
+package maintainerlabel
+
+import (
+	_ "embed"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the maintainer-label pass; its documentation is the package's (doc.go).
+var Pass = &analysis.Pass{
+	Name: "maintainer-label",
+	Tier: analysis.Aggressive,
+	Run:  run,
+}
+
+func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	var out []analysis.Finding
+	for _, ins := range doc.Instructions {
+		if ins.Cmd != "maintainer" || len(ins.Args) != 1 || doc.HasCommentLines(ins) {
+			continue
+		}
+		esc := string(doc.Escape)
+		v := strings.NewReplacer(esc, esc+esc, `"`, esc+`"`, "$", esc+"$").Replace(ins.Args[0])
+		kw := doc.KeywordCase("LABEL")
+		start := ins.SrcOffset(0) // the keyword
+		end := ins.ContentEnd()
+		out = append(out, analysis.Finding{Pos: ins.Span.Start, End: end,
+			Message: "MAINTAINER is deprecated",
+			Fix: &analysis.Fix{Message: "use a LABEL",
+				Edits: []analysis.Edit{analysis.Replace(start, end, kw+` org.opencontainers.image.authors="`+v+`"`)}}})
+	}
+	return out
+}
