@@ -3,9 +3,15 @@ package passes
 
 import (
 	"github.com/dfopt/dfopt/analysis"
+	addurl "github.com/dfopt/dfopt/passes/add-url"
+	baseimagetag "github.com/dfopt/dfopt/passes/base-image-tag"
+	curlpipeshell "github.com/dfopt/dfopt/passes/curl-pipe-shell"
 	envkeyvalue "github.com/dfopt/dfopt/passes/env-key-value"
 	fromascasing "github.com/dfopt/dfopt/passes/from-as-casing"
 	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
+	rootuser "github.com/dfopt/dfopt/passes/root-user"
+	secretinenv "github.com/dfopt/dfopt/passes/secret-in-env"
+	"github.com/dfopt/dfopt/passes/sudo"
 	workdirmkdir "github.com/dfopt/dfopt/passes/workdir-mkdir"
 )
 
@@ -29,12 +35,12 @@ func All() []*analysis.Pass {
 		Dockerignore,
 		AddToCopy,
 		// safe, report only
-		BaseImageTag,
-		RootUser,
-		Sudo,
-		SecretInEnv,
-		CurlPipeShell,
-		AddURL,
+		baseimagetag.Pass,
+		rootuser.Pass,
+		sudo.Pass,
+		secretinenv.Pass,
+		curlpipeshell.Pass,
+		addurl.Pass,
 		// aggressive
 		ExecForm,
 		Tini,

@@ -1,6 +1,7 @@
-package passes
+package sudo
 
 import (
+	_ "embed"
 	"path"
 	"strings"
 
@@ -9,38 +10,19 @@ import (
 	"github.com/dfopt/dfopt/shellparse"
 )
 
-// Sudo reports sudo used inside RUN.
-var Sudo = &analysis.Pass{
-	Name:    "sudo",
-	Summary: "report sudo used in RUN instructions",
-	Tier:    analysis.Safe,
-	Run:     runSudo,
-	Doc: `RUN already runs as the user that the last USER instruction set (root when
-there is none), so sudo adds nothing that USER cannot do: switch to root for
-the steps that need it and back afterwards. sudo in an image is also an
-escalation path: whoever runs code as the unprivileged user may become root
-through it, and it brings its own configuration and set-uid binary.
+//go:embed doc.go
+var docGo string
 
-Before:
-    USER app
-    RUN sudo apt-get update && sudo apt-get install -y curl
-
-Instead:
-    USER root
-    RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
-    USER app
-
-Every command run through sudo is reported at its sudo word, wherever it is
-in the shell program (after &&, in a pipeline, inside if or $(...)), also
-through env, nice and the like; ONBUILD RUN and a RUN that is a single
-heredoc shell script (RUN <<EOF) are read too. Not reported: sudo -u/--user
-with another user than root (that lowers privileges, like gosu does), sudo
-as a word that is not a command (apt-get install sudo), other heredocs,
-exec-form RUNs, non-POSIX shells and RUNs whose shell cannot be parsed.
-Report only.`,
+// Pass is the sudo pass; its documentation is the package's (doc.go).
+var Pass = &analysis.Pass{
+	Name: "sudo",
+	Tier: analysis.Safe,
+	Run:  run,
 }
 
-func runSudo(ctx *analysis.Context) []analysis.Finding {
+func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+
+func run(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding
 	for _, ins := range ctx.Doc.Instructions {
 		p := runs.Read(ctx.Doc, ins)

@@ -1,6 +1,7 @@
-package passes
+package curlpipeshell
 
 import (
+	_ "embed"
 	"fmt"
 	"regexp"
 	"strings"
@@ -12,50 +13,19 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// CurlPipeShell reports downloads piped into a shell without a checksum check.
-var CurlPipeShell = &analysis.Pass{
-	Name:    "curl-pipe-shell",
-	Summary: "report downloads run by a shell without a checksum check",
-	Tier:    analysis.Safe,
-	Run:     runCurlPipeShell,
-	Doc: `"curl URL | sh" runs whatever the server sends at build time: a compromised
-or hijacked server, a changed script or a truncated download (the shell runs
-the part it got) go straight into the image, with the privileges of the
-build. Download the script to a file, check it against a checksum you
-recorded, then run it; or let the builder check it.
+//go:embed doc.go
+var docGo string
 
-Before:
-    RUN curl -fsSL https://example.com/install.sh | sh
-
-Instead:
-    ARG INSTALL_SHA256=<sha256 of install.sh>
-    RUN curl -fsSLo /tmp/install.sh https://example.com/install.sh && \
-        echo "${INSTALL_SHA256}  /tmp/install.sh" | sha256sum -c - && \
-        sh /tmp/install.sh && rm /tmp/install.sh
-
-or:
-    ADD --checksum=sha256:<sha256> https://example.com/install.sh /tmp/install.sh
-    RUN sh /tmp/install.sh && rm /tmp/install.sh
-
-What is reported, read from the shell syntax tree: a pipeline in which curl
-or wget writes a download to its standard output and a later element is a
-shell (sh, bash, dash, ash, ksh, zsh, also through sudo or env) or an
-interpreter (python, perl, ruby, node) that reads its program from standard
-input (curl ... | sh, wget -qO- ... | sudo bash -s -- args, curl ... | python3 -);
-and a shell or interpreter whose program is a command or process
-substitution that downloads: sh -c "$(curl ...)", bash <(curl ...),
-eval "$(wget -qO- ...)", source <(curl ...), bash < <(curl ...). ONBUILD RUN
-and a RUN that is a single heredoc shell script (RUN <<EOF) are read too.
-
-Not reported: RUNs that also check a checksum or signature (sha256sum -c,
-sha512sum -c, shasum -c and the like, gpg --verify, gpgv, cosign verify-blob,
-minisign -V), downloads written to a file (curl -o, wget without -O -),
-interpreters given their program some other way (python -c '...' reading
-JSON from curl), other heredocs, exec-form RUNs, non-POSIX shells and RUNs whose shell cannot be parsed.
-Report only.`,
+// Pass is the curl-pipe-shell pass; its documentation is the package's (doc.go).
+var Pass = &analysis.Pass{
+	Name: "curl-pipe-shell",
+	Tier: analysis.Safe,
+	Run:  run,
 }
 
-func runCurlPipeShell(ctx *analysis.Context) []analysis.Finding {
+func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+
+func run(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding
 	for _, ins := range ctx.Doc.Instructions {
 		p := runs.Read(ctx.Doc, ins)
