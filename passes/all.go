@@ -5,6 +5,8 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	addurl "github.com/dfopt/dfopt/passes/add-url"
 	baseimagetag "github.com/dfopt/dfopt/passes/base-image-tag"
+	cachecleanup "github.com/dfopt/dfopt/passes/cache-cleanup"
+	coalesceruns "github.com/dfopt/dfopt/passes/coalesce-runs"
 	curlpipeshell "github.com/dfopt/dfopt/passes/curl-pipe-shell"
 	envkeyvalue "github.com/dfopt/dfopt/passes/env-key-value"
 	fromascasing "github.com/dfopt/dfopt/passes/from-as-casing"
@@ -30,8 +32,8 @@ func All() []*analysis.Pass {
 		// copy-chown before coalesce-runs, which would merge the chown
 		// with its neighbours
 		CopyChown,
-		CoalesceRuns,
-		CacheCleanup,
+		coalesceruns.Pass,
+		cachecleanup.Pass,
 		Dockerignore,
 		AddToCopy,
 		// safe, report only

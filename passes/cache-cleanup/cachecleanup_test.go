@@ -1,4 +1,4 @@
-package passes_test
+package cachecleanup_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package passes_test
+package coalesceruns_test
 
 import (
 	"flag"

@@ -1,0 +1,52 @@
+package cachecleanup
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the cache-cleanup pass; its documentation is the package's (doc.go).
+var Pass = &analysis.Pass{
+	Name: "cache-cleanup",
+	Tier: analysis.Safe,
+	Run:  run,
+}
+
+func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	facts := map[*dockerfile.Instruction]*runFacts{}
+	for _, ins := range doc.Instructions {
+		if r, _ := runs.Parse(ins); r != nil {
+			facts[ins] = collectFacts(r)
+		}
+	}
+	var out []analysis.Finding
+	later := &uses{doc: doc, facts: facts, memo: map[string][]*dockerfile.Instruction{}}
+	for _, ins := range doc.Instructions {
+		f := facts[ins]
+		if f == nil {
+			continue
+		}
+		cl := &cleaner{ctx: ctx, doc: doc, f: f, r: f.r, facts: facts, later: later, appended: map[string]bool{}}
+		cl.apt()
+		cl.apk()
+		cl.pip()
+		cl.rpm()
+		cl.npm()
+		cl.yarn()
+		cl.pnpm()
+		cl.gem()
+		cl.bundler()
+		cl.composer()
+		out = append(out, cl.out...)
+	}
+	return out
+}
