@@ -7,6 +7,7 @@ import (
 	baseimagetag "github.com/dfopt/dfopt/passes/base-image-tag"
 	cachecleanup "github.com/dfopt/dfopt/passes/cache-cleanup"
 	coalesceruns "github.com/dfopt/dfopt/passes/coalesce-runs"
+	copychown "github.com/dfopt/dfopt/passes/copy-chown"
 	curlpipeshell "github.com/dfopt/dfopt/passes/curl-pipe-shell"
 	envkeyvalue "github.com/dfopt/dfopt/passes/env-key-value"
 	fromascasing "github.com/dfopt/dfopt/passes/from-as-casing"
@@ -31,7 +32,7 @@ func All() []*analysis.Pass {
 		SplitCopy,
 		// copy-chown before coalesce-runs, which would merge the chown
 		// with its neighbours
-		CopyChown,
+		copychown.Pass,
 		coalesceruns.Pass,
 		cachecleanup.Pass,
 		Dockerignore,

@@ -1,4 +1,4 @@
-package passes
+package copychown
 
 import (
 	"fmt"
@@ -27,7 +27,7 @@ func TestCopyChownSymbolicModes(t *testing.T) {
 	dir := t.TempDir()
 	for _, start := range starts {
 		for _, spec := range specs {
-			got, ok := ccApplySymbolic(start, spec, 0o022)
+			got, ok := applySymbolic(start, spec, 0o022)
 			p := filepath.Join(dir, "f")
 			require.NoError(t, os.WriteFile(p, nil, 0o600))
 			require.NoError(t, os.Chmod(p, start))
@@ -50,7 +50,7 @@ func runCopyChownOn(t *testing.T, src string, fsys fs.FS) []analysis.Finding {
 	t.Helper()
 	doc, err := dockerfile.Parse("Dockerfile", []byte(src))
 	require.NoError(t, err)
-	return CopyChown.Run(&analysis.Context{Doc: doc, BuildContext: fsys})
+	return Pass.Run(&analysis.Context{Doc: doc, BuildContext: fsys})
 }
 
 // Files of the build context with set-user-ID or set-group-ID bits keep
@@ -96,9 +96,9 @@ func TestCopyChownModeFromContext(t *testing.T) {
 }
 
 func TestCopyChownDocSaysWhatItNeeds(t *testing.T) {
-	require.Contains(t, CopyChown.Doc, "BuildKit or Docker 17.09 or later for --chown")
-	require.Contains(t, CopyChown.Doc, "BuildKit for --chmod")
-	require.NoError(t, analysis.Validate([]*analysis.Pass{CopyChown}))
+	require.Contains(t, Pass.Doc, "BuildKit or Docker 17.09 or later for --chown")
+	require.Contains(t, Pass.Doc, "BuildKit for --chmod")
+	require.NoError(t, analysis.Validate([]*analysis.Pass{Pass}))
 }
 
 func TestCopyChownSystemDirs(t *testing.T) {
@@ -108,7 +108,7 @@ func TestCopyChownSystemDirs(t *testing.T) {
 		"/srv": true, "/srv/app": false, "/usr/src": true, "/usr/src/app": false,
 		"/app": false, "/workspace/x": false, "/root/app": true, "/tmp/x": true,
 	} {
-		require.Equal(t, want, ccSystemDir(dir), dir)
+		require.Equal(t, want, systemDir(dir), dir)
 	}
 }
 
@@ -116,7 +116,7 @@ func TestCopyChownSystemDirs(t *testing.T) {
 // parses and a second run changes nothing.
 func TestCopyChownCorpus(t *testing.T) {
 	var files []string
-	for _, pat := range []string{"../testdata/corpus/*.Dockerfile", "../testdata/edge/*.Dockerfile"} {
+	for _, pat := range []string{"../../testdata/corpus/*.Dockerfile", "../../testdata/edge/*.Dockerfile"} {
 		m, err := filepath.Glob(pat)
 		require.NoError(t, err)
 		files = append(files, m...)
@@ -130,17 +130,17 @@ func TestCopyChownCorpus(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		for _, finding := range CopyChown.Run(&analysis.Context{Doc: doc}) {
+		for _, finding := range Pass.Run(&analysis.Context{Doc: doc}) {
 			require.True(t, strings.Contains(finding.Message, "stores the copied files a second time"), finding.Message)
 			reports++
 			if finding.Fix == nil {
 				continue
 			}
 			require.NoError(t, analysis.CheckEdits(finding.Fix.Edits, len(src)))
-			out := ccApplyEdits(src, finding.Fix.Edits)
+			out := applyEdits(src, finding.Fix.Edits)
 			again, err := dockerfile.Parse(f, out)
 			require.NoError(t, err, "%s:\n%s", f, out)
-			for _, g := range CopyChown.Run(&analysis.Context{Doc: again}) {
+			for _, g := range Pass.Run(&analysis.Context{Doc: again}) {
 				require.Nil(t, g.Fix, "%s: a second fix: %s\n%s", f, g.Message, out)
 			}
 		}
@@ -148,7 +148,7 @@ func TestCopyChownCorpus(t *testing.T) {
 	t.Logf("%d findings on %d files", reports, len(files))
 }
 
-func ccApplyEdits(src []byte, edits []analysis.Edit) []byte {
+func applyEdits(src []byte, edits []analysis.Edit) []byte {
 	var out []byte
 	last := 0
 	for _, e := range edits {
