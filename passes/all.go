@@ -9,6 +9,7 @@ import (
 	coalesceruns "github.com/dfopt/dfopt/passes/coalesce-runs"
 	copychown "github.com/dfopt/dfopt/passes/copy-chown"
 	curlpipeshell "github.com/dfopt/dfopt/passes/curl-pipe-shell"
+	"github.com/dfopt/dfopt/passes/dockerignore"
 	envkeyvalue "github.com/dfopt/dfopt/passes/env-key-value"
 	fromascasing "github.com/dfopt/dfopt/passes/from-as-casing"
 	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
@@ -35,7 +36,7 @@ func All() []*analysis.Pass {
 		copychown.Pass,
 		coalesceruns.Pass,
 		cachecleanup.Pass,
-		Dockerignore,
+		dockerignore.Pass,
 		AddToCopy,
 		// safe, report only
 		baseimagetag.Pass,

@@ -1,4 +1,4 @@
-package passes_test
+package dockerignore_test
 
 import (
 	"fmt"
@@ -22,7 +22,7 @@ func dockerignoreRun(t *testing.T, df string, opts optimizer.Options) *optimizer
 	return res
 }
 
-func diFile(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s), Mode: 0o644} }
+func ctxFile(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s), Mode: 0o644} }
 
 // An ignore file without a final newline gets one before the entries, in
 // its own line-ending style.
@@ -33,7 +33,7 @@ func TestDockerignoreNoFinalNewline(t *testing.T) {
 		"blank line": {"a\n\n", "a\n\n# added by dfopt: not needed by the build\n.git\n.dockerignore\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			ctx := fstest.MapFS{".dockerignore": diFile(tc.in), ".git/HEAD": diFile("ref\n"), "a.txt": diFile("a\n")}
+			ctx := fstest.MapFS{".dockerignore": ctxFile(tc.in), ".git/HEAD": ctxFile("ref\n"), "a.txt": ctxFile("a\n")}
 			res := dockerignoreRun(t, "FROM debian:bookworm\nCOPY . /app\n", optimizer.Options{Context: ctx})
 			require.Len(t, res.Files, 1)
 			require.Equal(t, tc.want, string(res.Files[0].Output))
@@ -46,8 +46,8 @@ func TestDockerignoreNoFinalNewline(t *testing.T) {
 // node_modules that the image installs again after the copy.
 func TestDockerignoreRemoves(t *testing.T) {
 	ctx := fstest.MapFS{
-		".git/HEAD": diFile("ref\n"), "node_modules/x/i.js": diFile("x\n"), "package.json": diFile("{}\n"),
-		"a/__pycache__/m.pyc": diFile("x\n"), "a/m.py": diFile("x\n"), ".DS_Store": diFile("x"),
+		".git/HEAD": ctxFile("ref\n"), "node_modules/x/i.js": ctxFile("x\n"), "package.json": ctxFile("{}\n"),
+		"a/__pycache__/m.pyc": ctxFile("x\n"), "a/m.py": ctxFile("x\n"), ".DS_Store": ctxFile("x"),
 	}
 	res := dockerignoreRun(t, "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", optimizer.Options{Context: ctx})
 	require.Len(t, res.Findings, 1)
@@ -65,9 +65,9 @@ func TestDockerignoreRemoves(t *testing.T) {
 
 // Counting stops at 100000 entries and the message says so.
 func TestDockerignoreHugeContext(t *testing.T) {
-	ctx := fstest.MapFS{".git/HEAD": diFile("ref\n")}
+	ctx := fstest.MapFS{".git/HEAD": ctxFile("ref\n")}
 	for i := 0; i < 100010; i++ {
-		ctx[fmt.Sprintf("data/f%06d", i)] = diFile("x")
+		ctx[fmt.Sprintf("data/f%06d", i)] = ctxFile("x")
 	}
 	res := dockerignoreRun(t, "FROM debian:bookworm\nCOPY . /app\n", optimizer.Options{Context: ctx})
 	require.Len(t, res.Findings, 1)
@@ -78,7 +78,7 @@ func TestDockerignoreHugeContext(t *testing.T) {
 func TestDockerignoreSymlink(t *testing.T) {
 	ctx := fstest.MapFS{
 		".dockerignore": &fstest.MapFile{Data: []byte("other.ignore"), Mode: os.ModeSymlink | 0o777},
-		"other.ignore":  diFile("x\n"), ".git/HEAD": diFile("ref\n"),
+		"other.ignore":  ctxFile("x\n"), ".git/HEAD": ctxFile("ref\n"),
 	}
 	res := dockerignoreRun(t, "FROM debian:bookworm\nCOPY . /app\n", optimizer.Options{Context: ctx})
 	require.Empty(t, res.Findings)
@@ -120,8 +120,8 @@ func TestDockerignoreContextDir(t *testing.T) {
 // the install before the copy. The result is stable.
 func TestDockerignoreWithDefaultPasses(t *testing.T) {
 	ctx := fstest.MapFS{
-		".git/HEAD": diFile("ref\n"), "node_modules/x/i.js": diFile("x\n"),
-		"package.json": diFile(`{"name": "app"}` + "\n"), "package-lock.json": diFile("{}\n"), "server.js": diFile("x\n"),
+		".git/HEAD": ctxFile("ref\n"), "node_modules/x/i.js": ctxFile("x\n"),
+		"package.json": ctxFile(`{"name": "app"}` + "\n"), "package-lock.json": ctxFile("{}\n"), "server.js": ctxFile("x\n"),
 	}
 	df := "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n"
 	res, err := optimizer.Optimize([]byte(df), optimizer.Options{Context: ctx})
@@ -132,7 +132,7 @@ func TestDockerignoreWithDefaultPasses(t *testing.T) {
 	for k, v := range ctx {
 		next[k] = v
 	}
-	next[".dockerignore"] = diFile(string(res.Files[0].Output))
+	next[".dockerignore"] = ctxFile(string(res.Files[0].Output))
 	again, err := optimizer.Optimize(res.Output, optimizer.Options{Context: next})
 	require.NoError(t, err)
 	require.False(t, again.Changed())

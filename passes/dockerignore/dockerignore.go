@@ -1,0 +1,229 @@
+package dockerignore
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/buildcontext"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the dockerignore pass; its documentation is the package's (doc.go).
+var Pass = &analysis.Pass{
+	Name: "dockerignore",
+	Tier: analysis.Safe,
+	Run:  run,
+}
+
+func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+
+const (
+	maxEntries   = 100000
+	maxFileSize  = 1 << 20
+	addedComment = "# added by dfopt: not needed by the build"
+)
+
+func humanBytes(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+}
+
+var dockerfileNameRE = regexp.MustCompile(`^(Dockerfile|Containerfile)(\..+)?$|^.+\.(Dockerfile|dockerfile)$`)
+
+// otherDockerfiles parses the other Dockerfiles of the context that have no
+// ignore file of their own; ok is false when one does not parse.
+func otherDockerfiles(ctx *analysis.Context, tree *contextTree, self string) ([]*build, bool) {
+	type parsed struct {
+		docs []*dockerfile.Document
+		ok   bool
+	}
+	p := ctx.Memo("dockerignore.others:"+self, func() any {
+		var docs []*dockerfile.Document
+		for _, e := range tree.entries {
+			if !e.regular || e.path == self || !dockerfileNameRE.MatchString(path.Base(e.path)) ||
+				strings.HasSuffix(e.path, ".dockerignore") || tree.has(e.path+".dockerignore") {
+				continue
+			}
+			skip := false
+			for _, c := range strings.Split(path.Dir(e.path), "/") {
+				skip = skip || c == ".git" || c == "node_modules" || c == "vendor"
+			}
+			if skip {
+				continue
+			}
+			if len(docs) == 20 || e.size > maxFileSize {
+				return parsed{}
+			}
+			b, err := fs.ReadFile(ctx.BuildContext, e.path)
+			if err != nil {
+				return parsed{}
+			}
+			d, err := dockerfile.Parse(e.path, b)
+			if err != nil {
+				return parsed{}
+			}
+			docs = append(docs, d)
+		}
+		return parsed{docs, true}
+	}).(parsed)
+	if !p.ok {
+		return nil, false
+	}
+	var out []*build
+	for _, d := range p.docs {
+		out = append(out, analyze(d))
+	}
+	return out, true
+}
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	if ctx.BuildContext == nil || len(ctx.Doc.Stages) == 0 {
+		return nil
+	}
+	self := analyze(ctx.Doc)
+	if len(self.sends) == 0 {
+		return nil // the build takes nothing from its context
+	}
+	// The ignore file: NAME.dockerignore next to the Dockerfile, else
+	// .dockerignore at the root.
+	sp := buildcontext.SelfPath(ctx)
+	if sp == "" {
+		if _, err := os.Stat(ctx.Doc.Name + ".dockerignore"); err == nil {
+			return nil // its own ignore file is outside the context
+		}
+	}
+	names := buildcontext.IgnoreFileNames(ctx)
+	file, own := ".dockerignore", false
+	var data []byte
+	exists := false
+	for i, n := range names {
+		fi, err := fs.Lstat(ctx.BuildContext, n)
+		if err != nil {
+			continue
+		}
+		if !fi.Mode().IsRegular() {
+			return nil
+		}
+		b, err := fs.ReadFile(ctx.BuildContext, n)
+		if err != nil {
+			return nil
+		}
+		file, data, exists, own = n, b, true, i == 0 && len(names) == 2
+		break
+	}
+	patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return nil
+	}
+	tree := ctx.Memo("dockerignore.tree", func() any { return walkContext(ctx.BuildContext) }).(*contextTree)
+
+	st := &state{r: &contextFiles{ctx: ctx, tree: tree}, tree: tree, docs: []*build{self}, file: file, exists: exists}
+	for _, p := range patterns {
+		if ex, ok := strings.CutPrefix(p, "!"); ok {
+			st.excepts = append(st.excepts, ex)
+		}
+	}
+	if !own {
+		others, ok := otherDockerfiles(ctx, tree, sp)
+		if !ok {
+			return nil
+		}
+		st.docs = append(st.docs, others...)
+	}
+	st.included = make([]bool, len(tree.entries))
+	for i := 0; i < len(tree.entries); {
+		e := tree.entries[i]
+		if m, _ := pm.MatchesOrParentMatches(e.path); m {
+			if e.dir && !pm.Exclusions() {
+				i = tree.end(i)
+				continue
+			}
+		} else {
+			st.included[i] = true
+		}
+		i++
+	}
+	before := st.size()
+	entries := st.candidates()
+	if len(entries) == 0 {
+		return nil
+	}
+	after := st.size()
+
+	// Where the finding goes: the first instruction that sends one of the
+	// entries, else the first that sends anything.
+	at := self.sends[0].ins
+	found := false
+	for _, s := range self.sends {
+		for _, p := range st.tops {
+			if s.relation(strings.Split(p, "/")) != notSent {
+				at, found = s.ins, true
+				break
+			}
+		}
+		if found {
+			break
+		}
+	}
+
+	nl := "\n"
+	if bytes.Count(data, []byte("\r\n"))*2 > bytes.Count(data, []byte("\n")) {
+		nl = "\r\n"
+	}
+	var text strings.Builder
+	if len(data) > 0 {
+		if !bytes.HasSuffix(data, []byte("\n")) {
+			text.WriteString(nl)
+		}
+		if !bytes.HasSuffix(data, []byte("\n\n")) && !bytes.HasSuffix(data, []byte("\n\r\n")) {
+			text.WriteString(nl)
+		}
+	}
+	text.WriteString(addedComment + nl)
+	for _, e := range entries {
+		text.WriteString(e + nl)
+	}
+
+	sizes := fmt.Sprintf("context size %s → %s", humanBytes(before), humanBytes(after))
+	if tree.truncated {
+		sizes = fmt.Sprintf("context size more than %s → more than %s, counting the first %d entries",
+			humanBytes(before), humanBytes(after), maxEntries)
+	}
+	list := strings.Join(entries, ", ")
+	msg := fmt.Sprintf("%s does not leave out %s, which the build does not need (%s)", file, list, sizes)
+	fixMsg := "add " + list + " to " + file
+	if !exists {
+		msg = fmt.Sprintf("no %s to leave out %s, which the build does not need (%s)", file, list, sizes)
+		fixMsg = "create " + file + " with " + list
+	}
+	f := analysis.InstructionFinding(at, msg)
+	f.Fix = &analysis.Fix{
+		Message: fixMsg,
+		Removes: st.removes,
+		Files:   []analysis.FileEdit{{Path: file, Edits: []analysis.Edit{analysis.Insert(len(data), text.String())}}},
+	}
+	return []analysis.Finding{f}
+}
