@@ -1,8 +1,15 @@
-// Package passes holds dfopt's rewrite passes and their ordered registry.
+// Package passes is the ordered registry of dfopt's passes: All, Lookup and
+// Planned. Each pass is a package of its own, passes/NAME (package NAME
+// without dashes), with its documentation in doc.go and its unit tests;
+// its golden cases are in golden/NAME. A pass imports the knowledge
+// packages (stages, pkgmgr, baseimage, manifests, buildcontext, runs),
+// analysis, dockerfile and shellparse, never another pass (layout_test.go
+// checks it).
 package passes
 
 import (
 	"github.com/dfopt/dfopt/analysis"
+	addtocopy "github.com/dfopt/dfopt/passes/add-to-copy"
 	addurl "github.com/dfopt/dfopt/passes/add-url"
 	baseimagetag "github.com/dfopt/dfopt/passes/base-image-tag"
 	cachecleanup "github.com/dfopt/dfopt/passes/cache-cleanup"
@@ -11,11 +18,15 @@ import (
 	curlpipeshell "github.com/dfopt/dfopt/passes/curl-pipe-shell"
 	"github.com/dfopt/dfopt/passes/dockerignore"
 	envkeyvalue "github.com/dfopt/dfopt/passes/env-key-value"
+	execform "github.com/dfopt/dfopt/passes/exec-form"
 	fromascasing "github.com/dfopt/dfopt/passes/from-as-casing"
 	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
+	manifestfirst "github.com/dfopt/dfopt/passes/manifest-first"
 	rootuser "github.com/dfopt/dfopt/passes/root-user"
 	secretinenv "github.com/dfopt/dfopt/passes/secret-in-env"
+	splitcopy "github.com/dfopt/dfopt/passes/split-copy"
 	"github.com/dfopt/dfopt/passes/sudo"
+	"github.com/dfopt/dfopt/passes/tini"
 	workdirmkdir "github.com/dfopt/dfopt/passes/workdir-mkdir"
 )
 
@@ -29,15 +40,15 @@ func All() []*analysis.Pass {
 		// safe; workdir-mkdir before coalesce-runs so that a redundant
 		// mkdir is dropped rather than merged into its neighbour
 		workdirmkdir.Pass,
-		ManifestFirst,
-		SplitCopy,
+		manifestfirst.Pass,
+		splitcopy.Pass,
 		// copy-chown before coalesce-runs, which would merge the chown
 		// with its neighbours
 		copychown.Pass,
 		coalesceruns.Pass,
 		cachecleanup.Pass,
 		dockerignore.Pass,
-		AddToCopy,
+		addtocopy.Pass,
 		// safe, report only
 		baseimagetag.Pass,
 		rootuser.Pass,
@@ -46,8 +57,8 @@ func All() []*analysis.Pass {
 		curlpipeshell.Pass,
 		addurl.Pass,
 		// aggressive
-		ExecForm,
-		Tini,
+		execform.Pass,
+		tini.Pass,
 		maintainerlabel.Pass,
 	}
 }

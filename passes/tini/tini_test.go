@@ -1,4 +1,4 @@
-package passes
+package tini
 
 import (
 	"strings"

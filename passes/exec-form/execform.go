@@ -1,6 +1,7 @@
-package passes
+package execform
 
 import (
+	_ "embed"
 	"fmt"
 	"strings"
 
@@ -11,49 +12,17 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// ExecForm makes the program of CMD and ENTRYPOINT receive signals.
-var ExecForm = &analysis.Pass{
-	Name:    "exec-form",
-	Summary: "run CMD and ENTRYPOINT programs without a shell in between",
-	Tier:    analysis.Aggressive,
-	Run:     runExecForm,
-	Doc: `A shell-form CMD or ENTRYPOINT runs under /bin/sh -c: the shell is PID 1, and
-it does not pass SIGTERM on, so "docker stop" waits and then kills. This pass
-lets the program itself receive signals:
+//go:embed doc.go
+var docGo string
 
-  - CMD whose text is one simple command with literal words becomes exec form
-    (JSON), when no ENTRYPOINT can receive it as arguments: the file sets
-    none in the stage (or the stages it derives from) and the base image is
-    one known to set none (debian, ubuntu, alpine, python, golang, ...).
-  - Otherwise a single simple command gets "exec " in front: the shell
-    replaces itself with the program, which keeps shell expansion ($VAR,
-    globs) and the arguments an ENTRYPOINT script sees.
-  - ENTRYPOINT keeps its shell form (exec form would start passing CMD and
-    "docker run" arguments to it) and only gets "exec ".
-
-Before:
-    FROM python:3.12-slim
-    CMD python app.py
-
-    FROM node:20
-    ENTRYPOINT node server.js --port $PORT
-After:
-    FROM python:3.12-slim
-    CMD ["python", "app.py"]
-
-    FROM node:20
-    ENTRYPOINT exec node server.js --port $PORT
-
-Never changed: commands with pipes, &&, ;, redirections, variable
-assignments, background jobs, comments, shell builtins or functions, and
-commands under a non-POSIX SHELL. Environment variables are expanded by the
-shell form only: words with $, globs or other shell syntax are never put in
-exec form.
-
-Tier: aggressive, because the image configuration changes (Cmd or
-Entrypoint no longer start with /bin/sh -c), although the program that runs
-and its arguments are the same.`,
+// Pass is the exec-form pass; its documentation is the package's (doc.go).
+var Pass = &analysis.Pass{
+	Name: "exec-form",
+	Tier: analysis.Aggressive,
+	Run:  run,
 }
+
+func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
 
 // Builtins with no program of the same name: a shell is needed to run them.
 var shellOnly = map[string]bool{
@@ -64,7 +33,7 @@ var shellOnly = map[string]bool{
 	"typeset": true, "let": true, "builtin": true, "jobs": true, "fg": true, "bg": true,
 }
 
-func runExecForm(ctx *analysis.Context) []analysis.Finding {
+func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	var out []analysis.Finding
 	for _, ins := range doc.Instructions {

@@ -1,4 +1,4 @@
-package passes_test
+package addtocopy_test
 
 import (
 	"archive/tar"
@@ -14,7 +14,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/optimizer"
-	"github.com/dfopt/dfopt/passes"
+	addtocopy "github.com/dfopt/dfopt/passes/add-to-copy"
 	"github.com/stretchr/testify/require"
 )
 
@@ -226,7 +226,7 @@ func TestAddToCopySymlinks(t *testing.T) {
 	for src, copy := range cases {
 		doc, err := dockerfile.Parse("Dockerfile", []byte("FROM debian:bookworm\nADD "+src+" /dest/\n"))
 		require.NoError(t, err)
-		got := passes.AddToCopy.Run(&analysis.Context{Doc: doc, BuildContext: fsys})
+		got := addtocopy.Pass.Run(&analysis.Context{Doc: doc, BuildContext: fsys})
 		if copy {
 			require.Len(t, got, 1, src)
 			require.NotNil(t, got[0].Fix, src)

@@ -1,4 +1,4 @@
-package passes
+package splitcopy
 
 import (
 	"fmt"
@@ -219,7 +219,7 @@ func TestSplitDirStats(t *testing.T) {
 	ctx := &analysis.Context{BuildContext: os.DirFS(dir)}
 	ctx.Doc, _ = dockerfile.Parse("Dockerfile", []byte("FROM scratch\n"))
 	cv := buildcontext.Of(ctx)
-	st := splitDirStats(cv, "s")
+	st := readDirStats(cv, "s")
 	got := map[string]string{}
 	for _, e := range st.entries {
 		got[e.name] = fmt.Sprintf("dir=%v bytes=%d files=%d plain=%v", e.dir, e.bytes, len(e.files), e.plain)
@@ -313,13 +313,13 @@ func TestSplitCopyRecognisesItsOutput(t *testing.T) {
 	src := "FROM scratch\nCOPY --exclude=* --exclude=!vendor site /s\nCOPY site/logo.svg /s/logo.svg\nCOPY --exclude=vendor --exclude=logo.svg site /s\n"
 	doc, err := dockerfile.Parse("Dockerfile", []byte(src))
 	require.NoError(t, err)
-	ctx := &analysis.Context{Doc: doc, BuildContext: ctxFS, Settings: map[string]string{splitMinBytesSetting: "0"}}
-	require.Empty(t, runSplitCopy(ctx))
+	ctx := &analysis.Context{Doc: doc, BuildContext: ctxFS, Settings: map[string]string{minBytesSetting: "0"}}
+	require.Empty(t, run(ctx))
 
 	doc, err = dockerfile.Parse("Dockerfile", []byte("FROM scratch\nCOPY site /s\n"))
 	require.NoError(t, err)
-	ctx = &analysis.Context{Doc: doc, BuildContext: ctxFS, Settings: map[string]string{splitMinBytesSetting: "0"}}
-	fs := runSplitCopy(ctx)
+	ctx = &analysis.Context{Doc: doc, BuildContext: ctxFS, Settings: map[string]string{minBytesSetting: "0"}}
+	fs := run(ctx)
 	require.Len(t, fs, 1)
 	require.Nil(t, fs[0].Fix)
 	require.Contains(t, fs[0].Message, "not split into stable and changing parts")

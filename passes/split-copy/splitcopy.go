@@ -1,9 +1,10 @@
-package passes
+package splitcopy
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,86 +23,30 @@ import (
 	"github.com/dfopt/dfopt/manifests"
 )
 
-// SplitCopy splits a directory COPY into copies of its stable parts,
-// first, and the rest, when the context's git history shows that pays off.
-var SplitCopy = &analysis.Pass{
-	Name:    "split-copy",
-	Summary: "split a directory COPY into stable and frequently changing parts",
-	Tier:    analysis.Safe,
-	Run:     runSplitCopy,
-	Doc: `A COPY of a directory is one layer: a change to any file under it copies
-the whole directory again, and pushes and pulls all of it again. When most
-of its bytes sit in parts that rarely change (vendored libraries, fonts,
-images) and the commits go to the rest, copy the stable parts first, each
-in its own layer, and the rest after them:
+//go:embed doc.go
+var docGo string
 
-Before:
-    COPY static /srv/static
-After:
-    COPY --exclude=* --exclude=!vendor static /srv/static
-    COPY --exclude=* --exclude=!logo.png static /srv/static
-    COPY --exclude=vendor --exclude=logo.png static /srv/static
-
-Each copy is the original COPY with every entry but one stable entry
-excluded; the last is the original without the stable entries. So every
-file is copied once, by the same operation as before: the image has the
-same files with the same modes, owners and times, and an entry that exists
-in the image already gets its mode and owner from the context as before
-(a COPY static/vendor /srv/static/vendor would leave such a directory as it
-was). Each copy keeps the original's --chown, --chmod and --link.
-
-Which parts are stable is read from the git history of the build context
-(it must be a directory in a git work tree; a context in a subdirectory
-of the work tree is fine): the last 200 commits that touch the directory
-(git log -n 200 -- DIR), counted per immediate entry of the directory.
-The directory is split when:
-  - at least 10 commits touch it;
-  - an entry is stable when it changed in at most 10% of those commits,
-    every file under it that the builder sends is tracked by git, it holds
-    at least 10% of the directory's bytes, and it is a regular file or a
-    directory (not a symbolic link) without hard links, with a name that
-    needs no quoting;
-  - at most 3 stable entries are split out (the largest), ordered from the
-    least changed; together they hold at least half of the bytes and at
-    least 1 MiB (the setting split-copy-min-bytes changes this minimum);
-  - at least 75% of the commits change only the rest, so the stable copies
-    would have stayed cached for them.
-Sizes are those of the files the builder sends (.dockerignore honoured).
-
-Only a COPY of one directory of the build context other than the context
-root is considered: no --from, --parents or --exclude, no variables, no
-heredoc, not in a Windows stage. COPY . is left alone: manifest-first does
-not move a COPY with --exclude, so splitting it would stand in the way of
-moving the dependency install in front of the sources. A COPY that
-manifest-first rewrites is left to it first and split afterwards.
-
-COPY --exclude needs Dockerfile 1.19 or later. A "# syntax=" line that
-selects an older docker/dockerfile (1.7-labs to 1.18-labs have it, with a
-bug on broken symbolic links that 1.19 fixed), a version pinned only by
-digest, or another frontend makes the pass decline and say so. Without a
-"# syntax=" line the builder's own frontend builds the file, and an older
-Docker's rejects --exclude: the pass declines too, and says that
-"# syntax=docker/dockerfile:1" lets it split.
-
-Without history (no context directory, not a git work tree, git missing,
-fewer than 10 commits, such as in a shallow clone) nothing is rewritten. A
-COPY whose directory could be split if its history allowed (at least
-1 MiB, half of it in at most 3 entries) is reported once, saying why it
-was not; other COPYs, and splits that do not pay off, are not reported.`,
+// Pass is the split-copy pass; its documentation is the package's (doc.go).
+var Pass = &analysis.Pass{
+	Name: "split-copy",
+	Tier: analysis.Safe,
+	Run:  run,
 }
+
+func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
 
 // Thresholds of the split decision; see the pass documentation.
 const (
-	splitWindow           = 200  // commits touching the directory that are read
-	splitMinCommits       = 10   // history needed to decide
-	splitMaxStable        = 3    // stable copies at most, so 4 copies in all
-	splitStableChurn      = 0.10 // a stable entry changed in at most this share of the commits
-	splitEntryBytesShare  = 0.10 // a stable entry holds at least this share of the bytes
-	splitStableBytesShare = 0.50 // the stable entries hold at least this share
-	splitRestCommitShare  = 0.75 // commits that change only the rest
-	splitDefaultMinBytes  = 1 << 20
-	splitGitTimeout       = 20 * time.Second
-	splitMinBytesSetting  = "split-copy-min-bytes"
+	historyWindow    = 200  // commits touching the directory that are read
+	minCommits       = 10   // history needed to decide
+	maxStable        = 3    // stable copies at most, so 4 copies in all
+	stableChurn      = 0.10 // a stable entry changed in at most this share of the commits
+	entryBytesShare  = 0.10 // a stable entry holds at least this share of the bytes
+	stableBytesShare = 0.50 // the stable entries hold at least this share
+	restCommitShare  = 0.75 // commits that change only the rest
+	defaultMinBytes  = 1 << 20
+	gitTimeout       = 20 * time.Second
+	minBytesSetting  = "split-copy-min-bytes"
 )
 
 // gitCommand is the git program the pass runs.
@@ -124,8 +69,8 @@ type copyDirStats struct {
 	entries []*copyEntry
 }
 
-// splitDirStats reads the entries of a context directory and their sizes.
-func splitDirStats(cv *buildcontext.View, dir string) *copyDirStats {
+// readDirStats reads the entries of a context directory and their sizes.
+func readDirStats(cv *buildcontext.View, dir string) *copyDirStats {
 	st := &copyDirStats{}
 	entries, err := fs.ReadDir(cv.FS, dir)
 	if err != nil {
@@ -228,7 +173,7 @@ type gitRepo struct {
 
 // runGit runs git in dir and returns its standard output.
 func runGit(dir string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), splitGitTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), gitTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, gitCommand, append([]string{"-C", dir, "--no-pager", "--literal-pathspecs",
 		"-c", "log.showSignature=false", "-c", "core.quotePath=false"}, args...)...)
@@ -280,7 +225,7 @@ func contextHistory(ctx *analysis.Context, dir string) *dirHistory {
 		if repo.reason != "" {
 			return &dirHistory{reason: repo.reason}
 		}
-		out, err := runGit(ctx.ContextDir, "log", "-n", strconv.Itoa(splitWindow), "-z", "--name-only",
+		out, err := runGit(ctx.ContextDir, "log", "-n", strconv.Itoa(historyWindow), "-z", "--name-only",
 			"--no-renames", "--no-merges", "--no-color", "--format=%x01", "--", dir)
 		if err != nil {
 			if errors.Is(err, exec.ErrNotFound) {
@@ -294,9 +239,9 @@ func contextHistory(ctx *analysis.Context, dir string) *dirHistory {
 				h.commits = append(h.commits, c)
 			}
 		}
-		if len(h.commits) < splitMinCommits {
+		if len(h.commits) < minCommits {
 			h.reason = fmt.Sprintf("git history has %d commit%s touching %s, fewer than the %d needed to tell stable parts from changing ones",
-				len(h.commits), plural(len(h.commits)), dir, splitMinCommits)
+				len(h.commits), plural(len(h.commits)), dir, minCommits)
 			if repo.shallow {
 				h.reason += " (the clone is shallow)"
 			}
@@ -364,7 +309,7 @@ type splitPlan struct {
 // decideSplit chooses the stable entries of a directory from its history;
 // nil when no split pays off.
 func decideSplit(dir string, st *copyDirStats, h *dirHistory, minBytes int64) *splitPlan {
-	if len(h.commits) < splitMinCommits || st.bytes <= 0 {
+	if len(h.commits) < minCommits || st.bytes <= 0 {
 		return nil
 	}
 	// The entries each commit changed.
@@ -394,8 +339,8 @@ func decideSplit(dir string, st *copyDirStats, h *dirHistory, minBytes int64) *s
 				break
 			}
 		}
-		if !e.plain || !es.tracked || float64(e.bytes) < splitEntryBytesShare*float64(st.bytes) ||
-			float64(es.commits) > splitStableChurn*float64(len(h.commits)) {
+		if !e.plain || !es.tracked || float64(e.bytes) < entryBytesShare*float64(st.bytes) ||
+			float64(es.commits) > stableChurn*float64(len(h.commits)) {
 			continue
 		}
 		cands = append(cands, es)
@@ -406,8 +351,8 @@ func decideSplit(dir string, st *copyDirStats, h *dirHistory, minBytes int64) *s
 		}
 		return cands[i].name < cands[j].name
 	})
-	if len(cands) > splitMaxStable {
-		cands = cands[:splitMaxStable]
+	if len(cands) > maxStable {
+		cands = cands[:maxStable]
 	}
 	if len(cands) == 0 {
 		return nil
@@ -417,7 +362,7 @@ func decideSplit(dir string, st *copyDirStats, h *dirHistory, minBytes int64) *s
 	for _, c := range cands {
 		stableBytes += c.bytes
 	}
-	if float64(stableBytes) < splitStableBytesShare*float64(st.bytes) || stableBytes < minBytes {
+	if float64(stableBytes) < stableBytesShare*float64(st.bytes) || stableBytes < minBytes {
 		return nil
 	}
 	for _, names := range changed {
@@ -439,7 +384,7 @@ func decideSplit(dir string, st *copyDirStats, h *dirHistory, minBytes int64) *s
 			plan.restly++
 		}
 	}
-	if float64(plan.restly) < splitRestCommitShare*float64(plan.total) {
+	if float64(plan.restly) < restCommitShare*float64(plan.total) {
 		return nil
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
@@ -455,25 +400,25 @@ func decideSplit(dir string, st *copyDirStats, h *dirHistory, minBytes int64) *s
 	return plan
 }
 
-// concentrated returns the at most splitMaxStable largest plain entries
+// concentrated returns the at most maxStable largest plain entries
 // when they hold enough of the directory's bytes for a split to pay off
 // should they prove stable.
 func concentrated(st *copyDirStats, minBytes int64) []*copyEntry {
 	var big []*copyEntry
 	for _, e := range st.entries {
-		if e.plain && float64(e.bytes) >= splitEntryBytesShare*float64(st.bytes) {
+		if e.plain && float64(e.bytes) >= entryBytesShare*float64(st.bytes) {
 			big = append(big, e)
 		}
 	}
 	sort.SliceStable(big, func(i, j int) bool { return big[i].bytes > big[j].bytes })
-	if len(big) > splitMaxStable {
-		big = big[:splitMaxStable]
+	if len(big) > maxStable {
+		big = big[:maxStable]
 	}
 	var sum int64
 	for _, e := range big {
 		sum += e.bytes
 	}
-	if len(big) == 0 || float64(sum) < splitStableBytesShare*float64(st.bytes) || sum < minBytes {
+	if len(big) == 0 || float64(sum) < stableBytesShare*float64(st.bytes) || sum < minBytes {
 		return nil
 	}
 	return big
@@ -527,21 +472,21 @@ func excludeUnsupported(doc *dockerfile.Document) string {
 	return fmt.Sprintf("the # syntax= line selects %s, which does not accept COPY --exclude (Dockerfile 1.19 and later do)", v)
 }
 
-func splitMinBytes(ctx *analysis.Context) int64 {
-	if v, ok := ctx.Settings[splitMinBytesSetting]; ok {
+func minBytesOf(ctx *analysis.Context) int64 {
+	if v, ok := ctx.Settings[minBytesSetting]; ok {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
 			return n
 		}
 	}
-	return splitDefaultMinBytes
+	return defaultMinBytes
 }
 
-func runSplitCopy(ctx *analysis.Context) []analysis.Finding {
+func run(ctx *analysis.Context) []analysis.Finding {
 	cv := buildcontext.Of(ctx)
 	if cv == nil {
 		return nil
 	}
-	minBytes := splitMinBytes(ctx)
+	minBytes := minBytesOf(ctx)
 	var out []analysis.Finding
 	for _, st := range ctx.Doc.Stages {
 		if st.Windows() {
@@ -568,20 +513,20 @@ func runSplitCopy(ctx *analysis.Context) []analysis.Finding {
 	return out
 }
 
-// splitStats returns the entries of a directory, once per run and
+// dirStatsOf returns the entries of a directory, once per run and
 // ignore file.
-func splitStats(ctx *analysis.Context, cv *buildcontext.View, dir string) *copyDirStats {
+func dirStatsOf(ctx *analysis.Context, cv *buildcontext.View, dir string) *copyDirStats {
 	key := "split-copy:stats:" + dir
 	if cv.IgnoreFile != "" {
 		data, _ := fs.ReadFile(cv.FS, cv.IgnoreFile)
 		key += fmt.Sprintf(":%s:%x", cv.IgnoreFile, sha256.Sum256(data))
 	}
-	return ctx.Memo(key, func() any { return splitDirStats(cv, dir) }).(*copyDirStats)
+	return ctx.Memo(key, func() any { return readDirStats(cv, dir) }).(*copyDirStats)
 }
 
 func planSplitCopy(ctx *analysis.Context, cv *buildcontext.View, sc *manifests.SourceCopy, minBytes int64) (analysis.Finding, bool) {
 	ins := sc.Ins
-	st := splitStats(ctx, cv, sc.Src)
+	st := dirStatsOf(ctx, cv, sc.Src)
 	if st.bytes < minBytes || st.bytes == 0 {
 		return analysis.Finding{}, false
 	}

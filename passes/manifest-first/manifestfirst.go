@@ -1,0 +1,43 @@
+package manifestfirst
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/buildcontext"
+	"github.com/dfopt/dfopt/manifests"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the manifest-first pass; its documentation is the package's (doc.go).
+var Pass = &analysis.Pass{
+	Name: "manifest-first",
+	Tier: analysis.Safe,
+	Run:  run,
+}
+
+func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	cv := buildcontext.Of(ctx)
+	var out []analysis.Finding
+	for _, st := range doc.Stages {
+		for i, ins := range st.Instructions {
+			sc := manifests.SourceCopyOf(ins, cv)
+			if sc == nil {
+				continue
+			}
+			dr := manifests.InstallAfter(st.Instructions[i+1:], sc)
+			if dr == nil {
+				continue
+			}
+			if f, ok := manifests.Plan(ctx, cv, sc, dr); ok {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
