@@ -6,8 +6,8 @@ import (
 )
 
 // A pass's documentation is the package comment of its package's doc.go,
-// which the package embeds (//go:embed doc.go) and reads with
-// MustExtractDoc when it is initialized: the text `go doc` shows and the
+// which the package embeds (//go:embed doc.go) and reads when it is
+// initialized (Documented, MustExtractDoc): the text `go doc` shows and the
 // text `dfopt --explain` prints are the same. The comment holds a section
 // for the pass:
 //
@@ -102,4 +102,16 @@ func packageComment(content string) ([]string, bool) {
 		out = append(out, strings.TrimRight(l, " \t"))
 	}
 	return out, true
+}
+
+// Documented returns pass with its Summary and Doc read from the content
+// of its package's doc.go (see MustExtractDoc), for a pass's declaration:
+//
+//	//go:embed doc.go
+//	var docGo string
+//
+//	var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "coalesce-runs", Tier: analysis.Safe, Run: run})
+func Documented(docGo string, pass *Pass) *Pass {
+	pass.Summary, pass.Doc = MustExtractDoc(docGo, pass.Name)
+	return pass
 }

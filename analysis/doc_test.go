@@ -1,6 +1,7 @@
 package analysis_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -70,4 +71,11 @@ func TestExtractDocErrors(t *testing.T) {
 		require.ErrorContains(t, err, tc.want, name)
 	}
 	require.Panics(t, func() { analysis.MustExtractDoc("package example\n", "example") })
+}
+
+func TestDocumented(t *testing.T) {
+	p := analysis.Documented(docGo, &analysis.Pass{Name: "example", Tier: analysis.Safe})
+	require.Equal(t, "say what the example does", p.Summary)
+	require.True(t, strings.HasPrefix(p.Doc, "The example does this."), p.Doc)
+	require.Panics(t, func() { analysis.Documented(docGo, &analysis.Pass{Name: "other"}) })
 }

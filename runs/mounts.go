@@ -1,32 +1,80 @@
 package runs
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
 )
 
-// CacheMounts returns the targets of the RUN's --mount=type=cache flags.
-func CacheMounts(ins *dockerfile.Instruction) []string {
-	var out []string
+// Mount is one --mount flag of a RUN: its key=value options in order, keys
+// in lower case and values as written.
+type Mount []MountOption
+
+// MountOption is a key=value option of a --mount flag.
+type MountOption struct{ Key, Value string }
+
+// Get returns the value of the last option named by one of keys (BuildKit
+// takes the last one), and whether there is one.
+func (m Mount) Get(keys ...string) (string, bool) {
+	val, found := "", false
+	for _, o := range m {
+		if slices.Contains(keys, o.Key) {
+			val, found = o.Value, true
+		}
+	}
+	return val, found
+}
+
+// targetKeys name a mount's target.
+var targetKeys = []string{"target", "dst", "destination"}
+
+// Target returns the mount's target as written, "" when it has none.
+func (m Mount) Target() string {
+	t, _ := m.Get(targetKeys...)
+	return t
+}
+
+// Mounts returns the RUN's --mount flags.
+func Mounts(ins *dockerfile.Instruction) []Mount {
+	var out []Mount
 	for _, f := range ins.Flags {
 		v, ok := strings.CutPrefix(f, "--mount=")
 		if !ok {
 			continue
 		}
-		isCache := false
-		target := ""
+		var m Mount
 		for _, kv := range strings.Split(v, ",") {
 			k, val, _ := strings.Cut(kv, "=")
-			switch strings.ToLower(k) {
-			case "type":
-				isCache = val == "cache"
-			case "target", "dst", "destination":
-				target = val
-			}
+			m = append(m, MountOption{Key: strings.ToLower(k), Value: val})
 		}
-		if isCache && target != "" {
-			out = append(out, strings.TrimRight(target, "/"))
+		out = append(out, m)
+	}
+	return out
+}
+
+// CacheMounts returns the targets of the RUN's --mount=type=cache flags,
+// without a final slash.
+func CacheMounts(ins *dockerfile.Instruction) []string {
+	var out []string
+	for _, m := range Mounts(ins) {
+		if typ, _ := m.Get("type"); typ == "cache" && m.Target() != "" {
+			out = append(out, strings.TrimRight(m.Target(), "/"))
+		}
+	}
+	return out
+}
+
+// MountTargets returns the targets of all the RUN's --mount flags (each
+// target option given), without a final slash: what lies there is not in
+// the image.
+func MountTargets(ins *dockerfile.Instruction) []string {
+	var out []string
+	for _, m := range Mounts(ins) {
+		for _, o := range m {
+			if slices.Contains(targetKeys, o.Key) {
+				out = append(out, strings.TrimRight(o.Value, "/"))
+			}
 		}
 	}
 	return out
@@ -43,23 +91,4 @@ func Covers(mounts []string, dirs ...string) bool {
 		}
 	}
 	return false
-}
-
-// MountTargets returns the targets of all the RUN's --mount flags.
-func MountTargets(ins *dockerfile.Instruction) []string {
-	var out []string
-	for _, fl := range ins.Flags {
-		v, ok := strings.CutPrefix(fl, "--mount=")
-		if !ok {
-			continue
-		}
-		for _, kv := range strings.Split(v, ",") {
-			k, val, _ := strings.Cut(kv, "=")
-			switch strings.ToLower(k) {
-			case "target", "dst", "destination":
-				out = append(out, strings.TrimRight(val, "/"))
-			}
-		}
-	}
-	return out
 }

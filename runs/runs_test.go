@@ -96,4 +96,12 @@ func TestMounts(t *testing.T) {
 	require.True(t, runs.Covers(runs.CacheMounts(ins), "/root/.npm/_cacache"))
 	require.True(t, runs.Covers(runs.CacheMounts(ins), "/root"))
 	require.False(t, runs.Covers(runs.CacheMounts(ins), "/root/.cache"))
+	mounts := runs.Mounts(ins)
+	require.Len(t, mounts, 3)
+	src, ok := mounts[1].Get("source", "src")
+	require.True(t, ok)
+	require.Equal(t, ".", src)
+	require.Equal(t, "/run/a", mounts[2].Target())
+	_, ok = mounts[2].Get("from")
+	require.False(t, ok)
 }

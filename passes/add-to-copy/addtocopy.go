@@ -22,14 +22,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the add-to-copy pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "add-to-copy",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the add-to-copy pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "add-to-copy", Tier: analysis.Safe, Run: run})
 
 // addCopyFlags are the flags ADD shares with COPY.
 var addCopyFlags = map[string]bool{"chown": true, "chmod": true, "link": true, "exclude": true}

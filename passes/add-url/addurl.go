@@ -13,14 +13,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the add-url pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "add-url",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the add-url pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "add-url", Tier: analysis.Safe, Run: run})
 
 var commitRE = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 

@@ -1,5 +1,11 @@
 // Package cachecleanup is the cache-cleanup pass of dfopt.
 //
+// The pass reads each RUN once (facts.go: the package managers it runs, the
+// variables it sets, its user, its mounts; order.go: whether a command reads
+// an index before the RUN updates it, and which later RUNs read a cache)
+// and a cleaner per RUN decides (cleaner.go) for the system package
+// managers (system.go) and the language ones (languages.go).
+//
 // # Pass cache-cleanup
 //
 // cache-cleanup: remove package-manager caches in the RUN that creates them

@@ -2,7 +2,6 @@ package cachecleanup
 
 import (
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkgmgr"
@@ -85,25 +84,14 @@ func collectFacts(r *runs.Run) *runFacts {
 // bindWork returns the target of a bind mount that the RUN's WORKDIR or a
 // cd of the RUN is in, or "".
 func bindWork(r *runs.Run, cmds []*shellparse.Command) string {
-	if !slices.ContainsFunc(r.Ins.Flags, func(fl string) bool { return strings.HasPrefix(fl, "--mount=") }) {
+	mounts := runs.Mounts(r.Ins)
+	if len(mounts) == 0 {
 		return ""
 	}
 	wd, wdKnown := stages.KnownWorkdir(r.Ins)
-	for _, fl := range r.Ins.Flags {
-		v, ok := strings.CutPrefix(fl, "--mount=")
-		if !ok {
-			continue
-		}
-		bind, target := true, ""
-		for _, kv := range strings.Split(v, ",") {
-			k, val, _ := strings.Cut(kv, "=")
-			switch strings.ToLower(k) {
-			case "type":
-				bind = val == "bind"
-			case "target", "dst", "destination":
-				target = val
-			}
-		}
+	for _, m := range mounts {
+		typ, typed := m.Get("type")
+		bind, target := !typed || typ == "bind", m.Target()
 		if !bind || target == "" {
 			continue
 		}

@@ -18,14 +18,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the coalesce-runs pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "coalesce-runs",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the coalesce-runs pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "coalesce-runs", Tier: analysis.Safe, Run: run})
 
 type runInfo struct {
 	ins     *dockerfile.Instruction

@@ -1,5 +1,8 @@
 // Package coalesceruns is the coalesce-runs pass of dfopt.
 //
+// coalesceruns.go reads each RUN's shell and merges groups; workdir.go
+// tells whether a RUN may remove its working directory.
+//
 // # Pass coalesce-runs
 //
 // coalesce-runs: merge consecutive RUN instructions into one layer

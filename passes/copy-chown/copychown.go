@@ -17,14 +17,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the copy-chown pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "copy-chown",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the copy-chown pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "copy-chown", Tier: analysis.Safe, Run: run})
 
 // match is one path of a chown/chmod that is what a COPY copied.
 type match struct {

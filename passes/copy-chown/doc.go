@@ -1,5 +1,11 @@
 // Package copychown is the copy-chown pass of dfopt.
 //
+// The fold (copychown.go) reads the COPYs before a RUN (copies.go) and the
+// chown and chmod commands of the RUN with the flags that do the same
+// (perms.go), then checks that the files and their parent directory are
+// the COPY's alone (place.go) and that no set-user-ID file is among them
+// (setid.go).
+//
 // # Pass copy-chown
 //
 // copy-chown: copy with --chown/--chmod instead of re-owning the copied files in the next RUN

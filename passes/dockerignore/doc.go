@@ -1,5 +1,11 @@
 // Package dockerignore is the dockerignore pass of dfopt.
 //
+// The pass walks the context once (tree.go), reads what each Dockerfile
+// that shares the ignore file sends from it and which stages see it
+// (sends.go), what the instructions after it run (uses.go), whether they
+// read .git (git.go) or build an output directory (outputs.go), and then
+// tries the candidate entries one by one (candidates.go).
+//
 // # Pass dockerignore
 //
 // dockerignore: leave out of the build context what the build does not need (.git, node_modules, caches, editor files)

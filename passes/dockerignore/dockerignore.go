@@ -20,14 +20,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the dockerignore pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "dockerignore",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the dockerignore pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "dockerignore", Tier: analysis.Safe, Run: run})
 
 const (
 	maxEntries   = 100000

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/stages"
 )
 
@@ -157,23 +158,18 @@ func analyze(doc *dockerfile.Document) *build {
 			if onbuild || ins.Stage == nil {
 				continue
 			}
-			for _, f := range ins.Flags {
-				v, ok := strings.CutPrefix(f, "--mount=")
-				if !ok {
-					continue
-				}
+			for _, m := range runs.Mounts(ins) {
 				typ, src, target, from := "bind", ".", "", ""
-				for _, kv := range strings.Split(v, ",") {
-					k, val, _ := strings.Cut(kv, "=")
-					switch strings.ToLower(strings.TrimSpace(k)) {
+				for _, o := range m {
+					switch strings.TrimSpace(o.Key) {
 					case "type":
-						typ = val
+						typ = o.Value
 					case "source", "src":
-						src = val
+						src = o.Value
 					case "target", "dst", "destination":
-						target = val
+						target = o.Value
 					case "from":
-						from = val
+						from = o.Value
 					}
 				}
 				if typ != "bind" || from != "" {

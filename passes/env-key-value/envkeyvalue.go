@@ -10,14 +10,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the env-key-value pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "env-key-value",
-	Tier: analysis.Format,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the env-key-value pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "env-key-value", Tier: analysis.Format, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc

@@ -15,14 +15,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the exec-form pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "exec-form",
-	Tier: analysis.Aggressive,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the exec-form pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "exec-form", Tier: analysis.Aggressive, Run: run})
 
 // Builtins with no program of the same name: a shell is needed to run them.
 var shellOnly = map[string]bool{

@@ -11,14 +11,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the from-as-casing pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "from-as-casing",
-	Tier: analysis.Format,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the from-as-casing pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "from-as-casing", Tier: analysis.Format, Run: run})
 
 var fromAsRE = regexp.MustCompile(`^(\S+)([ \t]+)([aA][sS])[ \t]`)
 

@@ -10,14 +10,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the maintainer-label pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "maintainer-label",
-	Tier: analysis.Aggressive,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the maintainer-label pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "maintainer-label", Tier: analysis.Aggressive, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc

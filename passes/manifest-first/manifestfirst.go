@@ -11,14 +11,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the manifest-first pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "manifest-first",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the manifest-first pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "manifest-first", Tier: analysis.Safe, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc

@@ -14,14 +14,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the root-user pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "root-user",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the root-user pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "root-user", Tier: analysis.Safe, Run: run})
 
 var dropsPrivilegesRE = regexp.MustCompile(`(?i)\b(gosu|su-exec|setpriv|s6-setuidgid)\b`)
 

@@ -14,14 +14,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the secret-in-env pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "secret-in-env",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the secret-in-env pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "secret-in-env", Tier: analysis.Safe, Run: run})
 
 var (
 	secretWords   = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "AUTH", "APIKEY", "CREDENTIALS", "CREDENTIAL"}

@@ -26,14 +26,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the split-copy pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "split-copy",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the split-copy pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "split-copy", Tier: analysis.Safe, Run: run})
 
 // Thresholds of the split decision; see the pass documentation.
 const (

@@ -13,14 +13,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the sudo pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "sudo",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the sudo pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "sudo", Tier: analysis.Safe, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding

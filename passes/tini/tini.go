@@ -21,14 +21,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the tini pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "tini",
-	Tier: analysis.Aggressive,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the tini pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "tini", Tier: analysis.Aggressive, Run: run})
 
 // Programs and images that already act as an init.
 var initPrograms = map[string]bool{

@@ -15,14 +15,8 @@ import (
 //go:embed doc.go
 var docGo string
 
-// Pass is the workdir-mkdir pass; its documentation is the package's (doc.go).
-var Pass = &analysis.Pass{
-	Name: "workdir-mkdir",
-	Tier: analysis.Safe,
-	Run:  run,
-}
-
-func init() { Pass.Summary, Pass.Doc = analysis.MustExtractDoc(docGo, Pass.Name) }
+// Pass is the workdir-mkdir pass, documented by doc.go.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "workdir-mkdir", Tier: analysis.Safe, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
