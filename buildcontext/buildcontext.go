@@ -6,15 +6,12 @@
 package buildcontext
 
 import (
-	"bytes"
 	"io/fs"
 	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
-	"github.com/moby/patternmatcher"
-	"github.com/moby/patternmatcher/ignorefile"
 )
 
 // View is the build context as the builder sends it: the files of
@@ -22,37 +19,19 @@ import (
 type View struct {
 	// FS is the whole context, ignored files included.
 	FS fs.FS
-	// IgnoreFile is the ignore file in effect ("" when there is none):
-	// NAME.dockerignore next to a Dockerfile NAME in the context root wins
-	// over .dockerignore, as with BuildKit.
-	IgnoreFile string
-	pm         *patternmatcher.PatternMatcher
+	// Ignore is the ignore file in effect.
+	Ignore *Ignore
 }
 
-// Of returns the view of the context, or nil when the pass has
-// no context (or the ignore file does not parse).
+// Of returns the view of the context, or nil when the pass has no context
+// or the builder would refuse its ignore file (it cannot be read, or does
+// not parse).
 func Of(ctx *analysis.Context) *View {
-	if ctx.BuildContext == nil {
+	ig := IgnoreOf(ctx)
+	if ig == nil || ig.Err != nil {
 		return nil
 	}
-	v := &View{FS: ctx.BuildContext}
-	for _, name := range IgnoreFileNames(ctx) {
-		data, err := fs.ReadFile(ctx.BuildContext, name)
-		if err != nil {
-			continue
-		}
-		patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
-		if err != nil {
-			return nil
-		}
-		pm, err := patternmatcher.New(patterns)
-		if err != nil {
-			return nil
-		}
-		v.IgnoreFile, v.pm = name, pm
-		break
-	}
-	return v
+	return &View{FS: ctx.BuildContext, Ignore: ig}
 }
 
 // IgnoreFileNames lists the ignore files the builder looks for, in order of
@@ -80,17 +59,9 @@ func Clean(p string) string {
 }
 
 // Ignored reports whether the ignore file excludes a path (slash-separated,
-// relative to the context root).
-func (v *View) Ignored(p string) bool {
-	if v.pm == nil || p == "" || p == "." {
-		return false
-	}
-	// A path is excluded when it or a parent directory is: the builder
-	// does not send what is below an excluded directory unless an
-	// exception brings it back, which MatchesOrParentMatches handles.
-	ok, err := v.pm.MatchesOrParentMatches(p)
-	return err == nil && ok
-}
+// relative to the context root): the builder does not send what is below
+// an excluded directory unless an exception brings it back.
+func (v *View) Ignored(p string) bool { return v.Ignore.Excluded(p) }
 
 // Stat returns a path's info when the builder sends it.
 func (v *View) Stat(p string) (fs.FileInfo, bool) {
@@ -154,7 +125,3 @@ func SelfPath(ctx *analysis.Context) string {
 	}
 	return filepath.ToSlash(rel)
 }
-
-// HasExceptions reports whether the ignore file has exceptions ("!"
-// lines), which may bring back what is below an excluded directory.
-func (v *View) HasExceptions() bool { return v.pm != nil && v.pm.Exclusions() }

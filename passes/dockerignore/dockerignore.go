@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"regexp"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
-	"github.com/moby/patternmatcher"
-	"github.com/moby/patternmatcher/ignorefile"
 )
 
 //go:embed doc.go
@@ -98,50 +95,23 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		return nil // the build takes nothing from its context
 	}
 	// The ignore file: NAME.dockerignore next to the Dockerfile, else
-	// .dockerignore at the root.
-	sp := buildcontext.SelfPath(ctx)
-	if sp == "" {
-		if _, err := os.Stat(ctx.Doc.Name + ".dockerignore"); err == nil {
-			return nil // its own ignore file is outside the context
-		}
-	}
-	names := buildcontext.IgnoreFileNames(ctx)
-	file, own := ".dockerignore", false
-	var data []byte
-	exists := false
-	for i, n := range names {
-		fi, err := fs.Lstat(ctx.BuildContext, n)
-		if err != nil {
-			continue
-		}
-		if !fi.Mode().IsRegular() {
-			return nil
-		}
-		b, err := fs.ReadFile(ctx.BuildContext, n)
-		if err != nil {
-			return nil
-		}
-		file, data, exists, own = n, b, true, i == 0 && len(names) == 2
-		break
-	}
-	patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
-	if err != nil {
+	// .dockerignore at the root; one outside the context, one that is not
+	// a regular file and one the builder would refuse are left alone.
+	ig := buildcontext.IgnoreOf(ctx)
+	if ig.Outside || ig.Err != nil || ig.Exists && !ig.Regular {
 		return nil
 	}
-	pm, err := patternmatcher.New(patterns)
-	if err != nil {
-		return nil
-	}
+	file, data, exists := ig.Name, ig.Data, ig.Exists
 	tree := ctx.Memo("dockerignore.tree", func() any { return walkContext(ctx.BuildContext) }).(*contextTree)
 
 	st := &state{r: &contextFiles{ctx: ctx, tree: tree}, tree: tree, docs: []*build{self}, file: file, exists: exists}
-	for _, p := range patterns {
+	for _, p := range ig.Patterns {
 		if ex, ok := strings.CutPrefix(p, "!"); ok {
 			st.excepts = append(st.excepts, ex)
 		}
 	}
-	if !own {
-		others, ok := otherDockerfiles(ctx, tree, sp)
+	if !ig.Own {
+		others, ok := otherDockerfiles(ctx, tree, buildcontext.SelfPath(ctx))
 		if !ok {
 			return nil
 		}
@@ -150,8 +120,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	st.included = make([]bool, len(tree.entries))
 	for i := 0; i < len(tree.entries); {
 		e := tree.entries[i]
-		if m, _ := pm.MatchesOrParentMatches(e.path); m {
-			if e.dir && !pm.Exclusions() {
+		if ig.Excluded(e.path) {
+			if e.dir && !ig.HasExceptions() {
 				i = tree.end(i)
 				continue
 			}

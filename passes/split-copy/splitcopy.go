@@ -3,7 +3,6 @@ package splitcopy
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -70,7 +69,7 @@ func readDirStats(cv *buildcontext.View, dir string) *copyDirStats {
 	if err != nil {
 		return st
 	}
-	exceptions := cv.HasExceptions()
+	exceptions := cv.Ignore.HasExceptions()
 	for _, e := range entries {
 		p := path.Join(dir, e.Name())
 		if cv.Ignored(p) && !(e.IsDir() && exceptions) {
@@ -511,9 +510,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 // ignore file.
 func dirStatsOf(ctx *analysis.Context, cv *buildcontext.View, dir string) *copyDirStats {
 	key := "split-copy:stats:" + dir
-	if cv.IgnoreFile != "" {
-		data, _ := fs.ReadFile(cv.FS, cv.IgnoreFile)
-		key += fmt.Sprintf(":%s:%x", cv.IgnoreFile, sha256.Sum256(data))
+	if cv.Ignore.Exists {
+		key += ":" + cv.Ignore.Key()
 	}
 	return ctx.Memo(key, func() any { return readDirStats(cv, dir) }).(*copyDirStats)
 }
