@@ -311,6 +311,10 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	origDoc := doc
 	var history [][]analysis.Edit // accepted edits of each round that changed the text
 	for {
+		// Messages name lines of the input, where the findings are
+		// located, whatever the round.
+		done := history
+		ctx.InputLine = func(off int) int { return origDoc.LineOf(toInput(done, off)) }
 		cands, err := runPasses(ctx, selected, side)
 		if err != nil {
 			return nil, err
@@ -571,11 +575,17 @@ func mapBack(edits []analysis.Edit, pos int) int {
 	return pos - delta
 }
 
-func locate(orig *dockerfile.Document, history [][]analysis.Edit, c candidate, fixed bool) Finding {
-	pos, end := c.finding.Pos, c.finding.End
+// toInput maps an offset in the text that the rounds of history produced
+// to an offset in the input.
+func toInput(history [][]analysis.Edit, pos int) int {
 	for i := len(history) - 1; i >= 0; i-- {
-		pos, end = mapBack(history[i], pos), mapBack(history[i], end)
+		pos = mapBack(history[i], pos)
 	}
+	return pos
+}
+
+func locate(orig *dockerfile.Document, history [][]analysis.Edit, c candidate, fixed bool) Finding {
+	pos, end := toInput(history, c.finding.Pos), toInput(history, c.finding.End)
 	if end < pos {
 		end = pos
 	}

@@ -23,7 +23,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		}
 	}
 	var out []analysis.Finding
-	later := &uses{doc: doc, facts: facts, memo: map[string][]*dockerfile.Instruction{}}
+	later := &uses{ctx: ctx, facts: facts, memo: map[string][]usePoint{}}
 	for _, ins := range doc.Instructions {
 		f := facts[ins]
 		if f == nil {

@@ -149,12 +149,12 @@ func (cl *cleaner) stageSets(key string) bool {
 	return cl.f.assigned[key] || stages.EnvAt(cl.r.Ins, key).Set
 }
 
-// laterArg returns the line of a later RUN (of the stage, a stage built
-// FROM it, or an ONBUILD) that runs one of managers with one of the
-// arguments args (all of them when args is empty), or 0.
+// laterArg returns the line of a later command (in a RUN of the stage, a
+// stage built FROM it, or an ONBUILD) that runs one of managers with one
+// of the arguments args (all of them when args is empty), or 0.
 func (cl *cleaner) laterArg(managers []string, verbs []string, args ...string) int {
 	key := strings.Join(managers, ",") + "|" + strings.Join(verbs, ",") + "|" + strings.Join(args, ",")
-	return cl.later.after(cl.r.Ins, key, func(other *dockerfile.Instruction, of *runFacts) bool {
+	return cl.later.after(cl.r.Ins, key, func(other *dockerfile.Instruction, of *runFacts) int {
 		if of == nil {
 			for _, m := range managers {
 				if !strings.Contains(other.Text, m) {
@@ -164,15 +164,15 @@ func (cl *cleaner) laterArg(managers []string, verbs []string, args ...string) i
 					continue
 				}
 				if len(args) == 0 {
-					return true
+					return other.Span.Start
 				}
 				for _, a := range args {
 					if strings.Contains(other.Text, a) {
-						return true
+						return other.Span.Start
 					}
 				}
 			}
-			return false
+			return -1
 		}
 		for _, c := range of.cmds {
 			if !slices.Contains(managers, c.Name) {
@@ -184,10 +184,10 @@ func (cl *cleaner) laterArg(managers []string, verbs []string, args ...string) i
 				}
 			}
 			if len(args) == 0 || c.HasArg(shellparse.ArgIs(args...)) {
-				return true
+				return of.r.Src(shellparse.Offset(c.Call.Pos()))
 			}
 		}
-		return false
+		return -1
 	})
 }
 

@@ -24,9 +24,10 @@ type runFacts struct {
 	cmds                []*shellparse.Command
 
 	aptUpdate bool
-	// aptConsumes: the RUN reads apt's lists before its own apt-get
-	// update (or has none). apkConsumes: the same for apk's index.
-	aptConsumes, apkConsumes bool
+	// aptUse is the source offset of a command that reads apt's lists
+	// before the RUN's own apt-get update (or without one), or -1.
+	// apkUse: the same for apk's index.
+	aptUse, apkUse int
 	// assigned holds the variables the program sets or unsets anywhere
 	// (also in subshells, as command prefixes and through env).
 	assigned map[string]bool
@@ -74,10 +75,17 @@ func collectFacts(r *runs.Run) *runFacts {
 		f.rmFound = false
 	}
 	f.bindWork = bindWork(r, f.cmds)
-	f.aptConsumes = strings.Contains(r.Prog.Src, "apt") && !runs.Covers(f.cacheMounts, "/var/lib/apt/lists") &&
-		usesBeforeUpdate(r.Prog, pkgmgr.AptReadsLists, pkgmgr.AptUpdates)
-	f.apkConsumes = strings.Contains(r.Prog.Src, "apk") && !runs.Covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") &&
-		usesBeforeUpdate(r.Prog, pkgmgr.ApkReadsIndex, pkgmgr.ApkUpdates)
+	f.aptUse, f.apkUse = -1, -1
+	if strings.Contains(r.Prog.Src, "apt") && !runs.Covers(f.cacheMounts, "/var/lib/apt/lists") {
+		if at := usesBeforeUpdate(r.Prog, pkgmgr.AptReadsLists, pkgmgr.AptUpdates); at >= 0 {
+			f.aptUse = r.Src(at)
+		}
+	}
+	if strings.Contains(r.Prog.Src, "apk") && !runs.Covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") {
+		if at := usesBeforeUpdate(r.Prog, pkgmgr.ApkReadsIndex, pkgmgr.ApkUpdates); at >= 0 {
+			f.apkUse = r.Src(at)
+		}
+	}
 	return f
 }
 

@@ -3,25 +3,27 @@ package cachecleanup
 import (
 	"regexp"
 
+	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// usesBeforeUpdate reports whether a command that reads an index (uses)
-// may run, in the program's order of execution, before any command that
-// writes it (updates) has run for sure: `apt-get install x && apt-get
-// update && apt-get install y` uses the lists that an earlier RUN left.
-func usesBeforeUpdate(p *shellparse.Program, uses, updates func(*shellparse.Command) bool) bool {
-	w := &orderWalker{uses: uses, updates: updates}
+// usesBeforeUpdate returns the offset in the program of a command that
+// reads an index (uses) and may run, in the program's order of execution,
+// before any command that writes it (updates) has run for sure, or -1:
+// `apt-get install x && apt-get update && apt-get install y` uses the
+// lists that an earlier RUN left.
+func usesBeforeUpdate(p *shellparse.Program, uses, updates func(*shellparse.Command) bool) int {
+	w := &orderWalker{uses: uses, updates: updates, found: -1}
 	w.stmts(p.File.Stmts, false)
 	return w.found
 }
 
 type orderWalker struct {
 	uses, updates func(*shellparse.Command) bool
-	found         bool
+	found         int // the first use found, or -1
 }
 
 // stmts walks a list with the index written (updated) or not before it,
@@ -53,8 +55,8 @@ func (w *orderWalker) node(n syntax.Command, updated bool) bool {
 	case *syntax.CallExpr:
 		updated = w.words(x, updated)
 		c := shellparse.Resolve(x)
-		if w.uses(c) && !updated {
-			w.found = true
+		if w.uses(c) && !updated && w.found < 0 {
+			w.found = shellparse.Offset(x.Pos())
 		}
 		return updated || w.updates(c)
 	case *syntax.BinaryCmd:
@@ -131,31 +133,39 @@ func (w *orderWalker) words(n syntax.Node, updated bool) bool {
 // answering it for every instruction then costs the number of instructions
 // that read the cache, not the length of the file.
 type uses struct {
-	doc   *dockerfile.Document
+	ctx   *analysis.Context
 	facts map[*dockerfile.Instruction]*runFacts
-	memo  map[string][]*dockerfile.Instruction
+	memo  map[string][]usePoint
 }
 
-// after returns the line of the first instruction after ins (see uses)
-// for which use holds, or 0. key names the question: the same key must
+// usePoint is where an instruction reads a cache: the source offset of
+// the command that does, or of the instruction when that is not known.
+type usePoint struct {
+	ins *dockerfile.Instruction
+	pos int
+}
+
+// after returns the line of the first read after ins (see uses), in the
+// file the user gave, or 0. key names the question: the same key must
 // always come with the same use. use gets the facts of RUNs whose shell
-// can be read, and nil with the instruction otherwise.
-func (u *uses) after(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) bool) int {
+// can be read, and nil with the instruction otherwise; it returns the
+// source offset of the read, or -1.
+func (u *uses) after(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) int) int {
 	cands, ok := u.memo[key]
 	if !ok {
-		for _, other := range u.doc.Instructions {
+		for _, other := range u.ctx.Doc.Instructions {
 			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
 				continue
 			}
-			if use(other, u.facts[other]) {
-				cands = append(cands, other)
+			if pos := use(other, u.facts[other]); pos >= 0 {
+				cands = append(cands, usePoint{other, pos})
 			}
 		}
 		u.memo[key] = cands
 	}
-	for _, other := range cands {
-		if other.Index > ins.Index && stages.Descends(other.Stage, ins.Stage) {
-			return other.StartLine
+	for _, c := range cands {
+		if c.ins.Index > ins.Index && stages.Descends(c.ins.Stage, ins.Stage) {
+			return u.ctx.Line(c.pos)
 		}
 	}
 	return 0
@@ -163,14 +173,17 @@ func (u *uses) after(ins *dockerfile.Instruction, key string, use func(other *do
 
 // textUsesBeforeUpdate is usesBeforeUpdate for a RUN whose shell cannot be
 // read (an ONBUILD RUN, a heredoc, exec form, unparsable shell): in the
-// text, a use comes before the first update.
-func textUsesBeforeUpdate(text string, use, update *regexp.Regexp) bool {
-	u := use.FindStringIndex(text)
+// instruction's text, a use comes before the first update. It returns the
+// source offset of the use, or -1.
+func textUsesBeforeUpdate(ins *dockerfile.Instruction, use, update *regexp.Regexp) int {
+	u := use.FindStringIndex(ins.Text)
 	if u == nil {
-		return false
+		return -1
 	}
-	up := update.FindStringIndex(text)
-	return up == nil || u[0] < up[0]
+	if up := update.FindStringIndex(ins.Text); up != nil && up[0] <= u[0] {
+		return -1
+	}
+	return ins.SrcOffset(u[0])
 }
 
 var (

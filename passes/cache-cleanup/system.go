@@ -39,11 +39,11 @@ func (cl *cleaner) apt() {
 				continue
 			}
 			aptReported = true
-			line := cl.later.after(r.Ins, "apt lists", func(other *dockerfile.Instruction, of *runFacts) bool {
+			line := cl.later.after(r.Ins, "apt lists", func(other *dockerfile.Instruction, of *runFacts) int {
 				if of != nil {
-					return of.aptConsumes
+					return of.aptUse
 				}
-				return textUsesBeforeUpdate(other.Text, aptUseRE, aptUpdateRE)
+				return textUsesBeforeUpdate(other, aptUseRE, aptUpdateRE)
 			})
 			if line > 0 {
 				cl.report(c, fmt.Sprintf("apt lists kept in this layer: line %d installs with apt before its own apt-get update", line))
@@ -82,11 +82,11 @@ func (cl *cleaner) apk() {
 			cl.option(c, i, "--no-cache", msg, "add --no-cache", "/var/cache/apk/")
 		case "update":
 			msg := "apk update leaves the package index in /var/cache/apk"
-			line := cl.later.after(cl.r.Ins, "apk index", func(other *dockerfile.Instruction, of *runFacts) bool {
+			line := cl.later.after(cl.r.Ins, "apk index", func(other *dockerfile.Instruction, of *runFacts) int {
 				if of != nil {
-					return of.apkConsumes
+					return of.apkUse
 				}
-				return textUsesBeforeUpdate(other.Text, apkUseRE, apkUpdateRE)
+				return textUsesBeforeUpdate(other, apkUseRE, apkUpdateRE)
 			})
 			if line > 0 {
 				cl.decline(c, msg, fmt.Sprintf("line %d reads the index before its own apk update", line))

@@ -188,7 +188,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	var group []*runInfo
 	flush := func() {
 		if len(group) > 1 {
-			findings = append(findings, mergeGroup(doc, group))
+			findings = append(findings, mergeGroup(ctx, group))
 		}
 		group = nil
 	}
@@ -259,7 +259,8 @@ func canFollow(doc *dockerfile.Document, group []*runInfo, r *runInfo) bool {
 	return true
 }
 
-func mergeGroup(doc *dockerfile.Document, group []*runInfo) analysis.Finding {
+func mergeGroup(ctx *analysis.Context, group []*runInfo) analysis.Finding {
+	doc := ctx.Doc
 	n := len(group)
 	var instrs []*dockerfile.Instruction
 	for _, r := range group {
@@ -275,7 +276,7 @@ func mergeGroup(doc *dockerfile.Document, group []*runInfo) analysis.Finding {
 		first, last := i == 0, i == n-1
 		pre, post, dropSemi := r.wrap(first, last)
 		if pre == "( " {
-			isolated = append(isolated, fmt.Sprintf("line %d (%s)", r.ins.StartLine, r.leaks[0].Kind))
+			isolated = append(isolated, fmt.Sprintf("line %d (%s)", ctx.Line(r.ins.Span.Start), r.leaks[0].Kind))
 		}
 		if first {
 			if pre != "" {

@@ -156,7 +156,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		entryEdit = analysis.Insert(cmd.Span.Start, line)
 	}
 
-	install, does, reason := placeInstall(doc, st, family, info, tool.pkg)
+	install, does, reason := placeInstall(ctx, st, family, info, tool.pkg)
 	if reason != "" {
 		return decline(st.From, reason)
 	}
@@ -338,7 +338,8 @@ func removesPackages(c *shellparse.Command) bool {
 
 // placeInstall decides where the package goes in the stage: the edit and
 // what it does (for the fix message), or why it cannot be installed.
-func placeInstall(doc *dockerfile.Document, st *dockerfile.Stage, family baseimage.Family, info baseimage.Info, pkg string) (edit analysis.Edit, does, reason string) {
+func placeInstall(ctx *analysis.Context, st *dockerfile.Stage, family baseimage.Family, info baseimage.Info, pkg string) (edit analysis.Edit, does, reason string) {
+	doc := ctx.Doc
 	// The stage's last RUN that runs the package manager, and the user it
 	// runs as.
 	user := ""
@@ -410,7 +411,7 @@ func placeInstall(doc *dockerfile.Document, st *dockerfile.Stage, family baseima
 			if family == baseimage.Alpine {
 				verb = "apk add"
 			}
-			line := doc.LineOf(sr.Src(shellparse.Offset(target.Call.Pos())))
+			line := ctx.Line(sr.Src(shellparse.Offset(target.Call.Pos())))
 			return analysis.Insert(sr.WordEnd(target.Args[len(target.Args)-1]), " "+pkg),
 				fmt.Sprintf("add %s to the %s on line %d", pkg, verb, line), ""
 		}
@@ -421,12 +422,12 @@ func placeInstall(doc *dockerfile.Document, st *dockerfile.Stage, family baseima
 	for _, f := range last.Flags {
 		lf := strings.ToLower(f)
 		if strings.HasPrefix(lf, "--network") || strings.Contains(lf, "type=secret") || strings.Contains(lf, "type=ssh") {
-			return edit, "", fmt.Sprintf("the RUN on line %d %s, and installs with %s, which a new RUN after it would not have", last.StartLine, why, f)
+			return edit, "", fmt.Sprintf("the RUN on line %d %s, and installs with %s, which a new RUN after it would not have", ctx.Line(last.Span.Start), why, f)
 		}
 	}
 	if !info.Current {
-		return edit, "", fmt.Sprintf("the RUN on line %d %s, and %s", last.StartLine, why, notCurrent)
+		return edit, "", fmt.Sprintf("the RUN on line %d %s, and %s", ctx.Line(last.Span.Start), why, notCurrent)
 	}
-	edit, does = newRun(last.Span.End, fmt.Sprintf("after line %d", last.EndLine))
-	return edit, fmt.Sprintf("%s; the RUN on line %d %s)", does, last.StartLine, why), ""
+	edit, does = newRun(last.Span.End, fmt.Sprintf("after line %d", ctx.Line(last.Span.End-1)))
+	return edit, fmt.Sprintf("%s; the RUN on line %d %s)", does, ctx.Line(last.Span.Start), why), ""
 }
