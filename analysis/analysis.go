@@ -2,7 +2,8 @@
 // documentation, tier) and a function that reads a parsed Dockerfile and
 // reports findings, each optionally carrying a fix made of byte-range edits.
 //
-// The optimizer package runs passes; the passes package holds dfopt's own.
+// The optimizer package runs passes; the passes package is the registry of
+// dfopt's own, each a package of its own in passes/NAME.
 package analysis
 
 import (

@@ -15,7 +15,7 @@ import (
 // manifestEdits builds the rewrite: the source COPY becomes a COPY of the
 // manifests, and the source COPY is put back after the install part of the
 // RUN (splitting the RUN, or before it with a prefetch command).
-func manifestEdits(doc *dockerfile.Document, sc *SourceCopy, dr *InstallRun, plan *mfPlan, prefetch int) ([]analysis.Edit, bool) {
+func manifestEdits(doc *dockerfile.Document, sc *SourceCopy, dr *InstallRun, plan *manifestCopies, prefetch int) ([]analysis.Edit, bool) {
 	src := doc.Src
 	c, r := sc.Ins, dr.r.Ins
 	nl := doc.LineEnding(c.Span.Start)

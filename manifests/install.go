@@ -29,11 +29,11 @@ type InstallRun struct {
 // ReadInstall reads a RUN's leading dependency installs (nil if none).
 func ReadInstall(ins *dockerfile.Instruction) *InstallRun {
 	return ins.Cached("manifests.install", func() any {
-		return analyzeDepRunUncached(ins)
+		return readInstallUncached(ins)
 	}).(*InstallRun)
 }
 
-func analyzeDepRunUncached(ins *dockerfile.Instruction) *InstallRun {
+func readInstallUncached(ins *dockerfile.Instruction) *InstallRun {
 	r, _ := runs.Parse(ins)
 	if r == nil {
 		return nil

@@ -13,8 +13,8 @@ import (
 	"github.com/dfopt/dfopt/stages"
 )
 
-// mfPlan is what the source copy and the install need.
-type mfPlan struct {
+// manifestCopies are what is copied before the install: the manifests.
+type manifestCopies struct {
 	files []string // context paths of files to copy first
 	dirs  []string // context paths of directories to copy first
 }
@@ -34,7 +34,7 @@ func Plan(ctx *analysis.Context, cv *buildcontext.View, sc *SourceCopy, dr *Inst
 		}
 	}
 	provided := copiedBefore(sc.Ins)
-	plan := &mfPlan{}
+	plan := &manifestCopies{}
 	seen := map[string]bool{}
 	add := func(list *[]string, cp string) {
 		if !seen[cp] {

@@ -32,13 +32,13 @@ type parsedRun struct {
 // once per instruction and shared by the passes.
 func Parse(ins *dockerfile.Instruction) (*Run, error) {
 	p := ins.Cached("runs.parse", func() any {
-		r, err := parseRunUncached(ins)
+		r, err := parseUncached(ins)
 		return parsedRun{r, err}
 	}).(parsedRun)
 	return p.r, p.err
 }
 
-func parseRunUncached(ins *dockerfile.Instruction) (*Run, error) {
+func parseUncached(ins *dockerfile.Instruction) (*Run, error) {
 	if !Readable(ins) {
 		return nil, nil
 	}
