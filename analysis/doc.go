@@ -6,12 +6,12 @@ import (
 )
 
 // A pass's documentation is the package comment of its package's doc.go,
-// which the package embeds (//go:embed doc.go) and reads when it is
-// initialized (Documented, MustExtractDoc): the text `go doc` shows and the
-// text `dfopt --explain` prints are the same. The comment holds a section
-// for the pass:
+// which also declares the pass: the file embeds itself and reads the
+// comment when the package is initialized (Documented, MustExtractDoc), so
+// the text `go doc` shows and the text `dfopt --explain` prints are the
+// same. The comment holds a section for the pass:
 //
-//	// Package coalesceruns defines the coalesce-runs pass.
+//	// Package coalesceruns is the coalesce-runs pass of dfopt.
 //	//
 //	// # Pass coalesce-runs
 //	//
@@ -19,6 +19,11 @@ import (
 //	//
 //	// Every RUN instruction makes a layer. ...
 //	package coalesceruns
+//
+//	//go:embed doc.go
+//	var docGo string
+//
+//	var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "coalesce-runs", Tier: analysis.Safe, Run: run})
 //
 // The first paragraph of the section is "NAME: SUMMARY" on one line; the
 // paragraphs after it, up to the next heading or the end of the comment,
@@ -105,12 +110,8 @@ func packageComment(content string) ([]string, bool) {
 }
 
 // Documented returns pass with its Summary and Doc read from the content
-// of its package's doc.go (see MustExtractDoc), for a pass's declaration:
-//
-//	//go:embed doc.go
-//	var docGo string
-//
-//	var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "coalesce-runs", Tier: analysis.Safe, Run: run})
+// of its package's doc.go (see MustExtractDoc), for the pass's declaration
+// in that file.
 func Documented(docGo string, pass *Pass) *Pass {
 	pass.Summary, pass.Doc = MustExtractDoc(docGo, pass.Name)
 	return pass

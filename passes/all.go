@@ -1,10 +1,10 @@
 // Package passes is the ordered registry of dfopt's passes: All, Lookup and
 // Planned. Each pass is a package of its own, passes/NAME (package NAME
-// without dashes), with its documentation in doc.go and its unit tests;
-// its golden cases are in golden/NAME. A pass imports the knowledge
-// packages (stages, pkgmgr, baseimage, manifests, buildcontext, runs),
-// analysis, dockerfile and shellparse, never another pass (layout_test.go
-// checks it).
+// without dashes): doc.go documents and declares it, the other files hold
+// its code and unit tests, and its golden cases are in golden/NAME. A pass
+// imports the knowledge packages (stages, pkgmgr, baseimage, manifests,
+// buildcontext, runs), analysis, dockerfile and shellparse, never another
+// pass (layout_test.go checks it).
 package passes
 
 import (

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
-	_ "embed"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -18,12 +17,6 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the add-to-copy pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "add-to-copy", Tier: analysis.Safe, Run: run})
 
 // addCopyFlags are the flags ADD shares with COPY.
 var addCopyFlags = map[string]bool{"chown": true, "chmod": true, "link": true, "exclude": true}

@@ -48,3 +48,15 @@
 // variable are reported: what the variable holds is known only at build
 // time.
 package addtocopy
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the add-to-copy pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "add-to-copy", Tier: analysis.Safe, Run: run})

@@ -1,7 +1,6 @@
 package addurl
 
 import (
-	_ "embed"
 	"net/url"
 	"regexp"
 	"strings"
@@ -9,12 +8,6 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the add-url pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "add-url", Tier: analysis.Safe, Run: run})
 
 var commitRE = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 

@@ -40,3 +40,15 @@
 // ?commit=) is a full commit hash, and sources that are not URLs or come from
 // a variable as a whole ($URL). ONBUILD ADD is checked too. Report only.
 package addurl
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the add-url pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "add-url", Tier: analysis.Safe, Run: run})

@@ -1,7 +1,6 @@
 package baseimagetag
 
 import (
-	_ "embed"
 	"fmt"
 	"strings"
 
@@ -9,12 +8,6 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/stages"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the base-image-tag pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "base-image-tag", Tier: analysis.Safe, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc

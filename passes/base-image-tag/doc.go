@@ -27,3 +27,15 @@
 // default value, which is then checked as the image name. A --build-arg can
 // still override such a default.
 package baseimagetag
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the base-image-tag pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "base-image-tag", Tier: analysis.Safe, Run: run})

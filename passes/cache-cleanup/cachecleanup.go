@@ -1,18 +1,10 @@
 package cachecleanup
 
 import (
-	_ "embed"
-
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/runs"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the cache-cleanup pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "cache-cleanup", Tier: analysis.Safe, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc

@@ -96,3 +96,15 @@
 //     built), and apt-get install without -y (the build stops at the
 //     confirmation prompt).
 package cachecleanup
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the cache-cleanup pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "cache-cleanup", Tier: analysis.Safe, Run: run})

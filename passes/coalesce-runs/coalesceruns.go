@@ -1,7 +1,6 @@
 package coalesceruns
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,12 +13,6 @@ import (
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the coalesce-runs pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "coalesce-runs", Tier: analysis.Safe, Run: run})
 
 type runInfo struct {
 	ins     *dockerfile.Instruction

@@ -58,3 +58,15 @@
 //     scratch directories such as /tmp, /var/cache or /etc counts.
 //   - RUNs whose shell text cannot be parsed are left alone and reported.
 package coalesceruns
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the coalesce-runs pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "coalesce-runs", Tier: analysis.Safe, Run: run})

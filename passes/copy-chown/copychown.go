@@ -1,7 +1,6 @@
 package copychown
 
 import (
-	_ "embed"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,12 +12,6 @@ import (
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the copy-chown pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "copy-chown", Tier: analysis.Safe, Run: run})
 
 // match is one path of a chown/chmod that is what a COPY copied.
 type match struct {

@@ -98,3 +98,15 @@
 // file or a directory (no build context). find ... -exec chmod, which
 // changes files only, is not touched.
 package copychown
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the copy-chown pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "copy-chown", Tier: analysis.Safe, Run: run})

@@ -1,7 +1,6 @@
 package curlpipeshell
 
 import (
-	_ "embed"
 	"fmt"
 	"regexp"
 	"strings"
@@ -12,12 +11,6 @@ import (
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the curl-pipe-shell pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "curl-pipe-shell", Tier: analysis.Safe, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding

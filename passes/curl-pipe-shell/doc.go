@@ -43,3 +43,15 @@
 // JSON from curl), other heredocs, exec-form RUNs, non-POSIX shells and RUNs whose shell cannot be parsed.
 // Report only.
 package curlpipeshell
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the curl-pipe-shell pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "curl-pipe-shell", Tier: analysis.Safe, Run: run})

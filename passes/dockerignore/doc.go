@@ -101,3 +101,15 @@
 // node_modules and build outputs are the image's own, from its install or
 // build.
 package dockerignore
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the dockerignore pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "dockerignore", Tier: analysis.Safe, Run: run})

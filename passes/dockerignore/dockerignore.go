@@ -2,7 +2,6 @@ package dockerignore
 
 import (
 	"bytes"
-	_ "embed"
 	"fmt"
 	"io/fs"
 	"path"
@@ -13,12 +12,6 @@ import (
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the dockerignore pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "dockerignore", Tier: analysis.Safe, Run: run})
 
 const (
 	maxEntries   = 100000

@@ -20,3 +20,15 @@
 // Values with quotes or the escape character are left alone (their meaning
 // would need re-quoting), as are values split over several lines.
 package envkeyvalue
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the env-key-value pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "env-key-value", Tier: analysis.Format, Run: run})

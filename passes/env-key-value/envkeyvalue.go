@@ -1,17 +1,10 @@
 package envkeyvalue
 
 import (
-	_ "embed"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the env-key-value pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "env-key-value", Tier: analysis.Format, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc

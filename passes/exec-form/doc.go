@@ -44,3 +44,15 @@
 // Entrypoint no longer start with /bin/sh -c), although the program that runs
 // and its arguments are the same.
 package execform
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the exec-form pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "exec-form", Tier: analysis.Aggressive, Run: run})

@@ -1,7 +1,6 @@
 package execform
 
 import (
-	_ "embed"
 	"fmt"
 	"strings"
 
@@ -11,12 +10,6 @@ import (
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the exec-form pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "exec-form", Tier: analysis.Aggressive, Run: run})
 
 // Builtins with no program of the same name: a shell is needed to run them.
 var shellOnly = map[string]bool{

@@ -16,3 +16,15 @@
 //
 //	FROM golang:1.22 AS build
 package fromascasing
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the from-as-casing pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "from-as-casing", Tier: analysis.Format, Run: run})

@@ -1,18 +1,11 @@
 package fromascasing
 
 import (
-	_ "embed"
 	"fmt"
 	"regexp"
 
 	"github.com/dfopt/dfopt/analysis"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the from-as-casing pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "from-as-casing", Tier: analysis.Format, Run: run})
 
 var fromAsRE = regexp.MustCompile(`^(\S+)([ \t]+)([aA][sS])[ \t]`)
 

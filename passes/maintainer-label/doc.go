@@ -18,3 +18,15 @@
 // Tier: aggressive, because the image configuration changes (the Author field
 // is no longer set; a label is added instead).
 package maintainerlabel
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the maintainer-label pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "maintainer-label", Tier: analysis.Aggressive, Run: run})

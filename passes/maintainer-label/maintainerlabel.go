@@ -1,17 +1,10 @@
 package maintainerlabel
 
 import (
-	_ "embed"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the maintainer-label pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "maintainer-label", Tier: analysis.Aggressive, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc

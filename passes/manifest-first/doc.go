@@ -82,3 +82,15 @@
 // are); the others are reported. cargo, maven
 // and gradle builds are reported: they need more than their manifests.
 package manifestfirst
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the manifest-first pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "manifest-first", Tier: analysis.Safe, Run: run})

@@ -1,18 +1,10 @@
 package manifestfirst
 
 import (
-	_ "embed"
-
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/manifests"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the manifest-first pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "manifest-first", Tier: analysis.Safe, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc

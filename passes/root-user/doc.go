@@ -47,3 +47,15 @@
 // non-root (distroless :nonroot, *-nonroot, *unprivileged*, *rootless*) and
 // images whose name comes from a variable that cannot be resolved.
 package rootuser
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the root-user pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "root-user", Tier: analysis.Safe, Run: run})

@@ -1,7 +1,6 @@
 package rootuser
 
 import (
-	_ "embed"
 	"fmt"
 	"regexp"
 	"strings"
@@ -10,12 +9,6 @@ import (
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/stages"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the root-user pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "root-user", Tier: analysis.Safe, Run: run})
 
 var dropsPrivilegesRE = regexp.MustCompile(`(?i)\b(gosu|su-exec|setpriv|s6-setuidgid)\b`)
 

@@ -40,3 +40,15 @@
 // Each name is reported once for ARG and once for ENV, at the first
 // instruction that sets it; ONBUILD ARG and ENV count too. Report only.
 package secretinenv
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the secret-in-env pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "secret-in-env", Tier: analysis.Safe, Run: run})

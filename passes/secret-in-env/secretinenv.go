@@ -1,7 +1,6 @@
 package secretinenv
 
 import (
-	_ "embed"
 	"fmt"
 	"regexp"
 	"strings"
@@ -10,12 +9,6 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the secret-in-env pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "secret-in-env", Tier: analysis.Safe, Run: run})
 
 var (
 	secretWords   = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "AUTH", "APIKEY", "CREDENTIALS", "CREDENTIAL"}

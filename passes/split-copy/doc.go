@@ -68,3 +68,15 @@
 // 1 MiB, half of it in at most 3 entries) is reported once, saying why it
 // was not; other COPYs, and splits that do not pay off, are not reported.
 package splitcopy
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the split-copy pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "split-copy", Tier: analysis.Safe, Run: run})

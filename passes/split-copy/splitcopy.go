@@ -3,7 +3,6 @@ package splitcopy
 import (
 	"bytes"
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,12 +20,6 @@ import (
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/manifests"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the split-copy pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "split-copy", Tier: analysis.Safe, Run: run})
 
 // Thresholds of the split decision; see the pass documentation.
 const (

@@ -30,3 +30,15 @@
 // exec-form RUNs, non-POSIX shells and RUNs whose shell cannot be parsed.
 // Report only.
 package sudo
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the sudo pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "sudo", Tier: analysis.Safe, Run: run})

@@ -1,7 +1,6 @@
 package sudo
 
 import (
-	_ "embed"
 	"path"
 	"strings"
 
@@ -9,12 +8,6 @@ import (
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the sudo pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "sudo", Tier: analysis.Safe, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding

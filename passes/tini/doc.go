@@ -80,3 +80,15 @@
 // build time to fetch it) and changes the image's Entrypoint. Turn it off with
 // --disable=tini or --init=none.
 package tini
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the tini pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "tini", Tier: analysis.Aggressive, Run: run})

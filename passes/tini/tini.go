@@ -1,7 +1,6 @@
 package tini
 
 import (
-	_ "embed"
 	"fmt"
 	"path"
 	"regexp"
@@ -17,12 +16,6 @@ import (
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the tini pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "tini", Tier: analysis.Aggressive, Run: run})
 
 // Programs and images that already act as an init.
 var initPrograms = map[string]bool{

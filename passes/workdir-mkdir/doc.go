@@ -23,3 +23,15 @@
 // current user, the legacy builder as root), and a base image that is not
 // known may set one.
 package workdirmkdir
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the workdir-mkdir pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "workdir-mkdir", Tier: analysis.Safe, Run: run})

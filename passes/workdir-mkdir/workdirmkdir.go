@@ -1,7 +1,6 @@
 package workdirmkdir
 
 import (
-	_ "embed"
 	"fmt"
 	"strings"
 
@@ -11,12 +10,6 @@ import (
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
-
-//go:embed doc.go
-var docGo string
-
-// Pass is the workdir-mkdir pass, documented by doc.go.
-var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "workdir-mkdir", Tier: analysis.Safe, Run: run})
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
