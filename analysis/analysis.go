@@ -2,7 +2,8 @@
 // documentation, tier) and a function that reads a parsed Dockerfile and
 // reports findings, each optionally carrying a fix made of byte-range edits.
 //
-// The optimizer package runs passes; the passes package holds dfopt's own.
+// The optimizer package runs passes; the passes package is the registry of
+// dfopt's own, each a package of its own in passes/NAME.
 package analysis
 
 import (
@@ -82,8 +83,23 @@ type Context struct {
 	// ("" otherwise): passes that read more than files, such as git
 	// history, use it. Passes never write there.
 	ContextDir string
+	// InputLine, when set, returns the line, in the file the user gave, of
+	// an offset of Doc.Src. The optimizer sets it: from the second round
+	// on, Doc is the text after the fixes of the rounds before. Passes call
+	// Line rather than this.
+	InputLine func(off int) int
 
 	memo sync.Map
+}
+
+// Line returns the 1-based line of offset off of Doc.Src in the file the
+// user gave, the one they see: a message that names a line names it
+// there, as the optimizer locates the finding itself there.
+func (c *Context) Line(off int) int {
+	if c.InputLine != nil {
+		return c.InputLine(off)
+	}
+	return c.Doc.LineOf(off)
 }
 
 // Memo returns the value computed by f for key, computing it once per

@@ -96,7 +96,7 @@ func Resolve(ref string) Info {
 		info.Why = "the reference depends on a build argument"
 		return info
 	}
-	repo, tag, digest := splitRef(lower)
+	repo, tag, digest := SplitRef(lower)
 	if tag == "" {
 		tag = "latest"
 		if digest != "" {
@@ -111,8 +111,9 @@ func Resolve(ref string) Info {
 	return officialImage(info, name, tag, digest != "")
 }
 
-// splitRef splits a lowercase reference into repository, tag and digest.
-func splitRef(ref string) (repo, tag, digest string) {
+// SplitRef splits an image reference into repository, tag and digest
+// ("python", "3.12", "" for python:3.12), as written.
+func SplitRef(ref string) (repo, tag, digest string) {
 	if i := strings.Index(ref, "@"); i >= 0 {
 		ref, digest = ref[:i], ref[i+1:]
 	}

@@ -3,6 +3,7 @@ package dockerfile
 import (
 	"bytes"
 	"strings"
+	"unicode"
 )
 
 // Comment is a comment line of the Dockerfile: a line whose first byte
@@ -84,4 +85,23 @@ func (d *Document) isDirectiveLine(n int) bool {
 		}
 	}
 	return false
+}
+
+// CommentLineIn reports whether a line that starts inside (start, end) is a
+// comment line: inside an instruction, a comment line that buildkit drops
+// and that an edit replacing the range would lose.
+func (d *Document) CommentLineIn(start, end int) bool {
+	for n := d.LineOf(start) + 1; n <= d.LineOf(end); n++ {
+		line := strings.TrimLeftFunc(string(d.Line(n)), unicode.IsSpace)
+		if strings.HasPrefix(line, "#") && d.LineStart(n) < end {
+			return true
+		}
+	}
+	return false
+}
+
+// HasCommentLines reports whether an instruction has comment lines inside
+// its continuation (which an edit of the whole instruction would lose).
+func (d *Document) HasCommentLines(ins *Instruction) bool {
+	return d.CommentLineIn(ins.Span.Start, ins.ContentEnd())
 }

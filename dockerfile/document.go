@@ -633,13 +633,10 @@ func (ins *Instruction) POSIXShell() bool {
 	if i := strings.LastIndexAny(exe, `/\`); i >= 0 {
 		exe = exe[i+1:]
 	}
-	switch exe {
-	case "sh", "bash", "dash", "ash", "ksh", "mksh", "zsh":
-		return true
-	case "busybox":
+	if exe == "busybox" {
 		return len(ins.Shell) > 1 && (ins.Shell[1] == "sh" || ins.Shell[1] == "ash")
 	}
-	return false
+	return IsPOSIXShell(exe)
 }
 
 // Windows reports whether the stage (or the stage it derives from) is based

@@ -330,6 +330,10 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	lines := doc.Lines()
 	var history []round // accepted edits of each round that changed the text
 	for {
+		// Messages name lines of the input, where the findings are
+		// located, whatever the round.
+		done := history
+		ctx.InputLine = func(off int) int { return lines.LineOf(toInput(done, off)) }
 		cands, err := runPasses(ctx, selected, side)
 		if err != nil {
 			return nil, err
@@ -646,11 +650,17 @@ func (r round) mapBack(pos int) int {
 	return pos - (r.starts[i] + len(e.NewText) - e.End)
 }
 
-func locate(orig dockerfile.Lines, history []round, c candidate, fixed bool) Finding {
-	pos, end := c.finding.Pos, c.finding.End
+// toInput maps an offset in the text that the rounds of history produced
+// to an offset in the input.
+func toInput(history []round, pos int) int {
 	for i := len(history) - 1; i >= 0; i-- {
-		pos, end = history[i].mapBack(pos), history[i].mapBack(end)
+		pos = history[i].mapBack(pos)
 	}
+	return pos
+}
+
+func locate(orig dockerfile.Lines, history []round, c candidate, fixed bool) Finding {
+	pos, end := toInput(history, c.finding.Pos), toInput(history, c.finding.End)
 	if end < pos {
 		end = pos
 	}

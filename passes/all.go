@@ -1,38 +1,65 @@
-// Package passes holds dfopt's rewrite passes and their ordered registry.
+// Package passes is the ordered registry of dfopt's passes: All, Lookup and
+// Planned. Each pass is a package of its own, passes/NAME (package NAME
+// without dashes): doc.go documents and declares it, the other files hold
+// its code and unit tests, and its golden cases are in golden/NAME. A pass
+// imports the knowledge packages (stages, pkgmgr, baseimage, manifests,
+// buildcontext, runs), analysis, dockerfile and shellparse, never another
+// pass (layout_test.go checks it).
 package passes
 
-import "github.com/dfopt/dfopt/analysis"
+import (
+	"github.com/dfopt/dfopt/analysis"
+	addtocopy "github.com/dfopt/dfopt/passes/add-to-copy"
+	addurl "github.com/dfopt/dfopt/passes/add-url"
+	baseimagetag "github.com/dfopt/dfopt/passes/base-image-tag"
+	cachecleanup "github.com/dfopt/dfopt/passes/cache-cleanup"
+	coalesceruns "github.com/dfopt/dfopt/passes/coalesce-runs"
+	copychown "github.com/dfopt/dfopt/passes/copy-chown"
+	curlpipeshell "github.com/dfopt/dfopt/passes/curl-pipe-shell"
+	"github.com/dfopt/dfopt/passes/dockerignore"
+	envkeyvalue "github.com/dfopt/dfopt/passes/env-key-value"
+	execform "github.com/dfopt/dfopt/passes/exec-form"
+	fromascasing "github.com/dfopt/dfopt/passes/from-as-casing"
+	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
+	manifestfirst "github.com/dfopt/dfopt/passes/manifest-first"
+	rootuser "github.com/dfopt/dfopt/passes/root-user"
+	secretinenv "github.com/dfopt/dfopt/passes/secret-in-env"
+	splitcopy "github.com/dfopt/dfopt/passes/split-copy"
+	"github.com/dfopt/dfopt/passes/sudo"
+	"github.com/dfopt/dfopt/passes/tini"
+	workdirmkdir "github.com/dfopt/dfopt/passes/workdir-mkdir"
+)
 
 // All returns every implemented pass, in the order they run. Each call returns
 // the same pass values; callers must not modify them.
 func All() []*analysis.Pass {
 	return []*analysis.Pass{
 		// format
-		FromAsCasing,
-		EnvKeyValue,
+		fromascasing.Pass,
+		envkeyvalue.Pass,
 		// safe; workdir-mkdir before coalesce-runs so that a redundant
 		// mkdir is dropped rather than merged into its neighbour
-		WorkdirMkdir,
-		ManifestFirst,
-		SplitCopy,
+		workdirmkdir.Pass,
+		manifestfirst.Pass,
+		splitcopy.Pass,
 		// copy-chown before coalesce-runs, which would merge the chown
 		// with its neighbours
-		CopyChown,
-		CoalesceRuns,
-		CacheCleanup,
-		Dockerignore,
-		AddToCopy,
+		copychown.Pass,
+		coalesceruns.Pass,
+		cachecleanup.Pass,
+		dockerignore.Pass,
+		addtocopy.Pass,
 		// safe, report only
-		BaseImageTag,
-		RootUser,
-		Sudo,
-		SecretInEnv,
-		CurlPipeShell,
-		AddURL,
+		baseimagetag.Pass,
+		rootuser.Pass,
+		sudo.Pass,
+		secretinenv.Pass,
+		curlpipeshell.Pass,
+		addurl.Pass,
 		// aggressive
-		ExecForm,
-		Tini,
-		MaintainerLabel,
+		execform.Pass,
+		tini.Pass,
+		maintainerlabel.Pass,
 	}
 }
 

@@ -2,7 +2,6 @@ package passes_test
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,30 +16,14 @@ import (
 
 var showReports = flag.Bool("report.show", false, "print every finding of the report-only passes on the corpus")
 
+// reportPasses are the passes that report and never fix.
 var reportPasses = []*analysis.Pass{
-	passes.BaseImageTag,
-	passes.RootUser,
-	passes.Sudo,
-	passes.SecretInEnv,
-	passes.CurlPipeShell,
-	passes.AddURL,
-}
-
-// report runs one report-only pass over src and returns its findings as
-// "LINE: message" lines.
-func report(t *testing.T, pass *analysis.Pass, src string, target string) []string {
-	t.Helper()
-	res, err := optimizer.Optimize([]byte(src), optimizer.Options{
-		Passes: reportPasses, Enable: []string{pass.Name}, Target: target,
-	})
-	require.NoError(t, err)
-	require.Equal(t, src, string(res.Output), "a report-only pass changed the file")
-	var out []string
-	for _, f := range res.Findings {
-		require.False(t, f.Fixed)
-		out = append(out, fmt.Sprintf("%d: %s", f.Line, f.Message))
-	}
-	return out
+	passes.Lookup("base-image-tag"),
+	passes.Lookup("root-user"),
+	passes.Lookup("sudo"),
+	passes.Lookup("secret-in-env"),
+	passes.Lookup("curl-pipe-shell"),
+	passes.Lookup("add-url"),
 }
 
 func TestReportPassesValid(t *testing.T) {
@@ -111,45 +94,25 @@ func TestReportPassesRanges(t *testing.T) {
 		src  string
 		want []string
 	}{
-		{passes.BaseImageTag, "ARG B=node\nFROM --platform=linux/amd64 $B AS x\nFROM  golang:latest\n",
+		{passes.Lookup("base-image-tag"), "ARG B=node\nFROM --platform=linux/amd64 $B AS x\nFROM  golang:latest\n",
 			[]string{"$B", "golang:latest"}},
-		{passes.RootUser, "FROM debian:12\n  RUN true\nCMD [\"sh\"]\n", []string{"FROM debian:12"}},
-		{passes.RootUser, "FROM debian:12\nUSER app\nUSER root \n", []string{"USER root"}},
-		{passes.Sudo, "FROM debian:12\nRUN set -e; \\\n  env X=1 sudo -E make install\n", []string{"sudo"}},
-		{passes.Sudo, "FROM debian:12\nONBUILD RUN  /usr/bin/sudo true\n", []string{"/usr/bin/sudo"}},
-		{passes.Sudo, "FROM debian:12\nRUN <<EOT\nls\n  sudo true\nEOT\n", []string{"sudo"}},
-		{passes.SecretInEnv, "FROM debian:12\nENV A=1 \\\n    API_TOKEN=x\n", []string{"ENV A=1 \\\n    API_TOKEN=x"}},
-		{passes.CurlPipeShell, "FROM debian:12\nRUN true && curl -fsSL https://x/i.sh \\\n  | sh -s -- -y && true\n",
+		{passes.Lookup("root-user"), "FROM debian:12\n  RUN true\nCMD [\"sh\"]\n", []string{"FROM debian:12"}},
+		{passes.Lookup("root-user"), "FROM debian:12\nUSER app\nUSER root \n", []string{"USER root"}},
+		{passes.Lookup("sudo"), "FROM debian:12\nRUN set -e; \\\n  env X=1 sudo -E make install\n", []string{"sudo"}},
+		{passes.Lookup("sudo"), "FROM debian:12\nONBUILD RUN  /usr/bin/sudo true\n", []string{"/usr/bin/sudo"}},
+		{passes.Lookup("sudo"), "FROM debian:12\nRUN <<EOT\nls\n  sudo true\nEOT\n", []string{"sudo"}},
+		{passes.Lookup("secret-in-env"), "FROM debian:12\nENV A=1 \\\n    API_TOKEN=x\n", []string{"ENV A=1 \\\n    API_TOKEN=x"}},
+		{passes.Lookup("curl-pipe-shell"), "FROM debian:12\nRUN true && curl -fsSL https://x/i.sh \\\n  | sh -s -- -y && true\n",
 			[]string{"curl -fsSL https://x/i.sh \\\n  | sh -s -- -y"}},
-		{passes.CurlPipeShell, "FROM debian:12\nRUN sh -c \"$(curl -fsSL https://x/i.sh)\" && true\n",
+		{passes.Lookup("curl-pipe-shell"), "FROM debian:12\nRUN sh -c \"$(curl -fsSL https://x/i.sh)\" && true\n",
 			[]string{`sh -c "$(curl -fsSL https://x/i.sh)"`}},
-		{passes.CurlPipeShell, "FROM debian:12\nRUN <<EOT\nset -e\ncurl -fsSL https://x/i.sh | bash\nEOT\n",
+		{passes.Lookup("curl-pipe-shell"), "FROM debian:12\nRUN <<EOT\nset -e\ncurl -fsSL https://x/i.sh | bash\nEOT\n",
 			[]string{"curl -fsSL https://x/i.sh | bash"}},
-		{passes.AddURL, "FROM debian:12\nADD --chown=1 a https://x/y.tgz /z/\n", []string{"https://x/y.tgz"}},
-		{passes.AddURL, "FROM debian:12\nADD [\"https://x/y.tgz\", \"/z/\"]\n", []string{"https://x/y.tgz"}},
+		{passes.Lookup("add-url"), "FROM debian:12\nADD --chown=1 a https://x/y.tgz /z/\n", []string{"https://x/y.tgz"}},
+		{passes.Lookup("add-url"), "FROM debian:12\nADD [\"https://x/y.tgz\", \"/z/\"]\n", []string{"https://x/y.tgz"}},
 	} {
 		require.Equal(t, tc.want, spans(t, tc.pass, tc.src), "%s: %q", tc.pass.Name, tc.src)
 	}
-}
-
-// Secret-looking names, word by word.
-func TestSecretNames(t *testing.T) {
-	src := "FROM debian:12\n"
-	reported := []string{"PASSWORD", "DB_PASSWORD", "db_passwd", "GITHUB_TOKEN", "ghToken", "NPMTOKEN",
-		"JWT_SECRET", "SECRET_KEY", "SECRET_KEY_BASE", "API_KEY", "STRIPE_APIKEY", "apiKey", "SSH_PRIVATE_KEY",
-		"AWS_SECRET_ACCESS_KEY", "ACCESS_KEY", "AUTH", "NPM_AUTH", "NPM_AUTH_TOKEN", "REGISTRY_CREDENTIALS"}
-	ignored := []string{"TOKENIZER", "AUTHOR", "AUTH_TYPE", "AUTH_URL", "PASSWORD_FILE", "DB_PASSWORD_PATH",
-		"TOKEN_URL", "AWS_ACCESS_KEY_ID", "SECRET_NAME", "GPG_KEY", "KEYCLOAK_VERSION", "PASSWORD_MIN_LENGTH",
-		"MONKEY", "TOKENS_DIR"}
-	for _, n := range append(append([]string{}, reported...), ignored...) {
-		src += "ARG " + n + "\n"
-	}
-	var got []string
-	for _, f := range report(t, passes.SecretInEnv, src, "") {
-		name := strings.Fields(f)[2]
-		got = append(got, name)
-	}
-	require.Equal(t, reported, got)
 }
 
 // No input makes a report-only pass fail or change the file.

@@ -1,6 +1,7 @@
-// Package pkgmgr knows package managers: where they keep their caches, the
-// forms of cleanup that may be added to a RUN, and which options the
-// versions a base image may carry accept.
+// Package pkgmgr knows package managers: how to recognise their commands
+// (commands.go), where they keep their caches, the forms of cleanup that
+// may be added to a RUN, and which options the versions a base image may
+// carry accept (versions.go).
 //
 // A cleanup appended to a RUN runs in whatever state the RUN leaves
 // behind: a deleted working directory, a PATH set in a subshell, a tool

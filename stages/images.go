@@ -1,6 +1,10 @@
 package stages
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/dfopt/dfopt/baseimage"
+)
 
 // Image is what is known about a base image's configuration.
 type Image struct {
@@ -89,12 +93,7 @@ func splitRef(ref string) (repo, tag string, ok bool) {
 	if ref == "" || strings.ContainsAny(ref, "${}") {
 		return "", "", false
 	}
-	if i := strings.Index(ref, "@"); i >= 0 {
-		ref = ref[:i]
-	}
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		ref, tag = ref[:i], ref[i+1:]
-	}
+	ref, tag, _ = baseimage.SplitRef(ref)
 	for _, p := range []string{"docker.io/", "index.docker.io/", "registry-1.docker.io/"} {
 		ref = strings.TrimPrefix(ref, p)
 	}

@@ -1,7 +1,11 @@
 // Package stages answers questions about the state of a build stage at an
 // instruction that several passes ask: the instructions that ran before it
-// (in its stage and the stages it is built FROM), the value of an
-// environment variable, and the user a RUN runs as with its home directory.
+// (in its stage and the stages it is built FROM), the working directory
+// (workdir.go), the value of an environment variable, the user a RUN runs
+// as with its home directory, the USER and ENTRYPOINT a stage ends with
+// (config.go), and what a FROM names once global ARGs are expanded
+// (args.go). A table of official images gives the configuration the file
+// does not show (images.go).
 //
 // Answers are three-valued where the file cannot tell: a base image that
 // is not known may set any USER, HOME or environment, and such facts are
@@ -36,6 +40,22 @@ func Before(ins *dockerfile.Instruction) []*dockerfile.Instruction {
 		}
 	}
 	return out
+}
+
+// AnyBefore reports whether f holds for an instruction before ins in its
+// stage, or in a stage it derives from.
+func AnyBefore(ins *dockerfile.Instruction, f func(*dockerfile.Instruction) bool) bool {
+	for st := ins.Stage; st != nil; st = st.Parent {
+		for _, other := range st.Instructions {
+			if st == ins.Stage && other.Index >= ins.Index {
+				break
+			}
+			if f(other) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // RootImage is the image (as written) that the stage chain of st starts

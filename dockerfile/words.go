@@ -1,0 +1,52 @@
+package dockerfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"strings"
+)
+
+// IsPOSIXShell reports whether name (a program's base name, as written) is
+// a POSIX shell: sh, bash, dash, ash, ksh, mksh or zsh.
+func IsPOSIXShell(name string) bool {
+	switch name {
+	case "sh", "bash", "dash", "ash", "ksh", "mksh", "zsh":
+		return true
+	}
+	return false
+}
+
+var plainPathRE = regexp.MustCompile(`^[A-Za-z0-9._/@+=,-]+$`)
+
+// IsPlainPath reports whether a path can be written in an instruction as
+// it is: no quotes, escapes, variables, globs or blanks.
+func IsPlainPath(s string) bool { return plainPathRE.MatchString(s) }
+
+// Unquote removes one pair of matching quotes (double or single) around s,
+// as a value in an ARG, ENV or USER may be written.
+func Unquote(s string) string {
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+// JSONArray writes words as the JSON array of an exec-form instruction, the
+// way Dockerfiles usually show them: ["a", "b"].
+func JSONArray(words []string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(w)
+		b.WriteString(strings.TrimSuffix(buf.String(), "\n"))
+	}
+	b.WriteByte(']')
+	return b.String()
+}

@@ -1,0 +1,49 @@
+package manifests
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/stretchr/testify/require"
+)
+
+// What Classify makes of install commands: the ecosystem, the manifests
+// read, and whether the step can move at all.
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		cmd, eco, files, outputs string
+		neutral, cannotMove      bool
+	}{
+		{cmd: "pip install -r requirements.txt", eco: "pip", files: "requirements.txt"},
+		{cmd: "python3 -m pip install --no-cache-dir -rreqs/base.txt", eco: "pip", files: "reqs/base.txt"},
+		{cmd: "pip install -e .", eco: "pip", cannotMove: true},
+		{cmd: "pip install ./wheels/x.whl", eco: "pip", cannotMove: true},
+		{cmd: "npm ci", eco: "npm", files: "package.json", outputs: "node_modules"},
+		{cmd: "npm install --prefix web", eco: "npm", cannotMove: true},
+		{cmd: "yarn install --frozen-lockfile", eco: "yarn", files: "package.json", outputs: "node_modules,.pnp.cjs,.pnp.loader.mjs,.pnp.js"},
+		{cmd: "pnpm fetch", eco: "pnpm", files: "pnpm-lock.yaml"},
+		{cmd: "go mod download", eco: "go", files: "go.mod"},
+		{cmd: "bundle install", eco: "bundler", files: "Gemfile"},
+		{cmd: "composer install --no-dev", eco: "composer", files: "composer.json", outputs: "vendor"},
+		{cmd: "dotnet restore", eco: "dotnet", outputs: "obj"},
+		{cmd: "cargo build --release", eco: "cargo", cannotMove: true},
+		{cmd: "npm config set registry https://r", neutral: true},
+		{cmd: "corepack enable", neutral: true},
+		{cmd: "npm run build"},
+	} {
+		prog, err := shellparse.Parse(tc.cmd)
+		require.NoError(t, err)
+		st, neutral := Classify(shellparse.Commands(prog)[0])
+		require.Equal(t, tc.neutral, neutral, tc.cmd)
+		if tc.eco == "" {
+			require.Nil(t, st, tc.cmd)
+			continue
+		}
+		require.NotNil(t, st, tc.cmd)
+		require.Equal(t, tc.eco, st.eco, tc.cmd)
+		require.Equal(t, tc.files, strings.Join(st.files, ","), tc.cmd)
+		require.Equal(t, tc.outputs, strings.Join(st.Outputs, ","), tc.cmd)
+		require.Equal(t, tc.cannotMove, st.reason != "", "%s: %s", tc.cmd, st.reason)
+	}
+}

@@ -1,0 +1,110 @@
+// Package cachecleanup is the cache-cleanup pass of dfopt.
+//
+// The pass reads each RUN once (facts.go: the package managers it runs, the
+// variables it sets, its user, its mounts; order.go: whether a command reads
+// an index before the RUN updates it, and which later RUNs read a cache)
+// and a cleaner per RUN decides (cleaner.go) for the system package
+// managers (system.go) and the language ones (languages.go).
+//
+// # Pass cache-cleanup
+//
+// cache-cleanup: remove package-manager caches in the RUN that creates them
+//
+// Package indexes and download caches left in a layer stay in the image even
+// when a later RUN deletes them. This pass adds the cleanup, or the no-cache
+// option, to the RUN that creates them.
+//
+// Anything appended to a RUN runs in the state the RUN leaves behind: a
+// deleted working directory, a PATH set in a subshell, a package manager the
+// RUN just upgraded (which may not start on the base's runtime), variables it
+// exported. So the only command this pass appends is rm -rf of fixed paths,
+// which does the same in any of those states, cannot fail, writes nothing
+// (npm cache clean writes a debug log; dnf clean all writes to dnf.log) and
+// never re-creates what the RUN deleted on purpose. It never runs a package
+// manager. Options are added to the package manager's own command line only
+// where every version the base image may carry accepts them.
+//
+//	apt-get/apt update   append rm -rf /var/lib/apt/lists/*
+//	apk add/upgrade      add --no-cache (not on Alpine 3.2 and older)
+//	apk update           append rm -rf /var/cache/apk/*
+//	pip install          add --no-cache-dir (pip, pip3, python -m pip)
+//	pipx install         add --pip-args=--no-cache-dir
+//	dnf                  append rm -rf /var/cache/dnf/* /var/cache/libdnf5/*
+//	yum                  append rm -rf /var/cache/yum/* /var/cache/dnf/*
+//	microdnf, tdnf       the same for their cache directories
+//	npm install/ci       append rm -rf HOME/.npm/_cacache
+//	yarn (v1) install    append rm -rf /usr/local/share/.cache/yarn (root)
+//	                     or HOME/.cache/yarn (other users)
+//	pnpm install/add     append rm -rf HOME/.cache/pnpm (its metadata cache;
+//	                     the store stays, node_modules is linked into it)
+//	gem install/update   add --no-document (--no-rdoc --no-ri on bases whose
+//	                     RubyGems is older than 2.0: ruby:1.x, Debian 7,
+//	                     Ubuntu 14.04, CentOS 6)
+//	bundle install       append rm -rf HOME/.bundle/cache (and, as root with
+//	                     GEM_HOME known, GEM_HOME/cache/*.gem)
+//	composer install     append rm -rf HOME/.composer/cache HOME/.cache/composer
+//	                     (or $COMPOSER_HOME/cache when ENV sets it)
+//
+// HOME is the home directory of the user the RUN runs as: /root for root
+// (USER root, or no USER on a base image known to run as root), ENV HOME, the
+// directory useradd/adduser gave the user in the file, or what a known base
+// image has (node's /home/node). When the file does not tell, the cleanup
+// names "$HOME", which the builder sets from the user's passwd entry, so it
+// reaches the directory the package manager used; RUNs that set HOME are left
+// alone. Commands run through sudo get their cleanup through sudo, for root's
+// home and the caller's.
+//
+// Before:
+//
+//	RUN apt-get update && apt-get install -y curl
+//	RUN pip install -r requirements.txt
+//
+// After:
+//
+//	RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+//	RUN pip install --no-cache-dir -r requirements.txt
+//
+// Appended commands are joined with && after the RUN's last command, so the
+// RUN's exit status is unchanged; they go before a final ';' or trailing
+// comment, and on a new continuation line in the RUN's own style when the RUN
+// spans several lines. Installs run as another user (sudo -u, gosu, su-exec,
+// ...) are left alone: their cache is elsewhere.
+//
+// Left alone: RUNs that already clean up a manager's cache (an rm of its
+// directory, a directory above it or inside it, its own clean command, or a
+// no-cache option), RUNs with a --mount over the cache, caches moved by
+// options or variables (npm --cache, YARN_CACHE_FOLDER, COMPOSER_CACHE_DIR,
+// XDG_CACHE_HOME, BUNDLE_PATH, PIP_NO_CACHE_DIR, ...), heredoc RUNs, exec-form
+// RUNs, non-POSIX shells, RUNs whose shell cannot be parsed, and Yarn 2+.
+// PIP_NO_CACHE_DIR is never added as an ENV: that would change the image's
+// configuration.
+//
+// Reported without a fix:
+//   - apt lists (apk's index) when a later RUN of the stage, a stage built
+//     FROM it, or an ONBUILD RUN installs (or reads them) before its own
+//     update: removing them would break that install;
+//   - a cache a later step reads: npm/yarn --offline or --prefer-offline,
+//     bundle install --local, dnf -C, and any later pnpm command (pnpm fetch
+//     fills the store for the install that follows);
+//   - RUNs that end in the background or in exit/exec, RUNs that set HOME or
+//     COMPOSER_HOME, or may leave rm off PATH, apt/apk/dnf run as a non-root
+//     USER without sudo, yarn when the user is not known (Yarn keeps root's
+//     cache elsewhere than other users'), pip on bases whose packaged pip is
+//     older than 6.0 (Debian 8, Ubuntu 15.10 and older) unless an earlier RUN
+//     upgrades it;
+//   - apt-get upgrade/dist-upgrade (the image then depends on the day it was
+//     built), and apt-get install without -y (the build stops at the
+//     confirmation prompt).
+package cachecleanup
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the cache-cleanup pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "cache-cleanup", Tier: analysis.Safe, Run: run})

@@ -1,0 +1,58 @@
+// Package execform is the exec-form pass of dfopt.
+//
+// # Pass exec-form
+//
+// exec-form: run CMD and ENTRYPOINT programs without a shell in between
+//
+// A shell-form CMD or ENTRYPOINT runs under /bin/sh -c: the shell is PID 1, and
+// it does not pass SIGTERM on, so "docker stop" waits and then kills. This pass
+// lets the program itself receive signals:
+//
+//   - CMD whose text is one simple command with literal words becomes exec form
+//     (JSON), when no ENTRYPOINT can receive it as arguments: the file sets
+//     none in the stage (or the stages it derives from) and the base image is
+//     one known to set none (debian, ubuntu, alpine, python, golang, ...).
+//   - Otherwise a single simple command gets "exec " in front: the shell
+//     replaces itself with the program, which keeps shell expansion ($VAR,
+//     globs) and the arguments an ENTRYPOINT script sees.
+//   - ENTRYPOINT keeps its shell form (exec form would start passing CMD and
+//     "docker run" arguments to it) and only gets "exec ".
+//
+// Before:
+//
+//	FROM python:3.12-slim
+//	CMD python app.py
+//
+//	FROM node:20
+//	ENTRYPOINT node server.js --port $PORT
+//
+// After:
+//
+//	FROM python:3.12-slim
+//	CMD ["python", "app.py"]
+//
+//	FROM node:20
+//	ENTRYPOINT exec node server.js --port $PORT
+//
+// Never changed: commands with pipes, &&, ;, redirections, variable
+// assignments, background jobs, comments, shell builtins or functions, and
+// commands under a non-POSIX SHELL. Environment variables are expanded by the
+// shell form only: words with $, globs or other shell syntax are never put in
+// exec form.
+//
+// Tier: aggressive, because the image configuration changes (Cmd or
+// Entrypoint no longer start with /bin/sh -c), although the program that runs
+// and its arguments are the same.
+package execform
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the exec-form pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "exec-form", Tier: analysis.Aggressive, Run: run})

@@ -1,0 +1,105 @@
+package rootuser
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/stages"
+)
+
+var dropsPrivilegesRE = regexp.MustCompile(`(?i)\b(gosu|su-exec|setpriv|s6-setuidgid)\b`)
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	target := ctx.TargetStage()
+	if target == nil || target.Windows() {
+		return nil
+	}
+	globals := stages.GlobalArgs(doc)
+	// The stages the target is built on, the target first, and the image at
+	// the root of that chain.
+	var chain []*dockerfile.Stage
+	var image stages.Base
+	seen := map[*dockerfile.Stage]bool{}
+	for st := target; st != nil && !seen[st]; {
+		seen[st] = true
+		chain = append(chain, st)
+		rb := stages.ResolveBase(doc, st, globals)
+		if rb.Parent == nil {
+			image = rb
+			break
+		}
+		st = rb.Parent
+	}
+	if esc, _ := doc.Directive("escape"); esc == "`" {
+		return nil // the escape character of Windows Dockerfiles
+	}
+	var user *dockerfile.Instruction
+	for _, st := range chain {
+		for _, ins := range st.Instructions {
+			if len(ins.Shell) > 0 && !ins.POSIXShell() {
+				return nil // PowerShell or cmd: a Windows image
+			}
+			switch ins.Cmd {
+			case "run", "entrypoint", "cmd", "copy", "add":
+				if dropsPrivilegesRE.MatchString(ins.Text) {
+					return nil
+				}
+			}
+		}
+	}
+	for _, st := range chain {
+		for _, ins := range st.Instructions {
+			if ins.Cmd == "user" && len(ins.Args) > 0 {
+				user = ins
+			}
+		}
+		if user != nil {
+			break
+		}
+	}
+	base := strings.ToLower(image.Name)
+	if base == "scratch" {
+		return nil // no shell, no users: nothing to switch to
+	}
+	what := "the final stage"
+	if ctx.Target != "" {
+		what = fmt.Sprintf("target stage %q", target.Name)
+	}
+	if user != nil {
+		u, _, _ := strings.Cut(dockerfile.Unquote(user.Args[0]), ":")
+		if u != "root" && u != "0" {
+			return nil
+		}
+		return []analysis.Finding{analysis.InstructionFinding(user,
+			fmt.Sprintf("%s runs as root (USER %s): switch to a non-root USER after the steps that need root", what, user.Args[0]))}
+	}
+	if base == "" || windowsImage(base) || nonRootImage(base) {
+		return nil
+	}
+	return []analysis.Finding{analysis.InstructionFinding(target.From,
+		fmt.Sprintf("%s runs as root (no USER): add a non-root USER, or drop privileges in the entrypoint", what))}
+}
+
+// nonRootImage reports whether an image's name says that it runs as a user
+// other than root.
+func nonRootImage(name string) bool {
+	for _, s := range []string{"nonroot", "non-root", "unprivileged", "rootless"} {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func windowsImage(name string) bool {
+	for _, w := range []string{"windows", "nanoserver", "servercore", "dotnet/framework"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}

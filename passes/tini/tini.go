@@ -1,0 +1,426 @@
+package tini
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Programs and images that already act as an init.
+var initPrograms = map[string]bool{
+	"tini": true, "tini-static": true, "dumb-init": true, "catatonit": true, "init": true,
+	"s6-svscan": true, "supervisord": true, "runsvdir": true, "my_init": true, "docker-init": true,
+	"runit": true, "systemd": true, "pid1": true, "s6-overlay-suexec": true,
+}
+
+type initTool struct {
+	pkg, aptPath, apkPath string
+}
+
+var initTools = map[string]initTool{
+	"tini":      {pkg: "tini", aptPath: "/usr/bin/tini", apkPath: "/sbin/tini"},
+	"dumb-init": {pkg: "dumb-init", aptPath: "/usr/bin/dumb-init", apkPath: "/usr/bin/dumb-init"},
+}
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	choice := "tini"
+	if v := ctx.Settings["init"]; v != "" {
+		choice = v
+	}
+	if choice == "none" {
+		return nil
+	}
+	tool, ok := initTools[choice]
+	if !ok {
+		return nil
+	}
+	doc := ctx.Doc
+	st := ctx.TargetStage()
+	if st == nil || st.Windows() || (len(st.Instructions) > 0 && !st.Instructions[len(st.Instructions)-1].POSIXShell()) {
+		return nil
+	}
+	report := func(ins *dockerfile.Instruction, msg string) []analysis.Finding {
+		return []analysis.Finding{{Pos: ins.Span.Start, End: ins.ContentEnd(), Message: msg}}
+	}
+	decline := func(ins *dockerfile.Instruction, reason string) []analysis.Finding {
+		return report(ins, fmt.Sprintf("no init process as PID 1; not adding %s: %s; use docker run --init (compose: init: true) or ADD a static %s with --checksum instead", choice, reason, choice))
+	}
+	if hasInit(st) {
+		return nil
+	}
+	known, ep := stages.Entrypoint(st)
+	if ep != nil {
+		if prog := entrypointProgram(ep); prog != "" && isScript(prog) {
+			return report(ep, fmt.Sprintf("ENTRYPOINT %s runs as PID 1: it must exec the program and cannot reap zombies; put %s in front of it if it does not do that", prog, choice))
+		}
+	}
+
+	// What the base is, and whether its repositories have the package.
+	root := st
+	for root.Parent != nil {
+		root = root.Parent
+	}
+	info := baseimage.Resolve(root.Base)
+	ran := familiesRun(st)
+	family := info.Family
+	switch {
+	case info.Family == baseimage.None:
+		return decline(st.From, fmt.Sprintf("base %s has no package manager", root.Base))
+	case info.Family == baseimage.Windows:
+		return nil
+	case !known:
+		return decline(st.From, fmt.Sprintf("base image %q may set its own ENTRYPOINT, which a new one would replace", st.Base))
+	case family != baseimage.Unknown && len(ran) > 0 && (len(ran) > 1 || !ran[family]):
+		return decline(st.From, fmt.Sprintf("the stage runs %s, but base %s is %s", pmNames(ran), root.Base, info))
+	case family == baseimage.Unknown && len(ran) == 1:
+		for f := range ran {
+			family = f
+		}
+	}
+	switch {
+	case family == baseimage.RHEL:
+		what := root.Base
+		if info.Known {
+			what += " (" + info.String() + ")"
+		}
+		return decline(st.From, fmt.Sprintf("base %s installs with dnf/yum, and %s is not known to be in its repositories", what, choice))
+	case family == baseimage.Unknown && len(ran) > 1:
+		return decline(st.From, fmt.Sprintf("base %s is not known (%s) and the stage runs %s", root.Base, info.Why, pmNames(ran)))
+	case family == baseimage.Unknown:
+		return decline(st.From, fmt.Sprintf("base %s is not known (%s) and the stage runs no package manager", root.Base, info.Why))
+	case !info.Known:
+		return decline(st.From, fmt.Sprintf("the release of base %s is not known (%s), so neither is whether it has a %s package", root.Base, info.Why, choice))
+	case !baseimage.HasPackage(info, tool.pkg):
+		return decline(st.From, fmt.Sprintf("base %s is %s, which has no %s package", root.Base, info, choice))
+	}
+	binary := tool.aptPath
+	if family == baseimage.Alpine {
+		binary = tool.apkPath
+	}
+
+	// Where the program is started.
+	var entryEdit analysis.Edit
+	switch {
+	case ep != nil && ep.Stage != st:
+		return decline(ep, fmt.Sprintf("the ENTRYPOINT comes from stage %q", ep.Stage.Name))
+	case ep != nil && ep.JSON:
+		open := ep.SrcOffset(ep.ArgsOffset)
+		if doc.Src[open] != '[' {
+			return nil
+		}
+		prefix := fmt.Sprintf("%q, \"--\"", binary)
+		at := open + 1
+		if len(ep.Args) > 0 {
+			prefix += ", "
+			for at < len(doc.Src) && (doc.Src[at] == ' ' || doc.Src[at] == '\t') {
+				at++ // before the first element, after the blanks that precede it
+			}
+		}
+		entryEdit = analysis.Insert(at, prefix)
+	case ep != nil:
+		if doc.HasCommentLines(ep) {
+			return decline(ep, "comments inside the ENTRYPOINT")
+		}
+		text, off := ep.ShellArgs()
+		text = strings.TrimRight(text, " \t")
+		shell := ep.Shell
+		if len(shell) == 0 {
+			shell = []string{"/bin/sh", "-c"}
+		}
+		words := append(append([]string{binary, "--"}, shell...), text)
+		entryEdit = analysis.Replace(ep.SrcOffset(off), ep.SrcOffset(off+len(text)-1)+1, dockerfile.JSONArray(words))
+	default:
+		cmd := stages.Last(st, "cmd")
+		if cmd == nil || cmd.Stage != st {
+			return decline(st.From, "the CMD is inherited, and a new ENTRYPOINT would reset it")
+		}
+		line := doc.KeywordCase("ENTRYPOINT") + " " + dockerfile.JSONArray([]string{binary, "--"}) + doc.LineEnding(cmd.Span.Start)
+		entryEdit = analysis.Insert(cmd.Span.Start, line)
+	}
+
+	install, does, reason := placeInstall(ctx, st, family, info, tool.pkg)
+	if reason != "" {
+		return decline(st.From, reason)
+	}
+	edits := []analysis.Edit{install, entryEdit}
+	if install.Pos == install.End && entryEdit.Pos == entryEdit.End && install.Pos == entryEdit.Pos {
+		// A stage of FROM and CMD only: the new RUN and ENTRYPOINT go in
+		// the same place, in that order.
+		edits = []analysis.Edit{analysis.Insert(install.Pos, install.NewText+entryEdit.NewText)}
+	}
+	return []analysis.Finding{{
+		Pos: st.From.Span.Start, End: st.From.ContentEnd(),
+		Message: "no init process as PID 1: signals are not forwarded and zombies are not reaped",
+		Fix: &analysis.Fix{Message: does + " and run the program under it",
+			Edits: edits, Changes: []string{"Entrypoint"}},
+	}}
+}
+
+// Package managers by family, as the file runs them.
+var familyPrograms = map[string]baseimage.Family{
+	"apt-get": baseimage.Debian, "apt": baseimage.Debian, "dpkg": baseimage.Debian, "apt-mark": baseimage.Debian,
+	"aptitude": baseimage.Debian, "add-apt-repository": baseimage.Debian,
+	"apk": baseimage.Alpine,
+	"dnf": baseimage.RHEL, "yum": baseimage.RHEL, "microdnf": baseimage.RHEL, "rpm": baseimage.RHEL,
+}
+
+// pmWordRE finds package managers in RUNs whose shell cannot be read
+// (heredocs, exec form).
+var pmWordRE = regexp.MustCompile(`(?:^|[\s;&|("'/])(apt-get|apt|dpkg|apt-mark|aptitude|apk|dnf|yum|microdnf|rpm)(?:[\s"';&|)]|$)`)
+
+// familiesRun returns the package-manager families the RUNs of the stage
+// and of the stages it derives from run.
+func familiesRun(st *dockerfile.Stage) map[baseimage.Family]bool {
+	out := map[baseimage.Family]bool{}
+	for s := st; s != nil; s = s.Parent {
+		for _, ins := range s.Instructions {
+			for f := range runFamilies(ins) {
+				out[f] = true
+			}
+		}
+	}
+	return out
+}
+
+// runFamilies returns the package-manager families one RUN runs.
+func runFamilies(ins *dockerfile.Instruction) map[baseimage.Family]bool {
+	if ins.Cmd != "run" {
+		return nil
+	}
+	out := map[baseimage.Family]bool{}
+	if sr, _ := runs.Parse(ins); sr != nil {
+		for _, c := range shellparse.Commands(sr.Prog) {
+			if f, ok := familyPrograms[c.Name]; ok {
+				out[f] = true
+			}
+		}
+		return out
+	}
+	text := ins.Text[ins.ArgsOffset:]
+	for _, h := range ins.Heredocs {
+		text += "\n" + h.Content
+	}
+	for _, m := range pmWordRE.FindAllStringSubmatch(text, -1) {
+		out[familyPrograms[m[1]]] = true
+	}
+	return out
+}
+
+func pmNames(fams map[baseimage.Family]bool) string {
+	var names []string
+	for f := range fams {
+		switch f {
+		case baseimage.Debian:
+			names = append(names, "apt-get")
+		case baseimage.Alpine:
+			names = append(names, "apk")
+		case baseimage.RHEL:
+			names = append(names, "dnf/yum")
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, " and ")
+}
+
+// hasInit reports whether the stage already starts an init: in its
+// ENTRYPOINT or CMD, or from a base image built around one.
+func hasInit(st *dockerfile.Stage) bool {
+	for _, cmd := range []string{"entrypoint", "cmd"} {
+		if ins := stages.Last(st, cmd); ins != nil && initPrograms[path.Base(entrypointProgram(ins))] {
+			return true
+		}
+	}
+	for s := st; s != nil; s = s.Parent {
+		b := strings.ToLower(s.Base)
+		if strings.Contains(b, "s6-overlay") || strings.Contains(b, "phusion/baseimage") || strings.Contains(b, "tini") {
+			return true
+		}
+	}
+	return false
+}
+
+// entrypointProgram is the first word of an ENTRYPOINT or CMD ("" when not
+// literal).
+func entrypointProgram(ins *dockerfile.Instruction) string {
+	if ins.JSON {
+		if len(ins.Args) == 0 {
+			return ""
+		}
+		return ins.Args[0]
+	}
+	text, _ := ins.ShellArgs()
+	prog, err := shellparse.Parse(strings.TrimSpace(text))
+	if err != nil || len(prog.File.Stmts) == 0 {
+		return ""
+	}
+	if call, ok := prog.File.Stmts[0].Cmd.(*syntax.CallExpr); ok {
+		if c := shellparse.Resolve(call); c != nil {
+			if v, ok := shellparse.Lit(c.NameWord()); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// isScript reports whether a program name looks like an entrypoint script
+// of the image's own rather than a program from a package.
+func isScript(prog string) bool {
+	base := path.Base(prog)
+	relative := strings.Contains(prog, "/") && !strings.HasPrefix(prog, "/")
+	return strings.HasSuffix(base, ".sh") || strings.Contains(base, "entrypoint") || relative
+}
+
+// apk options that take a separate value.
+// installCommand reports whether c installs packages of the family into
+// the image from its repositories: apt-get/apt install with -y, or
+// apk add; not a download or simulation, not into another root.
+func installCommand(c *shellparse.Command, family baseimage.Family) bool {
+	switch {
+	case family == baseimage.Debian && (c.Name == "apt-get" || c.Name == "apt"):
+		s, _ := c.Subcommand(pkgmgr.AptValueOptions...)
+		return s == "install" && c.HasArg(pkgmgr.AssumesYes) &&
+			!c.HasArg(shellparse.ArgIs("-d", "--download-only", "-s", "--simulate", "--dry-run", "--no-act", "--just-print", "--recon", "--print-uris")) &&
+			!c.HasArg(func(v string) bool { return strings.HasPrefix(v, "Dir") || strings.HasPrefix(v, "RootDir") })
+	case family == baseimage.Alpine && c.Name == "apk":
+		s, _ := c.Subcommand(pkgmgr.ApkValueOptions...)
+		return s == "add" && !c.HasArg(shellparse.ArgIs("--root", "-p", "--initdb", "--simulate", "-s", "--arch"))
+	}
+	return false
+}
+
+// virtualGroup reports an apk add that makes a named group (--virtual,
+// -t), which a later apk del of the group removes with everything in it.
+func virtualGroup(c *shellparse.Command) bool {
+	return c.Name == "apk" && c.HasArg(func(v string) bool {
+		return v == "-t" || v == "--virtual" || strings.HasPrefix(v, "--virtual=") || strings.HasPrefix(v, "-t") && len(v) > 2 && !strings.HasPrefix(v, "--")
+	})
+}
+
+// removesPackages reports a command that may remove packages installed
+// earlier: apt-mark (auto), apt-get/apt purge, remove or autoremove,
+// dpkg -r/-P, aptitude, apk del.
+func removesPackages(c *shellparse.Command) bool {
+	switch c.Name {
+	case "apt-mark", "aptitude":
+		return true
+	case "apt-get", "apt":
+		s, _ := c.Subcommand(pkgmgr.AptValueOptions...)
+		return s == "purge" || s == "remove" || s == "autoremove" || s == "autopurge" || c.HasArg(shellparse.ArgIs("--auto-remove", "--autoremove"))
+	case "dpkg":
+		return c.HasArg(func(v string) bool {
+			return v == "--remove" || v == "--purge" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.ContainsAny(v, "rP")
+		})
+	case "apk":
+		s, _ := c.Subcommand(pkgmgr.ApkValueOptions...)
+		return s == "del"
+	}
+	return false
+}
+
+// placeInstall decides where the package goes in the stage: the edit and
+// what it does (for the fix message), or why it cannot be installed.
+func placeInstall(ctx *analysis.Context, st *dockerfile.Stage, family baseimage.Family, info baseimage.Info, pkg string) (edit analysis.Edit, does, reason string) {
+	doc := ctx.Doc
+	// The stage's last RUN that runs the package manager, and the user it
+	// runs as.
+	user := ""
+	if st.Parent != nil {
+		user = stages.FinalUserArg(st.Parent)
+	}
+	startUser := user
+	var last *dockerfile.Instruction
+	lastUser := ""
+	for _, ins := range st.Instructions {
+		if ins.Cmd == "user" && len(ins.Args) > 0 {
+			user = ins.Args[0]
+		}
+		if runFamilies(ins)[family] {
+			last, lastUser = ins, user
+		}
+	}
+	notCurrent := fmt.Sprintf("a new RUN would download a package index, but %s is not a current release (its mirrors may no longer serve it)", info)
+	// newRun installs the package in a new RUN at the given offset.
+	newRun := func(at int, where string) (analysis.Edit, string) {
+		var cmd string
+		switch family {
+		case baseimage.Debian:
+			cmd = "apt-get update && apt-get install -y --no-install-recommends " + pkg + " && rm -rf /var/lib/apt/lists/*"
+		case baseimage.Alpine:
+			cmd = "apk add --no-cache " + pkg
+		}
+		nl := doc.LineEnding(st.From.Span.Start)
+		text := doc.KeywordCase("RUN") + " " + cmd + nl
+		if at == len(doc.Src) && (len(doc.Src) == 0 || doc.Src[at-1] != '\n') {
+			text = nl + doc.KeywordCase("RUN") + " " + cmd
+		}
+		return analysis.Insert(at, text), fmt.Sprintf("install %s in a new RUN %s (downloads %s's package index at build time", pkg, where, info)
+	}
+	if last == nil {
+		switch {
+		case !stages.IsRoot(startUser):
+			return edit, "", "the stage runs as a non-root USER where it would be installed"
+		case !info.Current:
+			return edit, "", "the stage runs no package manager, and " + notCurrent
+		}
+		edit, does = newRun(st.From.Span.End, "after FROM")
+		return edit, does + ")", ""
+	}
+	if !stages.IsRoot(lastUser) {
+		return edit, "", "the stage runs as a non-root USER where it would be installed"
+	}
+	why := "is a heredoc or exec form, which dfopt does not read"
+	if sr, _ := runs.Parse(last); sr != nil {
+		var target *shellparse.Command
+		removes := false
+		for _, c := range shellparse.Commands(sr.Prog) {
+			if installCommand(c, family) {
+				target = c
+			}
+			removes = removes || removesPackages(c)
+		}
+		switch {
+		case target == nil || len(target.Args) == 0:
+			why = "runs no install it could join"
+		case removes:
+			why = "removes packages again, which could take it along"
+		case virtualGroup(target):
+			why = "installs into an apk --virtual group"
+		case target.Conditional || target.InSubshell:
+			why = "installs conditionally or in a subshell"
+		default:
+			verb := target.Name + " install"
+			if family == baseimage.Alpine {
+				verb = "apk add"
+			}
+			line := ctx.Line(sr.Src(shellparse.Offset(target.Call.Pos())))
+			return analysis.Insert(sr.WordEnd(target.Args[len(target.Args)-1]), " "+pkg),
+				fmt.Sprintf("add %s to the %s on line %d", pkg, verb, line), ""
+		}
+	}
+	// A new RUN right after that one: it runs as the same user, after
+	// whatever that RUN removes, and nothing later in the stage runs the
+	// package manager.
+	for _, f := range last.Flags {
+		lf := strings.ToLower(f)
+		if strings.HasPrefix(lf, "--network") || strings.Contains(lf, "type=secret") || strings.Contains(lf, "type=ssh") {
+			return edit, "", fmt.Sprintf("the RUN on line %d %s, and installs with %s, which a new RUN after it would not have", ctx.Line(last.Span.Start), why, f)
+		}
+	}
+	if !info.Current {
+		return edit, "", fmt.Sprintf("the RUN on line %d %s, and %s", ctx.Line(last.Span.Start), why, notCurrent)
+	}
+	edit, does = newRun(last.Span.End, fmt.Sprintf("after line %d", ctx.Line(last.Span.End-1)))
+	return edit, fmt.Sprintf("%s; the RUN on line %d %s)", does, ctx.Line(last.Span.Start), why), ""
+}

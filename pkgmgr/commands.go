@@ -1,0 +1,127 @@
+package pkgmgr
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/dfopt/dfopt/shellparse"
+)
+
+// How package managers' command lines are recognised. Commands come from
+// shellparse.Commands, resolved through sudo, env and the like.
+
+var pipName = regexp.MustCompile(`^pip(\d+(\.\d+)?)?$`)
+
+// IsPip reports whether a program name is pip: pip, pip3, pip3.12.
+func IsPip(name string) bool { return pipName.MatchString(name) }
+
+// AptValueOptions are the apt-get options that take a separate value
+// (for shellparse.Command.Subcommand).
+var AptValueOptions = []string{"-o", "-c", "-t", "-a", "--option", "--config-file", "--target-release", "--host-architecture"}
+
+// ApkValueOptions are the apk options that take a separate value.
+var ApkValueOptions = []string{"-X", "--repository", "-p", "--root", "--arch", "-t", "--virtual", "--cache-dir",
+	"--keys-dir", "--repositories-file", "--cache-max-age", "--wait", "--timeout"}
+
+// AssumesYes reports whether an apt-get argument answers its prompt: -y
+// (alone or in a cluster such as -qy), --yes, --assume-yes, quiet level 2
+// (-qq, -q=2), or an Assume-Yes option.
+func AssumesYes(v string) bool {
+	switch {
+	case v == "--yes" || v == "--assume-yes" || v == "--force-yes" || v == "-q=2" || v == "--quiet=2":
+		return true
+	case strings.Contains(strings.ToLower(v), "assume-yes"):
+		return true
+	case strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--"):
+		return strings.Contains(v, "y") || strings.Count(v, "q") >= 2
+	}
+	return false
+}
+
+// AptUpdates reports an apt-get (or apt) update, which writes the package
+// lists.
+func AptUpdates(c *shellparse.Command) bool {
+	if c.Name != "apt-get" && c.Name != "apt" {
+		return false
+	}
+	s, _ := c.Subcommand(AptValueOptions...)
+	return s == "update"
+}
+
+// AptReadsLists reports an apt command that reads the package lists:
+// installs, upgrades, downloads, searches, and apt-cache.
+func AptReadsLists(c *shellparse.Command) bool {
+	if c.Name == "apt-cache" {
+		return true
+	}
+	if c.Name != "apt-get" && c.Name != "apt" {
+		return false
+	}
+	s, _ := c.Subcommand(AptValueOptions...)
+	switch s {
+	case "install", "reinstall", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download",
+		"changelog", "satisfy", "show", "showsrc", "list", "search", "policy", "depends", "rdepends", "madison":
+		return true
+	}
+	return false
+}
+
+// ApkUpdates reports an apk update, which writes the package index.
+func ApkUpdates(c *shellparse.Command) bool {
+	if c.Name != "apk" {
+		return false
+	}
+	s, _ := c.Subcommand(ApkValueOptions...)
+	return s == "update"
+}
+
+// ApkReadsIndex reports an apk command that reads the package index left
+// in /var/cache/apk: not one that fetches the index itself (--no-cache,
+// -U, --update-cache).
+func ApkReadsIndex(c *shellparse.Command) bool {
+	if c.Name != "apk" || c.HasArg(shellparse.ArgIs("--no-cache", "-U", "--update-cache", "--update")) {
+		return false
+	}
+	s, _ := c.Subcommand(ApkValueOptions...)
+	switch s {
+	case "add", "upgrade", "fix", "fetch", "search", "policy", "dot", "list", "info":
+		return true
+	}
+	return false
+}
+
+// Removes reports whether c deletes path (or a glob inside it): rm or
+// find -delete.
+func Removes(c *shellparse.Command, path string) bool {
+	if c.Name != "rm" && c.Name != "find" {
+		return false
+	}
+	return c.HasArg(func(v string) bool {
+		v = strings.TrimRight(v, "/")
+		return v == path || strings.HasPrefix(v, path+"/") || strings.HasPrefix(path, v+"/") && v != ""
+	})
+}
+
+// BareInstall reports whether a command with no subcommand installs (as
+// bare "yarn" and "bundle" do): not when it only asks for help or a version.
+func BareInstall(c *shellparse.Command) bool {
+	return !c.HasArg(shellparse.ArgIs("--version", "-v", "-V", "--help", "-h"))
+}
+
+// OtherUser reports whether the command runs as another user (sudo -u,
+// gosu, su-exec, su, runuser, chroot), whose caches are elsewhere.
+func OtherUser(c *shellparse.Command) bool {
+	for _, w := range []string{"gosu", "su-exec", "su", "runuser", "chroot", "setpriv", "doas"} {
+		if c.HasWrapper(w) {
+			return true
+		}
+	}
+	if c.HasWrapper("sudo") {
+		for _, w := range c.Call.Args[:max(c.NameIdx, 0)] {
+			if v, ok := shellparse.Lit(w); ok && (v == "-u" || strings.HasPrefix(v, "--user") || strings.HasPrefix(v, "-u")) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,70 @@
+package pkgmgr_test
+
+import (
+	"testing"
+
+	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/stretchr/testify/require"
+)
+
+// command parses a program of one command.
+func command(t *testing.T, src string) *shellparse.Command {
+	t.Helper()
+	prog, err := shellparse.Parse(src)
+	require.NoError(t, err)
+	cmds := shellparse.Commands(prog)
+	require.Len(t, cmds, 1, src)
+	return cmds[0]
+}
+
+func TestCommandKinds(t *testing.T) {
+	for _, tc := range []struct {
+		src                    string
+		aptUpdate, aptReads    bool
+		apkUpdate, apkReads    bool
+		otherUser, bareInstall bool
+	}{
+		{src: "apt-get update", aptUpdate: true, bareInstall: true},
+		{src: "apt-get -o Acquire::Retries=3 update", aptUpdate: true, bareInstall: true},
+		{src: "sudo apt install -y curl", aptReads: true, bareInstall: true},
+		{src: "apt-cache policy curl", aptReads: true, bareInstall: true},
+		{src: "apt-get clean", bareInstall: true},
+		{src: "apk update", apkUpdate: true, bareInstall: true},
+		{src: "apk add curl", apkReads: true, bareInstall: true},
+		{src: "apk add --no-cache curl", bareInstall: true},
+		{src: "apk -X https://mirror add curl", apkReads: true, bareInstall: true},
+		{src: "sudo -u app npm ci", otherUser: true, bareInstall: true},
+		{src: "gosu app yarn", otherUser: true, bareInstall: true},
+		{src: "sudo npm ci", bareInstall: true},
+		{src: "yarn --version"},
+	} {
+		c := command(t, tc.src)
+		require.Equal(t, tc.aptUpdate, pkgmgr.AptUpdates(c), "AptUpdates(%q)", tc.src)
+		require.Equal(t, tc.aptReads, pkgmgr.AptReadsLists(c), "AptReadsLists(%q)", tc.src)
+		require.Equal(t, tc.apkUpdate, pkgmgr.ApkUpdates(c), "ApkUpdates(%q)", tc.src)
+		require.Equal(t, tc.apkReads, pkgmgr.ApkReadsIndex(c), "ApkReadsIndex(%q)", tc.src)
+		require.Equal(t, tc.otherUser, pkgmgr.OtherUser(c), "OtherUser(%q)", tc.src)
+		require.Equal(t, tc.bareInstall, pkgmgr.BareInstall(c), "BareInstall(%q)", tc.src)
+	}
+}
+
+func TestAssumesYes(t *testing.T) {
+	for _, v := range []string{"-y", "-qy", "--yes", "--assume-yes", "-qq", "-q=2", "-oAPT::Get::Assume-Yes=true"} {
+		require.True(t, pkgmgr.AssumesYes(v), v)
+	}
+	for _, v := range []string{"-q", "--quiet", "install", "--no-install-recommends"} {
+		require.False(t, pkgmgr.AssumesYes(v), v)
+	}
+}
+
+func TestRemovesAndPip(t *testing.T) {
+	require.True(t, pkgmgr.Removes(command(t, "rm -rf /var/lib/apt/lists/*"), "/var/lib/apt/lists"))
+	require.True(t, pkgmgr.Removes(command(t, "rm -rf /var/lib/apt"), "/var/lib/apt/lists"))
+	require.True(t, pkgmgr.Removes(command(t, "find /var/cache/apk/ -delete"), "/var/cache/apk"))
+	require.False(t, pkgmgr.Removes(command(t, "rm -rf /var/lib/apt/listsx"), "/var/lib/apt/lists"))
+	require.False(t, pkgmgr.Removes(command(t, "ls /var/lib/apt/lists"), "/var/lib/apt/lists"))
+	for name, want := range map[string]bool{"pip": true, "pip3": true, "pip3.12": true, "pipx": false, "pipenv": false} {
+		require.Equal(t, want, pkgmgr.IsPip(name), name)
+	}
+}

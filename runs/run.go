@@ -1,0 +1,163 @@
+package runs
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/shellparse"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Run is a shell-form RUN whose program parsed.
+type Run struct {
+	Ins   *dockerfile.Instruction
+	Prog  *shellparse.Program
+	Start int // offset of the program in Ins.Text
+}
+
+// Readable reports whether a RUN's shell can be read: shell form, no
+// heredocs, a POSIX shell.
+func Readable(ins *dockerfile.Instruction) bool {
+	return ins.Cmd == "run" && !ins.JSON && len(ins.Heredocs) == 0 && ins.POSIXShell()
+}
+
+type parsedRun struct {
+	r   *Run
+	err error
+}
+
+// Parse parses a RUN's program; it returns nil (and the parse error, if
+// that was the reason) when the RUN cannot be read. The result is computed
+// once per instruction and shared by the passes.
+func Parse(ins *dockerfile.Instruction) (*Run, error) {
+	p := ins.Cached("runs.parse", func() any {
+		r, err := parseUncached(ins)
+		return parsedRun{r, err}
+	}).(parsedRun)
+	return p.r, p.err
+}
+
+func parseUncached(ins *dockerfile.Instruction) (*Run, error) {
+	if !Readable(ins) {
+		return nil, nil
+	}
+	text, off := ins.ShellArgs()
+	text = strings.TrimRightFunc(text, unicode.IsSpace)
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	prog, err := shellparse.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	if len(prog.File.Stmts) == 0 {
+		return nil, nil
+	}
+	return &Run{Ins: ins, Prog: prog, Start: off}, nil
+}
+
+// Commands returns the simple commands of the RUN's program (see
+// shellparse.Commands), computed once per instruction. Callers must not
+// modify them.
+func (r *Run) Commands() []*shellparse.Command {
+	return r.Ins.Cached("runs.commands", func() any { return shellparse.Commands(r.Prog) }).([]*shellparse.Command)
+}
+
+// Src maps an offset in the program to the source: the position of that
+// program byte.
+func (r *Run) Src(off int) int { return r.Ins.SrcOffset(r.Start + off) }
+
+// After maps the end of a program range (exclusive offset) to the source
+// position just after its last byte, on the same line.
+func (r *Run) After(end int) int { return r.Ins.SrcOffset(r.Start+end-1) + 1 }
+
+// WordEnd is the source position just after a word.
+func (r *Run) WordEnd(w *syntax.Word) int { return r.After(int(w.End().Offset())) }
+
+// appendPoint is the program offset where a command appended with && goes:
+// before a final ';' or trailing comment. ok is false when nothing can be
+// appended (the program ends in the background, or in exit/exec, after
+// which nothing runs).
+func (r *Run) appendPoint() (int, bool) {
+	p := r.Prog
+	if p.EndsInBackground() || p.HasHeredoc() {
+		return 0, false
+	}
+	stmts := p.File.Stmts
+	last := stmts[len(stmts)-1]
+	for _, it := range shellparse.Chain([]*syntax.Stmt{last}) {
+		if call, ok := it.Stmt.Cmd.(*syntax.CallExpr); ok {
+			if c := shellparse.Resolve(call); c != nil && (c.Name == "exit" || c.Name == "exec") {
+				return 0, false
+			}
+		}
+	}
+	if semi := p.FinalSemicolon(); semi >= 0 {
+		return semi, true
+	}
+	return p.ContentEnd(), true
+}
+
+// AppendEdit returns an edit that runs cmd after everything else in the RUN,
+// joined with && so the RUN's exit status is unchanged (cmd itself cannot
+// fail). It follows the RUN's layout: inline for a one-line RUN, else on a
+// new continuation line in the RUN's own style (leading or trailing &&).
+func (r *Run) AppendEdit(doc *dockerfile.Document, cmd string) (pos int, text string, ok bool) {
+	at, ok := r.appendPoint()
+	if !ok {
+		return 0, "", false
+	}
+	var pos0 int
+	if r.Prog.FinalSemicolon() == at {
+		pos0 = r.Src(at)
+	} else {
+		pos0 = r.After(at)
+	}
+	first, last := r.Ins.StartLine, doc.LineOf(r.Ins.ContentEnd())
+	if first == last || r.Prog.TrailingComment() >= 0 {
+		return pos0, " && " + cmd, true
+	}
+	nl := doc.LineEnding(r.Ins.ContentEnd())
+	esc := string(doc.Escape)
+	if ind, leading := leadingOperatorIndent(doc, first, last); leading {
+		return pos0, " " + esc + nl + ind + "&& " + cmd, true
+	}
+	return pos0, " && " + esc + nl + commandIndent(doc, first, last) + cmd, true
+}
+
+// leadingOperatorIndent reports whether continuation lines of the RUN start
+// with && or || (the "leading operator" layout) and their indentation.
+func leadingOperatorIndent(doc *dockerfile.Document, first, last int) (string, bool) {
+	for n := first + 1; n <= last; n++ {
+		line := strings.TrimRight(string(doc.Line(n)), "\r\n")
+		trimmed := strings.TrimLeft(line, " \t")
+		if strings.HasPrefix(trimmed, "&&") || strings.HasPrefix(trimmed, "||") {
+			return line[:len(line)-len(trimmed)], true
+		}
+	}
+	return "", false
+}
+
+// commandIndent is the smallest indentation among the RUN's continuation
+// lines with content (package lists are usually indented deeper than
+// commands), or four spaces.
+func commandIndent(doc *dockerfile.Document, first, last int) string {
+	best := ""
+	found := false
+	for n := first + 1; n <= last; n++ {
+		line := strings.TrimRight(string(doc.Line(n)), "\r\n")
+		trimmed := strings.TrimLeft(line, " \t")
+		if trimmed == "" || trimmed[0] == '#' || trimmed == string(doc.Escape) || trimmed == ";"+string(doc.Escape) {
+			continue
+		}
+		ind := line[:len(line)-len(trimmed)]
+		if !found || len(ind) < len(best) {
+			best, found = ind, true
+		}
+	}
+	if !found {
+		return "    "
+	}
+	return best
+}
