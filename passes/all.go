@@ -1,13 +1,20 @@
 // Package passes holds dfopt's rewrite passes and their ordered registry.
 package passes
 
-import "github.com/dfopt/dfopt/analysis"
+import (
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/passes/finalnewline"
+	"github.com/dfopt/dfopt/passes/trailingwhitespace"
+)
 
 // All returns every implemented pass, in the order they run. Each call returns
 // the same pass values; callers must not modify them.
 func All() []*analysis.Pass {
 	return []*analysis.Pass{
-		// format
+		// format; final-newline before trailing-whitespace, so that blank
+		// lines at the end are removed rather than emptied first
+		finalnewline.Pass,
+		trailingwhitespace.Pass,
 		FromAsCasing,
 		EnvKeyValue,
 		// safe; workdir-mkdir before coalesce-runs so that a redundant

@@ -1,0 +1,98 @@
+package trailingwhitespace
+
+import (
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+)
+
+const summary = "remove spaces and tabs at the ends of lines"
+
+// doc is the documentation of doc.go's "Pass trailing-whitespace" section.
+const doc = `Spaces and tabs before a line ending (or the end of the file) are removed,
+on instruction lines, comment lines and blank lines alike.
+
+Before (· is a space):
+
+	RUN apt-get update \··
+	····&& apt-get install -y curl··
+	#·fetch·the·sources··
+
+After:
+
+	RUN apt-get update \
+	····&& apt-get install -y curl
+	#·fetch·the·sources
+
+BuildKit reads none of these bytes: a line that ends with the escape
+character and blanks is a continuation with or without them (its rule is
+"escape, then [ \t]* to the end of the line"), the last line of an
+instruction is trimmed, comments are trimmed, and a line of blanks is an
+empty line either way. Blanks before the escape character of a
+continuation are part of the instruction and stay.
+
+Left alone: heredoc bodies, where every byte is the file's content (and
+"EOF " is not the terminator "EOF"); blanks that follow a carriage return
+in the middle of a line: BuildKit trims every carriage return at the end
+of a line, so removing them could turn a line that ends in the escape
+character, a carriage return and blanks into a continuation.`
+
+// Pass is the trailing-whitespace pass.
+var Pass = &analysis.Pass{
+	Name:    "trailing-whitespace",
+	Summary: summary,
+	Doc:     doc,
+	Tier:    analysis.Format,
+	Run:     run,
+}
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	src := doc.Src
+	bodies := heredocBodies(doc)
+	var out []analysis.Finding
+	for n := 1; n <= doc.LineCount(); n++ {
+		start, end := doc.LineStart(n), doc.LineEnd(n)
+		if len(bodies) > 0 && start >= bodies[0].Start {
+			if start < bodies[0].End {
+				continue
+			}
+			for len(bodies) > 0 && start >= bodies[0].End {
+				bodies = bodies[1:]
+			}
+			if len(bodies) > 0 && start >= bodies[0].Start {
+				continue
+			}
+		}
+		// The content ends before the line ending: every \r and \n at the
+		// end of the line, as BuildKit trims them.
+		content := end
+		for content > start && (src[content-1] == '\n' || src[content-1] == '\r') {
+			content--
+		}
+		blanks := content
+		for blanks > start && (src[blanks-1] == ' ' || src[blanks-1] == '\t') {
+			blanks--
+		}
+		if blanks == content || blanks > start && src[blanks-1] == '\r' {
+			continue
+		}
+		out = append(out, analysis.Finding{Pos: blanks, End: content,
+			Message: "trailing whitespace",
+			Fix:     &analysis.Fix{Message: "remove it", Edits: []analysis.Edit{analysis.Delete(blanks, content)}}})
+	}
+	return out
+}
+
+// heredocBodies returns the spans of the document's heredoc bodies, in
+// file order.
+func heredocBodies(doc *dockerfile.Document) []dockerfile.Span {
+	var out []dockerfile.Span
+	for _, ins := range doc.Instructions {
+		for _, h := range ins.Heredocs {
+			if h.Body.End > h.Body.Start {
+				out = append(out, h.Body)
+			}
+		}
+	}
+	return out
+}
