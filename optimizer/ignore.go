@@ -59,11 +59,12 @@ var HadolintRules = map[string]string{
 // to the pass: `# check=skip=JSONArgsRecommended` turns exec-form off for the
 // file, and `# check=skip=all` every pass listed here.
 var BuildKitChecks = map[string]string{
-	"FromAsCasing":          "from-as-casing",
-	"LegacyKeyValueFormat":  "env-key-value",
-	"JSONArgsRecommended":   "exec-form",
-	"MaintainerDeprecated":  "maintainer-label",
-	"SecretsUsedInArgOrEnv": "secret-in-env",
+	"ConsistentInstructionCasing": "keyword-case",
+	"FromAsCasing":                "from-as-casing",
+	"LegacyKeyValueFormat":        "env-key-value",
+	"JSONArgsRecommended":         "exec-form",
+	"MaintainerDeprecated":        "maintainer-label",
+	"SecretsUsedInArgOrEnv":       "secret-in-env",
 }
 
 // passSet is a set of pass names; all means every pass.

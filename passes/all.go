@@ -4,6 +4,8 @@ package passes
 import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/passes/finalnewline"
+	"github.com/dfopt/dfopt/passes/jsonspacing"
+	"github.com/dfopt/dfopt/passes/keywordcase"
 	"github.com/dfopt/dfopt/passes/trailingwhitespace"
 )
 
@@ -15,8 +17,10 @@ func All() []*analysis.Pass {
 		// lines at the end are removed rather than emptied first
 		finalnewline.Pass,
 		trailingwhitespace.Pass,
+		keywordcase.Pass,
 		FromAsCasing,
 		EnvKeyValue,
+		jsonspacing.Pass,
 		// safe; workdir-mkdir before coalesce-runs so that a redundant
 		// mkdir is dropped rather than merged into its neighbour
 		WorkdirMkdir,

@@ -1,0 +1,125 @@
+package keywordcase
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+const summary = "write every instruction keyword in the case most of the file's keywords use"
+
+// doc is the documentation of doc.go's "Pass keyword-case" section.
+const doc = `Instruction keywords are case-insensitive, and BuildKit warns
+(ConsistentInstructionCasing) when a file mixes cases. Every keyword is
+written in the file's keyword case: lower case when more of its
+instruction keywords are lower case than upper case, upper case otherwise
+(a tie, or a file of mixed-case keywords such as "Run", gives upper case).
+That covers the keyword of each instruction, the instruction an ONBUILD
+wraps, and the CMD or NONE of a HEALTHCHECK; the AS of FROM ... AS is
+from-as-casing's, which follows the same case.
+
+Before:
+
+	FROM alpine:3.19
+	run apk add --no-cache curl
+	ONBUILD copy . /app
+	Healthcheck cmd curl -f http://localhost/
+
+After:
+
+	FROM alpine:3.19
+	RUN apk add --no-cache curl
+	ONBUILD COPY . /app
+	HEALTHCHECK CMD curl -f http://localhost/
+
+BuildKit reads a keyword in any case (it lower-cases instruction names,
+and upper-cases HEALTHCHECK's CMD and NONE), so the parsed file is the
+same. Arguments are never touched: stage names, variable names, paths
+and commands keep their case.
+
+Reported without a fix: a keyword split by a line continuation (FR\ then
+OM on the next line), which BuildKit accepts but no rewrite should touch.`
+
+// Pass is the keyword-case pass.
+var Pass = &analysis.Pass{
+	Name:    "keyword-case",
+	Summary: summary,
+	Doc:     doc,
+	Tier:    analysis.Format,
+	Run:     run,
+}
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	var out []analysis.Finding
+	for _, ins := range doc.Instructions {
+		var got, want []string
+		var edits []analysis.Edit
+		wrong := false
+		first, last := -1, -1
+		word := func(off int, name string) {
+			w := wordAt(ins.Text, off)
+			if w == "" || !strings.EqualFold(w, name) {
+				return
+			}
+			start := ins.SrcOffset(off)
+			end := ins.SrcOffset(off+len(w)-1) + 1
+			if first < 0 {
+				first = start
+			}
+			last = end
+			got = append(got, w)
+			kw := doc.KeywordCase(w)
+			want = append(want, kw)
+			if w == kw {
+				return
+			}
+			wrong = true
+			if end-start != len(w) || string(doc.Src[start:end]) != w {
+				return // split by a line continuation: reported, not fixed
+			}
+			edits = append(edits, analysis.Replace(start, end, kw))
+		}
+		lead := len(ins.Text) - len(strings.TrimLeft(ins.Text, " \t"))
+		word(lead, ins.Cmd)
+		switch {
+		case ins.Cmd == "onbuild" && ins.Onbuild != "":
+			word(ins.ArgsOffset, ins.Onbuild)
+		case ins.Cmd == "healthcheck" && len(ins.Args) > 0 && healthType(ins.Args[0]):
+			word(ins.ArgsOffset, ins.Args[0])
+		}
+		if !wrong {
+			continue
+		}
+		f := analysis.Finding{Pos: first, End: last,
+			Message: fmt.Sprintf("%q does not match the case of the other keywords", strings.Join(got, " "))}
+		if len(edits) > 0 {
+			f.Fix = &analysis.Fix{Message: "write " + strings.Join(want, " "), Edits: edits}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// healthType reports whether a HEALTHCHECK's first argument is its CMD or
+// NONE keyword.
+func healthType(s string) bool { return strings.EqualFold(s, "cmd") || strings.EqualFold(s, "none") }
+
+// wordAt returns the word of text that starts at off: the bytes up to the
+// next blank as BuildKit splits an instruction from its arguments.
+func wordAt(text string, off int) string {
+	if off < 0 || off >= len(text) {
+		return ""
+	}
+	end := off
+	for end < len(text) && !isBlank(text[end]) {
+		end++
+	}
+	return text[off:end]
+}
+
+// isBlank matches BuildKit's `[\t\v\f\r ]`.
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'
+}
