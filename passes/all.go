@@ -3,6 +3,7 @@ package passes
 
 import (
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/passes/continuationindent"
 	"github.com/dfopt/dfopt/passes/finalnewline"
 	"github.com/dfopt/dfopt/passes/jsonspacing"
 	"github.com/dfopt/dfopt/passes/keywordcase"
@@ -21,6 +22,7 @@ func All() []*analysis.Pass {
 		FromAsCasing,
 		EnvKeyValue,
 		jsonspacing.Pass,
+		continuationindent.Pass,
 		// safe; workdir-mkdir before coalesce-runs so that a redundant
 		// mkdir is dropped rather than merged into its neighbour
 		WorkdirMkdir,
