@@ -3,6 +3,7 @@ package optimizer_test
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -126,6 +127,11 @@ func sameNode(a, b *parser.Node, escape rune) error {
 		if a.Next == nil || b.Next == nil || len(a.Next.Children) != 1 || len(b.Next.Children) != 1 {
 			return fmt.Errorf("ONBUILD changed shape")
 		}
+		// The image stores the wrapped instruction as written: its
+		// OnBuild trigger.
+		if ta, tb := onbuildPrefix.ReplaceAllString(a.Original, ""), onbuildPrefix.ReplaceAllString(b.Original, ""); ta != tb {
+			return fmt.Errorf("ONBUILD trigger %q became %q", ta, tb)
+		}
 		return sameNode(a.Next.Children[0], b.Next.Children[0], escape)
 	}
 	if cmd == "env" {
@@ -157,6 +163,10 @@ func sameNode(a, b *parser.Node, escape rune) error {
 	}
 	return nil
 }
+
+// onbuildPrefix is what BuildKit strips from an ONBUILD's text to make its
+// trigger.
+var onbuildPrefix = regexp.MustCompile(`(?i)^\s*ONBUILD\s*`)
 
 // sameEnv compares two ENV instructions by what BuildKit sets: the keys,
 // and the values as its shell lexer expands them.
@@ -238,6 +248,9 @@ func TestSameParseCatches(t *testing.T) {
 		{"FROM a\nRUN x\n", "FROM a\n\nRUN x\n"},
 		{"# escape=`\nFROM a\n", "FROM a\n"},
 		{"FROM a\nONBUILD RUN a\n", "FROM a\nONBUILD RUN b\n"},
+		{"FROM a\nONBUILD run a\n", "FROM a\nONBUILD RUN a\n"},
+		{"FROM a\nONBUILD RUN a  \n", "FROM a\nONBUILD RUN a\n"},
+		{"FROM a\nONBUILD CMD [ \"a\" ]\n", "FROM a\nONBUILD CMD [\"a\"]\n"},
 		{"FROM a\nHEALTHCHECK CMD a\n", "FROM a\nHEALTHCHECK CMD b\n"},
 	} {
 		require.Error(t, sameParse([]byte(c.a), []byte(c.b)), "%q and %q", c.a, c.b)
@@ -246,6 +259,7 @@ func TestSameParseCatches(t *testing.T) {
 		{"from a as b\nrun echo  x \\\n  && y  \n", "FROM a AS b\nRUN echo  x \\\n    && y"},
 		{"FROM a\nENV A 1\nENV B /my dir\n", "FROM a\nENV A=1\nENV B=\"/my dir\"\n"},
 		{"FROM a\nCMD [ \"a\",\"b\" ]\nhealthcheck cmd [\"c\"]\n", "FROM a\nCMD [\"a\", \"b\"]\nHEALTHCHECK CMD [\"c\"]\n"},
+		{"FROM a\nonbuild RUN a \\  \n  b\n", "FROM a\nONBUILD RUN a \\\n  b\n"},
 	} {
 		require.NoError(t, sameParse([]byte(c.a), []byte(c.b)), "%q and %q", c.a, c.b)
 	}

@@ -22,9 +22,11 @@
 // Only blanks between the array's tokens change; the strings are not
 // touched, so BuildKit decodes the same array.
 //
-// Left alone: a gap that spans a line continuation (an array written one
-// element per line keeps its layout; the gaps on a single line are still
-// spaced), gaps holding white space other than spaces and tabs, and
+// Left alone: the instruction an ONBUILD wraps, which BuildKit stores in
+// the image as written (its OnBuild trigger, part of the image
+// configuration); a gap that spans a line continuation (an array written
+// one element per line keeps its layout; the gaps on a single line are
+// still spaced); gaps holding white space other than spaces and tabs; and
 // anything that only looks like an array: BuildKit runs CMD [ "a" "b" ] (no
 // comma) or ["a"] x as a shell command, where the spacing is part of the
 // program.

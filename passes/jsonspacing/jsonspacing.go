@@ -31,9 +31,11 @@ After:
 Only blanks between the array's tokens change; the strings are not
 touched, so BuildKit decodes the same array.
 
-Left alone: a gap that spans a line continuation (an array written one
-element per line keeps its layout; the gaps on a single line are still
-spaced), gaps holding white space other than spaces and tabs, and
+Left alone: the instruction an ONBUILD wraps, which BuildKit stores in
+the image as written (its OnBuild trigger, part of the image
+configuration); a gap that spans a line continuation (an array written
+one element per line keeps its layout; the gaps on a single line are
+still spaced); gaps holding white space other than spaces and tabs; and
 anything that only looks like an array: BuildKit runs CMD [ "a" "b" ] (no
 comma) or ["a"] x as a shell command, where the spacing is part of the
 program.`
@@ -50,7 +52,8 @@ var Pass = &analysis.Pass{
 func run(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding
 	for _, ins := range ctx.Doc.Instructions {
-		if !ins.JSON {
+		// An ONBUILD's instruction is stored in the image as written.
+		if !ins.JSON || ins.Cmd == "onbuild" {
 			continue
 		}
 		if f, ok := check(ctx.Doc, ins); ok {

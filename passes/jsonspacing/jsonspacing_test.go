@@ -25,7 +25,8 @@ func TestJSONSpacing(t *testing.T) {
 		// flags before the array, some with brackets in their value
 		{`COPY --chown=a:b --from=x [ "s" ,"d" ]`, `COPY --chown=a:b --from=x ["s", "d"]`},
 		{`RUN --mount=type=secret,id=[x] [ "a" ]`, `RUN --mount=type=secret,id=[x] ["a"]`},
-		{`ONBUILD COPY --chown=a [ "s","d" ]`, `ONBUILD COPY --chown=a ["s", "d"]`},
+		// an ONBUILD's instruction is stored in the image as written
+		{`ONBUILD COPY --chown=a [ "s","d" ]`, `ONBUILD COPY --chown=a [ "s","d" ]`},
 		{`HEALTHCHECK --retries=3 CMD [ "a" ]`, `HEALTHCHECK --retries=3 CMD ["a"]`},
 		// not JSON: the shell runs it as written
 		{`CMD [ "a" "b" ]`, `CMD [ "a" "b" ]`},

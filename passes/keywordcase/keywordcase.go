@@ -15,15 +15,15 @@ const doc = `Instruction keywords are case-insensitive, and BuildKit warns
 written in the file's keyword case: lower case when more of its
 instruction keywords are lower case than upper case, upper case otherwise
 (a tie, or a file of mixed-case keywords such as "Run", gives upper case).
-That covers the keyword of each instruction, the instruction an ONBUILD
-wraps, and the CMD or NONE of a HEALTHCHECK; the AS of FROM ... AS is
-from-as-casing's, which follows the same case.
+That covers the keyword of each instruction and the CMD or NONE of a
+HEALTHCHECK; the AS of FROM ... AS is from-as-casing's, which follows the
+same case.
 
 Before:
 
 	FROM alpine:3.19
 	run apk add --no-cache curl
-	ONBUILD copy . /app
+	onbuild COPY . /app
 	Healthcheck cmd curl -f http://localhost/
 
 After:
@@ -34,9 +34,13 @@ After:
 	HEALTHCHECK CMD curl -f http://localhost/
 
 BuildKit reads a keyword in any case (it lower-cases instruction names,
-and upper-cases HEALTHCHECK's CMD and NONE), so the parsed file is the
-same. Arguments are never touched: stage names, variable names, paths
-and commands keep their case.
+and upper-cases HEALTHCHECK's CMD and NONE), so the build is the same.
+Arguments are never touched: stage names, variable names, paths and
+commands keep their case.
+
+Left alone: the instruction an ONBUILD wraps (ONBUILD copy . /app keeps
+its copy). BuildKit stores it in the image as written, as an OnBuild
+trigger, so its spelling is part of the image configuration.
 
 Reported without a fix: a keyword split by a line continuation (FR\ then
 OM on the next line), which BuildKit accepts but no rewrite should touch.`
@@ -83,10 +87,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		}
 		lead := len(ins.Text) - len(strings.TrimLeft(ins.Text, " \t"))
 		word(lead, ins.Cmd)
-		switch {
-		case ins.Cmd == "onbuild" && ins.Onbuild != "":
-			word(ins.ArgsOffset, ins.Onbuild)
-		case ins.Cmd == "healthcheck" && len(ins.Args) > 0 && healthType(ins.Args[0]):
+		// The instruction an ONBUILD wraps is stored in the image as written
+		// (its OnBuild trigger): it keeps its case.
+		if ins.Cmd == "healthcheck" && len(ins.Args) > 0 && healthType(ins.Args[0]) {
 			word(ins.ArgsOffset, ins.Args[0])
 		}
 		if !wrong {

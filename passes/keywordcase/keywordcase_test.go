@@ -20,10 +20,11 @@ func TestKeywordCase(t *testing.T) {
 		{"from a\nrun b\nRUN c\n", "from a\nrun b\nrun c\n"},
 		// a tie is upper case; ARGs before FROM count
 		{"arg V\nfrom a\nRUN b\nCMD c\n", "ARG V\nFROM a\nRUN b\nCMD c\n"},
-		// ONBUILD's instruction, HEALTHCHECK's CMD and NONE; arguments and
-		// the wrapped instruction's arguments keep their case
+		// HEALTHCHECK's CMD and NONE; arguments keep their case, and so
+		// does the instruction an ONBUILD wraps, which the image stores as
+		// written
 		{"FROM a\nRUN b\nRUN c\nRUN d\nonbuild run Make\nhealthcheck cmd Curl\nhealthcheck none\n",
-			"FROM a\nRUN b\nRUN c\nRUN d\nONBUILD RUN Make\nHEALTHCHECK CMD Curl\nHEALTHCHECK NONE\n"},
+			"FROM a\nRUN b\nRUN c\nRUN d\nONBUILD run Make\nHEALTHCHECK CMD Curl\nHEALTHCHECK NONE\n"},
 		// leading blanks, and a keyword followed by a tab
 		{"FROM a\nRUN b\n  cmd\tc\n", "FROM a\nRUN b\n  CMD\tc\n"},
 		// a keyword split by a continuation is left alone

@@ -27,7 +27,9 @@
 // continuation are part of the instruction and stay.
 //
 // Left alone: heredoc bodies, where every byte is the file's content (and
-// "EOF " is not the terminator "EOF"); blanks that follow a carriage return
+// "EOF " is not the terminator "EOF"); the last line of an ONBUILD, whose
+// instruction BuildKit stores in the image as written, blanks at its end
+// included (its OnBuild trigger); blanks that follow a carriage return
 // in the middle of a line: BuildKit trims every carriage return at the end
 // of a line, so removing them could turn a line that ends in the escape
 // character, a carriage return and blanks into a continuation.

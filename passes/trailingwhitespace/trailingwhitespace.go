@@ -31,7 +31,9 @@ empty line either way. Blanks before the escape character of a
 continuation are part of the instruction and stay.
 
 Left alone: heredoc bodies, where every byte is the file's content (and
-"EOF " is not the terminator "EOF"); blanks that follow a carriage return
+"EOF " is not the terminator "EOF"); the last line of an ONBUILD, whose
+instruction BuildKit stores in the image as written, blanks at its end
+included (its OnBuild trigger); blanks that follow a carriage return
 in the middle of a line: BuildKit trims every carriage return at the end
 of a line, so removing them could turn a line that ends in the escape
 character, a carriage return and blanks into a continuation.`
@@ -49,6 +51,15 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	src := doc.Src
 	bodies := heredocBodies(doc)
+	// The last line of an ONBUILD: BuildKit stores the instruction it wraps
+	// as written, blanks at its end included, in the image (its OnBuild
+	// trigger).
+	keep := map[int]bool{}
+	for _, ins := range doc.Instructions {
+		if ins.Cmd == "onbuild" {
+			keep[doc.LineOf(max(ins.ContentEnd()-1, ins.Span.Start))] = true
+		}
+	}
 	var out []analysis.Finding
 	for n := 1; n <= doc.LineCount(); n++ {
 		start, end := doc.LineStart(n), doc.LineEnd(n)
@@ -62,6 +73,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			if len(bodies) > 0 && start >= bodies[0].Start {
 				continue
 			}
+		}
+		if keep[n] {
+			continue
 		}
 		// The content ends before the line ending: every \r and \n at the
 		// end of the line, as BuildKit trims them.

@@ -31,6 +31,9 @@ func TestTrailingWhitespace(t *testing.T) {
 		// a form feed is not a blank for BuildKit's continuation rule, but
 		// the blanks after it go either way
 		{"FROM a\nRUN b\f  \n", "FROM a\nRUN b\f\n"},
+		// the last line of an ONBUILD is stored in the image as written;
+		// blanks after its escape characters are not
+		{"FROM a\nONBUILD RUN b \\  \n  c  \nRUN d  \n", "FROM a\nONBUILD RUN b \\\n  c  \nRUN d\n"},
 		// heredoc bodies stay, the line that opens them does not
 		{"FROM a\nRUN <<EOF  \nx  \nEOF  \nEOF\n", "FROM a\nRUN <<EOF\nx  \nEOF  \nEOF\n"},
 	} {
