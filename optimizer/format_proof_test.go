@@ -2,6 +2,7 @@ package optimizer_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -263,4 +264,43 @@ func TestSameParseCatches(t *testing.T) {
 	} {
 		require.NoError(t, sameParse([]byte(c.a), []byte(c.b)), "%q and %q", c.a, c.b)
 	}
+}
+
+// FuzzFormatTier: on any input that parses, the format passes keep
+// BuildKit's parse (as TestFormatTierProof checks on the corpus) and a
+// second run changes nothing.
+//
+//	go test ./optimizer -run '^$' -fuzz FuzzFormatTier
+func FuzzFormatTier(f *testing.F) {
+	for _, s := range []string{
+		"from a as b\nrun x \\  \n  && y  \ncmd [ \"a\",\"b\" ]\nENV A 1",
+		"FROM a\nRUN a \\\n    && b\nRUN c \\\n  && 'd \\\n  e' \\\n  && f\n\n\n",
+		"# escape=`\nFROM a\nRUN a\\`\n  b `\n  && c\nRUN d `\n    && e\n",
+		"FROM a\r\nRUN <<EOF  \r\nx  \r\nEOF\r\nONBUILD run [ \"a\" ]  \r\n",
+		"\uFEFFFROM a\nHEALTHCHECK cmd [ \"x\" ]\nRUN a && \\\nb\nRUN c && \\\n  d\nRUN e && \\\n  f",
+		"FROM a\nRUN a \\\r  \nRUN b \\\n\tc\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		opts := optimizer.Options{Level: optimizer.TierFormat}
+		res, err := optimizer.Optimize(src, opts)
+		if err != nil {
+			var pe *optimizer.ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("%T: %v", err, err)
+			}
+			return
+		}
+		if err := sameParse(src, res.Output); err != nil {
+			t.Fatalf("%v\n%q\n%q", err, src, res.Output)
+		}
+		again, err := optimizer.Optimize(res.Output, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again.Output, res.Output) {
+			t.Fatalf("not idempotent:\n%q\n%q", res.Output, again.Output)
+		}
+	})
 }
