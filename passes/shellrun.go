@@ -49,7 +49,7 @@ func parseRunUncached(ins *dockerfile.Instruction) (*shellRun, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, nil
 	}
-	prog, err := shellparse.Parse(text)
+	prog, err := shellparse.ParseCached(ins, text)
 	if err != nil {
 		return nil, err
 	}

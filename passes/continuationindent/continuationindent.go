@@ -137,7 +137,7 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
-	prog, err := shellparse.Parse(text)
+	prog, err := shellparse.ParseCached(ins, text)
 	if err != nil || len(prog.File.Stmts) == 0 {
 		return nil
 	}

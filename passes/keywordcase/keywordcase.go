@@ -56,6 +56,7 @@ var Pass = &analysis.Pass{
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
+	lower := doc.LowerKeywords()
 	var out []analysis.Finding
 	for _, ins := range doc.Instructions {
 		var got, want []string
@@ -74,7 +75,10 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			}
 			last = end
 			got = append(got, w)
-			kw := doc.KeywordCase(w)
+			kw := strings.ToUpper(w)
+			if lower {
+				kw = strings.ToLower(w)
+			}
 			want = append(want, kw)
 			if w == kw {
 				return
