@@ -7,17 +7,17 @@
 // Spaces and tabs before a line ending (or the end of the file) are removed,
 // on instruction lines, comment lines and blank lines alike.
 //
-// Before (· is a space):
+// Before (· is a trailing space):
 //
 //	RUN apt-get update \··
-//	····&& apt-get install -y curl··
-//	#·fetch·the·sources··
+//	    && apt-get install -y curl··
+//	# fetch the sources··
 //
 // After:
 //
 //	RUN apt-get update \
-//	····&& apt-get install -y curl
-//	#·fetch·the·sources
+//	    && apt-get install -y curl
+//	# fetch the sources
 //
 // BuildKit reads none of these bytes: a line that ends with the escape
 // character and blanks is a continuation with or without them (its rule is
