@@ -615,6 +615,13 @@ func (ins *Instruction) SrcOffset(textOff int) int {
 	return shellparse.SrcOffset(ins.textSegs, ins.contentEnd, len(ins.Text), textOff)
 }
 
+// TextIndex maps a source offset back to Text: the index of the byte at
+// srcOff, or -1 when that byte is not part of Text (a line continuation, a
+// comment line inside the instruction, a line ending).
+func (ins *Instruction) TextIndex(srcOff int) int {
+	return shellparse.TextIndex(ins.textSegs, len(ins.Text), srcOff)
+}
+
 // Is reports whether the instruction is the named one (case-insensitive).
 func (ins *Instruction) Is(cmd string) bool { return ins.Cmd == cmd }
 

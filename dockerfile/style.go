@@ -33,18 +33,32 @@ func (d *Document) Continuation() string {
 }
 
 // KeywordCase returns an instruction keyword (given in upper case, e.g.
-// "RUN") in the case this file uses for its keywords: lower case when every
-// keyword in the file is written in lower case, upper case otherwise.
+// "RUN") in the case this file uses for its keywords: lower case when more
+// of the file's instruction keywords are written in lower case than in
+// upper case, upper case otherwise (mixed-case keywords such as "Run" count
+// for neither). This is the majority BuildKit's ConsistentInstructionCasing
+// check compares with.
 func (d *Document) KeywordCase(kw string) string {
-	if len(d.Instructions) == 0 {
-		return kw
+	if d.LowerKeywords() {
+		return strings.ToLower(kw)
 	}
+	return strings.ToUpper(kw)
+}
+
+// LowerKeywords reports whether more of the file's instruction keywords
+// (ONBUILD's wrapped instructions aside) are written in lower case than in
+// upper case.
+func (d *Document) LowerKeywords() bool {
+	lower, upper := 0, 0
 	for _, ins := range d.Instructions {
-		if ins.Keyword != strings.ToLower(ins.Keyword) {
-			return strings.ToUpper(kw)
+		switch ins.Keyword {
+		case strings.ToLower(ins.Keyword):
+			lower++
+		case strings.ToUpper(ins.Keyword):
+			upper++
 		}
 	}
-	return strings.ToLower(kw)
+	return lower > upper
 }
 
 // ContinuationIndent returns the indentation of the continuation lines of the

@@ -8,6 +8,7 @@
 //	--crlf   run with \r\n line endings (in and out are written with \n)
 //	--bom    prefix in and out with a UTF-8 byte-order mark
 //	--noeol  strip the final newline of in and out
+//	--noeol-in  strip the final newline of in only
 //	--context  files named context/... form the build context
 //
 // Files of the context that the fixes change are compared with sections
@@ -55,6 +56,7 @@ var update = flag.Bool("update", false, "rewrite the expected output of golden c
 type goldenCase struct {
 	opts             optimizer.Options
 	crlf, bom, noeol bool
+	noeolIn          bool
 }
 
 func parseFlags(t *testing.T, comment string) goldenCase {
@@ -89,6 +91,8 @@ func parseFlags(t *testing.T, comment string) goldenCase {
 				c.bom = true
 			case "--noeol":
 				c.noeol = true
+			case "--noeol-in":
+				c.noeolIn = true
 			case "--context":
 				c.opts.Context = fstest.MapFS{}
 			default:
@@ -97,6 +101,14 @@ func parseFlags(t *testing.T, comment string) goldenCase {
 		}
 	}
 	return c
+}
+
+// encodeIn makes the input from in.Dockerfile.
+func (c goldenCase) encodeIn(b []byte) []byte {
+	if c.noeolIn {
+		b = bytes.TrimSuffix(b, []byte("\n"))
+	}
+	return c.encode(b)
 }
 
 func (c goldenCase) encode(b []byte) []byte {
@@ -167,7 +179,7 @@ func runGolden(t *testing.T, file string) {
 		c.opts.Context = nil
 	}
 
-	res, err := optimizer.Optimize(c.encode(in), c.opts)
+	res, err := optimizer.Optimize(c.encodeIn(in), c.opts)
 	var gotOut, gotFindings []byte
 	if err != nil {
 		gotFindings = []byte("error: " + err.Error() + "\n")

@@ -111,8 +111,9 @@ func withOption(words []string, have map[string]bool) bool {
 }
 
 // runCommands returns the simple commands of the Dockerfile's RUNs (shell
-// form, POSIX shell, no heredoc), each as its words' source texts, and the
-// text of the other RUNs (ONBUILD RUN included).
+// form, POSIX shell, no heredoc), each as its words' source texts, and
+// what BuildKit reads of the other RUNs (ONBUILD RUN included): their
+// flags, arguments and heredocs, which no spelling change alters.
 func runCommands(t *testing.T, name string, src []byte) (cmds [][]string, other []string) {
 	t.Helper()
 	doc, err := dockerfile.Parse(name, src)
@@ -122,13 +123,13 @@ func runCommands(t *testing.T, name string, src []byte) (cmds [][]string, other 
 			continue
 		}
 		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
-			other = append(other, string(src[ins.Span.Start:ins.Span.End]))
+			other = append(other, parsedRun(ins))
 			continue
 		}
 		text, _ := ins.ShellArgs()
 		prog, err := shellparse.Parse(text)
 		if err != nil {
-			other = append(other, ins.Text)
+			other = append(other, parsedRun(ins))
 			continue
 		}
 		for _, c := range shellparse.Commands(prog) {
@@ -140,4 +141,13 @@ func runCommands(t *testing.T, name string, src []byte) (cmds [][]string, other 
 		}
 	}
 	return cmds, other
+}
+
+// parsedRun describes a RUN as BuildKit parsed it.
+func parsedRun(ins *dockerfile.Instruction) string {
+	s := fmt.Sprintf("%s %s flags=%q args=%q json=%v", ins.Cmd, ins.Onbuild, ins.Flags, ins.Args, ins.JSON)
+	for _, h := range ins.Heredocs {
+		s += fmt.Sprintf(" <<%s %q", h.Name, h.Content)
+	}
+	return s
 }

@@ -122,7 +122,7 @@ func TestCorpusAllPasses(t *testing.T) {
 func corpusLevel(t *testing.T, opts optimizer.Options) {
 	files := append(corpus(t), loadFiles(t, "../testdata/edge/*.Dockerfile")...)
 	changed, fixed := 0, map[string]int{}
-	reported := map[string]int{}
+	reported, fixedIn := map[string]int{}, map[string]int{}
 	for _, f := range files {
 		opts.Filename = f.name
 		res, err := optimizer.Optimize(f.src, opts)
@@ -136,9 +136,14 @@ func corpusLevel(t *testing.T, opts optimizer.Options) {
 		if res.Changed() {
 			changed++
 		}
+		in := map[string]bool{}
 		for _, fd := range res.Findings {
 			if fd.Fixed {
 				fixed[fd.Pass]++
+				if !in[fd.Pass] {
+					in[fd.Pass] = true
+					fixedIn[fd.Pass]++
+				}
 			} else {
 				reported[fd.Pass]++
 			}
@@ -156,7 +161,7 @@ func corpusLevel(t *testing.T, opts optimizer.Options) {
 	}
 	sort.Strings(names)
 	for _, p := range names {
-		summary += fmt.Sprintf("; %s: %d fixed, %d report-only", p, fixed[p], reported[p])
+		summary += fmt.Sprintf("; %s: %d fixed in %d files, %d report-only", p, fixed[p], fixedIn[p], reported[p])
 	}
 	t.Log(summary)
 	if *corpusReport {

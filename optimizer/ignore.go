@@ -31,7 +31,8 @@ import (
 // any pass that would move an ignore comment away from what it governs
 // (an edit between the comment and the instruction's keyword: merging the
 // instruction into the one above, deleting it, or inserting before it) is
-// dropped, and its finding is reported without a fix.
+// dropped, and its finding is reported without a fix. Changing the case of
+// the keyword and removing blanks at the end of a line move nothing.
 
 // HadolintRules maps the hadolint rules that dfopt's passes cover to the
 // pass: `# hadolint ignore=DL3059` above a RUN keeps coalesce-runs from
@@ -58,11 +59,12 @@ var HadolintRules = map[string]string{
 // to the pass: `# check=skip=JSONArgsRecommended` turns exec-form off for the
 // file, and `# check=skip=all` every pass listed here.
 var BuildKitChecks = map[string]string{
-	"FromAsCasing":          "from-as-casing",
-	"LegacyKeyValueFormat":  "env-key-value",
-	"JSONArgsRecommended":   "exec-form",
-	"MaintainerDeprecated":  "maintainer-label",
-	"SecretsUsedInArgOrEnv": "secret-in-env",
+	"ConsistentInstructionCasing": "keyword-case",
+	"FromAsCasing":                "from-as-casing",
+	"LegacyKeyValueFormat":        "env-key-value",
+	"JSONArgsRecommended":         "exec-form",
+	"MaintainerDeprecated":        "maintainer-label",
+	"SecretsUsedInArgOrEnv":       "secret-in-env",
 }
 
 // passSet is a set of pass names; all means every pass.
@@ -305,11 +307,23 @@ func (ig *ignores) drop(doc *dockerfile.Document, pass string, f analysis.Findin
 					strings.EqualFold(string(doc.Src[e.Pos:e.End]), e.NewText) {
 					continue // the keyword's case
 				}
+				if trailingBlanks(doc.Src, e) {
+					continue // blanks at the end of a line
+				}
 				return false, true
 			}
 		}
 	}
 	return false, false
+}
+
+// trailingBlanks reports whether e only deletes spaces and tabs at the end
+// of a line, which moves no comment and no instruction.
+func trailingBlanks(src []byte, e analysis.Edit) bool {
+	if e.NewText != "" || e.Pos == e.End || strings.Trim(string(src[e.Pos:e.End]), " \t") != "" {
+		return false
+	}
+	return e.End == len(src) || src[e.End] == '\n' || src[e.End] == '\r'
 }
 
 // touches reports whether [pos, end) overlaps span (an empty range: lies

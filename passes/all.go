@@ -14,12 +14,16 @@ import (
 	baseimagetag "github.com/dfopt/dfopt/passes/base-image-tag"
 	cachecleanup "github.com/dfopt/dfopt/passes/cache-cleanup"
 	coalesceruns "github.com/dfopt/dfopt/passes/coalesce-runs"
+	continuationindent "github.com/dfopt/dfopt/passes/continuation-indent"
 	copychown "github.com/dfopt/dfopt/passes/copy-chown"
 	curlpipeshell "github.com/dfopt/dfopt/passes/curl-pipe-shell"
 	"github.com/dfopt/dfopt/passes/dockerignore"
 	envkeyvalue "github.com/dfopt/dfopt/passes/env-key-value"
 	execform "github.com/dfopt/dfopt/passes/exec-form"
+	finalnewline "github.com/dfopt/dfopt/passes/final-newline"
 	fromascasing "github.com/dfopt/dfopt/passes/from-as-casing"
+	jsonspacing "github.com/dfopt/dfopt/passes/json-spacing"
+	keywordcase "github.com/dfopt/dfopt/passes/keyword-case"
 	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
 	manifestfirst "github.com/dfopt/dfopt/passes/manifest-first"
 	rootuser "github.com/dfopt/dfopt/passes/root-user"
@@ -27,6 +31,7 @@ import (
 	splitcopy "github.com/dfopt/dfopt/passes/split-copy"
 	"github.com/dfopt/dfopt/passes/sudo"
 	"github.com/dfopt/dfopt/passes/tini"
+	trailingwhitespace "github.com/dfopt/dfopt/passes/trailing-whitespace"
 	workdirmkdir "github.com/dfopt/dfopt/passes/workdir-mkdir"
 )
 
@@ -34,9 +39,15 @@ import (
 // the same pass values; callers must not modify them.
 func All() []*analysis.Pass {
 	return []*analysis.Pass{
-		// format
+		// format; final-newline before trailing-whitespace, so that blank
+		// lines at the end are removed rather than emptied first
+		finalnewline.Pass,
+		trailingwhitespace.Pass,
+		keywordcase.Pass,
 		fromascasing.Pass,
 		envkeyvalue.Pass,
+		jsonspacing.Pass,
+		continuationindent.Pass,
 		// safe; workdir-mkdir before coalesce-runs so that a redundant
 		// mkdir is dropped rather than merged into its neighbour
 		workdirmkdir.Pass,

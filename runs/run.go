@@ -47,7 +47,7 @@ func parseUncached(ins *dockerfile.Instruction) (*Run, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, nil
 	}
-	prog, err := shellparse.Parse(text)
+	prog, err := shellparse.ParseCached(ins, text)
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,35 @@ func SrcOffset(segs []Segment, end, n, i int) int {
 	return segs[lo].Src + i - segs[lo].Text
 }
 
+// TextIndex is the inverse of SrcOffset: the offset in the text (of length
+// n) of the byte at source offset off, or -1 when that byte is not part of
+// the text (a line continuation, a comment line, a line ending).
+func TextIndex(segs []Segment, n, off int) int {
+	// The last segment whose source starts at or before off; segments are
+	// in source order.
+	lo, hi := -1, len(segs)
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if segs[mid].Src <= off {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	if lo < 0 {
+		return -1
+	}
+	segEnd := n
+	if lo+1 < len(segs) {
+		segEnd = segs[lo+1].Text
+	}
+	i := segs[lo].Text + off - segs[lo].Src
+	if i >= segEnd {
+		return -1
+	}
+	return i
+}
+
 // JoinLines reads the instruction that starts at offset start of src (the
 // first byte of a line, after any byte-order mark) and joins its continuation
 // lines exactly as buildkit's Dockerfile parser does for escape character esc.

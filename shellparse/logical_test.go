@@ -91,6 +91,20 @@ func checkJoinLines(t *testing.T, name string, src []byte, esc byte) {
 				t.Fatalf("%s at %d: SrcOffset(%d) = %d, want %d (text %q)", name, start, i, g, w, want.Text)
 			}
 		}
+		// TextIndex inverts the map over every byte of the lines read.
+		inv := map[int]int{}
+		for i := 0; i < len(want.Text); i++ {
+			inv[want.Map[i]] = i
+		}
+		for off := got.Start - 1; off <= got.End; off++ {
+			w, ok := inv[off]
+			if !ok {
+				w = -1
+			}
+			if g := TextIndex(got.Segments, len(got.Text), off); g != w {
+				t.Fatalf("%s at %d: TextIndex(%d) = %d, want %d (text %q)", name, start, off, g, w, want.Text)
+			}
+		}
 		if got.ContentEnd != want.Map[len(want.Map)-1] {
 			t.Fatalf("%s at %d: ContentEnd %d, want %d", name, start, got.ContentEnd, want.Map[len(want.Map)-1])
 		}

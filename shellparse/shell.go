@@ -68,6 +68,27 @@ func Parse(src string) (*Program, error) {
 	return p, nil
 }
 
+// Cache holds values computed once per instruction; dockerfile.Instruction
+// is one.
+type Cache interface {
+	Cached(key string, f func() any) any
+}
+
+type parsed struct {
+	p   *Program
+	err error
+}
+
+// ParseCached is Parse, computed once per cache and source text, so that
+// everything that reads an instruction's shell shares one syntax tree.
+func ParseCached(c Cache, src string) (*Program, error) {
+	r := c.Cached("shellparse.Parse\x00"+src, func() any {
+		p, err := Parse(src)
+		return parsed{p, err}
+	}).(parsed)
+	return r.p, r.err
+}
+
 func newParseError(src string, err error) *ParseError {
 	var (
 		pos syntax.Pos

@@ -274,3 +274,29 @@ func FuzzProgram(f *testing.F) {
 		}
 	})
 }
+
+type mapCache map[string]any
+
+func (m mapCache) Cached(key string, f func() any) any {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	m[key] = f()
+	return m[key]
+}
+
+func TestParseCached(t *testing.T) {
+	c := mapCache{}
+	a, err := ParseCached(c, "echo a && echo b")
+	require.NoError(t, err)
+	b, err := ParseCached(c, "echo a && echo b")
+	require.NoError(t, err)
+	require.Same(t, a, b)
+	d, err := ParseCached(c, "echo a")
+	require.NoError(t, err)
+	require.NotSame(t, a, d)
+	_, err = ParseCached(c, "echo (")
+	require.Error(t, err)
+	_, err2 := ParseCached(c, "echo (")
+	require.Equal(t, err, err2)
+}

@@ -16,6 +16,7 @@ import (
 	"maps"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
@@ -289,7 +290,8 @@ func commands(ins *dockerfile.Instruction) []*shellparse.Command {
 			return []*shellparse.Command(nil)
 		}
 		text, _ := ins.ShellArgs()
-		prog, err := shellparse.Parse(text)
+		// The same text as runs.Parse reads, so the tree is parsed once.
+		prog, err := shellparse.ParseCached(ins, strings.TrimRightFunc(text, unicode.IsSpace))
 		if err != nil {
 			return []*shellparse.Command(nil)
 		}

@@ -107,6 +107,37 @@ func convert(ctx context.Context, src []byte, target string, buildArgs map[strin
 	return nil
 }
 
+// Definition converts src with every stage dispatched and target ("" for
+// the last stage) as the result, and returns what a build of it does and
+// produces: the marshaled LLB operations of the result's graph, in order
+// (their descriptions, which quote the Dockerfile's lines, are metadata
+// and not part of them), and the image configuration as JSON with its
+// timestamps cleared. Dockerfiles with the same definition build the same
+// image.
+func Definition(ctx context.Context, src []byte, target string, buildArgs map[string]string) (ops [][]byte, config []byte, err error) {
+	res, err := dockerfile2llb.Dockerfile2LLB(ctx, src, convertOpt(target, buildArgs, true))
+	if err != nil {
+		return nil, nil, err
+	}
+	// A fixed id for the build context, which is random otherwise.
+	def, err := res.State.Marshal(ctx, llb.LocalUniqueID("llbcheck"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("marshal: %w", err)
+	}
+	if res.Image != nil {
+		img := *res.Image
+		img.Created = nil
+		img.History = append(img.History[:0:0], img.History...)
+		for i := range img.History {
+			img.History[i].Created = nil
+		}
+		if config, err = json.Marshal(img); err != nil {
+			return nil, nil, err
+		}
+	}
+	return def.Def, config, nil
+}
+
 // ConvertAll converts src with every stage dispatched and the last stage as
 // the target, then with other named stages as the target, so that the LLB
 // graph of every named stage is marshaled: each named stage that the

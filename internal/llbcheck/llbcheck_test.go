@@ -304,3 +304,63 @@ func TestGoldenConverts(t *testing.T) {
 	t.Log(b.String())
 	require.Positive(t, ok)
 }
+
+// TestFormatTierSameBuild: the format passes other than
+// continuation-indent (which changes the blanks of RUN commands, and so
+// what the build runs, if not what the shell does) leave what a build
+// does and produces as it was. For every corpus and edge file that
+// converts, the formatted output converts to the same LLB operations and
+// the same image configuration (history included).
+func TestFormatTierSameBuild(t *testing.T) {
+	files := append(load(t, "../../testdata/corpus/*.Dockerfile"), load(t, "../../testdata/edge/*.Dockerfile")...)
+	ctx := context.Background()
+	quietStderr(t)
+	compared := 0
+	for _, f := range files {
+		args, err := convertOriginal(ctx, f.src)
+		if err != nil {
+			continue
+		}
+		res, err := optimizer.Optimize(f.src, optimizer.Options{Filename: f.name,
+			Level: optimizer.TierFormat, Disable: []string{"continuation-indent"}})
+		require.NoError(t, err, f.name)
+		if !res.Changed() {
+			continue
+		}
+		opsA, cfgA, err := llbcheck.Definition(ctx, f.src, "", args)
+		require.NoError(t, err, f.name)
+		opsB, cfgB, err := llbcheck.Definition(ctx, res.Output, "", args)
+		require.NoError(t, err, f.name)
+		require.Equal(t, len(opsA), len(opsB), "%s: number of LLB operations", f.name)
+		for i := range opsA {
+			require.Equal(t, string(opsA[i]), string(opsB[i]), "%s: LLB operation %d", f.name, i)
+		}
+		require.Equal(t, string(cfgA), string(cfgB), "%s: image configuration", f.name)
+		compared++
+	}
+	t.Logf("%d formatted files build the same as their originals", compared)
+	require.Greater(t, compared, 100)
+}
+
+// Definition tells apart builds that differ.
+func TestDefinitionDiffers(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct{ a, b string }{
+		{"FROM alpine\nRUN echo a\n", "FROM alpine\nRUN echo  a\n"},
+		{"FROM alpine\nENV A=1\n", "FROM alpine\nENV A=2\n"},
+		{"FROM alpine\nCMD [\"a\"]\n", "FROM alpine\nCMD [\"b\"]\n"},
+		{"FROM alpine\nLABEL a=b\n", "FROM alpine\nLABEL a=c\n"},
+	} {
+		opsA, cfgA, err := llbcheck.Definition(ctx, []byte(c.a), "", nil)
+		require.NoError(t, err)
+		opsB, cfgB, err := llbcheck.Definition(ctx, []byte(c.b), "", nil)
+		require.NoError(t, err)
+		require.False(t, fmt.Sprint(opsA) == fmt.Sprint(opsB) && string(cfgA) == string(cfgB), "%q and %q", c.a, c.b)
+	}
+	opsA, cfgA, err := llbcheck.Definition(ctx, []byte("from alpine\nrun echo a   \n"), "", nil)
+	require.NoError(t, err)
+	opsB, cfgB, err := llbcheck.Definition(ctx, []byte("FROM alpine\nRUN echo a\n"), "", nil)
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprint(opsA), fmt.Sprint(opsB))
+	require.Equal(t, string(cfgA), string(cfgB))
+}
