@@ -57,9 +57,9 @@ func (cl *cleaner) pip() {
 // pipUpgradedBefore reports whether an earlier RUN of the stage chain
 // installs a newer pip (pip install -U pip, get-pip.py, easy_install pip).
 func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
-	for _, other := range stages.Before(ins) {
+	return stages.Marked(ins, "upgrades pip", func(other *dockerfile.Instruction) bool {
 		if other.Cmd != "run" {
-			continue
+			return false
 		}
 		t := other.Text
 		if strings.Contains(t, "get-pip") || strings.Contains(t, "easy_install pip") || strings.Contains(t, "ensurepip") {
@@ -67,7 +67,7 @@ func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
 		}
 		sr, _ := runs.Parse(other)
 		if sr == nil {
-			continue
+			return false
 		}
 		for _, c := range sr.Commands() {
 			if pkgmgr.IsPip(c.Name) && c.HasArg(shellparse.ArgIs("-U", "--upgrade")) && c.HasArg(func(v string) bool {
@@ -76,8 +76,8 @@ func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
 				return true
 			}
 		}
-	}
-	return false
+		return false
+	})
 }
 
 var npmInstallVerbs = []string{"install", "i", "ci", "add", "update", "install-clean", "isntall", "in", "up", "upgrade"}
@@ -211,39 +211,54 @@ func (cl *cleaner) gem() {
 // earlier in this one): gem update --system or update_rubygems; and
 // whether it is set to a version older than 2.0.
 func rubygemsUpdatedBefore(ins *dockerfile.Instruction, f *runFacts, c *shellparse.Command) (updated, old bool) {
-	check := func(o *shellparse.Command) {
-		switch {
-		case o.Name == "gem" && o.HasArg(shellparse.ArgIs("--system")):
-			updated = true
-			for i, v := range o.Lits {
-				if o.Static[i] && strings.HasPrefix(v, "1.") {
-					old = true
-				}
-			}
-		case o.Name == "gem" && o.HasArg(shellparse.ArgIs("rubygems-update")):
-			for i, v := range o.Lits {
-				if o.Static[i] && (strings.HasPrefix(v, "1.") || strings.HasPrefix(v, "rubygems-update:1.")) {
-					old = true
-				}
-			}
-		case o.Name == "update_rubygems":
-			updated = true
-		}
-	}
-	for _, other := range stages.Before(ins) {
-		if sr, _ := runs.Parse(other); sr != nil {
-			for _, o := range sr.Commands() {
-				check(o)
-			}
-		}
-	}
 	for _, o := range f.cmds {
 		if o == c {
 			break
 		}
-		check(o)
+		u, d := rubygemsUpdate(o)
+		updated, old = updated || u, old || d
 	}
+	updated = updated || stages.Marked(ins, "updates rubygems", func(other *dockerfile.Instruction) bool {
+		return anyCommand(other, func(o *shellparse.Command) bool { u, _ := rubygemsUpdate(o); return u })
+	})
+	old = old || stages.Marked(ins, "sets rubygems 1.x", func(other *dockerfile.Instruction) bool {
+		return anyCommand(other, func(o *shellparse.Command) bool { _, d := rubygemsUpdate(o); return d })
+	})
 	return updated, old && updated
+}
+
+// rubygemsUpdate reports whether command o updates RubyGems (gem update
+// --system, update_rubygems), and whether it names a version older than
+// 2.0 for it.
+func rubygemsUpdate(o *shellparse.Command) (updated, old bool) {
+	switch {
+	case o.Name == "gem" && o.HasArg(shellparse.ArgIs("--system")):
+		updated = true
+		for i, v := range o.Lits {
+			if o.Static[i] && strings.HasPrefix(v, "1.") {
+				old = true
+			}
+		}
+	case o.Name == "gem" && o.HasArg(shellparse.ArgIs("rubygems-update")):
+		for i, v := range o.Lits {
+			if o.Static[i] && (strings.HasPrefix(v, "1.") || strings.HasPrefix(v, "rubygems-update:1.")) {
+				old = true
+			}
+		}
+	case o.Name == "update_rubygems":
+		updated = true
+	}
+	return updated, old
+}
+
+// anyCommand reports whether ins is a RUN whose shell can be read and one
+// of its commands satisfies pred.
+func anyCommand(ins *dockerfile.Instruction, pred func(*shellparse.Command) bool) bool {
+	if ins.Cmd != "run" {
+		return false
+	}
+	sr, _ := runs.Parse(ins)
+	return sr != nil && slices.ContainsFunc(sr.Commands(), pred)
 }
 
 func (cl *cleaner) bundler() {
@@ -371,10 +386,10 @@ func yarnBerry(ctx *analysis.Context, ins *dockerfile.Instruction) bool {
 			return true
 		}
 	}
-	for _, other := range ins.Stage.Instructions {
-		if (other.Cmd == "copy" || other.Cmd == "add") && strings.Contains(other.Text, ".yarnrc.yml") {
-			return true
-		}
+	if stages.MarkedInStage(ins, "copies .yarnrc.yml", func(other *dockerfile.Instruction) bool {
+		return (other.Cmd == "copy" || other.Cmd == "add") && strings.Contains(other.Text, ".yarnrc.yml")
+	}) {
+		return true
 	}
 	if ctx.BuildContext != nil {
 		if _, err := fs.Stat(ctx.BuildContext, ".yarnrc.yml"); err == nil {

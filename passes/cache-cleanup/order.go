@@ -2,6 +2,7 @@ package cachecleanup
 
 import (
 	"regexp"
+	"slices"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -163,8 +164,10 @@ func (u *uses) after(ins *dockerfile.Instruction, key string, use func(other *do
 		}
 		u.memo[key] = cands
 	}
-	for _, c := range cands {
-		if c.ins.Index > ins.Index && stages.Descends(c.ins.Stage, ins.Stage) {
+	// cands are in the file's order: skip those up to ins.
+	i, _ := slices.BinarySearchFunc(cands, ins.Index+1, func(c usePoint, index int) int { return c.ins.Index - index })
+	for _, c := range cands[i:] {
+		if stages.Descends(c.ins.Stage, ins.Stage) {
 			return u.ctx.Line(c.pos)
 		}
 	}
