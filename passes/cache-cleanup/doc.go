@@ -86,7 +86,9 @@
 //   - a cache a later step reads: npm/yarn --offline or --prefer-offline,
 //     bundle install --local, dnf -C, and any later pnpm command (pnpm fetch
 //     fills the store for the install that follows);
-//   - RUNs that end in the background or in exit/exec, RUNs that set HOME or
+//   - RUNs that end in the background or in exit/exec, or that run `exec
+//     PROG` anywhere outside a subshell (nothing after it runs, so an
+//     appended cleanup never would), RUNs that set HOME or
 //     COMPOSER_HOME, or may leave rm off PATH, apt/apk/dnf run as a non-root
 //     USER without sudo, yarn when the user is not known (Yarn keeps root's
 //     cache elsewhere than other users'), pip on bases whose packaged pip is
