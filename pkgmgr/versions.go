@@ -2,7 +2,10 @@ package pkgmgr
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/dfopt/dfopt/baseimage"
 )
 
 // Releases old enough that their packaged tools predate an option, by the
@@ -104,4 +107,31 @@ func OldApk(name, tag string) bool {
 		return oldAlpine.MatchString(tag)
 	}
 	return regexp.MustCompile(`alpine3\.[0-2]([^0-9]|$)`).MatchString(tag)
+}
+
+// ApkReadsCachedIndex reports whether the base image info resolves to is
+// known to carry an apk-tools that reads the package index cached in
+// /var/cache/apk as it is, refreshing it only for apk update or -U: Alpine
+// 3.3 to 3.8. There, apk add --no-cache reads the live index instead of
+// the cached one, which changes what is installed, and apk add without -U
+// writes no index at all.
+//
+// apk-tools refreshes an index older than four hours by itself (and writes
+// it) from 2.9.1 on (commit 8a28c6d "enable automatic update of indexes
+// controlled by --cache-max-age", 2018-01-04); the stable branches before
+// it are 2.6 (Alpine 3.3 to 3.5), 2.7 (3.6) and 2.8 (3.7). The next stable
+// branch, 2.10, was tagged two days before Alpine 3.8 came out; 3.8 is
+// counted with the older releases because its images were not checked.
+// Releases that are not known (a third-party image, a tag whose release
+// the tables do not know) are not reported: see cache-cleanup's doc.
+func ApkReadsCachedIndex(info baseimage.Info) bool {
+	if !info.Known || info.Distro != "alpine" {
+		return false
+	}
+	major, minor, ok := strings.Cut(info.Release, ".")
+	if !ok || major != "3" {
+		return false
+	}
+	n, err := strconv.Atoi(minor)
+	return err == nil && n >= 3 && n <= 8
 }

@@ -25,7 +25,9 @@
 // where every version the base image may carry accepts them.
 //
 //	apt-get/apt update   append rm -rf /var/lib/apt/lists/*
-//	apk add/upgrade      add --no-cache (not on Alpine 3.2 and older)
+//	apk add/upgrade      add --no-cache (not on Alpine 3.2 and older, not
+//	                     with --no-network; on Alpine 3.3 to 3.8 only after
+//	                     the RUN fetches the index, see below)
 //	apk update           append rm -rf /var/cache/apk/*
 //	pip install          add --no-cache-dir (pip, pip3, python -m pip)
 //	pipx install         add --pip-args=--no-cache-dir
@@ -94,6 +96,20 @@
 //     cache elsewhere than other users'), pip on bases whose packaged pip is
 //     older than 6.0 (Debian 8, Ubuntu 15.10 and older) unless an earlier RUN
 //     upgrades it;
+//   - apk add/upgrade on Alpine 3.3 to 3.8 that the RUN does not run after
+//     an apk update of its own (or with -U): their apk-tools (before 2.9.1;
+//     3.8 counted with them, its images not checked) reads the index an
+//     earlier step left as it is and writes none, and --no-cache would make
+//     it read the live index instead, which can install other versions.
+//     Releases that are not known (third-party images) get --no-cache: such
+//     an image is most likely Alpine 3.9 or later (2019), whose apk-tools
+//     refreshes an index older than four hours by itself, so that the
+//     option only keeps it from being written; and on an older one the
+//     original builds only when the image carries an index, whose packages
+//     a live index lists too unless the mirror has replaced them since;
+//   - yum/dnf when keepcache is set (yum.conf or dnf.conf, in the RUN or
+//     before it; --setopt=keepcache on the command): the author keeps the
+//     packages on purpose;
 //   - apt-get upgrade/dist-upgrade (the image then depends on the day it was
 //     built), and apt-get install without -y (the build stops at the
 //     confirmation prompt).

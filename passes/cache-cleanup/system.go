@@ -2,8 +2,10 @@ package cachecleanup
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
@@ -74,9 +76,21 @@ func (cl *cleaner) apk() {
 			if c.HasArg(shellparse.ArgIs("--no-cache", "--cache-dir")) {
 				continue
 			}
+			if c.HasArg(shellparse.ArgIs("--no-network")) {
+				// apk fetches no index and no package and writes nothing;
+				// with --no-cache it would fetch the index from the
+				// network it was told not to use.
+				continue
+			}
 			msg := "apk " + s + " without --no-cache keeps the package index in /var/cache/apk"
-			if name, tag, ok := stages.ImageTag(stages.RootImage(cl.r.Ins.Stage)); ok && pkgmgr.OldApk(name, tag) {
+			root := stages.RootImage(cl.r.Ins.Stage)
+			if name, tag, ok := stages.ImageTag(root); ok && pkgmgr.OldApk(name, tag) {
 				cl.decline(c, msg, fmt.Sprintf("the apk of %s:%s is older than 2.6, which rejects --no-cache", name, tag))
+				continue
+			}
+			if info := baseimage.Resolve(root); pkgmgr.ApkReadsCachedIndex(info) && !cl.apkUpdatedBefore(c) {
+				cl.report(c, fmt.Sprintf("apk %s reads the package index an earlier step left in /var/cache/apk (not fixed: "+
+					"base %s is %s, whose apk-tools does not refresh it by itself; with --no-cache it would read the live index instead)", s, root, info))
 				continue
 			}
 			cl.option(c, i, "--no-cache", msg, "add --no-cache", "/var/cache/apk/")
@@ -99,6 +113,34 @@ func (cl *cleaner) apk() {
 			cl.remove(c, []string{pkgmgr.ApkCache + "/*"}, []string{pkgmgr.ApkCache + "/"}, msg)
 		}
 	}
+}
+
+// keepcacheRE finds keepcache=1 (yum.conf, dnf.conf, --setopt), the
+// setting that tells yum and dnf to keep the packages they download.
+var keepcacheRE = regexp.MustCompile(`(?i)\bkeepcache\s*=\s*(1|true|yes|on)\b`)
+
+// keepsCache reports whether the text of an earlier instruction sets
+// keepcache=1 for the RUNs after it: in a configuration file, not as the
+// --setopt of one command (unless yum-config-manager or dnf config-manager
+// saves it).
+func keepsCache(text string) bool {
+	for _, m := range keepcacheRE.FindAllStringIndex(text, -1) {
+		before := strings.TrimRight(text[:m[0]], " =")
+		if !strings.HasSuffix(before, "--setopt") || strings.Contains(text, "config-manager") {
+			return true
+		}
+	}
+	return false
+}
+
+// apkUpdatedBefore reports whether apk command c fetches the index
+// itself (-U, --update-cache) or runs after an apk update of the same RUN
+// for sure.
+func (cl *cleaner) apkUpdatedBefore(c *shellparse.Command) bool {
+	if c.HasArg(shellparse.ArgIs("-U", "--update-cache", "--update")) {
+		return true
+	}
+	return usesBeforeUpdate(cl.r.Prog, func(o *shellparse.Command) bool { return o.Call == c.Call }, pkgmgr.ApkUpdates) < 0
 }
 
 func (cl *cleaner) rpm() {
@@ -136,6 +178,12 @@ func (cl *cleaner) rpm() {
 			continue
 		}
 		msg := name + " " + s + " leaves package metadata and downloads in the layer"
+		if keepcacheRE.MatchString(cl.r.Ins.Text) || stages.Marked(cl.r.Ins, "keepcache", func(other *dockerfile.Instruction) bool {
+			return (other.Cmd == "run" || other.Cmd == "env") && keepsCache(other.Text)
+		}) {
+			cl.decline(c, msg, "keepcache is set: the downloaded packages are kept on purpose")
+			continue
+		}
 		if line := cl.laterArg([]string{"dnf", "yum", "microdnf", "tdnf"}, nil, "-C", "--cacheonly"); line > 0 {
 			cl.decline(c, msg, fmt.Sprintf("line %d installs from the cache only", line))
 			continue
