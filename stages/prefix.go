@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
@@ -67,4 +68,45 @@ func Mentions(ins *dockerfile.Instruction, s string) bool {
 	return Marked(ins, "mentions:"+s, func(other *dockerfile.Instruction) bool {
 		return (other.Cmd == "run" || other.Cmd == "env") && strings.Contains(other.Text, s)
 	})
+}
+
+// marks is what one stage knows about one predicate, for LastMarked.
+type marks struct {
+	in        []*dockerfile.Instruction // the stage's instructions that satisfy it, in order
+	inherited *dockerfile.Instruction   // the last one of the stages it derives from, or nil
+}
+
+func stageMarks(st *dockerfile.Stage, key string, pred func(*dockerfile.Instruction) bool) marks {
+	return st.From.Cached("stages.marks:"+key, func() any {
+		var m marks
+		if st.Parent != nil {
+			pm := stageMarks(st.Parent, key, pred)
+			m.inherited = pm.inherited
+			if len(pm.in) > 0 {
+				m.inherited = pm.in[len(pm.in)-1]
+			}
+		}
+		for _, other := range st.Instructions {
+			if pred(other) {
+				m.in = append(m.in, other)
+			}
+		}
+		return m
+	}).(marks)
+}
+
+// LastMarked returns the last instruction before ins, in its stage or a
+// stage it derives from, for which pred holds, or nil: the instruction
+// that decides a state later ones may change again (which pip is
+// installed). key names pred as for Marked.
+func LastMarked(ins *dockerfile.Instruction, key string, pred func(*dockerfile.Instruction) bool) *dockerfile.Instruction {
+	if ins.Stage == nil {
+		return nil
+	}
+	m := stageMarks(ins.Stage, key, pred)
+	i, _ := slices.BinarySearchFunc(m.in, ins.Index, func(o *dockerfile.Instruction, index int) int { return o.Index - index })
+	if i > 0 {
+		return m.in[i-1]
+	}
+	return m.inherited
 }

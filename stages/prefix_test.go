@@ -49,3 +49,33 @@ func TestMarkedAgreesWithAnyBefore(t *testing.T) {
 		}
 	}
 }
+
+// LastMarked must find what a walk back from each instruction finds.
+func TestLastMarked(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	for n := 0; n < 200; n++ {
+		var b strings.Builder
+		for i := 0; i < 1+rng.Intn(4); i++ {
+			base := "debian"
+			if i > 0 && rng.Intn(3) > 0 {
+				base = fmt.Sprintf("s%d", rng.Intn(i))
+			}
+			fmt.Fprintf(&b, "FROM %s AS s%d\n", base, i)
+			for j := 0; j < rng.Intn(6); j++ {
+				b.WriteString([]string{"RUN a", "RUN x", "ENV X=x", "COPY x /"}[rng.Intn(4)] + "\n")
+			}
+		}
+		doc, err := dockerfile.Parse("Dockerfile", []byte(b.String()))
+		require.NoError(t, err)
+		pred := func(ins *dockerfile.Instruction) bool { return ins.Cmd == "run" && strings.Contains(ins.Text, "x") }
+		for _, ins := range doc.Instructions {
+			var want *dockerfile.Instruction
+			for _, o := range stages.Before(ins) {
+				if pred(o) {
+					want = o
+				}
+			}
+			require.Equal(t, want, stages.LastMarked(ins, "x", pred), "%s\nat line %d", b.String(), ins.StartLine)
+		}
+	}
+}

@@ -29,7 +29,8 @@
 //	                     with --no-network; on Alpine 3.3 to 3.8 only after
 //	                     the RUN fetches the index, see below)
 //	apk update           append rm -rf /var/cache/apk/*
-//	pip install          add --no-cache-dir (pip, pip3, python -m pip)
+//	pip install          add --no-cache-dir (pip, pip3, python -m pip) where
+//	                     pip is known to be 19.1 or newer, see below
 //	pipx install         add --pip-args=--no-cache-dir
 //	dnf                  append rm -rf /var/cache/dnf/* /var/cache/libdnf5/*
 //	yum                  append rm -rf /var/cache/yum/* /var/cache/dnf/*
@@ -96,6 +97,24 @@
 //     cache elsewhere than other users'), pip on bases whose packaged pip is
 //     older than 6.0 (Debian 8, Ubuntu 15.10 and older) unless an earlier RUN
 //     upgrades it;
+//   - pip install where pip is not known to be 19.1 or newer. From 7.0 to
+//     19.0.x, with the wheel package installed (get-pip.py installs it, and
+//     Debian's python3-pip recommends python3-wheel), --no-cache-dir also
+//     stops pip from building wheels: a source distribution is installed
+//     with setup.py install (NAME.egg-info, easy_install's script wrappers)
+//     instead of as a wheel (NAME.dist-info), which changes the image. pip
+//     is known to be new enough on an official python image whose tag was
+//     built with 19.1 or later (the last build of the tag; the oldest for a
+//     digest; from the history of docker-library/official-images and
+//     docker-library/python), on a Debian 11+ or Ubuntu 20.04+ base (their
+//     python3-pip: 20.3.4 and later), and after the RUN or an earlier RUN
+//     installs pip 19.1 or later (pip install -U pip, pip==X or pip>=X with
+//     X at least 19.1, get-pip.py; the last such install decides). A base
+//     written with global ARGs counts as the image their defaults name. A
+//     command that installs only pip, setuptools and wheel gets the option
+//     anyway (they are published as wheels). Other bases (Alpine's py3-pip,
+//     RHEL-family pip, third-party images, Debian 10 and Ubuntu 18.04 and
+//     older) are declined; whether wheel is installed is not worked out;
 //   - apk add/upgrade on Alpine 3.3 to 3.8 that the RUN does not run after
 //     an apk update of its own (or with -U): their apk-tools (before 2.9.1;
 //     3.8 counted with them, its images not checked) reads the index an
