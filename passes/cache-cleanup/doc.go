@@ -85,7 +85,20 @@
 // Reported without a fix:
 //   - apt lists (apk's index) when a later RUN of the stage, a stage built
 //     FROM it, or an ONBUILD RUN installs (or reads them) before its own
-//     update: removing them would break that install;
+//     update: removing them would break that install. A RUN that runs a
+//     file the Dockerfile put in the image (COPY or ADD before it, a bind
+//     mount; a script given to sh or bash, sourced with ., or a bare name
+//     copied into a directory of PATH) counts as such a reader unless its
+//     text can be read and shows it updates before it installs, or does not
+//     use the package manager (a script that is not a shell script counts
+//     when it names it): it is read from the build context, or from a COPY
+//     heredoc; without a context, from a URL, an archive ADD extracts, or a
+//     COPY --from an image, it cannot be. A file that COPY --from another
+//     stage brings is followed into that stage (made there by a RUN, it is
+//     not counted). An ONBUILD RUN counts when it runs a file an ONBUILD
+//     COPY or ADD may bring. Scripts the read script runs in turn, programs
+//     of the base image and programs a COPY --from an image brings as part
+//     of a directory are not followed;
 //   - a cache a later step reads: npm/yarn --offline or --prefer-offline,
 //     bundle install --local, dnf -C, and any later pnpm command (pnpm fetch
 //     fills the store for the install that follows);

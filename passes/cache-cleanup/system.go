@@ -37,16 +37,17 @@ func (cl *cleaner) apt() {
 		case "upgrade", "dist-upgrade", "full-upgrade":
 			cl.report(c, c.Name+" "+s+" makes the image depend on the day it is built; prefer a newer base image")
 		case "update":
-			if aptReported || aptCleaned || runs.Covers(f.cacheMounts, "/var/lib/apt/lists") {
-				continue
+			if aptReported || aptCleaned || runs.Covers(f.cacheMounts, "/var/lib/apt/lists") || mounted(f.mounts, []string{pkgmgr.AptLists + "/*"}) {
+				continue // cleaned, or not in the image
 			}
 			aptReported = true
-			line := cl.later.after(r.Ins, "apt lists", func(other *dockerfile.Instruction, of *runFacts) int {
-				if of != nil {
-					return of.aptUse
-				}
-				return textUsesBeforeUpdate(other, aptUseRE, aptUpdateRE)
+			line, what := cl.later.afterWhat(r.Ins, "apt lists", func(other *dockerfile.Instruction, of *runFacts) (int, string) {
+				return cl.indexUse(other, of, "apt", aptUseRE, aptUpdateRE)
 			})
+			if line > 0 && what != "" {
+				cl.report(c, fmt.Sprintf("apt lists kept in this layer: line %d %s", line, what))
+				continue
+			}
 			if line > 0 {
 				cl.report(c, fmt.Sprintf("apt lists kept in this layer: line %d installs with apt before its own apt-get update", line))
 				continue
@@ -95,13 +96,17 @@ func (cl *cleaner) apk() {
 			}
 			cl.option(c, i, "--no-cache", msg, "add --no-cache", "/var/cache/apk/")
 		case "update":
+			if mounted(f.mounts, []string{pkgmgr.ApkCache + "/*"}) {
+				continue // not in the image
+			}
 			msg := "apk update leaves the package index in /var/cache/apk"
-			line := cl.later.after(cl.r.Ins, "apk index", func(other *dockerfile.Instruction, of *runFacts) int {
-				if of != nil {
-					return of.apkUse
-				}
-				return textUsesBeforeUpdate(other, apkUseRE, apkUpdateRE)
+			line, what := cl.later.afterWhat(cl.r.Ins, "apk index", func(other *dockerfile.Instruction, of *runFacts) (int, string) {
+				return cl.indexUse(other, of, "apk", apkUseRE, apkUpdateRE)
 			})
+			if line > 0 && what != "" {
+				cl.decline(c, msg, fmt.Sprintf("line %d %s", line, what))
+				continue
+			}
 			if line > 0 {
 				cl.decline(c, msg, fmt.Sprintf("line %d reads the index before its own apk update", line))
 				continue
@@ -113,6 +118,39 @@ func (cl *cleaner) apk() {
 			cl.remove(c, []string{pkgmgr.ApkCache + "/*"}, []string{pkgmgr.ApkCache + "/"}, msg)
 		}
 	}
+}
+
+// indexUse returns where RUN (or ONBUILD RUN) other reads the package
+// index of manager ("apt" or "apk") before its own update, or -1: in its
+// own text, or in a script it runs that the Dockerfile put in the image
+// (then with what it runs).
+func (cl *cleaner) indexUse(other *dockerfile.Instruction, of *runFacts, manager string, useRE, updateRE *regexp.Regexp) (int, string) {
+	use, update := pkgmgr.AptReadsLists, pkgmgr.AptUpdates
+	own := -1
+	if manager == "apk" {
+		use, update = pkgmgr.ApkReadsIndex, pkgmgr.ApkUpdates
+	}
+	switch {
+	case of != nil && manager == "apt":
+		own = of.aptUse
+	case of != nil:
+		own = of.apkUse
+	default:
+		own = textUsesBeforeUpdate(other, useRE, updateRE)
+	}
+	if own >= 0 {
+		return own, ""
+	}
+	if of == nil {
+		if other.Cmd == "onbuild" {
+			return onbuildRuns(cl.doc, other)
+		}
+		return -1, ""
+	}
+	if su := scriptReads(cl.ctx, of.r, of.cmds, manager, use, update); su != nil {
+		return su.pos, su.what
+	}
+	return -1, ""
 }
 
 // keepcacheRE finds keepcache=1 (yum.conf, dnf.conf, --setopt), the
