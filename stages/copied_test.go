@@ -48,7 +48,7 @@ RUN x
 		{"/usr/bin/gen.sh", true, []string{"scripts/gen.sh"}, 3}, // followed into stage build
 		{"/bin/busybox", true, nil, 14},                          // from an image
 		{"/srv/requirements.txt", true, []string{"requirements.txt"}, 15},
-		{"/srv/x/y", false, nil, 0},       // requirements.txt is a file
+		{"/srv/x/y", false, nil, 0}, // requirements.txt is a file
 		{"/rootfs", false, nil, 0},
 	} {
 		o, ok := stages.CopiedTo(doc, run, tc.path, false)
