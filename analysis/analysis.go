@@ -88,8 +88,20 @@ type Context struct {
 	// on, Doc is the text after the fixes of the rounds before. Passes call
 	// Line rather than this.
 	InputLine func(off int) int
+	// Governed, when set, reports whether an ignore comment governs an
+	// instruction (# dfopt:ignore, hadolint's ignore pragma above it). The
+	// optimizer sets it. Passes call Pinned rather than this.
+	Governed func(ins *dockerfile.Instruction) bool
 
 	memo sync.Map
+}
+
+// Pinned reports whether an ignore comment governs ins. Such an
+// instruction stays one of its own: merged into the one above, it would
+// leave its comment behind; merged into, it would put other commands under
+// the comment (a hadolint pragma would silence rules on them).
+func (c *Context) Pinned(ins *dockerfile.Instruction) bool {
+	return c.Governed != nil && c.Governed(ins)
 }
 
 // Line returns the 1-based line of offset off of Doc.Src in the file the
