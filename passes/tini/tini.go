@@ -208,7 +208,13 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			return decline(st.From, "the CMD is inherited, and a new ENTRYPOINT would reset it")
 		}
 		line := doc.KeywordCase("ENTRYPOINT") + " " + dockerfile.JSONArray([]string{binary, "--"}) + doc.LineEnding(cmd.Span.Start)
-		entryEdit = analysis.Insert(cmd.Span.Start, line)
+		// Above the comments that are above the CMD: they stay with it
+		// (an ignore comment governs the instruction right below it).
+		at := cmd.Span.Start
+		if cs := doc.CommentsAbove(cmd); len(cs) > 0 {
+			at = doc.LineStart(cs[0].Line)
+		}
+		entryEdit = analysis.Insert(at, line)
 	}
 
 	install, does, reason := placeInstall(ctx, st, family, info, tool.pkg)
