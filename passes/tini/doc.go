@@ -92,7 +92,11 @@
 //   - an init is already there (tini, dumb-init, s6-overlay's /init,
 //     catatonit, supervisord, runit, ...), or the ENTRYPOINT is a script
 //     (docker-entrypoint.sh and the like: it should exec the server; tini may
-//     go in front of it by hand);
+//     go in front of it by hand). A script is a program named *.sh or
+//     *entrypoint*, a relative path, or a file that a COPY or ADD of the
+//     file brought from the build context (or a COPY heredoc) and that
+//     starts with #!; a copied file that cannot be read (no build context)
+//     is taken for a program;
 //   - the base has no package manager (scratch, distroless), is not known,
 //     its release has no such package, or it is of the RHEL family;
 //   - a new RUN would be needed on a release that is not served any more;

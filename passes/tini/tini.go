@@ -9,6 +9,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
@@ -70,7 +71,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	known, ep := stages.Entrypoint(st)
 	if ep != nil {
-		if prog := entrypointProgram(ep); prog != "" && isScript(prog) {
+		if prog := entrypointProgram(ep); prog != "" && (isScript(prog) || copiedScript(ctx, ep, prog)) {
 			return report(ep, fmt.Sprintf("ENTRYPOINT %s runs as PID 1: it must exec the program and cannot reap zombies; put %s in front of it if it does not do that", prog, choice))
 		}
 	}
@@ -381,6 +382,30 @@ func isScript(prog string) bool {
 	base := path.Base(prog)
 	relative := strings.Contains(prog, "/") && !strings.HasPrefix(prog, "/")
 	return strings.HasSuffix(base, ".sh") || strings.Contains(base, "entrypoint") || relative
+}
+
+// copiedScript reports whether the program an ENTRYPOINT runs is a script
+// (it starts with #!) that a COPY or ADD of the file put in the image, from
+// the build context or a COPY heredoc: start-container, /run-app. A file
+// whose content cannot be read is taken for a program.
+func copiedScript(ctx *analysis.Context, ep *dockerfile.Instruction, prog string) bool {
+	o, ok := stages.CopiedProgram(ctx.Doc, ep, prog)
+	if !ok {
+		return false
+	}
+	if o.Shown {
+		return strings.HasPrefix(o.Content, "#!")
+	}
+	view := buildcontext.Of(ctx)
+	if view == nil {
+		return false
+	}
+	for _, p := range o.Context {
+		if head, ok := view.ReadHead(p, 2); ok {
+			return string(head) == "#!"
+		}
+	}
+	return false
 }
 
 // apk options that take a separate value.
