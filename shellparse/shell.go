@@ -56,7 +56,7 @@ func Parse(src string) (*Program, error) {
 	if !strings.Contains(src, "#") {
 		return p, nil // no comments, and no tree walk to find none
 	}
-	syntax.Walk(f, func(n syntax.Node) bool {
+	Walk(f, func(n syntax.Node) bool {
 		if c, ok := n.(*syntax.Comment); ok {
 			p.comments = append(p.comments, *c)
 		}
@@ -238,11 +238,23 @@ func appendAndOr(items []Item, s *syntax.Stmt, last Op) []Item {
 
 // pipeline returns the elements of the pipeline s in order; a statement that
 // is not a pipeline is returned alone.
+//
+// `a | b | c` is ((a | b) | c), nested on its left: a stack, not recursion,
+// follows it, so that a long pipeline takes time and memory linear in its
+// length.
 func pipelineElems(s *syntax.Stmt) []*syntax.Stmt {
-	if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll) {
-		return append(pipelineElems(b.X), pipelineElems(b.Y)...)
+	var out []*syntax.Stmt
+	todo := []*syntax.Stmt{s}
+	for len(todo) > 0 {
+		s := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll) {
+			todo = append(todo, b.Y, b.X)
+			continue
+		}
+		out = append(out, s)
 	}
-	return []*syntax.Stmt{s}
+	return out
 }
 
 // Comments returns every comment of the program in source order.
@@ -312,7 +324,7 @@ func (p *Program) commentAt(off int) (int, bool) {
 // HasHeredoc reports whether the program holds a here-document.
 func (p *Program) HasHeredoc() bool {
 	found := false
-	syntax.Walk(p.File, func(n syntax.Node) bool {
+	Walk(p.File, func(n syntax.Node) bool {
 		if r, ok := n.(*syntax.Redirect); ok && (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) {
 			found = true
 		}

@@ -129,7 +129,7 @@ func simplePipeline(s *syntax.Stmt) bool {
 // whose options are not literal.
 func setsErrexit(f *syntax.File) bool {
 	found := false
-	syntax.Walk(f, func(n syntax.Node) bool {
+	shellparse.Walk(f, func(n syntax.Node) bool {
 		call, ok := n.(*syntax.CallExpr)
 		if !ok || found {
 			return !found
