@@ -69,6 +69,9 @@ type Options struct {
 	Level Tier
 	// Context is the build context for context-aware passes (nil: none).
 	// ContextDir is a convenience: a directory used when Context is nil.
+	// When several calls read one context that does not change meanwhile
+	// (the Dockerfiles of a directory), a Context that implements
+	// analysis.SharedFS lets them share what the passes learn from it.
 	Context    fs.FS
 	ContextDir string
 	// Target is the stage being built ("" = the last stage).
@@ -313,6 +316,9 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	}
 	if ctx.BuildContext == nil && opts.ContextDir != "" {
 		ctx.BuildContext = os.DirFS(opts.ContextDir)
+	}
+	if sh, ok := ctx.BuildContext.(analysis.SharedFS); ok {
+		ctx.Shared = sh
 	}
 	var side *overlay // the context as the accepted fixes leave it
 	if ctx.BuildContext != nil {
