@@ -121,7 +121,7 @@ func (r *Run) WordEnd(w *syntax.Word) int { return r.After(int(w.End().Offset())
 // appendPoint is the program offset where a command appended with && goes:
 // before a final ';' or trailing comment. ok is false when nothing can be
 // appended (the program ends in the background, or in exit/exec, after
-// which nothing runs).
+// which nothing runs, or runs `exec PROG`, which replaces the shell).
 func (r *Run) appendPoint() (int, bool) {
 	p := r.Prog
 	if p.EndsInBackground() || p.HasHeredoc() {
@@ -134,6 +134,13 @@ func (r *Run) appendPoint() (int, bool) {
 			if c := shellparse.Resolve(call); c != nil && (c.Name == "exit" || c.Name == "exec") {
 				return 0, false
 			}
+		}
+	}
+	// `exec prog` replaces the shell: nothing after it runs, wherever it
+	// is (shellparse reads exec as a wrapper, so Name is prog's).
+	for _, c := range r.Commands() {
+		if c.HasWrapper("exec") && !c.InSubshell {
+			return 0, false
 		}
 	}
 	if semi := p.FinalSemicolon(); semi >= 0 {
