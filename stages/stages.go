@@ -288,18 +288,17 @@ func UserAt(ins *dockerfile.Instruction) User {
 
 // commands returns the commands of a RUN whose shell can be read, or nil.
 func commands(ins *dockerfile.Instruction) []*shellparse.Command {
-	return ins.Cached("stages.commands", func() any {
-		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
-			return []*shellparse.Command(nil)
-		}
-		text, _ := ins.ShellArgs()
-		// The same text as runs.Parse reads, so the tree is parsed once.
-		prog, err := shellparse.ParseCached(ins, strings.TrimRightFunc(text, unicode.IsSpace))
-		if err != nil {
-			return []*shellparse.Command(nil)
-		}
-		return shellparse.Commands(prog)
-	}).([]*shellparse.Command)
+	if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
+		return nil
+	}
+	text, _ := ins.ShellArgs()
+	// The same text as runs.Parse reads, so the tree is parsed once; the
+	// commands are kept with the tree (shellparse.Commands).
+	prog, err := shellparse.ParseCached(ins, strings.TrimRightFunc(text, unicode.IsSpace))
+	if err != nil {
+		return nil
+	}
+	return shellparse.Commands(prog)
 }
 
 // parseUserAdd reads useradd and adduser command lines: the user created
