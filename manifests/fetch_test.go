@@ -93,3 +93,27 @@ func TestInstalledPackages(t *testing.T) {
 		require.Equal(t, want, strings.Join(installedPackages(shellparse.Commands(prog)[0]), ","), cmd)
 	}
 }
+
+// Which node installs start from an empty node_modules.
+func TestStartsFresh(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"npm ci":                            "npm ci fresh",
+		"npm clean-install --omit dev":      "npm clean-install fresh",
+		"npm install":                       "npm install",
+		"npm i --no-audit":                  "npm i",
+		"yarn install --frozen-lockfile":    "yarn install",
+		"yarn":                              "yarn",
+		"pnpm install --frozen-lockfile":    "pnpm install",
+		"npm --loglevel warn ci --no-audit": "npm ci fresh",
+	} {
+		prog, err := shellparse.Parse(cmd)
+		require.NoError(t, err)
+		st, _ := Classify(shellparse.Commands(prog)[0])
+		require.NotNil(t, st, cmd)
+		got := st.Command()
+		if st.StartsFresh() {
+			got += " fresh"
+		}
+		require.Equal(t, want, got, cmd)
+	}
+}
