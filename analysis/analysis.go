@@ -57,7 +57,7 @@ func (t Tier) Promise() string {
 			"the package-manager caches they remove; the context paths a new .dockerignore entry keeps out of COPY . . " +
 			"(.git, tests, logs, editor files, bytecode, a node_modules or build output the image makes itself), listed in the finding; " +
 			"and a node_modules that an install on top of it (npm install, yarn, pnpm install) then builds afresh, " +
-			"which the fix declares as a change to the image (--json: changes; dfopt verify counts it as a difference made on purpose)"
+			"with the download cache it fills, which the fix declares as a change to the image (--json: changes; dfopt verify counts it as a difference made on purpose)"
 	case Aggressive:
 		return "aggressive passes change the image on purpose, and each fix declares what it changes " +
 			"(--json: changes; dfopt verify lists those differences as made on purpose)"

@@ -1,6 +1,10 @@
 package manifests
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/dfopt/dfopt/pkgmgr"
+)
 
 // StartsFresh reports whether the install empties its output directory
 // before it installs, so that what the context puts there cannot change
@@ -48,4 +52,21 @@ func (s *Step) Command() string {
 		return strings.TrimSpace(name + " " + operands[0])
 	}
 	return name
+}
+
+// DownloadCaches are the caches an install downloads packages into, as
+// analysis.Fix.Removes patterns ("~/.npm/_cacache": the directory in any
+// user's home and what is below it): an
+// install that finds its packages in node_modules already may download
+// nothing, one that starts from nothing fills them.
+func (s *Step) DownloadCaches() []string {
+	switch s.eco {
+	case "npm":
+		return []string{"~/" + pkgmgr.NpmCache}
+	case "yarn":
+		return []string{pkgmgr.YarnRootCache, "~/" + pkgmgr.YarnCache, "~/.yarn/berry/cache"}
+	case "pnpm":
+		return []string{"~/.local/share/pnpm", "~/" + pkgmgr.PnpmCache}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/buildcontext"
+	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/stages"
 	"github.com/moby/patternmatcher"
 )
@@ -42,6 +43,9 @@ type state struct {
 	// fresh says ("npm install builds /app/node_modules afresh").
 	changes []string
 	fresh   []string
+	// cacheChanges are the download caches of those installs, which a
+	// fresh install fills (declared with changes).
+	cacheChanges []string
 	// tracked are the paths git tracks that would have been left out.
 	tracked []string
 	tops    []string // the paths the accepted entries match
@@ -141,27 +145,33 @@ func (st *state) needed(sp *candidate) bool {
 						return true
 					}
 					covered = true
-					reconciled := ""
+					var reconciled *manifests.Step
 					for _, o := range installs {
 						if o.Stage == s.ins.Stage && o.Index > s.ins.Index {
 							removed = "" // installed again after the copy
-							if r := a.reconciles(o); r != "" && reconciled == "" {
+							if r := a.reconciles(o); r != nil && reconciled == nil {
 								reconciled = r
 							}
 						}
 					}
-					if reconciled != "" && a != st.docs[0] {
+					if reconciled != nil && a != st.docs[0] {
 						return true // another Dockerfile's image would change, and it says nothing
 					}
-					if reconciled != "" {
+					if reconciled != nil {
 						// It installs on top of what the copy brought:
-						// left out, its node_modules is built afresh.
+						// left out, its node_modules is built afresh, and
+						// what it downloads for that goes to its cache.
 						if !strings.HasPrefix(land, "/") || strings.HasPrefix(land, stages.UnknownWorkdir) {
 							return true // where it goes is not known: it cannot be declared
 						}
-						if change := land + "/"; !slices.Contains(st.changes, change) {
+						if change := land; !slices.Contains(st.changes, change) {
 							st.changes = append(st.changes, change)
-							st.fresh = append(st.fresh, reconciled+" builds "+land+" afresh")
+							st.fresh = append(st.fresh, reconciled.Command()+" builds the image's "+land+" afresh")
+							for _, c := range reconciled.DownloadCaches() {
+								if !slices.Contains(st.cacheChanges, c) {
+									st.cacheChanges = append(st.cacheChanges, c)
+								}
+							}
 						}
 					}
 				case catTests:
@@ -213,10 +223,11 @@ func (st *state) accept(sp *candidate) {
 // try evaluates a candidate and accepts it when nothing needs it and git
 // does not track it.
 func (st *state) try(sp *candidate) bool {
-	saved, savedChanges := len(st.removes), len(st.changes)
+	saved, savedChanges, savedCaches := len(st.removes), len(st.changes), len(st.cacheChanges)
 	if !st.selectEntry(sp) || st.needed(sp) || st.isTracked(sp) {
 		st.removes = st.removes[:saved]
 		st.changes, st.fresh = st.changes[:savedChanges], st.fresh[:savedChanges]
+		st.cacheChanges = st.cacheChanges[:savedCaches]
 		return false
 	}
 	st.accept(sp)

@@ -105,10 +105,12 @@
 // or build. Under npm ci, which deletes node_modules before it installs,
 // leaving out the context's node_modules changes nothing in the image.
 // npm install, yarn and pnpm install install on top of what the copy
-// brought instead: left out, the image's node_modules is built afresh. The
-// finding says so, and the fix declares that node_modules as a change to
-// the image (Fix.Changes: --json lists it under changes, and dfopt verify
-// counts its differences as made on purpose).
+// brought instead: left out, the image's node_modules is built afresh, and
+// what the install downloads for that goes to its cache (~/.npm/_cacache,
+// yarn's and pnpm's stores). The finding says so, and the fix declares that
+// node_modules and those caches as changes to the image (Fix.Changes:
+// --json lists them under changes, and dfopt verify counts their
+// differences as made on purpose).
 //
 // Not detected: a program that reads .git, tests or logs when the container
 // runs, and files that scripts of the tools named above read without the

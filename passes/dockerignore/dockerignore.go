@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -178,13 +179,13 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		fixMsg = "create " + file + " with " + list
 	}
 	if len(st.fresh) > 0 {
-		msg += "; left out, " + strings.Join(st.fresh, " and ") + " instead of on top of the context's"
+		msg += "; with it left out, " + strings.Join(st.fresh, " and ") + " (downloading what it installs) instead of on top of the context's"
 	}
 	f := analysis.InstructionFinding(at, msg)
 	f.Fix = &analysis.Fix{
 		Message: fixMsg,
 		Removes: st.removes,
-		Changes: st.changes,
+		Changes: append(slices.Clone(st.changes), st.cacheChanges...),
 		Files:   []analysis.FileEdit{{Path: file, Edits: []analysis.Edit{analysis.Insert(len(data), text.String())}}},
 	}
 	return append([]analysis.Finding{f}, out...)
