@@ -3,6 +3,7 @@ package buildcontext
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os/exec"
 	"strings"
 	"time"
@@ -21,19 +22,21 @@ const gitTimeout = 10 * time.Second
 // repository commits, such as a node_modules put there on purpose. known
 // is false when git cannot tell: no context directory on disk, no git, a
 // context that is not in a work tree, or a git command that fails. The
-// answer is computed once per path and run.
+// answer is computed once per path and run, or once for every Dockerfile
+// that reads the same shared context (analysis.SharedFS).
 func Tracked(ctx *analysis.Context, p string) (tracked, known bool) {
-	if ctx.ContextDir == "" {
+	dir := ctx.ContextDir
+	if dir == "" {
 		return false, false
 	}
 	type answer struct{ tracked, known bool }
-	a := ctx.Memo("buildcontext.tracked:"+p, func() any {
-		if !inWorkTree(ctx) {
+	a := ctx.ContextFact("buildcontext.tracked:"+dir+"\x00"+p, func(fs.FS) any {
+		if !inWorkTree(ctx, dir) {
 			return answer{}
 		}
 		// ls-files prints the tracked paths below p (relative to the
 		// directory it runs in): one is enough.
-		out, err := runGit(ctx.ContextDir, "ls-files", "-z", "--cached", "--", Clean(p))
+		out, err := runGit(dir, "ls-files", "-z", "--cached", "--", Clean(p))
 		if err != nil {
 			return answer{}
 		}
@@ -42,14 +45,14 @@ func Tracked(ctx *analysis.Context, p string) (tracked, known bool) {
 	return a.tracked, a.known
 }
 
-// inWorkTree reports whether the context directory is in a git work tree
-// that git can read, once per run.
-func inWorkTree(ctx *analysis.Context) bool {
-	return ctx.Memo("buildcontext.worktree", func() any {
+// inWorkTree reports whether the context directory dir is in a git work
+// tree that git can read, once per run or shared context.
+func inWorkTree(ctx *analysis.Context, dir string) bool {
+	return ctx.ContextFact("buildcontext.worktree:"+dir, func(fs.FS) any {
 		if _, err := exec.LookPath(GitCommand); err != nil {
 			return false
 		}
-		out, err := runGit(ctx.ContextDir, "rev-parse", "--is-inside-work-tree")
+		out, err := runGit(dir, "rev-parse", "--is-inside-work-tree")
 		return err == nil && strings.TrimSpace(string(out)) == "true"
 	}).(bool)
 }

@@ -1,9 +1,11 @@
 package buildcontext_test
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -57,4 +59,60 @@ func TestTracked(t *testing.T) {
 	defer func() { buildcontext.GitCommand = saved }()
 	_, known = ask("node_modules")
 	require.False(t, known, "no git")
+}
+
+// sharedDir is a context directory that several Optimize calls share.
+type sharedDir struct {
+	fs.FS
+	analysis.Facts
+}
+
+// Dockerfiles that read the same shared context ask git once per path.
+func TestTrackedShared(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git is not installed")
+	}
+	doc, err := dockerfile.Parse("Dockerfile", []byte("FROM scratch\n"))
+	require.NoError(t, err)
+	dir, bin := t.TempDir(), t.TempDir()
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir))
+	p := filepath.Join(dir, "node_modules", "a", "index.js")
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, []byte("x\n"), 0o644))
+	cmd := exec.Command(real, "-C", dir, "init", "-q")
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	// A git that counts its runs.
+	calls := filepath.Join(bin, "calls")
+	wrapper := filepath.Join(bin, "git")
+	require.NoError(t, os.WriteFile(wrapper, []byte("#!/bin/sh\necho x >> '"+calls+"'\nexec '"+real+"' \"$@\"\n"), 0o755))
+	saved := buildcontext.GitCommand
+	buildcontext.GitCommand = wrapper
+	defer func() { buildcontext.GitCommand = saved }()
+	runs := func() int {
+		data, _ := os.ReadFile(calls)
+		return strings.Count(string(data), "\n")
+	}
+
+	shared := &sharedDir{FS: os.DirFS(dir)}
+	for range 3 {
+		ctx := &analysis.Context{Doc: doc, BuildContext: shared, Shared: shared, ContextDir: dir}
+		for range 2 {
+			tracked, known := buildcontext.Tracked(ctx, "node_modules")
+			require.True(t, known)
+			require.False(t, tracked)
+		}
+	}
+	require.Equal(t, 2, runs(), "rev-parse and ls-files once for three Dockerfiles")
+
+	// Without a shared context, once per run.
+	for range 2 {
+		ctx := &analysis.Context{Doc: doc, ContextDir: dir}
+		buildcontext.Tracked(ctx, "node_modules")
+		buildcontext.Tracked(ctx, "node_modules")
+	}
+	require.Equal(t, 6, runs())
 }
