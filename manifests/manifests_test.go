@@ -27,7 +27,7 @@ func TestClassify(t *testing.T) {
 		{cmd: "bundle install", eco: "bundler", files: "Gemfile"},
 		{cmd: "composer install --no-dev", eco: "composer", files: "composer.json", outputs: "vendor"},
 		{cmd: "dotnet restore", eco: "dotnet", outputs: "obj"},
-		{cmd: "cargo build --release", eco: "cargo", cannotMove: true},
+		{cmd: "cargo build --release"}, // a build that downloads: FetchPlan
 		{cmd: "npm config set registry https://r", neutral: true},
 		{cmd: "corepack enable", neutral: true},
 		{cmd: "npm run build"},
