@@ -123,6 +123,7 @@ type state struct {
 	userSet bool
 	env     map[string]Value  // ENV and ARG (shared between states until one changes)
 	homes   map[string]string // users created by useradd/adduser: home ("" when not told)
+	workdir string            // see WorkdirAt
 }
 
 // previous returns the instruction before ins in its stage chain (the
@@ -148,7 +149,7 @@ func stateAt(ins *dockerfile.Instruction) *state {
 	return ins.Cached("stages.state", func() any {
 		prev := previous(ins)
 		if prev == nil {
-			return &state{}
+			return &state{workdir: initialWorkdir(ins.Stage)}
 		}
 		return stateAt(prev).after(prev)
 	}).(*state)
@@ -157,6 +158,12 @@ func stateAt(ins *dockerfile.Instruction) *state {
 // after returns the state after instruction ins ran in state s.
 func (s *state) after(ins *dockerfile.Instruction) *state {
 	switch ins.Cmd {
+	case "workdir":
+		if wd := afterWorkdir(s.workdir, ins); wd != s.workdir {
+			n := *s
+			n.workdir = wd
+			return &n
+		}
 	case "user":
 		if len(ins.Args) > 0 {
 			n := *s
