@@ -9,12 +9,24 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// Run is a shell-form RUN whose program parsed.
+// Run is a RUN whose program parsed: a shell-form RUN (Parse), or the
+// script of a RUN made of a single heredoc (Script).
 type Run struct {
-	Ins   *dockerfile.Instruction
-	Prog  *shellparse.Program
-	Start int // offset of the program in Ins.Text
+	Ins  *dockerfile.Instruction
+	Prog *shellparse.Program
+	// Start is the offset of the program in Ins.Text; for a script, the
+	// source offset of its first byte (the heredoc body is passed on as
+	// written, so offsets in it are offsets in the file).
+	Start int
+	// Shebang is the #! line of a script, without "#!" and the line
+	// ending ("" when it has none, and for shell form).
+	Shebang string
+
+	script bool
 }
+
+// IsScript reports whether the program is a heredoc script (RUN <<EOF).
+func (r *Run) IsScript() bool { return r.script }
 
 // Readable reports whether a RUN's shell can be read: shell form, no
 // heredocs, a POSIX shell.
@@ -66,11 +78,21 @@ func (r *Run) Commands() []*shellparse.Command {
 
 // Src maps an offset in the program to the source: the position of that
 // program byte.
-func (r *Run) Src(off int) int { return r.Ins.SrcOffset(r.Start + off) }
+func (r *Run) Src(off int) int {
+	if r.script {
+		return r.Start + off
+	}
+	return r.Ins.SrcOffset(r.Start + off)
+}
 
 // After maps the end of a program range (exclusive offset) to the source
 // position just after its last byte, on the same line.
-func (r *Run) After(end int) int { return r.Ins.SrcOffset(r.Start+end-1) + 1 }
+func (r *Run) After(end int) int {
+	if r.script {
+		return r.Start + end
+	}
+	return r.Ins.SrcOffset(r.Start+end-1) + 1
+}
 
 // WordEnd is the source position just after a word.
 func (r *Run) WordEnd(w *syntax.Word) int { return r.After(int(w.End().Offset())) }
@@ -81,7 +103,12 @@ func (r *Run) WordEnd(w *syntax.Word) int { return r.After(int(w.End().Offset())
 // which nothing runs).
 func (r *Run) appendPoint() (int, bool) {
 	p := r.Prog
-	if p.EndsInBackground() || p.HasHeredoc() {
+	if p.EndsInBackground() || !r.script && p.HasHeredoc() {
+		return 0, false
+	}
+	if r.script && (lastHasHeredoc(p) || strings.Contains(p.Src, "\r")) {
+		// Nothing may follow a here-document's closing line; a script
+		// with carriage returns hands them to the shell in its words.
 		return 0, false
 	}
 	stmts := p.File.Stmts
@@ -103,6 +130,9 @@ func (r *Run) appendPoint() (int, bool) {
 // joined with && so the RUN's exit status is unchanged (cmd itself cannot
 // fail). It follows the RUN's layout: inline for a one-line RUN, else on a
 // new continuation line in the RUN's own style (leading or trailing &&).
+// In a script it joins the last command of the script on its line: a line
+// of its own would run whatever the status of the line before, and would
+// make its own status the script's.
 func (r *Run) AppendEdit(doc *dockerfile.Document, cmd string) (pos int, text string, ok bool) {
 	at, ok := r.appendPoint()
 	if !ok {
@@ -115,7 +145,7 @@ func (r *Run) AppendEdit(doc *dockerfile.Document, cmd string) (pos int, text st
 		pos0 = r.After(at)
 	}
 	first, last := r.Ins.StartLine, doc.LineOf(r.Ins.ContentEnd())
-	if first == last || r.Prog.TrailingComment() >= 0 {
+	if r.script || first == last || r.Prog.TrailingComment() >= 0 {
 		return pos0, " && " + cmd, true
 	}
 	nl := doc.LineEnding(r.Ins.ContentEnd())

@@ -39,14 +39,9 @@ func (cl *cleaner) apt() {
 				continue
 			}
 			aptReported = true
-			line := cl.later.after(r.Ins, "apt lists", func(other *dockerfile.Instruction, of *runFacts) int {
-				if of != nil {
-					return of.aptUse
-				}
-				return textUsesBeforeUpdate(other, aptUseRE, aptUpdateRE)
-			})
-			if line > 0 {
-				cl.report(c, fmt.Sprintf("apt lists kept in this layer: line %d installs with apt before its own apt-get update", line))
+			again, lines, bad, why := cl.updateAgain(r.Ins)
+			if why != "" {
+				cl.report(c, cl.keptMessage(bad, why))
 				continue
 			}
 			msg := c.Name + " update leaves its package lists (about 20 MB) in the layer"
@@ -54,7 +49,9 @@ func (cl *cleaner) apt() {
 				cl.decline(c, msg, why)
 				continue
 			}
+			n := len(cl.out)
 			cl.remove(c, []string{pkgmgr.AptLists + "/*"}, []string{pkgmgr.AptLists + "/"}, msg)
+			cl.addUpdates(n, again, lines)
 		}
 	}
 }
