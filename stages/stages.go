@@ -16,9 +16,9 @@ import (
 	"maps"
 	"regexp"
 	"strings"
-	"unicode"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -198,7 +198,7 @@ func (s *state) after(ins *dockerfile.Instruction) *state {
 		}
 		return &n
 	case "run":
-		if !strings.Contains(ins.Text, "useradd") && !strings.Contains(ins.Text, "adduser") {
+		if !mentions(ins, "useradd") && !mentions(ins, "adduser") {
 			return s
 		}
 		busybox := imageFamily(RootImage(ins.Stage)) == "alpine"
@@ -290,20 +290,27 @@ func UserAt(ins *dockerfile.Instruction) User {
 	return u
 }
 
-// commands returns the commands of a RUN whose shell can be read, or nil.
+// commands returns the commands of a RUN whose shell can be read (shell
+// form or heredoc script), or nil.
 func commands(ins *dockerfile.Instruction) []*shellparse.Command {
-	return ins.Cached("stages.commands", func() any {
-		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
-			return []*shellparse.Command(nil)
+	if r := runs.Shell(ins); r != nil {
+		return r.Commands()
+	}
+	return nil
+}
+
+// mentions reports whether the text of an instruction or of its heredocs
+// contains s.
+func mentions(ins *dockerfile.Instruction, s string) bool {
+	if strings.Contains(ins.Text, s) {
+		return true
+	}
+	for _, h := range ins.Heredocs {
+		if strings.Contains(h.Content, s) {
+			return true
 		}
-		text, _ := ins.ShellArgs()
-		// The same text as runs.Parse reads, so the tree is parsed once.
-		prog, err := shellparse.ParseCached(ins, strings.TrimRightFunc(text, unicode.IsSpace))
-		if err != nil {
-			return []*shellparse.Command(nil)
-		}
-		return shellparse.Commands(prog)
-	}).([]*shellparse.Command)
+	}
+	return false
 }
 
 // parseUserAdd reads useradd and adduser command lines: the user created
