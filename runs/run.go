@@ -113,6 +113,28 @@ func (r *Run) appendPoint() (int, bool) {
 	}
 	stmts := p.File.Stmts
 	last := stmts[len(stmts)-1]
+	// A group at the end that may turn errexit on ("a && { set -e; b; }",
+	// as coalesce-runs writes a RUN under set -e after another) takes the
+	// command inside: on the left of && its errexit would be ignored.
+	inner := false
+	for {
+		items := shellparse.Chain([]*syntax.Stmt{last})
+		end := items[len(items)-1].Stmt
+		var list []*syntax.Stmt
+		switch x := end.Cmd.(type) {
+		case *syntax.Block:
+			list = x.Stmts
+		case *syntax.Subshell:
+			list = x.Stmts
+		}
+		if len(list) == 0 || !mayTurnOnErrexit(end) {
+			break
+		}
+		last, inner = list[len(list)-1], true
+		if last.Background || last.Coprocess || last.Disown {
+			return 0, false
+		}
+	}
 	for _, it := range shellparse.Chain([]*syntax.Stmt{last}) {
 		if call, ok := it.Stmt.Cmd.(*syntax.CallExpr); ok {
 			if c := shellparse.Resolve(call); c != nil && (c.Name == "exit" || c.Name == "exec") {
@@ -120,10 +142,39 @@ func (r *Run) appendPoint() (int, bool) {
 			}
 		}
 	}
+	if inner {
+		if last.Semicolon.IsValid() {
+			if off := shellparse.Offset(last.Semicolon); off < len(p.Src) && p.Src[off] == ';' {
+				return off, true
+			}
+		}
+		return shellparse.Offset(last.End()), true
+	}
 	if semi := p.FinalSemicolon(); semi >= 0 {
 		return semi, true
 	}
 	return p.ContentEnd(), true
+}
+
+// mayTurnOnErrexit reports whether a set command under n may turn errexit
+// on.
+func mayTurnOnErrexit(n syntax.Node) bool {
+	found := false
+	syntax.Walk(n, func(m syntax.Node) bool {
+		call, ok := m.(*syntax.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		if c := shellparse.Resolve(call); c != nil && c.Name == "set" {
+			for i := range c.Lits {
+				if !c.Static[i] || errexitOption(c.Lits, i, '-') {
+					found = true
+				}
+			}
+		}
+		return true
+	})
+	return found
 }
 
 // AppendEdit returns an edit that runs cmd after everything else in the RUN,
@@ -139,7 +190,7 @@ func (r *Run) AppendEdit(doc *dockerfile.Document, cmd string) (pos int, text st
 		return 0, "", false
 	}
 	var pos0 int
-	if r.Prog.FinalSemicolon() == at {
+	if at < len(r.Prog.Src) && r.Prog.Src[at] == ';' {
 		pos0 = r.Src(at)
 	} else {
 		pos0 = r.After(at)

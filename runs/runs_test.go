@@ -25,6 +25,10 @@ func TestAppendEdit(t *testing.T) {
 		{"RUN a \\\n  && b\n", "RUN a \\\n  && b \\\n  && rm -rf /x\n"},
 		{"RUN a && \\\n      pkg1 \\\n  && b\n", "RUN a && \\\n      pkg1 \\\n  && b \\\n  && rm -rf /x\n"},
 		{"RUN a && \\\r\n    b\r\n", "RUN a && \\\r\n    b && \\\r\n    rm -rf /x\r\n"},
+		// errexit stays on in a group that ends the RUN
+		{"RUN a && { set -e; b; c; }\n", "RUN a && { set -e; b; c && rm -rf /x; }\n"},
+		{"RUN a && ( set -eu; b )\n", "RUN a && ( set -eu; b && rm -rf /x )\n"},
+		{"RUN a && { b; c; }\n", "RUN a && { b; c; } && rm -rf /x\n"},
 	} {
 		doc := parse(t, "FROM debian\n"+tc.run)
 		r, err := runs.Parse(doc.Instructions[1])
@@ -116,6 +120,7 @@ func TestScriptAppendEdit(t *testing.T) {
 		{"if a; then\n  b\nfi\n", "if a; then\n  b\nfi && rm -rf /x\n"},
 		{"cat <<X >/f\nx\nX\nb\n", "cat <<X >/f\nx\nX\nb && rm -rf /x\n"},
 		{"#!/bin/bash -e\na \\\n  b\n", "#!/bin/bash -e\na \\\n  b && rm -rf /x\n"},
+		{"a &&\n{\nset -e\nb\n}\n", "a &&\n{\nset -e\nb && rm -rf /x\n}\n"},
 	} {
 		src := "FROM debian\nRUN <<EOT\n" + tc.body + "EOT\nRUN c\n"
 		doc := parse(t, src)
