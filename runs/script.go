@@ -2,6 +2,7 @@ package runs
 
 import (
 	"strings"
+	"weak"
 
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
@@ -68,17 +69,29 @@ func Shell(ins *dockerfile.Instruction) *Run {
 }
 
 func scriptRun(ins *dockerfile.Instruction) *Run {
-	return ins.Cached("runs.script", func() any {
-		h, ok := scriptHeredoc(ins)
-		if !ok {
-			return (*Run)(nil)
-		}
-		prog, err := shellparse.ParseCached(ins, h.Content)
-		if err != nil || len(prog.File.Stmts) == 0 {
-			return (*Run)(nil)
-		}
-		return &Run{Ins: ins, Prog: prog, Start: h.Body.Start, Shebang: shebang(h.Content), script: true}
-	}).(*Run)
+	// Held weakly, as Parse holds a shell-form Run.
+	p := ins.Cached("runs.script", func() any { return &parsedRun{} }).(*parsedRun)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return nil
+	}
+	if r := p.run.Value(); r != nil {
+		return r
+	}
+	h, ok := scriptHeredoc(ins)
+	if !ok {
+		p.done = true
+		return nil
+	}
+	prog, err := shellparse.ParseCached(ins, h.Content)
+	if err != nil || len(prog.File.Stmts) == 0 {
+		p.done = true
+		return nil
+	}
+	r := &Run{Ins: ins, Prog: prog, Start: h.Body.Start, Shebang: shebang(h.Content), script: true}
+	p.run = weak.Make(r)
+	return r
 }
 
 // shebang returns the #! line of a script without "#!" and its line

@@ -5,7 +5,10 @@
 // as with its home directory, the USER and ENTRYPOINT a stage ends with
 // (config.go), and what a FROM names once global ARGs are expanded
 // (args.go). A table of official images gives the configuration the file
-// does not show (images.go).
+// does not show (images.go). Questions asked at every instruction ("did
+// anything before it mention X") are answered from facts computed once per
+// stage (prefix.go), so that asking them over a whole file costs time
+// linear in its length.
 //
 // Answers are three-valued where the file cannot tell: a base image that
 // is not known may set any USER, HOME or environment, and such facts are

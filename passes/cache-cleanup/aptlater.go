@@ -45,6 +45,9 @@ type listReader struct {
 	// changed names what, after the supplier's update and before this
 	// RUN, may change apt's sources or configuration ("" when nothing).
 	changed string
+	// script is what the RUN runs that reads them, when it is a file the
+	// Dockerfile put in the image (see scriptReads and onbuildRuns).
+	script string
 }
 
 // supplier is a RUN whose update wrote the lists, and what may have
@@ -59,7 +62,8 @@ type supplier struct {
 // suppliers are the RUNs whose update wrote the lists (the last one to
 // update for sure, and those that may have updated after it). It reads
 // each instruction once.
-func supply(doc *dockerfile.Document, facts map[*dockerfile.Instruction]*runFacts) *listSupply {
+func supply(ctx *analysis.Context, facts map[*dockerfile.Instruction]*runFacts) *listSupply {
+	doc := ctx.Doc
 	s := &listSupply{readers: map[*dockerfile.Instruction][]listReader{}}
 	atEnd := map[*dockerfile.Stage][]supplier{}
 	for _, st := range doc.Stages {
@@ -69,7 +73,7 @@ func supply(doc *dockerfile.Document, facts map[*dockerfile.Instruction]*runFact
 		}
 		for _, ins := range st.Instructions[1:] {
 			if len(cur) > 0 && (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild == "run") {
-				rd, ok := readsLists(ins, facts[ins])
+				rd, ok := readsLists(ctx, ins, facts[ins])
 				if ins.Cmd == "onbuild" && ok {
 					rd.why = "it is an ONBUILD RUN, which runs in the images built from this one"
 				}
@@ -146,8 +150,9 @@ func afterRun(ins *dockerfile.Instruction, f *runFacts, cur []supplier) []suppli
 }
 
 // readsLists reports whether the RUN ins reads apt's lists before its own
-// update, and how.
-func readsLists(ins *dockerfile.Instruction, f *runFacts) (listReader, bool) {
+// update, and how: itself, or through a script the Dockerfile put in the
+// image that it runs.
+func readsLists(ctx *analysis.Context, ins *dockerfile.Instruction, f *runFacts) (listReader, bool) {
 	if f == nil {
 		// A RUN whose shell cannot be read: its text and heredocs.
 		if at := textUsesBeforeUpdate(ins, aptUseRE, aptUpdateRE); at >= 0 {
@@ -155,6 +160,11 @@ func readsLists(ins *dockerfile.Instruction, f *runFacts) (listReader, bool) {
 		}
 		if at, what := textOtherReader(ins); at >= 0 {
 			return listReader{ins: ins, pos: at, why: "not apt", with: what}, true
+		}
+		if ins.Cmd == "onbuild" {
+			if at, what := onbuildRuns(ctx.Doc, ins); at >= 0 {
+				return listReader{ins: ins, pos: at, why: "it runs a script", script: what}, true
+			}
 		}
 		return listReader{}, false
 	}
@@ -186,6 +196,13 @@ func readsLists(ins *dockerfile.Instruction, f *runFacts) (listReader, bool) {
 		if what := pkgmgr.OtherListReader(r.Prog.Src); what != "" && !aptUpdateRE.MatchString(r.Prog.Src) {
 			other, otherAt = what, r.Src(0)
 		}
+	}
+	// A script it runs that may read them before the RUN's own update,
+	// when it runs before the reads above (an update put in front of those
+	// would come after it).
+	if su := scriptReads(ctx, r, f.cmds, "apt", pkgmgr.AptReadsLists, pkgmgr.AptUpdates); su != nil &&
+		(otherAt < 0 || su.pos < otherAt) && (aptCmd == nil || su.pos < f.aptUse) {
+		return listReader{ins: ins, pos: su.pos, why: "it runs a script", script: su.what}, true
 	}
 	switch {
 	case otherAt >= 0 && (aptCmd == nil || otherAt < f.aptUse):
@@ -262,6 +279,9 @@ func readsOwnUpdate(f *runFacts) bool {
 // and cannot have an update of its own because of why.
 func (cl *cleaner) keptMessage(bad listReader, why string) string {
 	line := cl.ctx.Line(bad.pos)
+	if bad.script != "" {
+		return fmt.Sprintf("apt lists kept in this layer: line %d %s", line, bad.script)
+	}
 	if bad.with != "" {
 		return fmt.Sprintf("apt lists kept in this layer: line %d may read them (%s) before its own apt-get update", line, bad.with)
 	}
@@ -289,14 +309,14 @@ func (cl *cleaner) addUpdates(n int, edits []analysis.Edit, lines []int) {
 
 // lazySupply computes the document's listSupply when a cleaner first asks.
 type lazySupply struct {
-	doc   *dockerfile.Document
+	ctx   *analysis.Context
 	facts map[*dockerfile.Instruction]*runFacts
 	s     *listSupply
 }
 
 func (l *lazySupply) get() *listSupply {
 	if l.s == nil {
-		l.s = supply(l.doc, l.facts)
+		l.s = supply(l.ctx, l.facts)
 	}
 	return l.s
 }

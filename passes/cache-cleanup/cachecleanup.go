@@ -15,7 +15,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	var out []analysis.Finding
 	later := &uses{ctx: ctx, facts: facts, memo: map[string][]usePoint{}}
-	lists := &lazySupply{doc: doc, facts: facts}
+	lists := &lazySupply{ctx: ctx, facts: facts}
 	for _, ins := range doc.Instructions {
 		f := facts[ins]
 		if f == nil {
