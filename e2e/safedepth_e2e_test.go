@@ -103,7 +103,11 @@ func randomFile(t *testing.T, p string, n int) {
 // installs from, a COPY into the home that useradd -m made (copy-chown),
 // and a stage built FROM one that installs, which installs more without
 // its own update. One Dockerfile, built once before and after, so that
-// every shape is measured in the same builds.
+// every shape is measured in the same builds. In the original, the lists
+// of the first update would stay below every later shape, whose updates
+// then find them current and add no lists of their own: RUN rm -rf
+// /var/lib/apt/lists/* before a shape that fetches lists starts it from
+// none, as if it came first.
 func TestSafeDepthDebian(t *testing.T) {
 	env := requireEnv(t)
 	ctxDir := t.TempDir()
@@ -118,6 +122,8 @@ set -eux
 apt-get update
 apt-get install -y --no-install-recommends curl
 EOT
+ENV SHAPE=wipe
+RUN rm -rf /var/lib/apt/lists/*
 ENV SHAPE=later
 RUN apt-get update && apt-get install -y --no-install-recommends jq
 COPY app.conf /etc/app.conf
@@ -126,6 +132,8 @@ ENV SHAPE=home
 RUN useradd -m app
 COPY data /home/app/data
 RUN chown -R app:app /home/app/data
+ENV SHAPE=wipe
+RUN rm -rf /var/lib/apt/lists/*
 ENV SHAPE=parent
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 
@@ -205,7 +213,7 @@ const npmLockV1 = `{
 func TestSafeDepthNpm(t *testing.T) {
 	requireEnv(t)
 	dir := t.TempDir()
-	original := `FROM node:18-slim
+	original := `FROM node:18
 WORKDIR /app
 COPY . .
 RUN npm install && npm run build
