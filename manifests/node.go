@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
-	"github.com/dfopt/dfopt/runs"
-	"github.com/dfopt/dfopt/shellparse"
 )
 
 // nodeCheck reads package.json: lifecycle scripts run by an install
@@ -237,19 +235,24 @@ func runsTwice(st *Step, dr *InstallRun, prefetch int) string {
 }
 
 // installedBefore reports whether a RUN before ins in its stage runs the
-// command c with the same words: the install that runsTwice put before the
-// sources.
-func installedBefore(ins *dockerfile.Instruction, c *shellparse.Command) bool {
+// install st with the same words in the same directory: the install that
+// runsTwice put before the sources.
+func installedBefore(ins *dockerfile.Instruction, st *Step) bool {
+	c := st.cmd
 	for _, other := range ins.Stage.Instructions {
 		if other.Index >= ins.Index {
 			break
 		}
-		r, _ := runs.Parse(other)
-		if r == nil {
+		if other.Cmd != "run" {
 			continue
 		}
-		for _, oc := range r.Commands() {
-			if oc.Name == c.Name && slices.Equal(oc.Lits, c.Lits) && slices.Equal(oc.Static, c.Static) &&
+		odr := ReadInstall(other)
+		if odr == nil {
+			continue
+		}
+		for _, ost := range odr.steps {
+			oc := ost.cmd
+			if ost.dir == st.dir && oc.Name == c.Name && slices.Equal(oc.Lits, c.Lits) && slices.Equal(oc.Static, c.Static) &&
 				slices.Equal(oc.Wrappers, c.Wrappers) {
 				return true
 			}

@@ -128,7 +128,7 @@ func Plan(ctx *analysis.Context, cv *buildcontext.View, sc *SourceCopy, dr *Inst
 						// The install runs with the manifests first, and
 						// again where it was (see runsTwice).
 						step.twice, prefetch = true, si
-						if installedBefore(sc.Ins, step.cmd) {
+						if installedBefore(sc.Ins, step) {
 							return analysis.Finding{}, false // done
 						}
 					}

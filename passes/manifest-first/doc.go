@@ -98,9 +98,11 @@
 // lockfileVersion 1 lock file that npm rewrites, and rebuilds both after a
 // source edit). The checks above make sure the first install reads nothing
 // but the files copied for it. What changes: on a rebuild after a source
-// edit the second install only checks node_modules (npm's audit request
-// aside, it downloads nothing), and the image holds one more of npm's debug
-// logs in ~/.npm/_logs, whose names change on every build anyway. yarn and
+// edit the second install finds node_modules complete and downloads no
+// package (it still asks the registry for its audit, and, for a lock file
+// of an older lockfileVersion, for the packages' metadata it upgrades the
+// lock file with), and the image holds one more of npm's debug logs in
+// ~/.npm/_logs, whose names change on every build anyway. yarn and
 // pnpm installs that may rewrite their lock file are only reported: they
 // keep their own record of node_modules (.yarn-integrity, .modules.yaml),
 // and that a lock file put back leaves node_modules as the original's is not
