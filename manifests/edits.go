@@ -161,6 +161,10 @@ func itemText(doc *dockerfile.Document, dr *InstallRun, i int) string {
 // after the subcommand (poetry install --no-root).
 func withPrefetchFlags(doc *dockerfile.Document, dr *InstallRun, step *Step) (string, bool) {
 	call := step.cmd.Call
+	if step.twice {
+		// The command as it is written.
+		return string(doc.Src[dr.r.Src(shellparse.Offset(call.Pos())):dr.r.After(shellparse.Offset(call.End()))]), true
+	}
 	for i, l := range step.cmd.Lits {
 		if l == "install" {
 			start := dr.r.Src(shellparse.Offset(call.Pos()))

@@ -44,6 +44,10 @@ type Step struct {
 	// the manifests alone (poetry install --no-root): it runs before the
 	// sources are copied and the step itself stays after them.
 	prefetch string
+	// twice: the step runs as it is written before the sources are copied,
+	// and again where it was (an install that may rewrite its lock file;
+	// see runsTwice). Set by Plan.
+	twice bool
 	// check, run with the context, returns more files the step reads and
 	// why it cannot move ("" if it can).
 	check depCheck

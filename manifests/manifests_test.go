@@ -47,3 +47,17 @@ func TestClassify(t *testing.T) {
 		require.Equal(t, tc.cannotMove, st.reason != "", "%s: %s", tc.cmd, st.reason)
 	}
 }
+
+func TestLocalNodeSpec(t *testing.T) {
+	for spec, want := range map[string]bool{
+		"^1.2.3": false, "latest": false, "npm:left-pad@1": false, "github:user/repo": false,
+		"user/repo": false, "git+https://example.com/x.git": false, "https://example.com/x.tgz": false,
+		"file:../x": true, "link:./x": true, "workspace:*": true, "portal:./x": true,
+		"./x": true, "../x": true, "/opt/x": true, "~/x": true, `C:\x`: true,
+		"vendor/x-1.0.0.tgz": true, "x.tar.gz": true, "X.TAR": true,
+	} {
+		if got := localNodeSpec(spec); got != want {
+			t.Errorf("localNodeSpec(%q) = %v, want %v", spec, got, want)
+		}
+	}
+}

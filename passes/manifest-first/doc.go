@@ -61,8 +61,10 @@
 //     non-recursive chown or chmod of the destination directory itself);
 //   - the install reads only the manifests: pip install of ".", -e, local
 //     paths or --find-links directories; npm, yarn and pnpm installs with
-//     lifecycle scripts (preinstall, install, postinstall, prepare), local
-//     (file:, link:) dependencies or workspaces; go.mod replaced by local
+//     lifecycle scripts (preinstall, install, postinstall, prepare,
+//     dependencies), a binding.gyp beside package.json (built by node-gyp),
+//     local dependencies (file:, link:, paths, tarballs by file name, also
+//     in overrides and resolutions) or workspaces; go.mod replaced by local
 //     directories; Gemfiles with gemspec or path gems; Pipfiles and
 //     pyproject.toml with path dependencies; composer path repositories and
 //     .NET project references all need the sources, and are only reported;
@@ -73,8 +75,38 @@
 //     --frozen-lockfile, pnpm without --frozen-lockfile, bundle install
 //     without --frozen, pipenv install without --deploy) moves only when the
 //     context has no lock file: copying the sources after it would put the
-//     old one back. Use npm ci and the like;
+//     old one back. Use npm ci and the like. npm install, alone in its
+//     RUN, is run twice instead (see below);
 //   - the top-level program of a RUN that is split is a plain && list.
+//
+// npm install with a lock file in the context runs twice: as written, with
+// the manifests and the lock file, before the sources are copied (this step
+// is cached across source edits and does the downloading), and again where
+// it was, in the RUN that stays after the sources as it is:
+//
+//	COPY . .                 COPY package.json package-lock.json ./
+//	RUN npm install    =>    RUN npm install
+//	                         COPY . .
+//	                         RUN npm install
+//
+// Copying the sources puts the context's lock file back over the one the
+// first install may have rewritten (an old lockfileVersion, fields a newer
+// npm adds); the second install computes its tree from the same package.json
+// and lock file as the original's install, finds node_modules complete and
+// writes the lock file the original writes, so the image has the files of
+// the original (the e2e suite builds both and compares them, with a
+// lockfileVersion 1 lock file that npm rewrites, and rebuilds both after a
+// source edit). The checks above make sure the first install reads nothing
+// but the files copied for it. What changes: on a rebuild after a source
+// edit the second install finds node_modules complete and downloads no
+// package (it still asks the registry for its audit, and, for a lock file
+// of an older lockfileVersion, for the packages' metadata it upgrades the
+// lock file with), and the image holds one more of npm's debug logs in
+// ~/.npm/_logs, whose names change on every build anyway. yarn and
+// pnpm installs that may rewrite their lock file are only reported: they
+// keep their own record of node_modules (.yarn-integrity, .modules.yaml),
+// and that a lock file put back leaves node_modules as the original's is not
+// proven by a build.
 //
 // Without a build context only pip installs from requirement files named in
 // the RUN are rewritten (their names are certain; a file in a subdirectory is
