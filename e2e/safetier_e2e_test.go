@@ -67,7 +67,8 @@ func requireCaches(t *testing.T, original, rewritten string, contexts map[string
 }
 
 // TestSafeTierShapesDebian: apt lists read by a later RUN before its own
-// update, COMPOSER_HOME deleted by its RUN, a RUN that deletes its
+// update (the reader gets apt-get update in front, and both RUNs remove
+// their lists), COMPOSER_HOME deleted by its RUN, a RUN that deletes its
 // WORKDIR, mkdir before WORKDIR under a non-root USER.
 func TestSafeTierShapesDebian(t *testing.T) {
 	env := requireEnv(t)
@@ -97,8 +98,8 @@ RUN echo d > d.txt
 `
 	files := map[string]string{"composer.json": `{"name": "dfopt/e2e", "repositories": [{"packagist.org": false}]}` + "\n"}
 	_, rewritten := verifyShapes(t, original, files,
-		"\nRUN apt-get update && apt-get install -y --no-install-recommends jq\n",
-		"\nRUN apt-get install -y --no-install-recommends file && apt-get update && apt-get install -y --no-install-recommends composer && rm -rf /var/lib/apt/lists/*\n",
+		"\nRUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n",
+		"\nRUN apt-get update && apt-get install -y --no-install-recommends file && apt-get update && apt-get install -y --no-install-recommends composer && rm -rf /var/lib/apt/lists/*\n",
 		"\nRUN set -eu; export COMPOSER_HOME=\"$(mktemp -d)\"; composer install --no-interaction; rm -rf \"$COMPOSER_HOME\"\n",
 		"\nRUN composer install --no-interaction && rm -rf /root/.composer/cache /root/.cache/composer\n",
 		"\nRUN echo a > a.txt && \\\n    echo b > b.txt && rm -rf /srv/work\nRUN echo c > /c.txt && \\\n",
