@@ -23,8 +23,8 @@ func WorkdirAt(ins *dockerfile.Instruction) string {
 	if ins.Stage != nil && strings.ToLower(RootImage(ins.Stage)) == "scratch" {
 		wd = "/"
 	}
-	for _, other := range Before(ins) {
-		if other.Cmd != "workdir" || len(other.Args) != 1 {
+	for _, other := range WorkdirsBefore(ins) {
+		if len(other.Args) != 1 {
 			continue
 		}
 		arg := other.Args[0]
