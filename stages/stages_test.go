@@ -78,3 +78,28 @@ func TestImageTag(t *testing.T) {
 	_, _, ok := stages.ImageTag("ruby:${V}")
 	require.False(t, ok)
 }
+
+func TestUID(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		uid       string // "" when not known
+	}{
+		{"root", "FROM debian:bookworm\nRUN x\n", "0"},
+		{"unknown base", "FROM example.com/app\nRUN x\n", ""},
+		{"numeric USER", "FROM debian\nUSER 1001:1001\nRUN x\n", "1001"},
+		{"node's user", "FROM node:20\nUSER node\nRUN x\n", "1000"},
+		{"useradd -u", "FROM debian\nRUN useradd -u 1001 -m app\nUSER app\nRUN x\n", "1001"},
+		{"useradd --uid=", "FROM debian\nRUN useradd --uid=1002 app\nUSER app\nRUN x\n", "1002"},
+		{"useradd -u attached", "FROM debian\nRUN useradd -u1003 app\nUSER app\nRUN x\n", "1003"},
+		{"useradd without an id", "FROM debian\nRUN useradd -r app\nUSER app\nRUN x\n", ""},
+		{"Debian adduser --uid", "FROM debian\nRUN adduser --system --uid 999 app\nUSER app\nRUN x\n", "999"},
+		{"busybox adduser -u", "FROM alpine:3.20\nRUN adduser -D -u 1004 app\nUSER app\nRUN x\n", "1004"},
+		{"id from a variable", "FROM debian\nARG ID=5\nRUN useradd -u $ID app\nUSER app\nRUN x\n", ""},
+		{"another user's id", "FROM debian\nRUN useradd -u 1001 a && useradd b\nUSER b\nRUN x\n", ""},
+		{"the user created again without an id", "FROM debian\nRUN useradd -u 1001 a\nRUN userdel a && useradd a\nUSER a\nRUN x\n", ""},
+	} {
+		uid, ok := stages.UID(last(t, tc.src))
+		require.Equal(t, tc.uid != "", ok, tc.name)
+		require.Equal(t, tc.uid, uid, tc.name)
+	}
+}
