@@ -768,7 +768,7 @@ func (p *plan) findings(ctx *analysis.Context, unsupported string) []analysis.Fi
 	var dirs, removes []string
 	for _, t := range mounts {
 		dirs = append(dirs, t.dir)
-		removes = append(removes, t.dir+"/")
+		removes = append(removes, t.dir) // the directory too: a mount point the image did not have goes with the mount
 	}
 	msg := "keep the caches of " + who + " in cache mounts (" + strings.Join(dirs, ", ") + ")"
 	var changes []string
