@@ -29,6 +29,7 @@ import (
 	manifestfirst "github.com/dfopt/dfopt/passes/manifest-first"
 	rootuser "github.com/dfopt/dfopt/passes/root-user"
 	secretinenv "github.com/dfopt/dfopt/passes/secret-in-env"
+	slimbase "github.com/dfopt/dfopt/passes/slim-base"
 	splitcopy "github.com/dfopt/dfopt/passes/split-copy"
 	"github.com/dfopt/dfopt/passes/sudo"
 	"github.com/dfopt/dfopt/passes/tini"
@@ -77,6 +78,7 @@ func All() []*analysis.Pass {
 		execform.Pass,
 		tini.Pass,
 		maintainerlabel.Pass,
+		slimbase.Pass,
 	}
 }
 
