@@ -27,6 +27,7 @@ import (
 	keywordcase "github.com/dfopt/dfopt/passes/keyword-case"
 	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
 	manifestfirst "github.com/dfopt/dfopt/passes/manifest-first"
+	noinstallrecommends "github.com/dfopt/dfopt/passes/no-install-recommends"
 	rootuser "github.com/dfopt/dfopt/passes/root-user"
 	secretinenv "github.com/dfopt/dfopt/passes/secret-in-env"
 	slimbase "github.com/dfopt/dfopt/passes/slim-base"
@@ -79,6 +80,7 @@ func All() []*analysis.Pass {
 		tini.Pass,
 		maintainerlabel.Pass,
 		slimbase.Pass,
+		noinstallrecommends.Pass,
 	}
 }
 
