@@ -28,6 +28,7 @@ import (
 	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
 	manifestfirst "github.com/dfopt/dfopt/passes/manifest-first"
 	noinstallrecommends "github.com/dfopt/dfopt/passes/no-install-recommends"
+	nonroot "github.com/dfopt/dfopt/passes/non-root"
 	rootuser "github.com/dfopt/dfopt/passes/root-user"
 	secretinenv "github.com/dfopt/dfopt/passes/secret-in-env"
 	slimbase "github.com/dfopt/dfopt/passes/slim-base"
@@ -81,6 +82,7 @@ func All() []*analysis.Pass {
 		maintainerlabel.Pass,
 		slimbase.Pass,
 		noinstallrecommends.Pass,
+		nonroot.Pass,
 	}
 }
 
@@ -88,7 +90,6 @@ func All() []*analysis.Pass {
 // shown by `dfopt --list-passes` as planned and cannot be enabled.
 var Planned = []struct{ Name, Summary string }{
 	{"multi-stage", "build in one stage and copy only the results into a slim runtime stage (aggressive)"},
-	{"non-root", "create a user and run the final stage as it (aggressive)"},
 }
 
 // Lookup returns the implemented pass with the given name.

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -486,4 +487,23 @@ func Named(doc *dockerfile.Document, name string) *dockerfile.Stage {
 		}
 	}
 	return nil
+}
+
+// CreatedUsers returns the users that useradd or adduser create in the
+// RUNs of the stage and of the stages it derives from, sorted.
+func CreatedUsers(st *dockerfile.Stage) []string {
+	if st == nil || len(st.Instructions) == 0 {
+		return nil
+	}
+	last := st.Instructions[len(st.Instructions)-1]
+	return slices.Sorted(maps.Keys(stateAt(last).after(last).homes))
+}
+
+// CreatedUsersAt returns the users that useradd or adduser created in
+// the RUNs before ins (through the stages its stage derives from), sorted.
+func CreatedUsersAt(ins *dockerfile.Instruction) []string {
+	if ins.Stage == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(stateAt(ins).homes))
 }

@@ -103,3 +103,19 @@ func TestUID(t *testing.T) {
 		require.Equal(t, tc.uid, uid, tc.name)
 	}
 }
+
+func TestCreatedUsers(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		users     []string
+	}{
+		{"none", "FROM debian\nRUN echo\n", nil},
+		{"useradd", "FROM debian\nRUN useradd -r app && echo\nCMD x\n", []string{"app"}},
+		{"busybox adduser", "FROM alpine:3.20\nRUN addgroup -S g && adduser -S -G g web\n", []string{"web"}},
+		{"in the stage it derives from", "FROM debian AS base\nRUN useradd svc\nFROM base\nRUN useradd -m app\n", []string{"app", "svc"}},
+		{"another stage", "FROM debian AS other\nRUN useradd svc\nFROM debian\nRUN echo\n", nil},
+	} {
+		ins := last(t, tc.src)
+		require.Equal(t, tc.users, stages.CreatedUsers(ins.Stage), tc.name)
+	}
+}

@@ -124,7 +124,7 @@ func TestSARIFFixesApply(t *testing.T) {
 	t.Chdir(dir)
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {
-			args := []string{"--level=aggressive", "--disable=tini,no-install-recommends", "--format=sarif", name}
+			args := []string{"--level=aggressive", "--disable=tini,no-install-recommends,non-root", "--format=sarif", name}
 			var stdout, stderr bytes.Buffer
 			require.Equal(t, exitOK, run(args, nil, &stdout, &stderr), stderr.String())
 			var log sarifLog
@@ -137,7 +137,7 @@ func TestSARIFFixesApply(t *testing.T) {
 			got := applySARIF(t, src, fixes[0].ArtifactChanges[0].Replacements)
 
 			stdout.Reset()
-			require.Equal(t, exitOK, run([]string{"--level=aggressive", "--disable=tini,no-install-recommends", name}, nil, &stdout, &stderr))
+			require.Equal(t, exitOK, run([]string{"--level=aggressive", "--disable=tini,no-install-recommends,non-root", name}, nil, &stdout, &stderr))
 			require.Equal(t, stdout.String(), got)
 		})
 	}
