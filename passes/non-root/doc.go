@@ -32,8 +32,8 @@
 //	CMD ["python", "main.py"]
 //
 // The user is app, created with useradd --system --user-group --create-home
-// on Debian and Ubuntu bases (their images all have useradd), with addgroup
-// -S and adduser -S -D on Alpine and busybox. When the file already creates
+// on Debian and Ubuntu bases (their images all have useradd), with busybox's
+// addgroup -S and adduser -S -D on Alpine. When the file already creates
 // one user (useradd or adduser), or the base has one for the purpose (node's
 // node), the fix switches to that one instead; on distroless bases it uses
 // their nonroot user by id (USER 65532:65532), and declares --chown with the
@@ -65,6 +65,7 @@
 // later, not on older Docker nor on Kubernetes by default); a VOLUME (it
 // starts out owned by root); ONBUILD; several users created by the file;
 // scratch (no users; a numeric USER works when the program needs no home);
+// busybox (not every busybox build has adduser);
 // RHEL-family bases (useradd is not in all of them) and bases whose family
 // is not known.
 //

@@ -142,7 +142,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	case info.Family == baseimage.Debian:
 		user, owner = newUser, newUser+":"+newUser
 		create = "useradd --system --user-group --create-home " + newUser
-	case info.Family == baseimage.Alpine || (info.Family == baseimage.None && info.Distro == "busybox"):
+	case info.Family == baseimage.None && info.Distro == "busybox":
+		return decline(nil, "busybox builds differ in whether they have adduser and addgroup (Debian's has neither); add a user by hand, or a numeric USER")
+	case info.Family == baseimage.Alpine:
 		user, owner = newUser, newUser+":"+newUser
 		create = "addgroup -S " + newUser + " && adduser -S -D -G " + newUser + " " + newUser
 	case info.Family == baseimage.RHEL:
