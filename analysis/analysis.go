@@ -23,8 +23,11 @@ type Tier int
 const (
 	// Format passes change only the spelling of the file, never what it builds.
 	Format Tier = iota + 1
-	// Safe passes keep the image's files (apart from caches they remove) and
-	// its configuration.
+	// Safe passes keep the image's files and its configuration, apart
+	// from what their findings name (see Promise): the caches they
+	// remove, the context paths a new ignore-file entry keeps out of a
+	// COPY, and a node_modules an install then builds afresh, declared in
+	// Fix.Changes.
 	Safe
 	// Aggressive passes may change behaviour (fewer packages, another base
 	// image, a non-root user); they are opt-in and say what they change.
@@ -41,6 +44,25 @@ func (t Tier) String() string {
 		return "aggressive"
 	}
 	return fmt.Sprintf("Tier(%d)", int(t))
+}
+
+// Promise says what the passes of a tier may change in the image, as
+// README.md and dfopt --explain say it.
+func (t Tier) Promise() string {
+	switch t {
+	case Format:
+		return "format passes change the spelling of the file only: BuildKit reads the same instructions"
+	case Safe:
+		return "safe passes keep the image's files and configuration, apart from what their findings name: " +
+			"the package-manager caches they remove; the context paths a new .dockerignore entry keeps out of COPY . . " +
+			"(.git, tests, logs, editor files, bytecode, a node_modules or build output the image makes itself), listed in the finding; " +
+			"and a node_modules that an install on top of it (npm install, yarn, pnpm install) then builds afresh, " +
+			"with the download cache it fills, which the fix declares as a change to the image (--json: changes; dfopt verify counts it as a difference made on purpose)"
+	case Aggressive:
+		return "aggressive passes change the image on purpose, and each fix declares what it changes " +
+			"(--json: changes; dfopt verify lists those differences as made on purpose)"
+	}
+	return ""
 }
 
 // ParseTier parses "format", "safe" or "aggressive".
@@ -88,8 +110,57 @@ type Context struct {
 	// on, Doc is the text after the fixes of the rounds before. Passes call
 	// Line rather than this.
 	InputLine func(off int) int
+	// Shared, when set, is BuildContext as the caller gave it, before the
+	// fixes of this call, when it is one that several Optimize calls read
+	// without changing it: ContextFact keeps its facts there, for all of
+	// them. The optimizer sets it.
+	Shared SharedFS
 
 	memo sync.Map
+}
+
+// SharedFS is a build context that several Optimize calls read and that
+// does not change while they run, such as a directory whose Dockerfiles
+// one command optimizes without writing: what passes learn from it (its
+// walk, what its ignore file excludes, the Dockerfiles in it) is computed
+// once for all of them. Give the same SharedFS as optimizer.Options.Context
+// to each call.
+type SharedFS interface {
+	fs.FS
+	// Fact returns the value computed by f for key, computing it once
+	// even when several goroutines ask at the same time.
+	Fact(key string, f func() any) any
+}
+
+// Facts is a table of values computed once per key, safe for concurrent
+// use: what a SharedFS keeps.
+type Facts struct {
+	m sync.Map // key -> *fact
+}
+
+type fact struct {
+	once sync.Once
+	v    any
+}
+
+// Fact returns the value computed by f for key, computing it once: a
+// caller that asks while another computes it waits for that value.
+func (t *Facts) Fact(key string, f func() any) any {
+	e, _ := t.m.LoadOrStore(key, &fact{})
+	ft := e.(*fact)
+	ft.once.Do(func() { ft.v = f() })
+	return ft.v
+}
+
+// ContextFact returns the value that f computes from the build context as
+// the caller gave it: once per Optimize call, or once for every call that
+// reads the same SharedFS. f must depend only on the context's files and
+// on key, and must not keep the Context.
+func (c *Context) ContextFact(key string, f func(fsys fs.FS) any) any {
+	if c.Shared != nil {
+		return c.Shared.Fact(key, func() any { return f(c.Shared) })
+	}
+	return c.Memo(key, func() any { return f(c.BuildContext) })
 }
 
 // Line returns the 1-based line of offset off of Doc.Src in the file the
@@ -161,7 +232,7 @@ type Fix struct {
 	// CheckChange for the forms). A tool that checks a rewrite by building
 	// both images reports these differences as made on purpose instead of
 	// failing; every other difference still fails. Safe-tier fixes declare
-	// none.
+	// none but the one Tier.Promise names (a node_modules built afresh).
 	Changes []string
 	// Files edits other files of the build context (such as .dockerignore),
 	// each against its current content (empty when it does not exist yet).

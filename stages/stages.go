@@ -5,7 +5,10 @@
 // as with its home directory, the USER and ENTRYPOINT a stage ends with
 // (config.go), and what a FROM names once global ARGs are expanded
 // (args.go). A table of official images gives the configuration the file
-// does not show (images.go).
+// does not show (images.go). Questions asked at every instruction ("did
+// anything before it mention X") are answered from facts computed once per
+// stage (prefix.go), so that asking them over a whole file costs time
+// linear in its length.
 //
 // Answers are three-valued where the file cannot tell: a base image that
 // is not known may set any USER, HOME or environment, and such facts are
@@ -18,9 +21,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -126,6 +129,7 @@ type state struct {
 	env     map[string]Value  // ENV and ARG (shared between states until one changes)
 	homes   map[string]string // users created by useradd/adduser: home ("" when not told)
 	uids    map[string]string // users created by useradd/adduser with a numeric id given
+	workdir string            // see WorkdirAt
 }
 
 // previous returns the instruction before ins in its stage chain (the
@@ -151,7 +155,7 @@ func stateAt(ins *dockerfile.Instruction) *state {
 	return ins.Cached("stages.state", func() any {
 		prev := previous(ins)
 		if prev == nil {
-			return &state{}
+			return &state{workdir: initialWorkdir(ins.Stage)}
 		}
 		return stateAt(prev).after(prev)
 	}).(*state)
@@ -160,6 +164,12 @@ func stateAt(ins *dockerfile.Instruction) *state {
 // after returns the state after instruction ins ran in state s.
 func (s *state) after(ins *dockerfile.Instruction) *state {
 	switch ins.Cmd {
+	case "workdir":
+		if wd := afterWorkdir(s.workdir, ins); wd != s.workdir {
+			n := *s
+			n.workdir = wd
+			return &n
+		}
 	case "user":
 		if len(ins.Args) > 0 {
 			n := *s
@@ -194,7 +204,7 @@ func (s *state) after(ins *dockerfile.Instruction) *state {
 		}
 		return &n
 	case "run":
-		if !strings.Contains(ins.Text, "useradd") && !strings.Contains(ins.Text, "adduser") {
+		if !mentions(ins, "useradd") && !mentions(ins, "adduser") {
 			return s
 		}
 		busybox := imageFamily(RootImage(ins.Stage)) == "alpine"
@@ -295,20 +305,27 @@ func UserAt(ins *dockerfile.Instruction) User {
 	return u
 }
 
-// commands returns the commands of a RUN whose shell can be read, or nil.
+// commands returns the commands of a RUN whose shell can be read (shell
+// form or heredoc script), or nil.
 func commands(ins *dockerfile.Instruction) []*shellparse.Command {
-	return ins.Cached("stages.commands", func() any {
-		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
-			return []*shellparse.Command(nil)
+	if r := runs.Shell(ins); r != nil {
+		return r.Commands()
+	}
+	return nil
+}
+
+// mentions reports whether the text of an instruction or of its heredocs
+// contains s.
+func mentions(ins *dockerfile.Instruction, s string) bool {
+	if strings.Contains(ins.Text, s) {
+		return true
+	}
+	for _, h := range ins.Heredocs {
+		if strings.Contains(h.Content, s) {
+			return true
 		}
-		text, _ := ins.ShellArgs()
-		// The same text as runs.Parse reads, so the tree is parsed once.
-		prog, err := shellparse.ParseCached(ins, strings.TrimRightFunc(text, unicode.IsSpace))
-		if err != nil {
-			return []*shellparse.Command(nil)
-		}
-		return shellparse.Commands(prog)
-	}).([]*shellparse.Command)
+	}
+	return false
 }
 
 // parseUserAdd reads useradd and adduser command lines: the user created

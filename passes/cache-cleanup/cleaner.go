@@ -22,6 +22,7 @@ type cleaner struct {
 	r        *runs.Run
 	facts    map[*dockerfile.Instruction]*runFacts
 	later    *uses
+	lists    *lazySupply
 	appended map[string]bool
 	out      []analysis.Finding
 }
@@ -269,7 +270,5 @@ func mounted(mounts, paths []string) bool {
 // stageMentions reports whether any RUN or ENV of the stage (or its
 // ancestors) before ins contains s.
 func stageMentions(ins *dockerfile.Instruction, s string) bool {
-	return stages.AnyBefore(ins, func(other *dockerfile.Instruction) bool {
-		return (other.Cmd == "run" || other.Cmd == "env") && strings.Contains(other.Text, s)
-	})
+	return stages.Mentions(ins, s)
 }

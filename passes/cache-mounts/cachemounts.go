@@ -392,7 +392,7 @@ func (e *env) dir(key, sub string) (string, bool) {
 // as command prefixes, through env, or in subshells).
 func assignedNames(p *shellparse.Program) map[string]bool {
 	out := map[string]bool{}
-	syntax.Walk(p.File, func(n syntax.Node) bool {
+	shellparse.Walk(p.File, func(n syntax.Node) bool {
 		switch x := n.(type) {
 		case *syntax.Assign:
 			if x.Name != nil {
