@@ -2,6 +2,7 @@ package noinstallrecommends
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -56,34 +57,72 @@ var Changes = []string{"/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/var"
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	var out []analysis.Finding
+	// What the stages tell at their end, for the stages built on them:
+	// whether apt's configuration sets Install-Recommends, and the
+	// packages installed by name. Stages come after the ones they are
+	// built on, so one pass over the file suffices.
+	type facts struct {
+		configured bool
+		installed  map[string]bool
+	}
+	ends := map[*dockerfile.Stage]facts{}
+	fileUses := map[string]bool{} // memo of need.when over the file
 	for _, st := range doc.Stages {
-		if st.Windows() {
-			continue
+		var f facts
+		if st.Parent != nil {
+			f = ends[st.Parent]
+		}
+		f.installed = maps.Clone(f.installed)
+		if f.installed == nil {
+			f.installed = map[string]bool{}
 		}
 		for _, ins := range st.Instructions {
+			if (ins.Cmd == "run" || ins.Cmd == "copy" || ins.Cmd == "add" || ins.Cmd == "env") && strings.Contains(ins.Text, "Install-Recommends") {
+				f.configured = true
+			}
 			if ins.Cmd != "run" {
 				continue
 			}
 			r, _ := runs.Parse(ins)
-			if r == nil || configured(ins) {
-				continue
+			if r != nil && !f.configured && !st.Windows() {
+				out = append(out, check(ctx, r, f.installed, fileUses)...)
 			}
-			out = append(out, check(ctx, r)...)
+			recordInstalls(ins, r, f.installed)
 		}
+		ends[st] = f
 	}
 	return out
 }
 
-// configured reports whether the stage turns recommends off (or on) in
-// apt's configuration, or the RUN does on the command line.
-func configured(ins *dockerfile.Instruction) bool {
-	mentions := func(o *dockerfile.Instruction) bool {
-		return (o.Cmd == "run" || o.Cmd == "copy" || o.Cmd == "add" || o.Cmd == "env") && strings.Contains(o.Text, "Install-Recommends")
+// recordInstalls adds to installed the packages that the RUN installs by
+// name with apt (for a RUN whose shell cannot be read, the packages the
+// pass installs by name that its text mentions).
+func recordInstalls(ins *dockerfile.Instruction, r *runs.Run, installed map[string]bool) {
+	if r == nil {
+		for _, needs := range reliedOn {
+			for _, n := range needs {
+				if strings.Contains(ins.Text, n.pkg) {
+					installed[n.pkg] = true
+				}
+			}
+		}
+		return
 	}
-	return mentions(ins) || stages.AnyBefore(ins, mentions)
+	for _, c := range r.Commands() {
+		if c.Name != "apt-get" && c.Name != "apt" {
+			continue
+		}
+		if s, i := c.Subcommand(pkgmgr.AptValueOptions...); s == "install" {
+			for _, p := range packages(c, i) {
+				if p != "" {
+					installed[p] = true
+				}
+			}
+		}
+	}
 }
 
-func check(ctx *analysis.Context, r *runs.Run) []analysis.Finding {
+func check(ctx *analysis.Context, r *runs.Run, installed, fileUses map[string]bool) []analysis.Finding {
 	var out []analysis.Finding
 	for _, c := range r.Commands() {
 		if c.Name != "apt-get" && c.Name != "apt" {
@@ -117,7 +156,7 @@ func check(ctx *analysis.Context, r *runs.Run) []analysis.Finding {
 		var extra, purposes []string
 		for _, p := range pkgs {
 			for _, n := range reliedOn[p] {
-				if slices.Contains(pkgs, n.pkg) || slices.ContainsFunc(n.or, func(o string) bool { return slices.Contains(pkgs, o) }) || slices.Contains(extra, n.pkg) || (n.when != nil && !n.when(string(ctx.Doc.Src))) || installedBefore(ctx, r.Ins, n.pkg) {
+				if slices.Contains(pkgs, n.pkg) || slices.ContainsFunc(n.or, func(o string) bool { return slices.Contains(pkgs, o) }) || slices.Contains(extra, n.pkg) || !uses(ctx, n, fileUses) || installed[n.pkg] {
 					continue
 				}
 				extra = append(extra, n.pkg)
@@ -210,22 +249,16 @@ func relies(pkgs []string) string {
 	return ""
 }
 
-// installedBefore reports whether an earlier RUN of the stage chain
-// installs pkg with apt.
-func installedBefore(ctx *analysis.Context, ins *dockerfile.Instruction, pkg string) bool {
-	return stages.AnyBefore(ins, func(o *dockerfile.Instruction) bool {
-		if o.Cmd != "run" {
-			return false
-		}
-		r, _ := runs.Parse(o)
-		if r == nil {
-			return strings.Contains(o.Text, pkg)
-		}
-		for _, c := range r.Commands() {
-			if (c.Name == "apt-get" || c.Name == "apt") && c.HasArg(func(v string) bool { return v == pkg }) {
-				return true
-			}
-		}
-		return false
-	})
+// uses reports whether the file does what n is needed for, once per need.
+func uses(ctx *analysis.Context, n need, memo map[string]bool) bool {
+	if n.when == nil {
+		return true
+	}
+	key := n.pkg + "\x00" + n.purpose
+	v, ok := memo[key]
+	if !ok {
+		v = n.when(string(ctx.Doc.Src))
+		memo[key] = v
+	}
+	return v
 }
