@@ -56,9 +56,10 @@
 // Left alone, with a finding that says why: a USER root in the file; an
 // entrypoint that starts as root on purpose (the gosu or su-exec pattern of
 // the official database images: a RUN, ENTRYPOINT or CMD that runs gosu,
-// su-exec, setpriv, s6-setuidgid, chpst, runuser or chroot --userspec, an
-// entrypoint script in the build context that runs them or chown, mount,
-// sysctl, setcap, a package manager and the like, a script dfopt cannot
+// su-exec, setpriv, s6-setuidgid, chpst, runuser or chroot --userspec, a
+// CMD or ENTRYPOINT that runs chown, mount, sysctl, setcap, a package
+// manager and the like, an entrypoint script in the build context (run
+// directly or by sh or bash) that runs any of these, a script dfopt cannot
 // read, or a base whose own ENTRYPOINT does: postgres, mysql, mariadb, mongo,
 // redis, rabbitmq, wordpress, nginx, httpd, and any base it does not know);
 // EXPOSE of a port below 1024 (non-root may bind it on Docker 20.10 and

@@ -114,6 +114,13 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			return decline(nil, "the ENTRYPOINT of base "+image.Name+" starts as root: "+why)
 		}
 	}
+	for _, ins := range []*dockerfile.Instruction{ep, stages.Last(st, "cmd")} {
+		if ins != nil {
+			if m := needsRootRE.FindStringSubmatch(strings.Join(ins.Args, " ")); m != nil {
+				return decline(ins, "the program is started with "+m[1]+", which needs root")
+			}
+		}
+	}
 	if prog := program(start); isScript(prog) {
 		if why := scriptNeedsRoot(ctx, prog); why != "" {
 			return decline(start, why)
@@ -297,6 +304,18 @@ func program(ins *dockerfile.Instruction) string {
 	}
 	if len(words) == 0 {
 		return ""
+	}
+	// A shell running a script: the script.
+	switch path.Base(words[0]) {
+	case "sh", "bash", "dash", "ash":
+		for _, w := range words[1:] {
+			if w == "-c" {
+				break
+			}
+			if !strings.HasPrefix(w, "-") {
+				return w
+			}
+		}
 	}
 	return words[0]
 }
