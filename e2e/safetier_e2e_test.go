@@ -73,7 +73,7 @@ func TestSafeTierShapesDebian(t *testing.T) {
 	env := requireEnv(t)
 	original := `FROM debian:bookworm
 # the second RUN installs file before its own apt-get update: it reads the
-# lists the first RUN leaves
+# lists the first RUN leaves (the rewrite cleans them there and updates again)
 RUN apt-get update && apt-get install -y --no-install-recommends jq
 ENV COMPOSER_ALLOW_SUPERUSER=1
 RUN apt-get install -y --no-install-recommends file && apt-get update && apt-get install -y --no-install-recommends composer
@@ -97,8 +97,8 @@ RUN echo d > d.txt
 `
 	files := map[string]string{"composer.json": `{"name": "dfopt/e2e", "repositories": [{"packagist.org": false}]}` + "\n"}
 	_, rewritten := verifyShapes(t, original, files,
-		"\nRUN apt-get update && apt-get install -y --no-install-recommends jq\n",
-		"\nRUN apt-get install -y --no-install-recommends file && apt-get update && apt-get install -y --no-install-recommends composer && rm -rf /var/lib/apt/lists/*\n",
+		"\nRUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n",
+		"\nRUN apt-get update && apt-get install -y --no-install-recommends file && apt-get update && apt-get install -y --no-install-recommends composer && rm -rf /var/lib/apt/lists/*\n",
 		"\nRUN set -eu; export COMPOSER_HOME=\"$(mktemp -d)\"; composer install --no-interaction; rm -rf \"$COMPOSER_HOME\"\n",
 		"\nRUN composer install --no-interaction && rm -rf /root/.composer/cache /root/.cache/composer\n",
 		"\nRUN echo a > a.txt && \\\n    echo b > b.txt && rm -rf /srv/work\nRUN echo c > /c.txt && \\\n",
