@@ -26,6 +26,7 @@ import (
 	keywordcase "github.com/dfopt/dfopt/passes/keyword-case"
 	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
 	manifestfirst "github.com/dfopt/dfopt/passes/manifest-first"
+	multistage "github.com/dfopt/dfopt/passes/multi-stage"
 	rootuser "github.com/dfopt/dfopt/passes/root-user"
 	secretinenv "github.com/dfopt/dfopt/passes/secret-in-env"
 	splitcopy "github.com/dfopt/dfopt/passes/split-copy"
@@ -67,7 +68,9 @@ func All() []*analysis.Pass {
 		secretinenv.Pass,
 		curlpipeshell.Pass,
 		addurl.Pass,
-		// aggressive
+		// aggressive; multi-stage first, so that its fix wins over the
+		// others' edits to the instructions it moves into the final stage
+		multistage.Pass,
 		execform.Pass,
 		tini.Pass,
 		maintainerlabel.Pass,
@@ -78,7 +81,6 @@ func All() []*analysis.Pass {
 // shown by `dfopt --list-passes` as planned and cannot be enabled.
 var Planned = []struct{ Name, Summary string }{
 	{"cache-mounts", "keep package-manager caches in RUN --mount=type=cache instead of deleting them (aggressive)"},
-	{"multi-stage", "build in one stage and copy only the results into a slim runtime stage (aggressive)"},
 	{"non-root", "create a user and run the final stage as it (aggressive)"},
 }
 

@@ -1,0 +1,136 @@
+// Package multistage is the multi-stage pass of dfopt.
+//
+// # Pass multi-stage
+//
+// multi-stage: build in one stage and copy only the program into a slim runtime stage
+//
+// A single stage that builds a program and runs it ships the whole
+// toolchain, the sources and the build caches with it: the golang image
+// alone is hundreds of megabytes, and a Go program needs none of it. This
+// pass turns the stage the build produces (the last one) into a build
+// stage and adds a final stage on a small runtime image that holds only
+// what the program needs, copied from the build stage:
+//
+// Before:
+//
+//	FROM golang
+//	COPY whatsmyip.go .
+//	RUN go build whatsmyip.go
+//	CMD ["./whatsmyip"]
+//
+// After:
+//
+//	FROM golang AS build
+//	ENV CGO_ENABLED=0
+//	COPY whatsmyip.go .
+//	RUN go build whatsmyip.go
+//
+//	FROM scratch
+//	COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+//	WORKDIR /go
+//	COPY --from=build /go/whatsmyip /go/whatsmyip
+//	CMD ["./whatsmyip"]
+//
+// How the final stage is made, for every ecosystem. The build stage keeps
+// every instruction up to its last RUN, COPY or ADD, unchanged; it gets a
+// name ("build", or NAME-build when it had the name NAME, which goes to
+// the final stage so that --target NAME still builds the image). The final
+// stage starts right after that instruction: the instructions that follow
+// it (CMD, ENTRYPOINT, EXPOSE, ENV, LABEL, USER, WORKDIR, ...) become its
+// own, as written. It sets the build stage's working directory, copies the
+// program's files to the same absolute paths, and repeats the ENV, LABEL,
+// EXPOSE, VOLUME, STOPSIGNAL and MAINTAINER instructions (and a CMD or
+// ENTRYPOINT) that came before the build's end, as written, except ENV
+// instructions that set only the toolchain's variables. The image's
+// configuration is therefore the one the file sets; what it inherited from
+// the build image (its environment, its working directory when the file
+// sets none) comes from the runtime image instead.
+//
+// Go (FROM golang): the program is the binary that go build or go install
+// makes, found from the image's command (./app, /usr/local/bin/app, or a
+// bare name looked up in the golang image's PATH; a binary the command
+// finds in /go/bin moves to /usr/local/bin). With the build context in
+// view, its Go sources are read:
+//   - no cgo (no import "C", no dependency in go.mod known to use it such
+//     as github.com/mattn/go-sqlite3, no -race, no external link, no
+//     CGO_ENABLED=1): the build gets ENV CGO_ENABLED=0 (unless it sets
+//     it), and the static binary goes onto scratch, with the CA
+//     certificates when the program may make TLS connections (it imports
+//     net/http, crypto/tls, crypto/x509, net/smtp, or any package from
+//     outside the standard library) and the time zone database when it
+//     may load zones (time.LoadLocation, or any package from outside the
+//     standard library, unless it imports time/tzdata), both copied from
+//     the build stage. It goes onto gcr.io/distroless/static-debian12
+//     instead (certificates, time zones, /tmp and a user database, no
+//     shell) when the program may write temporary files (os.CreateTemp,
+//     os.MkdirTemp, os.TempDir, mime/multipart, ...), looks users up
+//     (os/user), names its USER, or needs time zones that the build image
+//     (Debian trixie and later, Alpine) does not have.
+//   - cgo, or sources that cannot be read (no context, only .go files
+//     named in COPY): the binary stays as the build makes it and goes onto
+//     debian:RELEASE-slim of the golang image's own Debian release, with
+//     its CA certificates: glibc for a glibc binary. Never scratch nor
+//     Alpine for it (a glibc binary does not run on musl); on an Alpine
+//     golang image such a build is declined.
+//
+// The Go toolchain's variables (GOPATH, GOFLAGS, CGO_ENABLED, GO111MODULE,
+// GOPROXY, ..., and a PATH that only adds /usr/local/go/bin or /go/bin)
+// are not set in the final stage; those the program reads (GODEBUG,
+// GOMAXPROCS, GOGC, GOMEMLIMIT, ...) are.
+//
+// Declined, with a finding that says why:
+//   - the stage is not the file's last, is built FROM another stage, has
+//     FROM --platform, a base from a build argument, ONBUILD, SHELL, or a
+//     HEALTHCHECK command (the runtime image may not have the tools it
+//     runs);
+//   - the program runs as a non-root USER (the runtime image lacks the
+//     user, and files the build gave it);
+//   - the image has no CMD or ENTRYPOINT of its own, or one that is a
+//     shell script rather than a command of literal words; on scratch and
+//     distroless, which have no shell, a shell-form ENTRYPOINT (a
+//     shell-form CMD of literal words is written in exec form there, and
+//     Cmd declared changed);
+//   - instructions after the build's end other than configuration, or
+//     variables in the instructions the final stage repeats that it would
+//     not set the same way (build arguments, the toolchain's variables);
+//   - the build makes several binaries, the command runs something else,
+//     or which binary a build makes cannot be told (a build argument picks
+//     it, go build of a package without -o and no go.mod in view, several
+//     packages, -buildmode other than exe or pie, a go build that may not
+//     run);
+//   - the RUNs do other things than build: any command but go, cd, mkdir,
+//     rm, chmod, git, cp/mv/install/ln of the binary and a few more, or an
+//     install of packages other than compilers, git and certificates (the
+//     program may run them), go get without -d;
+//   - files of the source tree the program may read at run time: the
+//     COPYs bring files other than Go sources, modules, vendored code,
+//     tests and project metadata, and //go:embed does not embed them, or
+//     the command names one; a COPY --from; a COPY whose files cannot be
+//     listed (no build context, a variable, an archive ADD extracts).
+//
+// What to check: the program runs from its binary alone. It must not
+// read files the build stage had (templates, configuration from the
+// source tree beyond what was checked above), run other programs, or need
+// a shell. On scratch there is no /tmp and no user database. Prove it
+// with dfopt verify --level=aggressive --smoke 'PROGRAM --version' (or
+// any command that exercises it), which builds both images and runs the
+// command in each.
+//
+// Changes (declared, for dfopt verify): base, the toolchain variables the
+// build stage's ENV set (Env[GOPATH], Env[CGO_ENABLED], ...), and the
+// toolchain's files (/usr/local/go/).
+//
+// Tier: aggressive. Turn it off with --disable=multi-stage.
+package multistage
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the multi-stage pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "multi-stage", Tier: analysis.Aggressive, Run: run})
