@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/e2e/harness"
 	"github.com/dfopt/dfopt/internal/verify"
 	"github.com/dfopt/dfopt/optimizer"
 )
@@ -70,4 +71,83 @@ func TestMultiStageGo(t *testing.T) {
 		t.Errorf("the rewrite's image is %s compressed (%d shared layers), want under 10 MiB",
 			verify.Bytes(rep.After.AddedCompressedBytes), rep.SharedLayers)
 	}
+}
+
+// TestMultiStageMaven rewrites a single-stage Maven build on the maven
+// image (offline, from Debian's repository): the final image is the jar
+// on the JRE of the same vendor and version, has no javac, and the jar
+// runs the same.
+func TestMultiStageMaven(t *testing.T) {
+	e := requireEnv(t)
+	ctx := testContext(t)
+	maven, err := e.MavenBase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jre, err := e.JREBase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := e.BaseContexts()
+	for _, n := range harness.MavenBaseNames {
+		m[n] = maven
+	}
+	for _, n := range harness.JREBaseNames {
+		m[n] = jre
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "pom.xml"), mavenPOM("dev.dfopt.Hello"))
+	writeFile(t, filepath.Join(dir, "src/main/java/dev/dfopt/Hello.java"),
+		"package dev.dfopt;\n\npublic class Hello {\n    public static void main(String[] args) {\n        System.out.println(\"hello from \" + System.getProperty(\"java.version\") + \" \" + String.join(\",\", args));\n    }\n}\n")
+	writeFile(t, filepath.Join(dir, "Dockerfile"), `FROM maven:3.8-eclipse-temurin-17
+WORKDIR /src
+COPY pom.xml .
+COPY src ./src
+RUN mvn -B -q package
+ENV GREETING=hello
+CMD ["java", "-jar", "target/hello.jar", "a", "b"]
+`)
+	var javacBefore, javacAfter bool
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   optimizer.Options{Enable: []string{"multi-stage"}},
+		Smoke:      []string{"java -jar target/hello.jar a b", "java -version"},
+		NoRebuild:  true,
+		Contexts:   harness.NamedContexts(m),
+		Inspect: func(b *verify.Builds) error {
+			for _, x := range []struct {
+				img *verify.BuiltImage
+				has *bool
+			}{{b.Before, &javacBefore}, {b.After, &javacAfter}} {
+				tr, err := x.img.Image.Tree()
+				if err != nil {
+					return err
+				}
+				_, *x.has = resolves(tr, "/opt/java/openjdk/bin/javac")
+			}
+			return nil
+		},
+	})
+	if rep.Verdict != verify.VerdictEquivalent {
+		t.Fatalf("verdict %s", rep.Verdict)
+	}
+	requireLines(t, rep.Diff,
+		"\n+FROM eclipse-temurin:17-jre\n",
+		"\n+COPY --from=build /src/target/hello.jar /src/target/hello.jar\n",
+	)
+	if !javacBefore || javacAfter {
+		t.Errorf("javac in the original's image: %v, in the rewrite's: %v (want true, false)", javacBefore, javacAfter)
+	}
+	for _, s := range rep.Smoke {
+		if !s.Same || s.Before.Status != 0 {
+			t.Errorf("%s: %+v / %+v", s.Command, s.Before, s.After)
+		}
+	}
+	if s := rep.Smoke[0]; !strings.HasPrefix(s.After.Stdout, "hello from 17.") || !strings.HasSuffix(s.After.Stdout, " a,b\n") {
+		t.Errorf("the jar on the JRE says %q", s.After.Stdout)
+	}
+	if len(rep.ProgramFiles) == 0 {
+		t.Errorf("no program files checked")
+	}
+	t.Logf("compressed: %s before, %s after", verify.Bytes(rep.Before.AddedCompressedBytes), verify.Bytes(rep.After.AddedCompressedBytes))
 }

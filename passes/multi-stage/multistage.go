@@ -27,7 +27,7 @@ type ecosystem struct {
 	plan func(s *split) (*plan, string)
 }
 
-var ecosystems = []*ecosystem{goEcosystem}
+var ecosystems = []*ecosystem{goEcosystem, javaEcosystem}
 
 // plan is what an ecosystem adds to the split.
 type plan struct {
