@@ -9,6 +9,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/e2e/harness"
+	"github.com/dfopt/dfopt/internal/oci"
 	"github.com/dfopt/dfopt/internal/verify"
 	"github.com/dfopt/dfopt/optimizer"
 )
@@ -150,4 +151,104 @@ CMD ["java", "-jar", "target/hello.jar", "a", "b"]
 		t.Errorf("no program files checked")
 	}
 	t.Logf("compressed: %s before, %s after", verify.Bytes(rep.Before.AddedCompressedBytes), verify.Bytes(rep.After.AddedCompressedBytes))
+}
+
+// TestMultiStageNode rewrites a Node.js build that installs its
+// devDependencies (from the npm registry) to build dist/: the final image
+// is on the slim node image, has the production dependency and not the
+// devDependency, and the program prints the same.
+func TestMultiStageNode(t *testing.T) {
+	e := requireEnv(t)
+	ctx := testContext(t)
+	full, err := e.NodeBase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slim, err := e.NodeSlimBase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := e.BaseContexts()
+	for _, n := range harness.NodeBaseNames {
+		m[n] = full
+	}
+	for _, n := range harness.NodeSlimBaseNames {
+		m[n] = slim
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "package.json"), `{
+  "name": "hello",
+  "version": "1.0.0",
+  "private": true,
+  "scripts": {"build": "mkdir -p dist && uglifyjs src/index.js -o dist/index.js", "start": "node dist/index.js"},
+  "dependencies": {"ms": "2.1.3"},
+  "devDependencies": {"uglify-js": "3.17.4"}
+}
+`)
+	writeFile(t, filepath.Join(dir, "src/index.js"), "const ms = require(\"ms\");\nconsole.log(\"in \" + ms(90000));\n")
+	writeFile(t, filepath.Join(dir, "Dockerfile"), `FROM node:18
+WORKDIR /app
+COPY package.json ./
+RUN npm install --no-audit --no-fund
+COPY . .
+RUN npm run build
+CMD ["npm", "start"]
+`)
+	has := map[string]bool{}
+	sizes := map[string]int64{}
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   optimizer.Options{Enable: []string{"multi-stage"}},
+		Smoke:      []string{"node dist/index.js"},
+		NoRebuild:  true,
+		Contexts:   harness.NamedContexts(m),
+		Inspect: func(b *verify.Builds) error {
+			for name, img := range map[string]*verify.BuiltImage{"before": b.Before, "after": b.After} {
+				sizes[name] = compressedSize(img.Image)
+				tr, err := img.Image.Tree()
+				if err != nil {
+					return err
+				}
+				for _, p := range []string{"/app/node_modules/ms/package.json", "/app/node_modules/uglify-js/package.json", "/app/src/index.js", "/app/dist/index.js"} {
+					_, has[name+" "+p] = resolves(tr, p)
+				}
+			}
+			return nil
+		},
+	})
+	if rep.Verdict != verify.VerdictEquivalent {
+		t.Fatalf("verdict %s", rep.Verdict)
+	}
+	requireLines(t, rep.Diff,
+		"\n+RUN npm prune --omit=dev\n",
+		"\n+FROM node:18-slim\n",
+		"\n+COPY --from=build /app/dist /app/dist\n",
+	)
+	for p, want := range map[string]bool{
+		"before /app/node_modules/uglify-js/package.json": true, "after /app/node_modules/uglify-js/package.json": false,
+		"before /app/node_modules/ms/package.json": true, "after /app/node_modules/ms/package.json": true,
+		"before /app/src/index.js": true, "after /app/src/index.js": false,
+		"after /app/dist/index.js": true,
+	} {
+		if has[p] != want {
+			t.Errorf("%s: %v, want %v", p, has[p], want)
+		}
+	}
+	if len(rep.Smoke) != 1 || !rep.Smoke[0].Same || rep.Smoke[0].After.Stdout != "in 2m\n" {
+		t.Errorf("smoke: %+v", rep.Smoke)
+	}
+	t.Logf("compressed: %s before, %s after (%s and %s above the %d layers they share)", verify.Bytes(sizes["before"]), verify.Bytes(sizes["after"]),
+		verify.Bytes(rep.Before.AddedCompressedBytes), verify.Bytes(rep.After.AddedCompressedBytes), rep.SharedLayers)
+	if sizes["after"] >= sizes["before"] {
+		t.Errorf("the rewrite's image is not smaller: %d >= %d bytes", sizes["after"], sizes["before"])
+	}
+}
+
+// compressedSize is the size of an image's layers as stored.
+func compressedSize(img *oci.Image) int64 {
+	var n int64
+	for _, l := range img.Layers {
+		n += l.Size
+	}
+	return n
 }

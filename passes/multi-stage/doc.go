@@ -73,6 +73,47 @@
 //     Alpine for it (a glibc binary does not run on musl); on an Alpine
 //     golang image such a build is declined.
 //
+// Java (FROM maven, gradle, eclipse-temurin, or openjdk with a JDK): a
+// Maven (mvn, ./mvnw: package, install, verify) or Gradle (gradle,
+// ./gradlew: build, assemble, jar, bootJar, shadowJar) build, and a java
+// command whose jar (-jar), class path (-cp, with the JVM's dir/*
+// wildcard) and agents are build outputs: below target/ (Maven) or build/
+// (Gradle) of the project built, or a cp or mv of one. The final stage is
+// the JRE of the same vendor and Java version: eclipse-temurin:N-jre (with
+// the same distribution suffix: -jammy, -alpine, ...) for eclipse-temurin
+// and the maven and gradle images built on it, openjdk:N-jre for openjdk
+// 8 and 11. The pom.xml is read: the jar the command runs must be the one
+// it names (finalName, or artifactId-version, with its properties; a
+// classifier such as -jar-with-dependencies is accepted), and a
+// multi-module project, another packaging than jar, or a manifest
+// Class-Path (addClasspath) is declined; so is a Gradle build file that
+// sets a Class-Path. Maven's and Gradle's variables (MAVEN_OPTS,
+// GRADLE_OPTS, ...) are not repeated; JAVA_OPTS is.
+//
+// Node.js (FROM node): an npm, Yarn 1 or pnpm install with the
+// devDependencies, a build after it (npm run build, yarn build, pnpm
+// build, npx, tsc), and a command that runs node on a file of a directory
+// the build makes (node dist/server.js, node . with package.json's main,
+// or npm start, yarn start, npm run X whose script is such a node
+// command). The build stage gets a RUN that removes the devDependencies
+// (npm prune --omit=dev, --production before npm 7; yarn install
+// --production --frozen-lockfile; pnpm prune --prod), and the final stage,
+// on the slim variant of the node image (node:18 gives node:18-slim,
+// node:20-bookworm node:20-bookworm-slim; an Alpine or slim image is
+// kept), gets package.json, node_modules and that directory. Declined: no
+// build (the program runs from its sources), a program that is not node
+// (next start, serve, ts-node), Yarn 2 and later, workspaces, a
+// production-only install, pnpm in the command (installed in the build
+// stage only), dependencies known to link system libraries that the slim
+// image lacks (canvas, pg-native, ...), a digest-pinned base.
+//
+// For every ecosystem, the files the COPYs bring must be build input:
+// sources and project files (for Java: src/, pom.xml, build.gradle,
+// wrappers; for Node.js: src/, tests, manifests, lock files, tool
+// configuration), documentation, CI and editor settings. Any other file
+// (public/, views/, config/, .env, templates) may be read by the program
+// at run time from the source tree, and the build is not split.
+//
 // The Go toolchain's variables (GOPATH, GOFLAGS, CGO_ENABLED, GO111MODULE,
 // GOPROXY, ..., and a PATH that only adds /usr/local/go/bin or /go/bin)
 // are not set in the final stage; those the program reads (GODEBUG,
@@ -108,17 +149,21 @@
 //     the command names one; a COPY --from; a COPY whose files cannot be
 //     listed (no build context, a variable, an archive ADD extracts).
 //
-// What to check: the program runs from its binary alone. It must not
-// read files the build stage had (templates, configuration from the
-// source tree beyond what was checked above), run other programs, or need
-// a shell. On scratch there is no /tmp and no user database. Prove it
+// What to check: the program runs from what is copied alone. It must not
+// read files the build stage had (templates, configuration, files the
+// build wrote outside its output directory), run programs the build image
+// has, or (on scratch and distroless) need a shell. On scratch there is
+// no /tmp and no user database. A Node.js native module compiled against
+// a library of the full node image may miss it in the slim one. Prove it
 // with dfopt verify --level=aggressive --smoke 'PROGRAM --version' (or
 // any command that exercises it), which builds both images and runs the
 // command in each.
 //
 // Changes (declared, for dfopt verify): base, the toolchain variables the
-// build stage's ENV set (Env[GOPATH], Env[CGO_ENABLED], ...), and the
-// toolchain's files (/usr/local/go/).
+// build stage's ENV set (Env[GOPATH], Env[CGO_ENABLED], Env[MAVEN_OPTS],
+// Env[NPM_CONFIG_...], ...), Cmd when a shell-form CMD is written in exec
+// form, and the toolchain's files (/usr/local/go/, ~/.m2/, ~/.gradle/,
+// the devDependencies in node_modules/).
 //
 // Tier: aggressive. Turn it off with --disable=multi-stage.
 package multistage

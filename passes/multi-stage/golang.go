@@ -9,6 +9,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"github.com/dfopt/dfopt/toolchains"
 )
@@ -16,7 +17,11 @@ import (
 var goEcosystem = &ecosystem{
 	what:    "the Go toolchain",
 	matches: func(name, tag string) bool { return name == "golang" },
-	plan:    planGo,
+	builds: func(c *shellparse.Command) bool {
+		_, ok := toolchains.GoCommandOf(c)
+		return ok
+	},
+	plan: planGo,
 }
 
 // goPath is the PATH of the official golang images.

@@ -8,13 +8,18 @@ import (
 
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/toolchains"
 )
 
 var javaEcosystem = &ecosystem{
 	what:    "a JDK and its build tools",
 	matches: toolchains.JavaImage,
-	plan:    planJava,
+	builds: func(c *shellparse.Command) bool {
+		_, ok := toolchains.JavaBuildOf(c, "")
+		return ok
+	},
+	plan: planJava,
 }
 
 // javaShellOK are commands a Java build stage may run that leave nothing

@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"github.com/dfopt/dfopt/toolchains"
@@ -23,18 +24,24 @@ type ecosystem struct {
 	// matches reports whether a root image (short name, tag) is one of
 	// the ecosystem's build images.
 	matches func(name, tag string) bool
-	// plan plans the split, or says why not.
+	// builds reports a command of a RUN that builds with the toolchain:
+	// a stage that runs none is not a build stage (it may be the final
+	// stage of a multi-stage build already), and is left alone silently.
+	builds func(c *shellparse.Command) bool
+	// plan plans the split, or says why not (neither when the split
+	// would gain nothing, and nothing is said).
 	plan func(s *split) (*plan, string)
 }
 
-var ecosystems = []*ecosystem{goEcosystem, javaEcosystem}
+var ecosystems = []*ecosystem{goEcosystem, javaEcosystem, nodeEcosystem}
 
 // plan is what an ecosystem adds to the split.
 type plan struct {
 	// runtime is the final stage's base image.
 	runtime string
-	// afterFrom are lines inserted in the build stage after its FROM.
-	afterFrom []string
+	// afterFrom are lines inserted in the build stage after its FROM,
+	// beforeFinal lines appended to it (after its last RUN, COPY or ADD).
+	afterFrom, beforeFinal []string
 	// setup are lines of the final stage before its WORKDIR (COPY of
 	// certificates, installs).
 	setup []string
@@ -99,7 +106,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			eco = e
 		}
 	}
-	if eco == nil {
+	if eco == nil || !runsAny(st, eco.builds) {
 		return nil
 	}
 	msg := fmt.Sprintf("the final image is built on %s and carries %s, which the program does not need to run", root, eco.what)
@@ -107,13 +114,19 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		return []analysis.Finding{analysis.InstructionFinding(st.From, msg+"; not splitting the build into a stage of its own: "+why)}
 	}
 	s, why := newSplit(ctx, st)
-	if why != "" {
+	if s == nil {
+		if why == "" {
+			return nil
+		}
 		return decline(why)
 	}
 	s.image, s.tag = name, tag
 	p, why := eco.plan(s)
-	if why != "" {
+	switch {
+	case why != "":
 		return decline(why)
+	case p == nil:
+		return nil // nothing to gain
 	}
 	fix, why := s.fix(p)
 	if why != "" {
@@ -122,6 +135,26 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	f := analysis.InstructionFinding(st.From, msg)
 	f.Fix = fix
 	return []analysis.Finding{f}
+}
+
+// runsAny reports whether a RUN of the stage runs a command for which f
+// holds.
+func runsAny(st *dockerfile.Stage, f func(c *shellparse.Command) bool) bool {
+	for _, ins := range st.Instructions {
+		if ins.Cmd != "run" {
+			continue
+		}
+		r, _ := runs.Parse(ins)
+		if r == nil {
+			continue
+		}
+		for _, c := range r.Commands() {
+			if f(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // tailKinds are the instructions that may follow the build in the final
@@ -203,7 +236,9 @@ func newSplit(ctx *analysis.Context, st *dockerfile.Stage) (*split, string) {
 	ep := stages.Last(st, "entrypoint")
 	cmd := stages.Last(st, "cmd")
 	if ep == nil && cmd == nil {
-		return nil, "the image runs no program of its own (no CMD or ENTRYPOINT)"
+		// No program of its own: a tool or CI image, whose toolchain may
+		// be what it is for.
+		return nil, ""
 	}
 	for _, ins := range []*dockerfile.Instruction{ep, cmd} {
 		if ins == nil {
@@ -333,6 +368,9 @@ func (s *split) fix(p *plan) (*analysis.Fix, string) {
 	at := s.last.Span.End
 	if at == len(doc.Src) && !strings.HasSuffix(string(doc.Src), "\n") {
 		b.WriteString(nl)
+	}
+	for _, l := range p.beforeFinal {
+		b.WriteString(l + nl)
 	}
 	b.WriteString(nl)
 	b.WriteString(kw("FROM") + " " + p.runtime)
