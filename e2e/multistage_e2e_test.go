@@ -252,3 +252,122 @@ func compressedSize(img *oci.Image) int64 {
 	}
 	return n
 }
+
+// fastsumC is a C extension module: fastsum.add(a, b).
+const fastsumC = `#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *add(PyObject *self, PyObject *args) {
+    long a, b;
+    if (!PyArg_ParseTuple(args, "ll", &a, &b))
+        return NULL;
+    return PyLong_FromLong(a + b);
+}
+
+static PyMethodDef methods[] = {
+    {"add", add, METH_VARARGS, "Add two integers."},
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "fastsum", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit_fastsum(void) { return PyModule_Create(&module); }
+`
+
+// TestMultiStagePython rewrites a build on the full python image that
+// compiles a local package's C extension (no PyPI here: pip install
+// --no-build-isolation with the setuptools the image has): the build
+// stage installs it into a virtual environment, and the final stage on
+// the slim image, which has no compiler, imports it and runs the app the
+// same.
+func TestMultiStagePython(t *testing.T) {
+	e := requireEnv(t)
+	ctx := testContext(t)
+	full, err := e.PythonBase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slim, err := e.PythonSlimBase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := e.BaseContexts()
+	for _, n := range harness.PythonBaseNames {
+		m[n] = full
+	}
+	for _, n := range harness.PythonSlimBaseNames {
+		m[n] = slim
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "cext/setup.py"),
+		"from setuptools import setup, Extension\n\nsetup(name=\"fastsum\", version=\"1.0\", ext_modules=[Extension(\"fastsum\", [\"fastsum.c\"])])\n")
+	writeFile(t, filepath.Join(dir, "cext/fastsum.c"), fastsumC)
+	writeFile(t, filepath.Join(dir, "app.py"), "import fastsum\n\nprint(\"2 + 3 =\", fastsum.add(2, 3))\n")
+	writeFile(t, filepath.Join(dir, "Dockerfile"), `FROM python:3.11
+WORKDIR /app
+COPY . .
+RUN pip install --no-build-isolation ./cext
+CMD ["python3", "app.py"]
+`)
+	has := map[string]bool{}
+	sizes := map[string]int64{}
+	var extension string
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   optimizer.Options{Enable: []string{"multi-stage"}},
+		Smoke:      []string{"python3 app.py", "python3 -c 'import fastsum'"},
+		NoRebuild:  true,
+		Contexts:   harness.NamedContexts(m),
+		Inspect: func(b *verify.Builds) error {
+			for name, img := range map[string]*verify.BuiltImage{"before": b.Before, "after": b.After} {
+				sizes[name] = compressedSize(img.Image)
+				tr, err := img.Image.Tree()
+				if err != nil {
+					return err
+				}
+				for _, p := range []string{"/usr/bin/gcc", "/usr/include/python3.11/Python.h"} {
+					_, has[name+" "+p] = resolves(tr, p)
+				}
+				if name == "after" {
+					for _, p := range tr.PathsUnder("/opt/venv/lib") {
+						if strings.Contains(p, "/fastsum") && strings.HasSuffix(p, ".so") {
+							extension = p
+						}
+					}
+				}
+			}
+			return nil
+		},
+	})
+	if rep.Verdict != verify.VerdictEquivalent {
+		t.Fatalf("verdict %s", rep.Verdict)
+	}
+	requireLines(t, rep.Diff,
+		"\n+RUN python3 -m venv /opt/venv\n",
+		"\n+FROM python:3.11-slim\n",
+		"\n+COPY --from=build /opt/venv /opt/venv\n",
+	)
+	for p, want := range map[string]bool{
+		"before /usr/bin/gcc": true, "after /usr/bin/gcc": false,
+		"before /usr/include/python3.11/Python.h": true, "after /usr/include/python3.11/Python.h": false,
+	} {
+		if has[p] != want {
+			t.Errorf("%s: %v, want %v", p, has[p], want)
+		}
+	}
+	if extension == "" {
+		t.Error("the compiled extension is not in the rewrite's virtual environment")
+	}
+	for _, s := range rep.Smoke {
+		if !s.Same || s.Before.Status != 0 {
+			t.Errorf("%s: %+v / %+v", s.Command, s.Before, s.After)
+		}
+	}
+	if len(rep.Smoke) > 0 && rep.Smoke[0].After.Stdout != "2 + 3 = 5\n" {
+		t.Errorf("the app in the slim image says %q", rep.Smoke[0].After.Stdout)
+	}
+	t.Logf("compressed: %s before, %s after; the extension: %s", verify.Bytes(sizes["before"]), verify.Bytes(sizes["after"]), extension)
+	if sizes["after"] >= sizes["before"] {
+		t.Errorf("the rewrite's image is not smaller: %d >= %d bytes", sizes["after"], sizes["before"])
+	}
+}

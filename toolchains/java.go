@@ -137,6 +137,9 @@ func JavaBuildOf(c *shellparse.Command, dir string) (b JavaBuild, ok bool) {
 		}
 		a := c.Lits[i]
 		if !strings.HasPrefix(a, "-") {
+			if b.Tool == "gradle" && strings.Count(strings.TrimPrefix(a, ":"), ":") > 0 {
+				b.Unknown = "it builds a subproject (" + a + ")"
+			}
 			if javaPackages(b.Tool, a) {
 				b.Packages = true
 			}
@@ -181,10 +184,7 @@ func javaPackages(tool, goal string) bool {
 		}
 		return false
 	}
-	_, task, _ := strings.Cut(goal, ":") // :app:bootJar
-	if task == "" {
-		task = goal
-	}
+	task := goal[strings.LastIndex(goal, ":")+1:] // :bootJar, :app:bootJar
 	switch task {
 	case "build", "assemble", "jar", "bootJar", "shadowJar", "war", "bootWar":
 		return true

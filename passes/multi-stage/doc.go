@@ -107,10 +107,37 @@
 // stage only), dependencies known to link system libraries that the slim
 // image lacks (canvas, pg-native, ...), a digest-pinned base.
 //
-// For every ecosystem, the files the COPYs bring must be build input:
+// Python (FROM python): pip installs (pip, pip3, python -m pip) with
+// compilers or headers installed (a slim image without any gains nothing
+// and is left alone), or on the full image. The build stage creates a
+// virtual environment first (RUN python3 -m venv /opt/venv and ENV
+// PATH=/opt/venv/bin:$PATH, so that pip installs there), and the final
+// stage, on the slim variant of the python image (python:3.11 gives
+// python:3.11-slim, python:3.12-bookworm python:3.12-slim-bookworm), gets
+// the environment, the same PATH, and the app: the directories the COPYs
+// wrote to (the working directory as a whole when they are below it).
+// What the build stage installed with apt-get comes along as the program
+// needs it: compilers, headers of libraries the slim image has (libssl,
+// libffi, zlib, ...) and version control stay behind; the libraries of
+// other -dev packages are installed (libpq-dev gives libpq5,
+// default-libmysqlclient-dev libmariadb3, libjpeg-dev libjpeg62-turbo,
+// libxml2-dev libxml2, ...); other packages (ffmpeg, ...) are installed as
+// they were. On the full image, whose libraries a package built from
+// source may link, the requirements are read, and those known to build
+// against a system library (psycopg2, mysqlclient) get its package.
+// Declined: Alpine, a -dev package whose runtime package is not known,
+// requirements that cannot be read on the full image, pip --user,
+// --target, --prefix or --root, pip by its path, Poetry, Pipenv, uv,
+// conda, a virtual environment of the file's own, python running at build
+// time (other than python -c checks; collectstatic and the like may write
+// outside the app), a COPY into /, a command the slim image lacks (git,
+// curl, ...).
+//
+// For Go, Java and Node.js, the files the COPYs bring must be build input:
 // sources and project files (for Java: src/, pom.xml, build.gradle,
 // wrappers; for Node.js: src/, tests, manifests, lock files, tool
-// configuration), documentation, CI and editor settings. Any other file
+// configuration), documentation, CI and editor settings (a Python app is
+// copied whole). Any other file
 // (public/, views/, config/, .env, templates) may be read by the program
 // at run time from the source tree, and the build is not split.
 //
@@ -153,17 +180,19 @@
 // read files the build stage had (templates, configuration, files the
 // build wrote outside its output directory), run programs the build image
 // has, or (on scratch and distroless) need a shell. On scratch there is
-// no /tmp and no user database. A Node.js native module compiled against
-// a library of the full node image may miss it in the slim one. Prove it
+// no /tmp and no user database. A Node.js native module or a Python
+// extension compiled against a library of the full image may miss it in
+// the slim one: import it in a smoke command. Prove it
 // with dfopt verify --level=aggressive --smoke 'PROGRAM --version' (or
 // any command that exercises it), which builds both images and runs the
 // command in each.
 //
 // Changes (declared, for dfopt verify): base, the toolchain variables the
 // build stage's ENV set (Env[GOPATH], Env[CGO_ENABLED], Env[MAVEN_OPTS],
-// Env[NPM_CONFIG_...], ...), Cmd when a shell-form CMD is written in exec
-// form, and the toolchain's files (/usr/local/go/, ~/.m2/, ~/.gradle/,
-// the devDependencies in node_modules/).
+// Env[NPM_CONFIG_...], Env[PIP_...], ...), Env[PATH] and /opt/venv/ for
+// Python's virtual environment, Cmd when a shell-form CMD is written in
+// exec form, and the toolchain's files (/usr/local/go/, ~/.m2/,
+// ~/.gradle/, the devDependencies in node_modules/).
 //
 // Tier: aggressive. Turn it off with --disable=multi-stage.
 package multistage

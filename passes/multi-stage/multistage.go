@@ -33,7 +33,7 @@ type ecosystem struct {
 	plan func(s *split) (*plan, string)
 }
 
-var ecosystems = []*ecosystem{goEcosystem, javaEcosystem, nodeEcosystem}
+var ecosystems = []*ecosystem{goEcosystem, javaEcosystem, nodeEcosystem, pythonEcosystem}
 
 // plan is what an ecosystem adds to the split.
 type plan struct {
