@@ -57,6 +57,9 @@ type NodeStep struct {
 	// install, yarn, yarn install, pnpm install) with the dev ones unless
 	// Production.
 	Install, Production bool
+	// Prune: it removes the devDependencies from node_modules (npm prune
+	// --omit=dev or --production, pnpm prune --prod).
+	Prune bool
 	// Script is the package.json script it runs ("build" for npm run
 	// build, yarn build, pnpm build), "" when none.
 	Script string
@@ -122,6 +125,9 @@ func NodeStepOf(c *shellparse.Command) (NodeStep, bool) {
 			s.Script = "test"
 		case "start":
 			s.Script = "start"
+		case "prune":
+			s.Prune = s.Production && len(ops) == 1
+			s.Other = !s.Prune
 		case "audit", "config", "set", "cache", "ls", "list", "version", "view", "outdated", "doctor", "ping", "help", "rebuild", "explain", "fund":
 		default:
 			s.Other = true
@@ -150,6 +156,9 @@ func NodeStepOf(c *shellparse.Command) (NodeStep, bool) {
 			}
 		case "test", "t", "start":
 			s.Script = sub
+		case "prune":
+			s.Prune = s.Production && len(ops) == 1
+			s.Other = !s.Prune
 		case "config", "store", "audit", "list", "ls", "why", "fetch", "env", "setup":
 		default:
 			if sub == "build" || sub == "" {

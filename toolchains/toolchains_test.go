@@ -238,10 +238,15 @@ func TestNodeStepOf(t *testing.T) {
 		{"pnpm build", false, false, false, "build"},
 		{"pnpm run lint", false, false, false, "lint"},
 		{"npm install -g pnpm", false, false, true, ""},
+		{"npm prune --omit=dev", false, true, false, ""},
+		{"npm prune", false, false, true, ""},
+		{"pnpm prune --prod", false, true, false, ""},
+		{"npm prune left-pad --omit=dev", false, true, true, ""},
 	} {
 		s, ok := NodeStepOf(commands(t, c.cmd)[0])
 		require.True(t, ok, c.cmd)
 		require.Equal(t, []any{c.install, c.prod, c.other, c.script}, []any{s.Install, s.Production, s.Other, s.Script}, c.cmd)
+		require.Equal(t, strings.HasSuffix(c.cmd, "prune --omit=dev") || strings.HasSuffix(c.cmd, "prune --prod"), s.Prune, c.cmd)
 	}
 	require.Equal(t, "dist/a.js", NodeScriptFile([]string{"--enable-source-maps", "-r", "dotenv/config", "dist/a.js", "x"}))
 	require.Equal(t, "", NodeScriptFile([]string{"-e", "1"}))

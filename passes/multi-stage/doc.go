@@ -97,7 +97,8 @@
 // or npm start, yarn start, npm run X whose script is such a node
 // command). The build stage gets a RUN that removes the devDependencies
 // (npm prune --omit=dev, --production before npm 7; yarn install
-// --production --frozen-lockfile; pnpm prune --prod), and the final stage,
+// --production --frozen-lockfile; pnpm prune --prod) unless a prune of its
+// own that surely runs did it already, and the final stage,
 // on the slim variant of the node image (node:18 gives node:18-slim,
 // node:20-bookworm node:20-bookworm-slim; an Alpine or slim image is
 // kept), gets package.json, node_modules and that directory. Declined: no
@@ -170,6 +171,10 @@
 //     rm, chmod, git, cp/mv/install/ln of the binary and a few more, or an
 //     install of packages other than compilers, git and certificates (the
 //     program may run them), go get without -d;
+//   - a mkdir or touch (in any ecosystem) of a path the final stage would
+//     not have: outside the working directory's parents, the copies'
+//     parent directories and the directories copied; a mkdir with a mode,
+//     or of a path from a variable;
 //   - files of the source tree the program may read at run time: the
 //     COPYs bring files other than Go sources, modules, vendored code,
 //     tests and project metadata, and //go:embed does not embed them, or

@@ -296,6 +296,8 @@ func (g *goBuild) step(step toolchains.Step, line int) string {
 	switch {
 	case c.Name == "" && c.NameIdx < 0:
 		return "" // an assignment
+	case c.Name == "mkdir" || c.Name == "touch":
+		return g.s.noteCreates(step, line)
 	case c.Name == "go":
 		sub := ""
 		if len(c.Args) > 0 {

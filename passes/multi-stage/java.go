@@ -262,6 +262,8 @@ func (j *javaBuild) step(step toolchains.Step, line int) string {
 	}
 	switch {
 	case c.Name == "" && c.NameIdx < 0:
+	case c.Name == "mkdir" || c.Name == "touch":
+		return j.s.noteCreates(step, line)
 	case c.Name == "cp" || c.Name == "mv":
 		var ops []string
 		for i, a := range c.Lits {

@@ -83,6 +83,46 @@ type split struct {
 	argv      []string
 	shellForm bool
 	cmdIns    *dockerfile.Instruction
+	// creates are the paths mkdir and touch make in the build stage.
+	creates []created
+}
+
+// created is a path a command of the build stage makes.
+type created struct {
+	path string // absolute
+	line int
+}
+
+// noteCreates records the paths a mkdir or touch makes; the final stage
+// must have them too. It says why when they cannot be told.
+func (s *split) noteCreates(step toolchains.Step, line int) string {
+	c := step.Cmd
+	skip := false // the option before takes this word
+	for i, a := range c.Lits {
+		if !c.Static[i] {
+			return fmt.Sprintf("the %s on line %d makes a path given by a variable", c.Name, line)
+		}
+		if skip {
+			skip = false
+			continue
+		}
+		if strings.HasPrefix(a, "-") && a != "-" {
+			if c.Name == "mkdir" && (strings.HasPrefix(a, "-m") || strings.HasPrefix(a, "--mode") ||
+				!strings.HasPrefix(a, "--") && strings.Contains(a, "m")) {
+				return fmt.Sprintf("the %s on line %d gives a mode", c.Name, line)
+			}
+			if c.Name == "touch" && (a == "-d" || a == "-t" || a == "-r" || a == "--date" || a == "--reference") {
+				skip = true
+			}
+			continue
+		}
+		p := toolchains.Resolve(step.Dir, a)
+		if p == "" {
+			return fmt.Sprintf("the %s on line %d makes %s in a directory that is not known", c.Name, line, a)
+		}
+		s.creates = append(s.creates, created{p, line})
+	}
+	return ""
 }
 
 func run(ctx *analysis.Context) []analysis.Finding {
@@ -361,6 +401,27 @@ func (s *split) fix(p *plan) (*analysis.Fix, string) {
 			lead = nl
 		}
 		edits = append(edits, analysis.Insert(at, lead+strings.Join(p.afterFrom, nl)+nl))
+	}
+
+	// What mkdir and touch made must be in the final stage: below what is
+	// copied, or a directory that the copies or WORKDIR make.
+	copies := slices.Clone(p.copies)
+	for _, l := range p.setup {
+		if f := strings.Fields(l); len(f) == 4 && f[0] == "COPY" && strings.HasPrefix(f[1], "--from=") {
+			copies = append(copies, [2]string{f[2], f[3]})
+		}
+	}
+	for _, c := range s.creates {
+		covered := stagesUnder(s.wd, c.path) // the working directory or above it
+		for _, cp := range copies {
+			src, dest := strings.TrimSuffix(cp[0], "/"), strings.TrimSuffix(cp[1], "/")
+			// A parent directory of a copy's destination, or inside a
+			// directory copied to the same place.
+			covered = covered || stagesUnder(dest, c.path) || src == dest && stagesUnder(c.path, src)
+		}
+		if !covered {
+			return nil, fmt.Sprintf("the RUN on line %d makes %s, which the final stage would not have", c.line, c.path)
+		}
 	}
 
 	// The final stage.

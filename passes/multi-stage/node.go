@@ -35,8 +35,9 @@ type nodeBuild struct {
 	s *split
 	// manager is the package manager of the install, dir where it ran.
 	manager, dir string
-	// built: a script ran after the install (the build).
-	built bool
+	// built: a script ran after the install (the build); pruned: the
+	// devDependencies were removed after it.
+	built, pruned bool
 	// globals are the package managers installed in the build stage
 	// (npm i -g pnpm, corepack), which the runtime image does not have.
 	globals []string
@@ -174,9 +175,15 @@ func planNode(s *split) (*plan, string) {
 	} else {
 		image = s.st.Base + ":" + slim
 	}
+	var beforeFinal []string
+	how := "which prunes the devDependencies"
+	if !n.pruned {
+		beforeFinal = []string{s.doc.KeywordCase("RUN") + " " + prune}
+		how = "pruning the devDependencies with " + prune
+	}
 	p := &plan{
 		runtime:     image,
-		beforeFinal: []string{s.doc.KeywordCase("RUN") + " " + prune},
+		beforeFinal: beforeFinal,
 		copies: [][2]string{
 			{path.Join(n.dir, "package.json"), path.Join(n.dir, "package.json")},
 			{path.Join(n.dir, "node_modules"), path.Join(n.dir, "node_modules")},
@@ -185,8 +192,8 @@ func planNode(s *split) (*plan, string) {
 		dropEnv:  func(key, _ string) bool { return toolchains.NodeToolchainEnv(key) },
 		keepVars: []string{"PATH", "NODE_VERSION", "YARN_VERSION"},
 		changes:  []string{path.Join(n.dir, "node_modules") + "/"},
-		fix: fmt.Sprintf("build in a stage of its own, prune the devDependencies (%s) and copy package.json, node_modules and %s/ onto %s",
-			prune, out, image),
+		fix: fmt.Sprintf("build in a stage of its own (%s) and copy package.json, node_modules and %s/ onto %s",
+			how, out, image),
 	}
 	return p, ""
 }
@@ -251,6 +258,13 @@ func (n *nodeBuild) step(step toolchains.Step, line int) string {
 				}
 			}
 			return fmt.Sprintf("the RUN on line %d installs packages globally, which the program may run", line)
+		case ns.Prune:
+			// It prunes the install when it surely runs, in its directory,
+			// with its package manager; otherwise the final prune is still
+			// added.
+			if n.manager == ns.Manager && step.Dir == n.dir && !c.Conditional {
+				n.pruned = true
+			}
 		case ns.Other:
 			return fmt.Sprintf("the %s command on line %d changes the project's packages otherwise than an install", ns.Manager, line)
 		case ns.Install:
@@ -267,13 +281,19 @@ func (n *nodeBuild) step(step toolchains.Step, line int) string {
 				return fmt.Sprintf("the build installs in %s and in %s", n.dir, step.Dir)
 			}
 			n.manager, n.dir = ns.Manager, step.Dir
+			n.pruned = false
 		case ns.Script != "" && ns.Script != "test" && n.manager != "":
+			if n.pruned {
+				return fmt.Sprintf("the %s script on line %d runs after the devDependencies are pruned", ns.Script, line)
+			}
 			n.built = true
 		}
 		return ""
 	}
 	switch {
 	case c.Name == "" && c.NameIdx < 0:
+	case c.Name == "mkdir" || c.Name == "touch":
+		return n.s.noteCreates(step, line)
 	case c.Name == "npx" || c.Name == "tsc":
 		if n.manager != "" {
 			n.built = true

@@ -201,6 +201,8 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 	}
 	switch {
 	case c.Name == "" && c.NameIdx < 0:
+	case c.Name == "mkdir" || c.Name == "touch":
+		return b.s.noteCreates(step, line)
 	case c.Module == "venv" || c.Name == "virtualenv":
 		return fmt.Sprintf("the RUN on line %d makes a virtual environment of its own", line)
 	case c.Module != "" && c.Module != "compileall" || strings.HasPrefix(c.Name, "python"):
