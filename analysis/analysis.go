@@ -88,8 +88,57 @@ type Context struct {
 	// on, Doc is the text after the fixes of the rounds before. Passes call
 	// Line rather than this.
 	InputLine func(off int) int
+	// Shared, when set, is BuildContext as the caller gave it, before the
+	// fixes of this call, when it is one that several Optimize calls read
+	// without changing it: ContextFact keeps its facts there, for all of
+	// them. The optimizer sets it.
+	Shared SharedFS
 
 	memo sync.Map
+}
+
+// SharedFS is a build context that several Optimize calls read and that
+// does not change while they run, such as a directory whose Dockerfiles
+// one command optimizes without writing: what passes learn from it (its
+// walk, what its ignore file excludes, the Dockerfiles in it) is computed
+// once for all of them. Give the same SharedFS as optimizer.Options.Context
+// to each call.
+type SharedFS interface {
+	fs.FS
+	// Fact returns the value computed by f for key, computing it once
+	// even when several goroutines ask at the same time.
+	Fact(key string, f func() any) any
+}
+
+// Facts is a table of values computed once per key, safe for concurrent
+// use: what a SharedFS keeps.
+type Facts struct {
+	m sync.Map // key -> *fact
+}
+
+type fact struct {
+	once sync.Once
+	v    any
+}
+
+// Fact returns the value computed by f for key, computing it once: a
+// caller that asks while another computes it waits for that value.
+func (t *Facts) Fact(key string, f func() any) any {
+	e, _ := t.m.LoadOrStore(key, &fact{})
+	ft := e.(*fact)
+	ft.once.Do(func() { ft.v = f() })
+	return ft.v
+}
+
+// ContextFact returns the value that f computes from the build context as
+// the caller gave it: once per Optimize call, or once for every call that
+// reads the same SharedFS. f must depend only on the context's files and
+// on key, and must not keep the Context.
+func (c *Context) ContextFact(key string, f func(fsys fs.FS) any) any {
+	if c.Shared != nil {
+		return c.Shared.Fact(key, func() any { return f(c.Shared) })
+	}
+	return c.Memo(key, func() any { return f(c.BuildContext) })
 }
 
 // Line returns the 1-based line of offset off of Doc.Src in the file the

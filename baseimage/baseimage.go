@@ -14,7 +14,11 @@
 //     golang:1.22-alpine3.19, openjdk:21-oraclelinux8, amazoncorretto:21-al2023,
 //     ubuntu:22.04, debian:12-slim, ...);
 //   - releases.go: per release, which packages its repositories have and
-//     whether they are still served, each fact with its source beside it.
+//     whether they are still served, each fact with its source beside it;
+//   - pip.txt, generated from the history of docker-library/official-images
+//     and docker-library/python (see gen_pip_test.go): the pip each tag of
+//     the python image was built with; and pip.go: the python3-pip of
+//     Debian and Ubuntu releases.
 //
 // What the data does not say is not known: Resolve answers Known=false for
 // an image it has no facts about (a third-party image, a tag that never

@@ -191,6 +191,9 @@ var movingDebianNames = map[string]bool{
 type libEntry struct {
 	tags, shared []string
 	dir          string
+	// commit is the commit of the image's repository the entry is built
+	// from (GitCommit, or the one after @ in the older format).
+	commit string
 }
 
 type libVersion struct {
@@ -221,6 +224,7 @@ func parseLibrary(s string) []libEntry {
 	var out []libEntry
 	if strings.Contains(s, "\nTags:") || strings.HasPrefix(s, "Tags:") {
 		var cur *libEntry
+		global := "" // a GitCommit before the first entry applies to all
 		sc := bufio.NewScanner(strings.NewReader(s))
 		for sc.Scan() {
 			line := sc.Text()
@@ -243,8 +247,14 @@ func parseLibrary(s string) []libEntry {
 			}
 			switch k {
 			case "Tags":
-				out = append(out, libEntry{tags: list()})
+				out = append(out, libEntry{tags: list(), commit: global})
 				cur = &out[len(out)-1]
+			case "GitCommit":
+				if cur != nil {
+					cur.commit = strings.TrimSpace(v)
+				} else {
+					global = strings.TrimSpace(v)
+				}
 			case "SharedTags":
 				if cur != nil {
 					cur.shared = list()
@@ -269,7 +279,8 @@ func parseLibrary(s string) []libEntry {
 		if !ok {
 			i = len(out)
 			groups[key] = i
-			out = append(out, libEntry{dir: strings.ToLower(m[3])})
+			_, commit, _ := strings.Cut(m[2], "@")
+			out = append(out, libEntry{dir: strings.ToLower(m[3]), commit: commit})
 		}
 		out[i].tags = append(out[i].tags, strings.ToLower(m[1]))
 	}

@@ -107,7 +107,12 @@ type Instruction struct {
 	contentEnd int
 
 	mu    sync.Mutex
-	cache map[string]any
+	cache []cached // a few keys: a list costs less than a map
+}
+
+type cached struct {
+	key string
+	v   any
 }
 
 // Cached returns the value computed by f for key, computing it once per
@@ -115,7 +120,7 @@ type Instruction struct {
 // instruction, such as parsing a RUN's shell. Safe for concurrent use.
 func (ins *Instruction) Cached(key string, f func() any) any {
 	ins.mu.Lock()
-	v, ok := ins.cache[key]
+	v, ok := ins.lookup(key)
 	ins.mu.Unlock()
 	if ok {
 		return v
@@ -126,14 +131,20 @@ func (ins *Instruction) Cached(key string, f func() any) any {
 	v = f()
 	ins.mu.Lock()
 	defer ins.mu.Unlock()
-	if old, ok := ins.cache[key]; ok {
+	if old, ok := ins.lookup(key); ok {
 		return old
 	}
-	if ins.cache == nil {
-		ins.cache = map[string]any{}
-	}
-	ins.cache[key] = v
+	ins.cache = append(ins.cache, cached{key, v})
 	return v
+}
+
+func (ins *Instruction) lookup(key string) (any, bool) {
+	for _, c := range ins.cache {
+		if c.key == key {
+			return c.v, true
+		}
+	}
+	return nil, false
 }
 
 // Stage is a build stage: a FROM instruction and what follows it.

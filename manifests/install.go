@@ -28,16 +28,15 @@ type InstallRun struct {
 
 // ReadInstall reads a RUN's leading dependency installs (nil if none).
 func ReadInstall(ins *dockerfile.Instruction) *InstallRun {
-	return ins.Cached("manifests.install", func() any {
-		return readInstallUncached(ins)
-	}).(*InstallRun)
-}
-
-func readInstallUncached(ins *dockerfile.Instruction) *InstallRun {
 	r, _ := runs.Parse(ins)
 	if r == nil {
 		return nil
 	}
+	// Kept with the Run, whose syntax tree it refers to.
+	return r.Cached("manifests.install", func() any { return readInstall(ins, r) }).(*InstallRun)
+}
+
+func readInstall(ins *dockerfile.Instruction, r *runs.Run) *InstallRun {
 	d := &InstallRun{r: r, items: shellparse.Chain(r.Prog.File.Stmts), andAll: true}
 	for i, it := range d.items {
 		if (i < len(d.items)-1 && it.Op != shellparse.OpAnd) || (i == len(d.items)-1 && it.Op != shellparse.OpEnd) {

@@ -69,6 +69,9 @@ type Options struct {
 	Level Tier
 	// Context is the build context for context-aware passes (nil: none).
 	// ContextDir is a convenience: a directory used when Context is nil.
+	// When several calls read one context that does not change meanwhile
+	// (the Dockerfiles of a directory), a Context that implements
+	// analysis.SharedFS lets them share what the passes learn from it.
 	Context    fs.FS
 	ContextDir string
 	// Target is the stage being built ("" = the last stage).
@@ -314,6 +317,9 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	if ctx.BuildContext == nil && opts.ContextDir != "" {
 		ctx.BuildContext = os.DirFS(opts.ContextDir)
 	}
+	if sh, ok := ctx.BuildContext.(analysis.SharedFS); ok {
+		ctx.Shared = sh
+	}
 	var side *overlay // the context as the accepted fixes leave it
 	if ctx.BuildContext != nil {
 		side = newOverlay(ctx.BuildContext)
@@ -354,10 +360,15 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 		for path, fe := range fileEdits {
 			side.set(path, apply(side.content(path), fe))
 		}
-		out := apply(ctx.Doc.Src, edits)
+		prev := ctx.Doc.Src
+		out := apply(prev, edits)
+		// The round's document, with the syntax trees and facts the passes
+		// kept on it, is let go before the next is parsed: a large file's
+		// two documents are not held at once.
+		ctx.Doc = nil
 		next, perr := dockerfile.Parse(name, out)
 		if perr != nil {
-			return nil, &InternalError{Name: name, Pass: culprits(ctx.Doc, accepted),
+			return nil, &InternalError{Name: name, Pass: culprits(name, prev, accepted),
 				Err: fmt.Errorf("output does not parse: %v", perr)}
 		}
 		for _, c := range accepted {
@@ -691,11 +702,11 @@ func passNames(cs []candidate) string {
 
 // culprits names the passes whose fixes, applied alone, give a file that does
 // not parse (all of them if only the combination fails).
-func culprits(doc *dockerfile.Document, accepted []candidate) string {
+func culprits(name string, src []byte, accepted []candidate) string {
 	var bad []candidate
 	for _, c := range accepted {
 		edits := slices.Clone(c.finding.Fix.Edits)
-		if _, err := dockerfile.Parse(doc.Name, apply(doc.Src, edits)); err != nil {
+		if _, err := dockerfile.Parse(name, apply(src, edits)); err != nil {
 			bad = append(bad, c)
 		}
 	}

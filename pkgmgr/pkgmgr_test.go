@@ -3,6 +3,7 @@ package pkgmgr_test
 import (
 	"testing"
 
+	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/stretchr/testify/require"
 )
@@ -116,5 +117,38 @@ func TestOldApk(t *testing.T) {
 		{"node", "20-alpine", false},
 	} {
 		require.Equal(t, tc.want, pkgmgr.OldApk(tc.name, tc.tag), "%s:%s", tc.name, tc.tag)
+	}
+}
+
+func TestPipNoCacheDir(t *testing.T) {
+	for _, tc := range []struct {
+		ref  string
+		want bool
+		why  string
+	}{
+		{"python:3.12-slim", true, ""},
+		{"python:3.6.5", false, "is 10.0.1"},
+		{"golang:1.11.4", false, "debian stretch"}, // python-pip 9.0.1, not recorded
+		{"debian:bookworm", true, ""},
+		{"ubuntu:22.04", true, ""},
+		{"ubuntu:16.04", false, "not known"},
+		{"meedan/ruby", false, "not an official image"},
+		{"alpine:3.20", false, "not recorded"},
+	} {
+		ok, why := pkgmgr.PipNoCacheDir(tc.ref)
+		require.Equal(t, tc.want, ok, tc.ref)
+		require.Contains(t, why, tc.why, tc.ref)
+		if !ok {
+			require.Contains(t, why, ".egg-info instead of .dist-info", tc.ref)
+		}
+	}
+}
+
+func TestApkReadsCachedIndex(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"alpine:3.2": false, "alpine:3.3": true, "alpine:3.7": true, "alpine:3.8": true, "alpine:3.9": false,
+		"python:3.6-alpine3.8": true, "alpine:edge": false, "alpine": false, "example/alpine:3.5": false,
+	} {
+		require.Equal(t, want, pkgmgr.ApkReadsCachedIndex(baseimage.Resolve(ref)), ref)
 	}
 }

@@ -2,7 +2,10 @@ package pkgmgr
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/dfopt/dfopt/baseimage"
 )
 
 // Releases old enough that their packaged tools predate an option, by the
@@ -95,6 +98,40 @@ func OldPip(name, tag string) bool {
 	return tagWords(tag, oldPipWords)
 }
 
+// PipWheelsWithoutCache is the first pip that builds wheels with
+// --no-cache-dir: from 7.0 to 19.0.x, pip builds (and caches) a wheel from
+// a source distribution only when its cache is on and the wheel package is
+// installed; with --no-cache-dir it runs setup.py install instead, which
+// installs NAME.egg-info (and easy_install's script wrappers) where the
+// wheel would install NAME.dist-info. 19.1 builds into a temporary cache
+// (pypa/pip commands/install.py: "if wheel and options.cache_dir" up to
+// 18.1, build_legacy = bool(options.cache_dir) in 19.0.3,
+// should_use_ephemeral_cache from 19.1).
+const PipWheelsWithoutCache = "19.1"
+
+// PipNoCacheDir reports whether pip on the base image ref (as written in
+// FROM) accepts --no-cache-dir and installs the same files with it: a pip
+// known to be 19.1 or newer. That is the pip an official python image's
+// tag was built with (baseimage.ImagePip), or the python3-pip a Debian or
+// Ubuntu release packages (baseimage.PackagedPip) for other bases whose
+// release is known, since their pip comes from that package unless the
+// file installs another (see the callers). Otherwise it says why not.
+func PipNoCacheDir(ref string) (ok bool, why string) {
+	const effect = "; before " + PipWheelsWithoutCache + ", with wheel installed, --no-cache-dir also stops pip from building wheels, " +
+		"so source distributions would be installed as .egg-info instead of .dist-info"
+	p := baseimage.ImagePip(ref)
+	if p.Version == "" && p.Why == "not an official python image" {
+		p = baseimage.PackagedPip(baseimage.Resolve(ref))
+	}
+	switch {
+	case p.AtLeast(PipWheelsWithoutCache):
+		return true, ""
+	case p.Version != "":
+		return false, "the pip of " + ref + " is " + p.Version + " (" + p.Why + ")" + effect
+	}
+	return false, "the pip of " + ref + " is not known (" + p.Why + ")" + effect
+}
+
 var oldAlpine = regexp.MustCompile(`^(2\.|3\.[0-2](\.|$))|alpine3\.[0-2]\b`)
 
 // OldApk reports whether the base image name:tag is known to carry an
@@ -104,4 +141,31 @@ func OldApk(name, tag string) bool {
 		return oldAlpine.MatchString(tag)
 	}
 	return regexp.MustCompile(`alpine3\.[0-2]([^0-9]|$)`).MatchString(tag)
+}
+
+// ApkReadsCachedIndex reports whether the base image info resolves to is
+// known to carry an apk-tools that reads the package index cached in
+// /var/cache/apk as it is, refreshing it only for apk update or -U: Alpine
+// 3.3 to 3.8. There, apk add --no-cache reads the live index instead of
+// the cached one, which changes what is installed, and apk add without -U
+// writes no index at all.
+//
+// apk-tools refreshes an index older than four hours by itself (and writes
+// it) from 2.9.1 on (commit 8a28c6d "enable automatic update of indexes
+// controlled by --cache-max-age", 2018-01-04); the stable branches before
+// it are 2.6 (Alpine 3.3 to 3.5), 2.7 (3.6) and 2.8 (3.7). The next stable
+// branch, 2.10, was tagged two days before Alpine 3.8 came out; 3.8 is
+// counted with the older releases because its images were not checked.
+// Releases that are not known (a third-party image, a tag whose release
+// the tables do not know) are not reported: see cache-cleanup's doc.
+func ApkReadsCachedIndex(info baseimage.Info) bool {
+	if !info.Known || info.Distro != "alpine" {
+		return false
+	}
+	major, minor, ok := strings.Cut(info.Release, ".")
+	if !ok || major != "3" {
+		return false
+	}
+	n, err := strconv.Atoi(minor)
+	return err == nil && n >= 3 && n <= 8
 }

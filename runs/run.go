@@ -2,7 +2,9 @@ package runs
 
 import (
 	"strings"
+	"sync"
 	"unicode"
+	"weak"
 
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
@@ -14,6 +16,32 @@ type Run struct {
 	Ins   *dockerfile.Instruction
 	Prog  *shellparse.Program
 	Start int // offset of the program in Ins.Text
+
+	mu    sync.Mutex
+	cache map[string]any
+}
+
+// Cached returns the value computed by f for key, computing it once per
+// Run: for facts drawn from the program's syntax tree, which live as long
+// as the tree (see Parse). Safe for concurrent use.
+func (r *Run) Cached(key string, f func() any) any {
+	r.mu.Lock()
+	v, ok := r.cache[key]
+	r.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = f()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old, ok := r.cache[key]; ok {
+		return old
+	}
+	if r.cache == nil {
+		r.cache = map[string]any{}
+	}
+	r.cache[key] = v
+	return v
 }
 
 // Readable reports whether a RUN's shell can be read: shell form, no
@@ -22,20 +50,37 @@ func Readable(ins *dockerfile.Instruction) bool {
 	return ins.Cmd == "run" && !ins.JSON && len(ins.Heredocs) == 0 && ins.POSIXShell()
 }
 
+// parsedRun is what Parse found for an instruction: a Run, held weakly
+// (as shellparse.ParseCached holds its tree), or why there is none.
 type parsedRun struct {
-	r   *Run
-	err error
+	mu   sync.Mutex
+	done bool // none: the RUN cannot be read, for err
+	err  error
+	run  weak.Pointer[Run]
 }
 
 // Parse parses a RUN's program; it returns nil (and the parse error, if
-// that was the reason) when the RUN cannot be read. The result is computed
-// once per instruction and shared by the passes.
+// that was the reason) when the RUN cannot be read. The result is shared
+// by the passes while one of them holds it: the instruction keeps the Run
+// and its syntax tree only weakly, and parses again (the same text, to the
+// same tree) when asked after the garbage collector took them back.
 func Parse(ins *dockerfile.Instruction) (*Run, error) {
-	p := ins.Cached("runs.parse", func() any {
-		r, err := parseUncached(ins)
-		return parsedRun{r, err}
-	}).(parsedRun)
-	return p.r, p.err
+	p := ins.Cached("runs.parse", func() any { return &parsedRun{} }).(*parsedRun)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return nil, p.err
+	}
+	if r := p.run.Value(); r != nil {
+		return r, nil
+	}
+	r, err := parseUncached(ins)
+	if r == nil {
+		p.done, p.err = true, err
+		return nil, err
+	}
+	p.run = weak.Make(r)
+	return r, nil
 }
 
 func parseUncached(ins *dockerfile.Instruction) (*Run, error) {
@@ -58,11 +103,9 @@ func parseUncached(ins *dockerfile.Instruction) (*Run, error) {
 }
 
 // Commands returns the simple commands of the RUN's program (see
-// shellparse.Commands), computed once per instruction. Callers must not
+// shellparse.Commands), computed once per program. Callers must not
 // modify them.
-func (r *Run) Commands() []*shellparse.Command {
-	return r.Ins.Cached("runs.commands", func() any { return shellparse.Commands(r.Prog) }).([]*shellparse.Command)
-}
+func (r *Run) Commands() []*shellparse.Command { return shellparse.Commands(r.Prog) }
 
 // Src maps an offset in the program to the source: the position of that
 // program byte.
@@ -78,7 +121,7 @@ func (r *Run) WordEnd(w *syntax.Word) int { return r.After(int(w.End().Offset())
 // appendPoint is the program offset where a command appended with && goes:
 // before a final ';' or trailing comment. ok is false when nothing can be
 // appended (the program ends in the background, or in exit/exec, after
-// which nothing runs).
+// which nothing runs, or runs `exec PROG`, which replaces the shell).
 func (r *Run) appendPoint() (int, bool) {
 	p := r.Prog
 	if p.EndsInBackground() || p.HasHeredoc() {
@@ -91,6 +134,13 @@ func (r *Run) appendPoint() (int, bool) {
 			if c := shellparse.Resolve(call); c != nil && (c.Name == "exit" || c.Name == "exec") {
 				return 0, false
 			}
+		}
+	}
+	// `exec prog` replaces the shell: nothing after it runs, wherever it
+	// is (shellparse reads exec as a wrapper, so Name is prog's).
+	for _, c := range r.Commands() {
+		if c.HasWrapper("exec") && !c.InSubshell {
+			return 0, false
 		}
 	}
 	if semi := p.FinalSemicolon(); semi >= 0 {

@@ -8,12 +8,15 @@
 #   BENCH_SIZES="2500 5000" scripts/bench.sh   only these generated sizes
 #   BENCH_TIMEOUT=60 scripts/bench.sh       seconds before a run is given up
 #   BENCH_ONLY=files|dir|context scripts/bench.sh   one group of cases
+#   BENCH_WITHOUT=cache-cleanup scripts/bench.sh   also time the generated
+#                                           inputs with these passes disabled
 #
 # The cases:
 #   - a generated Dockerfile with N RUN instructions (internal/bench: apt-get,
 #     pip, npm, shell state, plain commands; an ENV every 16 RUNs), for N in
 #     BENCH_SIZES (default 2500 5000 10000 20000 50000): dfopt -l FILE, and
-#     with --enable=none (parse only);
+#     with --enable=none (parse only); max RSS is also given per byte of
+#     input;
 #   - one RUN with 100,000 continuation lines;
 #   - directory mode: the corpus (testdata/corpus) copied into one folder,
 #     dfopt -l DIR, with every pass and without the passes that read the
@@ -26,6 +29,7 @@ cd "$(dirname "$0")/.."
 timeout_s=${BENCH_TIMEOUT:-120}
 sizes=${BENCH_SIZES:-2500 5000 10000 20000 50000}
 only=${BENCH_ONLY:-}
+without=${BENCH_WITHOUT:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -56,7 +60,8 @@ measure() {
     timeout "$timeout_s" /usr/bin/time -o "$work/time" -f '%e %M %U %S' "$@" >/dev/null 2>"$work/err" || rc=$?
     # The last line; GNU time says first when the status is not 0.
     read -r wall rss user sys < <(tail -n 1 "$work/time") || true
-    rss="$((${rss:-0} / 1024)) MB"
+    rss_kb=${rss:-0}
+    rss="$((rss_kb / 1024)) MB"
     cpu=$(printf '%.2fs' "$(echo "${user:-0} + ${sys:-0}" | bc)")
   else
     local start end
@@ -73,6 +78,9 @@ measure() {
     124) note="gave up after ${timeout_s}s"; wall=">${timeout_s}"; rss="-"; cpu="-"; secs="" ;;
     *) note="exit $rc: $(head -c 200 "$work/err" | tr '\n' ' ')"; secs="" ;;
   esac
+  if [ -n "$secs" ] && [ -f "${per_byte:-}" ] && [ "${rss_kb:-0}" -gt 0 ]; then
+    note="$note; RSS $(echo "$rss_kb * 1024 / $(stat -c %s "$per_byte")" | bc)x the input"
+  fi
   echo "| $label | $input | ${wall}s | $cpu | $rss | $note |"
 }
 
@@ -87,9 +95,14 @@ if [ -z "$only" ] || [ "$only" = files ]; then
   for n in $sizes; do
     f=$work/runs-$n.Dockerfile
     "$work/gen" runs "$n" >"$f"
+    per_byte=$f
     measure "$n RUNs" "$(size "$f")" "every pass" "$bin" -l "$f"
     t_all[$n]=$secs
+    if [ -n "$without" ]; then
+      measure "$n RUNs, --disable=$without" "$(size "$f")" "every other pass" "$bin" -l --disable="$without" "$f"
+    fi
     measure "$n RUNs, --enable=none" "$(size "$f")" "parse and print only" "$bin" --enable=none "$f"
+    per_byte=
   done
   if [ -n "${t_all[5000]:-}" ] && [ -n "${t_all[50000]:-}" ]; then
     echo "| 50,000 / 5,000 RUNs | 10x input | $(ratio "${t_all[5000]}" "${t_all[50000]}")x time | | | linear: at most 12x |"
@@ -100,8 +113,13 @@ if [ -z "$only" ] || [ "$only" = files ]; then
 
   f=$work/continuations.Dockerfile
   "$work/gen" continuations 100000 >"$f"
+  per_byte=$f
   measure "1 RUN, 100,000 continuation lines" "$(size "$f")" "every pass" "$bin" -l "$f"
+  if [ -n "$without" ]; then
+    measure "1 RUN, 100,000 continuation lines, --disable=$without" "$(size "$f")" "every other pass" "$bin" -l --disable="$without" "$f"
+  fi
   measure "1 RUN, 100,000 continuation lines, --enable=none" "$(size "$f")" "parse and print only" "$bin" --enable=none "$f"
+  per_byte=
 fi
 
 if [ -z "$only" ] || [ "$only" = dir ]; then

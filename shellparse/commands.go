@@ -556,7 +556,7 @@ func (w *cmdWalker) expr(n syntax.Node, c cmdCtx) {
 	if isNilNode(n) {
 		return
 	}
-	syntax.Walk(n, func(n syntax.Node) bool {
+	Walk(n, func(n syntax.Node) bool {
 		switch x := n.(type) {
 		case *syntax.CmdSubst:
 			w.stmts(x.Stmts, cmdCtx{sub: true, cond: c.cond})
@@ -573,7 +573,7 @@ func (w *cmdWalker) expr(n syntax.Node, c cmdCtx) {
 // call, not counting nested ones.
 func countSubsts(call *syntax.CallExpr) int {
 	n := 0
-	syntax.Walk(call, func(node syntax.Node) bool {
+	Walk(call, func(node syntax.Node) bool {
 		switch node.(type) {
 		case *syntax.CmdSubst, *syntax.ProcSubst:
 			n++

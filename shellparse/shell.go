@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"weak"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -45,10 +46,17 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg)
 }
 
+// parsers are reused: a parser is a few kilobytes of buffers, and a file of
+// many RUNs parses each of them (see ParseCached).
+var parsers = sync.Pool{New: func() any {
+	return syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangBash))
+}}
+
 // Parse parses src as a bash program. On failure the error is a *ParseError.
 func Parse(src string) (*Program, error) {
-	parser := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangBash))
+	parser := parsers.Get().(*syntax.Parser)
 	f, err := parser.Parse(strings.NewReader(src), "")
+	parsers.Put(parser)
 	if err != nil {
 		return nil, newParseError(src, err)
 	}
@@ -56,7 +64,7 @@ func Parse(src string) (*Program, error) {
 	if !strings.Contains(src, "#") {
 		return p, nil // no comments, and no tree walk to find none
 	}
-	syntax.Walk(f, func(n syntax.Node) bool {
+	Walk(f, func(n syntax.Node) bool {
 		if c, ok := n.(*syntax.Comment); ok {
 			p.comments = append(p.comments, *c)
 		}
@@ -74,19 +82,62 @@ type Cache interface {
 	Cached(key string, f func() any) any
 }
 
-type parsed struct {
-	p   *Program
-	err error
+// ParseCached is Parse, computed once per cache and source text while the
+// tree is in use, so that everything that reads an instruction's shell
+// shares one syntax tree. The cache holds the tree weakly: once nothing
+// refers to it, the garbage collector may take it back, and the next call
+// parses the text again. So the trees of a file of 50,000 RUNs are not all
+// kept while every pass reads them one after the other: memory follows
+// what the passes hold, not the size of the file. Parse errors are kept.
+func ParseCached(c Cache, src string) (*Program, error) {
+	t := c.Cached("shellparse.Parse", func() any { return &parsedTexts{} }).(*parsedTexts)
+	return t.get(src)
 }
 
-// ParseCached is Parse, computed once per cache and source text, so that
-// everything that reads an instruction's shell shares one syntax tree.
-func ParseCached(c Cache, src string) (*Program, error) {
-	r := c.Cached("shellparse.Parse\x00"+src, func() any {
-		p, err := Parse(src)
-		return parsed{p, err}
-	}).(parsed)
-	return r.p, r.err
+// parsedTexts are the programs of one cache, by source text: most caches
+// (instructions) parse one text.
+type parsedTexts struct {
+	mu    sync.Mutex
+	first parsedText
+	more  map[string]*parsedText
+}
+
+type parsedText struct {
+	src  string
+	used bool
+	err  error
+	tree weak.Pointer[Program]
+}
+
+func (t *parsedTexts) get(src string) (*Program, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := &t.first
+	switch {
+	case !e.used:
+		e.src, e.used = src, true
+	case e.src != src:
+		if e = t.more[src]; e == nil {
+			if t.more == nil {
+				t.more = map[string]*parsedText{}
+			}
+			e = &parsedText{src: src, used: true}
+			t.more[src] = e
+		}
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	if p := e.tree.Value(); p != nil {
+		return p, nil
+	}
+	p, err := Parse(src)
+	if err != nil {
+		e.err = err
+		return nil, err
+	}
+	e.tree = weak.Make(p)
+	return p, nil
 }
 
 func newParseError(src string, err error) *ParseError {
@@ -238,11 +289,23 @@ func appendAndOr(items []Item, s *syntax.Stmt, last Op) []Item {
 
 // pipeline returns the elements of the pipeline s in order; a statement that
 // is not a pipeline is returned alone.
+//
+// `a | b | c` is ((a | b) | c), nested on its left: a stack, not recursion,
+// follows it, so that a long pipeline takes time and memory linear in its
+// length.
 func pipelineElems(s *syntax.Stmt) []*syntax.Stmt {
-	if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll) {
-		return append(pipelineElems(b.X), pipelineElems(b.Y)...)
+	var out []*syntax.Stmt
+	todo := []*syntax.Stmt{s}
+	for len(todo) > 0 {
+		s := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll) {
+			todo = append(todo, b.Y, b.X)
+			continue
+		}
+		out = append(out, s)
 	}
-	return []*syntax.Stmt{s}
+	return out
 }
 
 // Comments returns every comment of the program in source order.
@@ -312,7 +375,7 @@ func (p *Program) commentAt(off int) (int, bool) {
 // HasHeredoc reports whether the program holds a here-document.
 func (p *Program) HasHeredoc() bool {
 	found := false
-	syntax.Walk(p.File, func(n syntax.Node) bool {
+	Walk(p.File, func(n syntax.Node) bool {
 		if r, ok := n.(*syntax.Redirect); ok && (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) {
 			found = true
 		}

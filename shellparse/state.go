@@ -48,7 +48,7 @@ type Leak struct {
 // When unsure, Leaks reports a leak.
 func Leaks(p *Program) []Leak {
 	funcs := map[string][]*syntax.FuncDecl{}
-	syntax.Walk(p.File, func(n syntax.Node) bool {
+	Walk(p.File, func(n syntax.Node) bool {
 		if fd, ok := n.(*syntax.FuncDecl); ok && fd.Name != nil {
 			funcs[fd.Name.Value] = append(funcs[fd.Name.Value], fd)
 		}
@@ -103,8 +103,26 @@ func (w *leakWalker) stmt(s *syntax.Stmt, c leakCtx) {
 		w.call(x, c)
 	case *syntax.BinaryCmd:
 		if x.Op == syntax.Pipe || x.Op == syntax.PipeAll {
-			w.stmt(x.X, sub)
-			w.stmt(x.Y, sub)
+			// `a | b | c` is ((a | b) | c): the left side is followed in
+			// a loop through the inner pipelines, which have no
+			// redirection or & of their own, so that a long pipeline
+			// takes no deep recursion.
+			var right []*syntax.Stmt
+			left := x
+			for {
+				right = append(right, left.Y)
+				l := left.X
+				lb, ok := l.Cmd.(*syntax.BinaryCmd)
+				if !ok || lb.Op != syntax.Pipe && lb.Op != syntax.PipeAll ||
+					len(l.Redirs) > 0 || l.Background || l.Coprocess || l.Disown {
+					w.stmt(l, sub)
+					break
+				}
+				left = lb
+			}
+			for i := len(right) - 1; i >= 0; i-- {
+				w.stmt(right[i], sub)
+			}
 		} else {
 			// An && or || list, flat: no recursion as deep as it is long.
 			for _, it := range appendAndOr(nil, s, OpEnd) {
@@ -394,7 +412,7 @@ func (w *leakWalker) expr(n syntax.Node, c leakCtx) {
 	if isNilNode(n) {
 		return
 	}
-	syntax.Walk(n, func(n syntax.Node) bool {
+	Walk(n, func(n syntax.Node) bool {
 		switch x := n.(type) {
 		case *syntax.CmdSubst:
 			w.stmts(x.Stmts, leakCtx{sub: true, fn: c.fn})

@@ -5,7 +5,10 @@
 // as with its home directory, the USER and ENTRYPOINT a stage ends with
 // (config.go), and what a FROM names once global ARGs are expanded
 // (args.go). A table of official images gives the configuration the file
-// does not show (images.go).
+// does not show (images.go). Questions asked at every instruction ("did
+// anything before it mention X") are answered from facts computed once per
+// stage (prefix.go), so that asking them over a whole file costs time
+// linear in its length.
 //
 // Answers are three-valued where the file cannot tell: a base image that
 // is not known may set any USER, HOME or environment, and such facts are
@@ -285,18 +288,17 @@ func UserAt(ins *dockerfile.Instruction) User {
 
 // commands returns the commands of a RUN whose shell can be read, or nil.
 func commands(ins *dockerfile.Instruction) []*shellparse.Command {
-	return ins.Cached("stages.commands", func() any {
-		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
-			return []*shellparse.Command(nil)
-		}
-		text, _ := ins.ShellArgs()
-		// The same text as runs.Parse reads, so the tree is parsed once.
-		prog, err := shellparse.ParseCached(ins, strings.TrimRightFunc(text, unicode.IsSpace))
-		if err != nil {
-			return []*shellparse.Command(nil)
-		}
-		return shellparse.Commands(prog)
-	}).([]*shellparse.Command)
+	if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
+		return nil
+	}
+	text, _ := ins.ShellArgs()
+	// The same text as runs.Parse reads, so the tree is parsed once; the
+	// commands are kept with the tree (shellparse.Commands).
+	prog, err := shellparse.ParseCached(ins, strings.TrimRightFunc(text, unicode.IsSpace))
+	if err != nil {
+		return nil
+	}
+	return shellparse.Commands(prog)
 }
 
 // parseUserAdd reads useradd and adduser command lines: the user created

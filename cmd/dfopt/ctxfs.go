@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+
+	"github.com/dfopt/dfopt/analysis"
 )
 
 // contextFS is a build context directory read once for all the Dockerfiles
@@ -14,7 +16,13 @@ import (
 // and later Dockerfiles (which walk the context, stat and read what their
 // instructions copy) do not go to the disk again. It is used only when the
 // run writes nothing (no -w): the files do not change under it.
+//
+// It is an analysis.SharedFS: what the passes learn from the context (its
+// walk, what its ignore file excludes, its other Dockerfiles) is also
+// computed once for all of them.
 type contextFS struct {
+	analysis.Facts
+
 	dir  string
 	base fs.FS
 
@@ -189,3 +197,5 @@ func (c *contextFS) ReadFile(name string) ([]byte, error) {
 	}
 	return data, err
 }
+
+var _ analysis.SharedFS = (*contextFS)(nil)

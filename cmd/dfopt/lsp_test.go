@@ -345,12 +345,12 @@ func lspSession(t *testing.T, enc string) {
 	require.Empty(t, edits)
 
 	// An incremental change mends it: replace line 3 and after.
-	mended := "FROM alpine:3.20\nRUN echo ok\nRUN echo two\nCMD echo done\n"
+	mended := "FROM alpine:3.20\nRUN echo ok\nRUN echo two\nCMD date\n"
 	c.notify("textDocument/didChange", map[string]any{
 		"textDocument": map[string]any{"uri": docURI, "version": 3},
 		"contentChanges": []any{map[string]any{
 			"range": map[string]any{"start": map[string]any{"line": 2, "character": 0}, "end": map[string]any{"line": 4, "character": 0}},
-			"text":  "RUN echo two\nCMD echo done\n"}}})
+			"text":  "RUN echo two\nCMD date\n"}}})
 	diags = c.diagnostics(docURI)
 	require.Len(t, diags, 1)
 	require.Equal(t, "coalesce-runs", diags[0].(map[string]any)["code"])

@@ -269,7 +269,5 @@ func mounted(mounts, paths []string) bool {
 // stageMentions reports whether any RUN or ENV of the stage (or its
 // ancestors) before ins contains s.
 func stageMentions(ins *dockerfile.Instruction, s string) bool {
-	return stages.AnyBefore(ins, func(other *dockerfile.Instruction) bool {
-		return (other.Cmd == "run" || other.Cmd == "env") && strings.Contains(other.Text, s)
-	})
+	return stages.Mentions(ins, s)
 }

@@ -25,9 +25,12 @@
 // where every version the base image may carry accepts them.
 //
 //	apt-get/apt update   append rm -rf /var/lib/apt/lists/*
-//	apk add/upgrade      add --no-cache (not on Alpine 3.2 and older)
+//	apk add/upgrade      add --no-cache (not on Alpine 3.2 and older, not
+//	                     with --no-network; on Alpine 3.3 to 3.8 only after
+//	                     the RUN fetches the index, see below)
 //	apk update           append rm -rf /var/cache/apk/*
-//	pip install          add --no-cache-dir (pip, pip3, python -m pip)
+//	pip install          add --no-cache-dir (pip, pip3, python -m pip) where
+//	                     pip is known to be 19.1 or newer, see below
 //	pipx install         add --pip-args=--no-cache-dir
 //	dnf                  append rm -rf /var/cache/dnf/* /var/cache/libdnf5/*
 //	yum                  append rm -rf /var/cache/yum/* /var/cache/dnf/*
@@ -82,16 +85,63 @@
 // Reported without a fix:
 //   - apt lists (apk's index) when a later RUN of the stage, a stage built
 //     FROM it, or an ONBUILD RUN installs (or reads them) before its own
-//     update: removing them would break that install;
+//     update: removing them would break that install. A RUN that runs a
+//     file the Dockerfile put in the image (COPY or ADD before it, a bind
+//     mount; a script given to sh or bash, sourced with ., or a bare name
+//     copied into a directory of PATH) counts as such a reader unless its
+//     text can be read and shows it updates before it installs, or does not
+//     use the package manager (a script that is not a shell script counts
+//     when it names it): it is read from the build context, or from a COPY
+//     heredoc; without a context, from a URL, an archive ADD extracts, or a
+//     COPY --from an image, it cannot be. A file that COPY --from another
+//     stage brings is followed into that stage (made there by a RUN, it is
+//     not counted). An ONBUILD RUN counts when it runs a file an ONBUILD
+//     COPY or ADD may bring. Scripts the read script runs in turn, programs
+//     of the base image and programs a COPY --from an image brings as part
+//     of a directory are not followed;
 //   - a cache a later step reads: npm/yarn --offline or --prefer-offline,
 //     bundle install --local, dnf -C, and any later pnpm command (pnpm fetch
 //     fills the store for the install that follows);
-//   - RUNs that end in the background or in exit/exec, RUNs that set HOME or
+//   - RUNs that end in the background or in exit/exec, or that run `exec
+//     PROG` anywhere outside a subshell (nothing after it runs, so an
+//     appended cleanup never would), RUNs that set HOME or
 //     COMPOSER_HOME, or may leave rm off PATH, apt/apk/dnf run as a non-root
 //     USER without sudo, yarn when the user is not known (Yarn keeps root's
 //     cache elsewhere than other users'), pip on bases whose packaged pip is
 //     older than 6.0 (Debian 8, Ubuntu 15.10 and older) unless an earlier RUN
 //     upgrades it;
+//   - pip install where pip is not known to be 19.1 or newer. From 7.0 to
+//     19.0.x, with the wheel package installed (get-pip.py installs it, and
+//     Debian's python3-pip recommends python3-wheel), --no-cache-dir also
+//     stops pip from building wheels: a source distribution is installed
+//     with setup.py install (NAME.egg-info, easy_install's script wrappers)
+//     instead of as a wheel (NAME.dist-info), which changes the image. pip
+//     is known to be new enough on an official python image whose tag was
+//     built with 19.1 or later (the last build of the tag; the oldest for a
+//     digest; from the history of docker-library/official-images and
+//     docker-library/python), on a Debian 11+ or Ubuntu 20.04+ base (their
+//     python3-pip: 20.3.4 and later), and after the RUN or an earlier RUN
+//     installs pip 19.1 or later (pip install -U pip, pip==X or pip>=X with
+//     X at least 19.1, get-pip.py; the last such install decides). A base
+//     written with global ARGs counts as the image their defaults name. A
+//     command that installs only pip, setuptools and wheel gets the option
+//     anyway (they are published as wheels). Other bases (Alpine's py3-pip,
+//     RHEL-family pip, third-party images, Debian 10 and Ubuntu 18.04 and
+//     older) are declined; whether wheel is installed is not worked out;
+//   - apk add/upgrade on Alpine 3.3 to 3.8 that the RUN does not run after
+//     an apk update of its own (or with -U): their apk-tools (before 2.9.1;
+//     3.8 counted with them, its images not checked) reads the index an
+//     earlier step left as it is and writes none, and --no-cache would make
+//     it read the live index instead, which can install other versions.
+//     Releases that are not known (third-party images) get --no-cache: such
+//     an image is most likely Alpine 3.9 or later (2019), whose apk-tools
+//     refreshes an index older than four hours by itself, so that the
+//     option only keeps it from being written; and on an older one the
+//     original builds only when the image carries an index, whose packages
+//     a live index lists too unless the mirror has replaced them since;
+//   - yum/dnf when keepcache is set (yum.conf or dnf.conf, in the RUN or
+//     before it; --setopt=keepcache on the command): the author keeps the
+//     packages on purpose;
 //   - apt-get upgrade/dist-upgrade (the image then depends on the day it was
 //     built), and apt-get install without -y (the build stops at the
 //     confirmation prompt).

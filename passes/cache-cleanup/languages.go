@@ -3,7 +3,9 @@ package cachecleanup
 import (
 	"fmt"
 	"io/fs"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -50,6 +52,10 @@ func (cl *cleaner) pip() {
 			cl.decline(c, msg, fmt.Sprintf("the pip of %s:%s may be older than 6.0, which rejects %s", name, tag, text))
 			continue
 		}
+		if ok, why := pkgmgr.PipNoCacheDir(cl.rootImage()); !ok && !cl.pipIsNew(c) && !onlyWheels(c) {
+			cl.decline(c, msg, why)
+			continue
+		}
 		cl.option(c, i, text, msg, "add "+text, "~/.cache/pip", "~/.cache")
 	}
 }
@@ -57,9 +63,9 @@ func (cl *cleaner) pip() {
 // pipUpgradedBefore reports whether an earlier RUN of the stage chain
 // installs a newer pip (pip install -U pip, get-pip.py, easy_install pip).
 func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
-	for _, other := range stages.Before(ins) {
+	return stages.Marked(ins, "upgrades pip", func(other *dockerfile.Instruction) bool {
 		if other.Cmd != "run" {
-			continue
+			return false
 		}
 		t := other.Text
 		if strings.Contains(t, "get-pip") || strings.Contains(t, "easy_install pip") || strings.Contains(t, "ensurepip") {
@@ -67,7 +73,7 @@ func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
 		}
 		sr, _ := runs.Parse(other)
 		if sr == nil {
-			continue
+			return false
 		}
 		for _, c := range sr.Commands() {
 			if pkgmgr.IsPip(c.Name) && c.HasArg(shellparse.ArgIs("-U", "--upgrade")) && c.HasArg(func(v string) bool {
@@ -75,6 +81,191 @@ func pipUpgradedBefore(ins *dockerfile.Instruction) bool {
 			}) {
 				return true
 			}
+		}
+		return false
+	})
+}
+
+// rootImage is the image the RUN's stage chain starts from, with the
+// defaults of global ARGs expanded in it (python:${PYTHON_VERSION}-slim):
+// the image the file builds unless a build argument says otherwise.
+func (cl *cleaner) rootImage() string {
+	root := cl.r.Ins.Stage
+	for root.Parent != nil {
+		root = root.Parent
+	}
+	if !strings.Contains(root.Base, "$") {
+		return root.Base
+	}
+	if b := stages.ResolveBase(cl.doc, root, stages.GlobalArgs(cl.doc)); b.Name != "" && b.Parent == nil {
+		return b.Name
+	}
+	return root.Base
+}
+
+// pipIsNew reports whether pip command c runs a pip that the file
+// installed, at version pkgmgr.PipWheelsWithoutCache or later: the last
+// command that installs pip before c, earlier in the RUN or in the last
+// RUN of the stage chain that installs one, installs such a version.
+func (cl *cleaner) pipIsNew(c *shellparse.Command) bool {
+	if ch := lastPipChange(cl.r, c); ch != 0 {
+		return ch > 0
+	}
+	last := stages.LastMarked(cl.r.Ins, "changes pip", func(other *dockerfile.Instruction) bool {
+		sr, _ := runs.Parse(other)
+		return sr != nil && lastPipChange(sr, nil) != 0
+	})
+	if last == nil {
+		return false
+	}
+	sr, _ := runs.Parse(last)
+	return lastPipChange(sr, nil) > 0
+}
+
+// lastPipChange returns how the last command of RUN r before c (before
+// its end when c is nil) that installs pip changes it: 1 for 19.1 or
+// newer, -1 for an older or unknown version, 0 when no command does.
+func lastPipChange(r *runs.Run, c *shellparse.Command) int {
+	state := 0
+	for _, o := range r.Commands() {
+		if o == c {
+			break
+		}
+		text := r.Prog.Text(o.Call)
+		if o.Conditional && !strings.Contains(text, "get-pip") {
+			continue // may not run; get-pip.py is piped from curl or wget
+		}
+		if ch := pipChange(o, text); ch != 0 {
+			state = ch
+		}
+	}
+	return state
+}
+
+// pipChange tells how command o (whose text is text) changes pip: 1 when
+// it installs 19.1 or newer (pip install -U pip installs the newest pip
+// for its Python: 19.1.1 and later for Python 2.7 and 3.4+; pip==X or
+// pip>=X with X at least 19.1; get-pip.py), -1 when it installs an older
+// or unknown one (pip==9.0.3, pip<19), 0 when it installs none.
+func pipChange(o *shellparse.Command, text string) int {
+	if strings.Contains(text, "get-pip") {
+		if getPipIsNew(text) {
+			return 1
+		}
+		return -1
+	}
+	if !pkgmgr.IsPip(o.Name) {
+		return 0
+	}
+	if s, _ := o.Subcommand(); s != "install" {
+		return 0
+	}
+	upgrade := o.HasArg(shellparse.ArgIs("-U", "--upgrade"))
+	for i, v := range o.Lits {
+		if !o.Static[i] {
+			continue
+		}
+		name, spec := splitRequirement(v)
+		if name != "pip" {
+			continue
+		}
+		switch {
+		case spec == "" && upgrade:
+			return 1
+		case spec == "":
+			return 0 // already installed: nothing happens
+		case strings.HasPrefix(spec, "=="), strings.HasPrefix(spec, ">="):
+			ver := strings.TrimLeft(spec, "=>")
+			if !strings.ContainsAny(ver, ",*<!") && !versionBelow(ver, pkgmgr.PipWheelsWithoutCache) {
+				return 1
+			}
+		}
+		return -1
+	}
+	return 0
+}
+
+// getPipIsNew reports whether the get-pip.py that text runs installs pip
+// 19.1 or newer: not the ones for Python 2.6, 3.2 and 3.3
+// (bootstrap.pypa.io/pip/X.Y/get-pip.py installs 9.0.3, 7.1.2 and 17.1),
+// nor one given an older pip.
+func getPipIsNew(text string) bool {
+	for _, old := range []string{"/pip/2.6/", "/pip/3.2/", "/pip/3.3/", "/2.6/get-pip", "/3.2/get-pip", "/3.3/get-pip"} {
+		if strings.Contains(text, old) {
+			return false
+		}
+	}
+	for _, m := range pipPinRE.FindAllStringSubmatch(text, -1) {
+		if m[1] != ">=" && m[1] != "==" || versionBelow(m[2], pkgmgr.PipWheelsWithoutCache) {
+			return false
+		}
+	}
+	return true
+}
+
+var pipPinRE = regexp.MustCompile(`\bpip\s*(==|<=|<|~=|>=)\s*([0-9][0-9.]*)`)
+
+// onlyWheels reports whether pip command c installs nothing but pip,
+// setuptools and wheel (upgrading pip itself, as a first step), which are
+// published as wheels: pip installs them the same with or without its
+// cache, whatever its version.
+func onlyWheels(c *shellparse.Command) bool {
+	s, i := c.Subcommand("--python", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert", "--cache-dir")
+	if s != "install" {
+		return false
+	}
+	valued := []string{"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
+		"--trusted-host", "--platform", "--python-version", "--implementation", "--abi", "--progress-bar", "--src", "--upgrade-strategy",
+		"--config-settings", "-C", "--global-option", "--install-option", "--report", "--python", "--log", "--proxy", "--retries",
+		"--timeout", "--exists-action", "--cert", "--client-cert", "--cache-dir", "--only-binary", "--no-binary"}
+	n := 0
+	for j := i + 1; j < len(c.Lits); j++ {
+		v := c.Lits[j]
+		if !c.Static[j] {
+			return false
+		}
+		switch {
+		case v == "-r" || v == "-c" || v == "-e" || strings.HasPrefix(v, "--requirement") || strings.HasPrefix(v, "--constraint") ||
+			strings.HasPrefix(v, "--editable") || strings.HasPrefix(v, "-r") || strings.HasPrefix(v, "-e") || strings.HasPrefix(v, "-c"):
+			return false
+		case slices.Contains(valued, v):
+			j++
+		case strings.HasPrefix(v, "-"):
+		default:
+			name, _ := splitRequirement(v)
+			if name != "pip" && name != "setuptools" && name != "wheel" {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+// splitRequirement splits a requirement ("pip>=20", "Wheel", "pip==9.0.1")
+// into its normalized name and its version specifier.
+func splitRequirement(v string) (name, spec string) {
+	v = strings.Trim(v, `"'`)
+	i := strings.IndexAny(v, "<>=!~;[ ")
+	if i < 0 {
+		i = len(v)
+	}
+	return strings.ReplaceAll(strings.ToLower(v[:i]), "_", "-"), strings.TrimSpace(v[i:])
+}
+
+// versionBelow reports whether dotted version a is older than b.
+func versionBelow(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for k := 0; k < len(pa) || k < len(pb); k++ {
+		var x, y int
+		if k < len(pa) {
+			x, _ = strconv.Atoi(pa[k])
+		}
+		if k < len(pb) {
+			y, _ = strconv.Atoi(pb[k])
+		}
+		if x != y {
+			return x < y
 		}
 	}
 	return false
@@ -211,39 +402,54 @@ func (cl *cleaner) gem() {
 // earlier in this one): gem update --system or update_rubygems; and
 // whether it is set to a version older than 2.0.
 func rubygemsUpdatedBefore(ins *dockerfile.Instruction, f *runFacts, c *shellparse.Command) (updated, old bool) {
-	check := func(o *shellparse.Command) {
-		switch {
-		case o.Name == "gem" && o.HasArg(shellparse.ArgIs("--system")):
-			updated = true
-			for i, v := range o.Lits {
-				if o.Static[i] && strings.HasPrefix(v, "1.") {
-					old = true
-				}
-			}
-		case o.Name == "gem" && o.HasArg(shellparse.ArgIs("rubygems-update")):
-			for i, v := range o.Lits {
-				if o.Static[i] && (strings.HasPrefix(v, "1.") || strings.HasPrefix(v, "rubygems-update:1.")) {
-					old = true
-				}
-			}
-		case o.Name == "update_rubygems":
-			updated = true
-		}
-	}
-	for _, other := range stages.Before(ins) {
-		if sr, _ := runs.Parse(other); sr != nil {
-			for _, o := range sr.Commands() {
-				check(o)
-			}
-		}
-	}
 	for _, o := range f.cmds {
 		if o == c {
 			break
 		}
-		check(o)
+		u, d := rubygemsUpdate(o)
+		updated, old = updated || u, old || d
 	}
+	updated = updated || stages.Marked(ins, "updates rubygems", func(other *dockerfile.Instruction) bool {
+		return anyCommand(other, func(o *shellparse.Command) bool { u, _ := rubygemsUpdate(o); return u })
+	})
+	old = old || stages.Marked(ins, "sets rubygems 1.x", func(other *dockerfile.Instruction) bool {
+		return anyCommand(other, func(o *shellparse.Command) bool { _, d := rubygemsUpdate(o); return d })
+	})
 	return updated, old && updated
+}
+
+// rubygemsUpdate reports whether command o updates RubyGems (gem update
+// --system, update_rubygems), and whether it names a version older than
+// 2.0 for it.
+func rubygemsUpdate(o *shellparse.Command) (updated, old bool) {
+	switch {
+	case o.Name == "gem" && o.HasArg(shellparse.ArgIs("--system")):
+		updated = true
+		for i, v := range o.Lits {
+			if o.Static[i] && strings.HasPrefix(v, "1.") {
+				old = true
+			}
+		}
+	case o.Name == "gem" && o.HasArg(shellparse.ArgIs("rubygems-update")):
+		for i, v := range o.Lits {
+			if o.Static[i] && (strings.HasPrefix(v, "1.") || strings.HasPrefix(v, "rubygems-update:1.")) {
+				old = true
+			}
+		}
+	case o.Name == "update_rubygems":
+		updated = true
+	}
+	return updated, old
+}
+
+// anyCommand reports whether ins is a RUN whose shell can be read and one
+// of its commands satisfies pred.
+func anyCommand(ins *dockerfile.Instruction, pred func(*shellparse.Command) bool) bool {
+	if ins.Cmd != "run" {
+		return false
+	}
+	sr, _ := runs.Parse(ins)
+	return sr != nil && slices.ContainsFunc(sr.Commands(), pred)
 }
 
 func (cl *cleaner) bundler() {
@@ -371,10 +577,10 @@ func yarnBerry(ctx *analysis.Context, ins *dockerfile.Instruction) bool {
 			return true
 		}
 	}
-	for _, other := range ins.Stage.Instructions {
-		if (other.Cmd == "copy" || other.Cmd == "add") && strings.Contains(other.Text, ".yarnrc.yml") {
-			return true
-		}
+	if stages.MarkedInStage(ins, "copies .yarnrc.yml", func(other *dockerfile.Instruction) bool {
+		return (other.Cmd == "copy" || other.Cmd == "add") && strings.Contains(other.Text, ".yarnrc.yml")
+	}) {
+		return true
 	}
 	if ctx.BuildContext != nil {
 		if _, err := fs.Stat(ctx.BuildContext, ".yarnrc.yml"); err == nil {

@@ -2,6 +2,7 @@ package cachecleanup
 
 import (
 	"regexp"
+	"slices"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -139,10 +140,12 @@ type uses struct {
 }
 
 // usePoint is where an instruction reads a cache: the source offset of
-// the command that does, or of the instruction when that is not known.
+// the command that does, or of the instruction when that is not known,
+// and what it does when that is not the usual read ("" otherwise).
 type usePoint struct {
-	ins *dockerfile.Instruction
-	pos int
+	ins  *dockerfile.Instruction
+	pos  int
+	what string
 }
 
 // after returns the line of the first read after ins (see uses), in the
@@ -151,24 +154,33 @@ type usePoint struct {
 // can be read, and nil with the instruction otherwise; it returns the
 // source offset of the read, or -1.
 func (u *uses) after(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) int) int {
+	line, _ := u.afterWhat(ins, key, func(other *dockerfile.Instruction, f *runFacts) (int, string) { return use(other, f), "" })
+	return line
+}
+
+// afterWhat is after for a use that says what the read is (a script the
+// RUN runs) when it is not the usual one: it returns that too.
+func (u *uses) afterWhat(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) (int, string)) (int, string) {
 	cands, ok := u.memo[key]
 	if !ok {
 		for _, other := range u.ctx.Doc.Instructions {
 			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
 				continue
 			}
-			if pos := use(other, u.facts[other]); pos >= 0 {
-				cands = append(cands, usePoint{other, pos})
+			if pos, what := use(other, u.facts[other]); pos >= 0 {
+				cands = append(cands, usePoint{other, pos, what})
 			}
 		}
 		u.memo[key] = cands
 	}
-	for _, c := range cands {
-		if c.ins.Index > ins.Index && stages.Descends(c.ins.Stage, ins.Stage) {
-			return u.ctx.Line(c.pos)
+	// cands are in the file's order: skip those up to ins.
+	i, _ := slices.BinarySearchFunc(cands, ins.Index+1, func(c usePoint, index int) int { return c.ins.Index - index })
+	for _, c := range cands[i:] {
+		if stages.Descends(c.ins.Stage, ins.Stage) {
+			return u.ctx.Line(c.pos), c.what
 		}
 	}
-	return 0
+	return 0, ""
 }
 
 // textUsesBeforeUpdate is usesBeforeUpdate for a RUN whose shell cannot be

@@ -113,15 +113,19 @@ func analyzeRun(ins *dockerfile.Instruction) *runInfo {
 // simplePipeline reports whether a statement is a simple command or a
 // pipeline of simple commands (no nested statement lists).
 func simplePipeline(s *syntax.Stmt) bool {
-	switch c := s.Cmd.(type) {
-	case *syntax.CallExpr, *syntax.DeclClause, *syntax.TestClause, *syntax.ArithmCmd, *syntax.LetClause:
-		return true
-	case *syntax.BinaryCmd:
-		if c.Op == syntax.Pipe || c.Op == syntax.PipeAll {
-			return simplePipeline(c.X) && simplePipeline(c.Y)
+	// A pipeline nests one level per |, on its left: a loop follows it.
+	for {
+		switch c := s.Cmd.(type) {
+		case *syntax.CallExpr, *syntax.DeclClause, *syntax.TestClause, *syntax.ArithmCmd, *syntax.LetClause:
+			return true
+		case *syntax.BinaryCmd:
+			if (c.Op == syntax.Pipe || c.Op == syntax.PipeAll) && simplePipeline(c.Y) {
+				s = c.X
+				continue
+			}
 		}
+		return false
 	}
-	return false
 }
 
 // setsErrexit reports whether the program may turn errexit on anywhere
@@ -129,7 +133,7 @@ func simplePipeline(s *syntax.Stmt) bool {
 // whose options are not literal.
 func setsErrexit(f *syntax.File) bool {
 	found := false
-	syntax.Walk(f, func(n syntax.Node) bool {
+	shellparse.Walk(f, func(n syntax.Node) bool {
 		call, ok := n.(*syntax.CallExpr)
 		if !ok || found {
 			return !found

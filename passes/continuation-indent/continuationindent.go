@@ -193,17 +193,20 @@ func (c *chain) move(doc *dockerfile.Document, target string) (analysis.Finding,
 // starts.
 func commandStarts(prog *shellparse.Program) map[int]bool {
 	starts := map[int]bool{}
-	var andOr func(s *syntax.Stmt)
-	andOr = func(s *syntax.Stmt) {
-		starts[shellparse.Offset(s.Pos())] = true
-		if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.AndStmt || b.Op == syntax.OrStmt) && !s.Negated && len(s.Redirs) == 0 {
-			starts[shellparse.Offset(b.OpPos)] = true
-			andOr(b.X)
-			andOr(b.Y)
-		}
-	}
+	// An and-or list nests one level per operator: a stack, not
+	// recursion, follows it.
+	var todo []*syntax.Stmt
 	for _, s := range prog.File.Stmts {
-		andOr(s)
+		todo = append(todo[:0], s)
+		for len(todo) > 0 {
+			s := todo[len(todo)-1]
+			todo = todo[:len(todo)-1]
+			starts[shellparse.Offset(s.Pos())] = true
+			if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.AndStmt || b.Op == syntax.OrStmt) && !s.Negated && len(s.Redirs) == 0 {
+				starts[shellparse.Offset(b.OpPos)] = true
+				todo = append(todo, b.Y, b.X)
+			}
+		}
 		if s.Semicolon.IsValid() {
 			starts[shellparse.Offset(s.Semicolon)] = true
 		}
@@ -226,7 +229,7 @@ func tokenCover(prog *shellparse.Program) []int {
 			cover[e]--
 		}
 	}
-	syntax.Walk(prog.File, func(node syntax.Node) bool {
+	shellparse.Walk(prog.File, func(node syntax.Node) bool {
 		switch node.(type) {
 		case *syntax.Word, *syntax.Assign, *syntax.Redirect, *syntax.ArithmCmd, *syntax.LetClause:
 			mark(shellparse.Span(node))

@@ -383,7 +383,7 @@ func harmless(it shellparse.Item, perms []*perm, matches map[*perm][]match) bool
 // hasSubst reports whether n holds a command or process substitution.
 func hasSubst(n syntax.Node) bool {
 	found := false
-	syntax.Walk(n, func(n syntax.Node) bool {
+	shellparse.Walk(n, func(n syntax.Node) bool {
 		switch n.(type) {
 		case *syntax.CmdSubst, *syntax.ProcSubst:
 			found = true

@@ -283,7 +283,7 @@ func staysOut(p *runs.Program, wd, dir string) bool {
 		}
 	}
 	ok := true
-	syntax.Walk(p.Prog.File, func(n syntax.Node) bool {
+	shellparse.Walk(p.Prog.File, func(n syntax.Node) bool {
 		w, isWord := n.(*syntax.Word)
 		if !isWord || !ok {
 			return ok

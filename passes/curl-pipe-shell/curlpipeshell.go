@@ -64,7 +64,7 @@ func pipedDownloads(p *runs.Program) []analysis.Finding {
 			runner, downloader)))
 	}
 	inner := map[*syntax.BinaryCmd]bool{}
-	syntax.Walk(p.Prog.File, func(n syntax.Node) bool {
+	shellparse.Walk(p.Prog.File, func(n syntax.Node) bool {
 		switch x := n.(type) {
 		case *syntax.BinaryCmd:
 			if (x.Op != syntax.Pipe && x.Op != syntax.PipeAll) || inner[x] {
@@ -118,18 +118,19 @@ func pipedDownloads(p *runs.Program) []analysis.Finding {
 // pipe nodes as seen.
 func pipeline(b *syntax.BinaryCmd, seen map[*syntax.BinaryCmd]bool) []*syntax.Stmt {
 	var out []*syntax.Stmt
-	var add func(s *syntax.Stmt)
-	add = func(s *syntax.Stmt) {
+	// A pipeline nests one level per |, on its left: a stack, not
+	// recursion, follows it.
+	todo := []*syntax.Stmt{b.Y, b.X}
+	for len(todo) > 0 {
+		s := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
 		if x, ok := s.Cmd.(*syntax.BinaryCmd); ok && (x.Op == syntax.Pipe || x.Op == syntax.PipeAll) && !s.Negated && len(s.Redirs) == 0 {
 			seen[x] = true
-			add(x.X)
-			add(x.Y)
-			return
+			todo = append(todo, x.Y, x.X)
+			continue
 		}
 		out = append(out, s)
 	}
-	add(b.X)
-	add(b.Y)
 	return out
 }
 
@@ -370,7 +371,7 @@ func readProgram(c *shellparse.Command, codeOpts, stdinOpts, valued string, r *r
 // process substitution that writes a download to its output.
 func substDownload(w *syntax.Word) string {
 	found := ""
-	syntax.Walk(w, func(n syntax.Node) bool {
+	shellparse.Walk(w, func(n syntax.Node) bool {
 		if found != "" {
 			return false
 		}
@@ -387,7 +388,7 @@ func substDownload(w *syntax.Word) string {
 			return true
 		}
 		for _, s := range stmts {
-			syntax.Walk(s, func(n syntax.Node) bool {
+			shellparse.Walk(s, func(n syntax.Node) bool {
 				if st, ok := n.(*syntax.Stmt); ok && found == "" {
 					found = downloaderOf(st)
 				}

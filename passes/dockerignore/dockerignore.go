@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"path"
-	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -14,7 +12,7 @@ import (
 )
 
 const (
-	maxEntries   = 100000
+	maxEntries   = buildcontext.MaxEntries
 	maxFileSize  = 1 << 20
 	addedComment = "# added by dfopt: not needed by the build"
 )
@@ -31,50 +29,39 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
 }
 
-var dockerfileNameRE = regexp.MustCompile(`^(Dockerfile|Containerfile)(\..+)?$|^.+\.(Dockerfile|dockerfile)$`)
-
-// otherDockerfiles parses the other Dockerfiles of the context that have no
-// ignore file of their own; ok is false when one does not parse.
+// otherDockerfiles returns the other Dockerfiles of the context that have
+// no ignore file of their own, or ok false when the pass does not look
+// further: there are more than 20 of them (counted before any is read),
+// one is too big, or one cannot be read or does not parse. Each is read and
+// analysed once for every Dockerfile that reads the same context.
 func otherDockerfiles(ctx *analysis.Context, tree *contextTree, self string) ([]*build, bool) {
-	type parsed struct {
-		docs []*dockerfile.Document
-		ok   bool
-	}
-	p := ctx.Memo("dockerignore.others:"+self, func() any {
-		var docs []*dockerfile.Document
-		for _, e := range tree.entries {
-			if !e.regular || e.path == self || !dockerfileNameRE.MatchString(path.Base(e.path)) ||
-				strings.HasSuffix(e.path, ".dockerignore") || tree.has(e.path+".dockerignore") {
-				continue
-			}
-			skip := false
-			for _, c := range strings.Split(path.Dir(e.path), "/") {
-				skip = skip || c == ".git" || c == "node_modules" || c == "vendor"
-			}
-			if skip {
-				continue
-			}
-			if len(docs) == 20 || e.size > maxFileSize {
-				return parsed{}
-			}
-			b, err := fs.ReadFile(ctx.BuildContext, e.path)
-			if err != nil {
-				return parsed{}
-			}
-			d, err := dockerfile.Parse(e.path, b)
-			if err != nil {
-				return parsed{}
-			}
-			docs = append(docs, d)
+	var paths []string
+	for _, d := range tree.view.Dockerfiles {
+		if d.Path == self || d.OwnIgnore {
+			continue
 		}
-		return parsed{docs, true}
-	}).(parsed)
-	if !p.ok {
-		return nil, false
+		if len(paths) == 20 || d.Size > maxFileSize {
+			return nil, false
+		}
+		paths = append(paths, d.Path)
 	}
-	var out []*build
-	for _, d := range p.docs {
-		out = append(out, analyze(d))
+	out := make([]*build, 0, len(paths))
+	for _, p := range paths {
+		b := ctx.ContextFact("dockerignore.other:"+p, func(fsys fs.FS) any {
+			data, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return (*build)(nil)
+			}
+			d, err := dockerfile.Parse(p, data)
+			if err != nil {
+				return (*build)(nil)
+			}
+			return analyze(d)
+		}).(*build)
+		if b == nil {
+			return nil, false
+		}
+		out = append(out, b)
 	}
 	return out, true
 }
@@ -95,7 +82,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		return nil
 	}
 	file, data, exists := ig.Name, ig.Data, ig.Exists
-	tree := ctx.Memo("dockerignore.tree", func() any { return walkContext(ctx.BuildContext) }).(*contextTree)
+	tree := treeOf(ctx, ig)
 
 	st := &state{r: &contextFiles{ctx: ctx, tree: tree}, tree: tree, docs: []*build{self}, file: file, exists: exists}
 	for _, p := range ig.Patterns {
@@ -110,19 +97,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		}
 		st.docs = append(st.docs, others...)
 	}
-	st.included = make([]bool, len(tree.entries))
-	for i := 0; i < len(tree.entries); {
-		e := tree.entries[i]
-		if ig.Excluded(e.path) {
-			if e.dir && !ig.HasExceptions() {
-				i = tree.end(i)
-				continue
-			}
-		} else {
-			st.included[i] = true
-		}
-		i++
-	}
+	st.included = tree.sent()
 	before := st.size()
 	entries := st.candidates()
 	if len(entries) == 0 {

@@ -2,12 +2,15 @@ package dockerignore_test
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
+	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/optimizer"
 	"github.com/stretchr/testify/require"
 )
@@ -142,4 +145,103 @@ func TestDockerignoreWithDefaultPasses(t *testing.T) {
 	}
 	out := string(res.Output)
 	require.Less(t, strings.Index(out, "RUN npm ci"), strings.Index(out, "COPY . ."), out)
+}
+
+// recordingFS records the directories read and the files opened.
+type recordingFS struct {
+	fs.FS
+	mu     sync.Mutex
+	reads  []string
+	opened []string
+}
+
+func (r *recordingFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	r.mu.Lock()
+	r.reads = append(r.reads, name)
+	r.mu.Unlock()
+	return fs.ReadDir(r.FS, name)
+}
+
+func (r *recordingFS) Open(name string) (fs.File, error) {
+	r.mu.Lock()
+	r.opened = append(r.opened, name)
+	r.mu.Unlock()
+	return r.FS.Open(name)
+}
+
+// An ignored node_modules tree is not walked.
+func TestDockerignoreSkipsIgnoredTrees(t *testing.T) {
+	base := fstest.MapFS{
+		".dockerignore": ctxFile("node_modules\n"), ".git/HEAD": ctxFile("ref\n"),
+		"package.json": ctxFile("{}\n"), "server.js": ctxFile("x\n"),
+	}
+	for i := range 200 {
+		base[fmt.Sprintf("node_modules/p%d/lib/i.js", i)] = ctxFile("x\n")
+	}
+	fsys := &recordingFS{FS: base}
+	res := dockerignoreRun(t, "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", optimizer.Options{Context: fsys})
+	require.Len(t, res.Findings, 1)
+	require.Contains(t, res.Findings[0].Message, ".dockerignore does not leave out .git")
+	for _, p := range append(fsys.reads, fsys.opened...) {
+		require.False(t, strings.HasPrefix(p, "node_modules/"), "read %s", p)
+	}
+}
+
+// With more than 20 other Dockerfiles sharing the ignore file, the pass
+// stops before reading any of them.
+func TestDockerignoreCountsDockerfilesFirst(t *testing.T) {
+	base := fstest.MapFS{".git/HEAD": ctxFile("ref\n"), "a.txt": ctxFile("a\n")}
+	for i := range 21 {
+		base[fmt.Sprintf("svc%02d.Dockerfile", i)] = ctxFile("FROM debian:bookworm\nCOPY . /app\n")
+	}
+	fsys := &recordingFS{FS: base}
+	res := dockerignoreRun(t, "FROM debian:bookworm\nCOPY . /app\n", optimizer.Options{Context: fsys})
+	require.Empty(t, res.Findings)
+	for _, p := range fsys.opened {
+		require.False(t, strings.HasSuffix(p, ".Dockerfile"), "opened %s", p)
+	}
+	// With 20, each is read.
+	delete(base, "svc20.Dockerfile")
+	fsys = &recordingFS{FS: base}
+	res = dockerignoreRun(t, "FROM debian:bookworm\nCOPY . /app\n", optimizer.Options{Context: fsys})
+	require.Len(t, res.Findings, 1)
+	require.Contains(t, fsys.opened, "svc19.Dockerfile")
+}
+
+type sharedFS struct {
+	*recordingFS
+	analysis.Facts
+}
+
+// The Dockerfiles of a shared context walk it, and read and analyse its
+// other Dockerfiles, once for all of them; each gets what it got alone.
+func TestDockerignoreSharedContext(t *testing.T) {
+	base := fstest.MapFS{
+		".git/HEAD": ctxFile("ref\n"), "a.txt": ctxFile("a\n"), "node_modules/x/i.js": ctxFile("x\n"),
+		"Dockerfile":       ctxFile("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"),
+		"tools.Dockerfile": ctxFile("FROM debian:bookworm\nCOPY . /src\nRUN cd /src && git describe\n"),
+		"docs.Dockerfile":  ctxFile("FROM debian:bookworm\nCOPY a.txt /a.txt\n"),
+	}
+	names := []string{"Dockerfile", "tools.Dockerfile", "docs.Dockerfile"}
+	alone := map[string]string{}
+	for _, n := range names {
+		res := dockerignoreRun(t, string(base[n].Data), optimizer.Options{Filename: n, Context: base})
+		alone[n] = fmt.Sprint(res.Findings, res.Files)
+	}
+	fsys := &sharedFS{recordingFS: &recordingFS{FS: base}}
+	for _, n := range names {
+		res := dockerignoreRun(t, string(base[n].Data), optimizer.Options{Filename: n, Context: fsys})
+		require.Equal(t, alone[n], fmt.Sprint(res.Findings, res.Files), n)
+	}
+	count := func(list []string, p string) int {
+		n := 0
+		for _, q := range list {
+			if q == p {
+				n++
+			}
+		}
+		return n
+	}
+	require.Equal(t, 1, count(fsys.reads, "."))
+	require.Equal(t, 1, count(fsys.opened, "tools.Dockerfile"))
 }

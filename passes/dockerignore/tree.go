@@ -16,41 +16,38 @@ type entry struct {
 	size    int64
 }
 
-// contextTree is the build context as walked once per run, in fs.WalkDir order
-// (a directory is followed by everything below it).
+// contextTree is the build context as walked once per ignore file
+// (buildcontext.TreeOf), in fs.WalkDir order (a directory is followed by
+// everything below it), less what is below the directories that the
+// ignore file excludes entirely: those are listed, not entered. It is
+// shared by every Dockerfile that reads the same context and must not be
+// modified.
 type contextTree struct {
 	entries   []entry
 	index     map[string]int
 	truncated bool
+	view      *buildcontext.Tree
 }
 
-func walkContext(fsys fs.FS) *contextTree {
-	t := &contextTree{index: map[string]int{}}
-	fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if d != nil && d.IsDir() && p != "." {
-				return fs.SkipDir
-			}
-			return nil
+// treeOf returns the tree of ctx's context for the ignore file ig.
+func treeOf(ctx *analysis.Context, ig *buildcontext.Ignore) *contextTree {
+	return ctx.ContextFact("dockerignore.tree:"+ig.Key(), func(fs.FS) any {
+		v := buildcontext.TreeOf(ctx, ig)
+		t := &contextTree{entries: make([]entry, len(v.Entries)), index: v.Index(), truncated: v.Truncated, view: v}
+		for i, e := range v.Entries {
+			t.entries[i] = entry{path: e.Path, dir: e.Dir, regular: e.Regular, size: e.Size}
 		}
-		if p == "." {
-			return nil
-		}
-		if len(t.entries) >= maxEntries {
-			t.truncated = true
-			return fs.SkipAll
-		}
-		e := entry{path: p, dir: d.IsDir(), regular: d.Type().IsRegular()}
-		if e.regular {
-			if info, err := d.Info(); err == nil {
-				e.size = info.Size()
-			}
-		}
-		t.index[p] = len(t.entries)
-		t.entries = append(t.entries, e)
-		return nil
-	})
-	return t
+		return t
+	}).(*contextTree)
+}
+
+// sent returns, for each entry, whether the ignore file leaves it in.
+func (t *contextTree) sent() []bool {
+	out := make([]bool, len(t.entries))
+	for i, e := range t.view.Entries {
+		out[i] = e.Sent
+	}
+	return out
 }
 
 // end returns the index just after the entries below entry i.
@@ -63,7 +60,7 @@ func (t *contextTree) end(i int) int {
 	return j
 }
 
-func (t *contextTree) has(p string) bool { _, ok := t.index[p]; return ok }
+func (t *contextTree) has(p string) bool { return t.view.Has(p) }
 
 // contextFiles reads files of the build context for the checks.
 type contextFiles struct {

@@ -35,10 +35,22 @@
 //	ENTRYPOINT exec node server.js --port $PORT
 //
 // Never changed: commands with pipes, &&, ;, redirections, variable
-// assignments, background jobs, comments, shell builtins or functions, and
-// commands under a non-POSIX SHELL. Environment variables are expanded by the
-// shell form only: words with $, globs or other shell syntax are never put in
-// exec form.
+// assignments, background jobs, comments, functions, and commands under a
+// non-POSIX SHELL; and shell builtins, also those that exist as programs
+// too (echo, printf, test, [, true, false, kill, pwd, time): in exec form,
+// or after exec, the program runs instead of the shell's builtin, and they
+// differ (dash's echo reads backslash escapes, /bin/echo does not).
+// Environment variables are expanded by the shell form only: words with $,
+// globs or other shell syntax are never put in exec form.
+//
+// What else changes. The program becomes PID 1 of the container in place of
+// the shell (Debian's and Ubuntu's dash, and bash, run a single command as a
+// child; busybox ash already execs it). As PID 1 it gets the signals, but
+// also the duty to reap orphaned processes, which the shell did as it
+// waited for its children: a program that starts processes that outlive
+// their parent leaves zombies unless an init runs in front of it (the tini
+// pass, docker run --init). In exec form the program also no longer gets
+// the PWD variable the shell exports (nor bash's SHLVL).
 //
 // Tier: aggressive, because the image configuration changes (Cmd or
 // Entrypoint no longer start with /bin/sh -c), although the program that runs

@@ -14,15 +14,6 @@ import (
 // configField is the image configuration field an instruction sets.
 var configField = map[string]string{"cmd": "Cmd", "entrypoint": "Entrypoint"}
 
-// Builtins with no program of the same name: a shell is needed to run them.
-var shellOnly = map[string]bool{
-	"cd": true, "export": true, "source": true, ".": true, "set": true, "unset": true,
-	"eval": true, "trap": true, "ulimit": true, "umask": true, "alias": true, "shift": true,
-	"wait": true, "read": true, "getopts": true, "hash": true, "type": true, "command": true,
-	"exit": true, "return": true, "exec": true, "readonly": true, "local": true, "declare": true,
-	"typeset": true, "let": true, "builtin": true, "jobs": true, "fg": true, "bg": true,
-}
-
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	var out []analysis.Finding
@@ -45,13 +36,14 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			continue
 		}
 		name, ok := shellparse.Lit(call.Args[0])
-		if !ok || shellOnly[name] && name != "exec" {
+		if !ok || name == "exec" || shellparse.IsBuiltin(name) {
+			// exec already replaces the shell; a builtin needs the shell,
+			// and one that also exists as a program (echo, printf, test,
+			// kill, ...) would run the program, which may behave
+			// otherwise (dash's echo reads backslash escapes).
 			continue
 		}
 		start, end := ins.SrcOffset(off), ins.SrcOffset(off+len(text)-1)+1
-		if name == "exec" {
-			continue // already replaces the shell
-		}
 		kw := strings.ToUpper(ins.Cmd)
 		if words, literal := shellparse.LiteralWords(call.Args); literal && ins.Cmd == "cmd" && noEntrypointFor(doc, ins) {
 			out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),

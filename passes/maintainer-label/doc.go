@@ -15,8 +15,12 @@
 //
 //	LABEL org.opencontainers.image.authors="Jane Doe <jane@example.com>"
 //
-// Tier: aggressive, because the image configuration changes (the Author field
-// is no longer set; a label is added instead).
+// Tier: aggressive, because the image configuration changes: the Dockerfile
+// no longer sets the image's Author field, which then keeps what the base
+// image has (BuildKit starts from the base image's configuration, Author
+// included; the official images have none), and the label is added, in
+// place of an org.opencontainers.image.authors label the base image may
+// set. The label's value is the MAINTAINER text, byte for byte.
 package maintainerlabel
 
 import (

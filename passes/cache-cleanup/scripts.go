@@ -1,0 +1,235 @@
+package cachecleanup
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/buildcontext"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
+)
+
+// Scripts a RUN executes that the Dockerfile put in the image (COPY, ADD,
+// a bind mount): an `apt install` in them reads the lists an earlier RUN
+// left as much as one in the RUN's own text does. A script counts as such
+// a reader unless its text can be read (the build context is there, or a
+// COPY heredoc shows it) and shows that it updates before it installs, or
+// does not use the package manager at all.
+
+// scriptUse is a command that runs a file put in the image by the
+// Dockerfile which may read a package index before updating it.
+type scriptUse struct {
+	pos  int    // source offset of the command
+	what string // "runs /tmp/x (COPY at line 3, not readable here)"
+}
+
+// shells are the programs that run a script given as their first operand.
+var shells = []string{"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"}
+
+// pathDirs are the directories of the default PATH, where a bare command
+// name is looked up.
+var pathDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// executedFile is a file a command runs: its path as written (absolute,
+// or relative to the RUN's working directory) and whether that directory
+// is not known because the RUN changed it before.
+type executedFile struct {
+	c    *shellparse.Command
+	path string
+	rel  bool
+	// onPath: a bare command name, looked up in pathDirs.
+	onPath bool
+}
+
+// executedFiles returns the files that the commands of a program run:
+// a command name with a slash, the script operand of sh/bash/...,
+// the operand of . and source, and bare names (looked up on PATH).
+func executedFiles(cmds []*shellparse.Command) []executedFile {
+	var out []executedFile
+	cd := false
+	for _, c := range cmds {
+		if w := c.NameWord(); w != nil {
+			if name, ok := shellparse.Lit(w); ok && name != "" {
+				switch {
+				case strings.Contains(name, "/"):
+					out = append(out, executedFile{c: c, path: name, rel: cd && !strings.HasPrefix(name, "/")})
+				case c.Name != "" && !strings.Contains(c.Name, "/") && c.Module == "":
+					out = append(out, executedFile{c: c, path: name, onPath: true})
+				}
+			}
+		}
+		switch {
+		case slices.Contains(shells, c.Name):
+			if f := scriptOperand(c); f != "" {
+				out = append(out, executedFile{c: c, path: f, rel: cd && !strings.HasPrefix(f, "/")})
+			}
+		case c.Name == "." || c.Name == "source":
+			if len(c.Lits) > 0 && c.Static[0] && c.Lits[0] != "" {
+				out = append(out, executedFile{c: c, path: c.Lits[0], rel: cd && !strings.HasPrefix(c.Lits[0], "/")})
+			}
+		case c.Name == "cd" || c.Name == "pushd" || c.Name == "popd":
+			if !c.InSubshell {
+				cd = true
+			}
+		}
+	}
+	return out
+}
+
+// scriptOperand returns the script that a shell command runs, or "" (sh -c
+// runs a string; an operand that is not static cannot be told).
+func scriptOperand(c *shellparse.Command) string {
+	args := c.Lits
+	if c.Name == "busybox" {
+		if len(args) == 0 || !slices.Contains(shells, args[0]) || !c.Static[0] {
+			return ""
+		}
+		args = args[1:]
+	}
+	for i := 0; i < len(args); i++ {
+		v := args[i]
+		switch {
+		case !c.Static[len(c.Lits)-len(args)+i]:
+			return ""
+		case v == "--":
+			if i+1 < len(args) && c.Static[len(c.Lits)-len(args)+i+1] {
+				return args[i+1]
+			}
+			return ""
+		case v == "-o" || v == "+o" || v == "-O" || v == "+O" || v == "--rcfile" || v == "--init-file":
+			i++
+		case strings.HasPrefix(v, "-") || strings.HasPrefix(v, "+"):
+			if strings.Contains(strings.TrimLeft(v, "-+"), "c") && !strings.HasPrefix(v, "--") {
+				return "" // -c: a command string
+			}
+		default:
+			return v
+		}
+	}
+	return ""
+}
+
+// scriptReads returns the first command of RUN r that runs a file the
+// Dockerfile put in the image and that may read an index before updating
+// it (use and update tell apt's lists or apk's index), or nil.
+func scriptReads(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command, manager string,
+	use, update func(*shellparse.Command) bool) *scriptUse {
+	var view *buildcontext.View
+	viewDone := false
+	for _, ef := range executedFiles(cmds) {
+		var o stages.Origin
+		found := false
+		if ef.onPath {
+			for _, dir := range pathDirs {
+				if o, found = stages.CopiedFile(ctx.Doc, r.Ins, dir+"/"+ef.path); found {
+					break
+				}
+			}
+		} else {
+			o, found = stages.CopiedTo(ctx.Doc, r.Ins, ef.path, ef.rel)
+		}
+		if !found {
+			continue // from the base image or made by a RUN: not read here
+		}
+		if usesBeforeUpdate(r.Prog, func(x *shellparse.Command) bool { return x.Call == ef.c.Call }, update) < 0 {
+			continue // it runs after the RUN's own update
+		}
+		if !viewDone {
+			view, viewDone = buildcontext.Of(ctx), true
+		}
+		text, readable := o.Content, o.Shown
+		if !readable && view != nil {
+			for _, p := range o.Context {
+				if data, ok := view.ReadFile(p); ok {
+					text, readable = string(data), true
+					break
+				}
+			}
+		}
+		start, _ := shellparse.Span(ef.c.Call)
+		where := fmt.Sprintf("%s at line %d", strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)
+		if o.Ins == r.Ins {
+			where = "bound by its --mount"
+		}
+		switch {
+		case !readable && len(o.Context) > 0 && view == nil:
+			return &scriptUse{r.Src(start), fmt.Sprintf("runs %s (%s, from the build context, which is not available here)", ef.path, where)}
+		case !readable:
+			return &scriptUse{r.Src(start), fmt.Sprintf("runs %s (%s), whose content cannot be read", ef.path, where)}
+		case scriptTextReads(text, manager, use, update):
+			return &scriptUse{r.Src(start), fmt.Sprintf("runs %s (%s), which may use %s before its own update", ef.path, where, manager)}
+		}
+	}
+	return nil
+}
+
+// scriptTextReads reports whether a script may read the index of manager
+// ("apt" or "apk") before it updates it: read as a POSIX shell script when
+// it is one; any other script (python, perl, a binary) that names the
+// package manager at all counts.
+func scriptTextReads(text, manager string, use, update func(*shellparse.Command) bool) bool {
+	first, _, _ := strings.Cut(text, "\n")
+	if !strings.HasPrefix(first, "#!") || shellShebang.MatchString(first) {
+		if prog, err := shellparse.Parse(text); err == nil {
+			return usesBeforeUpdate(prog, use, update) >= 0
+		}
+	}
+	return mentionRE[manager].MatchString(text)
+}
+
+var (
+	shellShebang = regexp.MustCompile(`^#!\s*(/usr)?/bin/(env\s+)?(ba|da|a|k|mk)?sh\b`)
+	mentionRE    = map[string]*regexp.Regexp{
+		"apt": regexp.MustCompile(`\bapt(-get|-cache|itude)?\b`),
+		"apk": regexp.MustCompile(`\bapk\b`),
+	}
+)
+
+// onbuildRuns reports whether an ONBUILD RUN runs a file that an ONBUILD
+// COPY or ADD of its stage chain may bring: what it brings comes from the
+// build context of the image built FROM this one, which is not known
+// here. It returns the source offset of the command, or -1.
+func onbuildRuns(doc *dockerfile.Document, ins *dockerfile.Instruction) (int, string) {
+	p := runs.Read(doc, ins)
+	if p == nil {
+		return -1, ""
+	}
+	var dests []string
+	for st := ins.Stage; st != nil; st = st.Parent {
+		for _, other := range st.Instructions {
+			if other.Cmd == "onbuild" && (other.Onbuild == "copy" || other.Onbuild == "add") && len(other.Args) >= 2 {
+				dests = append(dests, other.Args[len(other.Args)-1])
+			}
+		}
+	}
+	if len(dests) == 0 {
+		return -1, ""
+	}
+	for _, ef := range executedFiles(shellparse.Commands(p.Prog)) {
+		brought := false
+		for _, d := range dests {
+			switch {
+			case strings.Contains(d, "$") || !strings.HasPrefix(d, "/"):
+				brought = true // relative to a WORKDIR of the image built FROM this one
+			case ef.onPath:
+				brought = slices.Contains(pathDirs, strings.TrimRight(d, "/")) || path.Base(d) == ef.path
+			default:
+				brought = !strings.HasPrefix(ef.path, "/") || stages.Under(path.Clean(ef.path), path.Clean(d))
+			}
+			if brought {
+				break
+			}
+		}
+		if brought {
+			start, _ := shellparse.Span(ef.c.Call)
+			return p.Src(start), fmt.Sprintf("runs %s, which an ONBUILD COPY or ADD may bring from the build context of the image built FROM this one", ef.path)
+		}
+	}
+	return -1, ""
+}

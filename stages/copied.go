@@ -1,0 +1,282 @@
+package stages
+
+import (
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/dfopt/dfopt/dockerfile"
+)
+
+// Where a file in the image came from, as far as the Dockerfile tells: the
+// COPY or ADD before an instruction that put it there, or a bind mount of
+// the RUN that runs it.
+
+// Origin is the instruction that put a file at an image path.
+type Origin struct {
+	// Ins is the COPY or ADD, or the RUN whose --mount=type=bind brings
+	// the file. For a COPY --from another stage of the file that got the
+	// file from the build context, it is that stage's COPY or ADD.
+	Ins *dockerfile.Instruction
+	// Context lists the build-context paths the file may be (more than one
+	// when the Dockerfile does not say whether a source is a file or a
+	// directory). It is empty when the file does not come from the
+	// context as it is: an image (--from), a URL, an archive that ADD
+	// extracts, a source the file cannot resolve.
+	Context []string
+	// Content is the file's content when the Dockerfile shows it (COPY
+	// <<EOF), and Shown says so.
+	Content string
+	Shown   bool
+}
+
+// CopiedTo returns where the file at image path p came from when a COPY or
+// ADD before ins, in its stage or a stage it derives from, put it there
+// (the last one that did), or a bind mount of ins (a RUN) covers it. p is
+// absolute, or relative to the working directory of ins; when rel is set
+// the working directory is not known (the RUN changed it), and p matches a
+// file of that base name wherever it was copied. A file that a COPY
+// --from=STAGE brings is followed into STAGE: it counts only when a COPY
+// or ADD put it there too (not when a RUN of that stage made it). ok is
+// false when no instruction of the file put p there.
+func CopiedTo(doc *dockerfile.Document, ins *dockerfile.Instruction, p string, rel bool) (o Origin, ok bool) {
+	return copiedTo(doc, ins, p, rel, false)
+}
+
+// CopiedFile is CopiedTo for a file copied as itself (a source named like
+// it, or a destination named so), not as part of a directory: where a bare
+// command name may come from in a directory of PATH.
+func CopiedFile(doc *dockerfile.Document, ins *dockerfile.Instruction, p string) (o Origin, ok bool) {
+	return copiedTo(doc, ins, p, false, true)
+}
+
+func copiedTo(doc *dockerfile.Document, ins *dockerfile.Instruction, p string, rel, fileOnly bool) (Origin, bool) {
+	if ins.Stage == nil || p == "" {
+		return Origin{}, false
+	}
+	if !rel && !path.IsAbs(p) {
+		wd, known := KnownWorkdir(ins)
+		if !known {
+			rel = true
+		} else {
+			p = path.Join(wd, p)
+		}
+	}
+	if !rel {
+		p = path.Clean(p)
+		if o, ok := boundAt(ins, p); ok {
+			return o, true
+		}
+	}
+	return copiedIn(doc, ins.Stage, ins.Index, p, rel, fileOnly, 0)
+}
+
+// copiedIn looks for the COPY or ADD of stage st (or a stage it derives
+// from) before the instruction of index before that put p there.
+func copiedIn(doc *dockerfile.Document, st *dockerfile.Stage, before int, p string, rel, fileOnly bool, depth int) (Origin, bool) {
+	for s := st; s != nil; s = s.Parent {
+		copies := stageMarks(s, "copy or add", func(other *dockerfile.Instruction) bool {
+			return other.Cmd == "copy" || other.Cmd == "add"
+		}).in
+		for i := len(copies) - 1; i >= 0; i-- {
+			other := copies[i]
+			if s == st && other.Index >= before {
+				continue
+			}
+			if o, ok := copyProvides(doc, other, p, rel, fileOnly, depth); ok {
+				return o, true
+			}
+		}
+	}
+	return Origin{}, false
+}
+
+// copyProvides reports whether COPY or ADD ins puts a file at p (the base
+// name p when rel is set).
+func copyProvides(doc *dockerfile.Document, ins *dockerfile.Instruction, p string, rel, fileOnly bool, depth int) (Origin, bool) {
+	if len(ins.Args) < 2 {
+		return Origin{}, false
+	}
+	o := Origin{Ins: ins}
+	from, other := "", false
+	for _, f := range ins.Flags {
+		name, val, _ := strings.Cut(f, "=")
+		switch name {
+		case "--from":
+			from = val
+		case "--parents", "--exclude":
+			other = true
+		}
+	}
+	srcs, dest := ins.Args[:len(ins.Args)-1], ins.Args[len(ins.Args)-1]
+	asDir := strings.HasSuffix(dest, "/") || len(srcs) > 1 || dest == "." || dest == ".."
+	destPath := ""
+	if !strings.Contains(dest, "$") {
+		destPath = JoinDir(WorkdirAt(ins), dest)
+		if strings.HasPrefix(destPath, UnknownWorkdir) {
+			destPath = ""
+		}
+	}
+	for _, s := range srcs {
+		if strings.ContainsAny(s, "*?[") {
+			asDir = true
+		}
+	}
+	for _, s := range srcs {
+		remote := ins.Cmd == "add" && dockerfile.IsRemoteSource(s)
+		archive := ins.Cmd == "add" && !remote && isArchiveName(s)
+		heredoc := ""
+		if name, ok := strings.CutPrefix(s, "<<"); ok {
+			heredoc = strings.Trim(strings.TrimPrefix(name, "-"), `"'`)
+		}
+		base := path.Base(strings.TrimRight(s, "/"))
+		if remote {
+			base = path.Base(strings.SplitN(strings.SplitN(s, "?", 2)[0], "#", 2)[0])
+		}
+		if heredoc != "" {
+			base = heredoc
+		}
+		// The candidates: p is the source itself (a file), or inside it
+		// (a directory whose content the COPY puts at the destination).
+		var cands []string
+		switch {
+		case rel:
+			// Only the base name is known.
+			if !asDir && destPath != "" && path.Base(destPath) == path.Base(p) || asDir && base == path.Base(p) {
+				cands = append(cands, s)
+			}
+		case destPath == "":
+		case !asDir && p == destPath:
+			cands = append(cands, s)
+		case Under(p, destPath) && p != destPath:
+			r := strings.TrimPrefix(strings.TrimPrefix(p, destPath), "/")
+			if asDir && !strings.Contains(r, "/") && (base == r || strings.ContainsAny(s, "*?[")) {
+				cands = append(cands, path.Join(path.Dir(s), r))
+			}
+			if heredoc == "" && !remote && !fileOnly && !fileName(s) {
+				cands = append(cands, path.Join(s, r)) // s is a directory
+			}
+		}
+		if len(cands) == 0 {
+			continue
+		}
+		switch {
+		case heredoc != "":
+			for _, h := range ins.Heredocs {
+				if h.Name == heredoc {
+					o.Content, o.Shown = h.Content, true
+				}
+			}
+		case from != "":
+			src := fromStage(doc, ins, from)
+			if src == nil {
+				return o, true // an image: not known
+			}
+			if depth > 8 || rel {
+				return o, true
+			}
+			for _, c := range cands {
+				if strings.ContainsAny(c, "*?[$") {
+					continue
+				}
+				if so, ok := copiedIn(doc, src, 1<<30, path.Join("/", c), false, fileOnly, depth+1); ok {
+					return so, true
+				}
+			}
+			continue // made by a RUN of that stage
+		case !other && !remote && !archive && !strings.Contains(s, "$"):
+			for _, c := range cands {
+				if !strings.ContainsAny(c, "*?[") {
+					o.Context = append(o.Context, c)
+				}
+			}
+		}
+		return o, true
+	}
+	return Origin{}, false
+}
+
+// fromStage returns the stage of the file that --from=name names (by name
+// or index, before ins), or nil for an image.
+func fromStage(doc *dockerfile.Document, ins *dockerfile.Instruction, name string) *dockerfile.Stage {
+	if doc == nil {
+		return nil
+	}
+	name = strings.ToLower(name)
+	for _, st := range doc.Stages {
+		if st.Index >= ins.Stage.Index {
+			break
+		}
+		if st.Name != "" && st.Name == name || strconv.Itoa(st.Index) == name {
+			return st
+		}
+	}
+	return nil
+}
+
+// boundAt reports whether a --mount=type=bind of RUN ins covers p.
+func boundAt(ins *dockerfile.Instruction, p string) (Origin, bool) {
+	if ins.Cmd != "run" {
+		return Origin{}, false
+	}
+	for _, f := range ins.Flags {
+		v, ok := strings.CutPrefix(f, "--mount=")
+		if !ok {
+			continue
+		}
+		opts := map[string]string{}
+		for _, kv := range strings.Split(v, ",") {
+			k, val, _ := strings.Cut(kv, "=")
+			opts[strings.ToLower(k)] = val
+		}
+		if t, typed := opts["type"]; typed && t != "bind" {
+			continue
+		}
+		target := opts["target"]
+		for _, k := range []string{"dst", "destination"} {
+			if opts[k] != "" {
+				target = opts[k]
+			}
+		}
+		if target == "" || strings.Contains(target, "$") {
+			continue
+		}
+		target = JoinDir(WorkdirAt(ins), target)
+		if target == "" || !Under(p, target) {
+			continue
+		}
+		o := Origin{Ins: ins}
+		if _, from := opts["from"]; !from {
+			r := strings.TrimPrefix(strings.TrimPrefix(p, target), "/")
+			o.Context = []string{path.Join(opts["source"], r)}
+		}
+		return o, true
+	}
+	return Origin{}, false
+}
+
+// fileName reports whether a source is named like a file, not a
+// directory: a base name with an extension that files have
+// (requirements.txt, package.json, setup.cfg).
+func fileName(s string) bool {
+	ext := path.Ext(strings.TrimRight(s, "/"))
+	switch strings.ToLower(strings.TrimPrefix(ext, ".")) {
+	case "txt", "json", "lock", "toml", "yaml", "yml", "cfg", "conf", "ini", "xml", "properties", "gradle", "mod", "sum",
+		"md", "rst", "py", "rb", "js", "mjs", "cjs", "ts", "go", "php", "pl", "sh", "bash", "ps1", "key", "pem", "crt", "asc", "gpg",
+		"c", "h", "cc", "cpp", "java", "jar", "war", "whl", "deb", "rpm", "apk", "zip", "env", "html", "css", "csv", "sql", "patch", "diff":
+		return true
+	}
+	return false
+}
+
+// isArchiveName reports whether an ADD source looks like an archive that
+// ADD extracts (by its name; BuildKit looks at the content).
+func isArchiveName(s string) bool {
+	l := strings.ToLower(s)
+	for _, ext := range []string{".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".gz", ".bz2", ".xz"} {
+		if strings.HasSuffix(l, ext) {
+			return true
+		}
+	}
+	return false
+}
