@@ -288,3 +288,18 @@ func TestPython(t *testing.T) {
 
 	require.Equal(t, []string{"psycopg2", "requests", "django"}, RequirementNames([]byte("# c\npsycopg2[binary]>=2.9 # db\n-r base.txt\nRequests\n\nDjango==5.0 ; python_version > '3'\nhttps://x/y.whl\n")))
 }
+
+func TestUnpackedArchives(t *testing.T) {
+	for cmd, want := range map[string][]string{
+		"tar -xzvf jdk-8u231-linux-x64.tar.gz -C /usr/local": {"jdk-8u231-linux-x64.tar.gz"},
+		"tar xf /tmp/a.tar.xz":                               {"/tmp/a.tar.xz"},
+		"tar --extract --file a.tgz":                         {"a.tgz"},
+		"tar -x --file=a.tar.bz2":                            {"a.tar.bz2"},
+		"unzip -q app.zip -d /opt":                           {"app.zip"},
+		"tar -czf out.tar.gz dir":                            nil,
+		"tar -tf a.tar":                                      nil,
+		"gzip -d a.gz":                                       nil,
+	} {
+		require.Equal(t, want, UnpackedArchives(commands(t, cmd)[0]), cmd)
+	}
+}

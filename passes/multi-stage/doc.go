@@ -147,6 +147,27 @@
 // are not set in the final stage; those the program reads (GODEBUG,
 // GOMAXPROCS, GOGC, GOMEMLIMIT, ...) are.
 //
+// An archive that a COPY brings and a later RUN unpacks (tar -x, unzip;
+// the articles' JDK tarball) stays in the COPY's layer even when the RUN
+// removes it. That is reported on any base image, without a fix: the
+// directory it unpacks to, which the final stage would COPY --from a
+// build stage, is not known without reading the archive. Unpack it in a
+// build stage by hand, or ADD a local tar archive, which unpacks it
+// without keeping it:
+//
+//	FROM centos AS jdk
+//	COPY jdk-8u231-linux-x64.tar.gz /usr/local/src
+//	RUN cd /usr/local/src && tar -xzvf jdk-8u231-linux-x64.tar.gz -C /usr/local
+//
+// becomes, by hand,
+//
+//	FROM centos AS unpack
+//	COPY jdk-8u231-linux-x64.tar.gz /usr/local/src
+//	RUN cd /usr/local/src && tar -xzvf jdk-8u231-linux-x64.tar.gz -C /usr/local
+//
+//	FROM centos AS jdk
+//	COPY --from=unpack /usr/local/jdk1.8.0_231 /usr/local/jdk1.8.0_231
+//
 // Declined, with a finding that says why:
 //   - the stage is not the file's last, is built FROM another stage, has
 //     FROM --platform, a base from a build argument, ONBUILD, SHELL, or a

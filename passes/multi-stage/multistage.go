@@ -130,6 +130,11 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if st == nil {
 		return nil
 	}
+	return append(archiveFindings(ctx, st), splitFindings(ctx, st)...)
+}
+
+// splitFindings reports (and fixes) a stage built on a toolchain's image.
+func splitFindings(ctx *analysis.Context, st *dockerfile.Stage) []analysis.Finding {
 	root := stages.RootImage(st)
 	name, tag, ok := stages.ImageTag(root)
 	if !ok {
