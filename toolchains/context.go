@@ -159,7 +159,10 @@ func (c *Copied) add(ctx *analysis.Context, cv *buildcontext.View, ins *dockerfi
 	for _, m := range matches {
 		fi, ok := cv.Stat(m)
 		if !ok {
-			continue // the build fails, as it did before
+			// The build fails with this context; the Dockerfile is likely
+			// built with another, whose files are not in view.
+			c.unknown(fmt.Sprintf("%s on line %d copies %s, which is not in the build context (it may be another directory)", strings.ToUpper(ins.Cmd), ins.StartLine, src))
+			continue
 		}
 		if !fi.IsDir() {
 			p := dest

@@ -200,7 +200,8 @@
 //     COPYs bring files other than Go sources, modules, vendored code,
 //     tests and project metadata, and //go:embed does not embed them, or
 //     the command names one; a COPY --from; a COPY whose files cannot be
-//     listed (no build context, a variable, an archive ADD extracts).
+//     listed (no build context, a source the context lacks, which says it
+//     is built with another, a variable, an archive ADD extracts).
 //
 // What to check: the program runs from what is copied alone. It must not
 // read files the build stage had (templates, configuration, files the
