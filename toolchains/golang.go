@@ -414,12 +414,17 @@ type GoSources struct {
 	Temp bool
 	// Users: the program may look users up (os/user).
 	Users bool
+	// Exec names the first source file that runs other programs (imports
+	// os/exec, calls syscall.Exec or os.StartProcess), "" when none.
+	Exec string
 	// Embeds are the //go:embed patterns, as image paths relative to the
 	// directory of their file.
 	Embeds []string
 	// Unparsed names a file whose imports could not be read ("" when none).
 	Unparsed string
 }
+
+var execUse = regexp.MustCompile(`\b(syscall\.Exec|os\.StartProcess|syscall\.ForkExec|unix\.Exec)\b`)
 
 var tempUse = regexp.MustCompile(`\b(os\.TempDir|os\.CreateTemp|os\.MkdirTemp|ioutil\.TempFile|ioutil\.TempDir|ParseMultipartForm|FormFile)\b`)
 
@@ -463,6 +468,10 @@ func ReadGoSources(ctx *analysis.Context, files []File) *GoSources {
 				s.Users = true
 			case p == "mime/multipart":
 				s.Temp = true
+			case p == "os/exec":
+				if s.Exec == "" {
+					s.Exec = f.Context
+				}
 			case strings.Contains(strings.SplitN(p, "/", 2)[0], "."):
 				s.Certs, s.Zoneinfo = true, true
 			}
@@ -475,6 +484,9 @@ func ReadGoSources(ctx *analysis.Context, files []File) *GoSources {
 		}
 		if tempUse.Match(data) {
 			s.Temp = true
+		}
+		if execUse.Match(data) && s.Exec == "" {
+			s.Exec = f.Context
 		}
 		for _, line := range strings.Split(string(data), "\n") {
 			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "//go:embed "); ok {

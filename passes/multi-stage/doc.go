@@ -192,6 +192,9 @@
 //     rm, chmod, git, cp/mv/install/ln of the binary and a few more, or an
 //     install of packages other than compilers, git and certificates (the
 //     program may run them), go get without -d;
+//   - a Go program whose sources run other programs (os/exec,
+//     syscall.Exec, os.StartProcess): the golang image has a shell, git
+//     and a compiler, the runtime images do not;
 //   - a mkdir or touch (in any ecosystem) of a path the final stage would
 //     not have: outside the working directory's parents, the copies'
 //     parent directories and the directories copied; a mkdir with a mode,

@@ -138,6 +138,9 @@ func planGo(s *split) (*plan, string) {
 			return nil, "the program may read files of the source tree at run time (" + strings.Join(runtime, ", ") +
 				"); copy them into a final stage by hand"
 		}
+		if src.Exec != "" {
+			return nil, src.Exec + " runs other programs, which the runtime image may not have (the golang image has a shell, git, gcc, curl, ...)"
+		}
 		for _, a := range s.argv[1:] {
 			p := toolchains.Resolve(s.wdEnd, a)
 			for _, f := range copied.Files {
