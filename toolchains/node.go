@@ -1,12 +1,14 @@
 package toolchains
 
 import (
+	"bytes"
 	"encoding/json"
 	"path"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -296,4 +298,26 @@ func NodeToolchainEnv(key string) bool {
 	return strings.HasPrefix(k, "NPM_CONFIG_") || strings.HasPrefix(k, "PNPM_") && k != "PNPM_HOME" ||
 		k == "YARN_CACHE_FOLDER" || k == "YARN_ENABLE_IMMUTABLE_INSTALLS" || k == "COREPACK_ENABLE_DOWNLOAD_PROMPT" ||
 		k == "HUSKY"
+}
+
+// nodeSourceExts are the extensions of the JavaScript and TypeScript
+// sources a build compiles.
+var nodeSourceExts = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".jsx": true, ".ts": true, ".mts": true, ".cts": true, ".tsx": true}
+
+// NodeRunsPrograms returns the first of the files (context paths) that
+// are the program's sources (not tests, not node_modules) and run other
+// programs through child_process, "" when none does.
+func NodeRunsPrograms(ctx *analysis.Context, files []File) string {
+	for _, f := range files {
+		if f.Dir || !nodeSourceExts[path.Ext(f.Context)] || strings.Contains(f.Context, "node_modules/") {
+			continue
+		}
+		if b := path.Base(f.Context); strings.Contains(b, ".test.") || strings.Contains(b, ".spec.") {
+			continue
+		}
+		if data, ok := ReadFile(ctx, f.Context); ok && bytes.Contains(data, []byte("child_process")) {
+			return f.Context
+		}
+	}
+	return ""
 }

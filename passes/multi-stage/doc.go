@@ -195,6 +195,9 @@
 //   - a Go program whose sources run other programs (os/exec,
 //     syscall.Exec, os.StartProcess): the golang image has a shell, git
 //     and a compiler, the runtime images do not;
+//   - a Node.js program whose sources use child_process, when the final
+//     stage's image is not the build's (the full node image has git,
+//     python3 and a compiler, the slim one does not);
 //   - a mkdir or touch (in any ecosystem) of a path the final stage would
 //     not have: outside the working directory's parents, the copies'
 //     parent directories and the directories copied; a mkdir with a mode,

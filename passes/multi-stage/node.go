@@ -175,6 +175,11 @@ func planNode(s *split) (*plan, string) {
 	} else {
 		image = s.st.Base + ":" + slim
 	}
+	if image != s.st.Base {
+		if f := toolchains.NodeRunsPrograms(s.ctx, copied.Files); f != "" {
+			return nil, fmt.Sprintf("%s runs other programs (child_process), which %s may not have (%s has git, python3, gcc, curl, ...)", f, image, s.st.Base)
+		}
+	}
 	var beforeFinal []string
 	how := "which prunes the devDependencies"
 	if !n.pruned {
