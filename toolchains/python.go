@@ -3,9 +3,11 @@ package toolchains
 import (
 	"bufio"
 	"bytes"
+	"path"
 	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -182,4 +184,27 @@ func PythonToolchainEnv(key string) bool {
 var FullImageTools = map[string]bool{
 	"git": true, "curl": true, "wget": true, "gcc": true, "g++": true, "cc": true, "make": true, "ssh": true,
 	"svn": true, "hg": true, "gpg": true, "pkg-config": true, "patch": true, "bzr": true, "file": true,
+}
+
+// pythonRuns matches the calls and imports of Python sources that run
+// other programs.
+var pythonRuns = regexp.MustCompile(`\bsubprocess\b|\bos\.(system|popen|exec[lv]p?e?|spawn[lv]p?e?)\(|\bpty\.spawn\(`)
+
+// PythonRunsPrograms returns the first of the files (context paths) that
+// is a Python source of the program (not a test) and runs other programs
+// (subprocess, os.system, os.popen, os.exec*), "" when none does.
+func PythonRunsPrograms(ctx *analysis.Context, files []File) string {
+	for _, f := range files {
+		if f.Dir || path.Ext(f.Context) != ".py" {
+			continue
+		}
+		b := path.Base(f.Context)
+		if strings.HasPrefix(b, "test_") || strings.HasSuffix(b, "_test.py") || strings.Contains("/"+f.Context, "/tests/") {
+			continue
+		}
+		if data, ok := ReadFile(ctx, f.Context); ok && pythonRuns.Match(data) {
+			return f.Context
+		}
+	}
+	return ""
 }

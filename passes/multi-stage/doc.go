@@ -198,6 +198,8 @@
 //   - a Node.js program whose sources use child_process, when the final
 //     stage's image is not the build's (the full node image has git,
 //     python3 and a compiler, the slim one does not);
+//   - a Python program on the full image whose sources run other
+//     programs (subprocess, os.system, os.popen, os.exec*);
 //   - a mkdir or touch (in any ecosystem) of a path the final stage would
 //     not have: outside the working directory's parents, the copies'
 //     parent directories and the directories copied; a mkdir with a mode,

@@ -73,6 +73,9 @@ func planPython(s *split) (*plan, string) {
 	// that only the full image has: read what is installed.
 	if !strings.Contains(s.tag, "slim") {
 		copied := toolchains.CopiedBy(s.ctx, s.st)
+		if f := toolchains.PythonRunsPrograms(s.ctx, copied.Files); f != "" {
+			return nil, fmt.Sprintf("%s runs other programs (subprocess, os.system, ...), which the slim image may not have (%s has git, gcc, curl, ...)", f, s.st.Base)
+		}
 		for _, st := range b.pips {
 			pi, _ := toolchains.PipInstallOf(st.Cmd)
 			names := slices.Clone(pi.Packages)
