@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/dfopt/dfopt/internal/verify"
 )
 
 func TestWheelBytes(t *testing.T) {
@@ -148,6 +150,52 @@ func TestExampleLists(t *testing.T) {
 		}
 		if _, skipped := NotBuilt[ex.Dir]; skipped {
 			t.Errorf("%s is both built and not built", ex.Dir)
+		}
+	}
+
+	// The aggressive examples: each has a Dockerfile whose FROM names a
+	// stand-in base, smoke commands that verify can run, and is in no
+	// other list.
+	fromNames := map[string]bool{}
+	for _, names := range [][]string{GoBaseNames, MavenBaseNames, NodeBaseNames, PythonBaseNames} {
+		for _, n := range names {
+			fromNames[n] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, ex := range AggressiveExamples {
+		src, err := os.ReadFile(filepath.Join(dir, ex.Dir, "Dockerfile"))
+		if err != nil {
+			t.Errorf("%s: %v", ex.Dir, err)
+			continue
+		}
+		for _, line := range strings.Split(string(src), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && strings.EqualFold(f[0], "FROM") && !fromNames[f[1]] {
+				t.Errorf("%s: FROM %s is not a stand-in base the aggressive examples build on", ex.Dir, f[1])
+			}
+		}
+		if _, skipped := NotBuilt[ex.Dir]; skipped || seen[ex.Dir] {
+			t.Errorf("%s is listed twice", ex.Dir)
+		}
+		seen[ex.Dir] = true
+		for _, e := range Examples {
+			if e.Dir == ex.Dir {
+				t.Errorf("%s is both an example and an aggressive example", ex.Dir)
+			}
+		}
+		if len(ex.Smoke) == 0 || len(ex.Leaves) == 0 || ex.About == "" {
+			t.Errorf("%s: no smoke command, no path to leave out or no description", ex.Dir)
+		}
+		for _, s := range ex.Smoke {
+			if _, err := verify.ParseSmokeCommand(s.Command); err != nil {
+				t.Errorf("%s: %v", ex.Dir, err)
+			}
+			if !strings.HasSuffix(s.Stdout, "\n") {
+				t.Errorf("%s: %s: the expected output %q does not end a line", ex.Dir, s.Command, s.Stdout)
+			}
+		}
+		if got := ex.SmokeCommands(); len(got) != len(ex.Smoke) || got[0] != ex.Smoke[0].Command {
+			t.Errorf("%s: SmokeCommands() = %q", ex.Dir, got)
 		}
 	}
 

@@ -1,7 +1,11 @@
 // Command verifytable runs dfopt verify on every example (e2e/harness.Examples)
 // with the local BuildKit and prints the results as a Markdown table: layers,
 // bytes added above the shared base, build and rebuild times, cached steps on
-// rebuild, files differing and the verdict. scripts/e2e-table.sh runs it and
+// rebuild, files differing and the verdict. A second section verifies the
+// examples of the aggressive tier (e2e/harness.AggressiveExamples) rewritten
+// with --level=aggressive, with their smoke commands and the changes the
+// rewrite declares: image size, layers, build and rebuild times, the smoke
+// results and what changed on purpose. scripts/e2e-table.sh runs it and
 // writes examples/RESULTS.md.
 //
 //	bash e2e/setup.sh && . e2e/env.sh
@@ -71,17 +75,20 @@ func run(out, enable, filter string) error {
 			return err
 		}
 	}
-	bases, err := env.Bases(ctx)
-	if err != nil {
-		return err
-	}
+	match := func(d string) bool { return re == nil || re.MatchString(d) }
 	passes := strings.Split(enable, ",")
 	start := time.Now()
 	var rows []row
 	failed := false
+	var bases map[string]harness.LayoutRef
 	for _, ex := range harness.Examples {
-		if re != nil && !re.MatchString(ex.Dir) {
+		if !match(ex.Dir) {
 			continue
+		}
+		if bases == nil {
+			if bases, err = env.Bases(ctx); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(os.Stderr, "=== %s\n", ex.Dir)
 		rep, err := verify.Run(ctx, verify.Options{
@@ -102,6 +109,27 @@ func run(out, enable, filter string) error {
 		}
 		rows = append(rows, row{ex, rep, err})
 	}
+	var aggr []aggrRow
+	var allBases map[string]harness.LayoutRef
+	for _, ex := range harness.AggressiveExamples {
+		if !match(ex.Dir) {
+			continue
+		}
+		if allBases == nil {
+			if allBases, err = env.AllBases(ctx); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "=== %s (--level=aggressive)\n", ex.Dir)
+		r := verifyAggressive(ctx, env, allBases, filepath.Join(dir, ex.Dir), ex)
+		if r.err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", ex.Dir, r.err)
+			failed = true
+		} else if r.rep.ExitCode() != 0 || !r.originalSmokeOK() {
+			failed = true
+		}
+		aggr = append(aggr, r)
+	}
 	var w io.Writer = os.Stdout
 	if out != "" {
 		f, err := os.Create(out)
@@ -111,19 +139,35 @@ func run(out, enable, filter string) error {
 		defer f.Close()
 		w = f
 	}
-	writeTable(w, rows, passes, env, time.Since(start))
+	writeTable(w, rows, aggr, passes, env, time.Since(start))
 	if failed {
 		os.Exit(1)
 	}
 	return nil
 }
 
-func writeTable(w io.Writer, rows []row, passes []string, env *harness.Env, took time.Duration) {
+func writeTable(w io.Writer, rows []row, aggr []aggrRow, passes []string, env *harness.Env, took time.Duration) {
 	fmt.Fprintf(w, "# dfopt verify on the examples\n\n")
-	fmt.Fprintf(w, "Written by `bash scripts/e2e-table.sh` (%s, %s, %d CPUs, %s; passes: %s; the whole run took %s).\n",
+	// The passes named are those of the first table.
+	passList := ""
+	if len(rows) > 0 {
+		passList = "; passes: " + strings.Join(passes, ", ")
+	}
+	fmt.Fprintf(w, "Written by `bash scripts/e2e-table.sh` (%s, %s, %d CPUs, %s%s; the whole run took %s).\n",
 		time.Now().UTC().Format("2006-01-02"), buildkitVersion(env), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH,
-		strings.Join(passes, ", "), took.Round(time.Second))
+		passList, took.Round(time.Second))
 	fmt.Fprintf(w, "Do not edit: run the script again.\n\n")
+	if len(rows) > 0 {
+		writeSafeTable(w, rows)
+	}
+	if len(aggr) > 0 {
+		writeAggressiveTable(w, aggr)
+	}
+}
+
+// writeSafeTable writes the table of the examples verified with the
+// default passes.
+func writeSafeTable(w io.Writer, rows []row) {
 	fmt.Fprintf(w, "Each example's Dockerfile and dfopt's rewrite are built with BuildKit (`dfopt verify`), "+
 		"without cache, and their images compared. Cells read *before → after*.\n\n")
 	fmt.Fprintf(w, "| example | layers | bytes added | compressed | build | rebuild | cached steps on rebuild | files differing | verdict |\n")
