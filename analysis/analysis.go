@@ -23,8 +23,11 @@ type Tier int
 const (
 	// Format passes change only the spelling of the file, never what it builds.
 	Format Tier = iota + 1
-	// Safe passes keep the image's files (apart from caches they remove) and
-	// its configuration.
+	// Safe passes keep the image's files and its configuration, apart
+	// from what their findings name (see Promise): the caches they
+	// remove, the context paths a new ignore-file entry keeps out of a
+	// COPY, and a node_modules an install then builds afresh, declared in
+	// Fix.Changes.
 	Safe
 	// Aggressive passes may change behaviour (fewer packages, another base
 	// image, a non-root user); they are opt-in and say what they change.
@@ -41,6 +44,25 @@ func (t Tier) String() string {
 		return "aggressive"
 	}
 	return fmt.Sprintf("Tier(%d)", int(t))
+}
+
+// Promise says what the passes of a tier may change in the image, as
+// README.md and dfopt --explain say it.
+func (t Tier) Promise() string {
+	switch t {
+	case Format:
+		return "format passes change the spelling of the file only: BuildKit reads the same instructions"
+	case Safe:
+		return "safe passes keep the image's files and configuration, apart from what their findings name: " +
+			"the package-manager caches they remove; the context paths a new .dockerignore entry keeps out of COPY . . " +
+			"(.git, tests, logs, editor files, bytecode, a node_modules or build output the image makes itself), listed in the finding; " +
+			"and a node_modules that an install on top of it (npm install, yarn, pnpm install) then builds afresh, " +
+			"with the download cache it fills, which the fix declares as a change to the image (--json: changes; dfopt verify counts it as a difference made on purpose)"
+	case Aggressive:
+		return "aggressive passes change the image on purpose, and each fix declares what it changes " +
+			"(--json: changes; dfopt verify lists those differences as made on purpose)"
+	}
+	return ""
 }
 
 // ParseTier parses "format", "safe" or "aggressive".
@@ -210,7 +232,7 @@ type Fix struct {
 	// CheckChange for the forms). A tool that checks a rewrite by building
 	// both images reports these differences as made on purpose instead of
 	// failing; every other difference still fails. Safe-tier fixes declare
-	// none.
+	// none but the one Tier.Promise names (a node_modules built afresh).
 	Changes []string
 	// Files edits other files of the build context (such as .dockerignore),
 	// each against its current content (empty when it does not exist yet).

@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -286,4 +288,159 @@ func diCheckImages(t *testing.T, b *verify.Builds, ignore []string) {
 		afterU += l.UncompressedSize
 	}
 	t.Logf("image layers, uncompressed: %s -> %s", mib(beforeU), mib(afterU))
+}
+
+// TestDockerignoreCommittedNodeModules builds a Node.js project whose
+// repository holds a node_modules installed elsewhere (CRLF line endings,
+// an executable bit, Windows shims in .bin) and whose Dockerfile runs npm
+// install, which installs on top of what COPY . . brought, taking is-number
+// from the npm registry:
+//
+//   - when git tracks node_modules, dockerignore leaves it in the context
+//     and says so; the rewrite (.git left out) builds the same image;
+//   - when git does not track it, dockerignore leaves it out and declares
+//     that the image's node_modules is then built afresh (with npm's cache
+//     filled by the download): dfopt verify finds the images different
+//     exactly there, counts those paths as changed on purpose, and calls
+//     the pair equivalent.
+func TestDockerignoreCommittedNodeModules(t *testing.T) {
+	e := requireEnv(t)
+	node, err := e.NodeBase(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	contexts := harness.NamedContexts(e.AllContexts(node, harness.LayoutRef{}))
+	const dockerfile = `FROM node:18-bookworm
+WORKDIR /app
+COPY . .
+RUN npm install --no-audit --no-fund
+CMD ["node", "server.js"]
+`
+	files := map[string]string{
+		"Dockerfile":   dockerfile,
+		"package.json": `{"name": "app", "version": "1.0.0", "private": true, "dependencies": {"is-number": "7.0.0"}}` + "\n",
+		"package-lock.json": `{"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+  "packages": {
+    "": {"name": "app", "version": "1.0.0", "dependencies": {"is-number": "7.0.0"}},
+    "node_modules/is-number": {"version": "7.0.0", "resolved": "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
+      "integrity": "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==",
+      "license": "MIT", "engines": {"node": ">=0.12.0"}}}}` + "\n",
+		"server.js": "console.log(require('is-number')(5))\r\n",
+		// The committed copy, installed on Windows.
+		"node_modules/is-number/package.json": "{\r\n  \"name\": \"is-number\",\r\n  \"version\": \"7.0.0\",\r\n  \"main\": \"index.js\"\r\n}\r\n",
+		"node_modules/is-number/index.js":     "'use strict';\r\nmodule.exports = function(num) {\r\n  return typeof num === 'number' ? num - num === 0 : false;\r\n};\r\n",
+		"node_modules/.bin/is-number.cmd":     "@ECHO off\r\nnode \"%~dp0\\..\\is-number\\index.js\" %*\r\n",
+		"node_modules/.bin/is-number.ps1":     "#!/usr/bin/env pwsh\r\n& node \"$PSScriptRoot/../is-number/index.js\" $args\r\n",
+	}
+	for _, tc := range []struct {
+		name    string
+		tracked bool
+	}{{"tracked", true}, {"untracked", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, data := range files {
+				writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), data)
+			}
+			if err := os.Chmod(filepath.Join(dir, "node_modules/is-number/index.js"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.tracked {
+				writeFile(t, filepath.Join(dir, ".gitignore"), "node_modules/\n")
+			}
+			t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir))
+			for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "initial"}} {
+				cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=dfopt", "-c", "user.email=dfopt@example.com",
+					"-c", "commit.gpgSign=false"}, args...)...)
+				cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+			}
+
+			res, err := optimizer.Optimize([]byte(dockerfile), optimizer.Options{
+				Filename: filepath.Join(dir, "Dockerfile"), ContextDir: dir, Enable: []string{"dockerignore"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Files) != 1 {
+				t.Fatalf("want a new .dockerignore, got %v", res.Files)
+			}
+			ignoreFile := string(res.Files[0].Output)
+			var messages []string
+			for _, f := range res.Findings {
+				messages = append(messages, f.Message)
+			}
+			t.Logf("findings:\n%s\n.dockerignore:\n%s", strings.Join(messages, "\n"), ignoreFile)
+			wantChanges := []string{"/app/node_modules", "~/.npm/_cacache"}
+			if tc.tracked {
+				wantChanges = nil
+				if strings.Contains(ignoreFile, "node_modules") || len(res.Findings) != 2 ||
+					!strings.Contains(res.Findings[1].Message, "git tracks node_modules") {
+					t.Fatalf("a tracked node_modules is left out, or not reported")
+				}
+			} else if !strings.Contains(ignoreFile, "\nnode_modules\n") || !strings.Contains(res.Findings[0].Message, "npm install builds the image's /app/node_modules afresh") {
+				t.Fatalf("an untracked node_modules is not left out, or the finding does not say what changes")
+			}
+			if got := res.Changes(); !slices.Equal(got, wantChanges) {
+				t.Fatalf("declared changes %q, want %q", got, wantChanges)
+			}
+
+			var before, after *oci.Tree
+			rep, text := runVerify(t, verify.Options{
+				Dockerfile: filepath.Join(dir, "Dockerfile"),
+				Contexts:   contexts,
+				Optimize:   optimizer.Options{Enable: []string{"dockerignore"}},
+				NoRebuild:  true,
+				Inspect: func(b *verify.Builds) error {
+					var err error
+					if before, err = b.Before.Image.Tree(); err != nil {
+						return err
+					}
+					after, err = b.After.Image.Tree()
+					return err
+				},
+			})
+			if rep.Verdict != verify.VerdictEquivalent || len(rep.Differences) > 0 {
+				t.Fatalf("verdict %s, %d differences", rep.Verdict, len(rep.Differences))
+			}
+			shim := "/app/node_modules/.bin/is-number.cmd"
+			if _, ok := before.Get(shim); !ok {
+				t.Fatalf("%s is not in the original image: npm install did not keep the committed tree", shim)
+			}
+			if tc.tracked {
+				if len(rep.ChangedPaths) > 0 || strings.Contains(text, "changed on purpose") {
+					t.Errorf("changes reported where nothing was declared: %v", rep.ChangedPaths)
+				}
+				if _, ok := after.Get(shim); !ok {
+					t.Errorf("the rewrite lost the committed node_modules")
+				}
+				return
+			}
+			// Different exactly where declared: node_modules and npm's cache.
+			if len(rep.ChangedPaths) == 0 || !strings.Contains(text, "changed on purpose") ||
+				!strings.Contains(text, "apart from the changes it makes on purpose") {
+				t.Fatalf("verify does not report the declared change:\n%s", text)
+			}
+			var inModules int
+			for _, d := range rep.ChangedPaths {
+				switch {
+				case strings.HasPrefix(d.Path, "/app/node_modules"):
+					inModules++
+				case strings.HasPrefix(d.Path, "/root/.npm/_cacache"):
+				default:
+					t.Errorf("%s changed outside the declared paths", d.Path)
+				}
+			}
+			if _, ok := after.Get(shim); ok || inModules == 0 {
+				t.Errorf("the rewrite's node_modules is not the fresh install: %s still there, %d paths changed in it", shim, inModules)
+			}
+			for _, p := range []string{"/app/node_modules/is-number/index.js", "/app/node_modules/is-number/package.json"} {
+				if _, ok := after.Get(p); !ok {
+					t.Errorf("npm install did not install %s", p)
+				}
+			}
+			t.Logf("changed on purpose: %d paths, %d in /app/node_modules", len(rep.ChangedPaths), inModules)
+		})
+	}
 }

@@ -21,8 +21,14 @@
 // temporary directory, which becomes a git repository with a first commit
 // of all of them, then the listed commits in order, then a commit that
 // puts the original contents back; the case runs with that directory as
-// Options.ContextDir (and no Options.Context). An empty history section
-// writes the files without making a repository.
+// Options.ContextDir (and no Options.Context). A line "untracked PATH ..."
+// keeps those paths out of the repository (they are in the directory, and
+// git does not track them). An empty history section writes the files
+// without making a repository.
+//
+// A section named changes, when the case has one, lists what the applied
+// fixes declare they change in the image (analysis.Fix.Changes), one
+// "LINE: PASS: CHANGE" a line.
 //
 // ignore/ holds cases for inline ignore comments (# dfopt:ignore, hadolint's
 // pragma, # check=skip=), which no single pass owns.
@@ -147,6 +153,16 @@ func formatFindings(fs []optimizer.Finding) string {
 	return b.String()
 }
 
+func formatChanges(fs []optimizer.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		for _, c := range f.Changes {
+			fmt.Fprintf(&b, "%d: %s: %s\n", f.Line, f.Pass, c)
+		}
+	}
+	return b.String()
+}
+
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("*/*.txtar")
 	require.NoError(t, err)
@@ -198,9 +214,17 @@ func runGolden(t *testing.T, file string) {
 		}
 	}
 
+	var gotChanges []byte
+	if err == nil {
+		gotChanges = []byte(formatChanges(res.Findings))
+	}
+	_, hasChanges := sections["changes"]
 	if *update {
 		writeSection(ar, "out.Dockerfile", gotOut)
 		writeSection(ar, "findings", gotFindings)
+		if hasChanges {
+			writeSection(ar, "changes", gotChanges)
+		}
 		ar.Files = slices.DeleteFunc(ar.Files, func(f txtar.File) bool {
 			_, keep := gotFiles[f.Name]
 			return strings.HasPrefix(f.Name, "out/") && !keep
@@ -213,6 +237,9 @@ func runGolden(t *testing.T, file string) {
 	}
 	require.Equal(t, string(sections["out.Dockerfile"]), string(gotOut), "output")
 	require.Equal(t, string(sections["findings"]), string(gotFindings), "findings")
+	if hasChanges {
+		require.Equal(t, string(sections["changes"]), string(gotChanges), "declared changes")
+	}
 	for name, want := range sections {
 		if strings.HasPrefix(name, "out/") {
 			require.Equal(t, string(want), string(gotFiles[name]), name)
@@ -265,9 +292,14 @@ func historyContext(t *testing.T, files fstest.MapFS, hist string) string {
 		paths []string
 	}
 	var steps []step
+	var untracked []string
 	for _, line := range strings.Split(hist, "\n") {
 		fields := strings.Fields(line)
 		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		if fields[0] == "untracked" {
+			untracked = append(untracked, fields[1:]...)
 			continue
 		}
 		n, err := strconv.Atoi(fields[0])
@@ -293,6 +325,11 @@ func historyContext(t *testing.T, files fstest.MapFS, hist string) string {
 		require.NoError(t, err, "git %s: %s", strings.Join(args, " "), out)
 	}
 	git("init", "-q")
+	if len(untracked) > 0 {
+		exclude := filepath.Join(dir, ".git", "info", "exclude")
+		require.NoError(t, os.MkdirAll(filepath.Dir(exclude), 0o755))
+		require.NoError(t, os.WriteFile(exclude, []byte("/"+strings.Join(untracked, "\n/")+"\n"), 0o644))
+	}
 	git("add", "-A")
 	git("commit", "-q", "--allow-empty", "-m", "initial")
 	touched := map[string]bool{}

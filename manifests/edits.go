@@ -23,35 +23,9 @@ func manifestEdits(doc *dockerfile.Document, sc *SourceCopy, dr *InstallRun, pla
 	if !strings.HasSuffix(ctext, "\n") {
 		ctext += nl
 	}
-	// The manifest COPYs, one per destination directory.
-	var lines []string
-	kw := c.Keyword
-	flags := ""
-	if sc.Flags != "" {
-		flags = " " + sc.Flags
-	}
-	byDir := map[string][]string{}
-	var order []string
-	for _, f := range plan.files {
-		dir := path.Dir(f)
-		if _, ok := byDir[dir]; !ok {
-			order = append(order, dir)
-		}
-		byDir[dir] = append(byDir[dir], f)
-	}
-	for _, dir := range order {
-		dest, ok := destText(sc, dir)
-		if !ok {
-			return nil, false
-		}
-		lines = append(lines, kw+flags+" "+strings.Join(byDir[dir], " ")+" "+dest)
-	}
-	for _, d := range plan.dirs {
-		dest, ok := destText(sc, d)
-		if !ok {
-			return nil, false
-		}
-		lines = append(lines, kw+flags+" "+d+" "+dest)
+	lines, ok := manifestCopyLines(sc, plan)
+	if !ok {
+		return nil, false
 	}
 	manifest := ""
 	for _, l := range lines {
@@ -114,6 +88,41 @@ func manifestEdits(doc *dockerfile.Document, sc *SourceCopy, dr *InstallRun, pla
 	return edits, true
 }
 
+// manifestCopyLines writes the manifest COPYs, one per destination
+// directory, with the flags and the keyword of the source COPY.
+func manifestCopyLines(sc *SourceCopy, plan *manifestCopies) ([]string, bool) {
+	var lines []string
+	kw := sc.Ins.Keyword
+	flags := ""
+	if sc.Flags != "" {
+		flags = " " + sc.Flags
+	}
+	byDir := map[string][]string{}
+	var order []string
+	for _, f := range plan.files {
+		dir := path.Dir(f)
+		if _, ok := byDir[dir]; !ok {
+			order = append(order, dir)
+		}
+		byDir[dir] = append(byDir[dir], f)
+	}
+	for _, dir := range order {
+		dest, ok := destText(sc, dir)
+		if !ok {
+			return nil, false
+		}
+		lines = append(lines, kw+flags+" "+strings.Join(byDir[dir], " ")+" "+dest)
+	}
+	for _, d := range plan.dirs {
+		dest, ok := destText(sc, d)
+		if !ok {
+			return nil, false
+		}
+		lines = append(lines, kw+flags+" "+d+" "+dest)
+	}
+	return lines, true
+}
+
 // destText writes the destination of a manifest COPY for the context path
 // p (a file's directory, or a directory copied whole), in the style of the
 // source COPY: relative to WORKDIR when it was written so.
@@ -152,6 +161,10 @@ func itemText(doc *dockerfile.Document, dr *InstallRun, i int) string {
 // after the subcommand (poetry install --no-root).
 func withPrefetchFlags(doc *dockerfile.Document, dr *InstallRun, step *Step) (string, bool) {
 	call := step.cmd.Call
+	if step.twice {
+		// The command as it is written.
+		return string(doc.Src[dr.r.Src(shellparse.Offset(call.Pos())):dr.r.After(shellparse.Offset(call.End()))]), true
+	}
 	for i, l := range step.cmd.Lits {
 		if l == "install" {
 			start := dr.r.Src(shellparse.Offset(call.Pos()))

@@ -44,6 +44,10 @@ type Step struct {
 	// the manifests alone (poetry install --no-root): it runs before the
 	// sources are copied and the step itself stays after them.
 	prefetch string
+	// twice: the step runs as it is written before the sources are copied,
+	// and again where it was (an install that may rewrite its lock file;
+	// see runsTwice). Set by Plan.
+	twice bool
 	// check, run with the context, returns more files the step reads and
 	// why it cannot move ("" if it can).
 	check depCheck
@@ -185,24 +189,6 @@ func Classify(c *shellparse.Command) (step *Step, neutral bool) {
 		return bundleStep(mk("bundler"), args)
 	case "dotnet":
 		return dotnetStep(mk("dotnet"), args)
-	case "cargo":
-		if len(args) > 0 && slices.Contains([]string{"build", "fetch", "install", "vendor"}, args[0]) {
-			st := mk("cargo")
-			st.reason = "cargo needs the sources to know the package's targets (a stub src/main.rs or cargo-chef can fetch the dependencies first)"
-			return st, false
-		}
-	case "mvn", "mvnw", "./mvnw":
-		if len(args) > 0 && MavenBuilds(args) {
-			st := mk("maven")
-			st.reason = "maven resolves dependencies while it builds; copy pom.xml and run mvn dependency:go-offline first (not done automatically: it downloads more than the build needs into ~/.m2)"
-			return st, false
-		}
-	case "gradle", "gradlew", "./gradlew":
-		if len(args) > 0 {
-			st := mk("gradle")
-			st.reason = "gradle resolves dependencies while it builds; copy the build files and the wrapper and resolve dependencies first (not done automatically: what a gradle build resolves depends on its tasks)"
-			return st, false
-		}
 	}
 	return nil, false
 }

@@ -27,7 +27,7 @@ func TestClassify(t *testing.T) {
 		{cmd: "bundle install", eco: "bundler", files: "Gemfile"},
 		{cmd: "composer install --no-dev", eco: "composer", files: "composer.json", outputs: "vendor"},
 		{cmd: "dotnet restore", eco: "dotnet", outputs: "obj"},
-		{cmd: "cargo build --release", eco: "cargo", cannotMove: true},
+		{cmd: "cargo build --release"}, // a build that downloads: FetchPlan
 		{cmd: "npm config set registry https://r", neutral: true},
 		{cmd: "corepack enable", neutral: true},
 		{cmd: "npm run build"},
@@ -45,5 +45,19 @@ func TestClassify(t *testing.T) {
 		require.Equal(t, tc.files, strings.Join(st.files, ","), tc.cmd)
 		require.Equal(t, tc.outputs, strings.Join(st.Outputs, ","), tc.cmd)
 		require.Equal(t, tc.cannotMove, st.reason != "", "%s: %s", tc.cmd, st.reason)
+	}
+}
+
+func TestLocalNodeSpec(t *testing.T) {
+	for spec, want := range map[string]bool{
+		"^1.2.3": false, "latest": false, "npm:left-pad@1": false, "github:user/repo": false,
+		"user/repo": false, "git+https://example.com/x.git": false, "https://example.com/x.tgz": false,
+		"file:../x": true, "link:./x": true, "workspace:*": true, "portal:./x": true,
+		"./x": true, "../x": true, "/opt/x": true, "~/x": true, `C:\x`: true,
+		"vendor/x-1.0.0.tgz": true, "x.tar.gz": true, "X.TAR": true,
+	} {
+		if got := localNodeSpec(spec); got != want {
+			t.Errorf("localNodeSpec(%q) = %v, want %v", spec, got, want)
+		}
 	}
 }

@@ -2,11 +2,17 @@ package manifests
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
+
+	"github.com/dfopt/dfopt/dockerfile"
 )
 
 // nodeCheck reads package.json: lifecycle scripts run by an install
-// (unless ignored) and local or workspace dependencies need the sources.
+// (unless ignored), a native addon of the project (binding.gyp, which npm
+// builds with node-gyp when there is no install script), and local or
+// workspace dependencies (also through overrides and resolutions) need the
+// sources.
 func nodeCheck(ignoreScripts bool) depCheck {
 	return func(cr contextReader) ([]string, string) {
 		data, ok := cr.read("package.json")
@@ -14,11 +20,16 @@ func nodeCheck(ignoreScripts bool) depCheck {
 			return nil, "package.json is not in the build context"
 		}
 		var pkg struct {
-			Scripts    map[string]any `json:"scripts"`
-			Workspaces any            `json:"workspaces"`
-			Deps       map[string]any `json:"dependencies"`
-			DevDeps    map[string]any `json:"devDependencies"`
-			OptDeps    map[string]any `json:"optionalDependencies"`
+			Scripts     map[string]any `json:"scripts"`
+			Workspaces  any            `json:"workspaces"`
+			Deps        map[string]any `json:"dependencies"`
+			DevDeps     map[string]any `json:"devDependencies"`
+			OptDeps     map[string]any `json:"optionalDependencies"`
+			Overrides   any            `json:"overrides"`
+			Resolutions any            `json:"resolutions"`
+			Pnpm        struct {
+				Overrides any `json:"overrides"`
+			} `json:"pnpm"`
 		}
 		if err := json.Unmarshal(data, &pkg); err != nil {
 			return nil, "package.json does not parse: " + err.Error()
@@ -27,24 +38,73 @@ func nodeCheck(ignoreScripts bool) depCheck {
 			return nil, "package.json declares workspaces, whose packages are in the sources"
 		}
 		if !ignoreScripts {
-			for _, s := range []string{"preinstall", "install", "postinstall", "prepare", "prepublish"} {
+			for _, s := range nodeInstallScripts {
 				if _, ok := pkg.Scripts[s]; ok {
 					return nil, "package.json has a " + s + " script, which the install runs and which may use the sources"
 				}
 			}
+			if _, ok := cr.read("binding.gyp"); ok {
+				return nil, "the project has a binding.gyp, which the install builds from the sources"
+			}
 		}
 		for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps, pkg.OptDeps} {
 			for name, v := range deps {
-				spec, _ := v.(string)
-				for _, p := range []string{"file:", "link:", "workspace:", "portal:", ".", "/"} {
-					if strings.HasPrefix(spec, p) {
-						return nil, "dependency " + name + " is " + spec + ", in the sources"
-					}
+				if spec, _ := v.(string); localNodeSpec(spec) {
+					return nil, "dependency " + name + " is " + spec + ", in the sources"
 				}
+			}
+		}
+		for _, o := range []struct {
+			field string
+			v     any
+		}{{"overrides", pkg.Overrides}, {"resolutions", pkg.Resolutions}, {"pnpm.overrides", pkg.Pnpm.Overrides}} {
+			if spec, ok := localOverride(o.v); ok {
+				return nil, "package.json's " + o.field + " point to " + spec + ", in the sources"
 			}
 		}
 		return nil, ""
 	}
+}
+
+// nodeInstallScripts are the scripts of the project that npm, yarn or pnpm
+// run on an install without arguments.
+var nodeInstallScripts = []string{"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare",
+	"prepublish", "dependencies", "pnpm:devPreinstall"}
+
+// localNodeSpec reports whether a dependency specifier names something in
+// the project's directory: a file:, link:, workspace: or portal: protocol,
+// a path (./x, ../x, /x, ~/x), or a tarball by its file name (vendor/x.tgz),
+// as npm reads them.
+func localNodeSpec(spec string) bool {
+	for _, p := range []string{"file:", "link:", "workspace:", "portal:", ".", "/", "~/", "\\"} {
+		if strings.HasPrefix(spec, p) {
+			return true
+		}
+	}
+	if len(spec) >= 2 && spec[1] == ':' && (spec[0] >= 'a' && spec[0] <= 'z' || spec[0] >= 'A' && spec[0] <= 'Z') {
+		return true // C:\x
+	}
+	if strings.Contains(spec, "://") || strings.HasPrefix(spec, "git") || strings.HasPrefix(spec, "npm:") {
+		return false
+	}
+	l := strings.ToLower(spec)
+	return strings.HasSuffix(l, ".tgz") || strings.HasSuffix(l, ".tar.gz") || strings.HasSuffix(l, ".tar")
+}
+
+// localOverride finds a local specifier among the values of overrides or
+// resolutions (nested objects included).
+func localOverride(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, localNodeSpec(v)
+	case map[string]any:
+		for _, x := range v {
+			if s, ok := localOverride(x); ok {
+				return s, true
+			}
+		}
+	}
+	return "", false
 }
 
 const nodeNoContext = "dfopt needs the build context to read package.json's scripts"
@@ -150,4 +210,53 @@ func pnpmStep(st *Step, args []string) (*Step, bool) {
 	}
 	st.noContext = nodeNoContext
 	return st, false
+}
+
+// runsTwice says why an install that may rewrite its lock file cannot be
+// moved by running it twice ("" when it can): once with the manifests
+// before the sources are copied, so that its downloads are cached, and
+// again where it was, after them. Copying the sources puts the context's
+// lock file back over the one the first install wrote; the second install
+// computes its tree from the same package.json and lock file as the
+// original's one install did, finds node_modules complete, and writes the
+// lock file the original writes. Only npm install, alone in its RUN: it is
+// what the e2e suite builds and compares (a lockfileVersion 1 lock file
+// that npm rewrites, and a rebuild after a source edit). Yarn 1 and pnpm
+// keep their own state of node_modules (.yarn-integrity, .modules.yaml)
+// that a lock file put back may make them relink, and are not proven so.
+func runsTwice(st *Step, dr *InstallRun, prefetch int) string {
+	switch {
+	case st.eco != "npm":
+		return "only npm install is run twice, before and after the sources"
+	case len(dr.steps) > 1 || prefetch >= 0:
+		return "it installs with other tools in the same RUN"
+	}
+	return ""
+}
+
+// installedBefore reports whether a RUN before ins in its stage runs the
+// install st with the same words in the same directory: the install that
+// runsTwice put before the sources.
+func installedBefore(ins *dockerfile.Instruction, st *Step) bool {
+	c := st.cmd
+	for _, other := range ins.Stage.Instructions {
+		if other.Index >= ins.Index {
+			break
+		}
+		if other.Cmd != "run" {
+			continue
+		}
+		odr := ReadInstall(other)
+		if odr == nil {
+			continue
+		}
+		for _, ost := range odr.steps {
+			oc := ost.cmd
+			if ost.dir == st.dir && oc.Name == c.Name && slices.Equal(oc.Lits, c.Lits) && slices.Equal(oc.Static, c.Static) &&
+				slices.Equal(oc.Wrappers, c.Wrappers) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -3,6 +3,8 @@ package manifests
 import (
 	"path"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
 func goStep(st *Step, args []string) (*Step, bool) {
@@ -26,12 +28,13 @@ func goStep(st *Step, args []string) (*Step, bool) {
 		if !ok {
 			return nil, "go.mod is not in the build context"
 		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if i := strings.Index(line, "=>"); i >= 0 {
-				target := strings.Fields(line[i+2:])
-				if len(target) > 0 && (strings.HasPrefix(target[0], ".") || strings.HasPrefix(target[0], "/")) {
-					return nil, "go.mod replaces a module with " + target[0] + ", in the sources"
-				}
+		mf, err := modfile.Parse("go.mod", data, nil)
+		if err != nil {
+			return nil, "go.mod does not parse"
+		}
+		for _, r := range mf.Replace {
+			if modfile.IsDirectoryPath(r.New.Path) {
+				return nil, "go.mod replaces a module with " + r.New.Path + ", in the sources"
 			}
 		}
 		return nil, ""

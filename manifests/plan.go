@@ -122,7 +122,15 @@ func Plan(ctx *analysis.Context, cv *buildcontext.View, sc *SourceCopy, dr *Inst
 			if step.lock != "" {
 				if cp, ok, _ := need(step.lock); ok {
 					if _, exists := cv.Stat(cp); exists {
-						return report(fmt.Sprintf("%s may rewrite %s, which copying the sources would then put back (use the command's frozen-lockfile form, such as npm ci)", commandText(dr.r, step.cmd), cp))
+						if why := runsTwice(step, dr, prefetch); why != "" {
+							return report(fmt.Sprintf("%s may rewrite %s, which copying the sources would then put back (%s; or use the command's frozen-lockfile form, such as npm ci)", commandText(dr.r, step.cmd), cp, why))
+						}
+						// The install runs with the manifests first, and
+						// again where it was (see runsTwice).
+						step.twice, prefetch = true, si
+						if installedBefore(sc.Ins, step) {
+							return analysis.Finding{}, false // done
+						}
 					}
 				}
 			}
@@ -190,7 +198,10 @@ func Plan(ctx *analysis.Context, cv *buildcontext.View, sc *SourceCopy, dr *Inst
 		return report("the instructions could not be rewritten")
 	}
 	fixMsg := "install before copying the sources"
-	if prefetch >= 0 {
+	switch {
+	case prefetch >= 0 && dr.steps[prefetch].twice:
+		fixMsg = "install before copying the sources, and again after them (" + commandText(dr.r, dr.steps[prefetch].cmd) + " may rewrite " + dr.steps[prefetch].lock + ")"
+	case prefetch >= 0:
 		fixMsg = "fetch the dependencies (" + dr.steps[prefetch].prefetch + ") before copying the sources"
 	}
 	if len(names) > 0 {

@@ -68,20 +68,11 @@ func Read(doc *dockerfile.Document, ins *dockerfile.Instruction) *Program {
 		}
 		return &Program{Ins: ins, Prog: r.Prog, Run: r}
 	}
-	args, _ := ins.ShellArgs()
-	if len(ins.Heredocs) != 1 || !bareHeredocRE.MatchString(strings.TrimSpace(args)) {
+	sr := Script(doc, ins)
+	if sr == nil {
 		return nil
 	}
-	h := ins.Heredocs[0]
-	if h.Body.Start < 0 || h.Body.End > len(doc.Src) || h.Body.Start > h.Body.End ||
-		string(doc.Src[h.Body.Start:h.Body.End]) != h.Content || !shellScript(h.Content) {
-		return nil
-	}
-	prog, err := shellparse.Parse(h.Content)
-	if err != nil || len(prog.File.Stmts) == 0 {
-		return nil
-	}
-	return &Program{Ins: ins, Prog: prog, Body: h.Body.Start}
+	return &Program{Ins: ins, Prog: sr.Prog, Body: sr.Start}
 }
 
 // readOnbuildRun reads the program of an `ONBUILD RUN` in shell form

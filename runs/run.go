@@ -11,11 +11,20 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// Run is a shell-form RUN whose program parsed.
+// Run is a RUN whose program parsed: a shell-form RUN (Parse), or the
+// script of a RUN made of a single heredoc (Script).
 type Run struct {
-	Ins   *dockerfile.Instruction
-	Prog  *shellparse.Program
-	Start int // offset of the program in Ins.Text
+	Ins  *dockerfile.Instruction
+	Prog *shellparse.Program
+	// Start is the offset of the program in Ins.Text; for a script, the
+	// source offset of its first byte (the heredoc body is passed on as
+	// written, so offsets in it are offsets in the file).
+	Start int
+	// Shebang is the #! line of a script, without "#!" and the line
+	// ending ("" when it has none, and for shell form).
+	Shebang string
+
+	script bool
 
 	mu    sync.Mutex
 	cache map[string]any
@@ -43,6 +52,9 @@ func (r *Run) Cached(key string, f func() any) any {
 	r.cache[key] = v
 	return v
 }
+
+// IsScript reports whether the program is a heredoc script (RUN <<EOF).
+func (r *Run) IsScript() bool { return r.script }
 
 // Readable reports whether a RUN's shell can be read: shell form, no
 // heredocs, a POSIX shell.
@@ -109,11 +121,21 @@ func (r *Run) Commands() []*shellparse.Command { return shellparse.Commands(r.Pr
 
 // Src maps an offset in the program to the source: the position of that
 // program byte.
-func (r *Run) Src(off int) int { return r.Ins.SrcOffset(r.Start + off) }
+func (r *Run) Src(off int) int {
+	if r.script {
+		return r.Start + off
+	}
+	return r.Ins.SrcOffset(r.Start + off)
+}
 
 // After maps the end of a program range (exclusive offset) to the source
 // position just after its last byte, on the same line.
-func (r *Run) After(end int) int { return r.Ins.SrcOffset(r.Start+end-1) + 1 }
+func (r *Run) After(end int) int {
+	if r.script {
+		return r.Start + end
+	}
+	return r.Ins.SrcOffset(r.Start+end-1) + 1
+}
 
 // WordEnd is the source position just after a word.
 func (r *Run) WordEnd(w *syntax.Word) int { return r.After(int(w.End().Offset())) }
@@ -124,11 +146,38 @@ func (r *Run) WordEnd(w *syntax.Word) int { return r.After(int(w.End().Offset())
 // which nothing runs, or runs `exec PROG`, which replaces the shell).
 func (r *Run) appendPoint() (int, bool) {
 	p := r.Prog
-	if p.EndsInBackground() || p.HasHeredoc() {
+	if p.EndsInBackground() || !r.script && p.HasHeredoc() {
+		return 0, false
+	}
+	if r.script && (lastHasHeredoc(p) || strings.Contains(p.Src, "\r")) {
+		// Nothing may follow a here-document's closing line; a script
+		// with carriage returns hands them to the shell in its words.
 		return 0, false
 	}
 	stmts := p.File.Stmts
 	last := stmts[len(stmts)-1]
+	// A group at the end that may turn errexit on ("a && { set -e; b; }",
+	// as coalesce-runs writes a RUN under set -e after another) takes the
+	// command inside: on the left of && its errexit would be ignored.
+	inner := false
+	for {
+		items := shellparse.Chain([]*syntax.Stmt{last})
+		end := items[len(items)-1].Stmt
+		var list []*syntax.Stmt
+		switch x := end.Cmd.(type) {
+		case *syntax.Block:
+			list = x.Stmts
+		case *syntax.Subshell:
+			list = x.Stmts
+		}
+		if len(list) == 0 || !mayTurnOnErrexit(end) {
+			break
+		}
+		last, inner = list[len(list)-1], true
+		if last.Background || last.Coprocess || last.Disown {
+			return 0, false
+		}
+	}
 	for _, it := range shellparse.Chain([]*syntax.Stmt{last}) {
 		if call, ok := it.Stmt.Cmd.(*syntax.CallExpr); ok {
 			if c := shellparse.Resolve(call); c != nil && (c.Name == "exit" || c.Name == "exec") {
@@ -143,29 +192,61 @@ func (r *Run) appendPoint() (int, bool) {
 			return 0, false
 		}
 	}
+	if inner {
+		if last.Semicolon.IsValid() {
+			if off := shellparse.Offset(last.Semicolon); off < len(p.Src) && p.Src[off] == ';' {
+				return off, true
+			}
+		}
+		return shellparse.Offset(last.End()), true
+	}
 	if semi := p.FinalSemicolon(); semi >= 0 {
 		return semi, true
 	}
 	return p.ContentEnd(), true
 }
 
+// mayTurnOnErrexit reports whether a set command under n may turn errexit
+// on.
+func mayTurnOnErrexit(n syntax.Node) bool {
+	found := false
+	shellparse.Walk(n, func(m syntax.Node) bool {
+		call, ok := m.(*syntax.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		if c := shellparse.Resolve(call); c != nil && c.Name == "set" {
+			for i := range c.Lits {
+				if !c.Static[i] || errexitOption(c.Lits, i, '-') {
+					found = true
+				}
+			}
+		}
+		return true
+	})
+	return found
+}
+
 // AppendEdit returns an edit that runs cmd after everything else in the RUN,
 // joined with && so the RUN's exit status is unchanged (cmd itself cannot
 // fail). It follows the RUN's layout: inline for a one-line RUN, else on a
 // new continuation line in the RUN's own style (leading or trailing &&).
+// In a script it joins the last command of the script on its line: a line
+// of its own would run whatever the status of the line before, and would
+// make its own status the script's.
 func (r *Run) AppendEdit(doc *dockerfile.Document, cmd string) (pos int, text string, ok bool) {
 	at, ok := r.appendPoint()
 	if !ok {
 		return 0, "", false
 	}
 	var pos0 int
-	if r.Prog.FinalSemicolon() == at {
+	if at < len(r.Prog.Src) && r.Prog.Src[at] == ';' {
 		pos0 = r.Src(at)
 	} else {
 		pos0 = r.After(at)
 	}
 	first, last := r.Ins.StartLine, doc.LineOf(r.Ins.ContentEnd())
-	if first == last || r.Prog.TrailingComment() >= 0 {
+	if r.script || first == last || r.Prog.TrailingComment() >= 0 {
 		return pos0, " && " + cmd, true
 	}
 	nl := doc.LineEnding(r.Ins.ContentEnd())

@@ -25,6 +25,10 @@ func TestAppendEdit(t *testing.T) {
 		{"RUN a \\\n  && b\n", "RUN a \\\n  && b \\\n  && rm -rf /x\n"},
 		{"RUN a && \\\n      pkg1 \\\n  && b\n", "RUN a && \\\n      pkg1 \\\n  && b \\\n  && rm -rf /x\n"},
 		{"RUN a && \\\r\n    b\r\n", "RUN a && \\\r\n    b && \\\r\n    rm -rf /x\r\n"},
+		// errexit stays on in a group that ends the RUN
+		{"RUN a && { set -e; b; c; }\n", "RUN a && { set -e; b; c && rm -rf /x; }\n"},
+		{"RUN a && ( set -eu; b )\n", "RUN a && ( set -eu; b && rm -rf /x )\n"},
+		{"RUN a && { b; c; }\n", "RUN a && { b; c; } && rm -rf /x\n"},
 	} {
 		doc := parse(t, "FROM debian\n"+tc.run)
 		r, err := runs.Parse(doc.Instructions[1])
@@ -104,4 +108,60 @@ func TestMounts(t *testing.T) {
 	require.Equal(t, "/run/a", mounts[2].Target())
 	_, ok = mounts[2].Get("from")
 	require.False(t, ok)
+}
+
+// A heredoc script takes its appended command on its last command's line,
+// joined with &&, wherever that line is.
+func TestScriptAppendEdit(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"apt-get update\napt-get install -y curl\n", "apt-get update\napt-get install -y curl && rm -rf /x\n"},
+		{"set -e\na\nb # note\n\n# end\n", "set -e\na\nb && rm -rf /x # note\n\n# end\n"},
+		{"a;\n", "a && rm -rf /x;\n"},
+		{"if a; then\n  b\nfi\n", "if a; then\n  b\nfi && rm -rf /x\n"},
+		{"cat <<X >/f\nx\nX\nb\n", "cat <<X >/f\nx\nX\nb && rm -rf /x\n"},
+		{"#!/bin/bash -e\na \\\n  b\n", "#!/bin/bash -e\na \\\n  b && rm -rf /x\n"},
+		{"a &&\n{\nset -e\nb\n}\n", "a &&\n{\nset -e\nb && rm -rf /x\n}\n"},
+	} {
+		src := "FROM debian\nRUN <<EOT\n" + tc.body + "EOT\nRUN c\n"
+		doc := parse(t, src)
+		r := runs.Script(doc, doc.Instructions[1])
+		require.NotNil(t, r, tc.body)
+		require.True(t, r.IsScript())
+		pos, text, ok := r.AppendEdit(doc, "rm -rf /x")
+		require.True(t, ok, tc.body)
+		got := src[:pos] + text + src[pos:]
+		require.Equal(t, "FROM debian\nRUN <<EOT\n"+tc.want+"EOT\nRUN c\n", got, tc.body)
+	}
+	for _, body := range []string{"a &\n", "a\nexit 0\n", "a\ncat <<X\nx\nX\n", "a\r\nb\r\n"} {
+		doc := parse(t, "FROM debian\nRUN <<EOT\n"+body+"EOT\n")
+		r := runs.Script(doc, doc.Instructions[1])
+		require.NotNil(t, r, body)
+		_, _, ok := r.AppendEdit(doc, "rm -rf /x")
+		require.False(t, ok, body)
+	}
+}
+
+// Script reads a RUN made of one heredoc that a POSIX shell runs, and
+// nothing else.
+func TestScript(t *testing.T) {
+	src := "FROM debian\n" +
+		"RUN <<EOT\na\nEOT\n" + // 1: a script
+		"RUN <<EOT python3\nprint(1)\nEOT\n" + // 2: another command
+		"RUN <<EOT\n#!/usr/bin/env python3\nprint(1)\nEOT\n" + // 3: another interpreter
+		"RUN <<EOT\n#!/bin/sh -e\na\nEOT\n" + // 4: sh with errexit
+		"RUN <<EOT\r\na\r\nEOT\r\n" + // 5: carriage returns, read but not appended to
+		"RUN <<-EOT\n\ta\n\tEOT\n" + // 6: tabs that BuildKit strips
+		"RUN a\n" // 7: shell form
+	doc := parse(t, src)
+	for i, want := range []bool{true, false, false, true, true, true, false} {
+		r := runs.Script(doc, doc.Instructions[i+1])
+		require.Equal(t, want, r != nil, "%d", i+1)
+	}
+	r := runs.Script(doc, doc.Instructions[4])
+	require.Equal(t, "/bin/sh -e", r.Shebang)
+	require.True(t, r.ScriptErrexit())
+	require.False(t, runs.Script(doc, doc.Instructions[1]).ScriptErrexit())
+	require.Same(t, runs.Script(doc, doc.Instructions[1]), runs.Shell(doc.Instructions[1]), "read once")
+	require.NotNil(t, runs.Shell(doc.Instructions[7]), "shell form")
+	require.Nil(t, runs.Shell(doc.Instructions[3]))
 }

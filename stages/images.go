@@ -52,6 +52,9 @@ func init() {
 	}
 	knownImages["node"] = Image{Homes: map[string]string{"node": "/home/node"}}
 	knownImages["ruby"] = Image{Env: map[string]string{"GEM_HOME": "/usr/local/bundle", "BUNDLE_APP_CONFIG": "/usr/local/bundle"}}
+	knownImages["golang"] = Image{Env: map[string]string{"GOPATH": "/go"}}
+	knownImages["rust"] = Image{Env: map[string]string{"CARGO_HOME": "/usr/local/cargo", "RUSTUP_HOME": "/usr/local/rustup"}}
+	knownImages["maven"] = Image{Env: map[string]string{"MAVEN_HOME": "/usr/share/maven", "MAVEN_CONFIG": "/root/.m2"}}
 	knownImages["composer"] = Image{Env: map[string]string{"COMPOSER_HOME": "/tmp"}, Workdir: "/app"}
 	for n, wd := range map[string]string{
 		"alpine": "/", "debian": "/", "ubuntu": "/", "busybox": "/", "centos": "/", "fedora": "/",

@@ -19,9 +19,9 @@ import (
 	"maps"
 	"regexp"
 	"strings"
-	"unicode"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -126,6 +126,7 @@ type state struct {
 	userSet bool
 	env     map[string]Value  // ENV and ARG (shared between states until one changes)
 	homes   map[string]string // users created by useradd/adduser: home ("" when not told)
+	workdir string            // see WorkdirAt
 }
 
 // previous returns the instruction before ins in its stage chain (the
@@ -151,7 +152,7 @@ func stateAt(ins *dockerfile.Instruction) *state {
 	return ins.Cached("stages.state", func() any {
 		prev := previous(ins)
 		if prev == nil {
-			return &state{}
+			return &state{workdir: initialWorkdir(ins.Stage)}
 		}
 		return stateAt(prev).after(prev)
 	}).(*state)
@@ -160,6 +161,12 @@ func stateAt(ins *dockerfile.Instruction) *state {
 // after returns the state after instruction ins ran in state s.
 func (s *state) after(ins *dockerfile.Instruction) *state {
 	switch ins.Cmd {
+	case "workdir":
+		if wd := afterWorkdir(s.workdir, ins); wd != s.workdir {
+			n := *s
+			n.workdir = wd
+			return &n
+		}
 	case "user":
 		if len(ins.Args) > 0 {
 			n := *s
@@ -194,7 +201,7 @@ func (s *state) after(ins *dockerfile.Instruction) *state {
 		}
 		return &n
 	case "run":
-		if !strings.Contains(ins.Text, "useradd") && !strings.Contains(ins.Text, "adduser") {
+		if !mentions(ins, "useradd") && !mentions(ins, "adduser") {
 			return s
 		}
 		busybox := imageFamily(RootImage(ins.Stage)) == "alpine"
@@ -286,19 +293,27 @@ func UserAt(ins *dockerfile.Instruction) User {
 	return u
 }
 
-// commands returns the commands of a RUN whose shell can be read, or nil.
+// commands returns the commands of a RUN whose shell can be read (shell
+// form or heredoc script), or nil.
 func commands(ins *dockerfile.Instruction) []*shellparse.Command {
-	if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
-		return nil
+	if r := runs.Shell(ins); r != nil {
+		return r.Commands()
 	}
-	text, _ := ins.ShellArgs()
-	// The same text as runs.Parse reads, so the tree is parsed once; the
-	// commands are kept with the tree (shellparse.Commands).
-	prog, err := shellparse.ParseCached(ins, strings.TrimRightFunc(text, unicode.IsSpace))
-	if err != nil {
-		return nil
+	return nil
+}
+
+// mentions reports whether the text of an instruction or of its heredocs
+// contains s.
+func mentions(ins *dockerfile.Instruction, s string) bool {
+	if strings.Contains(ins.Text, s) {
+		return true
 	}
-	return shellparse.Commands(prog)
+	for _, h := range ins.Heredocs {
+		if strings.Contains(h.Content, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseUserAdd reads useradd and adduser command lines: the user created

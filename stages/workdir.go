@@ -19,22 +19,32 @@ const UnknownWorkdir = "/?wd"
 // when it cannot be known (a variable or quotes), until an absolute
 // WORKDIR.
 func WorkdirAt(ins *dockerfile.Instruction) string {
-	wd := UnknownWorkdir
-	if ins.Stage != nil && strings.ToLower(RootImage(ins.Stage)) == "scratch" {
-		wd = "/"
+	if ins.Stage == nil {
+		return UnknownWorkdir
 	}
-	for _, other := range Before(ins) {
-		if other.Cmd != "workdir" || len(other.Args) != 1 {
-			continue
-		}
-		arg := other.Args[0]
-		if strings.ContainsAny(arg, "$\"'\\`") {
-			wd = ""
-			continue
-		}
-		wd = JoinDir(wd, arg)
+	return stateAt(ins).workdir
+}
+
+// initialWorkdir is the working directory a stage chain starts in: "/" on
+// scratch, else the base image's (not known).
+func initialWorkdir(st *dockerfile.Stage) string {
+	if strings.ToLower(RootImage(st)) == "scratch" {
+		return "/"
 	}
-	return wd
+	return UnknownWorkdir
+}
+
+// afterWorkdir is the working directory after the WORKDIR instruction ins
+// when it was wd.
+func afterWorkdir(wd string, ins *dockerfile.Instruction) string {
+	if len(ins.Args) != 1 {
+		return wd
+	}
+	arg := ins.Args[0]
+	if strings.ContainsAny(arg, "$\"'\\`") {
+		return ""
+	}
+	return JoinDir(wd, arg)
 }
 
 // KnownWorkdir is the working directory at an instruction when the

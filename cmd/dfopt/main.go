@@ -614,9 +614,36 @@ func listPasses(w io.Writer) {
 	tw.Flush()
 }
 
+// wrap breaks text into lines of at most width columns between words.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(text) {
+		switch {
+		case n == 0:
+		case n+1+len(w) > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 func explain(w io.Writer, name string) error {
 	if p := passes.Lookup(name); p != nil {
-		fmt.Fprintf(w, "%s (%s): %s\n\n%s\n", p.Name, p.Tier, p.Summary, strings.TrimRight(p.Doc, "\n"))
+		fmt.Fprintf(w, "%s (%s): %s\n\n%s\n\n%s\n", p.Name, p.Tier, p.Summary, wrap(upperFirst(p.Tier.Promise())+".", 76), strings.TrimRight(p.Doc, "\n"))
 		return nil
 	}
 	for _, p := range passes.Planned {

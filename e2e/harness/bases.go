@@ -266,8 +266,9 @@ func hostGoproxy(ctx context.Context) string {
 }
 
 // Bases returns the bases the examples build on: the debian base, the
-// full node and python bases, the Go base and busybox (built on first
-// use), mapped from all their FROM names. AllBases adds the others.
+// full node and python bases, the Go base, busybox and distroless static
+// (built on first use), mapped from all their FROM names. AllBases adds
+// the others.
 func (e *Env) Bases(ctx context.Context) (map[string]LayoutRef, error) {
 	node, err := e.NodeBase(ctx)
 	if err != nil {
@@ -281,7 +282,7 @@ func (e *Env) Bases(ctx context.Context) (map[string]LayoutRef, error) {
 	for _, b := range []struct {
 		names []string
 		get   func(context.Context) (LayoutRef, error)
-	}{{GoBaseNames, e.GoBase}, {BusyboxBaseNames, e.BusyboxBase}} {
+	}{{GoBaseNames, e.GoBase}, {BusyboxBaseNames, e.BusyboxBase}, {DistrolessBaseNames, e.DistrolessBase}} {
 		ref, err := b.get(ctx)
 		if err != nil {
 			return nil, err
@@ -294,7 +295,7 @@ func (e *Env) Bases(ctx context.Context) (map[string]LayoutRef, error) {
 }
 
 // AllBases returns every base, Bases and the slim node and python bases,
-// the JDK, the JRE, Maven and the distroless ones (built on first use:
+// the JDK, the JRE, Maven and distroless nonroot (built on first use:
 // the first call takes several minutes), mapped from all their FROM
 // names.
 func (e *Env) AllBases(ctx context.Context) (map[string]LayoutRef, error) {
@@ -311,7 +312,6 @@ func (e *Env) AllBases(ctx context.Context) (map[string]LayoutRef, error) {
 		{JDKBaseNames, e.JDKBase},
 		{JREBaseNames, e.JREBase},
 		{MavenBaseNames, e.MavenBase},
-		{DistrolessBaseNames, e.DistrolessBase},
 		{DistrolessNonrootBaseNames, e.DistrolessNonrootBase},
 	} {
 		ref, err := b.get(ctx)

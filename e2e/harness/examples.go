@@ -23,6 +23,7 @@ var Examples = []Example{
 	{"python-pip", "pip install from requirements.txt after COPY . ., apt-get for curl"},
 	{"node-npm", "npm install, build and prune after COPY . ."},
 	{"go-mod", "go mod download, verify and build in separate RUNs after COPY . ."},
+	{"go-build", "go build after COPY . . in a golang stage with no go mod download, the binary on distroless"},
 	{"apt-heavy", "apt-get update and four apt-get installs in separate RUNs"},
 	{"multi-stage", "a C program built with make in one stage, copied into a runtime stage"},
 	{"heredoc", "# syntax line, COPY and RUN heredocs, chown after COPY"},

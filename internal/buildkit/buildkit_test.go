@@ -550,6 +550,15 @@ func TestParseProgress(t *testing.T) {
 	if len(p.Vertices) != 12 {
 		t.Errorf("%d vertices, want 12", len(p.Vertices))
 	}
+	for _, v := range p.Vertices {
+		want := []string(nil)
+		if v.ID == 8 {
+			want = []string{"some output"}
+		}
+		if !reflect.DeepEqual(v.Output, want) {
+			t.Errorf("#%d output %q, want %q", v.ID, v.Output, want)
+		}
+	}
 	failed := ParseProgress("#7 [3/3] RUN false\n#7 ERROR: process \"/bin/sh -c false\" did not complete successfully: exit code: 1\n").Failed()
 	if len(failed) != 1 || !strings.HasPrefix(failed[0].Error, "process") {
 		t.Errorf("failed = %+v", failed)

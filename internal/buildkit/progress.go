@@ -16,6 +16,9 @@ type Vertex struct {
 	// Error is the text after "ERROR" when the vertex failed.
 	Error    string
 	Canceled bool
+	// Output are the lines the step printed, without the time BuildKit
+	// puts before each.
+	Output []string
 }
 
 // Step reports whether the vertex is a Dockerfile instruction of a stage
@@ -34,7 +37,10 @@ type Progress struct {
 	Vertices []*Vertex
 }
 
-var lineRE = regexp.MustCompile(`^#(\d+) (.*)$`)
+var (
+	lineRE   = regexp.MustCompile(`^#(\d+) (.*)$`)
+	outputRE = regexp.MustCompile(`^\d+\.\d+ (.*)$`)
+)
 
 // ParseProgress reads plain progress output. Lines that do not belong to a
 // vertex (warnings, blank lines) are skipped.
@@ -73,6 +79,10 @@ func ParseProgress(log string) *Progress {
 			v.Error = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(text, "ERROR"), ":"))
 		case strings.HasPrefix(text, "CANCELED"):
 			v.Canceled = true
+		default:
+			if o := outputRE.FindStringSubmatch(text); o != nil {
+				v.Output = append(v.Output, o[1])
+			}
 		}
 	}
 	return p

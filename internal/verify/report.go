@@ -52,6 +52,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		if r.Touched != "" && r.RebuildSkipped == "" {
 			fmt.Fprintf(tw, "rebuild time\t%s\t%s\t%s\n", Millis(bf.RebuildMs), Millis(af.RebuildMs), deltaMillis(bf.RebuildMs, af.RebuildMs))
 			fmt.Fprintf(tw, "cached steps on rebuild\t%d/%d\t%d/%d\t\n", bf.RebuildCachedSteps, bf.RebuildSteps, af.RebuildCachedSteps, af.RebuildSteps)
+			fmt.Fprintf(tw, "downloads on rebuild\t%d\t%d\t%+d\n", bf.RebuildDownloads, af.RebuildDownloads, af.RebuildDownloads-bf.RebuildDownloads)
 		}
 		fmt.Fprintf(tw, "files differing\t\t%d\t\n", len(r.Differences))
 		fmt.Fprintf(tw, "verdict\t\t%s\t\n", r.Verdict)
@@ -67,6 +68,14 @@ func (r *Report) WriteText(w io.Writer) error {
 		switch {
 		case r.Touched != "" && r.RebuildSkipped == "":
 			fmt.Fprintf(&b, "rebuild: with the cache warm, after appending a line of whitespace to %s\n", r.Touched)
+			for _, side := range []struct {
+				name string
+				ir   *ImageReport
+			}{{"the original", bf}, {"the rewrite", af}} {
+				if len(side.ir.RebuildDownloaded) > 0 {
+					fmt.Fprintf(&b, "downloaded on the rebuild of %s (as the build tools print it): %s\n", side.name, strings.Join(side.ir.RebuildDownloaded, ", "))
+				}
+			}
 		case r.RebuildSkipped != "":
 			fmt.Fprintf(&b, "rebuild: not measured: %s\n", r.RebuildSkipped)
 		}

@@ -218,6 +218,10 @@ type ImageReport struct {
 	// RebuildRan names the Dockerfile steps that ran again on the rebuild
 	// (not taken from the cache), as BuildKit names them ("[3/5] RUN ...").
 	RebuildRan []string `json:"rebuildRan,omitempty"`
+	// RebuildDownloads counts the dependencies the steps that ran again
+	// said they downloaded (see Downloads), RebuildDownloaded names them.
+	RebuildDownloads  int      `json:"rebuildDownloads"`
+	RebuildDownloaded []string `json:"rebuildDownloaded,omitempty"`
 }
 
 // Exit statuses of ExitCode.
@@ -734,8 +738,10 @@ func (v *run) rebuilds(ctx context.Context, rep *Report, ignore *dockerignore, t
 		for _, st := range p.Steps() {
 			if !st.Cached {
 				s.ir.RebuildRan = append(s.ir.RebuildRan, st.Name)
+				s.ir.RebuildDownloaded = append(s.ir.RebuildDownloaded, Downloads(st.Output)...)
 			}
 		}
+		s.ir.RebuildDownloads = len(s.ir.RebuildDownloaded)
 	}
 	return nil
 }

@@ -3,25 +3,25 @@ package cachecleanup
 import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
-	"github.com/dfopt/dfopt/runs"
 )
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	facts := map[*dockerfile.Instruction]*runFacts{}
 	for _, ins := range doc.Instructions {
-		if r, _ := runs.Parse(ins); r != nil {
+		if r := readRun(doc, ins); r != nil {
 			facts[ins] = collectFacts(r)
 		}
 	}
 	var out []analysis.Finding
 	later := &uses{ctx: ctx, facts: facts, memo: map[string][]usePoint{}}
+	lists := &lazySupply{ctx: ctx, facts: facts}
 	for _, ins := range doc.Instructions {
 		f := facts[ins]
 		if f == nil {
 			continue
 		}
-		cl := &cleaner{ctx: ctx, doc: doc, f: f, r: f.r, facts: facts, later: later, appended: map[string]bool{}}
+		cl := &cleaner{ctx: ctx, doc: doc, f: f, r: f.r, facts: facts, later: later, lists: lists, appended: map[string]bool{}}
 		cl.apt()
 		cl.apk()
 		cl.pip()

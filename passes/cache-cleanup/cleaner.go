@@ -22,6 +22,7 @@ type cleaner struct {
 	r        *runs.Run
 	facts    map[*dockerfile.Instruction]*runFacts
 	later    *uses
+	lists    *lazySupply
 	appended map[string]bool
 	out      []analysis.Finding
 }

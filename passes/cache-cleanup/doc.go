@@ -2,9 +2,10 @@
 //
 // The pass reads each RUN once (facts.go: the package managers it runs, the
 // variables it sets, its user, its mounts; order.go: whether a command reads
-// an index before the RUN updates it, and which later RUNs read a cache)
-// and a cleaner per RUN decides (cleaner.go) for the system package
-// managers (system.go) and the language ones (languages.go).
+// an index before the RUN updates it, and which later RUNs read a cache;
+// heredoc.go: heredoc scripts) and a cleaner per RUN decides (cleaner.go)
+// for the system package managers (system.go, aptlater.go for apt lists
+// read further down) and the language ones (languages.go).
 //
 // # Pass cache-cleanup
 //
@@ -73,20 +74,77 @@
 // spans several lines. Installs run as another user (sudo -u, gosu, su-exec,
 // ...) are left alone: their cache is elsewhere.
 //
+// A RUN made of one heredoc (RUN <<EOF) with no #! line, or one naming a
+// POSIX shell, is a shell script, and is read and cleaned like the shell
+// form. The cleanup joins the script's last command with &&, on that
+// command's line: a line of its own would run after a failing last line
+// and make its own status the script's, and under set -e a last line such
+// as "a && b" that fails does not end the shell. A script whose last
+// command has a here-document of its own, or that ends in exit or in the
+// background, takes nothing after it. Heredocs for other interpreters
+// (#!/usr/bin/env python3, RUN python3 <<EOF) are left alone.
+//
+//	RUN <<EOF                              RUN <<EOF
+//	set -eux                               set -eux
+//	apt-get update                   =>    apt-get update
+//	apt-get install -y curl                apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+//	EOF                                    EOF
+//
+// Apt lists read further down. A RUN that installs with apt before its own
+// apt-get update (later in the stage, in a stage built FROM it) reads the
+// lists the last RUN before it that updated left. Removing them there would
+// break that install, so the install gets "apt-get update && " in front of
+// it, and the RUN that fetched them removes them; the later RUN then removes
+// its own in turn (hadolint's DL3009 advice, followed through):
+//
+//	RUN apt-get update && apt-get install -y curl        ... && rm -rf /var/lib/apt/lists/*
+//	COPY app.conf /etc/app.conf                    =>    COPY app.conf /etc/app.conf
+//	RUN apt-get install -y wget                          RUN apt-get update && apt-get install -y wget && rm -rf /var/lib/apt/lists/*
+//
+// This is a safe rewrite: the later install reads an index of the same
+// sources fetched moments later in the same build, so in a build from
+// scratch it installs the same packages and the image has the same files
+// apart from the lists (the e2e suite builds both and compares them). It
+// costs one more index download per such install (about 9 MB on Debian
+// bookworm, a few seconds). Where the original's install is taken from an
+// old build cache it installs from an index as old as that cache, which is
+// what fails with "404 Not Found" once the mirror has moved on; the rewrite
+// installs what a fresh build of the original would. The update is added
+// only where it fetches exactly what the earlier one did and fails as the
+// install would: the install is apt-get, apt or apt-cache run as root,
+// without sudo or another user, -o/-c options, variables other than
+// DEBIAN_FRONTEND and the like (a proxy), or --network=none; nothing
+// between the two (or in the first RUN after its update) names /etc/apt,
+// sources.list, a .sources file, apt-key, add-apt-repository or a proxy
+// variable; and the install starts a statement or follows && (not in a
+// condition, a loop, a subshell, a pipeline or a || list). Under errexit
+// (set -e, a SHELL or #! line with -e), where a failing command on the left
+// of && does not end the shell, the update goes on a line (or statement) of
+// its own, and only where errexit is on for sure; otherwise the install's
+// && list must be the RUN's last.
+//
 // Left alone: RUNs that already clean up a manager's cache (an rm of its
 // directory, a directory above it or inside it, its own clean command, or a
 // no-cache option), RUNs with a --mount over the cache, caches moved by
 // options or variables (npm --cache, YARN_CACHE_FOLDER, COMPOSER_CACHE_DIR,
-// XDG_CACHE_HOME, BUNDLE_PATH, PIP_NO_CACHE_DIR, ...), heredoc RUNs, exec-form
-// RUNs, non-POSIX shells, RUNs whose shell cannot be parsed, and Yarn 2+.
+// XDG_CACHE_HOME, BUNDLE_PATH, PIP_NO_CACHE_DIR, ...), heredocs that are not a
+// shell script, exec-form RUNs, non-POSIX shells, RUNs whose shell cannot be
+// parsed, and Yarn 2+.
 // PIP_NO_CACHE_DIR is never added as an ENV: that would change the image's
 // configuration.
 //
 // Reported without a fix:
-//   - apt lists (apk's index) when a later RUN of the stage, a stage built
-//     FROM it, or an ONBUILD RUN installs (or reads them) before its own
-//     update: removing them would break that install. A RUN that runs a
-//     file the Dockerfile put in the image (COPY or ADD before it, a bind
+//   - apt lists when a later RUN that reads them cannot be given an update
+//     of its own (see above): an ONBUILD RUN, a RUN whose shell cannot be
+//     read, a program other than apt that reads them (aptitude, apt-file,
+//     python's apt module, anything naming /var/lib/apt/lists), a script
+//     the Dockerfile put in the image (see below); and when the RUN only
+//     fetches them for the later one (RUN apt-get update on its own: merge
+//     the two);
+//   - apk's index when a later RUN of the stage, a stage built FROM it, or
+//     an ONBUILD RUN reads it before its own update: removing it would
+//     break that install. For apt's lists and apk's index, a RUN that runs
+//     a file the Dockerfile put in the image (COPY or ADD before it, a bind
 //     mount; a script given to sh or bash, sourced with ., or a bare name
 //     copied into a directory of PATH) counts as such a reader unless its
 //     text can be read and shows it updates before it installs, or does not

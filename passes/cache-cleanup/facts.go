@@ -68,6 +68,9 @@ func collectFacts(r *runs.Run) *runFacts {
 	if sh := r.Ins.Shell; len(sh) > 0 && strings.HasSuffix(strings.ToLower(sh[0]), "zsh") {
 		f.globs = false
 	}
+	if r.IsScript() {
+		scriptFacts(f)
+	}
 	if p := f.assigned["PATH"]; p && !pathKeepsPath(r.Prog) {
 		f.rmFound = false
 	}

@@ -184,18 +184,20 @@ func (u *uses) afterWhat(ins *dockerfile.Instruction, key string, use func(other
 }
 
 // textUsesBeforeUpdate is usesBeforeUpdate for a RUN whose shell cannot be
-// read (an ONBUILD RUN, a heredoc, exec form, unparsable shell): in the
-// instruction's text, a use comes before the first update. It returns the
+// read (an ONBUILD RUN, a heredoc for another interpreter, exec form,
+// unparsable shell): in the instruction's text and heredoc bodies, a use
+// comes before the first update. It returns the
 // source offset of the use, or -1.
 func textUsesBeforeUpdate(ins *dockerfile.Instruction, use, update *regexp.Regexp) int {
-	u := use.FindStringIndex(ins.Text)
+	text, src := instructionText(ins)
+	u := use.FindStringIndex(text)
 	if u == nil {
 		return -1
 	}
-	if up := update.FindStringIndex(ins.Text); up != nil && up[0] <= u[0] {
+	if up := update.FindStringIndex(text); up != nil && up[0] <= u[0] {
 		return -1
 	}
-	return ins.SrcOffset(u[0])
+	return src(u[0])
 }
 
 var (

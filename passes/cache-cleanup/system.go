@@ -41,15 +41,9 @@ func (cl *cleaner) apt() {
 				continue // cleaned, or not in the image
 			}
 			aptReported = true
-			line, what := cl.later.afterWhat(r.Ins, "apt lists", func(other *dockerfile.Instruction, of *runFacts) (int, string) {
-				return cl.indexUse(other, of, "apt", aptUseRE, aptUpdateRE)
-			})
-			if line > 0 && what != "" {
-				cl.report(c, fmt.Sprintf("apt lists kept in this layer: line %d %s", line, what))
-				continue
-			}
-			if line > 0 {
-				cl.report(c, fmt.Sprintf("apt lists kept in this layer: line %d installs with apt before its own apt-get update", line))
+			again, lines, bad, why := cl.updateAgain(r.Ins)
+			if why != "" {
+				cl.report(c, cl.keptMessage(bad, why))
 				continue
 			}
 			msg := c.Name + " update leaves its package lists (about 20 MB) in the layer"
@@ -57,7 +51,9 @@ func (cl *cleaner) apt() {
 				cl.decline(c, msg, why)
 				continue
 			}
+			n := len(cl.out)
 			cl.remove(c, []string{pkgmgr.AptLists + "/*"}, []string{pkgmgr.AptLists + "/"}, msg)
+			cl.addUpdates(n, again, lines)
 		}
 	}
 }

@@ -31,6 +31,9 @@ type runInfo struct {
 	// directory above it), which BuildKit creates again for the next RUN.
 	rmWD     string
 	parseErr error
+	// script is the program of a heredoc script (start and end are then
+	// offsets in the source); nil for the shell form.
+	script *runs.Run
 }
 
 // lastOnly reports why the RUN can only be the last one of a group ("" if it
@@ -81,6 +84,11 @@ func analyzeRun(ins *dockerfile.Instruction) *runInfo {
 	if sr == nil {
 		return nil
 	}
+	return analyzeProgram(ins, sr)
+}
+
+// analyzeProgram reads the program of a shell-form RUN or heredoc script.
+func analyzeProgram(ins *dockerfile.Instruction, sr *runs.Run) *runInfo {
 	prog := sr.Prog
 	r := &runInfo{ins: ins, prog: prog, start: sr.Start, end: sr.Start + len(prog.Src)}
 	r.leaks = shellparse.Leaks(prog)
@@ -184,17 +192,21 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	var findings []analysis.Finding
 	var group []*runInfo
 	flush := func() {
-		if len(group) > 1 {
+		switch {
+		case len(group) > 1 && hasScript(group):
+			findings = append(findings, mergeIntoScript(ctx, group))
+		case len(group) > 1:
 			findings = append(findings, mergeGroup(ctx, group))
 		}
 		group = nil
 	}
 	for _, ins := range doc.Instructions {
-		if !runs.Readable(ins) {
-			flush()
-			continue
+		var r *runInfo
+		if runs.Readable(ins) {
+			r = analyzeRun(ins)
+		} else {
+			r = analyzeScript(doc, ins)
 		}
-		r := analyzeRun(ins)
 		if r == nil {
 			flush()
 			continue
@@ -230,7 +242,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 }
 
 func nextIsRun(doc *dockerfile.Document, ins *dockerfile.Instruction) bool {
-	return ins.Index+1 < len(doc.Instructions) && runs.Readable(doc.Instructions[ins.Index+1])
+	return ins.Index+1 < len(doc.Instructions) && readable(doc, doc.Instructions[ins.Index+1])
 }
 
 func sameFlags(a, b *dockerfile.Instruction) bool { return slices.Equal(a.Flags, b.Flags) }
@@ -241,7 +253,7 @@ func canFollow(doc *dockerfile.Document, group []*runInfo, r *runInfo) bool {
 	if prev.ins.Index+1 != r.ins.Index || !sameFlags(prev.ins, r.ins) {
 		return false
 	}
-	if prev.lastOnly(len(group) == 1) != "" {
+	if prev.lastOnly(len(group) == 1) != "" || !scriptCanFollow(group, r) {
 		return false
 	}
 	// A trailing comment would swallow a closing brace.
@@ -249,7 +261,7 @@ func canFollow(doc *dockerfile.Document, group []*runInfo, r *runInfo) bool {
 		return false
 	}
 	// Comment lines among r's own flags would be lost with its keyword.
-	argsStart := r.ins.SrcOffset(r.start)
+	argsStart := r.ins.SrcOffset(r.ins.ArgsOffset)
 	if doc.CommentLineIn(r.ins.Span.Start, argsStart) {
 		return false
 	}

@@ -1,7 +1,8 @@
 // Package coalesceruns is the coalesce-runs pass of dfopt.
 //
-// coalesceruns.go reads each RUN's shell and merges groups; workdir.go
-// tells whether a RUN may remove its working directory.
+// coalesceruns.go reads each RUN's shell and merges groups; heredoc.go
+// merges a group into its heredoc script; workdir.go tells whether a RUN
+// may remove its working directory.
 //
 // # Pass coalesce-runs
 //
@@ -33,8 +34,17 @@
 //     them become comment lines inside the continuation, blank lines are dropped.
 //     Any other instruction ends the group.
 //   - The RUNs must have identical flags (--mount, --network, --security, ...).
-//     Exec-form (JSON) RUNs, RUNs with heredocs, ONBUILD RUN and RUNs under a
-//     non-POSIX SHELL (PowerShell, cmd) or in a Windows stage are left alone.
+//     Exec-form (JSON) RUNs, heredocs that are not a shell script, ONBUILD RUN
+//     and RUNs under a non-POSIX SHELL (PowerShell, cmd) or in a Windows stage
+//     are left alone.
+//   - A RUN made of one heredoc with no #! line is a shell script that
+//     BuildKit hands to the SHELL, as it does the shell form. One-line RUNs
+//     next to it are merged into it by the same rules, each on a line of its
+//     own joined with && (the script's lines stay as they are, in braces or
+//     a subshell where the rules below ask for one). A group holds one such
+//     script at most and only one-line RUNs besides it; scripts with a #!
+//     line (another interpreter) or carriage returns are not merged (see
+//     the example at the end).
 //   - A RUN that changes the state of its shell (cd, export, set, umask, exit,
 //     variable assignments, function definitions, source, trap, ...) is run in a
 //     subshell "( ... )" when another RUN follows it, so the next command starts
@@ -57,6 +67,16 @@
 //     does not tell the WORKDIR (an unknown base image), any removal outside
 //     scratch directories such as /tmp, /var/cache or /etc counts.
 //   - RUNs whose shell text cannot be parsed are left alone and reported.
+//
+// A heredoc script and the one-line RUN before it:
+//
+//	RUN useradd app                 RUN <<EOF
+//	RUN <<EOF                       useradd app &&
+//	set -eux                  =>    {
+//	mkdir -p /opt/app               set -eux
+//	EOF                             mkdir -p /opt/app
+//	                                }
+//	                                EOF
 package coalesceruns
 
 import (

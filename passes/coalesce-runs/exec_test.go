@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -85,6 +86,10 @@ func simulate(t *testing.T, src []byte, shell []string) string {
 			continue
 		}
 		prog, _ := ins.ShellArgs()
+		if len(ins.Heredocs) == 1 && strings.TrimSpace(prog) == "<<"+ins.Heredocs[0].Name {
+			// A heredoc script: BuildKit hands its body to the shell.
+			prog = ins.Heredocs[0].Content
+		}
 		cmd := exec.Command(shell[0], append(shell[1:], prog)...)
 		cmd.Dir = work
 		cmd.Env = []string{"LOG=" + log, "PATH=/usr/bin:/bin"}
@@ -103,8 +108,12 @@ func simulate(t *testing.T, src []byte, shell []string) string {
 	files, _ := find.Output()
 	trace.WriteString("files:\n")
 	trace.Write(files)
-	return strings.ReplaceAll(trace.String(), dir, "$DIR")
+	// A shell names the line of a failing command in its message; merged
+	// into a heredoc script, the command is on another line.
+	return shellLine.ReplaceAllString(strings.ReplaceAll(trace.String(), dir, "$DIR"), "${1}N:")
 }
+
+var shellLine = regexp.MustCompile(`(line |dash: )[0-9]+:`)
 
 func TestCoalesceRunsExecutes(t *testing.T) {
 	shells := map[string][]string{
@@ -132,6 +141,14 @@ func TestCoalesceRunsExecutes(t *testing.T) {
 					body := execSnippets[rng.IntN(len(execSnippets))]
 					if rng.IntN(3) == 0 {
 						body += " && " + execSnippets[rng.IntN(len(execSnippets))]
+					}
+					if rng.IntN(4) == 0 {
+						// A heredoc script of one to three lines.
+						for k := rng.IntN(3); k > 0; k-- {
+							body += "\n" + execSnippets[rng.IntN(len(execSnippets))]
+						}
+						fmt.Fprintf(&b, "RUN <<EOF\n%s\nEOF\n", body)
+						continue
 					}
 					fmt.Fprintf(&b, "RUN %s\n", body)
 				}

@@ -71,13 +71,21 @@
 //     where base images keep files (/, /etc, /usr, /var, /opt, /srv, /home
 //     and a home directory, ...), and nothing earlier in the stage (or the
 //     stages it is built on) copies, writes or runs there, since chown -R
-//     would change those files too (RUN mkdir of it, and useradd/adduser
-//     --no-create-home with it as home, are fine). The base image is assumed
-//     to hold nothing there;
+//     would change those files too (RUN mkdir or install -d of it, and
+//     useradd/adduser --no-create-home with it as home, are fine). The base
+//     image is assumed to hold nothing there;
 //   - the parent of the destination (or of the copied file) exists before the
-//     COPY: a directory every base image has, or one an earlier WORKDIR, COPY
-//     or mkdir made; BuildKit would give a parent it creates the new owner
-//     or mode;
+//     COPY: a directory every base image has, or one an earlier WORKDIR, COPY,
+//     ADD or VOLUME made, or an earlier RUN (shell form or heredoc script):
+//     mkdir, install -d, the home useradd -m/--create-home makes, the home of
+//     Debian's adduser (not with --no-create-home, nor --system without
+//     --home) and BusyBox's (not with -H), when the command's failure fails
+//     the RUN (not in a condition or a || list, and in the RUN's last &&
+//     list or under set -e) and no later RUN may remove it (rm, rmdir, mv,
+//     find -delete or userdel -r of it, of a directory above it, or of a path
+//     that cannot be read); BuildKit would give a parent it creates the new
+//     owner or mode. A home that a script the pass cannot read creates is
+//     not known;
 //   - user and group names: no COPY in between may replace /etc/passwd or
 //     /etc/group, from which --chown reads them before copying;
 //   - ADD of a URL (one root-owned file) takes --chown the same way.

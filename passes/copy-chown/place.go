@@ -70,15 +70,19 @@ func checkPlace(ctx *analysis.Context, c *copyInstr, dir bool, copies []*copyIns
 }
 
 // knownDirs lists the directories known to exist after the instructions
-// before.
+// before: those every base image has, and those the instructions made
+// (stages.MadeDirs: WORKDIR, mkdir, install -d, the homes useradd -m and
+// adduser make; COPY, ADD and VOLUME here) that no later RUN may have
+// removed.
 func knownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *dockerfile.Stage) map[string]bool {
 	known := map[string]bool{}
+	made := map[string]bool{}
 	add := func(p string, self bool) {
 		if !self {
 			p = path.Dir(p)
 		}
 		for ; ; p = path.Dir(p) {
-			known[p] = true
+			made[p] = true
 			if p == "/" || p == "." {
 				return
 			}
@@ -94,11 +98,17 @@ func knownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *dock
 		}
 	}
 	for _, ins := range before {
-		switch ins.Cmd {
-		case "workdir":
-			if wd, ok := stages.KnownWorkdir(justAfter(ins)); ok {
-				add(wd, true)
+		if ins.Cmd == "run" {
+			for p := range made {
+				if stages.Removes(ins, p) {
+					delete(made, p)
+				}
 			}
+		}
+		for _, d := range stages.MadeDirs(ins) {
+			made[d.Path] = true
+		}
+		switch ins.Cmd {
 		case "volume":
 			for _, v := range ins.Args {
 				if strings.HasPrefix(v, "/") && !strings.ContainsAny(v, "$[]\"") {
@@ -116,20 +126,10 @@ func knownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *dock
 			default:
 				add(c.dest, false)
 			}
-		case "run":
-			if p := runs.Read(ctx.Doc, ins); p != nil {
-				for _, c := range shellparse.Commands(p.Prog) {
-					if c.Name != "mkdir" || c.Conditional {
-						continue
-					}
-					for i, v := range c.Lits {
-						if c.Static[i] && strings.HasPrefix(v, "/") {
-							add(path.Clean(v), true)
-						}
-					}
-				}
-			}
 		}
+	}
+	for p := range made {
+		known[p] = true
 	}
 	return known
 }
@@ -242,7 +242,8 @@ func runWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir string
 			}
 			v := path.Clean(c.Lits[i])
 			switch {
-			case c.Name == "mkdir" && c.Static[i] && (v == dir || stages.Under(dir, v)):
+			case (c.Name == "mkdir" || c.Name == "install" && c.HasArg(shellparse.ArgIs("-d", "--directory"))) &&
+				c.Static[i] && (v == dir || stages.Under(dir, v)):
 				continue
 			case (c.Name == "useradd" || c.Name == "adduser") && c.Static[i] && v == dir && noHome(c):
 				continue

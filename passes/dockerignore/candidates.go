@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dfopt/dfopt/buildcontext"
+	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/stages"
 	"github.com/moby/patternmatcher"
 )
@@ -36,9 +38,19 @@ type state struct {
 	excepts  []string // the "!" patterns of the ignore file
 	docs     []*build // this Dockerfile first, then those sharing the ignore file
 	removes  []string
-	tops     []string // the paths the accepted entries match
-	file     string   // the ignore file
-	exists   bool     // whether it exists yet
+	// changes are the image paths an accepted entry changes on purpose: a
+	// node_modules that an install after the copy now builds afresh, as
+	// fresh says ("npm install builds /app/node_modules afresh").
+	changes []string
+	fresh   []string
+	// cacheChanges are the download caches of those installs, which a
+	// fresh install fills (declared with changes).
+	cacheChanges []string
+	// tracked are the paths git tracks that would have been left out.
+	tracked []string
+	tops    []string // the paths the accepted entries match
+	file    string   // the ignore file
+	exists  bool     // whether it exists yet
 }
 
 // selectEntry finds what the pattern would newly exclude.
@@ -133,9 +145,33 @@ func (st *state) needed(sp *candidate) bool {
 						return true
 					}
 					covered = true
+					var reconciled *manifests.Step
 					for _, o := range installs {
 						if o.Stage == s.ins.Stage && o.Index > s.ins.Index {
 							removed = "" // installed again after the copy
+							if r := a.reconciles(o); r != nil && reconciled == nil {
+								reconciled = r
+							}
+						}
+					}
+					if reconciled != nil && a != st.docs[0] {
+						return true // another Dockerfile's image would change, and it says nothing
+					}
+					if reconciled != nil {
+						// It installs on top of what the copy brought:
+						// left out, its node_modules is built afresh, and
+						// what it downloads for that goes to its cache.
+						if !strings.HasPrefix(land, "/") || strings.HasPrefix(land, stages.UnknownWorkdir) {
+							return true // where it goes is not known: it cannot be declared
+						}
+						if change := land; !slices.Contains(st.changes, change) {
+							st.changes = append(st.changes, change)
+							st.fresh = append(st.fresh, reconciled.Command()+" builds the image's "+land+" afresh")
+							for _, c := range reconciled.DownloadCaches() {
+								if !slices.Contains(st.cacheChanges, c) {
+									st.cacheChanges = append(st.cacheChanges, c)
+								}
+							}
 						}
 					}
 				case catTests:
@@ -184,11 +220,14 @@ func (st *state) accept(sp *candidate) {
 	}
 }
 
-// try evaluates a candidate and accepts it when nothing needs it.
+// try evaluates a candidate and accepts it when nothing needs it and git
+// does not track it.
 func (st *state) try(sp *candidate) bool {
-	saved := len(st.removes)
-	if !st.selectEntry(sp) || st.needed(sp) {
+	saved, savedChanges, savedCaches := len(st.removes), len(st.changes), len(st.cacheChanges)
+	if !st.selectEntry(sp) || st.needed(sp) || st.isTracked(sp) {
 		st.removes = st.removes[:saved]
+		st.changes, st.fresh = st.changes[:savedChanges], st.fresh[:savedChanges]
+		st.cacheChanges = st.cacheChanges[:savedCaches]
 		return false
 	}
 	st.accept(sp)
@@ -196,6 +235,30 @@ func (st *state) try(sp *candidate) bool {
 		st.tops = append(st.tops, st.tree.entries[i].path)
 	}
 	return true
+}
+
+// isTracked reports whether git tracks a node_modules, virtual
+// environment or build output the candidate would leave out: the
+// repository commits it, so it is in the context on purpose. Such paths
+// are recorded for a finding of their own. Where git cannot tell, the
+// candidate goes on as it would without git.
+func (st *state) isTracked(sp *candidate) bool {
+	switch sp.cat {
+	case catNode, catVenv, catOutputs:
+	default:
+		return false
+	}
+	found := false
+	for _, ti := range sp.tops {
+		p := st.tree.entries[ti].path
+		if tracked, known := buildcontext.Tracked(st.r.ctx, p); known && tracked {
+			found = true
+			if !slices.Contains(st.tracked, p) {
+				st.tracked = append(st.tracked, p)
+			}
+		}
+	}
+	return found
 }
 
 func (st *state) rootDir(name string) bool {

@@ -94,12 +94,27 @@
 // pass). A Dockerfile that takes
 // nothing from its context gets no finding.
 //
+// A node_modules, virtual environment or build output that git tracks in
+// the context was committed on purpose: it is left in, and a finding of its
+// own says so (when the context is not in a git work tree, or git cannot be
+// run, the rules above apply alone).
+//
+// What the image loses: the ignored paths that "COPY . ." put there, named
+// in the finding (the fix lists them as removed when it can tell where they
+// go); node_modules and build outputs are the image's own, from its install
+// or build. Under npm ci, which deletes node_modules before it installs,
+// leaving out the context's node_modules changes nothing in the image.
+// npm install, yarn and pnpm install install on top of what the copy
+// brought instead: left out, the image's node_modules is built afresh, and
+// what the install downloads for that goes to its cache (~/.npm/_cacache,
+// yarn's and pnpm's stores). The finding says so, and the fix declares that
+// node_modules and those caches as changes to the image (Fix.Changes:
+// --json lists them under changes, and dfopt verify counts their
+// differences as made on purpose).
+//
 // Not detected: a program that reads .git, tests or logs when the container
 // runs, and files that scripts of the tools named above read without the
-// file mentioning them. The image loses the ignored paths that "COPY . ."
-// put there (the fix lists them as removed when it can tell where they go);
-// node_modules and build outputs are the image's own, from its install or
-// build.
+// file mentioning them.
 package dockerignore
 
 import (

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -100,8 +101,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	st.included = tree.sent()
 	before := st.size()
 	entries := st.candidates()
+	out := st.trackedFindings(self)
 	if len(entries) == 0 {
-		return nil
+		return out
 	}
 	after := st.size()
 
@@ -151,11 +153,35 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		msg = fmt.Sprintf("no %s to leave out %s, which the build does not need (%s)", file, list, sizes)
 		fixMsg = "create " + file + " with " + list
 	}
+	if len(st.fresh) > 0 {
+		msg += "; with it left out, " + strings.Join(st.fresh, " and ") + " (downloading what it installs) instead of on top of the context's"
+	}
 	f := analysis.InstructionFinding(at, msg)
 	f.Fix = &analysis.Fix{
 		Message: fixMsg,
 		Removes: st.removes,
+		Changes: append(slices.Clone(st.changes), st.cacheChanges...),
 		Files:   []analysis.FileEdit{{Path: file, Edits: []analysis.Edit{analysis.Insert(len(data), text.String())}}},
 	}
-	return []analysis.Finding{f}
+	return append([]analysis.Finding{f}, out...)
+}
+
+// trackedFindings reports the paths git tracks that the pass would have
+// left out: they stay in the context.
+func (st *state) trackedFindings(self *build) []analysis.Finding {
+	var out []analysis.Finding
+	for _, p := range st.tracked {
+		at := self.sends[0].ins
+		pc := strings.Split(p, "/")
+		for _, s := range self.sends {
+			if s.relation(pc) != notSent {
+				at = s.ins
+				break
+			}
+		}
+		out = append(out, analysis.InstructionFinding(at, fmt.Sprintf(
+			"git tracks %s, so it is in the build context on purpose and %s leaves it in; add it to %s yourself if the image should make its own",
+			p, "dfopt", st.file)))
+	}
+	return out
 }

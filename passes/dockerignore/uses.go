@@ -103,6 +103,22 @@ func nodeInstall(c command) bool {
 	return st != nil && slices.Contains(st.Outputs, "node_modules")
 }
 
+// reconciles returns the install of a RUN that installs node modules on
+// top of what is there (npm install, yarn, pnpm install), nil when every
+// install of the RUN starts from an empty node_modules (npm ci).
+func (a *build) reconciles(o *dockerfile.Instruction) *manifests.Step {
+	cmds, _ := runCmds(a.doc, o)
+	for _, c := range cmds {
+		if !nodeInstall(c) {
+			continue
+		}
+		if st, _ := manifests.Classify(c.sc); st != nil && !st.StartsFresh() {
+			return st
+		}
+	}
+	return nil
+}
+
 // installsAt returns the RUNs of the stage and the stages it is built on
 // that install node modules in dir (exactly, with no cd).
 func (a *build) installsAt(st *dockerfile.Stage, dir string) []*dockerfile.Instruction {

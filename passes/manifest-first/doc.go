@@ -61,8 +61,10 @@
 //     non-recursive chown or chmod of the destination directory itself);
 //   - the install reads only the manifests: pip install of ".", -e, local
 //     paths or --find-links directories; npm, yarn and pnpm installs with
-//     lifecycle scripts (preinstall, install, postinstall, prepare), local
-//     (file:, link:) dependencies or workspaces; go.mod replaced by local
+//     lifecycle scripts (preinstall, install, postinstall, prepare,
+//     dependencies), a binding.gyp beside package.json (built by node-gyp),
+//     local dependencies (file:, link:, paths, tarballs by file name, also
+//     in overrides and resolutions) or workspaces; go.mod replaced by local
 //     directories; Gemfiles with gemspec or path gems; Pipfiles and
 //     pyproject.toml with path dependencies; composer path repositories and
 //     .NET project references all need the sources, and are only reported;
@@ -73,14 +75,105 @@
 //     --frozen-lockfile, pnpm without --frozen-lockfile, bundle install
 //     without --frozen, pipenv install without --deploy) moves only when the
 //     context has no lock file: copying the sources after it would put the
-//     old one back. Use npm ci and the like;
+//     old one back. Use npm ci and the like. npm install, alone in its
+//     RUN, is run twice instead (see below);
 //   - the top-level program of a RUN that is split is a plain && list.
+//
+// npm install with a lock file in the context runs twice: as written, with
+// the manifests and the lock file, before the sources are copied (this step
+// is cached across source edits and does the downloading), and again where
+// it was, in the RUN that stays after the sources as it is:
+//
+//	COPY . .                 COPY package.json package-lock.json ./
+//	RUN npm install    =>    RUN npm install
+//	                         COPY . .
+//	                         RUN npm install
+//
+// Copying the sources puts the context's lock file back over the one the
+// first install may have rewritten (an old lockfileVersion, fields a newer
+// npm adds); the second install computes its tree from the same package.json
+// and lock file as the original's install, finds node_modules complete and
+// writes the lock file the original writes, so the image has the files of
+// the original (the e2e suite builds both and compares them, with a
+// lockfileVersion 1 lock file that npm rewrites, and rebuilds both after a
+// source edit). The checks above make sure the first install reads nothing
+// but the files copied for it. What changes: on a rebuild after a source
+// edit the second install finds node_modules complete and downloads no
+// package (it still asks the registry for its audit, and, for a lock file
+// of an older lockfileVersion, for the packages' metadata it upgrades the
+// lock file with), and the image holds one more of npm's debug logs in
+// ~/.npm/_logs, whose names change on every build anyway. yarn and
+// pnpm installs that may rewrite their lock file are only reported: they
+// keep their own record of node_modules (.yarn-integrity, .modules.yaml),
+// and that a lock file put back leaves node_modules as the original's is not
+// proven by a build.
 //
 // Without a build context only pip installs from requirement files named in
 // the RUN are rewritten (their names are certain; a file in a subdirectory is
 // copied with its directory, where the files it includes with -r usually
-// are); the others are reported. cargo, maven
-// and gradle builds are reported: they need more than their manifests.
+// are); the others are reported.
+//
+// Builds with no install step. Go, Maven and Cargo builds download their dependencies themselves: with
+// no install to move, every source edit downloads them all again. The pass
+// adds the dependency step before the source COPY:
+//
+//	FROM golang:1.22 AS build           FROM golang:1.22 AS build
+//	WORKDIR /src                        WORKDIR /src
+//	COPY . .                      =>    COPY go.mod go.sum ./
+//	RUN go build -o /out/app .          RUN go mod download
+//	                                    COPY . .
+//	FROM gcr.io/distroless/static       RUN go build -o /out/app .
+//	COPY --from=build /out/app /app     ...
+//
+// for the first build command after the copy:
+//
+//	go build, install, test, vet,   go.mod, go.sum in the module's root
+//	run, generate, list, get        (the nearest go.mod above the build's
+//	  -> go mod download            directory), run there
+//	mvn / ./mvnw package, verify,   pom.xml and the POMs of its modules,
+//	install, compile, test          .mvn/, mvnw; the build's options that
+//	  -> mvn dependency:go-offline  change what is resolved (-D, -P, -U, -T, ...)
+//	cargo build, test, run, check,  Cargo.toml, Cargo.lock, rust-toolchain
+//	install --path                  (.toml), .cargo/config(.toml);
+//	  -> cargo fetch                --locked as the build has it
+//
+// The step downloads what the build would (go mod download also the
+// modules the tests need, go-offline every plugin), and the build finds it
+// there. What it adds to the build stage must not reach the image, so the
+// step is added only:
+//   - in a stage that is not the one built (the last one, or --target) and
+//     that no stage built FROM it is; in the stage built, the extra
+//     downloads would ship: the finding says so and names the cache mount
+//     (RUN --mount=type=cache,target=/go/pkg/mod) that keeps downloads out
+//     of the image instead (the cache-mounts pass of the aggressive tier);
+//   - when no COPY --from or RUN --mount=from= of a later stage reads the
+//     module cache, ~/.m2, CARGO_HOME's registry or the go command's
+//     configuration of the stage (a source of / reads all of it);
+//   - when the step downloads as the build would: the tool is in the base
+//     image (golang, maven, eclipse-temurin, rust, ...) or installed before
+//     the copy; nothing between the copy and the build installs it, git or
+//     certificates, changes USER, sets a variable the tool reads (GOPROXY,
+//     GOFLAGS, MAVEN_OPTS, CARGO_*, HOME, PATH, proxies, ...), runs git
+//     config or go env -w, or copies files into /etc or a home directory;
+//     the build RUN mounts no secret, SSH agent or files.
+//
+// Declined and reported: GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE or
+// GOWORK set (private modules may need what only the build has); go.work
+// workspaces and replace directives to directories (the sources); no
+// go.sum; -modfile; Maven modules that use one another (go-offline cannot
+// download what the build makes), systemPath dependencies, a parent POM
+// outside the build's directory, -f, -pl, -s, -gs, -t; Cargo workspaces,
+// path dependencies, vendored sources, manifests whose targets cargo finds
+// in the sources (src/main.rs: cargo fetch cannot read the manifest
+// without them), no Cargo.lock; gradle, which has no documented way to
+// download a build's dependencies from the build files alone. Left alone
+// without a finding, as they download nothing or cache it already: go
+// builds from a vendor directory (-mod=vendor, or vendor/modules.txt with
+// go 1.14 or later), GOPROXY=off, GO111MODULE=off, a module that requires
+// nothing, no go.mod in the context (GOPATH mode, or the build runs go mod
+// init), mvn -o, cargo --offline or --frozen, RUN --network=none, a cache
+// mount of the module cache, and a dependency step that already runs
+// before the copy (cargo chef cook, mvn dependency:*).
 package manifestfirst
 
 import (

@@ -16,11 +16,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			if sc == nil {
 				continue
 			}
-			dr := manifests.InstallAfter(st.Instructions[i+1:], sc)
-			if dr == nil {
-				continue
-			}
-			if f, ok := manifests.Plan(ctx, cv, sc, dr); ok {
+			if f, ok := manifests.PlanCopy(ctx, cv, sc, st.Instructions[i+1:]); ok {
 				out = append(out, f)
 			}
 		}

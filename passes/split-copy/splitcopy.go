@@ -486,10 +486,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			if fi, err := fs.Lstat(cv.FS, sc.Src); err != nil || !fi.IsDir() {
 				continue // a symbolic link to a directory
 			}
-			if dr := manifests.InstallAfter(st.Instructions[i+1:], sc); dr != nil {
-				if f, ok := manifests.Plan(ctx, cv, sc, dr); ok && f.Fix != nil {
-					continue // manifest-first moves it first
-				}
+			if f, ok := manifests.PlanCopy(ctx, cv, sc, st.Instructions[i+1:]); ok && f.Fix != nil {
+				continue // manifest-first rewrites it first
 			}
 			if f, ok := planSplitCopy(ctx, cv, sc, minBytes); ok {
 				out = append(out, f)

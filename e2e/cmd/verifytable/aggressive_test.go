@@ -61,7 +61,7 @@ func TestWriteAggressiveTable(t *testing.T) {
 func TestWriteSafeTableHeader(t *testing.T) {
 	var b strings.Builder
 	writeSafeTable(&b, nil)
-	if !strings.Contains(b.String(), "\n| example | layers | bytes added | compressed | build | rebuild | cached steps on rebuild | files differing | verdict |\n") {
+	if !strings.Contains(b.String(), "\n| example | layers | bytes added | compressed | build | rebuild | cached steps on rebuild | downloads on rebuild | files differing | verdict |\n") {
 		t.Errorf("header changed:\n%s", b.String())
 	}
 }

@@ -170,29 +170,30 @@ func writeTable(w io.Writer, rows []row, aggr []aggrRow, passes []string, env *h
 func writeSafeTable(w io.Writer, rows []row) {
 	fmt.Fprintf(w, "Each example's Dockerfile and dfopt's rewrite are built with BuildKit (`dfopt verify`), "+
 		"without cache, and their images compared. Cells read *before → after*.\n\n")
-	fmt.Fprintf(w, "| example | layers | bytes added | compressed | build | rebuild | cached steps on rebuild | files differing | verdict |\n")
-	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| example | layers | bytes added | compressed | build | rebuild | cached steps on rebuild | downloads on rebuild | files differing | verdict |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		if r.err != nil {
-			fmt.Fprintf(w, "| %s | | | | | | | | error: %s |\n", r.ex.Dir, cell(r.err.Error()))
+			fmt.Fprintf(w, "| %s | | | | | | | | | error: %s |\n", r.ex.Dir, cell(r.err.Error()))
 			continue
 		}
 		rep := r.rep
 		if rep.Before == nil || rep.After == nil {
-			fmt.Fprintf(w, "| %s | | | | | | | | %s |\n", r.ex.Dir, rep.Verdict)
+			fmt.Fprintf(w, "| %s | | | | | | | | | %s |\n", r.ex.Dir, rep.Verdict)
 			continue
 		}
 		b, a := rep.Before, rep.After
-		rebuild, cached := "not measured", ""
+		rebuild, cached, downloads := "not measured", "", ""
 		if rep.Touched != "" && rep.RebuildSkipped == "" {
 			rebuild = fmt.Sprintf("%s → %s", verify.Millis(b.RebuildMs), verify.Millis(a.RebuildMs))
 			cached = fmt.Sprintf("%d/%d → %d/%d", b.RebuildCachedSteps, b.RebuildSteps, a.RebuildCachedSteps, a.RebuildSteps)
+			downloads = fmt.Sprintf("%d → %d", b.RebuildDownloads, a.RebuildDownloads)
 		}
-		fmt.Fprintf(w, "| %s | %d → %d | %s → %s (%s) | %s → %s (%s) | %s → %s | %s | %s | %d | %s |\n",
+		fmt.Fprintf(w, "| %s | %d → %d | %s → %s (%s) | %s → %s (%s) | %s → %s | %s | %s | %s | %d | %s |\n",
 			r.ex.Dir, b.Layers, a.Layers,
 			verify.Bytes(b.AddedBytes), verify.Bytes(a.AddedBytes), percent(b.AddedBytes, a.AddedBytes),
 			verify.Bytes(b.AddedCompressedBytes), verify.Bytes(a.AddedCompressedBytes), percent(b.AddedCompressedBytes, a.AddedCompressedBytes),
-			verify.Millis(b.BuildMs), verify.Millis(a.BuildMs), rebuild, cached, len(rep.Differences), rep.Verdict)
+			verify.Millis(b.BuildMs), verify.Millis(a.BuildMs), rebuild, cached, downloads, len(rep.Differences), rep.Verdict)
 	}
 	fmt.Fprintf(w, "\n| example | what it shows | file touched for the rebuild | removed by the passes (not compared) | unstable paths (not compared) |\n")
 	fmt.Fprintf(w, "|---|---|---|---|---|\n")
@@ -217,7 +218,8 @@ func writeSafeTable(w io.Writer, rows []row) {
 	fmt.Fprintf(w, "- *build*: wall time without cache, OCI export included; it includes downloads (Debian mirror, npm registry, "+
 		"Go module proxy) and varies from run to run by several seconds.\n")
 	fmt.Fprintf(w, "- *rebuild*: with the cache warm, after appending a line of whitespace (unique to the run, so never cached) to the touched file in a copy of the context; "+
-		"*cached steps* counts the Dockerfile steps BuildKit took from its cache.\n")
+		"*cached steps* counts the Dockerfile steps BuildKit took from its cache; *downloads* the dependencies the steps that ran again "+
+		"said they downloaded (`go: downloading`, cargo's and Maven's `Downloaded`, pip's `Downloading`; npm prints none, so its downloads are not counted).\n")
 	fmt.Fprintf(w, "- *unstable paths* differ between two builds of the original itself (logs, bytecode, caches with times in them), or are package indexes a live mirror decides, "+
 		"and are left out of the comparison.\n")
 	var notBuilt []string

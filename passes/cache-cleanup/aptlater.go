@@ -1,0 +1,389 @@
+package cachecleanup
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
+)
+
+// Apt lists read further down. A RUN that installs without its own
+// apt-get update reads the lists an earlier RUN (of its stage, or of a
+// stage it is built FROM) left. Removing them there would break that
+// install, unless the install gets its own update: the earlier RUN then
+// removes its lists, and `apt-get update &&` goes in front of each later
+// install that read them (the RUN then cleans its own lists in turn). A
+// reader that cannot take an update in front of it (a program other than
+// apt that reads the lists, an ONBUILD RUN, an install inside a condition
+// or run as another user, ...) keeps the lists where they are.
+
+// listSupply is, for the document, the RUNs that read apt's lists before
+// their own update, filed under the RUNs whose update wrote what they read.
+type listSupply struct {
+	readers map[*dockerfile.Instruction][]listReader
+}
+
+// listReader is a read of apt's lists before the RUN's own update.
+type listReader struct {
+	ins *dockerfile.Instruction
+	pos int // source offset of the command that reads
+	// r and cmd: the apt command that reads, in a RUN whose program is
+	// read (nil otherwise).
+	r   *runs.Run
+	cmd *shellparse.Command
+	// why it cannot get an update in front of it ("" when it can).
+	why string
+	// with is the program other than apt that reads them, if that is why.
+	with string
+	// changed names what, after the supplier's update and before this
+	// RUN, may change apt's sources or configuration ("" when nothing).
+	changed string
+	// script is what the RUN runs that reads them, when it is a file the
+	// Dockerfile put in the image (see scriptReads and onbuildRuns).
+	script string
+}
+
+// supplier is a RUN whose update wrote the lists, and what may have
+// changed apt's sources or configuration since ("" when nothing).
+type supplier struct {
+	ins     *dockerfile.Instruction
+	changed string
+}
+
+// supply works out, once per document, which RUN's lists each reader
+// reads: walking each stage from the state its parent stage ends in, the
+// suppliers are the RUNs whose update wrote the lists (the last one to
+// update for sure, and those that may have updated after it). It reads
+// each instruction once.
+func supply(ctx *analysis.Context, facts map[*dockerfile.Instruction]*runFacts) *listSupply {
+	doc := ctx.Doc
+	s := &listSupply{readers: map[*dockerfile.Instruction][]listReader{}}
+	atEnd := map[*dockerfile.Stage][]supplier{}
+	for _, st := range doc.Stages {
+		var cur []supplier
+		if st.Parent != nil {
+			cur = slices.Clone(atEnd[st.Parent])
+		}
+		for _, ins := range st.Instructions[1:] {
+			if len(cur) > 0 && (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild == "run") {
+				rd, ok := readsLists(ctx, ins, facts[ins])
+				if ins.Cmd == "onbuild" && ok {
+					rd.why = "it is an ONBUILD RUN, which runs in the images built from this one"
+				}
+				for _, u := range cur {
+					if ok {
+						rd.changed = u.changed
+						s.readers[u.ins] = append(s.readers[u.ins], rd)
+					}
+				}
+			}
+			if len(cur) > 0 {
+				text, _ := instructionText(ins)
+				if m := aptConfigRE.FindString(text); m != "" {
+					cur = slices.Clone(cur)
+					for i := range cur {
+						if cur[i].changed == "" {
+							cur[i].changed = fmt.Sprintf("line %d names %s", ins.StartLine, m)
+						}
+					}
+				}
+			}
+			if ins.Cmd == "run" {
+				cur = afterRun(ins, facts[ins], cur)
+			}
+		}
+		atEnd[st] = cur
+	}
+	return s
+}
+
+// afterRun returns the suppliers of the lists after the RUN ins, given
+// those before it (cur).
+func afterRun(ins *dockerfile.Instruction, f *runFacts, cur []supplier) []supplier {
+	if f == nil {
+		text, _ := instructionText(ins)
+		if aptUpdateRE.MatchString(text) {
+			// It may have updated; what it did after is not known.
+			return append(slices.Clone(cur), supplier{ins, "its shell cannot be read"})
+		}
+		return cur
+	}
+	if runs.Covers(f.cacheMounts, pkgmgr.AptLists) {
+		return cur // its lists are in a cache mount, not in the image
+	}
+	var last *shellparse.Command
+	sure := false
+	for _, c := range f.cmds {
+		if pkgmgr.AptUpdates(c) {
+			last = c
+			sure = sure || !c.Conditional
+		}
+	}
+	removed := false
+	for _, c := range f.cmds {
+		if pkgmgr.Removes(c, pkgmgr.AptLists) && !c.Conditional && runsAfter(c, last) {
+			removed = true
+		}
+	}
+	if removed {
+		return nil
+	}
+	if last == nil {
+		return cur
+	}
+	// What the RUN does to apt's configuration after its update.
+	u := supplier{ins: ins}
+	if m := aptConfigRE.FindString(f.r.Prog.Src[shellparse.Offset(last.Call.End()):]); m != "" {
+		u.changed = fmt.Sprintf("line %d names %s", ins.StartLine, m)
+	}
+	if sure {
+		return []supplier{u}
+	}
+	return append(slices.Clone(cur), u)
+}
+
+// readsLists reports whether the RUN ins reads apt's lists before its own
+// update, and how: itself, or through a script the Dockerfile put in the
+// image that it runs.
+func readsLists(ctx *analysis.Context, ins *dockerfile.Instruction, f *runFacts) (listReader, bool) {
+	if f == nil {
+		// A RUN whose shell cannot be read: its text and heredocs.
+		if at := textUsesBeforeUpdate(ins, aptUseRE, aptUpdateRE); at >= 0 {
+			return listReader{ins: ins, pos: at, why: "its shell cannot be read"}, true
+		}
+		if at, what := textOtherReader(ins); at >= 0 {
+			return listReader{ins: ins, pos: at, why: "not apt", with: what}, true
+		}
+		if ins.Cmd == "onbuild" {
+			if at, what := onbuildRuns(ctx.Doc, ins); at >= 0 {
+				return listReader{ins: ins, pos: at, why: "it runs a script", script: what}, true
+			}
+		}
+		return listReader{}, false
+	}
+	if runs.Covers(f.cacheMounts, pkgmgr.AptLists) {
+		return listReader{}, false
+	}
+	r := f.r
+	var aptCmd *shellparse.Command
+	if f.aptUse >= 0 {
+		for _, c := range f.cmds {
+			if r.Src(shellparse.Offset(c.Call.Pos())) == f.aptUse {
+				aptCmd = c
+				break
+			}
+		}
+	}
+	other, otherAt := "", -1
+	if at := usesBeforeUpdate(r.Prog, func(c *shellparse.Command) bool {
+		what := pkgmgr.OtherListReaderCmd(c, r.Prog.Text(c.Call))
+		if what != "" && other == "" {
+			other = what
+		}
+		return what != ""
+	}, pkgmgr.AptUpdates); at >= 0 {
+		otherAt = r.Src(at)
+	} else if r.Prog.HasHeredoc() {
+		// A here-document inside the program may be a script for
+		// another interpreter.
+		if what := pkgmgr.OtherListReader(r.Prog.Src); what != "" && !aptUpdateRE.MatchString(r.Prog.Src) {
+			other, otherAt = what, r.Src(0)
+		}
+	}
+	// A script it runs that may read them before the RUN's own update,
+	// when it runs before the reads above (an update put in front of those
+	// would come after it).
+	if su := scriptReads(ctx, r, f.cmds, "apt", pkgmgr.AptReadsLists, pkgmgr.AptUpdates); su != nil &&
+		(otherAt < 0 || su.pos < otherAt) && (aptCmd == nil || su.pos < f.aptUse) {
+		return listReader{ins: ins, pos: su.pos, why: "it runs a script", script: su.what}, true
+	}
+	switch {
+	case otherAt >= 0 && (aptCmd == nil || otherAt < f.aptUse):
+		return listReader{ins: ins, pos: otherAt, why: "not apt", with: other}, true
+	case aptCmd != nil:
+		return listReader{ins: ins, pos: f.aptUse, r: r, cmd: aptCmd}, true
+	}
+	return listReader{}, false
+}
+
+// textOtherReader finds a reader of the lists other than apt in the text
+// of an instruction whose shell cannot be read, before any apt update.
+func textOtherReader(ins *dockerfile.Instruction) (int, string) {
+	text, src := instructionText(ins)
+	what := pkgmgr.OtherListReader(text)
+	if what == "" {
+		return -1, ""
+	}
+	at := strings.Index(text, what)
+	if what == "python's apt module" {
+		at = pythonAptRE.FindStringIndex(text)[0]
+	}
+	if up := aptUpdateRE.FindStringIndex(text); up != nil && up[0] < at {
+		return -1, ""
+	}
+	return src(at), what
+}
+
+var pythonAptRE = regexp.MustCompile(`\b(import|from)\s+apt`)
+
+// updateAgain returns the edits that run apt-get update in front of each
+// reader of the lists of the RUN u, and the lines of those readers; or
+// the reader that cannot have it, and why.
+func (cl *cleaner) updateAgain(u *dockerfile.Instruction) (edits []analysis.Edit, lines []int, bad listReader, why string) {
+	readers := cl.lists.get().readers[u]
+	if len(readers) > 0 && !readsOwnUpdate(cl.facts[u]) {
+		// Removing the lists and fetching them again in the reader would
+		// leave this RUN's update doing nothing.
+		return nil, nil, readers[0], "this RUN fetches them for it and uses them for nothing else"
+	}
+	for _, rd := range readers {
+		why := rd.why
+		var e analysis.Edit
+		if why == "" {
+			e, why = insertUpdate(cl.doc, rd)
+		}
+		if why != "" {
+			return nil, nil, rd, why
+		}
+		edits = append(edits, e)
+		lines = append(lines, cl.ctx.Line(rd.pos))
+	}
+	return edits, lines, listReader{}, ""
+}
+
+// readsOwnUpdate reports whether a command of the RUN reads the lists
+// after its last apt update.
+func readsOwnUpdate(f *runFacts) bool {
+	var last *shellparse.Command
+	for _, c := range f.cmds {
+		if pkgmgr.AptUpdates(c) {
+			last = c
+		}
+	}
+	for _, c := range f.cmds {
+		if runsAfter(c, last) && c != last && (pkgmgr.AptReadsLists(c) || pkgmgr.OtherListReaderCmd(c, f.r.Prog.Text(c.Call)) != "") {
+			return true
+		}
+	}
+	return false
+}
+
+// keptMessage says why the lists of a RUN stay: the reader bad reads them,
+// and cannot have an update of its own because of why.
+func (cl *cleaner) keptMessage(bad listReader, why string) string {
+	line := cl.ctx.Line(bad.pos)
+	if bad.script != "" {
+		return fmt.Sprintf("apt lists kept in this layer: line %d %s", line, bad.script)
+	}
+	if bad.with != "" {
+		return fmt.Sprintf("apt lists kept in this layer: line %d may read them (%s) before its own apt-get update", line, bad.with)
+	}
+	return fmt.Sprintf("apt lists kept in this layer: line %d installs with apt before its own apt-get update (not fixed: %s)", line, why)
+}
+
+// addUpdates adds the edits of updateAgain to the fix of the finding that
+// remove has just made (the last one, from index n), if it made one.
+func (cl *cleaner) addUpdates(n int, edits []analysis.Edit, lines []int) {
+	if len(edits) == 0 || len(cl.out) <= n || cl.out[len(cl.out)-1].Fix == nil {
+		return
+	}
+	fd := &cl.out[len(cl.out)-1]
+	fd.Fix.Edits = append(fd.Fix.Edits, edits...)
+	var at []string
+	for _, l := range lines {
+		at = append(at, fmt.Sprint(l))
+	}
+	word := "line"
+	if len(at) > 1 {
+		word = "lines"
+	}
+	fd.Fix.Message += ", and run apt-get update again before the install on " + word + " " + strings.Join(at, ", ")
+}
+
+// lazySupply computes the document's listSupply when a cleaner first asks.
+type lazySupply struct {
+	ctx   *analysis.Context
+	facts map[*dockerfile.Instruction]*runFacts
+	s     *listSupply
+}
+
+func (l *lazySupply) get() *listSupply {
+	if l.s == nil {
+		l.s = supply(l.ctx, l.facts)
+	}
+	return l.s
+}
+
+// insertUpdate returns the edit that runs apt-get update right before the
+// reading command, so that a failing update fails the RUN as a failing
+// install would, or why there is none.
+func insertUpdate(doc *dockerfile.Document, rd listReader) (analysis.Edit, string) {
+	r, c := rd.r, rd.cmd
+	if why := pkgmgr.PlainAptCommand(c); why != "" {
+		return analysis.Edit{}, why
+	}
+	if usr := stages.UserAt(rd.ins); usr.Runs != stages.AsRoot {
+		return analysis.Edit{}, "it may not run as root, which apt-get update needs"
+	}
+	for _, fl := range rd.ins.Flags {
+		if strings.HasPrefix(fl, "--network=") && fl != "--network=default" && fl != "--network=host" {
+			return analysis.Edit{}, "it runs with " + fl
+		}
+	}
+	items := shellparse.Chain(r.Prog.File.Stmts)
+	k := slices.IndexFunc(items, func(it shellparse.Item) bool { return it.Stmt.Cmd == c.Call })
+	prev := shellparse.OpSeq
+	if k > 0 {
+		prev = items[k-1].Op
+	}
+	switch {
+	case k < 0 || c.InSubshell:
+		return analysis.Edit{}, "the install runs inside a condition, a loop, a subshell or a pipeline"
+	case prev == shellparse.OpOr || items[k].Op == shellparse.OpOr:
+		return analysis.Edit{}, "the install is part of a || list"
+	case items[k].Negated || c.Conditional || items[k].Op == shellparse.OpBackground:
+		return analysis.Edit{}, "the install may not run, or its failure may not stop the RUN"
+	}
+	// With `apt-get update && ` in front, a failing update stops the rest
+	// of its && list; under errexit that no longer ends the shell unless
+	// the list is the last one.
+	lastList := true
+	for _, it := range items[k:] {
+		if it.Op != shellparse.OpAnd && it.Op != shellparse.OpEnd {
+			lastList = false
+		}
+	}
+	start := shellparse.Offset(items[k].Stmt.Pos())
+	what := rd.changed
+	if m := aptConfigRE.FindString(r.Prog.Src[:start]); what == "" && m != "" {
+		what = fmt.Sprintf("line %d names %s", rd.ins.StartLine, m)
+	}
+	if what != "" {
+		return analysis.Edit{}, "apt's sources or configuration may change before it: " + what
+	}
+	pos := r.Src(start)
+	switch {
+	case !r.MayErrexit() || lastList:
+		return analysis.Insert(pos, "apt-get update && "), ""
+	case prev == shellparse.OpSeq && r.ErrexitAt(start):
+		// A statement of its own, which errexit ends the shell on.
+		if r.IsScript() {
+			ls := doc.LineStart(doc.LineOf(pos))
+			indent := string(doc.Src[ls:pos])
+			if strings.TrimLeft(indent, " \t") == "" {
+				return analysis.Insert(pos, "apt-get update\n"+indent), ""
+			}
+		}
+		return analysis.Insert(pos, "apt-get update; "), ""
+	}
+	return analysis.Edit{}, "errexit may be on, and a failing update in front of the install would not stop the RUN"
+}
+
+var aptConfigRE = regexp.MustCompile(`/etc/apt\b|sources\.list|\.sources\b|add-apt-repository|apt-key|\bhttps?_proxy\b|\bHTTPS?_PROXY\b`)

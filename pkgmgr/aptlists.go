@@ -1,0 +1,100 @@
+package pkgmgr
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/dfopt/dfopt/shellparse"
+)
+
+// What else reads apt's package lists, besides apt-get, apt and apt-cache
+// (AptReadsLists): programs built on libapt (aptitude, apt-file,
+// apt-show-versions, unattended-upgrades, python's apt and apt_pkg
+// modules, gdebi, synaptic) and anything that names the directory.
+var otherListReaders = regexp.MustCompile(`/var/lib/apt/lists|\b(aptitude|apt-file|apt-show-versions|apt-rdepends|unattended-upgrades?|gdebi|synaptic|apt-listchanges)\b|\b(import|from)\s+apt(_pkg|_inst)?\b`)
+
+// OtherListReader returns what in text may read apt's package lists other
+// than apt-get, apt and apt-cache ("" when nothing does): a program built
+// on libapt, or a word naming the lists' directory that is not an
+// argument of rm, rmdir or find (which remove them) or of mkdir.
+func OtherListReader(text string) string {
+	for _, m := range otherListReaders.FindAllStringIndex(text, -1) {
+		word := text[m[0]:m[1]]
+		if strings.HasPrefix(word, "/") && removesHere(text[:m[0]]) {
+			continue
+		}
+		if strings.HasPrefix(word, "import") || strings.HasPrefix(word, "from") {
+			return "python's apt module"
+		}
+		return word
+	}
+	return ""
+}
+
+// removesHere reports whether the command that before ends in (the text
+// since the last command separator) is rm, rmdir, find or mkdir.
+func removesHere(before string) bool {
+	i := strings.LastIndexAny(before, ";&|\n(`")
+	f := strings.Fields(before[i+1:])
+	for len(f) > 0 && (f[0] == "sudo" || strings.Contains(f[0], "=")) {
+		f = f[1:]
+	}
+	if len(f) == 0 {
+		return false
+	}
+	switch f[0] {
+	case "rm", "rmdir", "find", "mkdir", "/bin/rm", "/usr/bin/rm":
+		return true
+	}
+	return false
+}
+
+// OtherListReaderCmd is OtherListReader for a command of a parsed
+// program: what in its text (text is the command's source) may read the
+// lists.
+func OtherListReaderCmd(c *shellparse.Command, text string) string {
+	switch c.Name {
+	case "apt-get", "apt", "apt-cache", "rm", "rmdir", "mkdir":
+		return ""
+	case "find":
+		if c.HasArg(ArgIsDelete) {
+			return ""
+		}
+	}
+	return OtherListReader(text)
+}
+
+// ArgIsDelete matches find's -delete.
+func ArgIsDelete(v string) bool { return v == "-delete" }
+
+// aptQuietVars are variables that may prefix an apt-get command without
+// changing where it fetches from or what it reads.
+var aptQuietVars = map[string]bool{
+	"DEBIAN_FRONTEND": true, "DEBCONF_NONINTERACTIVE_SEEN": true, "DEBCONF_NOWARNINGS": true,
+	"ACCEPT_EULA": true, "NEEDRESTART_MODE": true, "NEEDRESTART_SUSPEND": true, "TZ": true,
+	"LANG": true, "LC_ALL": true, "LANGUAGE": true, "TERM": true,
+}
+
+// PlainAptCommand reports why an apt command that reads the lists could
+// not be preceded by a plain `apt-get update` reading the same sources
+// ("" when it could): options that change apt's configuration (-o, -c),
+// variables that may (a proxy), or wrappers that run it as another user.
+func PlainAptCommand(c *shellparse.Command) string {
+	for _, w := range c.Wrappers {
+		if w != "env" && w != "nice" && w != "eatmydata" && w != "time" && w != "stdbuf" {
+			return "it runs through " + w
+		}
+	}
+	for _, a := range c.Assigns {
+		if a.Name == nil || !aptQuietVars[a.Name.Value] {
+			return "it runs with variables that may change where apt fetches from"
+		}
+	}
+	if c.HasArg(func(v string) bool {
+		return strings.HasPrefix(v, "-o") || strings.HasPrefix(v, "-c") ||
+			strings.HasPrefix(v, "--option") || strings.HasPrefix(v, "--config-file")
+	}) {
+		return "it runs with options that change apt's configuration"
+	}
+	return ""
+}

@@ -1,0 +1,112 @@
+package stages
+
+import (
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
+)
+
+// Ref is an instruction that reads files of another stage: COPY --from and
+// RUN --mount=...,from=.
+type Ref struct {
+	Ins *dockerfile.Instruction
+	// Stage is the stage read, nil when the instruction names it with a
+	// variable (it may then be any stage).
+	Stage *dockerfile.Stage
+	// Paths are the paths read in that stage, absolute and clean (globs
+	// as written); "/" when all of it may be read (a mount without a
+	// source, or a source with a variable).
+	Paths []string
+}
+
+// RefsTo returns the instructions of the file (ONBUILD triggers aside) that
+// read files of stage st or of a stage built FROM it, and those that name
+// a stage with a variable.
+func RefsTo(doc *dockerfile.Document, st *dockerfile.Stage) []Ref {
+	var out []Ref
+	for _, ins := range doc.Instructions {
+		for _, r := range refsOf(doc, ins) {
+			if r.Stage == nil || Descends(r.Stage, st) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// stageNamed resolves a --from value to a stage of the file: a name, or an
+// index. ok is false for an image reference; st is nil, with ok true, for
+// a value with a variable.
+func stageNamed(doc *dockerfile.Document, ins *dockerfile.Instruction, name string) (st *dockerfile.Stage, ok bool) {
+	if strings.ContainsAny(name, "$") {
+		return nil, true
+	}
+	if n, err := strconv.Atoi(name); err == nil {
+		if n >= 0 && n < len(doc.Stages) && (ins.Stage == nil || n < ins.Stage.Index) {
+			return doc.Stages[n], true
+		}
+		return nil, false
+	}
+	name = strings.ToLower(name)
+	for _, s := range doc.Stages {
+		if ins.Stage != nil && s.Index >= ins.Stage.Index {
+			break
+		}
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+func refsOf(doc *dockerfile.Document, ins *dockerfile.Instruction) []Ref {
+	switch ins.Cmd {
+	case "copy", "add":
+		from := ""
+		for _, f := range ins.Flags {
+			if v, ok := strings.CutPrefix(f, "--from="); ok {
+				from = v
+			}
+		}
+		if from == "" || len(ins.Args) < 2 {
+			return nil
+		}
+		st, ok := stageNamed(doc, ins, from)
+		if !ok {
+			return nil
+		}
+		r := Ref{Ins: ins, Stage: st}
+		for _, src := range ins.Args[:len(ins.Args)-1] {
+			r.Paths = append(r.Paths, stagePath(src))
+		}
+		return []Ref{r}
+	case "run":
+		var out []Ref
+		for _, m := range runs.Mounts(ins) {
+			from, ok := m.Get("from")
+			if !ok {
+				continue
+			}
+			st, ok := stageNamed(doc, ins, from)
+			if !ok {
+				continue
+			}
+			src, _ := m.Get("source", "src")
+			out = append(out, Ref{Ins: ins, Stage: st, Paths: []string{stagePath(src)}})
+		}
+		return out
+	}
+	return nil
+}
+
+// stagePath is the path in the source stage that a --from source names:
+// relative sources start at its root.
+func stagePath(src string) string {
+	if strings.ContainsAny(src, "$\"'\\`") {
+		return "/"
+	}
+	return path.Clean("/" + src)
+}

@@ -1,0 +1,50 @@
+package stages_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/stages"
+	"github.com/stretchr/testify/require"
+)
+
+// The instructions that read a stage's files: by name, by index, from a
+// stage built on it, and with a variable (any stage); images and stages
+// that come later are not stages read.
+func TestRefsTo(t *testing.T) {
+	src := `FROM golang AS build
+RUN go build -o /out/app .
+FROM build AS test
+RUN go test ./...
+FROM debian AS other
+COPY --from=build /out/app /usr/bin/app
+COPY --from=0 go/bin/* /usr/bin/
+COPY --from=test /src/report.xml /out/
+COPY --from=other /etc/os-release /x
+COPY --from=docker.io/library/busybox /bin/busybox /bin/
+ARG FROM_STAGE=build
+COPY --from=${FROM_STAGE} /out /out
+RUN --mount=type=bind,from=build,source=/go/pkg,target=/p --mount=type=cache,target=/c true
+RUN --mount=from=build,target=/b cp /b/out/app /usr/bin/app
+`
+	doc, err := dockerfile.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	var got []string
+	for _, r := range stages.RefsTo(doc, doc.Stages[0]) {
+		name := "?"
+		if r.Stage != nil {
+			name = r.Stage.Name
+		}
+		got = append(got, fmt.Sprintf("%d %s %s", r.Ins.StartLine, name, strings.Join(r.Paths, ",")))
+	}
+	require.Equal(t, []string{
+		"6 build /out/app",
+		"7 build /go/bin/*",
+		"8 test /src/report.xml",
+		"12 ? /out",
+		"13 build /go/pkg",
+		"14 build /",
+	}, got)
+}
