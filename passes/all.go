@@ -27,6 +27,7 @@ import (
 	keywordcase "github.com/dfopt/dfopt/passes/keyword-case"
 	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
 	manifestfirst "github.com/dfopt/dfopt/passes/manifest-first"
+	multistage "github.com/dfopt/dfopt/passes/multi-stage"
 	noinstallrecommends "github.com/dfopt/dfopt/passes/no-install-recommends"
 	nonroot "github.com/dfopt/dfopt/passes/non-root"
 	rootuser "github.com/dfopt/dfopt/passes/root-user"
@@ -76,7 +77,9 @@ func All() []*analysis.Pass {
 		secretinenv.Pass,
 		curlpipeshell.Pass,
 		addurl.Pass,
-		// aggressive
+		// aggressive; multi-stage first, so that its fix wins over the
+		// others' edits to the instructions it moves into the final stage
+		multistage.Pass,
 		execform.Pass,
 		tini.Pass,
 		maintainerlabel.Pass,
@@ -88,9 +91,7 @@ func All() []*analysis.Pass {
 
 // Planned lists passes that are designed but not implemented yet. They are
 // shown by `dfopt --list-passes` as planned and cannot be enabled.
-var Planned = []struct{ Name, Summary string }{
-	{"multi-stage", "build in one stage and copy only the results into a slim runtime stage (aggressive)"},
-}
+var Planned = []struct{ Name, Summary string }{}
 
 // Lookup returns the implemented pass with the given name.
 func Lookup(name string) *analysis.Pass {
