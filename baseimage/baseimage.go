@@ -248,3 +248,37 @@ func isDigits(s string) bool {
 	}
 	return true
 }
+
+// entrypoints says, for official images that set an ENTRYPOINT, whether
+// it needs to start as root: "" for an entrypoint that runs as any user
+// (it sets up the environment and execs the command), else what it does
+// as root.
+var entrypoints = map[string]string{
+	"node": "", "php": "", "maven": "", "eclipse-temurin": "", "gradle": "",
+	"postgres":  "it fixes the ownership of the data directory and drops privileges with gosu",
+	"mysql":     "it fixes the ownership of the data directory and drops privileges with gosu",
+	"mariadb":   "it fixes the ownership of the data directory and drops privileges with gosu",
+	"mongo":     "it fixes the ownership of the data directory and drops privileges with gosu",
+	"redis":     "it fixes the ownership of the data directory and drops privileges with gosu or su-exec",
+	"rabbitmq":  "it drops privileges with gosu or su-exec",
+	"wordpress": "it sets up the web root as root before Apache drops privileges",
+	"nginx":     "nginx starts as root to bind port 80 and runs its workers as nginx",
+	"httpd":     "Apache starts as root to bind port 80 and runs its workers as www-data",
+}
+
+// EntrypointNeedsRoot tells whether the ENTRYPOINT a base image sets needs
+// to start as root, and why; known is false for images dfopt knows nothing
+// about. Images that set no ENTRYPOINT need nothing.
+func EntrypointNeedsRoot(ref string) (why string, known bool) {
+	info := Resolve(ref)
+	if info.NoEntrypoint {
+		return "", true
+	}
+	repo, _, _ := SplitRef(strings.ToLower(strings.TrimSpace(ref)))
+	name, official := officialName(repo)
+	if !official {
+		return "", false
+	}
+	why, known = entrypoints[name]
+	return why, known
+}

@@ -129,6 +129,10 @@ func TestHasPackage(t *testing.T) {
 		if HasPackage(info, "curl") {
 			t.Errorf("HasPackage(%s, curl): no facts about curl are recorded", c.ref)
 		}
+		deb := info.Known && (info.Distro == "debian" || info.Distro == "ubuntu")
+		if got := HasPackage(info, "ca-certificates"); got != deb {
+			t.Errorf("HasPackage(%s, ca-certificates) = %v, want %v", c.ref, got, deb)
+		}
 	}
 }
 

@@ -139,13 +139,21 @@ func isCurrent(r release) bool {
 	return ok && f.served
 }
 
+// everyDebianRelease are packages that the main repositories of every
+// Debian release from squeeze (2011) on and every Ubuntu release from
+// 14.04 on ship: the ones a no-install-recommends fix installs by name
+// (ca-certificates has been in Debian since 2003, openssh-client since the
+// ssh package was split in 2004, gnupg since 1998).
+var everyDebianRelease = map[string]bool{"ca-certificates": true, "openssh-client": true, "gnupg": true}
+
 // HasPackage reports whether the default repositories of the release info
-// resolves to are known to ship pkg (only "tini" and "dumb-init" are
-// recorded). It is false for anything not known.
+// resolves to are known to ship pkg (recorded: tini and dumb-init per
+// release, and the packages of every Debian and Ubuntu release above). It
+// is false for anything not known.
 func HasPackage(info Info, pkg string) bool {
 	if !info.Known {
 		return false
 	}
 	f, ok := factsOf(release{info.Distro, info.Release})
-	return ok && f.pkgs[pkg]
+	return ok && (f.pkgs[pkg] || (info.Family == Debian && everyDebianRelease[pkg]))
 }

@@ -74,7 +74,7 @@ func TestSafeTierShapesDebian(t *testing.T) {
 	env := requireEnv(t)
 	original := `FROM debian:bookworm
 # the second RUN installs file before its own apt-get update: it reads the
-# lists the first RUN leaves
+# lists the first RUN leaves (the rewrite cleans them there and updates again)
 RUN apt-get update && apt-get install -y --no-install-recommends jq
 ENV COMPOSER_ALLOW_SUPERUSER=1
 RUN apt-get install -y --no-install-recommends file && apt-get update && apt-get install -y --no-install-recommends composer

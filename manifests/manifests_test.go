@@ -48,6 +48,29 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+func TestRequirements(t *testing.T) {
+	names, includes, others := Requirements("Django>=4  # web\n-r base.txt\n--requirement=extra.txt\nPyYAML==6.0 ; python_version>'3'\n-e git+https://x/y.git#egg=y\n./local\nmysql_client\nfoo @ https://x/foo.tar.gz\n")
+	require.Equal(t, []string{"django", "pyyaml", "mysql-client"}, names)
+	require.Equal(t, []string{"base.txt", "extra.txt"}, includes)
+	require.Equal(t, []string{"git+https://x/y.git#egg=y", "./local", "foo @ https://x/foo.tar.gz"}, others)
+}
+
+func TestLockPackages(t *testing.T) {
+	v3 := `{"lockfileVersion": 3, "packages": {"": {}, "node_modules/a": {}, "node_modules/a/node_modules/@s/b": {}}}`
+	names, ok := LockPackages([]byte(v3))
+	require.True(t, ok)
+	require.Equal(t, []string{"@s/b", "a"}, names)
+	v1 := `{"lockfileVersion": 1, "dependencies": {"x": {"version": "1", "dependencies": {"y": {"version": "2"}}}}}`
+	names, ok = LockPackages([]byte(v1))
+	require.True(t, ok)
+	require.Equal(t, []string{"x", "y"}, names)
+	_, ok = LockPackages([]byte("{"))
+	require.False(t, ok)
+	deps, ok := PackageDeps([]byte(`{"dependencies": {"b": "1"}, "devDependencies": {"a": "2"}}`))
+	require.True(t, ok)
+	require.Equal(t, []string{"a", "b"}, deps)
+}
+
 func TestLocalNodeSpec(t *testing.T) {
 	for spec, want := range map[string]bool{
 		"^1.2.3": false, "latest": false, "npm:left-pad@1": false, "github:user/repo": false,

@@ -13,6 +13,7 @@ import (
 	addurl "github.com/dfopt/dfopt/passes/add-url"
 	baseimagetag "github.com/dfopt/dfopt/passes/base-image-tag"
 	cachecleanup "github.com/dfopt/dfopt/passes/cache-cleanup"
+	cachemounts "github.com/dfopt/dfopt/passes/cache-mounts"
 	coalesceruns "github.com/dfopt/dfopt/passes/coalesce-runs"
 	continuationindent "github.com/dfopt/dfopt/passes/continuation-indent"
 	copychown "github.com/dfopt/dfopt/passes/copy-chown"
@@ -26,8 +27,12 @@ import (
 	keywordcase "github.com/dfopt/dfopt/passes/keyword-case"
 	maintainerlabel "github.com/dfopt/dfopt/passes/maintainer-label"
 	manifestfirst "github.com/dfopt/dfopt/passes/manifest-first"
+	multistage "github.com/dfopt/dfopt/passes/multi-stage"
+	noinstallrecommends "github.com/dfopt/dfopt/passes/no-install-recommends"
+	nonroot "github.com/dfopt/dfopt/passes/non-root"
 	rootuser "github.com/dfopt/dfopt/passes/root-user"
 	secretinenv "github.com/dfopt/dfopt/passes/secret-in-env"
+	slimbase "github.com/dfopt/dfopt/passes/slim-base"
 	splitcopy "github.com/dfopt/dfopt/passes/split-copy"
 	"github.com/dfopt/dfopt/passes/sudo"
 	"github.com/dfopt/dfopt/passes/tini"
@@ -57,6 +62,11 @@ func All() []*analysis.Pass {
 		// with its neighbours
 		copychown.Pass,
 		coalesceruns.Pass,
+		// cache-mounts (aggressive) before cache-cleanup: where it mounts a
+		// RUN's caches, its fix (one edit over the whole RUN) goes first,
+		// cache-cleanup's edits to that RUN are dropped for the round, and
+		// in the next round cache-cleanup leaves the mounted caches alone
+		cachemounts.Pass,
 		cachecleanup.Pass,
 		dockerignore.Pass,
 		addtocopy.Pass,
@@ -67,20 +77,21 @@ func All() []*analysis.Pass {
 		secretinenv.Pass,
 		curlpipeshell.Pass,
 		addurl.Pass,
-		// aggressive
+		// aggressive; multi-stage first, so that its fix wins over the
+		// others' edits to the instructions it moves into the final stage
+		multistage.Pass,
 		execform.Pass,
 		tini.Pass,
 		maintainerlabel.Pass,
+		slimbase.Pass,
+		noinstallrecommends.Pass,
+		nonroot.Pass,
 	}
 }
 
 // Planned lists passes that are designed but not implemented yet. They are
 // shown by `dfopt --list-passes` as planned and cannot be enabled.
-var Planned = []struct{ Name, Summary string }{
-	{"cache-mounts", "keep package-manager caches in RUN --mount=type=cache instead of deleting them (aggressive)"},
-	{"multi-stage", "build in one stage and copy only the results into a slim runtime stage (aggressive)"},
-	{"non-root", "create a user and run the final stage as it (aggressive)"},
-}
+var Planned = []struct{ Name, Summary string }{}
 
 // Lookup returns the implemented pass with the given name.
 func Lookup(name string) *analysis.Pass {

@@ -23,7 +23,7 @@ const module = "github.com/dfopt/dfopt"
 // The layers below the passes, as import paths relative to the module.
 var (
 	// knowledge answers the questions several passes ask.
-	knowledge = []string{"stages", "pkgmgr", "baseimage", "manifests", "buildcontext", "runs"}
+	knowledge = []string{"stages", "pkgmgr", "baseimage", "manifests", "buildcontext", "runs", "toolchains"}
 	// base is what a pass is and what it reads.
 	base = []string{"analysis", "dockerfile", "shellparse"}
 	// below lists what each base package may import of the module.

@@ -1,10 +1,12 @@
 package runs_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
 	"github.com/stretchr/testify/require"
 )
 
@@ -130,6 +132,78 @@ func TestFreshMounts(t *testing.T) {
 	} {
 		doc := parse(t, "FROM debian\nRUN "+flags+" true\n")
 		require.Equal(t, want, runs.FreshMounts(doc.Instructions[1]), flags)
+	}
+}
+
+// RemoveCommandsEdits takes commands out of && lists (and ; lists after
+// set -e), and refuses where the rest would run otherwise.
+func TestRemoveCommandsEdits(t *testing.T) {
+	for _, tc := range []struct {
+		run  string
+		rm   []string // names of the commands to remove
+		want string   // "" when refused
+	}{
+		{"RUN a && rm -rf /x\n", []string{"rm"}, "RUN a\n"},
+		{"RUN rm -rf /x && a\n", []string{"rm"}, "RUN a\n"},
+		{"RUN a && rm -rf /x && b\n", []string{"rm"}, "RUN a && b\n"},
+		{"RUN a && \\\n    rm -rf /x && \\\n    b\n", []string{"rm"}, "RUN a && \\\n    b\n"},
+		{"RUN a \\\n  && rm -rf /x \\\n  && b\n", []string{"rm"}, "RUN a \\\n  && b\n"},
+		{"RUN a && \\\n    clean && \\\n    rm -rf /x\n", []string{"clean", "rm"}, "RUN a\n"},
+		{"RUN a && rm -rf /x; b\n", []string{"rm"}, "RUN a; b\n"},
+		{"RUN set -eux; a; rm -rf /x; b\n", []string{"rm"}, "RUN set -eux; a; b\n"},
+		{"RUN set -e; a; rm -rf /x\n", []string{"rm"}, "RUN set -e; a;\n"},
+		{"RUN set -o errexit; a; rm -rf /x\n", []string{"rm"}, "RUN set -o errexit; a;\n"},
+		// refused
+		{"RUN a; rm -rf /x\n", []string{"rm"}, ""},
+		{"RUN a || rm -rf /x\n", []string{"rm"}, ""},
+		{"RUN a && rm -rf /x || b\n", []string{"rm"}, ""},
+		{"RUN set -e; set +e; a; rm -rf /x\n", []string{"rm"}, ""},
+		{"RUN (a && rm -rf /x)\n", []string{"rm"}, ""},
+		{"RUN rm -rf /x\n", []string{"rm"}, ""},
+		{"RUN a && \\\n# note\n    rm -rf /x\n", []string{"rm"}, ""},
+		{"RUN ! rm -rf /x && a\n", []string{"rm"}, ""},
+	} {
+		doc := parse(t, "FROM debian\n"+tc.run)
+		r, err := runs.Parse(doc.Instructions[1])
+		require.NoError(t, err)
+		var cmds []*shellparse.Command
+		for _, c := range r.Commands() {
+			if slices.Contains(tc.rm, c.Name) {
+				cmds = append(cmds, c)
+			}
+		}
+		edits, ok := r.RemoveCommandsEdits(doc, cmds)
+		require.Equal(t, tc.want != "", ok, tc.run)
+		if !ok {
+			continue
+		}
+		got := string(doc.Src)
+		for i := len(edits) - 1; i >= 0; i-- {
+			e := edits[i]
+			got = got[:e.Pos] + e.NewText + got[e.End:]
+		}
+		require.Equal(t, "FROM debian\n"+tc.want, got, tc.run)
+	}
+}
+
+func TestRemoveArgEdit(t *testing.T) {
+	for _, tc := range []struct {
+		run  string
+		arg  int
+		want string
+	}{
+		{"RUN rm -rf /a /b\n", 2, "RUN rm -rf /a\n"},
+		{"RUN rm -rf /a /b && c\n", 1, "RUN rm -rf /b && c\n"},
+		{"RUN pip install \\\n    --no-cache-dir \\\n    x\n", 1, "RUN pip install \\\n    x\n"},
+	} {
+		doc := parse(t, "FROM debian\n"+tc.run)
+		r, err := runs.Parse(doc.Instructions[1])
+		require.NoError(t, err)
+		c := r.Commands()[0]
+		e, ok := r.RemoveArgEdit(doc, c, tc.arg)
+		require.True(t, ok, tc.run)
+		got := string(doc.Src[:e.Pos]) + e.NewText + string(doc.Src[e.End:])
+		require.Equal(t, "FROM debian\n"+tc.want, got, tc.run)
 	}
 }
 

@@ -194,7 +194,7 @@ func Resolve(call *syntax.CallExpr) *Command {
 	}
 	c.NameIdx = i
 	c.Name = ws.base(i)
-	if pythonName.MatchString(c.Name) {
+	if strings.HasPrefix(c.Name, "python") && pythonName.MatchString(c.Name) {
 		if j, module, ok := ws.pythonModule(i); ok {
 			c.NameIdx = j
 			c.Module = module

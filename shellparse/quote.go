@@ -53,6 +53,20 @@ func Lit(w *syntax.Word) (string, bool) {
 	if w == nil {
 		return "", false
 	}
+	if len(w.Parts) == 1 {
+		// The common word, one literal or one single-quoted string, is
+		// its own value when it holds no backslash: no copy.
+		switch x := w.Parts[0].(type) {
+		case *syntax.Lit:
+			if !strings.Contains(x.Value, `\`) {
+				return x.Value, true
+			}
+		case *syntax.SglQuoted:
+			if !x.Dollar {
+				return x.Value, true
+			}
+		}
+	}
 	var sb strings.Builder
 	for _, part := range w.Parts {
 		if !writeLitPart(&sb, part, false) {
@@ -99,6 +113,10 @@ func writeLitPart(sb *strings.Builder, part syntax.WordPart, inDouble bool) bool
 // unescapeUnquoted resolves backslash escapes outside quotes: a backslash
 // quotes the next byte, and a backslash-newline pair is removed.
 func unescapeUnquoted(sb *strings.Builder, s string) {
+	if !strings.Contains(s, `\`) {
+		sb.WriteString(s)
+		return
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '\\' || i+1 == len(s) {
@@ -115,6 +133,10 @@ func unescapeUnquoted(sb *strings.Builder, s string) {
 // unescapeDouble resolves backslash escapes inside double quotes, where a
 // backslash only quotes $, `, ", \ and newline.
 func unescapeDouble(sb *strings.Builder, s string) {
+	if !strings.Contains(s, `\`) {
+		sb.WriteString(s)
+		return
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '\\' || i+1 == len(s) {

@@ -20,6 +20,8 @@ type Image struct {
 	Env map[string]string
 	// Workdir is the image's working directory, "" when not known.
 	Workdir string
+	// UIDs maps users the image has to their numeric ids.
+	UIDs map[string]string
 }
 
 // knownImages are images whose default user (root unless User says) and
@@ -50,7 +52,10 @@ func init() {
 	} {
 		knownImages[n] = Image{}
 	}
-	knownImages["node"] = Image{Homes: map[string]string{"node": "/home/node"}}
+	knownImages["node"] = Image{Homes: map[string]string{"node": "/home/node"}, UIDs: map[string]string{"node": "1000"}}
+	// Where the Go and Rust images keep their tools' caches.
+	knownImages["golang"] = Image{Env: map[string]string{"GOPATH": "/go"}}
+	knownImages["rust"] = Image{Env: map[string]string{"CARGO_HOME": "/usr/local/cargo", "RUSTUP_HOME": "/usr/local/rustup"}}
 	knownImages["ruby"] = Image{Env: map[string]string{"GEM_HOME": "/usr/local/bundle", "BUNDLE_APP_CONFIG": "/usr/local/bundle"}}
 	knownImages["golang"] = Image{Env: map[string]string{"GOPATH": "/go"}}
 	knownImages["rust"] = Image{Env: map[string]string{"CARGO_HOME": "/usr/local/cargo", "RUSTUP_HOME": "/usr/local/rustup"}}

@@ -110,3 +110,37 @@ func LastMarked(ins *dockerfile.Instruction, key string, pred func(*dockerfile.I
 	}
 	return m.inherited
 }
+
+// MarkedBefore returns the instructions before ins, in its stage and the
+// stages it derives from, for which pred holds, in order: Before filtered
+// by pred, from facts computed once per stage, so that asking at every
+// instruction costs what the answers hold rather than a walk over the
+// file. key names pred as for Marked.
+func MarkedBefore(ins *dockerfile.Instruction, key string, pred func(*dockerfile.Instruction) bool) []*dockerfile.Instruction {
+	var chain []*dockerfile.Stage
+	for st := ins.Stage; st != nil; st = st.Parent {
+		chain = append(chain, st)
+	}
+	var out []*dockerfile.Instruction
+	for i := len(chain) - 1; i >= 0; i-- {
+		st := chain[i]
+		for _, other := range stageMarks(st, key, pred).in {
+			if st == ins.Stage && other.Index >= ins.Index {
+				break
+			}
+			if other.Cmd != "from" {
+				out = append(out, other)
+			}
+		}
+	}
+	return out
+}
+
+// isWorkdir is the predicate of the "workdir" marks.
+func isWorkdir(other *dockerfile.Instruction) bool { return other.Cmd == "workdir" }
+
+// WorkdirsBefore returns the WORKDIR instructions before ins, in its stage
+// and the stages it derives from, in order: Before's WORKDIRs.
+func WorkdirsBefore(ins *dockerfile.Instruction) []*dockerfile.Instruction {
+	return MarkedBefore(ins, "workdir", isWorkdir)
+}

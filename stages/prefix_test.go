@@ -39,6 +39,13 @@ func TestMarkedAgreesWithAnyBefore(t *testing.T) {
 			want := stages.AnyBefore(ins, pred)
 			require.Equal(t, want, stages.Marked(ins, "x", pred), "%s\nat line %d", b.String(), ins.StartLine)
 			require.Equal(t, want, stages.Mentions(ins, "x"), "%s\nat line %d", b.String(), ins.StartLine)
+			var wantWD []*dockerfile.Instruction
+			for _, o := range stages.Before(ins) {
+				if o.Cmd == "workdir" {
+					wantWD = append(wantWD, o)
+				}
+			}
+			require.Equal(t, wantWD, stages.WorkdirsBefore(ins), "%s\nat line %d", b.String(), ins.StartLine)
 			inStage := false
 			for st := ins.Stage; st != nil; st = st.Parent {
 				for _, o := range st.Instructions {

@@ -16,8 +16,10 @@
 package stages
 
 import (
+	"fmt"
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
@@ -126,6 +128,7 @@ type state struct {
 	userSet bool
 	env     map[string]Value  // ENV and ARG (shared between states until one changes)
 	homes   map[string]string // users created by useradd/adduser: home ("" when not told)
+	uids    map[string]string // users created by useradd/adduser with a numeric id given
 	workdir string            // see WorkdirAt
 }
 
@@ -214,9 +217,18 @@ func (s *state) after(ins *dockerfile.Instruction) *state {
 					if c.homes == nil {
 						c.homes = map[string]string{}
 					}
+					c.uids = maps.Clone(s.uids)
+					if c.uids == nil {
+						c.uids = map[string]string{}
+					}
 					n = &c
 				}
 				n.homes[user] = home
+				if uid := parseUID(c, busybox); uid != "" {
+					n.uids[user] = uid
+				} else {
+					delete(n.uids, user)
+				}
 			}
 		}
 		if n != nil {
@@ -403,4 +415,112 @@ func isOpt(opts []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// parseUID returns the numeric user id a useradd or adduser command line
+// gives the user it creates, or "" when it gives none (the system then
+// picks one) or it cannot be read.
+func parseUID(c *shellparse.Command, busybox bool) string {
+	opts := []string{"-u", "--uid"}
+	if c.Name == "adduser" && !busybox {
+		opts = []string{"--uid"}
+	}
+	uid := ""
+	for i := 0; i < len(c.Args); i++ {
+		if !c.Static[i] {
+			return ""
+		}
+		v := c.Lits[i]
+		opt, val, hasVal := strings.Cut(v, "=")
+		switch {
+		case isOpt(opts, opt) && hasVal:
+			uid = val
+		case isOpt(opts, v):
+			if i+1 < len(c.Lits) && c.Static[i+1] {
+				uid = c.Lits[i+1]
+			}
+			i++
+		case len(v) > 2 && strings.HasPrefix(v, "-u") && isOpt(opts, "-u"):
+			uid = v[2:]
+		}
+	}
+	if !isNumeric(uid) {
+		return ""
+	}
+	return uid
+}
+
+func isNumeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// UID returns the numeric id of the user ins runs as when the file (or a
+// known base image) tells it: "0" for root, a numeric USER, the id that
+// useradd or adduser gave a user the file creates (-u, --uid), or the id a
+// known image gives its user (node's node is 1000).
+func UID(ins *dockerfile.Instruction) (string, bool) {
+	u := UserAt(ins)
+	switch u.Runs {
+	case AsRoot:
+		return "0", true
+	case AsOther:
+		if isNumeric(u.Name) {
+			return u.Name, true
+		}
+		if uid, ok := stateAt(ins).uids[u.Name]; ok {
+			return uid, true
+		}
+		if img, known := Lookup(RootImage(ins.Stage)); known {
+			if uid, ok := img.UIDs[u.Name]; ok {
+				return uid, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Named returns the stage of doc that a --from= flag (or a FROM) names:
+// by its name (in any case) or by its index; nil when it names an image.
+func Named(doc *dockerfile.Document, name string) *dockerfile.Stage {
+	lower := strings.ToLower(name)
+	for _, st := range doc.Stages {
+		if st.Name != "" && st.Name == lower {
+			return st
+		}
+	}
+	if isNumeric(name) {
+		for _, st := range doc.Stages {
+			if fmt.Sprint(st.Index) == name {
+				return st
+			}
+		}
+	}
+	return nil
+}
+
+// CreatedUsers returns the users that useradd or adduser create in the
+// RUNs of the stage and of the stages it derives from, sorted.
+func CreatedUsers(st *dockerfile.Stage) []string {
+	if st == nil || len(st.Instructions) == 0 {
+		return nil
+	}
+	last := st.Instructions[len(st.Instructions)-1]
+	return slices.Sorted(maps.Keys(stateAt(last).after(last).homes))
+}
+
+// CreatedUsersAt returns the users that useradd or adduser created in
+// the RUNs before ins (through the stages its stage derives from), sorted.
+func CreatedUsersAt(ins *dockerfile.Instruction) []string {
+	if ins.Stage == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(stateAt(ins).homes))
 }

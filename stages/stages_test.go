@@ -78,3 +78,44 @@ func TestImageTag(t *testing.T) {
 	_, _, ok := stages.ImageTag("ruby:${V}")
 	require.False(t, ok)
 }
+
+func TestUID(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		uid       string // "" when not known
+	}{
+		{"root", "FROM debian:bookworm\nRUN x\n", "0"},
+		{"unknown base", "FROM example.com/app\nRUN x\n", ""},
+		{"numeric USER", "FROM debian\nUSER 1001:1001\nRUN x\n", "1001"},
+		{"node's user", "FROM node:20\nUSER node\nRUN x\n", "1000"},
+		{"useradd -u", "FROM debian\nRUN useradd -u 1001 -m app\nUSER app\nRUN x\n", "1001"},
+		{"useradd --uid=", "FROM debian\nRUN useradd --uid=1002 app\nUSER app\nRUN x\n", "1002"},
+		{"useradd -u attached", "FROM debian\nRUN useradd -u1003 app\nUSER app\nRUN x\n", "1003"},
+		{"useradd without an id", "FROM debian\nRUN useradd -r app\nUSER app\nRUN x\n", ""},
+		{"Debian adduser --uid", "FROM debian\nRUN adduser --system --uid 999 app\nUSER app\nRUN x\n", "999"},
+		{"busybox adduser -u", "FROM alpine:3.20\nRUN adduser -D -u 1004 app\nUSER app\nRUN x\n", "1004"},
+		{"id from a variable", "FROM debian\nARG ID=5\nRUN useradd -u $ID app\nUSER app\nRUN x\n", ""},
+		{"another user's id", "FROM debian\nRUN useradd -u 1001 a && useradd b\nUSER b\nRUN x\n", ""},
+		{"the user created again without an id", "FROM debian\nRUN useradd -u 1001 a\nRUN userdel a && useradd a\nUSER a\nRUN x\n", ""},
+	} {
+		uid, ok := stages.UID(last(t, tc.src))
+		require.Equal(t, tc.uid != "", ok, tc.name)
+		require.Equal(t, tc.uid, uid, tc.name)
+	}
+}
+
+func TestCreatedUsers(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		users     []string
+	}{
+		{"none", "FROM debian\nRUN echo\n", nil},
+		{"useradd", "FROM debian\nRUN useradd -r app && echo\nCMD x\n", []string{"app"}},
+		{"busybox adduser", "FROM alpine:3.20\nRUN addgroup -S g && adduser -S -G g web\n", []string{"web"}},
+		{"in the stage it derives from", "FROM debian AS base\nRUN useradd svc\nFROM base\nRUN useradd -m app\n", []string{"app", "svc"}},
+		{"another stage", "FROM debian AS other\nRUN useradd svc\nFROM debian\nRUN echo\n", nil},
+	} {
+		ins := last(t, tc.src)
+		require.Equal(t, tc.users, stages.CreatedUsers(ins.Stage), tc.name)
+	}
+}

@@ -86,7 +86,7 @@ func supply(ctx *analysis.Context, facts map[*dockerfile.Instruction]*runFacts) 
 			}
 			if len(cur) > 0 {
 				text, _ := instructionText(ins)
-				if m := aptConfigRE.FindString(text); m != "" {
+				if m := aptConfigName(text); m != "" {
 					cur = slices.Clone(cur)
 					for i := range cur {
 						if cur[i].changed == "" {
@@ -140,7 +140,7 @@ func afterRun(ins *dockerfile.Instruction, f *runFacts, cur []supplier) []suppli
 	}
 	// What the RUN does to apt's configuration after its update.
 	u := supplier{ins: ins}
-	if m := aptConfigRE.FindString(f.r.Prog.Src[shellparse.Offset(last.Call.End()):]); m != "" {
+	if m := aptConfigName(f.r.Prog.Src[shellparse.Offset(last.Call.End()):]); m != "" {
 		u.changed = fmt.Sprintf("line %d names %s", ins.StartLine, m)
 	}
 	if sure {
@@ -362,7 +362,7 @@ func insertUpdate(doc *dockerfile.Document, rd listReader) (analysis.Edit, strin
 	}
 	start := shellparse.Offset(items[k].Stmt.Pos())
 	what := rd.changed
-	if m := aptConfigRE.FindString(r.Prog.Src[:start]); what == "" && m != "" {
+	if m := aptConfigName(r.Prog.Src[:start]); what == "" && m != "" {
 		what = fmt.Sprintf("line %d names %s", rd.ins.StartLine, m)
 	}
 	if what != "" {
@@ -387,3 +387,19 @@ func insertUpdate(doc *dockerfile.Document, rd listReader) (analysis.Edit, strin
 }
 
 var aptConfigRE = regexp.MustCompile(`/etc/apt\b|sources\.list|\.sources\b|add-apt-repository|apt-key|\bhttps?_proxy\b|\bHTTPS?_PROXY\b`)
+
+// aptConfigWords are strings that every match of aptConfigRE contains.
+var aptConfigWords = []string{"/etc/apt", "sources", "add-apt-repository", "apt-key", "_proxy", "_PROXY"}
+
+// aptConfigName returns the first match of aptConfigRE in text, or "". The
+// regexp runs only on a text that holds one of aptConfigWords: asked of
+// every instruction after an update, it took 6% of the time of a file of
+// 20,000 RUNs.
+func aptConfigName(text string) string {
+	for _, w := range aptConfigWords {
+		if strings.Contains(text, w) {
+			return aptConfigRE.FindString(text)
+		}
+	}
+	return ""
+}

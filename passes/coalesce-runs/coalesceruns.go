@@ -119,7 +119,7 @@ func analyzeProgram(ins *dockerfile.Instruction, sr *runs.Run) *runInfo {
 	}
 	r.rmWD = removesWorkdir(sr)
 	r.fresh = runs.FreshMounts(ins)
-	r.setsE = setsErrexit(prog.File)
+	r.setsE = mayCallSet(prog.Src) && setsErrexit(prog.File)
 	r.errexit = r.setsE || shellErrexit(ins.Shell)
 	return r
 }
@@ -140,6 +140,13 @@ func simplePipeline(s *syntax.Stmt) bool {
 		}
 		return false
 	}
+}
+
+// mayCallSet is a quick test before setsErrexit's walk: a command named
+// set is written "set", unless quotes or backslashes split the name
+// (s'e't, $'\x73et').
+func mayCallSet(src string) bool {
+	return strings.Contains(src, "set") || strings.ContainsAny(src, `'"\`)
 }
 
 // setsErrexit reports whether the program may turn errexit on anywhere

@@ -169,8 +169,8 @@ func couldBeAboveWorkdir(p string) bool {
 // it is written with variables, normalized by normVar; "" otherwise.
 func rawWorkdir(ins *dockerfile.Instruction) string {
 	raw := ""
-	for _, other := range stages.Before(ins) {
-		if other.Cmd == "workdir" && len(other.Args) == 1 {
+	for _, other := range stages.WorkdirsBefore(ins) {
+		if len(other.Args) == 1 {
 			raw = other.Args[0]
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -11,6 +12,42 @@ import (
 )
 
 var dropsPrivilegesRE = regexp.MustCompile(`(?i)\b(gosu|su-exec|setpriv|s6-setuidgid)\b`)
+
+// dropsPrivilegesWords are the programs dropsPrivilegesRE looks for.
+var dropsPrivilegesWords = []string{"gosu", "su-exec", "setpriv", "s6-setuidgid"}
+
+// mayDropPrivileges is a quick test before dropsPrivilegesRE: false when
+// an ASCII text holds none of the words in any case, so that the regexp
+// runs on the few instructions that might match. A text with other bytes
+// goes to the regexp, whose case folding knows more than ASCII.
+func mayDropPrivileges(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	for _, w := range dropsPrivilegesWords {
+		if containsFoldASCII(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFoldASCII reports whether s holds w, a lower-case ASCII word, in
+// any case.
+func containsFoldASCII(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		j := 0
+		for j < len(w) && s[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
@@ -45,7 +82,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			}
 			switch ins.Cmd {
 			case "run", "entrypoint", "cmd", "copy", "add":
-				if dropsPrivilegesRE.MatchString(ins.Text) {
+				if mayDropPrivileges(ins.Text) && dropsPrivilegesRE.MatchString(ins.Text) {
 					return nil
 				}
 			}

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -410,49 +409,23 @@ func concentrated(st *copyDirStats, minBytes int64) []*copyEntry {
 	return big
 }
 
-// syntaxTagRE matches a docker/dockerfile tag: 1, 1.19, 1.19.0, with a
-// suffix such as -labs.
-var syntaxTagRE = regexp.MustCompile(`^(\d+)(?:\.(\d+))?(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?$`)
-
 // excludeUnsupported says why the frontend the file selects may not accept
 // COPY --exclude ("" when it does).
 func excludeUnsupported(doc *dockerfile.Document) string {
-	v, ok := doc.Directive("syntax")
-	if !ok {
+	f := doc.Frontend()
+	v := f.Value
+	switch {
+	case !f.Line:
 		return "the file has no # syntax= line, so the builder's own frontend builds it, and an older one (before Dockerfile 1.19) rejects COPY --exclude; with # syntax=docker/dockerfile:1 the split is made"
-	}
-	ref := strings.TrimSpace(v)
-	ref = strings.TrimPrefix(ref, "docker.io/")
-	name, digest, _ := strings.Cut(ref, "@")
-	tag := ""
-	if i := strings.LastIndex(name, ":"); i >= 0 {
-		name, tag = name[:i], name[i+1:]
-	}
-	if name != "docker/dockerfile" && name != "docker/dockerfile-upstream" {
+	case !f.Dockerfile:
 		return fmt.Sprintf("the # syntax= line selects the frontend %s, which may not accept COPY --exclude", v)
-	}
-	if tag == "" {
-		if digest != "" {
-			return fmt.Sprintf("the # syntax= line pins %s by digest, so it cannot be told whether it accepts COPY --exclude (Dockerfile 1.19 and later do)", v)
-		}
+	case f.Digest:
+		return fmt.Sprintf("the # syntax= line pins %s by digest, so it cannot be told whether it accepts COPY --exclude (Dockerfile 1.19 and later do)", v)
+	case f.AtLeast(1, 19):
 		return ""
-	}
-	if tag == "latest" || tag == "labs" {
-		return ""
-	}
-	m := syntaxTagRE.FindStringSubmatch(tag)
-	if m == nil {
+	case !f.Versioned:
 		return fmt.Sprintf("the # syntax= line selects %s, which may not accept COPY --exclude (Dockerfile 1.19 and later do)", v)
-	}
-	major, _ := strconv.Atoi(m[1])
-	if major > 1 || major == 1 && m[2] == "" {
-		return ""
-	}
-	minor, _ := strconv.Atoi(m[2])
-	if major == 1 && minor >= 19 {
-		return ""
-	}
-	if major == 1 && minor >= 7 && strings.HasSuffix(tag, "-labs") {
+	case f.Major == 1 && f.Minor >= 7 && f.Suffix == "labs":
 		return fmt.Sprintf("the # syntax= line selects %s, whose COPY --exclude fails on broken symbolic links (fixed in Dockerfile 1.19)", v)
 	}
 	return fmt.Sprintf("the # syntax= line selects %s, which does not accept COPY --exclude (Dockerfile 1.19 and later do)", v)

@@ -1,0 +1,1043 @@
+package cachemounts
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// use is what one package manager does in one RUN.
+type use struct {
+	m    *manager
+	cmds []*shellparse.Command // its commands that download
+	// targets are the cache directories to mount; why says why none is
+	// (the use is then reported, not fixed). skip: the RUN mounts them
+	// already.
+	targets []target
+	why     string
+	skip    bool
+	// apt only: whether /var/cache/apt is mounted too (it is worth it only
+	// where the official images' docker-clean is undone), and why not.
+	archives    bool
+	archivesWhy string
+	// edits to the manager's own command lines (pip --no-cache-dir, apk
+	// --no-cache).
+	edits []analysis.Edit
+}
+
+// active returns the directories to mount.
+func (u *use) active() []target {
+	if u.why != "" || u.skip {
+		return nil
+	}
+	var out []target
+	for _, t := range u.targets {
+		if t.dir == pkgmgr.AptArchives && !u.archives {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// plan is what the pass does to one RUN.
+type plan struct {
+	r    *runs.Run
+	ins  *dockerfile.Instruction
+	user stages.User
+	uid  string
+	uses []*use
+	// config: insert the RUN that lets apt keep its downloads before this
+	// one.
+	config bool
+	// cleanup edits of the RUN (rm of a mounted cache, apt-get clean ...)
+	cleanups []analysis.Edit
+}
+
+func (p *plan) apt() *use {
+	for _, u := range p.uses {
+		if u.m.name == "apt" {
+			return u
+		}
+	}
+	return nil
+}
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	var plans []*plan
+	for _, st := range doc.Stages {
+		if st.Windows() {
+			continue
+		}
+		for _, ins := range st.Instructions {
+			if ins.Cmd != "run" {
+				continue
+			}
+			r, _ := runs.Parse(ins)
+			if r == nil {
+				continue
+			}
+			if p := analyze(ctx, r); p != nil {
+				plans = append(plans, p)
+			}
+		}
+	}
+	if len(plans) == 0 {
+		return nil
+	}
+	decideArchives(ctx, plans)
+	unsupported := mountsUnsupported(doc)
+	var out []analysis.Finding
+	for _, p := range plans {
+		out = append(out, p.findings(ctx, unsupported)...)
+	}
+	return out
+}
+
+// mountsUnsupported says why the frontend that builds the file may not
+// take RUN --mount ("" when it does). Without a "# syntax=" line the
+// builder's own frontend builds it: BuildKit's has taken RUN --mount since
+// Dockerfile 1.2 (Docker 20.10; the default builder since Docker 23).
+func mountsUnsupported(doc *dockerfile.Document) string {
+	f := doc.Frontend()
+	switch {
+	case !f.Line || f.AtLeast(1, 2):
+		return ""
+	case f.Dockerfile && f.Versioned && f.Major == 1 && f.Suffix == "experimental":
+		return "" // 1.0-experimental and 1.1-experimental have RUN --mount
+	case !f.Dockerfile:
+		return fmt.Sprintf("the # syntax= line selects the frontend %s, which may not take RUN --mount", f.Value)
+	}
+	return fmt.Sprintf("the # syntax= line selects %s, which may not take RUN --mount (Dockerfile 1.2 and later do)", f.Value)
+}
+
+// analyze works out what the managers of one RUN do and which of their
+// caches can be mounted.
+func analyze(ctx *analysis.Context, r *runs.Run) *plan {
+	ins := r.Ins
+	cmds := r.Commands()
+	p := &plan{r: r, ins: ins, user: stages.UserAt(ins)}
+	uid, uidKnown := stages.UID(ins)
+	p.uid = uid
+	assigned := assignedNames(r.Prog)
+	existing := runs.MountTargets(ins)
+	if len(runs.CacheMounts(ins)) > 0 {
+		return nil // the file mounts caches here itself
+	}
+	info := baseimage.Resolve(stages.RootImage(ins.Stage))
+	ev := &env{ins: ins, assigned: assigned}
+	for _, m := range managers {
+		var mine []*shellparse.Command
+		for _, c := range cmds {
+			if m.match(c) {
+				mine = append(mine, c)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		u := &use{m: m, cmds: mine}
+		p.uses = append(p.uses, u)
+		u.why = p.userWhy(m, mine, uidKnown, assigned)
+		if u.why != "" {
+			continue
+		}
+		for _, k := range m.env {
+			if assigned[k] {
+				u.why = "the RUN sets " + k
+				break
+			}
+		}
+		if u.why != "" {
+			continue
+		}
+		if !m.system {
+			for _, k := range m.env {
+				if !stages.EnvAt(ins, k).Known {
+					u.why = "the base image is not known, and it may set " + k
+					break
+				}
+			}
+		}
+		if u.why != "" {
+			continue
+		}
+		u.targets, u.why = m.where(ev, p.user, info)
+		if u.why != "" {
+			continue
+		}
+		var dirs []string
+		for _, t := range u.targets {
+			dirs = append(dirs, t.dir)
+		}
+		if runs.Covers(existing, dirs...) {
+			u.skip = true
+			continue
+		}
+		if u.why = readsOwnCache(m, cmds); u.why != "" {
+			continue
+		}
+		if m.name == "go" || m.name == "cargo" {
+			if v, _ := ev.get("GOPROXY"); v == "off" || m.offlineText.MatchString(r.Prog.Src) {
+				u.why = "downloads are turned off (GOPROXY=off, --offline): it reads the cache only, which would then be the mount's"
+				continue
+			}
+		}
+		if m.name == "yarn" && yarnBerry(ctx, ins) {
+			u.why = "Yarn 2 and later keep their cache in the project (.yarn/cache), not in a global cache"
+			continue
+		}
+		if u.why = laterReader(ctx, ins, m, u.targets); u.why != "" {
+			continue
+		}
+		if u.why = runtimeUse(ctx, ins, m); u.why != "" {
+			continue
+		}
+		if u.why = copiedOut(ctx, ins, u.targets); u.why != "" {
+			continue
+		}
+		u.why = optionEdits(ctx.Doc, r, u)
+		u.archives = m.name == "apt"
+	}
+	if len(p.uses) == 0 {
+		return nil
+	}
+	// Removals of the caches that the RUN makes: blocked targets decline
+	// their use (or, for /var/cache/apt, only that mount).
+	_, blocked := p.cleanupEdits(ctx)
+	p.block(blocked)
+	return p
+}
+
+// block declines what removals the pass cannot rewrite stand in the way
+// of.
+func (p *plan) block(blocked map[string]string) {
+	for _, u := range p.uses {
+		for _, t := range u.active() {
+			why, ok := blocked[t.dir]
+			if !ok {
+				continue
+			}
+			if t.dir == pkgmgr.AptArchives {
+				u.archives, u.archivesWhy = false, why
+				continue
+			}
+			u.why = why
+		}
+	}
+}
+
+// userWhy says why the user the RUN runs as keeps the manager's caches
+// from being mounted ("" when it does not).
+func (p *plan) userWhy(m *manager, cmds []*shellparse.Command, uidKnown bool, assigned map[string]bool) string {
+	u := p.user
+	for _, c := range cmds {
+		if pkgmgr.OtherUser(c) {
+			return "it runs as another user (sudo -u, gosu, su, ...)"
+		}
+		if m.system {
+			if !c.HasWrapper("sudo") {
+				switch u.Runs {
+				case stages.AsOther:
+					return "the RUN runs as USER " + u.Name
+				case stages.Unknown:
+					return "the user the RUN runs as is not known"
+				}
+			}
+			continue
+		}
+		if c.HasWrapper("sudo") {
+			return "it runs through sudo, whose HOME depends on its configuration"
+		}
+	}
+	if m.system {
+		return ""
+	}
+	switch {
+	case u.Runs == stages.Unknown:
+		return "the user the RUN runs as is not known"
+	case assigned["HOME"]:
+		return "the RUN sets HOME"
+	case !uidKnown:
+		return "the numeric id of USER " + u.Name + " is not known (a cache mount belongs to root unless uid= names the user)"
+	}
+	return ""
+}
+
+// readsOwnCache says why a RUN reads the manager's cache before filling it
+// itself: an install from the cache only, or an apt-get install before
+// the RUN's own apt-get update. Under a mount it would read the mount,
+// not what earlier steps left in the image.
+func readsOwnCache(m *manager, cmds []*shellparse.Command) string {
+	switch m.name {
+	case "apt", "apk":
+		if c := readsBeforeUpdate(m, cmds); c != nil {
+			if m.name == "apt" {
+				return c.Name + " " + subcommand(c, pkgmgr.AptValueOptions...) + " runs before the RUN's own " + c.Name + " update: it reads the package lists an earlier step left in the image"
+			}
+			return "apk " + subcommand(c, pkgmgr.ApkValueOptions...) + " reads the package index an earlier step left in the image (no apk update, --update-cache or --no-cache before it)"
+		}
+	default:
+		if m.offline == nil {
+			return ""
+		}
+		for _, c := range cmds {
+			if m.offline(c) {
+				return "it installs from the cache only, which would then be the mount's"
+			}
+		}
+	}
+	return ""
+}
+
+// readsBeforeUpdate returns the first command of the program that reads
+// apt's lists (apk's index) before an update that surely ran, or nil.
+func readsBeforeUpdate(m *manager, cmds []*shellparse.Command) *shellparse.Command {
+	updated := false
+	for _, c := range cmds {
+		switch m.name {
+		case "apt":
+			if pkgmgr.AptReadsLists(c) && !updated {
+				return c
+			}
+			updated = updated || pkgmgr.AptUpdates(c) && !c.Conditional && !c.InSubshell
+		case "apk":
+			if pkgmgr.ApkReadsIndex(c) && !updated {
+				return c
+			}
+			updated = updated || pkgmgr.ApkUpdates(c) && !c.Conditional && !c.InSubshell
+		}
+	}
+	return nil
+}
+
+// optionEdits rewrites the manager's own options that turn the cache off:
+// pip's --no-cache-dir goes; apk's --no-cache becomes --update-cache (the
+// index is fetched as before, and the packages come from the cache).
+func optionEdits(doc *dockerfile.Document, r *runs.Run, u *use) string {
+	for _, c := range u.cmds {
+		for i, v := range c.Lits {
+			if !c.Static[i] {
+				continue
+			}
+			switch {
+			case u.m.name == "pip" && (v == "--no-cache-dir" || strings.HasPrefix(v, "--no-cache-dir=")):
+				e, ok := r.RemoveArgEdit(doc, c, i)
+				if !ok {
+					return "a comment line stands in the way of removing its --no-cache-dir"
+				}
+				u.edits = append(u.edits, e)
+			case u.m.name == "apk" && v == "--no-cache":
+				if c.HasArg(shellparse.ArgIs("-U", "--update-cache", "--update")) {
+					e, ok := r.RemoveArgEdit(doc, c, i)
+					if !ok {
+						return "a comment line stands in the way of removing its --no-cache"
+					}
+					u.edits = append(u.edits, e)
+					continue
+				}
+				start, end := shellparse.Span(c.Args[i])
+				u.edits = append(u.edits, analysis.Replace(r.Src(start), r.After(end), "--update-cache"))
+			}
+		}
+	}
+	return ""
+}
+
+// env reads the variables a manager's cache depends on at a RUN.
+type env struct {
+	ins      *dockerfile.Instruction
+	assigned map[string]bool
+}
+
+// get returns a variable's value and whether it is set; the value is ""
+// when it is set but not known.
+func (e *env) get(key string) (string, bool) {
+	if e.assigned[key] {
+		return "", true
+	}
+	v := stages.EnvAt(e.ins, key)
+	if !v.Known {
+		return "", true // not known whether it is set: as if set to an unknown value
+	}
+	return v.Value, v.Set
+}
+
+// dir returns the directory sub below the value of the variable key: ""
+// when the variable is not set, ok false when it is set to something
+// other than a plain absolute path.
+func (e *env) dir(key, sub string) (string, bool) {
+	v, set := e.get(key)
+	if !set {
+		return "", true
+	}
+	if !path.IsAbs(v) || strings.ContainsAny(v, "$\"'` \\") {
+		return "", false
+	}
+	return path.Join(v, sub), true
+}
+
+// assignedNames returns the variables the program assigns anywhere (also
+// as command prefixes, through env, or in subshells).
+func assignedNames(p *shellparse.Program) map[string]bool {
+	out := map[string]bool{}
+	shellparse.Walk(p.File, func(n syntax.Node) bool {
+		switch x := n.(type) {
+		case *syntax.Assign:
+			if x.Name != nil {
+				out[x.Name.Value] = true
+			}
+		case *syntax.CallExpr:
+			c := shellparse.Resolve(x)
+			for _, a := range c.Assigns {
+				if a.Name != nil {
+					out[a.Name.Value] = true
+				}
+			}
+			if c.Name == "export" || c.Name == "unset" || c.Name == "read" {
+				for i, v := range c.Lits {
+					if c.Static[i] {
+						name, _, _ := strings.Cut(v, "=")
+						out[name] = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// yarnBerry reports signs of Yarn 2 or later, which keeps its cache in
+// the project.
+func yarnBerry(ctx *analysis.Context, ins *dockerfile.Instruction) bool {
+	for _, other := range append(stages.Before(ins), ins) {
+		for _, s := range []string{".yarnrc.yml", "yarn set version", "yarnPath", ".yarn/releases", "corepack"} {
+			if strings.Contains(other.Text, s) {
+				return true
+			}
+		}
+	}
+	return ctx.BuildContext != nil && ctx.Memo("cache-mounts.yarnrc", func() any {
+		f, err := ctx.BuildContext.Open(".yarnrc.yml")
+		if err == nil {
+			f.Close()
+		}
+		return err == nil
+	}).(bool)
+}
+
+// later returns the instructions that run after ins and see what it
+// leaves in the image: the rest of its stage, the stages built on it, and
+// the ONBUILD instructions before it (they run in images built FROM this
+// one).
+func later(doc *dockerfile.Document, ins *dockerfile.Instruction) []*dockerfile.Instruction {
+	var out []*dockerfile.Instruction
+	for _, st := range doc.Stages {
+		switch {
+		case st == ins.Stage:
+			for _, o := range st.Instructions {
+				if o.Index > ins.Index {
+					out = append(out, o)
+				}
+			}
+		case stages.Descends(st, ins.Stage):
+			out = append(out, st.Instructions[1:]...)
+		}
+	}
+	for _, o := range stages.Before(ins) {
+		if o.Cmd == "onbuild" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// laterReader says why a later step reads the cache that a mount would
+// take out of the image: an install from the cache only, an apt-get
+// install without its own update. (Steps that fill the cache themselves
+// do not count: what a mount keeps may be gone on the next build, the
+// image's copy never is.)
+func laterReader(ctx *analysis.Context, ins *dockerfile.Instruction, m *manager, targets []target) string {
+	doc := ctx.Doc
+	for _, o := range later(doc, ins) {
+		line := ctx.Line(o.Span.Start)
+		if o.Cmd == "env" || o.Cmd == "arg" {
+			if (m.name == "go" || m.name == "cargo") && m.offlineText.MatchString(o.Text) {
+				return fmt.Sprintf("line %d turns downloads off (%s), so later builds read the cache only", line, strings.TrimSpace(o.Text[o.ArgsOffset:]))
+			}
+			continue
+		}
+		if o.Cmd != "run" && !(o.Cmd == "onbuild" && o.Onbuild == "run") {
+			continue
+		}
+		var dirs []string
+		for _, t := range targets {
+			dirs = append(dirs, t.dir)
+		}
+		if o.Cmd == "run" && runs.Covers(runs.CacheMounts(o), dirs...) {
+			continue // it reads a mount of its own
+		}
+		if prog := runs.Read(doc, o); prog != nil {
+			if why := readsOwnCache(m, shellparse.Commands(prog.Prog)); why != "" && m.name != "go" {
+				return fmt.Sprintf("line %d reads the cache later (%s)", line, cacheOf(m))
+			}
+			if (m.name == "go" || m.name == "cargo") && m.offlineText.MatchString(prog.Prog.Src) {
+				return fmt.Sprintf("line %d reads the cache later (%s)", line, cacheOf(m))
+			}
+			continue
+		}
+		text := o.Text
+		for _, h := range o.Heredocs {
+			text += "\n" + h.Content
+		}
+		if m.offlineText == nil || !m.offlineText.MatchString(text) {
+			continue
+		}
+		switch m.name {
+		case "apt":
+			if strings.Contains(text, "update") {
+				continue
+			}
+		case "apk":
+			if strings.Contains(text, "update") || strings.Contains(text, "--no-cache") || strings.Contains(text, "-U") {
+				continue
+			}
+		}
+		return fmt.Sprintf("line %d may read the cache later (%s)", line, cacheOf(m))
+	}
+	return ""
+}
+
+func cacheOf(m *manager) string {
+	switch m.name {
+	case "apt":
+		return "it installs with apt before its own apt-get update"
+	case "apk":
+		return "it installs with apk before its own apk update"
+	case "go":
+		return "with downloads turned off"
+	}
+	return "it installs from the cache only"
+}
+
+// runtimeUse says why the image itself runs the tool, which would then
+// miss what the cache held (Go's modules, Maven's repository, ...).
+func runtimeUse(ctx *analysis.Context, ins *dockerfile.Instruction, m *manager) string {
+	if m.runtime == nil {
+		return ""
+	}
+	for _, st := range ctx.Doc.Stages {
+		if !stages.Descends(st, ins.Stage) && !stages.Descends(ins.Stage, st) {
+			continue
+		}
+		for _, o := range st.Instructions {
+			switch o.Cmd {
+			case "cmd", "entrypoint", "healthcheck":
+				if m.runtime.MatchString(o.Text[o.ArgsOffset:]) {
+					return fmt.Sprintf("line %d runs it in the image, where what the cache holds would be missing", ctx.Line(o.Span.Start))
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// copiedOut says why a later stage copies the cache out of this one
+// (COPY --from, RUN --mount=from=): it would no longer be there.
+func copiedOut(ctx *analysis.Context, ins *dockerfile.Instruction, targets []target) string {
+	doc := ctx.Doc
+	for _, o := range doc.Instructions {
+		var from string
+		var sources []string
+		switch o.Cmd {
+		case "copy", "add":
+			for _, f := range o.Flags {
+				if v, ok := strings.CutPrefix(f, "--from="); ok {
+					from = v
+				}
+			}
+			if from != "" && len(o.Args) > 1 {
+				sources = o.Args[:len(o.Args)-1]
+			}
+		case "run":
+			for _, mt := range runs.Mounts(o) {
+				if f, ok := mt.Get("from"); ok {
+					from = f
+					src, _ := mt.Get("source", "src")
+					sources = append(sources, "/"+src)
+				}
+			}
+		}
+		if from == "" {
+			continue
+		}
+		st := stages.Named(doc, from)
+		if st == nil || !stages.Descends(st, ins.Stage) {
+			continue
+		}
+		for _, s := range sources {
+			if strings.ContainsAny(s, "$") {
+				return fmt.Sprintf("line %d copies %s out of this stage, which may be the cache", ctx.Line(o.Span.Start), s)
+			}
+			s = path.Clean("/" + s)
+			for _, t := range targets {
+				if stages.PathsOverlap(s, t.dir) {
+					return fmt.Sprintf("line %d copies %s out of this stage, where the cache would no longer be", ctx.Line(o.Span.Start), s)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// decideArchives decides where /var/cache/apt is mounted. The official
+// Debian and Ubuntu images delete downloaded packages after every dpkg
+// run (docker-clean): a mount there keeps nothing until that is undone.
+// It is undone, in a new RUN before a stage's first mounted apt RUN, only
+// when every later step that installs with apt (in the stage and in the
+// stages built on it) gets the mount too: otherwise the packages it
+// downloads would stay in its layer.
+func decideArchives(ctx *analysis.Context, plans []*plan) {
+	doc := ctx.Doc
+	byIns := map[*dockerfile.Instruction]*plan{}
+	for _, p := range plans {
+		byIns[p.ins] = p
+	}
+	configured := map[*dockerfile.Stage]bool{}
+	ok := func(o *dockerfile.Instruction) bool {
+		// o installs with apt only under a /var/cache/apt mount.
+		if p := byIns[o]; p != nil {
+			if u := p.apt(); u != nil {
+				return u.archives && u.why == "" || u.skip && runs.Covers(runs.CacheMounts(o), pkgmgr.AptArchives)
+			}
+			return true
+		}
+		if o.Cmd != "run" && !(o.Cmd == "onbuild" && o.Onbuild == "run") {
+			return true
+		}
+		if o.Cmd == "run" && runs.Covers(runs.CacheMounts(o), pkgmgr.AptArchives) {
+			return true
+		}
+		text := o.Text
+		for _, h := range o.Heredocs {
+			text += "\n" + h.Content
+		}
+		return !aptInstallText.MatchString(text)
+	}
+	for _, st := range doc.Stages {
+		var first *plan
+		for _, ins := range st.Instructions {
+			if p := byIns[ins]; p != nil && p.apt() != nil && p.apt().why == "" && !p.apt().skip {
+				first = p
+				break
+			}
+		}
+		if first == nil {
+			continue
+		}
+		done := false
+		for a := st.Parent; a != nil; a = a.Parent {
+			done = done || configured[a]
+		}
+		for _, o := range append(stages.Before(first.ins), first.ins) {
+			done = done || (o.Cmd == "run" || o.Cmd == "copy" || o.Cmd == "add") && pkgmgr.KeepsAptDownloads(o.Text)
+		}
+		why := ""
+		if !done {
+			switch {
+			case first.user.Runs != stages.AsRoot:
+				why = "the RUN that undoes it would not run as root"
+			default:
+				for _, o := range append(later(doc, first.ins), first.ins) {
+					if !ok(o) {
+						why = fmt.Sprintf("line %d would keep the packages it downloads in its layer", ctx.Line(o.Span.Start))
+						if p := byIns[o]; p != nil && p.apt() != nil && p.apt().archivesWhy != "" {
+							why += " (" + p.apt().archivesWhy + ")"
+						}
+						break
+					}
+				}
+			}
+		}
+		if why == "" {
+			configured[st] = true
+			first.config = !done
+		}
+		for _, ins := range st.Instructions {
+			if p := byIns[ins]; p != nil && p.apt() != nil {
+				u := p.apt()
+				if why != "" && u.archives {
+					u.archives = false
+					u.archivesWhy = "the official images' docker-clean deletes downloaded packages, and undoing it is left alone: " + why
+				}
+			}
+		}
+	}
+	// Recompute the removals with the mounts decided.
+	for _, p := range plans {
+		for range 3 {
+			edits, blocked := p.cleanupEdits(ctx)
+			if len(blocked) == 0 {
+				p.cleanups = edits
+				break
+			}
+			p.block(blocked)
+		}
+	}
+}
+
+// findings reports the RUN and fixes it.
+func (p *plan) findings(ctx *analysis.Context, unsupported string) []analysis.Finding {
+	doc := ctx.Doc
+	var out []analysis.Finding
+	var fixed []*use
+	var mounts []target
+	for _, u := range p.uses {
+		switch {
+		case u.skip:
+		case u.why != "":
+			out = append(out, p.decline(u, u.why))
+		case unsupported != "":
+			out = append(out, p.decline(u, unsupported))
+		default:
+			fixed = append(fixed, u)
+			mounts = append(mounts, u.active()...)
+		}
+	}
+	if len(fixed) == 0 {
+		return out
+	}
+	var names []string
+	for _, u := range fixed {
+		names = append(names, u.m.name)
+	}
+	who := strings.Join(names, " and ")
+	verb := "downloads"
+	its := "its cache"
+	if len(fixed) > 1 {
+		verb, its = "download", "their caches"
+	}
+	f := analysis.InstructionFinding(p.ins, fmt.Sprintf("%s %s again on every build: no cache mount keeps %s", who, verb, its))
+	var sub []analysis.Edit
+	for _, u := range fixed {
+		sub = append(sub, u.edits...)
+	}
+	sub = append(sub, p.cleanups...)
+	start := p.flagsPos()
+	sub = append(sub, analysis.Insert(start, p.mountText(doc, mounts)))
+	end := p.ins.ContentEnd()
+	for _, e := range sub {
+		if e.Pos < start || e.End > end {
+			for _, u := range fixed {
+				out = append(out, p.decline(u, "an edit falls outside the RUN's command"))
+			}
+			return out
+		}
+	}
+	if err := analysis.CheckEdits(sub, len(doc.Src)); err != nil {
+		for _, u := range fixed {
+			out = append(out, p.decline(u, "its edits do not fit together ("+err.Error()+")"))
+		}
+		return out
+	}
+	// One edit over the whole RUN: no fix of another pass to this RUN
+	// (cache-cleanup's, which would remove what the mount keeps) goes
+	// with it in the same round.
+	var b strings.Builder
+	last := start
+	for _, e := range sub {
+		b.Write(doc.Src[last:e.Pos])
+		b.WriteString(e.NewText)
+		last = e.End
+	}
+	b.Write(doc.Src[last:end])
+	edits := []analysis.Edit{analysis.Replace(start, end, b.String())}
+
+	var dirs, removes []string
+	for _, t := range mounts {
+		dirs = append(dirs, t.dir)
+		removes = append(removes, t.dir) // the directory too: a mount point the image did not have goes with the mount
+	}
+	msg := "keep the caches of " + who + " in cache mounts (" + strings.Join(dirs, ", ") + ")"
+	var changes []string
+	if p.config {
+		at := p.ins.Span.Start
+		if cs := doc.CommentsAbove(p.ins); len(cs) > 0 {
+			at = cs[0].Span.Start
+		}
+		nl := doc.LineEnding(p.ins.Span.Start)
+		edits = append([]analysis.Edit{analysis.Insert(at, doc.KeywordCase("RUN")+" "+pkgmgr.AptKeepDownloads+nl)}, edits...)
+		changes = []string{pkgmgr.AptDockerClean, pkgmgr.AptKeepCache}
+		msg += ", and let apt keep downloaded packages in a new RUN before it (removes " + pkgmgr.AptDockerClean + ")"
+	}
+	if u := p.apt(); u != nil && u.why == "" && !u.skip && !u.archives && u.archivesWhy != "" {
+		out = append(out, analysis.Finding{Pos: f.Pos, End: f.End,
+			Message: "apt's downloaded packages are not cached: " + u.archivesWhy})
+	}
+	f.Fix = &analysis.Fix{Message: msg, Edits: edits, Removes: removes, Changes: changes}
+	return append(out, f)
+}
+
+func (p *plan) decline(u *use, why string) analysis.Finding {
+	c := u.cmds[0]
+	start, end := shellparse.Span(c.Call)
+	return analysis.Finding{Pos: p.r.Src(start), End: p.r.After(end),
+		Message: fmt.Sprintf("%s downloads again on every build: no cache mount keeps its cache (not fixed: %s)", u.m.name, why)}
+}
+
+// flagsPos is the source offset where the RUN's first flag (or its
+// command) starts.
+func (p *plan) flagsPos() int {
+	t := p.ins.Text
+	i := len(t) - len(strings.TrimLeft(t, " \t"))
+	for i < len(t) && t[i] != ' ' && t[i] != '\t' {
+		i++
+	}
+	for i < len(t) && (t[i] == ' ' || t[i] == '\t') {
+		i++
+	}
+	return p.ins.SrcOffset(i)
+}
+
+// mountText is the --mount flags, followed by what separates them from
+// the rest of the RUN: a blank for one mount; for several, each on a
+// line of its own in the file's continuation style.
+func (p *plan) mountText(doc *dockerfile.Document, mounts []target) string {
+	var flags []string
+	for _, t := range mounts {
+		m := pkgmgr.CacheMount{Target: t.dir, Locked: t.locked}
+		if !t.system {
+			m.UID = p.uid
+		}
+		m.ID = pkgmgr.CacheID(t.id, "", m.UID)
+		flags = append(flags, m.Flag())
+	}
+	if len(flags) == 1 {
+		return flags[0] + " "
+	}
+	nl := doc.LineEnding(p.ins.Span.Start)
+	indent := doc.ContinuationIndent("    ", p.ins)
+	sep := " " + string(doc.Escape) + nl + indent
+	return strings.Join(flags, sep) + sep
+}
+
+// cleanupEdits takes out of the RUN what removes a mounted cache: rm and
+// find of its directory or of what is in it (the directory is the mount
+// point, which rm cannot remove), and the managers' own clean commands
+// (apt-get clean, npm cache clean, ...). blocked maps a mount target to
+// why such a removal cannot be taken out (a removal of a directory above
+// it, a command in a condition ...).
+func (p *plan) cleanupEdits(ctx *analysis.Context) (edits []analysis.Edit, blocked map[string]string) {
+	doc := ctx.Doc
+	blocked = map[string]string{}
+	var active []target
+	for _, u := range p.uses {
+		active = append(active, u.active()...)
+	}
+	if len(active) == 0 {
+		return nil, nil
+	}
+	home := p.user.Home
+	// Whole commands to take out, and the cache directories each empties.
+	var gone []*shellparse.Command
+	goneDirs := map[*shellparse.Command][]string{}
+	notJoined := func(c *shellparse.Command, line int, dirs []string) {
+		for _, d := range dirs {
+			blocked[d] = fmt.Sprintf("%s on line %d empties the cache, and it cannot be taken out of the RUN (it is not joined to the commands around it by &&, or by ; after set -e)", c.Name, line)
+		}
+	}
+	for _, c := range p.r.Commands() {
+		line := ctx.Line(p.r.Src(shellparse.Offset(c.Call.Pos())))
+		switch c.Name {
+		case "rm", "rmdir", "find":
+			operands := pathOperands(c)
+			var hit []int
+			var hitDirs []string
+			for _, i := range operands {
+				v, ok := pathValue(p.r, c, i, home)
+				if !ok {
+					raw := p.r.Prog.Text(c.Args[i])
+					for _, u := range p.uses {
+						for _, t := range u.active() {
+							for _, mk := range u.m.markers {
+								if strings.Contains(raw, mk) {
+									blocked[t.dir] = fmt.Sprintf("%s on line %d removes %s, which dfopt cannot read and which may be the cache", c.Name, line, raw)
+								}
+							}
+						}
+					}
+					continue
+				}
+				for _, t := range active {
+					switch relation(v, t.dir) {
+					case atOrBelow:
+						if !slices.Contains(hit, i) {
+							hit = append(hit, i)
+						}
+						hitDirs = append(hitDirs, t.dir)
+					case above:
+						if c.Name != "find" {
+							blocked[t.dir] = fmt.Sprintf("%s on line %d removes %s, which holds the cache mount %s", c.Name, line, v, t.dir)
+						}
+					}
+				}
+			}
+			if len(hit) == 0 {
+				continue
+			}
+			if c.Name == "find" || len(hit) == len(operands) {
+				if c.Conditional || c.InSubshell {
+					notJoined(c, line, hitDirs)
+					continue
+				}
+				gone = append(gone, c)
+				goneDirs[c] = hitDirs
+				continue
+			}
+			for _, i := range hit {
+				e, ok := p.r.RemoveArgEdit(doc, c, i)
+				if !ok {
+					for _, d := range hitDirs {
+						blocked[d] = fmt.Sprintf("a comment line stands in the way of taking the cache out of the %s on line %d", c.Name, line)
+					}
+					break
+				}
+				edits = append(edits, e)
+			}
+		default:
+			for _, u := range p.uses {
+				ts := u.active()
+				if len(ts) == 0 || u.m.cleans == nil || !u.m.cleans(c) {
+					continue
+				}
+				distClean := u.m.name == "apt" && subcommand(c, pkgmgr.AptValueOptions...) == "dist-clean"
+				if u.m.name == "apt" && !u.archives && !distClean {
+					continue // apt-get clean empties /var/cache/apt only; dist-clean the lists too
+				}
+				var dirs []string
+				for _, t := range ts {
+					if u.m.name != "apt" || t.dir == pkgmgr.AptArchives || distClean {
+						dirs = append(dirs, t.dir)
+					}
+				}
+				if c.Conditional || c.InSubshell {
+					notJoined(c, line, dirs)
+					continue
+				}
+				gone = append(gone, c)
+				goneDirs[c] = dirs
+			}
+		}
+	}
+	if len(gone) > 0 {
+		es, ok := p.r.RemoveCommandsEdits(doc, gone)
+		if !ok {
+			// Say which: each alone, as far as that tells.
+			for _, c := range gone {
+				if _, ok := p.r.RemoveCommandEdit(doc, c); !ok {
+					notJoined(c, ctx.Line(p.r.Src(shellparse.Offset(c.Call.Pos()))), goneDirs[c])
+				}
+			}
+			if len(blocked) == 0 {
+				for _, c := range gone {
+					notJoined(c, ctx.Line(p.r.Src(shellparse.Offset(c.Call.Pos()))), goneDirs[c])
+				}
+			}
+		}
+		edits = append(edits, es...)
+	}
+	return edits, blocked
+}
+
+// pathOperands returns the indexes of c's arguments that are paths: rm's
+// and rmdir's operands, find's starting points.
+func pathOperands(c *shellparse.Command) []int {
+	var out []int
+	opts := true
+	for i, v := range c.Lits {
+		if c.Static[i] && opts && v == "--" {
+			opts = false
+			continue
+		}
+		if c.Static[i] && opts && strings.HasPrefix(v, "-") {
+			if c.Name == "find" {
+				break // find's expression
+			}
+			continue
+		}
+		if c.Name == "find" && c.Static[i] && (v == "(" || v == "!") {
+			break
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// pathValue returns the path the i-th argument of c names, with ~, $HOME
+// and ${HOME} standing for home; ok is false when it cannot be read.
+func pathValue(r *runs.Run, c *shellparse.Command, i int, home string) (string, bool) {
+	if c.Static[i] {
+		v := c.Lits[i]
+		if rest, ok := strings.CutPrefix(v, "~"); ok && (rest == "" || strings.HasPrefix(rest, "/")) {
+			if home == "" {
+				return "", false
+			}
+			v = home + rest
+		}
+		return v, path.IsAbs(v)
+	}
+	raw := strings.NewReplacer(`"`, "", `'`, "").Replace(r.Prog.Text(c.Args[i]))
+	for _, h := range []string{"${HOME}", "$HOME"} {
+		if rest, ok := strings.CutPrefix(raw, h); ok && home != "" && !strings.ContainsAny(rest, "$`") {
+			return home + rest, true
+		}
+	}
+	return "", false
+}
+
+const (
+	unrelated = iota
+	atOrBelow
+	above
+)
+
+// relation tells whether the path pattern v (globs allowed) names dir or
+// something below it, or a directory above it. A glob that matches dir
+// itself counts as above: it removes the directories beside dir too.
+func relation(v, dir string) int {
+	v = strings.TrimRight(v, "/")
+	if v == dir {
+		return atOrBelow
+	}
+	if v == "" {
+		return above // "/"
+	}
+	for a := dir; a != "/"; a = path.Dir(a) {
+		if ok, err := path.Match(v, a); v == a || ok && err == nil {
+			return above
+		}
+	}
+	lit := v
+	if i := strings.IndexAny(v, "*?["); i >= 0 {
+		lit = v[:i]
+	}
+	if strings.HasPrefix(lit, dir+"/") {
+		return atOrBelow
+	}
+	return unrelated
+}
+
+// aptInstallText finds apt installs in RUNs whose shell is not read.
+var aptInstallText = managers[0].offlineText

@@ -1,0 +1,41 @@
+package curlpipeshell
+
+import (
+	"testing"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
+)
+
+// TestMayDownload checks that the quick test never rules out a program in
+// which the walk finds a piped download.
+func TestMayDownload(t *testing.T) {
+	for _, src := range []string{
+		"curl -fsSL https://x | sh", "c'u'rl -fsSL https://x | bash", `\wget -O- https://x | sh`,
+		`$'\x63url' https://x | sh`, "sh -c \"$(curl -fsSL https://x)\"", "bash <(/usr/bin/curl -s https://x)",
+		"sudo curl https://x | sudo sh",
+	} {
+		doc, err := dockerfile.Parse("Dockerfile", []byte("FROM debian\nRUN "+src+"\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		ins := doc.Instructions[1]
+		p := runs.Read(doc, ins)
+		if p == nil {
+			t.Fatalf("%s: not read", src)
+		}
+		if len(pipedDownloads(p)) == 0 {
+			t.Errorf("%q: no piped download found", src)
+		}
+		if !mayDownload(p.Prog.Src) {
+			t.Errorf("%q runs a download, the quick test says no", src)
+		}
+		if got := run(&analysis.Context{Doc: doc}); len(got) == 0 {
+			t.Errorf("%q: the pass finds nothing", src)
+		}
+	}
+	if mayDownload("apt-get update && make -j4 && echo $X | sh") {
+		t.Error("the quick test should rule out a program without curl or wget")
+	}
+}

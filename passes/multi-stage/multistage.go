@@ -1,0 +1,556 @@
+package multistage
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
+	"github.com/dfopt/dfopt/toolchains"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// An ecosystem plans the split of a stage built on one of its images.
+type ecosystem struct {
+	// what names the toolchain in messages ("the Go toolchain").
+	what string
+	// matches reports whether a root image (short name, tag) is one of
+	// the ecosystem's build images.
+	matches func(name, tag string) bool
+	// builds reports a command of a RUN that builds with the toolchain:
+	// a stage that runs none is not a build stage (it may be the final
+	// stage of a multi-stage build already), and is left alone silently.
+	builds func(c *shellparse.Command) bool
+	// plan plans the split, or says why not (neither when the split
+	// would gain nothing, and nothing is said).
+	plan func(s *split) (*plan, string)
+}
+
+var ecosystems = []*ecosystem{goEcosystem, javaEcosystem, nodeEcosystem, pythonEcosystem}
+
+// plan is what an ecosystem adds to the split.
+type plan struct {
+	// runtime is the final stage's base image.
+	runtime string
+	// afterFrom are lines inserted in the build stage after its FROM,
+	// beforeFinal lines appended to it (after its last RUN, COPY or ADD).
+	afterFrom, beforeFinal []string
+	// setup are lines of the final stage before its WORKDIR (COPY of
+	// certificates, installs).
+	setup []string
+	// copies are the files copied from the build stage, as absolute
+	// paths (source, destination).
+	copies [][2]string
+	// dropEnv reports an ENV variable of the build stage that the final
+	// stage does not need (the toolchain's own); an ENV instruction all of
+	// whose variables it drops is not copied.
+	dropEnv func(key, value string) bool
+	// keepVars are variables the runtime image sets as the build image
+	// does, which copied instructions may use (PATH).
+	keepVars []string
+	// execForm writes the shell-form CMD of literal words in exec form in
+	// the final stage (which has no shell).
+	execForm bool
+	// changes are declared besides "base" and the dropped variables.
+	changes []string
+	// fix is the fix message.
+	fix string
+}
+
+// split is what every ecosystem needs to know about the stage to split.
+type split struct {
+	ctx   *analysis.Context
+	doc   *dockerfile.Document
+	st    *dockerfile.Stage
+	image string // the root image's short name
+	tag   string
+	// last is the stage's last RUN, COPY or ADD: the final stage starts
+	// after it. tail are the instructions after it; pre the instructions
+	// before it that configure the image (ENV, LABEL, EXPOSE, ...).
+	last      *dockerfile.Instruction
+	tail, pre []*dockerfile.Instruction
+	// wd is the working directory after last; wdEnd the image's.
+	wd, wdEnd string
+	// argv is the image's command (ENTRYPOINT then CMD) when its words
+	// are literal; shellForm tells that one of them is in shell form.
+	argv      []string
+	shellForm bool
+	cmdIns    *dockerfile.Instruction
+	// creates are the paths mkdir and touch make in the build stage.
+	creates []created
+}
+
+// created is a path a command of the build stage makes.
+type created struct {
+	path string // absolute
+	line int
+}
+
+// noteCreates records the paths a mkdir or touch makes; the final stage
+// must have them too. It says why when they cannot be told.
+func (s *split) noteCreates(step toolchains.Step, line int) string {
+	c := step.Cmd
+	skip := false // the option before takes this word
+	for i, a := range c.Lits {
+		if !c.Static[i] {
+			return fmt.Sprintf("the %s on line %d makes a path given by a variable", c.Name, line)
+		}
+		if skip {
+			skip = false
+			continue
+		}
+		if strings.HasPrefix(a, "-") && a != "-" {
+			if c.Name == "mkdir" && (strings.HasPrefix(a, "-m") || strings.HasPrefix(a, "--mode") ||
+				!strings.HasPrefix(a, "--") && strings.Contains(a, "m")) {
+				return fmt.Sprintf("the %s on line %d gives a mode", c.Name, line)
+			}
+			if c.Name == "touch" && (a == "-d" || a == "-t" || a == "-r" || a == "--date" || a == "--reference") {
+				skip = true
+			}
+			continue
+		}
+		p := toolchains.Resolve(step.Dir, a)
+		if p == "" {
+			return fmt.Sprintf("the %s on line %d makes %s in a directory that is not known", c.Name, line, a)
+		}
+		s.creates = append(s.creates, created{p, line})
+	}
+	return ""
+}
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	st := ctx.TargetStage()
+	if st == nil {
+		return nil
+	}
+	return append(archiveFindings(ctx, st), splitFindings(ctx, st)...)
+}
+
+// splitFindings reports (and fixes) a stage built on a toolchain's image.
+func splitFindings(ctx *analysis.Context, st *dockerfile.Stage) []analysis.Finding {
+	root := stages.RootImage(st)
+	name, tag, ok := stages.ImageTag(root)
+	if !ok {
+		// A tag from a build argument: the image is still known by name.
+		repo, _, _ := baseimage.SplitRef(strings.ToLower(root))
+		if strings.Contains(repo, "$") {
+			return nil
+		}
+		name, tag = path.Base(repo), ""
+	}
+	var eco *ecosystem
+	for _, e := range ecosystems {
+		if e.matches(name, tag) {
+			eco = e
+		}
+	}
+	if eco == nil || !runsAny(st, eco.builds) {
+		return nil
+	}
+	msg := fmt.Sprintf("the final image is built on %s and carries %s, which the program does not need to run", root, eco.what)
+	decline := func(why string) []analysis.Finding {
+		return []analysis.Finding{analysis.InstructionFinding(st.From, msg+"; not splitting the build into a stage of its own: "+why)}
+	}
+	s, why := newSplit(ctx, st)
+	if s == nil {
+		if why == "" {
+			return nil
+		}
+		return decline(why)
+	}
+	s.image, s.tag = name, tag
+	p, why := eco.plan(s)
+	switch {
+	case why != "":
+		return decline(why)
+	case p == nil:
+		return nil // nothing to gain
+	}
+	fix, why := s.fix(p)
+	if why != "" {
+		return decline(why)
+	}
+	f := analysis.InstructionFinding(st.From, msg)
+	f.Fix = fix
+	return []analysis.Finding{f}
+}
+
+// runsAny reports whether a RUN of the stage runs a command for which f
+// holds.
+func runsAny(st *dockerfile.Stage, f func(c *shellparse.Command) bool) bool {
+	for _, ins := range st.Instructions {
+		if ins.Cmd != "run" {
+			continue
+		}
+		r, _ := runs.Parse(ins)
+		if r == nil {
+			continue
+		}
+		for _, c := range r.Commands() {
+			if f(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tailKinds are the instructions that may follow the build in the final
+// stage: they configure the image and build nothing.
+var tailKinds = map[string]bool{
+	"cmd": true, "entrypoint": true, "expose": true, "label": true, "env": true, "user": true,
+	"workdir": true, "stopsignal": true, "volume": true, "maintainer": true, "arg": true, "healthcheck": true,
+}
+
+// configKinds are the instructions before the build's end whose effect on
+// the image the final stage must repeat.
+var configKinds = map[string]bool{
+	"cmd": true, "entrypoint": true, "expose": true, "label": true, "env": true, "user": true,
+	"stopsignal": true, "volume": true, "maintainer": true, "healthcheck": true,
+}
+
+// newSplit reads the stage, or says why it cannot be split.
+func newSplit(ctx *analysis.Context, st *dockerfile.Stage) (*split, string) {
+	doc := ctx.Doc
+	s := &split{ctx: ctx, doc: doc, st: st}
+	switch {
+	case st != doc.Stages[len(doc.Stages)-1]:
+		return nil, "the stage built is not the file's last stage"
+	case st.Parent != nil:
+		return nil, "the stage is built FROM another stage"
+	case st.Platform != "":
+		return nil, "its FROM has --platform (a cross-build needs the final stage's platform chosen by hand)"
+	case strings.Contains(st.Base, "$"):
+		return nil, "the base image is given by a build argument"
+	}
+	for _, ins := range st.Instructions[1:] {
+		switch ins.Cmd {
+		case "run", "copy", "add":
+			s.last = ins
+		case "onbuild":
+			return nil, fmt.Sprintf("ONBUILD on line %d runs in the builds of other images, which would build FROM the new final stage", ctx.Line(ins.Span.Start))
+		case "shell":
+			return nil, fmt.Sprintf("SHELL on line %d: the runtime image may not have that shell", ctx.Line(ins.Span.Start))
+		}
+	}
+	if s.last == nil {
+		return nil, "the stage builds nothing (no RUN, COPY or ADD)"
+	}
+	for _, ins := range st.Instructions[1:] {
+		switch {
+		case ins.Index > s.last.Index:
+			if !tailKinds[ins.Cmd] {
+				return nil, fmt.Sprintf("%s on line %d cannot be part of the final stage", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start))
+			}
+			s.tail = append(s.tail, ins)
+		case configKinds[ins.Cmd]:
+			s.pre = append(s.pre, ins)
+		}
+		switch ins.Cmd {
+		case "healthcheck":
+			if len(ins.Args) > 0 && !strings.EqualFold(ins.Args[0], "none") {
+				return nil, fmt.Sprintf("HEALTHCHECK on line %d runs a command that the runtime image may not have", ctx.Line(ins.Span.Start))
+			}
+		case "user":
+			if len(ins.Args) > 0 && !stages.IsRoot(ins.Args[0]) {
+				return nil, fmt.Sprintf("the program runs as USER %s (line %d), whom the runtime image does not have and who may need to write files the build stage gave them; add the user to the final stage by hand", ins.Args[0], ctx.Line(ins.Span.Start))
+			}
+		}
+	}
+	s.wd = toolchains.Workdir(s.last)
+	if s.wd == "" {
+		return nil, "the working directory is not known"
+	}
+	s.wdEnd = s.wd
+	for _, ins := range s.tail {
+		if ins.Cmd == "workdir" && len(ins.Args) == 1 {
+			s.wdEnd = stages.JoinDir(s.wdEnd, ins.Args[0])
+		}
+	}
+	if s.wdEnd == "" || strings.Contains(s.wdEnd, "$") {
+		return nil, "the working directory is not known"
+	}
+	// The command.
+	ep := stages.Last(st, "entrypoint")
+	cmd := stages.Last(st, "cmd")
+	if ep == nil && cmd == nil {
+		// No program of its own: a tool or CI image, whose toolchain may
+		// be what it is for.
+		return nil, ""
+	}
+	for _, ins := range []*dockerfile.Instruction{ep, cmd} {
+		if ins == nil {
+			continue
+		}
+		if ins == cmd && ep != nil && !ep.JSON {
+			break // a shell-form ENTRYPOINT ignores CMD
+		}
+		s.cmdIns = ins
+		if ins.JSON {
+			s.argv = append(s.argv, ins.Args...)
+			continue
+		}
+		s.shellForm = true
+		words, ok := literalCommand(ins)
+		if !ok {
+			return nil, fmt.Sprintf("%s on line %d is a shell script, not one command of literal words", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start))
+		}
+		s.argv = append(s.argv, words...)
+	}
+	if len(s.argv) == 0 {
+		return nil, "the image's command is empty"
+	}
+	return s, ""
+}
+
+// literalCommand reads a shell-form CMD or ENTRYPOINT that is one simple
+// command of literal words.
+func literalCommand(ins *dockerfile.Instruction) ([]string, bool) {
+	if !ins.POSIXShell() {
+		return nil, false
+	}
+	text, _ := ins.ShellArgs()
+	prog, err := shellparse.Parse(strings.TrimSpace(text))
+	if err != nil || len(prog.File.Stmts) != 1 {
+		return nil, false
+	}
+	st := prog.File.Stmts[0]
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || st.Negated || st.Background || len(st.Redirs) > 0 || len(call.Assigns) > 0 || len(call.Args) == 0 {
+		return nil, false
+	}
+	words, ok := shellparse.LiteralWords(call.Args)
+	if !ok {
+		return nil, false
+	}
+	if words[0] == "exec" {
+		words = words[1:]
+	}
+	return words, len(words) > 0
+}
+
+// builderName is the name of the build stage: its own, or "build" (or
+// "build-2", ...) when it has none or its name goes to the final stage.
+func (s *split) builderName() string {
+	taken := map[string]bool{}
+	for _, st := range s.doc.Stages {
+		taken[st.Name] = true
+	}
+	base := "build"
+	if s.st.Name != "" {
+		base = s.st.Name + "-build"
+	}
+	name := base
+	for i := 2; taken[name]; i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	return name
+}
+
+var varRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// variables returns the variables an instruction's arguments refer to
+// (none for exec-form CMD and ENTRYPOINT, which are not expanded).
+func variables(doc *dockerfile.Document, ins *dockerfile.Instruction) []string {
+	if ins.JSON && (ins.Cmd == "cmd" || ins.Cmd == "entrypoint") {
+		return nil
+	}
+	text := ins.Text[min(len(ins.Keyword), len(ins.Text)):]
+	var out []string
+	for _, m := range varRef.FindAllStringSubmatchIndex(text, -1) {
+		if m[0] > 0 && text[m[0]-1] == doc.Escape {
+			continue
+		}
+		out = append(out, text[m[2]:m[3]])
+	}
+	return out
+}
+
+// fix writes the edits: the build stage named (and what the ecosystem
+// adds to it), and the final stage after the build's last instruction,
+// with the configuration instructions from before it copied.
+func (s *split) fix(p *plan) (*analysis.Fix, string) {
+	doc := s.doc
+	nl := doc.Newline()
+	kw := doc.KeywordCase
+	builder := s.builderName()
+	var edits []analysis.Edit
+	changes := []string{analysis.ChangeBase}
+
+	// Name the build stage (and give its name to the final stage).
+	from := s.st.From
+	text := strings.TrimRight(from.Text, " \t\r\n")
+	finalName := ""
+	if s.st.Name == "" {
+		end := from.SrcOffset(len(text)-1) + 1
+		edits = append(edits, analysis.Insert(end, " "+kw("AS")+" "+builder))
+	} else {
+		i := strings.LastIndexFunc(text, func(r rune) bool { return r == ' ' || r == '\t' }) + 1
+		if !strings.EqualFold(text[i:], s.st.Name) {
+			return nil, "its FROM line cannot be read"
+		}
+		finalName = text[i:]
+		edits = append(edits, analysis.Replace(from.SrcOffset(i), from.SrcOffset(len(text)-1)+1, builder))
+	}
+	if len(p.afterFrom) > 0 {
+		at := from.Span.End
+		lead := ""
+		if at == len(doc.Src) && !strings.HasSuffix(string(doc.Src), "\n") {
+			lead = nl
+		}
+		edits = append(edits, analysis.Insert(at, lead+strings.Join(p.afterFrom, nl)+nl))
+	}
+
+	// What mkdir and touch made must be in the final stage: below what is
+	// copied, or a directory that the copies or WORKDIR make.
+	copies := slices.Clone(p.copies)
+	for _, l := range p.setup {
+		if f := strings.Fields(l); len(f) == 4 && f[0] == "COPY" && strings.HasPrefix(f[1], "--from=") {
+			copies = append(copies, [2]string{f[2], f[3]})
+		}
+	}
+	for _, c := range s.creates {
+		covered := stagesUnder(s.wd, c.path) // the working directory or above it
+		for _, cp := range copies {
+			src, dest := strings.TrimSuffix(cp[0], "/"), strings.TrimSuffix(cp[1], "/")
+			// A parent directory of a copy's destination, or inside a
+			// directory copied to the same place.
+			covered = covered || stagesUnder(dest, c.path) || src == dest && stagesUnder(c.path, src)
+		}
+		if !covered {
+			return nil, fmt.Sprintf("the RUN on line %d makes %s, which the final stage would not have", c.line, c.path)
+		}
+	}
+
+	// The final stage.
+	var b strings.Builder
+	at := s.last.Span.End
+	if at == len(doc.Src) && !strings.HasSuffix(string(doc.Src), "\n") {
+		b.WriteString(nl)
+	}
+	for _, l := range p.beforeFinal {
+		b.WriteString(l + nl)
+	}
+	b.WriteString(nl)
+	b.WriteString(kw("FROM") + " " + p.runtime)
+	if finalName != "" {
+		b.WriteString(" " + kw("AS") + " " + finalName)
+	}
+	b.WriteString(nl)
+	for _, l := range p.setup {
+		b.WriteString(strings.ReplaceAll(l, "COPY --from=build ", kw("COPY")+" --from="+builder+" ") + nl)
+	}
+	if s.wd != "/" {
+		b.WriteString(kw("WORKDIR") + " " + s.wd + nl)
+	}
+	for _, c := range p.copies {
+		b.WriteString(kw("COPY") + " --from=" + builder + " " + c[0] + " " + c[1] + nl)
+	}
+	// The configuration the build stage set before its end, and the
+	// variables the final stage knows, for the checks of what follows.
+	known := slices.Clone(p.keepVars)
+	for _, ins := range s.pre {
+		if ins.Cmd == "env" {
+			var keys []string
+			dropAll := true
+			for i := 0; i+1 < len(ins.Args); i += 3 {
+				keys = append(keys, ins.Args[i])
+				if p.dropEnv == nil || !p.dropEnv(ins.Args[i], ins.Args[i+1]) {
+					dropAll = false
+				}
+			}
+			if dropAll {
+				for _, k := range keys {
+					changes = append(changes, "Env["+k+"]")
+				}
+				continue
+			}
+			if why := s.checkVars(ins, known); why != "" {
+				return nil, why
+			}
+			known = append(known, keys...)
+		} else if why := s.checkVars(ins, known); why != "" {
+			return nil, why
+		}
+		b.WriteString(s.text(p, ins.Span.Start, ins.Span.End))
+	}
+	for _, ins := range s.tail {
+		if why := s.checkVars(ins, known); why != "" {
+			return nil, why
+		}
+		switch ins.Cmd {
+		case "env":
+			for i := 0; i+1 < len(ins.Args); i += 3 {
+				known = append(known, ins.Args[i])
+			}
+		case "arg":
+			for _, a := range ins.Args {
+				k, _, _ := strings.Cut(a, "=")
+				known = append(known, k)
+			}
+		}
+	}
+	// The edit spans the instructions that become the final stage's, so
+	// that no other pass's fix to them applies in the same round: the
+	// passes see them in the final stage next round.
+	end := at
+	if n := len(s.st.Instructions); s.st.Instructions[n-1].Index > s.last.Index {
+		end = s.st.Instructions[n-1].Span.End
+	}
+	edits = append(edits, analysis.Replace(at, end, b.String()+s.text(p, at, end)))
+	changes = append(changes, p.changes...)
+	msg := p.fix
+	if p.execForm {
+		changes = append(changes, "Cmd")
+		msg += ", with CMD in exec form (there is no shell)"
+	}
+	return &analysis.Fix{Message: msg, Edits: edits, Changes: changes}, ""
+}
+
+// text returns the source between start and end for the final stage: as
+// written, with the shell-form CMD in exec form when the plan says so.
+func (s *split) text(p *plan, start, end int) string {
+	src := string(s.doc.Src[start:end])
+	ins := s.cmdIns
+	if !p.execForm || ins.Span.Start < start || ins.Span.End > end {
+		return src
+	}
+	args, off := ins.ShellArgs()
+	args = strings.TrimRight(args, " \t\r\n")
+	from, to := ins.SrcOffset(off)-start, ins.SrcOffset(off+len(args)-1)+1-start
+	return src[:from] + dockerfile.JSONArray(s.argv) + src[to:]
+}
+
+// checkVars says why an instruction copied into the final stage would not
+// mean the same there: a variable that the final stage does not set as the
+// build stage did.
+func (s *split) checkVars(ins *dockerfile.Instruction, known []string) string {
+	for _, v := range variables(s.doc, ins) {
+		if !slices.Contains(known, v) {
+			return fmt.Sprintf("%s on line %d uses $%s, which the final stage would not set the same way", strings.ToUpper(ins.Cmd), s.ctx.Line(ins.Span.Start), v)
+		}
+	}
+	return ""
+}
+
+// program returns the absolute path of the program the command runs,
+// looking a bare name up in dirs (the build image's PATH), or "".
+func (s *split) program(dirs []string, exists func(string) bool) string {
+	prog := s.argv[0]
+	if strings.Contains(prog, "/") {
+		return toolchains.Resolve(s.wdEnd, prog)
+	}
+	for _, d := range dirs {
+		if p := path.Join(d, prog); exists(p) {
+			return p
+		}
+	}
+	return ""
+}

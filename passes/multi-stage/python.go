@@ -1,0 +1,252 @@
+package multistage
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/toolchains"
+)
+
+var pythonEcosystem = &ecosystem{
+	what:    "compilers and headers",
+	matches: func(name, tag string) bool { return name == "python" },
+	builds: func(c *shellparse.Command) bool {
+		_, ok := toolchains.PipInstallOf(c)
+		return ok
+	},
+	plan: planPython,
+}
+
+// venvDir is where the build stage's virtual environment goes.
+const venvDir = "/opt/venv"
+
+// pythonShellOK are commands a Python build stage may run that leave
+// nothing the program needs outside the app and the environment.
+var pythonShellOK = map[string]bool{
+	"cd": true, "mkdir": true, "ls": true, "echo": true, "printf": true, "true": true, "rm": true,
+	"chmod": true, "set": true, "export": true, "test": true, "[": true, "pwd": true, "cat": true,
+	"touch": true, "which": true, "du": true, "update-ca-certificates": true, "compileall": true,
+}
+
+// pyBuild is the state of a Python build stage as its instructions run.
+type pyBuild struct {
+	s *split
+	// pips are the pip installs, with their directories.
+	pips []toolchains.Step
+	// runtime are the Debian packages the program needs at run time.
+	runtime []string
+	// dests are where the COPYs from the context put files.
+	dests []string
+	// compilers: the stage installs build packages (compilers, headers).
+	compilers bool
+}
+
+func planPython(s *split) (*plan, string) {
+	slim, ok := toolchains.PythonSlimTag(s.tag)
+	switch {
+	case strings.Contains(s.st.Base, "@"):
+		return nil, "the base is pinned by digest, and the digest of its slim variant is not known"
+	case !ok:
+		return nil, fmt.Sprintf("no slim variant of %s is known (or it is Alpine, whose wheels are another story)", s.st.Base)
+	}
+	b := &pyBuild{s: s}
+	for _, ins := range s.st.Instructions[1:] {
+		if why := b.instruction(ins); why != "" {
+			return nil, why
+		}
+	}
+	if len(b.pips) == 0 {
+		return nil, "no pip install"
+	}
+	if strings.Contains(s.tag, "slim") && !b.compilers {
+		return nil, "" // the slim image without compilers: nothing to leave behind
+	}
+	if toolchains.FullImageTools[path.Base(s.argv[0])] {
+		return nil, fmt.Sprintf("the image runs %s, which the slim image does not have", s.argv[0])
+	}
+	// In the full image, a package built from source may link a library
+	// that only the full image has: read what is installed.
+	if !strings.Contains(s.tag, "slim") {
+		copied := toolchains.CopiedBy(s.ctx, s.st)
+		if f := toolchains.PythonRunsPrograms(s.ctx, copied.Files); f != "" {
+			return nil, fmt.Sprintf("%s runs other programs (subprocess, os.system, ...), which the slim image may not have (%s has git, gcc, curl, ...)", f, s.st.Base)
+		}
+		for _, st := range b.pips {
+			pi, _ := toolchains.PipInstallOf(st.Cmd)
+			names := slices.Clone(pi.Packages)
+			for _, r := range pi.Requirements {
+				p := toolchains.Resolve(st.Dir, r)
+				found := false
+				for _, f := range copied.Files {
+					if f.Image == p {
+						if data, ok := toolchains.ReadFile(s.ctx, f.Context); ok {
+							names = append(names, toolchains.RequirementNames(data)...)
+							found = true
+						}
+					}
+				}
+				if !found {
+					return nil, fmt.Sprintf("cannot read %s: a package built from source in %s may link a library that the slim image does not have", r, s.st.Base)
+				}
+			}
+			for _, n := range names {
+				if pkg, ok := toolchains.PythonSourceBuilds[toolchains.PipPackageName(n)]; ok && !slices.Contains(b.runtime, pkg) {
+					b.runtime = append(b.runtime, pkg)
+				}
+			}
+		}
+	}
+
+	// The app: what the COPYs brought, in the working directory or where
+	// else they put it.
+	var copies [][2]string
+	for _, d := range b.dests {
+		switch {
+		case d == "/":
+			return nil, "a COPY puts files into /; set a WORKDIR for the app"
+		case s.wd != "/" && stagesUnder(d, s.wd):
+			d = s.wd
+		}
+		if !slices.ContainsFunc(copies, func(c [2]string) bool { return c[0] == d }) {
+			copies = append(copies, [2]string{d, d})
+		}
+	}
+	image := s.st.Base
+	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
+		image = image[:i]
+	}
+	image += ":" + slim
+	kw := s.doc.KeywordCase
+	p := &plan{
+		runtime: image,
+		afterFrom: []string{
+			kw("RUN") + " python3 -m venv " + venvDir,
+			kw("ENV") + " PATH=" + venvDir + "/bin:$PATH",
+		},
+		copies:   copies,
+		dropEnv:  func(key, _ string) bool { return toolchains.PythonToolchainEnv(key) },
+		keepVars: []string{"PATH", "PYTHON_VERSION", "LANG", "GPG_KEY", "PYTHON_SHA256", "PYTHON_PIP_VERSION", "PYTHON_SETUPTOOLS_VERSION", "PYTHON_GET_PIP_URL", "PYTHON_GET_PIP_SHA256"},
+		changes:  []string{"Env[PATH]", venvDir + "/"},
+	}
+	with := ""
+	if len(b.runtime) > 0 {
+		slices.Sort(b.runtime)
+		p.setup = append(p.setup, kw("RUN")+" apt-get update && apt-get install -y --no-install-recommends "+
+			strings.Join(b.runtime, " ")+" && rm -rf /var/lib/apt/lists/*")
+		with = " with " + strings.Join(b.runtime, ", ")
+	}
+	p.setup = append(p.setup, "COPY --from=build "+venvDir+" "+venvDir, kw("ENV")+" PATH="+venvDir+"/bin:$PATH")
+	what := "it"
+	if len(copies) > 0 {
+		what = "it and the app"
+	}
+	p.fix = fmt.Sprintf("install into a virtual environment in a stage of its own and copy %s onto %s%s", what, image, with)
+	return p, ""
+}
+
+// instruction reads one instruction of the build stage.
+func (b *pyBuild) instruction(ins *dockerfile.Instruction) string {
+	line := b.s.ctx.Line(ins.Span.Start)
+	switch ins.Cmd {
+	case "copy", "add":
+		if hasFlag(ins, "--from") {
+			return fmt.Sprintf("%s on line %d brings files from elsewhere, which the program may need", strings.ToUpper(ins.Cmd), line)
+		}
+		if len(ins.Args) < 2 || len(ins.Heredocs) > 0 {
+			return fmt.Sprintf("%s on line %d cannot be read", strings.ToUpper(ins.Cmd), line)
+		}
+		dest := ins.Args[len(ins.Args)-1]
+		d := toolchains.Resolve(toolchains.Workdir(ins), dest)
+		if d == "" || strings.Contains(dest, "$") {
+			return fmt.Sprintf("%s on line %d copies to a directory that is not known", strings.ToUpper(ins.Cmd), line)
+		}
+		if !slices.Contains(b.dests, d) {
+			b.dests = append(b.dests, d)
+		}
+	case "env":
+		for i := 0; i+1 < len(ins.Args); i += 3 {
+			if ins.Args[i] == "VIRTUAL_ENV" || ins.Args[i] == "PYTHONUSERBASE" {
+				return fmt.Sprintf("ENV on line %d sets %s: the build has an environment of its own", line, ins.Args[i])
+			}
+		}
+	case "run":
+		r, _ := runs.Parse(ins)
+		if r == nil {
+			return fmt.Sprintf("the RUN on line %d cannot be read", line)
+		}
+		for _, step := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
+			if why := b.step(step, line); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
+}
+
+func (b *pyBuild) step(step toolchains.Step, line int) string {
+	c := step.Cmd
+	if pi, ok := toolchains.PipInstallOf(c); ok {
+		switch {
+		case pi.Elsewhere != "":
+			return fmt.Sprintf("the pip install on line %d installs with %s, outside the environment", line, pi.Elsewhere)
+		case pi.Absolute:
+			return fmt.Sprintf("the pip install on line %d runs pip by its path, not the virtual environment's", line)
+		case c.Conditional:
+			return fmt.Sprintf("the pip install on line %d may not run", line)
+		}
+		b.pips = append(b.pips, step)
+		return ""
+	}
+	switch {
+	case c.Name == "" && c.NameIdx < 0:
+	case c.Name == "mkdir" || c.Name == "touch":
+		return b.s.noteCreates(step, line)
+	case c.Module == "venv" || c.Name == "virtualenv":
+		return fmt.Sprintf("the RUN on line %d makes a virtual environment of its own", line)
+	case c.Module != "" && c.Module != "compileall" || strings.HasPrefix(c.Name, "python"):
+		if c.Module == "" && slices.Contains(c.Lits, "-c") {
+			return "" // a check: python -c "import x"
+		}
+		return fmt.Sprintf("the RUN on line %d runs python, which may write files the program needs outside the app", line)
+	case c.Name == "poetry" || c.Name == "pipenv" || c.Name == "uv" || c.Name == "conda" || c.Name == "pdm":
+		return fmt.Sprintf("the RUN on line %d installs with %s, into an environment of its own", line, c.Name)
+	case c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude":
+		in, ok := toolchains.InstallOf(c)
+		if !ok {
+			return ""
+		}
+		if !in.Static {
+			return fmt.Sprintf("the RUN on line %d installs packages named by variables", line)
+		}
+		for _, pkg := range in.Packages {
+			rt, mapped := toolchains.PythonRuntimePackages[pkg]
+			switch {
+			case toolchains.PythonBuildPackages[pkg]:
+				b.compilers = true
+				continue
+			case mapped:
+				b.compilers = true
+			case strings.HasSuffix(pkg, "-dev"):
+				return fmt.Sprintf("the RUN on line %d installs %s, and the package with its library at run time is not known", line, pkg)
+			default:
+				rt = pkg // a program or library the program itself may use
+			}
+			if !slices.Contains(b.runtime, rt) {
+				b.runtime = append(b.runtime, rt)
+			}
+		}
+	case c.Name == "apk":
+		return fmt.Sprintf("the RUN on line %d installs with apk", line)
+	case pythonShellOK[c.Name]:
+	case c.Name == "":
+		return fmt.Sprintf("the RUN on line %d runs a command named by a variable", line)
+	default:
+		return fmt.Sprintf("the RUN on line %d runs %s, which may make files the program needs outside the app", line, c.Name)
+	}
+	return ""
+}

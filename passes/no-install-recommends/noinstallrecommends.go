@@ -1,0 +1,264 @@
+package noinstallrecommends
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
+	"github.com/dfopt/dfopt/stages"
+)
+
+// need is a recommended package that programs of the installed package
+// need for what images usually do with them, and so that the pass
+// installs explicitly: for what, and whether the file does it (nil: always
+// assumed).
+type need struct {
+	pkg, purpose string
+	or           []string // packages that also provide it
+	when         func(src string) bool
+}
+
+// https: curl, wget and git fetch over https with the certificates of
+// ca-certificates, which their libraries only recommend.
+var https = need{pkg: "ca-certificates", purpose: "https"}
+
+// reliedOn are the needs of each package.
+var reliedOn = map[string][]need{
+	"curl": {https}, "wget": {https}, "libcurl4": {https}, "libcurl3-gnutls": {https}, "openssl": {https},
+	// git reaches ssh remotes with the ssh client it recommends.
+	"git": {https, {pkg: "openssh-client", purpose: "ssh remotes", when: func(src string) bool {
+		return strings.Contains(src, "git@") || strings.Contains(src, "ssh://") || strings.Contains(src, "type=ssh")
+	}}},
+	// gpg fetches keys through dirmngr, a part of the gnupg it recommends.
+	"gpg": {{pkg: "gnupg", purpose: "fetching keys", or: []string{"gnupg2", "dirmngr"}, when: func(src string) bool {
+		return strings.Contains(src, "--recv-key") || strings.Contains(src, "--keyserver") || strings.Contains(src, "--fetch-key")
+	}}},
+}
+
+// buildsFromRecommends are packages whose recommends are a toolchain that
+// later steps may use: python3-pip recommends build-essential and
+// python3-dev, which pip needs to build packages from source.
+var buildsFromRecommends = map[string]string{
+	"python3-pip": "build-essential and python3-dev, which pip needs to build packages from source",
+	"python-pip":  "build-essential and python-dev, which pip needs to build packages from source",
+}
+
+// Changes lists where fewer packages change the image's files: the system
+// directories packages install into, and dpkg's and apt's state.
+var Changes = []string{"/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/var", "/run"}
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	var out []analysis.Finding
+	// What the stages tell at their end, for the stages built on them:
+	// whether apt's configuration sets Install-Recommends, and the
+	// packages installed by name. Stages come after the ones they are
+	// built on, so one pass over the file suffices.
+	type facts struct {
+		configured bool
+		installed  map[string]bool
+	}
+	ends := map[*dockerfile.Stage]facts{}
+	fileUses := map[string]bool{} // memo of need.when over the file
+	for _, st := range doc.Stages {
+		var f facts
+		if st.Parent != nil {
+			f = ends[st.Parent]
+		}
+		f.installed = maps.Clone(f.installed)
+		if f.installed == nil {
+			f.installed = map[string]bool{}
+		}
+		for _, ins := range st.Instructions {
+			if (ins.Cmd == "run" || ins.Cmd == "copy" || ins.Cmd == "add" || ins.Cmd == "env") && strings.Contains(ins.Text, "Install-Recommends") {
+				f.configured = true
+			}
+			if ins.Cmd != "run" {
+				continue
+			}
+			r, _ := runs.Parse(ins)
+			if r != nil && !f.configured && !st.Windows() {
+				out = append(out, check(ctx, r, f.installed, fileUses)...)
+			}
+			recordInstalls(ins, r, f.installed)
+		}
+		ends[st] = f
+	}
+	return out
+}
+
+// recordInstalls adds to installed the packages that the RUN installs by
+// name with apt (for a RUN whose shell cannot be read, the packages the
+// pass installs by name that its text mentions).
+func recordInstalls(ins *dockerfile.Instruction, r *runs.Run, installed map[string]bool) {
+	if r == nil {
+		for _, needs := range reliedOn {
+			for _, n := range needs {
+				if strings.Contains(ins.Text, n.pkg) {
+					installed[n.pkg] = true
+				}
+			}
+		}
+		return
+	}
+	for _, c := range r.Commands() {
+		if c.Name != "apt-get" && c.Name != "apt" {
+			continue
+		}
+		if s, i := c.Subcommand(pkgmgr.AptValueOptions...); s == "install" {
+			for _, p := range packages(c, i) {
+				if p != "" {
+					installed[p] = true
+				}
+			}
+		}
+	}
+}
+
+func check(ctx *analysis.Context, r *runs.Run, installed, fileUses map[string]bool) []analysis.Finding {
+	var out []analysis.Finding
+	for _, c := range r.Commands() {
+		if c.Name != "apt-get" && c.Name != "apt" {
+			continue
+		}
+		s, i := c.Subcommand(pkgmgr.AptValueOptions...)
+		if s != "install" || c.HasArg(shellparse.ArgIs("--no-install-recommends", "--install-recommends")) {
+			continue
+		}
+		start, end := shellparse.Span(c.Call)
+		f := analysis.Finding{Pos: r.Src(start), End: r.After(end),
+			Message: c.Name + " install without --no-install-recommends installs the packages' recommends too"}
+		pkgs := packages(c, i)
+		decline := func(why string) {
+			f.Message += " (not fixed: " + why + ")"
+			out = append(out, f)
+		}
+		if slices.Contains(pkgs, "") {
+			decline("a package name dfopt cannot read")
+			continue
+		}
+		if why := relies(pkgs); why != "" {
+			decline(why)
+			continue
+		}
+		if c.HasArg(func(v string) bool { return strings.HasSuffix(v, ".deb") }) {
+			decline("it installs a .deb file, whose recommends dfopt does not know")
+			continue
+		}
+		text := " --no-install-recommends"
+		var extra, purposes []string
+		for _, p := range pkgs {
+			for _, n := range reliedOn[p] {
+				if slices.Contains(pkgs, n.pkg) || slices.ContainsFunc(n.or, func(o string) bool { return slices.Contains(pkgs, o) }) || slices.Contains(extra, n.pkg) || !uses(ctx, n, fileUses) || installed[n.pkg] {
+					continue
+				}
+				extra = append(extra, n.pkg)
+				if !slices.Contains(purposes, n.purpose) {
+					purposes = append(purposes, n.purpose)
+				}
+			}
+		}
+		if len(extra) > 0 {
+			if root := stages.RootImage(r.Ins.Stage); !hasAll(baseimage.Resolve(root), extra) {
+				info := baseimage.Resolve(root)
+				detail := info.String()
+				if !info.Known {
+					detail = info.Why
+				}
+				decline(fmt.Sprintf("the fix would install %s by name (for %s), and dfopt does not know that the repositories of base %s (%s) have %s; add the option and install %s by hand",
+					strings.Join(extra, " "), strings.Join(purposes, " and "), root, detail, them(len(extra)), strings.Join(extra, " ")))
+				continue
+			}
+		}
+		edits := []analysis.Edit{analysis.Insert(r.WordEnd(c.Args[i]), text)}
+		msg := "add --no-install-recommends"
+		if len(extra) > 0 {
+			edits = append(edits, analysis.Insert(r.WordEnd(c.Args[len(c.Args)-1]), " "+strings.Join(extra, " ")))
+			msg += fmt.Sprintf(" and install %s, which %s recommended for %s", strings.Join(extra, " "), plural(len(extra)), strings.Join(purposes, " and "))
+		}
+		f.Fix = &analysis.Fix{Message: msg, Edits: edits, Changes: Changes}
+		out = append(out, f)
+	}
+	return out
+}
+
+// hasAll reports whether the base's repositories are known to have every
+// package of pkgs.
+func hasAll(info baseimage.Info, pkgs []string) bool {
+	for _, p := range pkgs {
+		if !baseimage.HasPackage(info, p) {
+			return false
+		}
+	}
+	return true
+}
+
+func them(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+// packages returns the package names the install names after the
+// subcommand at index i ("" for a word dfopt cannot read), without
+// version or release suffixes.
+func packages(c *shellparse.Command, i int) []string {
+	var out []string
+	for j := i + 1; j < len(c.Lits); j++ {
+		v := c.Lits[j]
+		if !c.Static[j] {
+			out = append(out, "")
+			continue
+		}
+		if strings.HasPrefix(v, "-") {
+			if slices.Contains(pkgmgr.AptValueOptions, v) {
+				j++
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(v, "=")
+		name, _, _ = strings.Cut(name, "/")
+		name, _, _ = strings.Cut(name, ":")
+		out = append(out, name)
+	}
+	return out
+}
+
+// relies says why the file may rely on what a package recommends.
+func relies(pkgs []string) string {
+	for _, p := range pkgs {
+		if what, ok := buildsFromRecommends[p]; ok {
+			return p + " recommends " + what + "; check that every package pip installs has a wheel, then add the option by hand"
+		}
+	}
+	return ""
+}
+
+// uses reports whether the file does what n is needed for, once per need.
+func uses(ctx *analysis.Context, n need, memo map[string]bool) bool {
+	if n.when == nil {
+		return true
+	}
+	key := n.pkg + "\x00" + n.purpose
+	v, ok := memo[key]
+	if !ok {
+		v = n.when(string(ctx.Doc.Src))
+		memo[key] = v
+	}
+	return v
+}

@@ -1,0 +1,91 @@
+// Package nonroot is the non-root pass of dfopt.
+//
+// # Pass non-root
+//
+// non-root: run the final stage's program as a system user instead of root
+//
+// A container runs as root unless its image sets a USER. This pass creates a
+// system user the way the base's distribution does, switches to it after the
+// last step of the stage that changes files (RUN, COPY, ADD, WORKDIR), so
+// before CMD and ENTRYPOINT, and gives it the application directory: the
+// working directory the stage sets with WORKDIR, and what COPY and ADD put
+// there.
+//
+// Before:
+//
+//	FROM python:3.12-slim
+//	WORKDIR /app
+//	COPY requirements.txt .
+//	RUN pip install --no-cache-dir -r requirements.txt
+//	COPY . .
+//	CMD ["python", "main.py"]
+//
+// After:
+//
+//	FROM python:3.12-slim
+//	WORKDIR /app
+//	RUN useradd --system --user-group --create-home app && chown app:app /app
+//	COPY --chown=app:app requirements.txt .
+//	RUN pip install --no-cache-dir -r requirements.txt
+//	COPY --chown=app:app . .
+//	USER app
+//	CMD ["python", "main.py"]
+//
+// The user is app, created with useradd --system --user-group --create-home
+// on Debian and Ubuntu bases (their images all have useradd), with busybox's
+// addgroup -S and adduser -S -D on Alpine. When the file already creates
+// one user (useradd or adduser), or the base has one for the purpose (node's
+// node), the fix switches to that one instead; on distroless bases it uses
+// their nonroot user by id (USER 65532:65532), and declares --chown with the
+// same id. COPY and ADD into the application directory get --chown where the
+// user exists; those that set --chown already keep it.
+//
+// What changes: the image's User, the user and group databases (/etc/passwd,
+// /etc/group, /etc/shadow, /etc/gshadow), the new user's home directory, and
+// the owner of the application directory and of what is copied there. dfopt
+// verify lists these as changed on purpose; smoke commands run as the new
+// user (id -u no longer prints 0).
+//
+// What to check: that the program writes only to its application
+// directory, its home directory and /tmp (files elsewhere stay root's,
+// including those RUN steps created); that it opens no port below 1024; that
+// nothing run with docker exec or a HEALTHCHECK needs root; and, on
+// Kubernetes, that runAsNonRoot wants a numeric USER (useradd --system picks
+// the id: add --uid and use it in USER if you need one).
+//
+// Left alone, with a finding that says why: a USER root in the file; an
+// entrypoint that starts as root on purpose (the gosu or su-exec pattern of
+// the official database images: a RUN, ENTRYPOINT or CMD that runs gosu,
+// su-exec, setpriv, s6-setuidgid, chpst, runuser or chroot --userspec, a
+// CMD or ENTRYPOINT that runs chown, mount, sysctl, setcap, a package
+// manager and the like, an entrypoint script in the build context (run
+// directly or by sh or bash) that runs any of these, a script dfopt cannot
+// read, or a base whose own ENTRYPOINT does: postgres, mysql, mariadb, mongo,
+// redis, rabbitmq, wordpress, nginx, httpd, and any base it does not know);
+// EXPOSE of a port below 1024 (non-root may bind it on Docker 20.10 and
+// later, not on older Docker nor on Kubernetes by default); a VOLUME (it
+// starts out owned by root); ONBUILD; several users created by the file;
+// scratch (no users; a numeric USER works when the program needs no home);
+// busybox (not every busybox build has adduser);
+// RHEL-family bases (useradd is not in all of them) and bases whose family
+// is not known.
+//
+// Not reported: a final stage that sets a non-root USER or is built on an
+// image that does (known images with a default user, names with nonroot,
+// rootless or unprivileged), a base given by an unresolved variable, and
+// Windows stages.
+//
+// Tier: aggressive: the image's user and file ownership change.
+package nonroot
+
+import (
+	_ "embed"
+
+	"github.com/dfopt/dfopt/analysis"
+)
+
+//go:embed doc.go
+var docGo string
+
+// Pass is the non-root pass, documented above.
+var Pass = analysis.Documented(docGo, &analysis.Pass{Name: "non-root", Tier: analysis.Aggressive, Run: run})

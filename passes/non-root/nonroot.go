@@ -1,0 +1,375 @@
+package nonroot
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/buildcontext"
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/stages"
+)
+
+// newUser is the name of the user the fix creates.
+const newUser = "app"
+
+// distrolessUser is the nonroot user of the distroless images, by id.
+const distrolessUser = "65532:65532"
+
+// dropsPrivilegesRE finds programs that switch users: an entrypoint that
+// runs them starts as root on purpose.
+var dropsPrivilegesRE = regexp.MustCompile(`(?:^|[^\w-])(gosu|su-exec|setpriv|s6-setuidgid|chpst|runuser|chroot --userspec)(?:[^\w-]|$)`)
+
+// needsRootRE finds commands in an entrypoint script that need root.
+var needsRootRE = regexp.MustCompile(`(?m)(?:^|[\s;&|(])(chown|chgrp|mount|sysctl|setcap|iptables|ip6tables|modprobe|mknod|useradd|adduser|groupadd|addgroup|apt-get|apk|update-ca-certificates)(?:[\s;&|)]|$)`)
+
+func run(ctx *analysis.Context) []analysis.Finding {
+	doc := ctx.Doc
+	st := ctx.TargetStage()
+	if st == nil || st.Windows() {
+		return nil
+	}
+	if esc, _ := doc.Directive("escape"); esc == "`" {
+		return nil
+	}
+	globals := stages.GlobalArgs(doc)
+	var chain []*dockerfile.Stage
+	var image stages.Base
+	seen := map[*dockerfile.Stage]bool{}
+	for s := st; s != nil && !seen[s]; {
+		seen[s] = true
+		chain = append(chain, s)
+		rb := stages.ResolveBase(doc, s, globals)
+		if rb.Parent == nil {
+			image = rb
+			break
+		}
+		s = rb.Parent
+	}
+	base := strings.ToLower(image.Name)
+	if base == "" || nonRootImage(base) {
+		return nil
+	}
+	for _, s := range chain {
+		for _, ins := range s.Instructions {
+			if len(ins.Shell) > 0 && !ins.POSIXShell() {
+				return nil
+			}
+		}
+	}
+	if img, known := stages.Lookup(base); known && img.User != "" {
+		return nil // the image runs as another user already
+	}
+	finding := analysis.Finding{Pos: st.From.Span.Start, End: st.From.ContentEnd(), Message: "the program runs as root"}
+	decline := func(at *dockerfile.Instruction, why string) []analysis.Finding {
+		if at != nil {
+			finding.Pos, finding.End = at.Span.Start, at.ContentEnd()
+		}
+		finding.Message += " (not fixed: " + why + ")"
+		return []analysis.Finding{finding}
+	}
+
+	if u := stages.Last(st, "user"); u != nil && len(u.Args) > 0 {
+		name, _, _ := strings.Cut(dockerfile.Unquote(u.Args[0]), ":")
+		if name != "root" && name != "0" {
+			return nil
+		}
+		return decline(u, "the file switches to root with USER "+u.Args[0]+"; move that USER after the steps that need root, or drop privileges in the entrypoint")
+	}
+	for _, s := range chain {
+		for _, ins := range s.Instructions {
+			switch ins.Cmd {
+			case "onbuild":
+				return decline(ins, "ONBUILD instructions run in the images built on this one, which would then start as the new user")
+			case "run", "entrypoint", "cmd", "copy", "add":
+				if m := dropsPrivilegesRE.FindStringSubmatch(ins.Text); m != nil {
+					return decline(ins, "the program is started as root and drops privileges with "+m[1])
+				}
+			case "volume":
+				return decline(ins, "VOLUME "+strings.Join(ins.Args, " ")+" starts out owned by root, where a non-root program could not write; create and chown it first, or give the volume its owner at run time")
+			case "expose":
+				for _, a := range ins.Args {
+					if p, ok := port(a); ok && p < 1024 {
+						return decline(ins, fmt.Sprintf("the program listens on port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
+					}
+				}
+			}
+		}
+	}
+
+	// The program and what it needs of root.
+	ep := stages.Last(st, "entrypoint")
+	start := ep
+	if start == nil {
+		start = stages.Last(st, "cmd")
+		if why, known := baseimage.EntrypointNeedsRoot(base); !known && !strings.EqualFold(base, "scratch") && !strings.Contains(base, "distroless") {
+			return decline(nil, "base "+image.Name+" may set an ENTRYPOINT of its own, which dfopt does not know to run as any user")
+		} else if why != "" {
+			return decline(nil, "the ENTRYPOINT of base "+image.Name+" starts as root: "+why)
+		}
+	}
+	for _, ins := range []*dockerfile.Instruction{ep, stages.Last(st, "cmd")} {
+		if ins != nil {
+			if m := needsRootRE.FindStringSubmatch(strings.Join(ins.Args, " ")); m != nil {
+				return decline(ins, "the program is started with "+m[1]+", which needs root")
+			}
+		}
+	}
+	if prog := program(start); isScript(prog) {
+		if why := scriptNeedsRoot(ctx, prog); why != "" {
+			return decline(start, why)
+		}
+	}
+
+	// Who runs it.
+	var create, user, owner string
+	info := baseimage.Resolve(base)
+	created := stages.CreatedUsers(st)
+	img, _ := stages.Lookup(base)
+	switch {
+	case strings.EqualFold(base, "scratch"):
+		return decline(nil, "scratch has no users; a numeric USER (65532:65532) works when the program needs no home directory and writes nothing")
+	case strings.Contains(base, "distroless"):
+		user, owner = distrolessUser, distrolessUser
+	case len(created) > 1:
+		return decline(nil, "the file creates the users "+strings.Join(created, ", ")+"; switch to the one that should run the program")
+	case len(created) == 1:
+		// Its group is not known: --chown and chown name the user only.
+		user, owner = created[0], created[0]
+	case len(img.UIDs) == 1:
+		for u := range img.UIDs {
+			user, owner = u, u+":"+u
+		}
+	case info.Family == baseimage.Debian:
+		user, owner = newUser, newUser+":"+newUser
+		create = "useradd --system --user-group --create-home " + newUser
+	case info.Family == baseimage.None && info.Distro == "busybox":
+		return decline(nil, "busybox builds differ in whether they have adduser and addgroup (Debian's has neither); add a user by hand, or a numeric USER")
+	case info.Family == baseimage.Alpine:
+		user, owner = newUser, newUser+":"+newUser
+		create = "addgroup -S " + newUser + " && adduser -S -D -G " + newUser + " " + newUser
+	case info.Family == baseimage.RHEL:
+		return decline(nil, "base "+image.Name+" may lack useradd (shadow-utils is not in every RHEL-family image)")
+	default:
+		return decline(nil, "dfopt does not know how base "+image.Name+" creates users")
+	}
+
+	// Where: the USER goes after the stage's last step that changes files,
+	// before CMD and ENTRYPOINT; the new user is created before the first
+	// COPY of the application directory it gets to own.
+	var lastStep *dockerfile.Instruction
+	for _, ins := range st.Instructions {
+		switch ins.Cmd {
+		case "run", "copy", "add", "workdir":
+			lastStep = ins
+		}
+	}
+	userAt := st.From.Span.End
+	if lastStep != nil {
+		userAt = lastStep.Span.End
+	}
+	appDir := ""
+	if w := stages.Last(st, "workdir"); w != nil && w.Stage == st && len(w.Args) == 1 && !strings.ContainsAny(w.Args[0], "$\"'\\`") {
+		appDir = stages.JoinDir(stages.WorkdirAt(w), w.Args[0])
+	}
+	if appDir == "/" || !strings.HasPrefix(appDir, "/") || strings.HasPrefix(appDir, stages.UnknownWorkdir) {
+		appDir = ""
+	}
+	var edits []analysis.Edit
+	runAt := userAt
+	var chowned []*dockerfile.Instruction
+	if appDir != "" {
+		for _, ins := range st.Instructions {
+			if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasChown(ins) || len(ins.Heredocs) > 0 {
+				continue
+			}
+			if linked(ins) && owner != distrolessUser {
+				continue // --link resolves no user names
+			}
+			dest := stages.JoinDir(stages.WorkdirAt(ins), dockerfile.Unquote(ins.Args[len(ins.Args)-1]))
+			if !stages.Under(dest, appDir) {
+				continue
+			}
+			if create == "" && owner != distrolessUser && !slices.Contains(stages.CreatedUsersAt(ins), user) && len(img.UIDs) == 0 {
+				continue // the user does not exist yet there
+			}
+			if len(chowned) == 0 && create != "" {
+				runAt = ins.Span.Start
+			}
+			chowned = append(chowned, ins)
+			edits = append(edits, analysis.Insert(ins.SrcOffset(ins.ArgsOffset), "--chown="+owner+" "))
+		}
+	}
+	// The application directory itself, when a WORKDIR made it before the
+	// new RUN: the program may create files in it.
+	var steps []string
+	if create != "" {
+		steps = append(steps, create)
+	}
+	chownDir := false
+	if w := stages.Last(st, "workdir"); appDir != "" && owner != distrolessUser && w.Stage == st && w.Span.End <= runAt {
+		steps = append(steps, "chown "+owner+" "+appDir)
+		chownDir = true
+	}
+	nl := doc.LineEnding(st.From.Span.Start)
+	userLine := doc.KeywordCase("USER") + " " + user + nl
+	runLine := ""
+	if len(steps) > 0 {
+		runLine = doc.KeywordCase("RUN") + " " + strings.Join(steps, " && ") + nl
+	}
+	atEOF := func(at int, text string) string {
+		if at == len(doc.Src) && (len(doc.Src) == 0 || doc.Src[at-1] != '\n') {
+			return nl + strings.TrimSuffix(text, nl)
+		}
+		return text
+	}
+	if runAt == userAt {
+		edits = append(edits, analysis.Insert(userAt, atEOF(userAt, runLine+userLine)))
+	} else {
+		edits = append(edits, analysis.Insert(runAt, runLine), analysis.Insert(userAt, atEOF(userAt, userLine)))
+	}
+
+	changes := []string{"User"}
+	var does []string
+	if create != "" {
+		does = append(does, "create the system user "+user)
+		changes = append(changes, "/etc/passwd*", "/etc/group*", "/etc/shadow*", "/etc/gshadow*", "/var/log/lastlog", "/var/log/faillog", "/home/"+user)
+	}
+	does = append(does, "run the program as "+user)
+	switch {
+	case chownDir:
+		does = append(does, "let it own "+appDir+" and the files copied there")
+		changes = append(changes, appDir)
+	case len(chowned) > 0:
+		does = append(does, "let it own the files copied to "+appDir)
+		changes = append(changes, appDir)
+	}
+	finding.Fix = &analysis.Fix{Message: joinWords(does), Edits: edits, Changes: changes}
+	return []analysis.Finding{finding}
+}
+
+func joinWords(s []string) string {
+	if len(s) <= 1 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// hasChown reports whether a COPY or ADD sets the owner already.
+func hasChown(ins *dockerfile.Instruction) bool {
+	for _, f := range ins.Flags {
+		if strings.HasPrefix(strings.ToLower(f), "--chown") {
+			return true
+		}
+	}
+	return false
+}
+
+// linked reports whether a COPY or ADD says --link.
+func linked(ins *dockerfile.Instruction) bool {
+	for _, f := range ins.Flags {
+		if f = strings.ToLower(f); f == "--link" || f == "--link=true" {
+			return true
+		}
+	}
+	return false
+}
+
+// port reads an EXPOSE argument ("80", "80/tcp", "8000-8010/udp").
+func port(a string) (int, bool) {
+	a, _, _ = strings.Cut(a, "/")
+	a, _, _ = strings.Cut(a, "-")
+	p, err := strconv.Atoi(a)
+	return p, err == nil
+}
+
+// program is the first word the container runs: of the ENTRYPOINT, else
+// of the CMD ("" when neither is known).
+func program(ins *dockerfile.Instruction) string {
+	if ins == nil || len(ins.Args) == 0 {
+		return ""
+	}
+	words := ins.Args
+	if !ins.JSON {
+		words = strings.Fields(strings.Join(ins.Args, " "))
+	}
+	for len(words) > 1 && words[0] == "exec" {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	// A shell running a script: the script.
+	switch path.Base(words[0]) {
+	case "sh", "bash", "dash", "ash":
+		for _, w := range words[1:] {
+			if w == "-c" {
+				break
+			}
+			if !strings.HasPrefix(w, "-") {
+				return w
+			}
+		}
+	}
+	return words[0]
+}
+
+func isScript(prog string) bool {
+	b := path.Base(prog)
+	return strings.HasSuffix(b, ".sh") || strings.HasSuffix(b, ".bash") || strings.Contains(b, "entrypoint")
+}
+
+// scriptNeedsRoot reads an entrypoint script from the build context and
+// says why it must start as root ("" when nothing in it needs root).
+func scriptNeedsRoot(ctx *analysis.Context, prog string) string {
+	view := buildcontext.Of(ctx)
+	if view == nil {
+		return "the entrypoint " + prog + " is a script that dfopt cannot read without the build context; it may need root"
+	}
+	name := path.Base(prog)
+	var found string
+	_ = fs.WalkDir(view.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found != "" {
+			return fs.SkipDir
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
+			return fs.SkipDir
+		}
+		if !d.IsDir() && d.Name() == name && !view.Ignored(p) {
+			found = p
+			return fs.SkipAll
+		}
+		return nil
+	})
+	if found == "" {
+		return "the entrypoint " + prog + " is not in the build context, so dfopt cannot tell whether it needs root"
+	}
+	data, ok := view.ReadFile(found)
+	if !ok {
+		return "the entrypoint " + prog + " cannot be read"
+	}
+	if m := dropsPrivilegesRE.FindStringSubmatch(string(data)); m != nil {
+		return "the entrypoint " + found + " starts as root and drops privileges with " + m[1]
+	}
+	if m := needsRootRE.FindStringSubmatch(string(data)); m != nil {
+		return "the entrypoint " + found + " runs " + m[1] + ", which needs root"
+	}
+	return ""
+}
+
+// nonRootImage reports whether an image's name says that it runs as a user
+// other than root.
+func nonRootImage(name string) bool {
+	for _, s := range []string{"nonroot", "non-root", "unprivileged", "rootless"} {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return false
+}
