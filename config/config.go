@@ -241,13 +241,13 @@ func (p *parser) selection(key string, k, v *yaml.Node, s *Selection) error {
 		}
 		s.Level = t
 	case "enable":
-		names, err := p.passList(v, key, false)
+		names, err := p.passList(v, key)
 		if err != nil {
 			return err
 		}
 		s.Enable = names
 	case "disable":
-		names, err := p.passList(v, key, true)
+		names, err := p.passList(v, key)
 		if err != nil {
 			return err
 		}
@@ -307,7 +307,7 @@ func (p *parser) list(v *yaml.Node, key string) ([]string, []*yaml.Node, error) 
 	return nil, nil, p.errorf(v, "%s: want a list", key)
 }
 
-func (p *parser) passList(v *yaml.Node, key string, plannedOK bool) ([]string, error) {
+func (p *parser) passList(v *yaml.Node, key string) ([]string, error) {
 	names, nodes, err := p.list(v, key)
 	if err != nil {
 		return nil, err
@@ -317,24 +317,11 @@ func (p *parser) passList(v *yaml.Node, key string, plannedOK bool) ([]string, e
 		switch {
 		case passes.Lookup(n) != nil:
 			out = append(out, n)
-		case isPlanned(n):
-			if !plannedOK {
-				return nil, p.errorf(nodes[i], "%s: pass %q is planned and not implemented yet", key, n)
-			}
 		default:
 			return nil, p.errorf(nodes[i], "%s: unknown pass %q (see dfopt --list-passes)", key, n)
 		}
 	}
 	return out, nil
-}
-
-func isPlanned(name string) bool {
-	for _, p := range passes.Planned {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *parser) overrides(v *yaml.Node, c *Config) error {

@@ -1,5 +1,5 @@
-// Package passes is the ordered registry of dfopt's passes: All, Lookup and
-// Planned. Each pass is a package of its own, passes/NAME (package NAME
+// Package passes is the ordered registry of dfopt's passes: All and
+// Lookup. Each pass is a package of its own, passes/NAME (package NAME
 // without dashes): doc.go documents and declares it, the other files hold
 // its code and unit tests, and its golden cases are in golden/NAME. A pass
 // imports the knowledge packages (stages, pkgmgr, baseimage, manifests,
@@ -88,10 +88,6 @@ func All() []*analysis.Pass {
 		nonroot.Pass,
 	}
 }
-
-// Planned lists passes that are designed but not implemented yet. They are
-// shown by `dfopt --list-passes` as planned and cannot be enabled.
-var Planned = []struct{ Name, Summary string }{}
 
 // Lookup returns the implemented pass with the given name.
 func Lookup(name string) *analysis.Pass {

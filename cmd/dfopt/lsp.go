@@ -305,7 +305,7 @@ func (st lspSettings) selection() (dfconfig.Selection, error) {
 		sel.Level = t
 	}
 	for _, n := range slices.Concat(st.Enable, st.Disable) {
-		if passes.Lookup(n) == nil && !isPlanned(n) {
+		if passes.Lookup(n) == nil {
 			return sel, fmt.Errorf("unknown pass %q", n)
 		}
 	}

@@ -332,33 +332,14 @@ func (c *config) resolve(all []*analysis.Pass) error {
 		if len(c.enable.names) == 0 {
 			return errors.New(`--enable needs pass names, "all" or "none"`)
 		}
-		for _, n := range c.enable.names {
-			if isPlanned(n) {
-				return fmt.Errorf("pass %q is planned and not implemented yet", n)
-			}
-		}
 		opts.Enable = c.enable.names
 	}
-	for _, n := range c.disable.names {
-		// A planned pass does not run anyway: disabling it is allowed.
-		if !isPlanned(n) {
-			opts.Disable = append(opts.Disable, n)
-		}
-	}
+	opts.Disable = append(opts.Disable, c.disable.names...)
 	if _, err := optimizer.Select(opts); err != nil {
 		return err
 	}
 	c.opts = opts
 	return nil
-}
-
-func isPlanned(name string) bool {
-	for _, p := range passes.Planned {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // fail reports a file error: the message as is on standard error, and in
@@ -608,9 +589,6 @@ func listPasses(w io.Writer) {
 	for _, p := range passes.All() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.Tier, p.Summary)
 	}
-	for _, p := range passes.Planned {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, "planned", p.Summary)
-	}
 	tw.Flush()
 }
 
@@ -645,12 +623,6 @@ func explain(w io.Writer, name string) error {
 	if p := passes.Lookup(name); p != nil {
 		fmt.Fprintf(w, "%s (%s): %s\n\n%s\n\n%s\n", p.Name, p.Tier, p.Summary, wrap(upperFirst(p.Tier.Promise())+".", 76), strings.TrimRight(p.Doc, "\n"))
 		return nil
-	}
-	for _, p := range passes.Planned {
-		if p.Name == name {
-			fmt.Fprintf(w, "%s (planned): %s\n\nThis pass is planned and not implemented yet.\n", p.Name, p.Summary)
-			return nil
-		}
 	}
 	return fmt.Errorf("unknown pass %q (see dfopt --list-passes)", name)
 }
