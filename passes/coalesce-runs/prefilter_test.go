@@ -26,3 +26,19 @@ func TestMayCallSet(t *testing.T) {
 		t.Error("the quick test should rule out a program without set")
 	}
 }
+
+// TestMayRemove checks that the quick test never rules out a program whose
+// removals removesWorkdir reads.
+func TestMayRemove(t *testing.T) {
+	for _, src := range []string{
+		"rm -rf /srv/work", "r'm' -rf /srv/work", `r"m" -rf /srv`, `\rm -rf /srv`, "rmdir /srv/work",
+		"mv /srv/work /srv/old", "m''v /srv/work /x", "find /srv -delete", "unlink /srv/work",
+	} {
+		if !mayRemove(src) {
+			t.Errorf("%q may remove, the quick test says no", src)
+		}
+	}
+	if mayRemove("apt-get update && make -j4 && echo $X") {
+		t.Error("the quick test should rule out a program that removes nothing")
+	}
+}

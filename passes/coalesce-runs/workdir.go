@@ -33,13 +33,21 @@ type operand struct {
 	below bool
 }
 
+// mayRemove is false when src cannot run rm, rmdir, mv, find or unlink:
+// none of the names is in it, and no quote or backslash could spell one
+// (r'm', \r\m).
+func mayRemove(src string) bool {
+	return strings.Contains(src, "rm") || strings.Contains(src, "mv") ||
+		strings.Contains(src, "find") || strings.Contains(src, "unlink") ||
+		strings.ContainsAny(src, "'\"\\")
+}
+
 // removesWorkdir returns the working directory of the RUN (or what is
 // known of it) when its program may remove it or a directory above it
 // (rm, rmdir, mv, find -delete), and "" otherwise.
 func removesWorkdir(r *runs.Run) string {
 	ins, prog := r.Ins, r.Prog
-	if !strings.Contains(prog.Src, "rm") && !strings.Contains(prog.Src, "mv") &&
-		!strings.Contains(prog.Src, "find") && !strings.Contains(prog.Src, "unlink") {
+	if !mayRemove(prog.Src) {
 		return ""
 	}
 	cmds := r.Commands()
