@@ -110,6 +110,10 @@ type Context struct {
 	// on, Doc is the text after the fixes of the rounds before. Passes call
 	// Line rather than this.
 	InputLine func(off int) int
+	// Governed, when set, reports whether an ignore comment governs an
+	// instruction (# dfopt:ignore, hadolint's ignore pragma above it). The
+	// optimizer sets it. Passes call Pinned rather than this.
+	Governed func(ins *dockerfile.Instruction) bool
 	// Shared, when set, is BuildContext as the caller gave it, before the
 	// fixes of this call, when it is one that several Optimize calls read
 	// without changing it: ContextFact keeps its facts there, for all of
@@ -117,6 +121,14 @@ type Context struct {
 	Shared SharedFS
 
 	memo sync.Map
+}
+
+// Pinned reports whether an ignore comment governs ins. Such an
+// instruction stays one of its own: merged into the one above, it would
+// leave its comment behind; merged into, it would put other commands under
+// the comment (a hadolint pragma would silence rules on them).
+func (c *Context) Pinned(ins *dockerfile.Instruction) bool {
+	return c.Governed != nil && c.Governed(ins)
 }
 
 // SharedFS is a build context that several Optimize calls read and that

@@ -6,6 +6,7 @@
 package buildcontext
 
 import (
+	"io"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -87,6 +88,26 @@ func (v *View) ReadFile(p string) ([]byte, bool) {
 	}
 	data, err := fs.ReadFile(v.FS, Clean(p))
 	return data, err == nil
+}
+
+// ReadHead returns up to n bytes from the start of a regular file that the
+// builder sends, without reading the rest (a file's #! line).
+func (v *View) ReadHead(p string, n int) ([]byte, bool) {
+	fi, ok := v.Stat(p)
+	if !ok || !fi.Mode().IsRegular() {
+		return nil, false
+	}
+	f, err := v.FS.Open(Clean(p))
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	buf := make([]byte, n)
+	m, err := io.ReadFull(f, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, false
+	}
+	return buf[:m], true
 }
 
 // List returns the names in a directory that the builder sends.

@@ -67,7 +67,8 @@ func requireCaches(t *testing.T, original, rewritten string, contexts map[string
 }
 
 // TestSafeTierShapesDebian: apt lists read by a later RUN before its own
-// update, COMPOSER_HOME deleted by its RUN, a RUN that deletes its
+// update (the reader gets apt-get update in front, and both RUNs remove
+// their lists), COMPOSER_HOME deleted by its RUN, a RUN that deletes its
 // WORKDIR, mkdir before WORKDIR under a non-root USER.
 func TestSafeTierShapesDebian(t *testing.T) {
 	env := requireEnv(t)

@@ -125,19 +125,21 @@ func changedPaths(d *oci.TreeDiff) []string {
 }
 
 // pid1App prints what it was given and where it runs (OUT lines, the same
-// whatever runs it), and the name of PID 1 (a PID1 line).
+// whatever runs it), the name of PID 1 (a PID1 line) and that of its own
+// parent (a PARENT line), which gets the signals an init forwards.
 const pid1App = `#!/bin/sh
 echo "OUT: hello $*"
 echo "OUT: user=$(id -un) cwd=$(pwd) mode=$MODE"
 echo "PID1: $(cat /proc/1/comm)"
+echo "PARENT: $(cat /proc/$PPID/comm)"
 `
 
 // runImage runs an image's program, its Entrypoint followed by its Cmd,
 // the way "docker run IMAGE" does: as an exec-form RUN of a build FROM
 // the image, so it is the first process of its PID namespace and has the
 // image's user, working directory and environment. It returns the
-// program's OUT and PID1 lines.
-func runImage(t *testing.T, env *harness.Env, img *harness.Result) (out []string, pid1 string) {
+// program's OUT, PID1 and PARENT lines.
+func runImage(t *testing.T, env *harness.Env, img *harness.Result) (out []string, pid1, parent string) {
 	t.Helper()
 	cfg := img.Image.Config.Config
 	argv := append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...)
@@ -149,21 +151,23 @@ func runImage(t *testing.T, env *harness.Env, img *harness.Result) (out []string
 	res := build(t, harness.BuildOptions{Env: env, NoCache: true,
 		Dockerfile: "FROM dfopt-under-test\nRUN " + string(words) + "\n",
 		Contexts:   map[string]harness.LayoutRef{"dfopt-under-test": ref}})
-	line := regexp.MustCompile(`^#\d+ \d+\.\d+ (OUT|PID1): (.*)$`)
+	line := regexp.MustCompile(`^#\d+ \d+\.\d+ (OUT|PID1|PARENT): (.*)$`)
 	for _, l := range strings.Split(res.Log, "\n") {
 		m := line.FindStringSubmatch(strings.TrimRight(l, "\r"))
 		switch {
 		case m == nil:
 		case m[1] == "OUT":
 			out = append(out, m[2])
+		case m[1] == "PARENT":
+			parent = m[2]
 		case pid1 != "":
 			t.Errorf("two PID1 lines in the log")
 		default:
 			pid1 = m[2]
 		}
 	}
-	t.Logf("runs %q: PID 1 is %q, output %q", argv, pid1, out)
-	return out, pid1
+	t.Logf("runs %q: PID 1 is %q, the program's parent %q, output %q", argv, pid1, parent, out)
+	return out, pid1, parent
 }
 
 // An aggressive rewrite with tini, built and run: the program starts under
@@ -171,6 +175,9 @@ func runImage(t *testing.T, env *harness.Env, img *harness.Result) (out []string
 // install; the other has the official images' apt-mark auto / purge
 // --auto-remove idiom, which would remove tini again from that install (a
 // hand-made rewrite that puts it there shows it), so tini gets its own RUN.
+// In the third, dash would run the program as its child under tini (and
+// tini would signal dash): exec makes the program tini's child. In every
+// case the program's parent is tini.
 func TestTiniRunsAsPID1(t *testing.T) {
 	env := requireEnv(t)
 	ctxDir := t.TempDir()
@@ -203,6 +210,12 @@ CMD app --greet world
 ENV MODE=production
 CMD ["app", "--greet", "world"]
 `, "install tini in a new RUN after line 10"},
+		{"shell-list", `FROM debian:bookworm
+COPY app /usr/local/bin/app
+ENV MODE=production
+WORKDIR /srv
+CMD cd /srv && app --greet world
+`, "install tini in a new RUN after FROM"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -224,8 +237,8 @@ CMD ["app", "--greet", "world"]
 			o1, o2 := opts, opts
 			o1.Dockerfile, o2.Dockerfile = c.dockerfile, string(res.Output)
 			before, after := build(t, o1), build(t, o2)
-			bOut, bPID1 := runImage(t, env, before)
-			aOut, aPID1 := runImage(t, env, after)
+			bOut, bPID1, _ := runImage(t, env, before)
+			aOut, aPID1, aParent := runImage(t, env, after)
 			if len(bOut) == 0 || !slices.Equal(bOut, aOut) {
 				t.Errorf("the program's output changed:\nbefore %q\nafter  %q", bOut, aOut)
 			}
@@ -234,6 +247,9 @@ CMD ["app", "--greet", "world"]
 			}
 			if aPID1 != "tini" {
 				t.Errorf("PID 1 after the rewrite is %q, want tini", aPID1)
+			}
+			if aParent != "tini" {
+				t.Errorf("the program's parent after the rewrite is %q, want tini (which signals its child)", aParent)
 			}
 
 			if c.name == "purge" {

@@ -5,6 +5,9 @@ import (
 	"testing"
 )
 
+var debRecords = []string{"/var/lib/dpkg", "/var/lib/apt/extended_states", "/var/log/apt", "/var/log/dpkg.log",
+	"/var/log/alternatives.log", "/var/cache/apt", "/var/cache/debconf", "/var/cache/ldconfig"}
+
 // The passes that change the image configuration on purpose declare what
 // they change, and the declaration reaches the findings and the result.
 func TestDeclaredChanges(t *testing.T) {
@@ -15,8 +18,15 @@ func TestDeclaredChanges(t *testing.T) {
 	}{
 		{"exec-form CMD", "FROM debian:bookworm\nCMD python3 app.py\n", "exec-form", []string{"Cmd"}},
 		{"exec-form ENTRYPOINT", "FROM debian:bookworm\nENTRYPOINT python3 app.py\n", "exec-form", []string{"Entrypoint"}},
+		// tini declares its package's files and what apt and dpkg
+		// record of the install.
 		{"tini", "FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nCMD [\"curl\", \"--version\"]\n",
-			"tini", []string{"Entrypoint"}},
+			"tini", append([]string{"Entrypoint", "/usr/bin/tini", "/usr/bin/tini-static", "/usr/share/doc/tini"}, debRecords...)},
+		// An exec put in front of a shell-form CMD's program changes Cmd.
+		{"tini shell CMD", "FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nCMD cd /tmp && curl --version\n",
+			"tini", append([]string{"Entrypoint", "Cmd", "/usr/bin/tini", "/usr/bin/tini-static", "/usr/share/doc/tini"}, debRecords...)},
+		{"tini alpine", "FROM alpine:3.20\nCMD [\"sh\"]\n",
+			"tini", []string{"Entrypoint", "/sbin/tini", "/lib/apk/db", "/etc/apk/world", "/var/cache/apk", "/etc/apk/cache"}},
 		{"maintainer-label", "FROM debian:bookworm\nMAINTAINER Jane Doe <jane@example.com>\n", "maintainer-label",
 			[]string{"Author", "Labels[org.opencontainers.image.authors]"}},
 	} {

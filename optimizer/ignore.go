@@ -32,7 +32,11 @@ import (
 // (an edit between the comment and the instruction's keyword: merging the
 // instruction into the one above, deleting it, or inserting before it) is
 // dropped, and its finding is reported without a fix. Changing the case of
-// the keyword and removing blanks at the end of a line move nothing.
+// the keyword and removing blanks at the end of a line move nothing. Passes
+// see which instructions an ignore comment governs (analysis.Context.Pinned):
+// coalesce-runs merges none of them, neither into the instruction above nor
+// the instructions below into it, whose commands would come under the
+// comment.
 
 // HadolintRules maps the hadolint rules that dfopt's passes cover to the
 // pass: `# hadolint ignore=DL3059` above a RUN keeps coalesce-runs from

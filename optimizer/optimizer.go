@@ -401,6 +401,13 @@ type candidate struct {
 func runPasses(ctx *analysis.Context, selected []*Pass, side *overlay) ([]candidate, error) {
 	var out []candidate
 	ig := findIgnores(ctx.Doc)
+	ctx.Governed = nil
+	if ig != nil && len(ig.ins) > 0 {
+		ctx.Governed = func(ins *dockerfile.Instruction) bool {
+			_, ok := ig.ins[ins.Index]
+			return ok
+		}
+	}
 	binary := binarySpans(ctx.Doc)
 	for _, p := range selected {
 		fs, err := runPass(ctx, p)

@@ -19,6 +19,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/dfopt/dfopt/baseimage"
 )
 
 // HomeVar stands for the home directory of a user the file does not tell
@@ -136,6 +138,25 @@ func RPMCaches(mgr string) []string {
 		return []string{"/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5"}
 	case "tdnf":
 		return []string{"/var/cache/tdnf"}
+	}
+	return nil
+}
+
+// InstallRecords lists what installing a package with the package manager
+// of a family writes in the image besides the package's own files, as path
+// patterns (see analysis.Fix.Changes): apt and dpkg's status database, the
+// records of each package, logs and caches (checked on bookworm: an
+// apt-get install of one package changes /var/lib/dpkg/status and
+// status-old, adds /var/lib/dpkg/info/PKG.*, /var/log/apt/history.log,
+// term.log and eipp.log.xz, /var/log/dpkg.log and
+// /var/cache/apt/archives/lock and partial); apk's database and world file.
+func InstallRecords(family baseimage.Family) []string {
+	switch family {
+	case baseimage.Debian:
+		return []string{"/var/lib/dpkg", "/var/lib/apt/extended_states", "/var/log/apt", "/var/log/dpkg.log",
+			"/var/log/alternatives.log", "/var/cache/apt", "/var/cache/debconf", "/var/cache/ldconfig"}
+	case baseimage.Alpine:
+		return []string{"/lib/apk/db", "/etc/apk/world", "/var/cache/apk", "/etc/apk/cache"}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package runs
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
@@ -91,4 +92,38 @@ func Covers(mounts []string, dirs ...string) bool {
 		}
 	}
 	return false
+}
+
+// FreshMounts returns the targets of the RUN's mounts that each RUN gets
+// afresh and may write to: tmpfs mounts, and bind mounts (the default type)
+// made writable with rw or readwrite, whose writes BuildKit throws away
+// after the RUN. A second RUN that shared such a mount with the first would
+// see what the first wrote there. An option whose value is not literal
+// counts as making the mount fresh and writable.
+func FreshMounts(ins *dockerfile.Instruction) []string {
+	var out []string
+	for _, m := range Mounts(ins) {
+		typ, _ := m.Get("type")
+		writable := false // a bind mount is read-only unless told
+		for _, o := range m {
+			switch o.Key {
+			case "rw", "readwrite", "ro", "readonly":
+				on := true
+				if o.Value != "" {
+					b, err := strconv.ParseBool(o.Value)
+					if err != nil {
+						writable = true
+						continue
+					}
+					on = b
+				}
+				writable = on != (o.Key == "ro" || o.Key == "readonly")
+			}
+		}
+		if strings.EqualFold(typ, "tmpfs") || strings.Contains(typ, "$") ||
+			(typ == "" || strings.EqualFold(typ, "bind")) && writable {
+			out = append(out, m.Target())
+		}
+	}
+	return out
 }

@@ -112,6 +112,29 @@ func TestMounts(t *testing.T) {
 	require.False(t, ok)
 }
 
+// Mounts that every RUN gets afresh and may write to: tmpfs, and bind mounts
+// made writable (BuildKit reads rw and ro in order, the last one wins).
+func TestFreshMounts(t *testing.T) {
+	for flags, want := range map[string][]string{
+		"--mount=type=bind,target=/src":                          nil,
+		"--mount=target=/src,rw":                                 {"/src"},
+		"--mount=type=bind,from=repo,target=/src,readwrite":      {"/src"},
+		"--mount=type=bind,target=/src,rw=true":                  {"/src"},
+		"--mount=type=bind,target=/src,rw=false":                 nil,
+		"--mount=type=bind,target=/src,rw,ro":                    nil,
+		"--mount=type=bind,target=/src,ro=0":                     {"/src"},
+		"--mount=type=bind,target=/src,rw=$RW":                   {"/src"},
+		"--mount=type=tmpfs,target=/tmp":                         {"/tmp"},
+		"--mount=type=cache,target=/root/.cache":                 nil,
+		"--mount=type=secret,id=a,target=/run/a":                 nil,
+		"--mount=type=$T,target=/x":                              {"/x"},
+		"--mount=type=cache,target=/c --mount=type=TMPFS,dst=/t": {"/t"},
+	} {
+		doc := parse(t, "FROM debian\nRUN "+flags+" true\n")
+		require.Equal(t, want, runs.FreshMounts(doc.Instructions[1]), flags)
+	}
+}
+
 // RemoveCommandsEdits takes commands out of && lists (and ; lists after
 // set -e), and refuses where the rest would run otherwise.
 func TestRemoveCommandsEdits(t *testing.T) {

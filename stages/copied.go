@@ -43,6 +43,26 @@ func CopiedTo(doc *dockerfile.Document, ins *dockerfile.Instruction, p string, r
 	return copiedTo(doc, ins, p, rel, false)
 }
 
+// PathDirs are the directories of the default PATH, where a bare command
+// name is looked up.
+var PathDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// CopiedProgram returns where the program that a command names came from,
+// as CopiedTo tells: a path (absolute, or relative to the working
+// directory of ins), or a bare name looked up in PathDirs (a file copied as
+// itself, see CopiedFile).
+func CopiedProgram(doc *dockerfile.Document, ins *dockerfile.Instruction, name string) (Origin, bool) {
+	if strings.Contains(name, "/") {
+		return CopiedTo(doc, ins, name, false)
+	}
+	for _, dir := range PathDirs {
+		if o, ok := CopiedFile(doc, ins, dir+"/"+name); ok {
+			return o, true
+		}
+	}
+	return Origin{}, false
+}
+
 // CopiedFile is CopiedTo for a file copied as itself (a source named like
 // it, or a destination named so), not as part of a directory: where a bare
 // command name may come from in a directory of PATH.

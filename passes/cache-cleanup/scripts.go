@@ -32,10 +32,6 @@ type scriptUse struct {
 // shells are the programs that run a script given as their first operand.
 var shells = []string{"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"}
 
-// pathDirs are the directories of the default PATH, where a bare command
-// name is looked up.
-var pathDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
-
 // executedFile is a file a command runs: its path as written (absolute,
 // or relative to the RUN's working directory) and whether that directory
 // is not known because the RUN changed it before.
@@ -43,7 +39,7 @@ type executedFile struct {
 	c    *shellparse.Command
 	path string
 	rel  bool
-	// onPath: a bare command name, looked up in pathDirs.
+	// onPath: a bare command name, looked up in stages.PathDirs.
 	onPath bool
 }
 
@@ -126,7 +122,7 @@ func scriptReads(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command,
 		var o stages.Origin
 		found := false
 		if ef.onPath {
-			for _, dir := range pathDirs {
+			for _, dir := range stages.PathDirs {
 				if o, found = stages.CopiedFile(ctx.Doc, r.Ins, dir+"/"+ef.path); found {
 					break
 				}
@@ -218,7 +214,7 @@ func onbuildRuns(doc *dockerfile.Document, ins *dockerfile.Instruction) (int, st
 			case strings.Contains(d, "$") || !strings.HasPrefix(d, "/"):
 				brought = true // relative to a WORKDIR of the image built FROM this one
 			case ef.onPath:
-				brought = slices.Contains(pathDirs, strings.TrimRight(d, "/")) || path.Base(d) == ef.path
+				brought = slices.Contains(stages.PathDirs, strings.TrimRight(d, "/")) || path.Base(d) == ef.path
 			default:
 				brought = !strings.HasPrefix(ef.path, "/") || stages.Under(path.Clean(ef.path), path.Clean(d))
 			}

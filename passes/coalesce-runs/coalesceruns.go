@@ -29,7 +29,10 @@ type runInfo struct {
 	errexit bool // errexit may be on while it runs
 	// rmWD is the working directory when the RUN may remove it (or a
 	// directory above it), which BuildKit creates again for the next RUN.
-	rmWD     string
+	rmWD string
+	// fresh are the targets of the mounts the RUN gets afresh and may
+	// write to (tmpfs, a writable bind mount).
+	fresh    []string
 	parseErr error
 	// script is the program of a heredoc script (start and end are then
 	// offsets in the source); nil for the shell form.
@@ -50,6 +53,8 @@ func (r *runInfo) lastOnly(first bool) string {
 		return "errexit"
 	case r.rmWD != "":
 		return "workdir"
+	case len(r.fresh) > 0:
+		return "mount"
 	}
 	return ""
 }
@@ -113,6 +118,7 @@ func analyzeProgram(ins *dockerfile.Instruction, sr *runs.Run) *runInfo {
 		}
 	}
 	r.rmWD = removesWorkdir(sr)
+	r.fresh = runs.FreshMounts(ins)
 	r.setsE = mayCallSet(prog.Src) && setsErrexit(prog.File)
 	r.errexit = r.setsE || shellErrexit(ins.Shell)
 	return r
@@ -225,7 +231,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			flush()
 			continue
 		}
-		if len(group) > 0 && !canFollow(doc, group, r) {
+		if len(group) > 0 && (!canFollow(doc, group, r) || ctx.Pinned(r.ins) || ctx.Pinned(group[len(group)-1].ins)) {
 			flush()
 		}
 		group = append(group, r)
@@ -235,6 +241,11 @@ func run(ctx *analysis.Context) []analysis.Finding {
 				findings = append(findings, analysis.Finding{
 					Pos: ins.Span.Start, End: ins.ContentEnd(),
 					Message: "RUN ends with a shell comment: not combined with the next RUN, which the comment would swallow",
+				})
+			case "mount":
+				findings = append(findings, analysis.Finding{
+					Pos: ins.Span.Start, End: ins.ContentEnd(),
+					Message: "RUN has a writable mount that every RUN gets afresh (" + strings.Join(r.fresh, ", ") + "): not combined with the next RUN, which would see what this one writes there",
 				})
 			case "workdir":
 				findings = append(findings, analysis.Finding{

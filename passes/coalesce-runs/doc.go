@@ -66,6 +66,14 @@
 //     the next RUN runs in a fresh one and the image has it. Where the file
 //     does not tell the WORKDIR (an unknown base image), any removal outside
 //     scratch directories such as /tmp, /var/cache or /etc counts.
+//   - A RUN with a tmpfs mount or a writable bind mount (rw, readwrite) can
+//     only end a group, and is reported: every RUN gets such a mount afresh
+//     and BuildKit throws away what it writes there, so a RUN merged after it
+//     would see those writes.
+//   - A RUN under an ignore comment (# dfopt:ignore, for any pass, or
+//     hadolint's ignore pragma, for any rule) stays a RUN of its own: merged
+//     into the one above, it would leave the comment behind; merged into, it
+//     would bring the next RUNs' commands under the comment.
 //   - RUNs whose shell text cannot be parsed are left alone and reported.
 //
 // A heredoc script and the one-line RUN before it:

@@ -60,13 +60,43 @@
 // stage's CMD, so "docker run IMAGE args" runs the same program with the same
 // arguments.
 //
+// The init signals its child. When the program is started by a shell (a
+// shell-form CMD or ENTRYPOINT), that child is the shell, and dash (Debian's
+// and Ubuntu's /bin/sh) runs even the last command of its script as a child
+// of its own: the program would never see SIGTERM, and a SIGHUP or SIGUSR1
+// meant for it would stop the container. So on those bases, and under any
+// SHELL other than busybox ash (Alpine's /bin/sh, which replaces itself
+// with the last command), exec goes in front of the program's command:
+// CMD cd /app && ./server becomes CMD cd /app && exec ./server. Where exec
+// cannot go there (a ; list, a pipeline, a builtin or a function last, a
+// trap that exec would skip, commands in the background), and for an
+// exec-form sh -c whose script does not exec its program, the pass declines.
+//
+// What the image gets besides: the package's files (/usr/bin/tini and
+// /usr/bin/tini-static, /usr/share/doc/tini; /sbin/tini on Alpine) and the
+// package manager's records of the install (dpkg's status and info files,
+// apt's and dpkg's logs, /var/cache/apt; apk's database and world file),
+// all declared as changes for dfopt verify, and, for a new RUN, one more
+// layer and an index download at build time. tini expects to be PID 1: run
+// under docker run --init (or compose init: true, or with a shared PID
+// namespace) it prints a warning on every start and reaps nothing; such
+// setups need no init in the image and should not take this pass.
+//
+// A floating tag (python:3.8, ubuntu:latest) is taken as its last build: an
+// older image of the same tag cached on the build machine may be of a release
+// without the package, or one whose mirror is gone. Build with --pull.
+//
 // Left alone, with a finding saying why and what to do instead ("docker run
 // --init", compose "init: true", or a static tini binary added with
 // ADD --checksum=sha256:...):
 //   - an init is already there (tini, dumb-init, s6-overlay's /init,
 //     catatonit, supervisord, runit, ...), or the ENTRYPOINT is a script
 //     (docker-entrypoint.sh and the like: it should exec the server; tini may
-//     go in front of it by hand);
+//     go in front of it by hand). A script is a program named *.sh or
+//     *entrypoint*, a relative path, or a file that a COPY or ADD of the
+//     file brought from the build context (or a COPY heredoc) and that
+//     starts with #!; a copied file that cannot be read (no build context)
+//     is taken for a program;
 //   - the base has no package manager (scratch, distroless), is not known,
 //     its release has no such package, or it is of the RHEL family;
 //   - a new RUN would be needed on a release that is not served any more;

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
@@ -26,11 +27,20 @@ var initPrograms = map[string]bool{
 
 type initTool struct {
 	pkg, aptPath, apkPath string
+	// aptFiles and apkFiles are the package's files (path patterns):
+	// Debian's from the bookworm packages (tini 0.19.0-1+b3, dumb-init
+	// 1.2.5-2), Alpine's from the APKBUILDs (tini's static binary is the
+	// tini-static subpackage).
+	aptFiles, apkFiles []string
 }
 
 var initTools = map[string]initTool{
-	"tini":      {pkg: "tini", aptPath: "/usr/bin/tini", apkPath: "/sbin/tini"},
-	"dumb-init": {pkg: "dumb-init", aptPath: "/usr/bin/dumb-init", apkPath: "/usr/bin/dumb-init"},
+	"tini": {pkg: "tini", aptPath: "/usr/bin/tini", apkPath: "/sbin/tini",
+		aptFiles: []string{"/usr/bin/tini", "/usr/bin/tini-static", "/usr/share/doc/tini"},
+		apkFiles: []string{"/sbin/tini"}},
+	"dumb-init": {pkg: "dumb-init", aptPath: "/usr/bin/dumb-init", apkPath: "/usr/bin/dumb-init",
+		aptFiles: []string{"/usr/bin/dumb-init", "/usr/share/doc/dumb-init", "/usr/share/man/man1/dumb-init.1.gz"},
+		apkFiles: []string{"/usr/bin/dumb-init"}},
 }
 
 func run(ctx *analysis.Context) []analysis.Finding {
@@ -61,7 +71,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	known, ep := stages.Entrypoint(st)
 	if ep != nil {
-		if prog := entrypointProgram(ep); prog != "" && isScript(prog) {
+		if prog := entrypointProgram(ep); prog != "" && (isScript(prog) || copiedScript(ctx, ep, prog)) {
 			return report(ep, fmt.Sprintf("ENTRYPOINT %s runs as PID 1: it must exec the program and cannot reap zombies; put %s in front of it if it does not do that", prog, choice))
 		}
 	}
@@ -104,9 +114,55 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	case !baseimage.HasPackage(info, tool.pkg):
 		return decline(st.From, fmt.Sprintf("base %s is %s, which has no %s package", root.Base, info, choice))
 	}
-	binary := tool.aptPath
+	binary, files := tool.aptPath, tool.aptFiles
 	if family == baseimage.Alpine {
-		binary = tool.apkPath
+		binary, files = tool.apkPath, tool.apkFiles
+	}
+	// The shell of a shell-form (or sh -c) program must replace itself
+	// with the program, or tini signals the shell, not the program: dash
+	// (Debian's and Ubuntu's sh) runs even a single command as its child.
+	// busybox ash (Alpine's sh) replaces itself with the last command.
+	execsLast := func(shell []string) bool {
+		return family == baseimage.Alpine && (len(shell) == 0 || shell[0] == "/bin/sh" || shell[0] == "sh" || path.Base(shell[0]) == "ash")
+	}
+	changes := []string{"Entrypoint"}
+	var execEdits []analysis.Edit
+	addsExec := false
+	prog := ep
+	if prog == nil {
+		prog = stages.Last(st, "cmd")
+	}
+	if prog != nil && prog.Stage == st {
+		kw := strings.ToUpper(prog.Cmd)
+		if prog.JSON {
+			if len(prog.Args) >= 3 && isShell(prog.Args[0]) && prog.Args[1] == "-c" && !execsLast(prog.Args[:1]) {
+				if sp, err := shellparse.Parse(prog.Args[2]); err != nil || !execDone(sp) {
+					return decline(prog, fmt.Sprintf("the %s runs %s -c, whose last command runs as a child of the shell: %s would signal the shell, not the program; put exec in front of the program's command", kw, prog.Args[0], choice))
+				}
+			}
+		} else if !execsLast(prog.Shell) {
+			text, off := prog.ShellArgs()
+			text = strings.TrimRight(text, " \t\r\n")
+			sp, err := shellparse.Parse(text)
+			if err != nil || doc.HasCommentLines(prog) {
+				return decline(prog, fmt.Sprintf("the shell-form %s cannot be read", kw))
+			}
+			at, done, ok, why := shellparse.ExecPoint(sp)
+			switch {
+			case !ok:
+				sh := "/bin/sh (dash does not replace itself with the last command)"
+				if len(prog.Shell) > 0 && prog.Shell[0] != "/bin/sh" {
+					sh = prog.Shell[0]
+				}
+				return decline(prog, fmt.Sprintf("the shell-form %s runs its program as a child of %s, so %s would signal the shell, not the program, and exec cannot be added: %s", kw, sh, choice, why))
+			case !done:
+				execEdits = append(execEdits, analysis.Insert(prog.SrcOffset(off+at), "exec "))
+				addsExec = true
+				if prog.Cmd == "cmd" {
+					changes = append(changes, "Cmd")
+				}
+			}
+		}
 	}
 
 	// Where the program is started.
@@ -138,7 +194,14 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		if len(shell) == 0 {
 			shell = []string{"/bin/sh", "-c"}
 		}
-		words := append(append([]string{binary, "--"}, shell...), text)
+		script := text
+		if len(execEdits) > 0 {
+			// The exec goes into the script that becomes a JSON string.
+			at := ep.TextIndex(execEdits[0].Pos) - off
+			script = text[:at] + "exec " + text[at:]
+			execEdits = nil
+		}
+		words := append(append([]string{binary, "--"}, shell...), script)
 		entryEdit = analysis.Replace(ep.SrcOffset(off), ep.SrcOffset(off+len(text)-1)+1, dockerfile.JSONArray(words))
 	default:
 		cmd := stages.Last(st, "cmd")
@@ -146,7 +209,13 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			return decline(st.From, "the CMD is inherited, and a new ENTRYPOINT would reset it")
 		}
 		line := doc.KeywordCase("ENTRYPOINT") + " " + dockerfile.JSONArray([]string{binary, "--"}) + doc.LineEnding(cmd.Span.Start)
-		entryEdit = analysis.Insert(cmd.Span.Start, line)
+		// Above the comments that are above the CMD: they stay with it
+		// (an ignore comment governs the instruction right below it).
+		at := cmd.Span.Start
+		if cs := doc.CommentsAbove(cmd); len(cs) > 0 {
+			at = doc.LineStart(cs[0].Line)
+		}
+		entryEdit = analysis.Insert(at, line)
 	}
 
 	install, does, reason := placeInstall(ctx, st, family, info, tool.pkg)
@@ -159,12 +228,45 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		// the same place, in that order.
 		edits = []analysis.Edit{analysis.Insert(install.Pos, install.NewText+entryEdit.NewText)}
 	}
+	edits = append(edits, execEdits...)
+	message := does + " and run the program under it"
+	if addsExec {
+		message += ", exec'd by its shell"
+	}
+	// What else the install writes: the package's files and the package
+	// manager's records; a new apt RUN removes the lists an earlier RUN
+	// may have left.
+	changes = append(append(changes, files...), pkgmgr.InstallRecords(family)...)
+	var removes []string
+	if newRunFor(does) && family == baseimage.Debian {
+		removes = []string{pkgmgr.AptLists + "/"}
+	}
 	return []analysis.Finding{{
 		Pos: st.From.Span.Start, End: st.From.ContentEnd(),
 		Message: "no init process as PID 1: signals are not forwarded and zombies are not reaped",
-		Fix: &analysis.Fix{Message: does + " and run the program under it",
-			Edits: edits, Changes: []string{"Entrypoint"}},
+		Fix: &analysis.Fix{Message: message,
+			Edits: edits, Changes: changes, Removes: removes},
 	}}
+}
+
+// newRunFor reports whether placeInstall's description says that the
+// package goes in a new RUN.
+func newRunFor(does string) bool { return strings.Contains(does, "in a new RUN") }
+
+// isShell reports whether a program is a POSIX shell run by name or path.
+func isShell(prog string) bool {
+	switch path.Base(prog) {
+	case "sh", "bash", "dash", "ash", "ksh", "mksh", "zsh":
+		return true
+	}
+	return false
+}
+
+// execDone reports whether a shell program ends in an exec of its
+// program, as ExecPoint reads it.
+func execDone(p *shellparse.Program) bool {
+	_, done, ok, _ := shellparse.ExecPoint(p)
+	return ok && done
 }
 
 // Package managers by family, as the file runs them.
@@ -280,6 +382,30 @@ func isScript(prog string) bool {
 	base := path.Base(prog)
 	relative := strings.Contains(prog, "/") && !strings.HasPrefix(prog, "/")
 	return strings.HasSuffix(base, ".sh") || strings.Contains(base, "entrypoint") || relative
+}
+
+// copiedScript reports whether the program an ENTRYPOINT runs is a script
+// (it starts with #!) that a COPY or ADD of the file put in the image, from
+// the build context or a COPY heredoc: start-container, /run-app. A file
+// whose content cannot be read is taken for a program.
+func copiedScript(ctx *analysis.Context, ep *dockerfile.Instruction, prog string) bool {
+	o, ok := stages.CopiedProgram(ctx.Doc, ep, prog)
+	if !ok {
+		return false
+	}
+	if o.Shown {
+		return strings.HasPrefix(o.Content, "#!")
+	}
+	view := buildcontext.Of(ctx)
+	if view == nil {
+		return false
+	}
+	for _, p := range o.Context {
+		if head, ok := view.ReadHead(p, 2); ok {
+			return string(head) == "#!"
+		}
+	}
+	return false
 }
 
 // apk options that take a separate value.
