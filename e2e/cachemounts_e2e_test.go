@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -89,8 +90,9 @@ func cmCachesLeft(t *testing.T, img *oci.Image) []string {
 // caches (they are in the mounts). Then the dependencies change (one more
 // Debian package, one more npm package) and both versions are built again
 // with the build cache on: the rewrite's build, which finds the package
-// lists, the packages and the npm tarballs in its mounts, is faster, and
-// its image still holds no cache.
+// lists, the packages and the npm tarballs in its mounts, downloads fewer
+// Debian packages (the wall times are logged, not compared: on a shared
+// machine they are noise), and its image still holds no cache.
 func TestCacheMounts(t *testing.T) {
 	e := requireEnv(t)
 	bases, err := e.Bases(testContext(t))
@@ -161,8 +163,17 @@ func TestCacheMounts(t *testing.T) {
 	t.Logf("build after the dependency change: original %s, with cache mounts %s (%.0f%% of it)",
 		before.Duration.Round(time.Millisecond), after.Duration.Round(time.Millisecond),
 		100*after.Duration.Seconds()/before.Duration.Seconds())
-	if after.Duration >= before.Duration {
-		t.Errorf("the rewrite's build after the dependency change is not faster: %s >= %s", after.Duration, before.Duration)
+	// Wall time on a shared machine is noise; what the mounts save is
+	// downloads: apt fetches again every package of the changed RUN in the
+	// original, and only those its archive cache lacks in the rewrite.
+	debsBefore, debsAfter := aptDownloads(before.Log), aptDownloads(after.Log)
+	t.Logf("packages apt downloaded after the dependency change: original %d %v, with cache mounts %d %v",
+		len(debsBefore), debsBefore, len(debsAfter), debsAfter)
+	if len(debsBefore) == 0 {
+		t.Errorf("the original downloaded no package after the dependency change: the test shows nothing")
+	}
+	if len(debsAfter) >= len(debsBefore) {
+		t.Errorf("the rewrite downloaded %d packages after the dependency change, the original %d", len(debsAfter), len(debsBefore))
 	}
 	if left := cmCachesLeft(t, after.Image); len(left) > 0 {
 		t.Errorf("caches in the rewrite's image after the second build: %v", head(left, 10))
@@ -207,6 +218,20 @@ func runStepTimes(log string) []string {
 		case strings.HasPrefix(rest, "DONE ") && names[id] != "":
 			out = append(out, strings.TrimPrefix(rest, "DONE ")+" "+names[id])
 		}
+	}
+	return out
+}
+
+// aptDebRE matches the line apt prints for a package it downloads
+// ("Get:3 http://deb.debian.org/debian bookworm/main amd64 jq amd64 1.6-2.1 [64.9 kB]"),
+// not those of the indexes.
+var aptDebRE = regexp.MustCompile(`Get:\d+ \S+ \S+ (?:amd64|arm64|i386|all) (\S+) (?:amd64|arm64|i386|all) \S+ \[`)
+
+// aptDownloads lists the packages a build log says apt downloaded.
+func aptDownloads(log string) []string {
+	var out []string
+	for _, m := range aptDebRE.FindAllStringSubmatch(log, -1) {
+		out = append(out, m[1])
 	}
 	return out
 }
