@@ -162,7 +162,13 @@
 // workspaces and replace directives to directories (the sources); no
 // go.sum; -modfile; Maven modules that use one another (go-offline cannot
 // download what the build makes), systemPath dependencies, a parent POM
-// outside the build's directory, -f, -pl, -s, -gs, -t; Cargo workspaces,
+// outside the build's directory, -f, -pl, -s, -gs, -t, and the same in
+// .mvn/maven.config or MAVEN_ARGS (Maven reads them on every run, so the
+// step would too, without the file), -o there, a value that looks like a
+// file of the project in .mvn/jvm.config or MAVEN_OPTS (a trust store), a
+// MAVEN_ARGS or MAVEN_OPTS dfopt cannot read, and .mvn/extensions.xml
+// (core extensions run in every build and may read the project's files or
+// its .git); Cargo workspaces,
 // path dependencies, vendored sources, manifests whose targets cargo finds
 // in the sources (src/main.rs: cargo fetch cannot read the manifest
 // without them), no Cargo.lock; gradle, which has no documented way to
