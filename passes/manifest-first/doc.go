@@ -63,6 +63,16 @@
 //     paths or --find-links directories; npm, yarn and pnpm installs with
 //     lifecycle scripts (preinstall, install, postinstall, prepare,
 //     dependencies), a binding.gyp beside package.json (built by node-gyp),
+//     a dependency whose install script reads the project (@prisma/client
+//     and prisma generate the client from prisma/schema.prisma, nx reads
+//     the workspace: the install before the sources would run it without
+//     them, and the install after finds node_modules complete and runs
+//     nothing again), a package that a package-lock.json or
+//     npm-shrinkwrap.json of version 2 or 3 marks with hasInstallScript,
+//     unless it is known to build or fetch only its own binary (esbuild,
+//     sharp, bcrypt, node-sass, @swc/core, electron, cypress, ...; a lock
+//     of version 1, yarn.lock and pnpm-lock.yaml do not say, so only the
+//     known readers count there; --ignore-scripts lifts all of these),
 //     local dependencies (file:, link:, paths, tarballs by file name, also
 //     in overrides and resolutions) or workspaces; go.mod replaced by local
 //     directories; Gemfiles with gemspec or path gems; Pipfiles and
