@@ -47,8 +47,8 @@ func nodeCheck(ignoreScripts bool) depCheck {
 				return nil, "the project has a binding.gyp, which the install builds from the sources"
 			}
 			for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps, pkg.OptDeps} {
-				for name := range deps {
-					if slices.Contains(nodeProjectReaders, name) {
+				for _, name := range nodeProjectReaders { // in a fixed order: the message names the first
+					if _, ok := deps[name]; ok {
 						return nil, "dependency " + name + " has an install script that reads the project's files"
 					}
 				}
