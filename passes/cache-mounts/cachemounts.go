@@ -323,7 +323,7 @@ func readsBeforeUpdate(m *manager, cmds []*shellparse.Command) *shellparse.Comma
 }
 
 // optionEdits rewrites the manager's own options that turn the cache off:
-// pip's --no-cache-dir goes; apk's --no-cache becomes --update-cache (the
+// pip's --no-cache-dir (or a prefix of it pip takes: --no-cache) goes; apk's --no-cache becomes --update-cache (the
 // index is fetched as before, and the packages come from the cache).
 func optionEdits(doc *dockerfile.Document, r *runs.Run, u *use) string {
 	for _, c := range u.cmds {
@@ -332,7 +332,7 @@ func optionEdits(doc *dockerfile.Document, r *runs.Run, u *use) string {
 				continue
 			}
 			switch {
-			case u.m.name == "pip" && (v == "--no-cache-dir" || strings.HasPrefix(v, "--no-cache-dir=")):
+			case u.m.name == "pip" && pkgmgr.IsPipNoCacheDir(v):
 				e, ok := r.RemoveArgEdit(doc, c, i)
 				if !ok {
 					return "a comment line stands in the way of removing its --no-cache-dir"

@@ -15,7 +15,7 @@
 // the dependencies only what changed is fetched. This pass mounts the caches
 // of the package managers a RUN runs, and takes out of the RUN what would
 // empty the mount (the rm -rf of the cache, apt-get clean, npm cache clean,
-// pip's --no-cache-dir):
+// pip's --no-cache-dir, also as the prefixes pip takes: --no-cache):
 //
 //	apt-get, apt     /var/lib/apt/lists and /var/cache/apt (sharing=locked)
 //	apk              /etc/apk/cache (sharing=locked); --no-cache becomes
