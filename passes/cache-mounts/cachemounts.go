@@ -181,6 +181,9 @@ func analyze(ctx *analysis.Context, r *runs.Run) *plan {
 		for _, t := range u.targets {
 			dirs = append(dirs, t.dir)
 		}
+		if u.why = p.rootParent(u.targets); u.why != "" {
+			continue
+		}
 		if runs.Covers(existing, dirs...) {
 			u.skip = true
 			continue
@@ -1041,3 +1044,26 @@ func relation(v, dir string) int {
 
 // aptInstallText finds apt installs in RUNs whose shell is not read.
 var aptInstallText = managers[0].offlineText
+
+// rootParent says why a cache mount of a user other than root may take
+// the user's own directory away from it: the builder makes the missing
+// directories above a mount's target as root (0755), whatever uid= says
+// (it owns the mounted directory only), so mounting ~/.cache/pip where
+// ~/.cache does not exist yet leaves a ~/.cache of root's, and the other
+// programs of the RUN that write to ~/.cache as the user (pre-commit,
+// golangci-lint, poetry) fail. A target right below the home directory
+// (~/.npm, ~/.cargo) has nothing of the user's to take; any other is
+// declined, since whether its parent exists is not known.
+func (p *plan) rootParent(targets []target) string {
+	if p.uid == "" || p.uid == "0" || p.user.Runs == stages.AsRoot {
+		return ""
+	}
+	for _, t := range targets {
+		if t.system || p.user.Home == "" || path.Dir(t.dir) == path.Clean(p.user.Home) {
+			continue
+		}
+		return "the RUN runs as USER " + p.user.Name + ", and a cache mount at " + t.dir + " makes " + path.Dir(t.dir) +
+			", when it does not exist yet, a directory of root's that the user's other programs in the RUN cannot write to"
+	}
+	return ""
+}

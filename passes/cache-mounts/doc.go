@@ -97,6 +97,12 @@
 //     stage sets one to a value dfopt cannot read; PIP_NO_CACHE_DIR is set;
 //   - the command runs as another user (sudo -u, gosu, su) or a user cache
 //     through sudo; apt and apk as a user other than root without sudo;
+//   - a user other than root, and a cache that is not right below the home
+//     directory (~/.cache/pip, ~/.cache/go-build, ~/.m2/repository,
+//     $GOPATH/pkg/mod): the builder makes the missing directories above a
+//     mount's target as root, whatever uid= says, so a ~/.cache that did
+//     not exist would become root's, and the user's other programs in the
+//     RUN that write to it (pre-commit, golangci-lint) would fail;
 //   - Yarn 2 and later (their cache is in the project), or a frontend that
 //     may not take RUN --mount (a # syntax= line for a docker/dockerfile
 //     older than 1.2 or another frontend).
