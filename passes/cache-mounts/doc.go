@@ -88,6 +88,12 @@
 //   - the image runs the tool (go run, mvn, gradle, cargo in ENTRYPOINT, CMD
 //     or HEALTHCHECK), or a later stage copies the cache out (COPY --from,
 //     RUN --mount=from=);
+//   - an earlier step of the stage, or of a stage it derives from, may have
+//     filled the cache in the image, which the mount would hide (a build
+//     with an empty cache downloads it all again, maybe without the
+//     secret the earlier step had): a RUN that runs the tool where this
+//     pass does not mount its cache, or names the cache, or runs make or a
+//     script (make deps running go mod download); a COPY or ADD into it;
 //   - the RUN removes a directory above the cache (rm -rf /root/.cache), or
 //     empties the cache in a way that cannot be taken out: only a command
 //     joined by && to its neighbours (or by ; after a top-level set -e) is;
