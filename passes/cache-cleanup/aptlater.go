@@ -340,6 +340,20 @@ type lazySupply struct {
 	ctx   *analysis.Context
 	facts map[*dockerfile.Instruction]*runFacts
 	s     *listSupply
+	refs  map[*dockerfile.Stage][]stages.Ref
+}
+
+// refsTo is stages.RefsTo, once per stage.
+func (l *lazySupply) refsTo(st *dockerfile.Stage) []stages.Ref {
+	if l.refs == nil {
+		l.refs = map[*dockerfile.Stage][]stages.Ref{}
+	}
+	refs, ok := l.refs[st]
+	if !ok {
+		refs = stages.RefsTo(l.ctx.Doc, st)
+		l.refs[st] = refs
+	}
+	return refs
 }
 
 func (l *lazySupply) get() *listSupply {

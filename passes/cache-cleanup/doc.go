@@ -174,7 +174,9 @@
 //     of a directory are not followed;
 //   - a cache a later step reads: npm/yarn --offline or --prefer-offline,
 //     bundle install --local, dnf -C, and any later pnpm command (pnpm fetch
-//     fills the store for the install that follows);
+//     fills the store for the install that follows), and for the caches
+//     kept in a home directory (npm, yarn, pnpm, bundler, composer) a COPY --from or a
+//     RUN --mount from the stage that takes the cache or a part of it;
 //   - RUNs that end in the background or in exit/exec, or that run `exec
 //     PROG` anywhere outside a subshell (nothing after it runs, so an
 //     appended cleanup never would), RUNs that set HOME or
