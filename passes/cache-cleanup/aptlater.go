@@ -523,9 +523,9 @@ var plainUpdateOptRE = regexp.MustCompile(`^(-[qy]+|-q=?[0-9]|--quiet(=[0-9])?|-
 // scriptChangeRE matches what in a RUN may add apt sources without naming
 // them: a package installed from a .deb file (a "release" package that
 // drops a sources file), dpkg -i, a script piped to a shell or run from a
-// file (a shell named by its path, as in useradd -s /bin/bash, is not
-// taken for one).
-var scriptChangeRE = regexp.MustCompile(`\bdpkg\s+(-\S+\s+)*(-i|--install)\b|[^\s|;&]*\.deb\b|\|\s*(sudo\s+(-\S+\s+)*)?(ba|da|z|k)?sh\b|(^|[\s;&|(])(ba|da|z|k)?sh\s+(-[abd-zA-Z]+\s+)*[^-\s]\S*|[^\s|;&]+\.sh\b`)
+// file (a shell word that does not start a command, as in useradd -s
+// /bin/bash or apt-get install bash, is not taken for one).
+var scriptChangeRE = regexp.MustCompile(`\bdpkg\s+(-\S+\s+)*(-i|--install)\b|[^\s|;&]*\.deb\b|\|\s*(sudo\s+(-\S+\s+)*)?(ba|da|z|k)?sh\b|(^|[;&|(\n]|\bRUN)\s*(sudo\s+)?(ba|da|z|k)?sh\s+(-[abd-zA-Z]+\s+)*[^-\s]\S*|[^\s|;&]+\.sh\b`)
 
 // runChanges says what in text (of the RUN ins) may change apt's sources
 // or configuration, or "".
