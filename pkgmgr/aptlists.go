@@ -61,8 +61,25 @@ func OtherListReaderCmd(c *shellparse.Command, text string) string {
 			return ""
 		}
 	}
-	return OtherListReader(text)
+	if what := OtherListReader(text); what != "" {
+		return what
+	}
+	if c.Name != "aptitude" && c.Name != "dpkg" && wrappedApt.MatchString(text) {
+		// apt run by another command (xargs, sh -c, su -c, fakeroot,
+		// chroot, find -exec, ...): a reader whose update cannot be put in
+		// front of it.
+		name := c.Name
+		if name == "" {
+			name = "a command"
+		}
+		return "apt run by " + name
+	}
+	return ""
 }
+
+// wrappedApt matches apt-get, apt or apt-cache as a word of a command's
+// text (an argument, or inside a quoted script).
+var wrappedApt = regexp.MustCompile("(^|[\\s'\"();&|`=])(apt-get|apt|apt-cache)($|[\\s'\";&|)`])")
 
 // ArgIsDelete matches find's -delete.
 func ArgIsDelete(v string) bool { return v == "-delete" }

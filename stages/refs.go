@@ -110,3 +110,10 @@ func stagePath(src string) string {
 	}
 	return path.Clean("/" + src)
 }
+
+// RefsOf returns what the instruction ins reads of other stages (COPY
+// --from a stage, RUN --mount from one); Stage is nil when a variable names
+// it.
+func RefsOf(doc *dockerfile.Document, ins *dockerfile.Instruction) []Ref {
+	return refsOf(doc, ins)
+}

@@ -2,6 +2,7 @@ package cachecleanup
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,16 +43,18 @@ type listReader struct {
 	why string
 	// with is the program other than apt that reads them, if that is why.
 	with string
-	// changed names what, after the supplier's update and before this
-	// RUN, may change apt's sources or configuration ("" when nothing).
+	// changed says why an update in front of it may not fetch what the
+	// supplier's did: the supplier's update itself, or what after it and
+	// before this RUN may change apt's sources or configuration ("" when
+	// nothing).
 	changed string
 	// script is what the RUN runs that reads them, when it is a file the
 	// Dockerfile put in the image (see scriptReads and onbuildRuns).
 	script string
 }
 
-// supplier is a RUN whose update wrote the lists, and what may have
-// changed apt's sources or configuration since ("" when nothing).
+// supplier is a RUN whose update wrote the lists, and why a plain update
+// later may not fetch the same ("" when it would): see listReader.changed.
 type supplier struct {
 	ins     *dockerfile.Instruction
 	changed string
@@ -70,8 +73,33 @@ func supply(ctx *analysis.Context, facts map[*dockerfile.Instruction]*runFacts) 
 		var cur []supplier
 		if st.Parent != nil {
 			cur = slices.Clone(atEnd[st.Parent])
+		} else if strings.Contains(st.Base, "$") {
+			// FROM ${PARENT}: a build argument may name any earlier stage.
+			why := fmt.Sprintf("line %d names its base with a variable, which may be the stage that left them", st.Instructions[0].StartLine)
+			for _, other := range doc.Stages[:st.Index] {
+				for _, u := range atEnd[other] {
+					cur = append(cur, supplier{u.ins, why})
+				}
+			}
 		}
 		for _, ins := range st.Instructions[1:] {
+			// A COPY --from or a RUN --mount from a stage that takes its
+			// lists reads them.
+			for _, ref := range stages.RefsOf(doc, ins) {
+				if !readsListsPath(ref.Paths) {
+					continue
+				}
+				from := doc.Stages[:st.Index]
+				if ref.Stage != nil {
+					from = []*dockerfile.Stage{ref.Stage}
+				}
+				for _, other := range from {
+					for _, u := range atEnd[other] {
+						rd := listReader{ins: ins, pos: ins.Span.Start, why: "not apt", with: "it takes them from another stage"}
+						s.readers[u.ins] = append(s.readers[u.ins], rd)
+					}
+				}
+			}
 			if len(cur) > 0 && (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild == "run") {
 				rd, ok := readsLists(ctx, ins, facts[ins])
 				if ins.Cmd == "onbuild" && ok {
@@ -86,11 +114,11 @@ func supply(ctx *analysis.Context, facts map[*dockerfile.Instruction]*runFacts) 
 			}
 			if len(cur) > 0 {
 				text, _ := instructionText(ins)
-				if m := aptConfigName(text); m != "" {
+				if m := sourcesChange(ins, text); m != "" {
 					cur = slices.Clone(cur)
 					for i := range cur {
 						if cur[i].changed == "" {
-							cur[i].changed = fmt.Sprintf("line %d names %s", ins.StartLine, m)
+							cur[i].changed = m
 						}
 					}
 				}
@@ -111,7 +139,7 @@ func afterRun(ins *dockerfile.Instruction, f *runFacts, cur []supplier) []suppli
 		text, _ := instructionText(ins)
 		if aptUpdateRE.MatchString(text) {
 			// It may have updated; what it did after is not known.
-			return append(slices.Clone(cur), supplier{ins, "its shell cannot be read"})
+			return append(slices.Clone(cur), supplier{ins, fmt.Sprintf("the shell of line %d cannot be read", ins.StartLine)})
 		}
 		return cur
 	}
@@ -139,9 +167,9 @@ func afterRun(ins *dockerfile.Instruction, f *runFacts, cur []supplier) []suppli
 		return cur
 	}
 	// What the RUN does to apt's configuration after its update.
-	u := supplier{ins: ins}
-	if m := aptConfigName(f.r.Prog.Src[shellparse.Offset(last.Call.End()):]); m != "" {
-		u.changed = fmt.Sprintf("line %d names %s", ins.StartLine, m)
+	u := supplier{ins: ins, changed: updateDiffers(f, last)}
+	if u.changed == "" {
+		u.changed = runChanges(ins, f.r.Prog.Src[shellparse.Offset(last.Call.End()):])
 	}
 	if sure {
 		return []supplier{u}
@@ -312,6 +340,20 @@ type lazySupply struct {
 	ctx   *analysis.Context
 	facts map[*dockerfile.Instruction]*runFacts
 	s     *listSupply
+	refs  map[*dockerfile.Stage][]stages.Ref
+}
+
+// refsTo is stages.RefsTo, once per stage.
+func (l *lazySupply) refsTo(st *dockerfile.Stage) []stages.Ref {
+	if l.refs == nil {
+		l.refs = map[*dockerfile.Stage][]stages.Ref{}
+	}
+	refs, ok := l.refs[st]
+	if !ok {
+		refs = stages.RefsTo(l.ctx.Doc, st)
+		l.refs[st] = refs
+	}
+	return refs
 }
 
 func (l *lazySupply) get() *listSupply {
@@ -362,15 +404,15 @@ func insertUpdate(doc *dockerfile.Document, rd listReader) (analysis.Edit, strin
 	}
 	start := shellparse.Offset(items[k].Stmt.Pos())
 	what := rd.changed
-	if m := aptConfigName(r.Prog.Src[:start]); what == "" && m != "" {
-		what = fmt.Sprintf("line %d names %s", rd.ins.StartLine, m)
+	if what == "" {
+		what = runChanges(rd.ins, r.Prog.Src[:start])
 	}
 	if what != "" {
-		return analysis.Edit{}, "apt's sources or configuration may change before it: " + what
+		return analysis.Edit{}, what
 	}
 	pos := r.Src(start)
 	switch {
-	case !r.MayErrexit() || lastList:
+	case lastList:
 		return analysis.Insert(pos, "apt-get update && "), ""
 	case prev == shellparse.OpSeq && r.ErrexitAt(start):
 		// A statement of its own, which errexit ends the shell on.
@@ -382,6 +424,9 @@ func insertUpdate(doc *dockerfile.Document, rd listReader) (analysis.Edit, strin
 			}
 		}
 		return analysis.Insert(pos, "apt-get update; "), ""
+	}
+	if !r.MayErrexit() {
+		return analysis.Edit{}, "the install's && list is not the RUN's last, so a failing update in front of it would not stop the RUN"
 	}
 	return analysis.Edit{}, "errexit may be on, and a failing update in front of the install would not stop the RUN"
 }
@@ -400,6 +445,127 @@ func aptConfigName(text string) string {
 		if strings.Contains(text, w) {
 			return aptConfigRE.FindString(text)
 		}
+	}
+	return ""
+}
+
+// readsListsPath reports whether one of the paths a COPY --from or a
+// --mount from another stage reads holds apt's lists.
+func readsListsPath(paths []string) bool {
+	for _, p := range paths {
+		if strings.ContainsAny(p, "*?[") || p == "/" || p == pkgmgr.AptLists ||
+			strings.HasPrefix(pkgmgr.AptLists, p+"/") || strings.HasPrefix(p, pkgmgr.AptLists+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// updateDiffers says why a plain `apt-get update` may not fetch what the
+// update last of the RUN did, or may fail where it did not stop the RUN
+// ("" when it would fetch the same): options or variables on it, a
+// failure that does not stop the RUN, or a RUN with a secret, ssh or bind
+// mount or a --network of its own.
+func updateDiffers(f *runFacts, last *shellparse.Command) string {
+	r := f.r
+	line := r.Ins.StartLine
+	if why := pkgmgr.PlainAptCommand(last); why != "" || !plainUpdateArgs(last) {
+		return fmt.Sprintf("the update on line %d has options or variables that a plain apt-get update would not repeat", line)
+	}
+	for _, fl := range r.Ins.Flags {
+		if strings.HasPrefix(fl, "--network=") && fl != "--network=default" {
+			return fmt.Sprintf("the update on line %d runs with %s", line, fl)
+		}
+	}
+	for _, m := range runs.Mounts(r.Ins) {
+		typ, _ := m.Get("type")
+		if typ == "" {
+			typ = "bind"
+		}
+		if typ != "cache" && typ != "tmpfs" {
+			return fmt.Sprintf("the update on line %d runs with a %s mount, which a later RUN would not have", line, typ)
+		}
+	}
+	items := shellparse.Chain(r.Prog.File.Stmts)
+	k := slices.IndexFunc(items, func(it shellparse.Item) bool { return it.Stmt.Cmd == last.Call })
+	switch {
+	case k < 0 || last.Conditional || last.InSubshell || items[k].Negated:
+		return fmt.Sprintf("the update on line %d may fail without failing its RUN", line)
+	case items[k].Op == shellparse.OpAnd || items[k].Op == shellparse.OpEnd:
+	case items[k].Op == shellparse.OpSeq && r.ErrexitAt(shellparse.Offset(items[k].Stmt.Pos())):
+	default:
+		return fmt.Sprintf("the update on line %d may fail without failing its RUN", line)
+	}
+	return ""
+}
+
+// plainUpdateArgs reports whether the arguments of an apt update are
+// "update" and options that only quieten it or answer yes.
+func plainUpdateArgs(c *shellparse.Command) bool {
+	if len(c.Lits) == 0 {
+		return false
+	}
+	for i, v := range c.Lits {
+		if !c.Static[i] {
+			return false
+		}
+		switch {
+		case v == "update", plainUpdateOptRE.MatchString(v):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+var plainUpdateOptRE = regexp.MustCompile(`^(-[qy]+|-q=?[0-9]|--quiet(=[0-9])?|--yes|--assume-yes|--force-yes)$`)
+
+// scriptChangeRE matches what in a RUN may add apt sources without naming
+// them: a package installed from a .deb file (a "release" package that
+// drops a sources file), dpkg -i, a script piped to a shell or run from a
+// file (a shell word that does not start a command, as in useradd -s
+// /bin/bash or apt-get install bash, is not taken for one).
+var scriptChangeRE = regexp.MustCompile(`\bdpkg\s+(-\S+\s+)*(-i|--install)\b|[^\s|;&]*\.deb\b|\|\s*(sudo\s+(-\S+\s+)*)?(ba|da|z|k)?sh\b|(^|[;&|(\n]|\bRUN)\s*(sudo\s+)?(ba|da|z|k)?sh\s+(-[abd-zA-Z]+\s+)*[^-\s]\S*|[^\s|;&]+\.sh\b`)
+
+// runChanges says what in text (of the RUN ins) may change apt's sources
+// or configuration, or "".
+func runChanges(ins *dockerfile.Instruction, text string) string {
+	if m := aptConfigName(text); m != "" {
+		return fmt.Sprintf("apt's sources or configuration may change before it: line %d names %s", ins.StartLine, m)
+	}
+	if m := scriptChangeRE.FindString(text); m != "" {
+		return fmt.Sprintf("apt's sources or configuration may change before it: line %d may add sources (%s)", ins.StartLine, strings.TrimSpace(m))
+	}
+	return ""
+}
+
+// sourcesChange says what the instruction ins (whose text is text) may
+// change in apt's sources or configuration, or "".
+func sourcesChange(ins *dockerfile.Instruction, text string) string {
+	switch ins.Cmd {
+	case "run":
+		return runChanges(ins, text)
+	case "copy", "add":
+		if len(ins.Args) >= 2 {
+			dest := ins.Args[len(ins.Args)-1]
+			if !path.IsAbs(dest) {
+				wd := stages.WorkdirAt(ins)
+				if !path.IsAbs(wd) || strings.HasPrefix(wd, stages.UnknownWorkdir) {
+					wd = "/"
+				}
+				dest = path.Join(wd, dest)
+			}
+			dest = path.Clean(dest)
+			// A tree copied to / or /etc may bring /etc/apt with it; a
+			// destination further down /etc other than /etc/apt (named
+			// below) cannot.
+			if dest == "/" || dest == "/etc" || strings.ContainsAny(dest, "$") {
+				return fmt.Sprintf("apt's sources or configuration may change before it: line %d copies into %s", ins.StartLine, dest)
+			}
+		}
+	}
+	if m := aptConfigName(text); m != "" {
+		return fmt.Sprintf("apt's sources or configuration may change before it: line %d names %s", ins.StartLine, m)
 	}
 	return ""
 }

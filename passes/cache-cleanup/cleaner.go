@@ -2,6 +2,7 @@ package cachecleanup
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -216,11 +217,38 @@ func (cl *cleaner) userCache(c *shellparse.Command, msg string,
 			why = fmt.Sprintf("line %d %s", line, what)
 		}
 	}
+	if why == "" {
+		if line := cl.takenFromStage(paths); line > 0 {
+			why = fmt.Sprintf("line %d takes it from this stage", line)
+		}
+	}
 	if why != "" {
 		cl.decline(c, msg, why)
 		return
 	}
 	cl.remove(c, paths, removes, msg)
+}
+
+// takenFromStage returns the line of a COPY --from or RUN --mount from
+// this stage (or one built FROM it, or one named with a variable) that
+// reads one of paths or a part of them, or 0.
+func (cl *cleaner) takenFromStage(paths []string) int {
+	ins := cl.r.Ins
+	if ins.Stage == nil {
+		return 0
+	}
+	for _, ref := range cl.lists.refsTo(ins.Stage) {
+		for _, p := range ref.Paths {
+			for _, q := range paths {
+				q = path.Clean(strings.TrimSuffix(q, "/*"))
+				if strings.ContainsAny(p, "*?[") || p == "/" || p == q ||
+					strings.HasPrefix(q, p+"/") || strings.HasPrefix(p, q+"/") {
+					return ref.Ins.StartLine
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // hasAfter reports whether a command after c (or any, when c is nil)

@@ -111,17 +111,27 @@
 // what fails with "404 Not Found" once the mirror has moved on; the rewrite
 // installs what a fresh build of the original would. The update is added
 // only where it fetches exactly what the earlier one did and fails as the
-// install would: the install is apt-get, apt or apt-cache run as root,
-// without sudo or another user, -o/-c options, variables other than
-// DEBIAN_FRONTEND and the like (a proxy), or --network=none; nothing
-// between the two (or in the first RUN after its update) names /etc/apt,
-// sources.list, a .sources file, apt-key, add-apt-repository or a proxy
-// variable; and the install starts a statement or follows && (not in a
-// condition, a loop, a subshell, a pipeline or a || list). Under errexit
-// (set -e, a SHELL or #! line with -e), where a failing command on the left
-// of && does not end the shell, the update goes on a line (or statement) of
-// its own, and only where errexit is on for sure; otherwise the install's
-// && list must be the RUN's last.
+// install would: the earlier update is a plain apt-get update (only -q,
+// -qq, -y style flags: no -o or -c option, no --allow-* flag, no variable),
+// whose failure stops its RUN (followed by && or last, or a statement of
+// its own under errexit; not under || or ignored after ;), in a RUN
+// without a secret, ssh or bind mount or a --network flag; the install is
+// apt-get, apt or apt-cache run as root, without sudo or another user,
+// -o/-c options, variables other than DEBIAN_FRONTEND and the like (a
+// proxy), or --network=none; nothing between the two (in the first RUN
+// after its update, the RUNs and instructions between, the install's RUN
+// before it) names /etc/apt, sources.list, a .sources file, apt-key,
+// add-apt-repository or a proxy variable, installs a .deb file (dpkg -i, a
+// "release" package that drops a sources file), pipes a script to a shell
+// or runs a script file, or is a COPY or ADD into / or /etc (a tree that
+// may bring /etc/apt); and the install starts a statement or follows &&
+// (not in a condition, a loop, a subshell, a pipeline or a || list). The
+// install's && list must be the RUN's last; under errexit (set -e, a SHELL
+// or #! line with -e), where a failing command on the left of && does not
+// end the shell, the update may instead go on a line (or statement) of its
+// own before an install that starts a statement, where errexit is on for
+// sure. Otherwise the earlier RUN keeps its lists, with a finding saying
+// why.
 //
 // Left alone: RUNs that already clean up a manager's cache (an rm of its
 // directory, a directory above it or inside it, its own clean command, or a
@@ -137,7 +147,12 @@
 //   - apt lists when a later RUN that reads them cannot be given an update
 //     of its own (see above): an ONBUILD RUN, a RUN whose shell cannot be
 //     read, a program other than apt that reads them (aptitude, apt-file,
-//     python's apt module, anything naming /var/lib/apt/lists), a script
+//     python's apt module, anything naming /var/lib/apt/lists, apt-get,
+//     apt or apt-cache run by another command: xargs, sh -c, su -c,
+//     fakeroot, chroot, find -exec), a COPY --from or a RUN --mount from
+//     the stage that takes /var/lib/apt/lists (or a directory above it),
+//     a stage whose FROM names its base with a variable (it may be built
+//     on any earlier stage), a script
 //     the Dockerfile put in the image (see below); and when the RUN only
 //     fetches them for the later one (RUN apt-get update on its own: merge
 //     the two);
@@ -159,7 +174,9 @@
 //     of a directory are not followed;
 //   - a cache a later step reads: npm/yarn --offline or --prefer-offline,
 //     bundle install --local, dnf -C, and any later pnpm command (pnpm fetch
-//     fills the store for the install that follows);
+//     fills the store for the install that follows), and for the caches
+//     kept in a home directory (npm, yarn, pnpm, bundler, composer) a COPY --from or a
+//     RUN --mount from the stage that takes the cache or a part of it;
 //   - RUNs that end in the background or in exit/exec, or that run `exec
 //     PROG` anywhere outside a subshell (nothing after it runs, so an
 //     appended cleanup never would), RUNs that set HOME or
