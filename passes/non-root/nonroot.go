@@ -137,6 +137,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		return decline(nil, "scratch has no users; a numeric USER (65532:65532) works when the program needs no home directory and writes nothing")
 	case strings.Contains(base, "distroless"):
 		user, owner = distrolessUser, distrolessUser
+	case len(created) == 0 && createsUser(chain):
+		return decline(nil, "the file creates a user with a command line dfopt cannot read; switch to that user with USER")
 	case len(created) > 1:
 		return decline(nil, "the file creates the users "+strings.Join(created, ", ")+"; switch to the one that should run the program")
 	case len(created) == 1:
@@ -252,6 +254,22 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	finding.Fix = &analysis.Fix{Message: joinWords(does), Edits: edits, Changes: changes}
 	return []analysis.Finding{finding}
+}
+
+// userAddRE finds a command that creates a user.
+var userAddRE = regexp.MustCompile(`(?:^|[^\w-])(useradd|adduser)(?:[^\w-]|$)`)
+
+// createsUser reports whether a RUN of the stages mentions useradd or
+// adduser.
+func createsUser(chain []*dockerfile.Stage) bool {
+	for _, s := range chain {
+		for _, ins := range s.Instructions {
+			if ins.Cmd == "run" && userAddRE.MatchString(ins.Text) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func joinWords(s []string) string {
