@@ -13,6 +13,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
 
@@ -121,9 +122,25 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			}
 		}
 	}
-	if prog := program(start); isScript(prog) {
-		if why := scriptNeedsRoot(ctx, prog); why != "" {
-			return decline(start, why)
+	if start == nil {
+		return decline(nil, "the stage sets no CMD or ENTRYPOINT of its own: an image built to be a base or a toolbox, whose users would start as the new user")
+	}
+	lines, ok := commandLines(ep, stages.Last(st, "cmd"))
+	if !ok {
+		return decline(start, "dfopt cannot tell which program the container runs")
+	}
+	for _, argv := range lines {
+		prog := path.Base(argv[0])
+		if why, ok := rootDaemons[prog]; ok {
+			return decline(start, "the program is started with "+prog+", which "+why)
+		}
+		if shells[prog] || (len(argv) == 1 && repls[prog]) {
+			return decline(start, "the program is "+prog+", a shell: the image is a base or a toolbox, whose users would start as the new user")
+		}
+		if isScript(argv[0]) {
+			if why := scriptNeedsRoot(ctx, argv[0]); why != "" {
+				return decline(start, why)
+			}
 		}
 	}
 
@@ -307,35 +324,145 @@ func port(a string) (int, bool) {
 	return p, err == nil
 }
 
-// program is the first word the container runs: of the ENTRYPOINT, else
-// of the CMD ("" when neither is known).
-func program(ins *dockerfile.Instruction) string {
-	if ins == nil || len(ins.Args) == 0 {
-		return ""
+// rootDaemons are programs whose job needs root, and why.
+var rootDaemons = map[string]string{
+	"cron": "runs each crontab's jobs as the crontab's owner", "crond": "runs each crontab's jobs as the crontab's owner",
+	"supervisord": "starts its programs as their configured users and writes under /var/run and /var/log",
+	"runsvdir":    "supervises services that may drop privileges", "s6-svscan": "supervises services that may drop privileges",
+	"sshd": "needs root to log users in", "mysqld": "runs as user mysql in directories owned by it", "mysqld_safe": "runs as user mysql in directories owned by it",
+	"mariadbd": "runs as user mysql in directories owned by it", "postgres": "needs its data directory owned by user postgres", "pg_ctl": "needs its data directory owned by user postgres",
+	"nginx": "binds port 80 and switches its workers to another user", "httpd": "binds port 80 and switches its workers to another user",
+	"apache2": "binds port 80 and switches its workers to another user", "apache2ctl": "binds port 80 and switches its workers to another user",
+	"apachectl": "binds port 80 and switches its workers to another user", "php-fpm": "switches its workers to the pool's user",
+	"systemd": "is an init, which needs root", "init": "is an init, which needs root", "rsyslogd": "binds privileged sockets and writes /var/log",
+	"dockerd": "needs root",
+}
+
+// shells run commands given at run time: an image whose program is one is a
+// base or a toolbox.
+var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true}
+
+// repls are interpreters that, without arguments, wait for input.
+var repls = map[string]bool{"python": true, "python3": true, "irb": true, "node": true, "jshell": true, "ipython": true}
+
+// inits run the command after their options.
+var inits = map[string][]string{
+	"tini": {"-e", "-p"}, "tini-static": {"-e", "-p"}, "dumb-init": {"-r", "--rewrite"}, "catatonit": nil,
+}
+
+// commandLines returns the command lines the container runs, looking
+// through exec, init wrappers (tini, dumb-init) and shells (sh -c STRING,
+// sh SCRIPT) to the programs. ok is false when one cannot be read.
+func commandLines(ep, cmd *dockerfile.Instruction) ([][]string, bool) {
+	words := func(ins *dockerfile.Instruction) []string {
+		if ins.JSON {
+			out := make([]string, len(ins.Args))
+			copy(out, ins.Args)
+			return out
+		}
+		return []string{"/bin/sh", "-c", strings.Join(ins.Args, " ")}
 	}
-	words := ins.Args
-	if !ins.JSON {
-		words = strings.Fields(strings.Join(ins.Args, " "))
+	var argv []string
+	if ep != nil {
+		argv = words(ep)
+		if ep.JSON && cmd != nil {
+			argv = append(argv, words(cmd)...)
+		}
+	} else if cmd != nil {
+		argv = words(cmd)
 	}
-	for len(words) > 1 && words[0] == "exec" {
-		words = words[1:]
+	var out [][]string
+	return out, unwrap(argv, &out, 0)
+}
+
+func unwrap(argv []string, out *[][]string, depth int) bool {
+	if depth > 4 {
+		return false
 	}
-	if len(words) == 0 {
-		return ""
-	}
-	// A shell running a script: the script.
-	switch path.Base(words[0]) {
-	case "sh", "bash", "dash", "ash":
-		for _, w := range words[1:] {
-			if w == "-c" {
-				break
+	for len(argv) > 0 {
+		name := path.Base(argv[0])
+		valued, isInit := inits[name]
+		switch {
+		case name == "exec" || name == "--":
+			argv = argv[1:]
+			continue
+		case isInit:
+			argv = argv[1:]
+			for len(argv) > 0 && strings.HasPrefix(argv[0], "-") {
+				if argv[0] == "--" {
+					argv = argv[1:]
+					break
+				}
+				if slices.Contains(valued, argv[0]) {
+					argv = argv[1:]
+				}
+				if len(argv) > 0 {
+					argv = argv[1:]
+				}
 			}
-			if !strings.HasPrefix(w, "-") {
-				return w
+			continue
+		}
+		break
+	}
+	if len(argv) == 0 {
+		return true // an ENTRYPOINT of only an init, with no CMD: nothing runs
+	}
+	if !shells[path.Base(argv[0])] {
+		*out = append(*out, argv)
+		return true
+	}
+	for i := 1; i < len(argv); i++ {
+		w := argv[i]
+		switch {
+		case w == "--":
+			continue
+		case strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "--") && strings.Contains(w, "c"):
+			if i+1 >= len(argv) {
+				return false
 			}
+			return unwrapScript(argv[i+1], out, depth)
+		case strings.HasPrefix(w, "-") || strings.HasPrefix(w, "+"):
+			if w == "-o" || w == "+o" {
+				i++
+			}
+			continue
+		}
+		*out = append(*out, argv[i:]) // sh SCRIPT: the script
+		return true
+	}
+	*out = append(*out, argv) // a bare shell
+	return true
+}
+
+// unwrapScript reads the string given to sh -c.
+func unwrapScript(src string, out *[][]string, depth int) bool {
+	p, err := shellparse.Parse(src)
+	if err != nil {
+		return false
+	}
+	cmds := shellparse.Commands(p)
+	if len(cmds) == 0 {
+		return false
+	}
+	for _, c := range cmds {
+		if c.NameIdx < 0 {
+			continue
+		}
+		ws, ok := shellparse.LiteralWords(c.Call.Args[c.NameIdx:])
+		if !ok || len(ws) == 0 {
+			// A variable's value may name the program; the name alone
+			// must be readable.
+			name, ok := shellparse.Lit(c.Call.Args[c.NameIdx])
+			if !ok {
+				return false
+			}
+			ws = []string{name}
+		}
+		if !unwrap(ws, out, depth+1) {
+			return false
 		}
 	}
-	return words[0]
+	return true
 }
 
 func isScript(prog string) bool {
