@@ -92,6 +92,17 @@ func run(ctx *analysis.Context) []analysis.Finding {
 				if m := dropsPrivilegesRE.FindStringSubmatch(ins.Text); m != nil {
 					return decline(ins, "the program is started as root and drops privileges with "+m[1])
 				}
+				if (ins.Cmd == "copy" || ins.Cmd == "add") && len(ins.Args) >= 2 {
+					dest := stages.JoinDir(stages.WorkdirAt(ins), dockerfile.Unquote(ins.Args[len(ins.Args)-1]))
+					if d := dockerfile.Unquote(ins.Args[len(ins.Args)-1]); stages.Under(dest, "/root") || strings.HasPrefix(d, "~") || strings.Contains(d, "HOME") {
+						return decline(ins, "the file puts files in root's home directory, which the new user cannot read")
+					}
+				}
+				if ins.Cmd == "run" {
+					if why := writesRootHome(ins); why != "" {
+						return decline(ins, why+": the new user has another home, and cannot read /root; install it elsewhere, or switch to the user first")
+					}
+				}
 			case "volume":
 				return decline(ins, "VOLUME "+strings.Join(ins.Args, " ")+" starts out owned by root, where a non-root program could not write; create and chown it first, or give the volume its owner at run time")
 			case "expose":
@@ -200,6 +211,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if appDir == "/" || !strings.HasPrefix(appDir, "/") || strings.HasPrefix(appDir, stages.UnknownWorkdir) {
 		appDir = ""
 	}
+	if systemDir(appDir) {
+		return decline(stages.Last(st, "workdir"), "the working directory "+appDir+" is a system directory, which the new user should not own")
+	}
 	var edits []analysis.Edit
 	runAt := userAt
 	var chowned []*dockerfile.Instruction
@@ -285,6 +299,82 @@ func createsUser(chain []*dockerfile.Stage) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// homeInstallRE finds installers that put what they install in the
+// home directory of the user who runs them.
+var homeInstallRE = regexp.MustCompile(`playwright install|puppeteer|pip[0-9.]* install[^;&|\n]*--user|cargo install|pipx |rustup|sh\.rustup\.rs|install\.python-poetry\.org|astral\.sh/uv|nvm install|pyenv install|npm config set prefix|git config --global|ssh-keygen|bun\.sh/install|deno\.land/install|get\.sdkman|\.local/bin`)
+
+// homePathRE finds paths in root's home directory.
+var homePathRE = regexp.MustCompile(`(?:/root|~|\$HOME|\$\{HOME\})(/[^\s;&|"')]*)?`)
+
+// segmentRE splits a command line roughly into its simple commands.
+var segmentRE = regexp.MustCompile(`&&|\|\||;|\n|\|`)
+
+// homeCaches are the caches in root's home that hold nothing the program
+// needs.
+var homeCaches = []string{"/.cache/pip", "/.npm", "/.cache/go-build", "/.cache/yarn", "/.cache/uv", "/.cache/pypoetry", "/.m2", "/.gradle", "/.composer/cache", "/.cache/composer"}
+
+// writesRootHome says what a RUN (run as root) installs in root's home
+// directory ("" when nothing is seen).
+func writesRootHome(ins *dockerfile.Instruction) string {
+	text := ins.Text
+	for _, h := range ins.Heredocs {
+		text += "\n" + h.Content
+	}
+	if m := homeInstallRE.FindString(text); m != "" {
+		return "a RUN installs into root's home directory (" + strings.TrimSpace(m) + ")"
+	}
+	for _, seg := range segmentRE.Split(text, -1) {
+		f := strings.Fields(seg)
+		if len(f) > 0 && (f[0] == "rm" || (strings.EqualFold(f[0], "RUN") && len(f) > 1 && f[1] == "rm")) {
+			continue
+		}
+		for _, m := range homePathRE.FindAllStringSubmatchIndex(seg, -1) {
+			if m[0] > 0 && !strings.ContainsRune(" \t=:\"'", rune(seg[m[0]-1])) {
+				continue // part of another path (/usr/root, a~b)
+			}
+			word := seg[m[0]:m[1]]
+			if strings.HasPrefix(word, "~") && len(word) > 1 && word[1] != '/' {
+				continue // ~user
+			}
+			rest := ""
+			if m[2] >= 0 {
+				rest = seg[m[2]:m[3]]
+			}
+			if rest == "" && strings.HasPrefix(word, "/root") && m[1] < len(seg) && seg[m[1]] != ' ' {
+				continue // /rootfs and the like
+			}
+			cache := false
+			for _, c := range homeCaches {
+				if rest == c || strings.HasPrefix(rest, c+"/") {
+					cache = true
+				}
+			}
+			if !cache {
+				return "a RUN writes " + word + " in root's home directory"
+			}
+		}
+	}
+	return ""
+}
+
+// systemDir reports whether a directory belongs to the system, and no
+// program's user should own it.
+func systemDir(d string) bool {
+	if d == "" {
+		return false
+	}
+	if stages.Under(d, "/root") || stages.Under(d, "/proc") || stages.Under(d, "/sys") || stages.Under(d, "/dev") || stages.Under(d, "/etc") || stages.Under(d, "/bin") || stages.Under(d, "/sbin") || stages.Under(d, "/boot") {
+		return true
+	}
+	switch d {
+	case "/usr", "/usr/local", "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/share", "/usr/src", "/usr/include",
+		"/usr/local/bin", "/usr/local/lib", "/usr/local/share", "/usr/local/src", "/var", "/var/lib", "/var/log", "/var/cache",
+		"/var/run", "/run", "/lib", "/lib64", "/opt", "/home", "/tmp":
+		return true
 	}
 	return false
 }
