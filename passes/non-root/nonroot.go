@@ -103,10 +103,20 @@ func run(ctx *analysis.Context) []analysis.Finding {
 						return decline(ins, why+": the new user has another home, and cannot read /root; install it elsewhere, or switch to the user first")
 					}
 				}
+			case "env":
+				for i := 0; i+1 < len(ins.Args); i += 3 { // name, value, separator
+					k, v := ins.Args[i], ins.Args[i+1]
+					if p, err := strconv.Atoi(dockerfile.Unquote(v)); err == nil && p > 0 && p < 1024 && strings.Contains(strings.ToUpper(k), "PORT") {
+						return decline(ins, fmt.Sprintf("%s sets port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", k, p))
+					}
+				}
 			case "volume":
 				return decline(ins, "VOLUME "+strings.Join(ins.Args, " ")+" starts out owned by root, where a non-root program could not write; create and chown it first, or give the volume its owner at run time")
 			case "expose":
 				for _, a := range ins.Args {
+					if _, ok := port(a); !ok {
+						return decline(ins, "EXPOSE "+a+" names a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
+					}
 					if p, ok := port(a); ok && p < 1024 {
 						return decline(ins, fmt.Sprintf("the program listens on port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
 					}
@@ -135,6 +145,16 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	if start == nil {
 		return decline(nil, "the stage sets no CMD or ENTRYPOINT of its own: an image built to be a base or a toolbox, whose users would start as the new user")
+	}
+	for _, ins := range []*dockerfile.Instruction{ep, stages.Last(st, "cmd")} {
+		if ins == nil {
+			continue
+		}
+		for _, m := range portArgRE.FindAllStringSubmatch(strings.Join(ins.Args, " "), -1) {
+			if p, _ := strconv.Atoi(m[1]); p > 0 && p < 1024 {
+				return decline(ins, fmt.Sprintf("the program is told port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
+			}
+		}
 	}
 	lines, ok := commandLines(ep, stages.Last(st, "cmd"))
 	if !ok {
@@ -405,6 +425,10 @@ func linked(ins *dockerfile.Instruction) bool {
 	}
 	return false
 }
+
+// portArgRE finds a port in a command line: --port 80, -p 80,
+// --listen=:80, 0.0.0.0:80.
+var portArgRE = regexp.MustCompile(`(?:(?:^|\s)--?(?:port|p|listen|bind|b)[= ]["']?|(?:^|[\s"'=])[\w.\[\]-]*:)(\d{1,5})\b`)
 
 // port reads an EXPOSE argument ("80", "80/tcp", "8000-8010/udp").
 func port(a string) (int, bool) {
