@@ -94,7 +94,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 				}
 				if (ins.Cmd == "copy" || ins.Cmd == "add") && len(ins.Args) >= 2 {
 					dest := stages.JoinDir(stages.WorkdirAt(ins), dockerfile.Unquote(ins.Args[len(ins.Args)-1]))
-					if d := dockerfile.Unquote(ins.Args[len(ins.Args)-1]); stages.Under(dest, "/root") || strings.HasPrefix(d, "~") || strings.Contains(d, "HOME") {
+					if d := dockerfile.Unquote(ins.Args[len(ins.Args)-1]); stages.Under(dest, "/root") || strings.HasPrefix(d, "~") || strings.HasPrefix(d, "$HOME") || strings.HasPrefix(d, "${HOME}") {
 						return decline(ins, "the file puts files in root's home directory, which the new user cannot read")
 					}
 				}
@@ -364,8 +364,8 @@ func writesRootHome(ins *dockerfile.Instruction) string {
 			if m[2] >= 0 {
 				rest = seg[m[2]:m[3]]
 			}
-			if rest == "" && strings.HasPrefix(word, "/root") && m[1] < len(seg) && seg[m[1]] != ' ' {
-				continue // /rootfs and the like
+			if rest == "" && m[1] < len(seg) && !strings.ContainsRune(" \t\"')", rune(seg[m[1]])) {
+				continue // /rootfs, ~p in an Erlang format and the like
 			}
 			cache := false
 			for _, c := range homeCaches {
