@@ -341,8 +341,11 @@ func parseUserAdd(c *shellparse.Command, busybox bool) (home, user string, ok bo
 		homeOpts = []string{"-d", "--home-dir"}
 	case "adduser":
 		if busybox {
-			valued = []string{"-h", "-g", "-s", "-G", "-u", "-k"}
-			homeOpts = []string{"-h"}
+			// BusyBox's options, and Debian's long ones, which files
+			// written for Debian pass to it too.
+			valued = []string{"-h", "-g", "-s", "-G", "-u", "-k", "--home", "--shell", "--uid", "--gid", "--ingroup",
+				"--gecos", "--comment", "--firstuid", "--lastuid", "--firstgid", "--lastgid", "--conf", "--extrausers"}
+			homeOpts = []string{"-h", "--home"}
 		} else {
 			valued = []string{"--home", "--shell", "--uid", "--gid", "--ingroup", "--gecos", "--comment",
 				"--firstuid", "--lastuid", "--firstgid", "--lastgid", "--conf", "--extrausers"}
@@ -384,7 +387,9 @@ func parseUserAdd(c *shellparse.Command, busybox bool) (home, user string, ok bo
 			operands = append(operands, v)
 		}
 	}
-	if len(operands) == 0 {
+	// useradd takes one operand, adduser one or two: more means an option
+	// whose value was not known to be one, and the login cannot be told.
+	if len(operands) == 0 || (c.Name == "useradd" && len(operands) > 1) || len(operands) > 2 {
 		return "", "", false
 	}
 	// useradd takes the login last; adduser takes it first (a group may

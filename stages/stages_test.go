@@ -38,6 +38,7 @@ func TestUserAt(t *testing.T) {
 		{"Debian adduser --system: home not known", "FROM debian\nRUN adduser --system app\nUSER app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther}},
 		{"busybox adduser -h", "FROM alpine:3.20\nRUN addgroup -S g && adduser -S -G g -h /app app\nUSER app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther, Home: "/app"}},
 		{"busybox adduser -D", "FROM alpine:3.20\nRUN adduser -D app\nUSER app\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther, Home: "/home/app"}},
+		{"busybox adduser --ingroup", "FROM alpine:3.20\nRUN adduser --ingroup www-data --disabled-password developer\nUSER developer\nRUN x\n", stages.User{Name: "developer", Runs: stages.AsOther, Home: "/home/developer"}},
 		{"ENV HOME wins", "FROM debian\nENV HOME=/app\nRUN x\n", stages.User{Runs: stages.AsRoot, Home: "/app"}},
 		{"ENV HOME from a variable", "FROM debian\nENV HOME=$X\nRUN x\n", stages.User{Runs: stages.AsRoot}},
 		{"USER in the parent stage", "FROM debian AS a\nUSER app\nFROM a\nRUN x\n", stages.User{Name: "app", Runs: stages.AsOther}},

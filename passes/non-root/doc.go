@@ -53,6 +53,11 @@
 // Kubernetes, that runAsNonRoot wants a numeric USER (useradd --system picks
 // the id: add --uid and use it in USER if you need one).
 //
+// The program is found through exec, init wrappers (tini, dumb-init and
+// their --) and shells: sh -c STRING is read as a command line, sh SCRIPT
+// as the script, and a shell-form CMD by the shell's own word values
+// (CMD "/run.sh" runs /run.sh).
+//
 // Left alone, with a finding that says why: a USER root in the file; an
 // entrypoint that starts as root on purpose (the gosu or su-exec pattern of
 // the official database images: a RUN, ENTRYPOINT or CMD that runs gosu,
@@ -62,7 +67,23 @@
 // directly or by sh or bash) that runs any of these, a script dfopt cannot
 // read, or a base whose own ENTRYPOINT does: postgres, mysql, mariadb, mongo,
 // redis, rabbitmq, wordpress, nginx, httpd, and any base it does not know);
-// EXPOSE of a port below 1024 (non-root may bind it on Docker 20.10 and
+// a program whose job needs root (cron and crond, supervisord, runsvdir,
+// s6-svscan, sshd, mysqld, mariadbd, postgres, nginx, httpd, apache2,
+// php-fpm, rsyslogd, dockerd, systemd and init), also behind a shell or an
+// init; a stage with no CMD or ENTRYPOINT in the file, or whose program is
+// a shell or a bare interpreter (sh, bash, python3, irb, node): an image
+// to build on or to run commands in, whose users would start as the new
+// user; a RUN that installs into root's home directory (playwright
+// install, puppeteer, pip install --user, cargo install, pipx, rustup,
+// nvm, pyenv, installers that write ~/.local, git config --global, paths
+// under /root, ~ or $HOME other than the caches pip, npm, yarn, uv,
+// poetry, Go, Maven, Gradle and Composer keep there, and their removal), a
+// COPY or ADD into it, or a working directory that is /root or another
+// system directory (/usr, /usr/local, /etc, /var, /opt, /home, /tmp,
+// ...); a user creation (useradd, adduser) whose login cannot be read;
+// EXPOSE of a port below 1024 or of a port given by a variable, a port
+// below 1024 in CMD or ENTRYPOINT (--port 80, -p 80, :80) or in an ENV
+// whose name has PORT (non-root may bind it on Docker 20.10 and
 // later, not on older Docker nor on Kubernetes by default); a VOLUME (it
 // starts out owned by root); ONBUILD; several users created by the file;
 // scratch (no users; a numeric USER works when the program needs no home);

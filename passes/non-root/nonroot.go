@@ -13,6 +13,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
 
@@ -91,10 +92,31 @@ func run(ctx *analysis.Context) []analysis.Finding {
 				if m := dropsPrivilegesRE.FindStringSubmatch(ins.Text); m != nil {
 					return decline(ins, "the program is started as root and drops privileges with "+m[1])
 				}
+				if (ins.Cmd == "copy" || ins.Cmd == "add") && len(ins.Args) >= 2 {
+					dest := stages.JoinDir(stages.WorkdirAt(ins), dockerfile.Unquote(ins.Args[len(ins.Args)-1]))
+					if d := dockerfile.Unquote(ins.Args[len(ins.Args)-1]); stages.Under(dest, "/root") || strings.HasPrefix(d, "~") || strings.HasPrefix(d, "$HOME") || strings.HasPrefix(d, "${HOME}") {
+						return decline(ins, "the file puts files in root's home directory, which the new user cannot read")
+					}
+				}
+				if ins.Cmd == "run" {
+					if why := writesRootHome(ins); why != "" {
+						return decline(ins, why+": the new user has another home, and cannot read /root; install it elsewhere, or switch to the user first")
+					}
+				}
+			case "env":
+				for i := 0; i+1 < len(ins.Args); i += 3 { // name, value, separator
+					k, v := ins.Args[i], ins.Args[i+1]
+					if p, err := strconv.Atoi(dockerfile.Unquote(v)); err == nil && p > 0 && p < 1024 && strings.Contains(strings.ToUpper(k), "PORT") {
+						return decline(ins, fmt.Sprintf("%s sets port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", k, p))
+					}
+				}
 			case "volume":
 				return decline(ins, "VOLUME "+strings.Join(ins.Args, " ")+" starts out owned by root, where a non-root program could not write; create and chown it first, or give the volume its owner at run time")
 			case "expose":
 				for _, a := range ins.Args {
+					if _, ok := port(a); !ok {
+						return decline(ins, "EXPOSE "+a+" names a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
+					}
 					if p, ok := port(a); ok && p < 1024 {
 						return decline(ins, fmt.Sprintf("the program listens on port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
 					}
@@ -121,9 +143,35 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			}
 		}
 	}
-	if prog := program(start); isScript(prog) {
-		if why := scriptNeedsRoot(ctx, prog); why != "" {
-			return decline(start, why)
+	if start == nil {
+		return decline(nil, "the stage sets no CMD or ENTRYPOINT of its own: an image built to be a base or a toolbox, whose users would start as the new user")
+	}
+	for _, ins := range []*dockerfile.Instruction{ep, stages.Last(st, "cmd")} {
+		if ins == nil {
+			continue
+		}
+		for _, m := range portArgRE.FindAllStringSubmatch(strings.Join(ins.Args, " "), -1) {
+			if p, _ := strconv.Atoi(m[1]); p > 0 && p < 1024 {
+				return decline(ins, fmt.Sprintf("the program is told port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
+			}
+		}
+	}
+	lines, ok := commandLines(ep, stages.Last(st, "cmd"))
+	if !ok {
+		return decline(start, "dfopt cannot tell which program the container runs")
+	}
+	for _, argv := range lines {
+		prog := path.Base(argv[0])
+		if why, ok := rootDaemons[prog]; ok {
+			return decline(start, "the program is started with "+prog+", which "+why)
+		}
+		if shells[prog] || (len(argv) == 1 && repls[prog]) {
+			return decline(start, "the program is "+prog+", a shell: the image is a base or a toolbox, whose users would start as the new user")
+		}
+		if isScript(argv[0]) {
+			if why := scriptNeedsRoot(ctx, argv[0]); why != "" {
+				return decline(start, why)
+			}
 		}
 	}
 
@@ -137,6 +185,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		return decline(nil, "scratch has no users; a numeric USER (65532:65532) works when the program needs no home directory and writes nothing")
 	case strings.Contains(base, "distroless"):
 		user, owner = distrolessUser, distrolessUser
+	case len(created) == 0 && createsUser(chain):
+		return decline(nil, "the file creates a user with a command line dfopt cannot read; switch to that user with USER")
 	case len(created) > 1:
 		return decline(nil, "the file creates the users "+strings.Join(created, ", ")+"; switch to the one that should run the program")
 	case len(created) == 1:
@@ -180,6 +230,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	if appDir == "/" || !strings.HasPrefix(appDir, "/") || strings.HasPrefix(appDir, stages.UnknownWorkdir) {
 		appDir = ""
+	}
+	if systemDir(appDir) {
+		return decline(stages.Last(st, "workdir"), "the working directory "+appDir+" is a system directory, which the new user should not own")
 	}
 	var edits []analysis.Edit
 	runAt := userAt
@@ -254,6 +307,98 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	return []analysis.Finding{finding}
 }
 
+// userAddRE finds a command that creates a user.
+var userAddRE = regexp.MustCompile(`(?:^|[^\w-])(useradd|adduser)(?:[^\w-]|$)`)
+
+// createsUser reports whether a RUN of the stages mentions useradd or
+// adduser.
+func createsUser(chain []*dockerfile.Stage) bool {
+	for _, s := range chain {
+		for _, ins := range s.Instructions {
+			if ins.Cmd == "run" && userAddRE.MatchString(ins.Text) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// homeInstallRE finds installers that put what they install in the
+// home directory of the user who runs them.
+var homeInstallRE = regexp.MustCompile(`playwright install|puppeteer|pip[0-9.]* install[^;&|\n]*--user|cargo install|pipx |rustup|sh\.rustup\.rs|install\.python-poetry\.org|astral\.sh/uv|nvm install|pyenv install|npm config set prefix|git config --global|ssh-keygen|bun\.sh/install|deno\.land/install|get\.sdkman|\.local/bin`)
+
+// homePathRE finds paths in root's home directory.
+var homePathRE = regexp.MustCompile(`(?:/root|~|\$HOME|\$\{HOME\})(/[^\s;&|"')]*)?`)
+
+// segmentRE splits a command line roughly into its simple commands.
+var segmentRE = regexp.MustCompile(`&&|\|\||;|\n|\|`)
+
+// homeCaches are the caches in root's home that hold nothing the program
+// needs.
+var homeCaches = []string{"/.cache/pip", "/.npm", "/.cache/go-build", "/.cache/yarn", "/.cache/uv", "/.cache/pypoetry", "/.m2", "/.gradle", "/.composer/cache", "/.cache/composer"}
+
+// writesRootHome says what a RUN (run as root) installs in root's home
+// directory ("" when nothing is seen).
+func writesRootHome(ins *dockerfile.Instruction) string {
+	text := ins.Text
+	for _, h := range ins.Heredocs {
+		text += "\n" + h.Content
+	}
+	if m := homeInstallRE.FindString(text); m != "" {
+		return "a RUN installs into root's home directory (" + strings.TrimSpace(m) + ")"
+	}
+	for _, seg := range segmentRE.Split(text, -1) {
+		f := strings.Fields(seg)
+		if len(f) > 0 && (f[0] == "rm" || (strings.EqualFold(f[0], "RUN") && len(f) > 1 && f[1] == "rm")) {
+			continue
+		}
+		for _, m := range homePathRE.FindAllStringSubmatchIndex(seg, -1) {
+			if m[0] > 0 && !strings.ContainsRune(" \t=:\"'", rune(seg[m[0]-1])) {
+				continue // part of another path (/usr/root, a~b)
+			}
+			word := seg[m[0]:m[1]]
+			if strings.HasPrefix(word, "~") && len(word) > 1 && word[1] != '/' {
+				continue // ~user
+			}
+			rest := ""
+			if m[2] >= 0 {
+				rest = seg[m[2]:m[3]]
+			}
+			if rest == "" && m[1] < len(seg) && !strings.ContainsRune(" \t\"')", rune(seg[m[1]])) {
+				continue // /rootfs, ~p in an Erlang format and the like
+			}
+			cache := false
+			for _, c := range homeCaches {
+				if rest == c || strings.HasPrefix(rest, c+"/") {
+					cache = true
+				}
+			}
+			if !cache {
+				return "a RUN writes " + word + " in root's home directory"
+			}
+		}
+	}
+	return ""
+}
+
+// systemDir reports whether a directory belongs to the system, and no
+// program's user should own it.
+func systemDir(d string) bool {
+	if d == "" {
+		return false
+	}
+	if stages.Under(d, "/root") || stages.Under(d, "/proc") || stages.Under(d, "/sys") || stages.Under(d, "/dev") || stages.Under(d, "/etc") || stages.Under(d, "/bin") || stages.Under(d, "/sbin") || stages.Under(d, "/boot") {
+		return true
+	}
+	switch d {
+	case "/usr", "/usr/local", "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/share", "/usr/src", "/usr/include",
+		"/usr/local/bin", "/usr/local/lib", "/usr/local/share", "/usr/local/src", "/var", "/var/lib", "/var/log", "/var/cache",
+		"/var/run", "/run", "/lib", "/lib64", "/opt", "/home", "/tmp":
+		return true
+	}
+	return false
+}
+
 func joinWords(s []string) string {
 	if len(s) <= 1 {
 		return strings.Join(s, "")
@@ -281,6 +426,10 @@ func linked(ins *dockerfile.Instruction) bool {
 	return false
 }
 
+// portArgRE finds a port in a command line: --port 80, -p 80,
+// --listen=:80, 0.0.0.0:80.
+var portArgRE = regexp.MustCompile(`(?:(?:^|\s)--?(?:port|p|listen|bind|b)[= ]["']?|(?:^|[\s"'=])[\w.\[\]-]*:)(\d{1,5})\b`)
+
 // port reads an EXPOSE argument ("80", "80/tcp", "8000-8010/udp").
 func port(a string) (int, bool) {
 	a, _, _ = strings.Cut(a, "/")
@@ -289,35 +438,145 @@ func port(a string) (int, bool) {
 	return p, err == nil
 }
 
-// program is the first word the container runs: of the ENTRYPOINT, else
-// of the CMD ("" when neither is known).
-func program(ins *dockerfile.Instruction) string {
-	if ins == nil || len(ins.Args) == 0 {
-		return ""
+// rootDaemons are programs whose job needs root, and why.
+var rootDaemons = map[string]string{
+	"cron": "runs each crontab's jobs as the crontab's owner", "crond": "runs each crontab's jobs as the crontab's owner",
+	"supervisord": "starts its programs as their configured users and writes under /var/run and /var/log",
+	"runsvdir":    "supervises services that may drop privileges", "s6-svscan": "supervises services that may drop privileges",
+	"sshd": "needs root to log users in", "mysqld": "runs as user mysql in directories owned by it", "mysqld_safe": "runs as user mysql in directories owned by it",
+	"mariadbd": "runs as user mysql in directories owned by it", "postgres": "needs its data directory owned by user postgres", "pg_ctl": "needs its data directory owned by user postgres",
+	"nginx": "binds port 80 and switches its workers to another user", "httpd": "binds port 80 and switches its workers to another user",
+	"apache2": "binds port 80 and switches its workers to another user", "apache2ctl": "binds port 80 and switches its workers to another user",
+	"apachectl": "binds port 80 and switches its workers to another user", "php-fpm": "switches its workers to the pool's user",
+	"systemd": "is an init, which needs root", "init": "is an init, which needs root", "rsyslogd": "binds privileged sockets and writes /var/log",
+	"dockerd": "needs root",
+}
+
+// shells run commands given at run time: an image whose program is one is a
+// base or a toolbox.
+var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true}
+
+// repls are interpreters that, without arguments, wait for input.
+var repls = map[string]bool{"python": true, "python3": true, "irb": true, "node": true, "jshell": true, "ipython": true}
+
+// inits run the command after their options.
+var inits = map[string][]string{
+	"tini": {"-e", "-p"}, "tini-static": {"-e", "-p"}, "dumb-init": {"-r", "--rewrite"}, "catatonit": nil,
+}
+
+// commandLines returns the command lines the container runs, looking
+// through exec, init wrappers (tini, dumb-init) and shells (sh -c STRING,
+// sh SCRIPT) to the programs. ok is false when one cannot be read.
+func commandLines(ep, cmd *dockerfile.Instruction) ([][]string, bool) {
+	words := func(ins *dockerfile.Instruction) []string {
+		if ins.JSON {
+			out := make([]string, len(ins.Args))
+			copy(out, ins.Args)
+			return out
+		}
+		return []string{"/bin/sh", "-c", strings.Join(ins.Args, " ")}
 	}
-	words := ins.Args
-	if !ins.JSON {
-		words = strings.Fields(strings.Join(ins.Args, " "))
+	var argv []string
+	if ep != nil {
+		argv = words(ep)
+		if ep.JSON && cmd != nil {
+			argv = append(argv, words(cmd)...)
+		}
+	} else if cmd != nil {
+		argv = words(cmd)
 	}
-	for len(words) > 1 && words[0] == "exec" {
-		words = words[1:]
+	var out [][]string
+	return out, unwrap(argv, &out, 0)
+}
+
+func unwrap(argv []string, out *[][]string, depth int) bool {
+	if depth > 4 {
+		return false
 	}
-	if len(words) == 0 {
-		return ""
-	}
-	// A shell running a script: the script.
-	switch path.Base(words[0]) {
-	case "sh", "bash", "dash", "ash":
-		for _, w := range words[1:] {
-			if w == "-c" {
-				break
+	for len(argv) > 0 {
+		name := path.Base(argv[0])
+		valued, isInit := inits[name]
+		switch {
+		case name == "exec" || name == "--":
+			argv = argv[1:]
+			continue
+		case isInit:
+			argv = argv[1:]
+			for len(argv) > 0 && strings.HasPrefix(argv[0], "-") {
+				if argv[0] == "--" {
+					argv = argv[1:]
+					break
+				}
+				if slices.Contains(valued, argv[0]) {
+					argv = argv[1:]
+				}
+				if len(argv) > 0 {
+					argv = argv[1:]
+				}
 			}
-			if !strings.HasPrefix(w, "-") {
-				return w
+			continue
+		}
+		break
+	}
+	if len(argv) == 0 {
+		return true // an ENTRYPOINT of only an init, with no CMD: nothing runs
+	}
+	if !shells[path.Base(argv[0])] {
+		*out = append(*out, argv)
+		return true
+	}
+	for i := 1; i < len(argv); i++ {
+		w := argv[i]
+		switch {
+		case w == "--":
+			continue
+		case strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "--") && strings.Contains(w, "c"):
+			if i+1 >= len(argv) {
+				return false
 			}
+			return unwrapScript(argv[i+1], out, depth)
+		case strings.HasPrefix(w, "-") || strings.HasPrefix(w, "+"):
+			if w == "-o" || w == "+o" {
+				i++
+			}
+			continue
+		}
+		*out = append(*out, argv[i:]) // sh SCRIPT: the script
+		return true
+	}
+	*out = append(*out, argv) // a bare shell
+	return true
+}
+
+// unwrapScript reads the string given to sh -c.
+func unwrapScript(src string, out *[][]string, depth int) bool {
+	p, err := shellparse.Parse(src)
+	if err != nil {
+		return false
+	}
+	cmds := shellparse.Commands(p)
+	if len(cmds) == 0 {
+		return false
+	}
+	for _, c := range cmds {
+		if c.NameIdx < 0 {
+			continue
+		}
+		ws, ok := shellparse.LiteralWords(c.Call.Args[c.NameIdx:])
+		if !ok || len(ws) == 0 {
+			// A variable's value may name the program; the name alone
+			// must be readable.
+			name, ok := shellparse.Lit(c.Call.Args[c.NameIdx])
+			if !ok {
+				return false
+			}
+			ws = []string{name}
+		}
+		if !unwrap(ws, out, depth+1) {
+			return false
 		}
 	}
-	return words[0]
+	return true
 }
 
 func isScript(prog string) bool {
