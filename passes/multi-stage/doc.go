@@ -130,9 +130,10 @@
 // requirements that cannot be read on the full image, pip --user,
 // --target, --prefix or --root, pip by its path, Poetry, Pipenv, uv,
 // conda, a virtual environment of the file's own, python running at build
-// time (other than python -c checks; collectstatic and the like may write
-// outside the app), a COPY into /, a command the slim image lacks (git,
-// curl, ...).
+// time (other than a python -c whose code only imports modules and
+// prints: nltk.download, a model's from_pretrained, collectstatic and the
+// like may write outside the app), a COPY into /, a command the slim
+// image lacks (git, curl, ...).
 //
 // For Go, Java and Node.js, the files the COPYs bring must be build input:
 // sources and project files (for Java: src/, pom.xml, build.gradle,
@@ -191,7 +192,9 @@
 //   - the RUNs do other things than build: any command but go, cd, mkdir,
 //     rm, chmod, git, cp/mv/install/ln of the binary and a few more, or an
 //     install of packages other than compilers, git and certificates (the
-//     program may run them), go get without -d;
+//     program may run them), go get without -d, go run and go generate
+//     (the program they run may write a file the binary reads at run
+//     time, which the final stage would not have);
 //   - a Go program whose sources run other programs (os/exec,
 //     syscall.Exec, os.StartProcess): the golang image has a shell, git
 //     and a compiler, the runtime images do not;

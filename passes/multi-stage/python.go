@@ -3,6 +3,7 @@ package multistage
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -209,10 +210,10 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 	case c.Module == "venv" || c.Name == "virtualenv":
 		return fmt.Sprintf("the RUN on line %d makes a virtual environment of its own", line)
 	case c.Module != "" && c.Module != "compileall" || strings.HasPrefix(c.Name, "python"):
-		if c.Module == "" && slices.Contains(c.Lits, "-c") {
+		if c.Module == "" && pythonImportCheck(c) {
 			return "" // a check: python -c "import x"
 		}
-		return fmt.Sprintf("the RUN on line %d runs python, which may write files the program needs outside the app", line)
+		return fmt.Sprintf("the RUN on line %d runs python, which may write files the program needs outside the app (downloaded data, models)", line)
 	case c.Name == "poetry" || c.Name == "pipenv" || c.Name == "uv" || c.Name == "conda" || c.Name == "pdm":
 		return fmt.Sprintf("the RUN on line %d installs with %s, into an environment of its own", line, c.Name)
 	case c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude":
@@ -249,4 +250,35 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 		return fmt.Sprintf("the RUN on line %d runs %s, which may make files the program needs outside the app", line, c.Name)
 	}
 	return ""
+}
+
+// pythonCheckStatement matches a statement of a python -c that only
+// imports modules or prints names of them: import x, from x import y,
+// print(x.__version__).
+var pythonCheckStatement = regexp.MustCompile(`^(import [\w., ]+|from [\w.]+ import [\w., ]+|print\([\w.'" ,]*\))$`)
+
+// pythonImportCheck reports whether the python command is `python -c CODE`
+// whose code only imports and prints (a check that the install works):
+// other code may write anywhere (nltk.download, a model from_pretrained),
+// which the final stage would not have.
+func pythonImportCheck(c *shellparse.Command) bool {
+	i := slices.Index(c.Lits, "-c")
+	if i < 0 || i+1 >= len(c.Lits) || !c.Static[i] || !c.Static[i+1] {
+		return false
+	}
+	for j, a := range c.Lits[:i] {
+		if !c.Static[j] || !strings.HasPrefix(a, "-") {
+			return false
+		}
+	}
+	code := strings.TrimSpace(c.Lits[i+1])
+	if code == "" {
+		return false
+	}
+	for _, st := range strings.FieldsFunc(code, func(r rune) bool { return r == ';' || r == '\n' }) {
+		if st = strings.TrimSpace(st); st != "" && !pythonCheckStatement.MatchString(st) {
+			return false
+		}
+	}
+	return true
 }
