@@ -123,7 +123,13 @@
 // other -dev packages are installed (libpq-dev gives libpq5,
 // default-libmysqlclient-dev libmariadb3, libjpeg-dev libjpeg62-turbo,
 // libxml2-dev libxml2, ...); other packages (ffmpeg, ...) are installed as
-// they were. On the full image, whose libraries a package built from
+// they were, with --no-install-recommends only when the original installs
+// had it. When an instruction of the build stage may add a package
+// repository (a COPY or a RUN that touches /etc/apt, sources.list,
+// keyrings, apt-key, add-apt-repository or gpg), or some installs had
+// --no-install-recommends and some not, a build whose final stage would
+// install packages is declined: they may come from a repository the final
+// stage does not have. On the full image, whose libraries a package built from
 // source may link, the requirements are read, and those known to build
 // against a system library (psycopg2, mysqlclient) get its package.
 // Declined: Alpine, a -dev package whose runtime package is not known,

@@ -45,6 +45,22 @@ type pyBuild struct {
 	dests []string
 	// compilers: the stage installs build packages (compilers, headers).
 	compilers bool
+	// aptSources is the line of the first instruction that may add a
+	// package repository (0 when none does).
+	aptSources int
+	// recommends is how the installs that brought runtime packages ran:
+	// "" none yet, "no" all with --no-install-recommends, "yes" all
+	// without it, "mixed" some of each.
+	recommends string
+}
+
+// aptSourceWords mark a RUN that may add a package repository (or its key)
+// for apt: the final stage would install from the default ones only.
+var aptSourceWords = []string{"/etc/apt", "sources.list", "apt-key", "add-apt-repository", "keyring", "gpg", "extrepo"}
+
+// aptSource reports whether a text may add a package repository for apt.
+func aptSource(text string) bool {
+	return slices.ContainsFunc(aptSourceWords, func(w string) bool { return strings.Contains(text, w) })
 }
 
 func planPython(s *split) (*plan, string) {
@@ -136,8 +152,18 @@ func planPython(s *split) (*plan, string) {
 	}
 	with := ""
 	if len(b.runtime) > 0 {
+		switch {
+		case b.aptSources > 0:
+			return nil, fmt.Sprintf("line %d may add a package repository, which the final stage's install of %s would not have", b.aptSources, strings.Join(b.runtime, ", "))
+		case b.recommends == "mixed":
+			return nil, "the build installs packages both with and without --no-install-recommends, which one install in the final stage cannot repeat"
+		}
+		opts := "-y --no-install-recommends "
+		if b.recommends == "yes" {
+			opts = "-y "
+		}
 		slices.Sort(b.runtime)
-		p.setup = append(p.setup, kw("RUN")+" apt-get update && apt-get install -y --no-install-recommends "+
+		p.setup = append(p.setup, kw("RUN")+" apt-get update && apt-get install "+opts+
 			strings.Join(b.runtime, " ")+" && rm -rf /var/lib/apt/lists/*")
 		with = " with " + strings.Join(b.runtime, ", ")
 	}
@@ -166,6 +192,9 @@ func (b *pyBuild) instruction(ins *dockerfile.Instruction) string {
 		if d == "" || strings.Contains(dest, "$") {
 			return fmt.Sprintf("%s on line %d copies to a directory that is not known", strings.ToUpper(ins.Cmd), line)
 		}
+		if b.aptSources == 0 && (aptSource(d) || strings.HasPrefix(d, "/usr/share/keyrings") || strings.HasPrefix(d, "/etc/pki")) {
+			b.aptSources = line
+		}
 		if !slices.Contains(b.dests, d) {
 			b.dests = append(b.dests, d)
 		}
@@ -179,6 +208,13 @@ func (b *pyBuild) instruction(ins *dockerfile.Instruction) string {
 		r, _ := runs.Parse(ins)
 		if r == nil {
 			return fmt.Sprintf("the RUN on line %d cannot be read", line)
+		}
+		text := ins.Text
+		for _, h := range ins.Heredocs {
+			text += "\n" + h.Content
+		}
+		if b.aptSources == 0 && aptSource(text) {
+			b.aptSources = line
 		}
 		for _, step := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
 			if why := b.step(step, line); why != "" {
@@ -224,6 +260,22 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 		if !in.Static {
 			return fmt.Sprintf("the RUN on line %d installs packages named by variables", line)
 		}
+		before := len(b.runtime)
+		defer func() {
+			if len(b.runtime) == before {
+				return
+			}
+			rec := "yes"
+			if slices.Contains(c.Lits, "--no-install-recommends") {
+				rec = "no"
+			}
+			switch b.recommends {
+			case "", rec:
+				b.recommends = rec
+			default:
+				b.recommends = "mixed"
+			}
+		}()
 		for _, pkg := range in.Packages {
 			rt, mapped := toolchains.PythonRuntimePackages[pkg]
 			switch {
