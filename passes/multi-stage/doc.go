@@ -131,7 +131,10 @@
 // install packages is declined: they may come from a repository the final
 // stage does not have. On the full image, whose libraries a package built from
 // source may link, the requirements are read, and those known to build
-// against a system library (psycopg2, mysqlclient) get its package.
+// against one system library (psycopg2, mysqlclient) get its package;
+// the other distributions known to build from source (uwsgi, python-ldap,
+// ..., the list slim-base reads) or to load a system library at run time
+// (python-magic, cairocffi, weasyprint, pyvips, ...) are declined.
 // Declined: Alpine, a -dev package whose runtime package is not known,
 // requirements that cannot be read on the full image, pip --user,
 // --target, --prefix or --root, pip by its path, Poetry, Pipenv, uv,

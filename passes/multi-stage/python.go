@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/toolchains"
@@ -112,7 +113,14 @@ func planPython(s *split) (*plan, string) {
 				}
 			}
 			for _, n := range names {
-				if pkg, ok := toolchains.PythonSourceBuilds[toolchains.PipPackageName(n)]; ok && !slices.Contains(b.runtime, pkg) {
+				n = manifests.NormalizeDist(toolchains.PipPackageName(n))
+				pkg, ok := manifests.PythonSourceBuildLibraries[n]
+				switch {
+				case manifests.PythonSystemLibraryUsers[n]:
+					return nil, fmt.Sprintf("%s loads a system library at run time, which the slim image does not have", n)
+				case !ok && manifests.PythonSourceBuilds[n]:
+					return nil, fmt.Sprintf("pip builds %s from source, which may link libraries of %s that the slim image does not have", n, s.st.Base)
+				case ok && !slices.Contains(b.runtime, pkg):
 					b.runtime = append(b.runtime, pkg)
 				}
 			}

@@ -49,7 +49,10 @@
 //     mysqlclient, uwsgi, python-ldap, ...), a VCS checkout or URL, or a
 //     local project whose setup.py, pyproject.toml or setup.cfg name native
 //     code (ext_modules, Cython, cffi, pybind11, maturin, ...); or installs
-//     requirement files or a project that the build context does not show;
+//     a distribution known to load a system library at run time that the
+//     slim variant lacks (python-magic, cairocffi, weasyprint, pyvips, ...;
+//     the lists are multi-stage's too); or installs requirement files or a
+//     project that the build context does not show;
 //   - installs npm packages that build a native addon (bcrypt, node-sass,
 //     sqlite3, canvas, better-sqlite3, argon2, sharp, ...: in the lock file,
 //     or package.json without one, or on the command line), runs npm rebuild,

@@ -412,6 +412,9 @@ func (c *checker) requirement(v string, line int) string {
 	if manifests.PythonSourceBuilds[name] {
 		return fmt.Sprintf("line %d installs %s, which pip builds from source with a compiler and C headers", line, name)
 	}
+	if manifests.PythonSystemLibraryUsers[name] {
+		return fmt.Sprintf("line %d installs %s, which loads a system library at run time that %s does not have", line, name, c.slim)
+	}
 	return ""
 }
 
@@ -472,6 +475,9 @@ func (c *checker) requirementsFile(name string, ins *dockerfile.Instruction, lin
 	for _, n := range names {
 		if manifests.PythonSourceBuilds[n] {
 			return fmt.Sprintf("line %d installs %s (from %s), which pip builds from source with a compiler and C headers", line, n, name)
+		}
+		if manifests.PythonSystemLibraryUsers[n] {
+			return fmt.Sprintf("line %d installs %s (from %s), which loads a system library at run time that %s does not have", line, n, name, c.slim)
 		}
 	}
 	for _, o := range others {
