@@ -57,6 +57,11 @@
 //     sqlite3, canvas, better-sqlite3, argon2, sharp, ...: in the lock file,
 //     or package.json without one, or on the command line), runs npm rebuild,
 //     or installs dependencies the build context does not show;
+//   - has no CMD or ENTRYPOINT of its own (a base for other images, whose
+//     RUNs may need the full one), or runs a shell or REPL (sh, bash,
+//     python3, node, irb, ...) or a command that only keeps the container
+//     running (sleep infinity, tail -f /dev/null): a toolbox or a
+//     development container, in which what runs comes at run time;
 //   - installs gems (gem install, bundle install), which may build native
 //     extensions, or packages with uv, Poetry, Pipenv, PDM, conda or bun,
 //     whose dependencies dfopt does not read;
