@@ -84,3 +84,27 @@ func TestLocalNodeSpec(t *testing.T) {
 		}
 	}
 }
+
+// The run-time libraries are known for source builds only, and a
+// distribution is either built from source or loads a library from a
+// wheel, never both.
+func TestPythonSourceBuildLists(t *testing.T) {
+	for name := range PythonSourceBuildLibraries {
+		if !PythonSourceBuilds[name] {
+			t.Errorf("%s has a run-time library but is not among PythonSourceBuilds", name)
+		}
+	}
+	for name := range PythonSystemLibraryUsers {
+		if PythonSourceBuilds[name] {
+			t.Errorf("%s is both a source build and a system library user", name)
+		}
+		if NormalizeDist(name) != name {
+			t.Errorf("%s is not normalized", name)
+		}
+	}
+	for name := range PythonSourceBuilds {
+		if NormalizeDist(name) != name {
+			t.Errorf("%s is not normalized", name)
+		}
+	}
+}

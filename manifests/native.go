@@ -21,6 +21,23 @@ var PythonSourceBuilds = map[string]bool{
 	"face-recognition": true, "pycairo": true, "pygobject": true, "m2crypto": true, "xmlsec": true,
 	"python-xmlsec": true, "gssapi": true, "kerberos": true, "pykerberos": true, "mariadb": true,
 	"pyodbc": true, "netifaces": true, "python-snappy": true, "cx-oracle": true, "pysqlite3": true,
+	"psycopg-c": true,
+}
+
+// PythonSourceBuildLibraries maps those of PythonSourceBuilds whose build
+// links one system library to the Debian package with that library at run
+// time (the same name in the Debian releases python images are built on).
+// A source build not listed may link several, or ones whose package names
+// change between releases.
+var PythonSourceBuildLibraries = map[string]string{
+	"psycopg2": "libpq5", "psycopg-c": "libpq5", "mysqlclient": "libmariadb3",
+}
+
+// PythonSystemLibraryUsers are distributions that install as wheels but
+// load a system library at run time (with ctypes or cffi), which the full
+// python image has (or may have) and its slim variant has not.
+var PythonSystemLibraryUsers = map[string]bool{
+	"python-magic": true, "cairocffi": true, "cairosvg": true, "weasyprint": true, "pyvips": true,
 }
 
 // NodeNativeAddons are npm packages that build a native addon with

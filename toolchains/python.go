@@ -138,13 +138,6 @@ func PipPackageName(req string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(req)), "_", "-")
 }
 
-// PythonSourceBuilds are distributions that build from source against a
-// system library when installed (they publish no wheel that bundles it),
-// with the Debian package holding that library at run time.
-var PythonSourceBuilds = map[string]string{
-	"psycopg2": "libpq5", "mysqlclient": "libmariadb3", "psycopg-c": "libpq5",
-}
-
 // PythonBuildPackages are Debian packages a Python build installs only to
 // compile extensions: compilers, headers of libraries the slim python
 // image has the runtime of, version control.

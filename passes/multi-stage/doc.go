@@ -123,16 +123,26 @@
 // other -dev packages are installed (libpq-dev gives libpq5,
 // default-libmysqlclient-dev libmariadb3, libjpeg-dev libjpeg62-turbo,
 // libxml2-dev libxml2, ...); other packages (ffmpeg, ...) are installed as
-// they were. On the full image, whose libraries a package built from
+// they were, with --no-install-recommends only when the original installs
+// had it. When an instruction of the build stage may add a package
+// repository (a COPY or a RUN that touches /etc/apt, sources.list,
+// keyrings, apt-key, add-apt-repository or gpg), or some installs had
+// --no-install-recommends and some not, a build whose final stage would
+// install packages is declined: they may come from a repository the final
+// stage does not have. On the full image, whose libraries a package built from
 // source may link, the requirements are read, and those known to build
-// against a system library (psycopg2, mysqlclient) get its package.
+// against one system library (psycopg2, mysqlclient) get its package;
+// the other distributions known to build from source (uwsgi, python-ldap,
+// ..., the list slim-base reads) or to load a system library at run time
+// (python-magic, cairocffi, weasyprint, pyvips, ...) are declined.
 // Declined: Alpine, a -dev package whose runtime package is not known,
 // requirements that cannot be read on the full image, pip --user,
 // --target, --prefix or --root, pip by its path, Poetry, Pipenv, uv,
 // conda, a virtual environment of the file's own, python running at build
-// time (other than python -c checks; collectstatic and the like may write
-// outside the app), a COPY into /, a command the slim image lacks (git,
-// curl, ...).
+// time (other than a python -c whose code only imports modules and
+// prints: nltk.download, a model's from_pretrained, collectstatic and the
+// like may write outside the app), a COPY into /, a command the slim
+// image lacks (git, curl, ...).
 //
 // For Go, Java and Node.js, the files the COPYs bring must be build input:
 // sources and project files (for Java: src/, pom.xml, build.gradle,
@@ -191,7 +201,9 @@
 //   - the RUNs do other things than build: any command but go, cd, mkdir,
 //     rm, chmod, git, cp/mv/install/ln of the binary and a few more, or an
 //     install of packages other than compilers, git and certificates (the
-//     program may run them), go get without -d;
+//     program may run them), go get without -d, go run and go generate
+//     (the program they run may write a file the binary reads at run
+//     time, which the final stage would not have);
 //   - a Go program whose sources run other programs (os/exec,
 //     syscall.Exec, os.StartProcess): the golang image has a shell, git
 //     and a compiler, the runtime images do not;

@@ -349,7 +349,9 @@ func (g *goBuild) step(step toolchains.Step, line int) string {
 			if !c.HasArg(func(a string) bool { return a == "-d" }) {
 				return fmt.Sprintf("the go get on line %d may install binaries", line)
 			}
-		case "mod", "vet", "test", "generate", "env", "version", "list", "work", "fmt", "clean", "tool", "doc", "run":
+		case "run", "generate":
+			return fmt.Sprintf("the go %s on line %d runs a program, which may write files the binary needs at run time", sub, line)
+		case "mod", "vet", "test", "env", "version", "list", "work", "fmt", "clean", "tool", "doc":
 		default:
 			return fmt.Sprintf("the RUN on line %d runs go %s", line, sub)
 		}

@@ -3,10 +3,12 @@ package multistage
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/toolchains"
@@ -44,6 +46,22 @@ type pyBuild struct {
 	dests []string
 	// compilers: the stage installs build packages (compilers, headers).
 	compilers bool
+	// aptSources is the line of the first instruction that may add a
+	// package repository (0 when none does).
+	aptSources int
+	// recommends is how the installs that brought runtime packages ran:
+	// "" none yet, "no" all with --no-install-recommends, "yes" all
+	// without it, "mixed" some of each.
+	recommends string
+}
+
+// aptSourceWords mark a RUN that may add a package repository (or its key)
+// for apt: the final stage would install from the default ones only.
+var aptSourceWords = []string{"/etc/apt", "sources.list", "apt-key", "add-apt-repository", "keyring", "gpg", "extrepo"}
+
+// aptSource reports whether a text may add a package repository for apt.
+func aptSource(text string) bool {
+	return slices.ContainsFunc(aptSourceWords, func(w string) bool { return strings.Contains(text, w) })
 }
 
 func planPython(s *split) (*plan, string) {
@@ -95,7 +113,14 @@ func planPython(s *split) (*plan, string) {
 				}
 			}
 			for _, n := range names {
-				if pkg, ok := toolchains.PythonSourceBuilds[toolchains.PipPackageName(n)]; ok && !slices.Contains(b.runtime, pkg) {
+				n = manifests.NormalizeDist(toolchains.PipPackageName(n))
+				pkg, ok := manifests.PythonSourceBuildLibraries[n]
+				switch {
+				case manifests.PythonSystemLibraryUsers[n]:
+					return nil, fmt.Sprintf("%s loads a system library at run time, which the slim image does not have", n)
+				case !ok && manifests.PythonSourceBuilds[n]:
+					return nil, fmt.Sprintf("pip builds %s from source, which may link libraries of %s that the slim image does not have", n, s.st.Base)
+				case ok && !slices.Contains(b.runtime, pkg):
 					b.runtime = append(b.runtime, pkg)
 				}
 			}
@@ -135,8 +160,18 @@ func planPython(s *split) (*plan, string) {
 	}
 	with := ""
 	if len(b.runtime) > 0 {
+		switch {
+		case b.aptSources > 0:
+			return nil, fmt.Sprintf("line %d may add a package repository, which the final stage's install of %s would not have", b.aptSources, strings.Join(b.runtime, ", "))
+		case b.recommends == "mixed":
+			return nil, "the build installs packages both with and without --no-install-recommends, which one install in the final stage cannot repeat"
+		}
+		opts := "-y --no-install-recommends "
+		if b.recommends == "yes" {
+			opts = "-y "
+		}
 		slices.Sort(b.runtime)
-		p.setup = append(p.setup, kw("RUN")+" apt-get update && apt-get install -y --no-install-recommends "+
+		p.setup = append(p.setup, kw("RUN")+" apt-get update && apt-get install "+opts+
 			strings.Join(b.runtime, " ")+" && rm -rf /var/lib/apt/lists/*")
 		with = " with " + strings.Join(b.runtime, ", ")
 	}
@@ -165,6 +200,9 @@ func (b *pyBuild) instruction(ins *dockerfile.Instruction) string {
 		if d == "" || strings.Contains(dest, "$") {
 			return fmt.Sprintf("%s on line %d copies to a directory that is not known", strings.ToUpper(ins.Cmd), line)
 		}
+		if b.aptSources == 0 && (aptSource(d) || strings.HasPrefix(d, "/usr/share/keyrings") || strings.HasPrefix(d, "/etc/pki")) {
+			b.aptSources = line
+		}
 		if !slices.Contains(b.dests, d) {
 			b.dests = append(b.dests, d)
 		}
@@ -178,6 +216,13 @@ func (b *pyBuild) instruction(ins *dockerfile.Instruction) string {
 		r, _ := runs.Parse(ins)
 		if r == nil {
 			return fmt.Sprintf("the RUN on line %d cannot be read", line)
+		}
+		text := ins.Text
+		for _, h := range ins.Heredocs {
+			text += "\n" + h.Content
+		}
+		if b.aptSources == 0 && aptSource(text) {
+			b.aptSources = line
 		}
 		for _, step := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
 			if why := b.step(step, line); why != "" {
@@ -209,10 +254,10 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 	case c.Module == "venv" || c.Name == "virtualenv":
 		return fmt.Sprintf("the RUN on line %d makes a virtual environment of its own", line)
 	case c.Module != "" && c.Module != "compileall" || strings.HasPrefix(c.Name, "python"):
-		if c.Module == "" && slices.Contains(c.Lits, "-c") {
+		if c.Module == "" && pythonImportCheck(c) {
 			return "" // a check: python -c "import x"
 		}
-		return fmt.Sprintf("the RUN on line %d runs python, which may write files the program needs outside the app", line)
+		return fmt.Sprintf("the RUN on line %d runs python, which may write files the program needs outside the app (downloaded data, models)", line)
 	case c.Name == "poetry" || c.Name == "pipenv" || c.Name == "uv" || c.Name == "conda" || c.Name == "pdm":
 		return fmt.Sprintf("the RUN on line %d installs with %s, into an environment of its own", line, c.Name)
 	case c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude":
@@ -223,6 +268,22 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 		if !in.Static {
 			return fmt.Sprintf("the RUN on line %d installs packages named by variables", line)
 		}
+		before := len(b.runtime)
+		defer func() {
+			if len(b.runtime) == before {
+				return
+			}
+			rec := "yes"
+			if slices.Contains(c.Lits, "--no-install-recommends") {
+				rec = "no"
+			}
+			switch b.recommends {
+			case "", rec:
+				b.recommends = rec
+			default:
+				b.recommends = "mixed"
+			}
+		}()
 		for _, pkg := range in.Packages {
 			rt, mapped := toolchains.PythonRuntimePackages[pkg]
 			switch {
@@ -249,4 +310,35 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 		return fmt.Sprintf("the RUN on line %d runs %s, which may make files the program needs outside the app", line, c.Name)
 	}
 	return ""
+}
+
+// pythonCheckStatement matches a statement of a python -c that only
+// imports modules or prints names of them: import x, from x import y,
+// print(x.__version__).
+var pythonCheckStatement = regexp.MustCompile(`^(import [\w., ]+|from [\w.]+ import [\w., ]+|print\([\w.'" ,]*\))$`)
+
+// pythonImportCheck reports whether the python command is `python -c CODE`
+// whose code only imports and prints (a check that the install works):
+// other code may write anywhere (nltk.download, a model from_pretrained),
+// which the final stage would not have.
+func pythonImportCheck(c *shellparse.Command) bool {
+	i := slices.Index(c.Lits, "-c")
+	if i < 0 || i+1 >= len(c.Lits) || !c.Static[i] || !c.Static[i+1] {
+		return false
+	}
+	for j, a := range c.Lits[:i] {
+		if !c.Static[j] || !strings.HasPrefix(a, "-") {
+			return false
+		}
+	}
+	code := strings.TrimSpace(c.Lits[i+1])
+	if code == "" {
+		return false
+	}
+	for _, st := range strings.FieldsFunc(code, func(r rune) bool { return r == ';' || r == '\n' }) {
+		if st = strings.TrimSpace(st); st != "" && !pythonCheckStatement.MatchString(st) {
+			return false
+		}
+	}
+	return true
 }

@@ -49,11 +49,19 @@
 //     mysqlclient, uwsgi, python-ldap, ...), a VCS checkout or URL, or a
 //     local project whose setup.py, pyproject.toml or setup.cfg name native
 //     code (ext_modules, Cython, cffi, pybind11, maturin, ...); or installs
-//     requirement files or a project that the build context does not show;
+//     a distribution known to load a system library at run time that the
+//     slim variant lacks (python-magic, cairocffi, weasyprint, pyvips, ...;
+//     the lists are multi-stage's too); or installs requirement files or a
+//     project that the build context does not show;
 //   - installs npm packages that build a native addon (bcrypt, node-sass,
 //     sqlite3, canvas, better-sqlite3, argon2, sharp, ...: in the lock file,
 //     or package.json without one, or on the command line), runs npm rebuild,
 //     or installs dependencies the build context does not show;
+//   - has no CMD or ENTRYPOINT of its own (a base for other images, whose
+//     RUNs may need the full one), or runs a shell or REPL (sh, bash,
+//     python3, node, irb, ...) or a command that only keeps the container
+//     running (sleep infinity, tail -f /dev/null): a toolbox or a
+//     development container, in which what runs comes at run time;
 //   - installs gems (gem install, bundle install), which may build native
 //     extensions, or packages with uv, Poetry, Pipenv, PDM, conda or bun,
 //     whose dependencies dfopt does not read;

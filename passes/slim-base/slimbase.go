@@ -49,6 +49,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if need := c.needs(); need != "" {
 		return []analysis.Finding{analysis.InstructionFinding(root.From, msg+" (not changed to "+slim+": "+need+")")}
 	}
+	if why := placeholder(target); why != "" {
+		return []analysis.Finding{analysis.InstructionFinding(root.From, msg+" (not changed to "+slim+": "+why+")")}
+	}
 	pos, end, ok := baseSpan(ctx.Doc, root.From, base)
 	if !ok {
 		return []analysis.Finding{analysis.InstructionFinding(root.From, msg+" (not changed: dfopt cannot find the image name in the FROM line)")}
@@ -412,6 +415,9 @@ func (c *checker) requirement(v string, line int) string {
 	if manifests.PythonSourceBuilds[name] {
 		return fmt.Sprintf("line %d installs %s, which pip builds from source with a compiler and C headers", line, name)
 	}
+	if manifests.PythonSystemLibraryUsers[name] {
+		return fmt.Sprintf("line %d installs %s, which loads a system library at run time that %s does not have", line, name, c.slim)
+	}
 	return ""
 }
 
@@ -472,6 +478,9 @@ func (c *checker) requirementsFile(name string, ins *dockerfile.Instruction, lin
 	for _, n := range names {
 		if manifests.PythonSourceBuilds[n] {
 			return fmt.Sprintf("line %d installs %s (from %s), which pip builds from source with a compiler and C headers", line, n, name)
+		}
+		if manifests.PythonSystemLibraryUsers[n] {
+			return fmt.Sprintf("line %d installs %s (from %s), which loads a system library at run time that %s does not have", line, n, name, c.slim)
 		}
 	}
 	for _, o := range others {
@@ -613,4 +622,63 @@ func (c *checker) read(p string) ([]byte, bool) {
 	}
 	data, err := fs.ReadFile(c.ctx.BuildContext, p)
 	return data, err == nil
+}
+
+// shells and REPLs that an image runs when it is a toolbox or a
+// development container rather than a program: what is run in it comes
+// at docker run or exec time, and may need what the slim variant lacks.
+var interactive = map[string]bool{
+	"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true, "fish": true,
+	"python": true, "python3": true, "node": true, "irb": true, "ipython": true,
+}
+
+// placeholder says why the command of a stage (with the stages it is
+// built from) is not a program whose needs the file shows: none of its
+// own (a base for other images), a shell or REPL, or one that only keeps
+// the container running (sleep infinity, tail -f /dev/null). "" when it
+// is a program.
+func placeholder(target *dockerfile.Stage) string {
+	var cmd, entrypoint *dockerfile.Instruction
+	for st := target; st != nil; st = st.Parent {
+		for _, ins := range slices.Backward(st.Instructions) {
+			switch {
+			case ins.Cmd == "cmd" && cmd == nil:
+				cmd = ins
+			case ins.Cmd == "entrypoint" && entrypoint == nil:
+				entrypoint = ins
+			}
+		}
+	}
+	if cmd == nil && entrypoint == nil {
+		return "the image has no CMD or ENTRYPOINT of its own: it may be a base for other images, which may need the full one"
+	}
+	var words []string
+	for _, ins := range []*dockerfile.Instruction{entrypoint, cmd} {
+		switch {
+		case ins == nil:
+		case ins.JSON:
+			words = append(words, ins.Args...)
+		default:
+			words = append(words, strings.Fields(strings.Join(ins.Args, " "))...)
+		}
+		if ins != nil && !ins.JSON {
+			break // a shell-form ENTRYPOINT ignores CMD
+		}
+	}
+	for len(words) > 0 && (path.Base(words[0]) == "tini" || path.Base(words[0]) == "dumb-init" || words[0] == "--") {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	prog, rest := path.Base(words[0]), words[1:]
+	rest = slices.DeleteFunc(slices.Clone(rest), func(w string) bool { return w == "-l" || w == "-i" || w == "--login" })
+	switch {
+	case interactive[prog] && len(rest) == 0:
+		return fmt.Sprintf("the image runs %s: what is run in it comes at run time and may need the full image", prog)
+	case prog == "sleep" && len(rest) == 1 && (rest[0] == "infinity" || len(rest[0]) >= 5),
+		prog == "tail" && slices.Contains(rest, "/dev/null"):
+		return fmt.Sprintf("the image runs %s, which keeps a container for other commands running: they may need the full image", strings.Join(words, " "))
+	}
+	return ""
 }
