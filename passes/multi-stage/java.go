@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
-	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/toolchains"
 )
@@ -224,24 +223,7 @@ func stagesUnder(p, dir string) bool { return p == dir || strings.HasPrefix(p, d
 
 // instruction reads one instruction of the build stage.
 func (j *javaBuild) instruction(ins *dockerfile.Instruction) string {
-	line := j.s.ctx.Line(ins.Span.Start)
-	switch ins.Cmd {
-	case "copy", "add":
-		if hasFlag(ins, "--from") {
-			return fmt.Sprintf("%s on line %d brings files from elsewhere, which the program may need", strings.ToUpper(ins.Cmd), line)
-		}
-	case "run":
-		r, _ := runs.Parse(ins)
-		if r == nil {
-			return fmt.Sprintf("the RUN on line %d cannot be read", line)
-		}
-		for _, step := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
-			if why := j.step(step, line); why != "" {
-				return why
-			}
-		}
-	}
-	return ""
+	return j.s.steps(ins, j.step)
 }
 
 func (j *javaBuild) step(step toolchains.Step, line int) string {

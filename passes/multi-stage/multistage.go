@@ -554,3 +554,28 @@ func (s *split) program(dirs []string, exists func(string) bool) string {
 	}
 	return ""
 }
+
+// steps reads an instruction of a build stage whose RUNs a toolchain's
+// rules judge command by command: a COPY or ADD --from declines (the
+// program may need what it brings), and each command of a RUN goes to
+// step with the RUN's line; the first reason given declines.
+func (s *split) steps(ins *dockerfile.Instruction, step func(toolchains.Step, int) string) string {
+	line := s.ctx.Line(ins.Span.Start)
+	switch ins.Cmd {
+	case "copy", "add":
+		if hasFlag(ins, "--from") {
+			return fmt.Sprintf("%s on line %d brings files from elsewhere, which the program may need", strings.ToUpper(ins.Cmd), line)
+		}
+	case "run":
+		r, _ := runs.Parse(ins)
+		if r == nil {
+			return fmt.Sprintf("the RUN on line %d cannot be read", line)
+		}
+		for _, st := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
+			if why := step(st, line); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
+}

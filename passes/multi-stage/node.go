@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
-	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/toolchains"
 )
@@ -231,24 +230,7 @@ func nodeRunsScript(argv []string) (bool, string) {
 
 // instruction reads one instruction of the build stage.
 func (n *nodeBuild) instruction(ins *dockerfile.Instruction) string {
-	line := n.s.ctx.Line(ins.Span.Start)
-	switch ins.Cmd {
-	case "copy", "add":
-		if hasFlag(ins, "--from") {
-			return fmt.Sprintf("%s on line %d brings files from elsewhere, which the program may need", strings.ToUpper(ins.Cmd), line)
-		}
-	case "run":
-		r, _ := runs.Parse(ins)
-		if r == nil {
-			return fmt.Sprintf("the RUN on line %d cannot be read", line)
-		}
-		for _, step := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
-			if why := n.step(step, line); why != "" {
-				return why
-			}
-		}
-	}
-	return ""
+	return n.s.steps(ins, n.step)
 }
 
 func (n *nodeBuild) step(step toolchains.Step, line int) string {
