@@ -44,7 +44,9 @@
 //     a subshell where the rules below ask for one). A group holds one such
 //     script at most and only one-line RUNs besides it; scripts with a #!
 //     line (another interpreter) or carriage returns are not merged (see
-//     the example at the end).
+//     the example at the end). A script with a here-document of its own
+//     takes the RUNs after it in braces closed on a line of their own:
+//     "EOT &&" would not close its here-document.
 //   - A RUN that changes the state of its shell (cd, export, set, umask, exit,
 //     variable assignments, function definitions, source, trap, ...) is run in a
 //     subshell "( ... )" when another RUN follows it, so the next command starts
