@@ -58,6 +58,10 @@
 //     is only merged where errexit keeps its meaning: errexit is ignored inside
 //     the left side of &&, so such a RUN can only end a group unless it is a
 //     single && / || list of simple commands.
+//   - A RUN that sets a trap, or runs eval (which may set one, or errexit),
+//     can only end a group: bash runs no ERR trap for a command on the left
+//     of && (nor in a subshell there), so "trap 'exit 1' ERR; false" would
+//     no longer stop the RUN.
 //   - A RUN that ends with a shell comment, or that starts background jobs (&),
 //     can only end a group: anything appended to it would be commented out, or
 //     would run while the job is still going.
