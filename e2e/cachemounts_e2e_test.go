@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -155,6 +156,11 @@ func TestCacheMounts(t *testing.T) {
 	// 2. The dependencies change: both versions build again, with the build
 	// cache on (the steps before the changed ones come from it).
 	original2, rewritten2 := writeProject("jq tree", true)
+	// Unique to the run, so that no step after it comes from an earlier
+	// run's build cache (the cache mounts, which persist, are what is tested).
+	bust := fmt.Sprintf("\nENV DFOPT_E2E_RUN=%d\n", time.Now().UnixNano())
+	original2 = strings.Replace(original2, "\n", bust, 1)
+	rewritten2 = strings.Replace(rewritten2, "\n", bust, 1)
 	opts := harness.BuildOptions{Env: e, ContextDir: dir, Contexts: bases}
 	o, r := opts, opts
 	o.Dockerfile, r.Dockerfile = original2, rewritten2
@@ -170,7 +176,7 @@ func TestCacheMounts(t *testing.T) {
 	t.Logf("packages apt downloaded after the dependency change: original %d %v, with cache mounts %d %v",
 		len(debsBefore), debsBefore, len(debsAfter), debsAfter)
 	if len(debsBefore) == 0 {
-		t.Errorf("the original downloaded no package after the dependency change: the test shows nothing")
+		t.Errorf("the original downloaded no package after the dependency change: the test shows nothing; its apt lines:\n%s", aptLines(before.Log))
 	}
 	if len(debsAfter) >= len(debsBefore) {
 		t.Errorf("the rewrite downloaded %d packages after the dependency change, the original %d", len(debsAfter), len(debsBefore))
@@ -234,4 +240,15 @@ func aptDownloads(log string) []string {
 		out = append(out, m[1])
 	}
 	return out
+}
+
+// aptLines are the lines of a build log that apt's fetches print.
+func aptLines(log string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "Get:") || strings.Contains(l, "Hit:") || strings.Contains(l, "Fetched") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }

@@ -136,6 +136,9 @@ func mavenPlan(fc *fetchCtx) fetchStep {
 	if reason != "" {
 		return fetchStep{reason: reason}
 	}
+	if reason := mavenConfigReason(fc, root); reason != "" {
+		return fetchStep{reason: reason}
+	}
 	step := fetchStep{root: root, dirs: []string{".mvn"}}
 	for _, p := range poms {
 		step.files = append(step.files, path.Join(p, "pom.xml"))
@@ -170,6 +173,77 @@ func mavenPlan(fc *fetchCtx) fetchStep {
 		}
 	}
 	return step
+}
+
+// mavenConfigReason tells why the step cannot run where the build reads
+// options the step would read too but whose files are not copied with it:
+// .mvn/maven.config (Maven's command-line options, read by every mvn run in
+// the project) and MAVEN_ARGS with an option that names a file (-s, -f, -t,
+// ... as on the command line) or makes the build offline; .mvn/jvm.config
+// and MAVEN_OPTS with a value that looks like a relative path or one the
+// source copy brings (-Djavax.net.ssl.trustStore=certs/ca.jks); .mvn/extensions.xml (core
+// extensions run in every build and may read the project: its .git, its
+// files).
+func mavenConfigReason(fc *fetchCtx, root string) string {
+	mvnArgs := func(where, text string) string {
+		for _, t := range strings.Fields(text) {
+			name, _, _ := strings.Cut(t, "=")
+			if why, ok := mavenDeclined[name]; ok {
+				return strings.Replace(why, "it ", where+" ", 1)
+			}
+			if name == "-o" || name == "--offline" {
+				return where + " makes the build offline (" + name + ")"
+			}
+		}
+		return ""
+	}
+	jvmArgs := func(where, text string) string {
+		for _, t := range strings.Fields(text) {
+			_, val, ok := strings.Cut(t, "=")
+			if !ok {
+				continue
+			}
+			if strings.HasPrefix(val, "/") {
+				if _, copied := fc.sc.toContext(val); !copied {
+					continue // a path in the image, not one the source copy brings
+				}
+			}
+			if strings.ContainsAny(val, "/\\$") || fc.exists(path.Join(root, val)) {
+				return where + " names a file (" + t + ")"
+			}
+		}
+		return ""
+	}
+	if data, ok := fc.read(path.Join(root, ".mvn/maven.config")); ok {
+		if why := mvnArgs(".mvn/maven.config", string(data)); why != "" {
+			return why
+		}
+	}
+	if data, ok := fc.read(path.Join(root, ".mvn/jvm.config")); ok {
+		if why := jvmArgs(".mvn/jvm.config", string(data)); why != "" {
+			return why
+		}
+	}
+	if fc.exists(path.Join(root, ".mvn/extensions.xml")) {
+		return "it loads core extensions (.mvn/extensions.xml), which may read files that would not be copied"
+	}
+	for _, name := range []string{"MAVEN_ARGS", "MAVEN_OPTS"} {
+		v := stages.EnvAt(fc.sc.Ins, name)
+		if !v.Set {
+			continue
+		}
+		if !v.Known {
+			return name + " is set to a value dfopt cannot read"
+		}
+		why := mvnArgs(name, v.Value)
+		if name == "MAVEN_OPTS" {
+			why = jvmArgs(name, v.Value)
+		}
+		if why != "" {
+			return why
+		}
+	}
+	return ""
 }
 
 // pomFile is what the step needs to know of a POM.

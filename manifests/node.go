@@ -46,6 +46,16 @@ func nodeCheck(ignoreScripts bool) depCheck {
 			if _, ok := cr.read("binding.gyp"); ok {
 				return nil, "the project has a binding.gyp, which the install builds from the sources"
 			}
+			for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps, pkg.OptDeps} {
+				for _, name := range nodeProjectReaders { // in a fixed order: the message names the first
+					if _, ok := deps[name]; ok {
+						return nil, "dependency " + name + " has an install script that reads the project's files"
+					}
+				}
+			}
+			if why := lockInstallScripts(cr); why != "" {
+				return nil, why
+			}
 		}
 		for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps, pkg.OptDeps} {
 			for name, v := range deps {
@@ -64,6 +74,68 @@ func nodeCheck(ignoreScripts bool) depCheck {
 		}
 		return nil, ""
 	}
+}
+
+// nodeProjectReaders are packages whose install script reads files of the
+// project that installs them: @prisma/client's postinstall generates the
+// client from prisma/schema.prisma (a stub without it), prisma's
+// preinstall and postinstall belong to the same generation, nx's
+// postinstall reads the workspace. An install before the sources runs them
+// without those files, and the install after the sources finds
+// node_modules complete and runs nothing again.
+var nodeProjectReaders = []string{"@prisma/client", "prisma", "nx"}
+
+// nodeSelfContained are packages with an install script that is known to
+// read nothing of the project: it downloads or builds a binary of the
+// package itself (esbuild, sharp, bcrypt, ...) or prints a message
+// (core-js, nodemon, ...).
+var nodeSelfContained = []string{"esbuild", "sharp", "bcrypt", "node-sass", "fsevents", "core-js", "core-js-pure",
+	"protobufjs", "es5-ext", "cpu-features", "ssh2", "bufferutil", "utf-8-validate", "canvas", "sqlite3",
+	"better-sqlite3", "argon2", "re2", "nodemon", "@swc/core", "@parcel/watcher", "msgpackr-extract", "leveldown",
+	"cypress", "electron", "@sentry/cli", "chromedriver", "geckodriver", "dtrace-provider", "@nestjs/core",
+	"styled-components", "@scarf/scarf", "unrs-resolver", "lmdb", "@biomejs/biome", "@tailwindcss/oxide",
+	"spawn-sync", "yarn", "pnpm"}
+
+// lockInstallScripts says why the install cannot run before the sources
+// when package-lock.json (or npm-shrinkwrap.json), version 2 or 3, marks a
+// package with hasInstallScript that is not in nodeSelfContained: its
+// script may read the project (a lock of version 1 does not say which
+// packages have one).
+func lockInstallScripts(cr contextReader) string {
+	for _, lock := range []string{"npm-shrinkwrap.json", "package-lock.json"} {
+		data, ok := cr.read(lock)
+		if !ok {
+			continue
+		}
+		var l struct {
+			Packages map[string]struct {
+				HasInstallScript bool `json:"hasInstallScript"`
+			} `json:"packages"`
+		}
+		if err := json.Unmarshal(data, &l); err != nil {
+			return lock + " does not parse: " + err.Error()
+		}
+		var names []string
+		for key, p := range l.Packages {
+			if !p.HasInstallScript || key == "" {
+				continue
+			}
+			i := strings.LastIndex(key, "node_modules/")
+			if i < 0 {
+				names = append(names, key) // a linked package in the project
+				continue
+			}
+			if name := key[i+len("node_modules/"):]; !slices.Contains(nodeSelfContained, name) {
+				names = append(names, name)
+			}
+		}
+		if len(names) > 0 {
+			slices.Sort(names)
+			return lock + " says " + names[0] + " has an install script, which may read the project's files"
+		}
+		return ""
+	}
+	return ""
 }
 
 // nodeInstallScripts are the scripts of the project that npm, yarn or pnpm

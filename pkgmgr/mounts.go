@@ -111,3 +111,12 @@ func CacheID(name, release, uid string) string {
 
 // UnderHome returns rel below the absolute home directory home.
 func UnderHome(home, rel string) string { return path.Join(home, rel) }
+
+// IsPipNoCacheDir reports whether a pip argument is --no-cache-dir: pip
+// (optparse) takes any unambiguous prefix of a long option, so --no-cache
+// and --no-ca are it too (--no-c is not: --no-color, --no-compile,
+// --no-clean), also with =VALUE.
+func IsPipNoCacheDir(arg string) bool {
+	name, _, _ := strings.Cut(arg, "=")
+	return len(name) >= len("--no-ca") && strings.HasPrefix("--no-cache-dir", name)
+}

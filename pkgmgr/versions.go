@@ -109,6 +109,11 @@ func OldPip(name, tag string) bool {
 // should_use_ephemeral_cache from 19.1).
 const PipWheelsWithoutCache = "19.1"
 
+// PipOldEffect says, after a reason to decline, what --no-cache-dir changes
+// for a pip older than PipWheelsWithoutCache.
+const PipOldEffect = "; before " + PipWheelsWithoutCache + ", with wheel installed, --no-cache-dir also stops pip from building wheels, " +
+	"so source distributions would be installed as .egg-info instead of .dist-info"
+
 // PipNoCacheDir reports whether pip on the base image ref (as written in
 // FROM) accepts --no-cache-dir and installs the same files with it: a pip
 // known to be 19.1 or newer. That is the pip an official python image's
@@ -117,8 +122,7 @@ const PipWheelsWithoutCache = "19.1"
 // release is known, since their pip comes from that package unless the
 // file installs another (see the callers). Otherwise it says why not.
 func PipNoCacheDir(ref string) (ok bool, why string) {
-	const effect = "; before " + PipWheelsWithoutCache + ", with wheel installed, --no-cache-dir also stops pip from building wheels, " +
-		"so source distributions would be installed as .egg-info instead of .dist-info"
+	const effect = PipOldEffect
 	p := baseimage.ImagePip(ref)
 	if p.Version == "" && p.Why == "not an official python image" {
 		p = baseimage.PackagedPip(baseimage.Resolve(ref))

@@ -181,7 +181,10 @@
 //     docker-library/python), on a Debian 11+ or Ubuntu 20.04+ base (their
 //     python3-pip: 20.3.4 and later), and after the RUN or an earlier RUN
 //     installs pip 19.1 or later (pip install -U pip, pip==X or pip>=X with
-//     X at least 19.1, get-pip.py; the last such install decides). A base
+//     X at least 19.1, get-pip.py). The last install of pip before the
+//     command, in its RUN or the stage chain, decides over the base image:
+//     pip==18.1, pip<19 or a version that cannot be read (pip==$V) after it
+//     is declined even on a base whose pip is new. A base
 //     written with global ARGs counts as the image their defaults name. A
 //     command that installs only pip, setuptools and wheel gets the option
 //     anyway (they are published as wheels). Other bases (Alpine's py3-pip,

@@ -14,6 +14,7 @@ import (
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 func (cl *cleaner) pip() {
@@ -52,9 +53,17 @@ func (cl *cleaner) pip() {
 			cl.decline(c, msg, fmt.Sprintf("the pip of %s:%s may be older than 6.0, which rejects %s", name, tag, text))
 			continue
 		}
-		if ok, why := pkgmgr.PipNoCacheDir(cl.rootImage()); !ok && !cl.pipIsNew(c) && !onlyWheels(c) {
-			cl.decline(c, msg, why)
+		switch own := cl.filePip(c); {
+		case onlyWheels(c) || own > 0:
+		case own < 0:
+			cl.decline(c, msg, "an earlier command installs a pip older than "+pkgmgr.PipWheelsWithoutCache+
+				" or one whose version cannot be read"+pkgmgr.PipOldEffect)
 			continue
+		default:
+			if ok, why := pkgmgr.PipNoCacheDir(cl.rootImage()); !ok {
+				cl.decline(c, msg, why)
+				continue
+			}
 		}
 		cl.option(c, i, text, msg, "add "+text, "~/.cache/pip", "~/.cache")
 	}
@@ -103,23 +112,25 @@ func (cl *cleaner) rootImage() string {
 	return root.Base
 }
 
-// pipIsNew reports whether pip command c runs a pip that the file
-// installed, at version pkgmgr.PipWheelsWithoutCache or later: the last
-// command that installs pip before c, earlier in the RUN or in the last
-// RUN of the stage chain that installs one, installs such a version.
-func (cl *cleaner) pipIsNew(c *shellparse.Command) bool {
+// filePip tells which pip command c runs when the file installed one
+// before it: the last command that installs pip before c, earlier in the
+// RUN or in the last RUN of the stage chain that installs one, decides. It
+// returns 1 when that pip is pkgmgr.PipWheelsWithoutCache or later, -1
+// when it is older or its version cannot be read (pip<19, pip==$V), and 0
+// when the file installs no pip before c (the base image's pip runs).
+func (cl *cleaner) filePip(c *shellparse.Command) int {
 	if ch := lastPipChange(cl.r, c); ch != 0 {
-		return ch > 0
+		return ch
 	}
 	last := stages.LastMarked(cl.r.Ins, "changes pip", func(other *dockerfile.Instruction) bool {
 		sr, _ := runs.Parse(other)
 		return sr != nil && lastPipChange(sr, nil) != 0
 	})
 	if last == nil {
-		return false
+		return 0
 	}
 	sr, _ := runs.Parse(last)
-	return lastPipChange(sr, nil) > 0
+	return lastPipChange(sr, nil)
 }
 
 // lastPipChange returns how the last command of RUN r before c (before
@@ -163,6 +174,9 @@ func pipChange(o *shellparse.Command, text string) int {
 	upgrade := o.HasArg(shellparse.ArgIs("-U", "--upgrade"))
 	for i, v := range o.Lits {
 		if !o.Static[i] {
+			if name, _ := splitRequirement(staticPrefix(o.Args[i].Parts)); name == "pip" {
+				return -1 // pip==$PIP_VERSION: a version that cannot be read
+			}
 			continue
 		}
 		name, spec := splitRequirement(v)
@@ -251,6 +265,34 @@ func splitRequirement(v string) (name, spec string) {
 		i = len(v)
 	}
 	return strings.ReplaceAll(strings.ToLower(v[:i]), "_", "-"), strings.TrimSpace(v[i:])
+}
+
+// staticPrefix returns the literal text a word made of parts starts with,
+// up to its first expansion: "pip==" for "pip==${PIP_VERSION}".
+func staticPrefix(parts []syntax.WordPart) string {
+	var sb strings.Builder
+	writeStaticPrefix(&sb, parts)
+	return sb.String()
+}
+
+// writeStaticPrefix writes the literal parts up to the first expansion and
+// reports whether it reached the end of parts.
+func writeStaticPrefix(sb *strings.Builder, parts []syntax.WordPart) bool {
+	for _, p := range parts {
+		switch x := p.(type) {
+		case *syntax.Lit:
+			sb.WriteString(x.Value)
+		case *syntax.SglQuoted:
+			sb.WriteString(x.Value)
+		case *syntax.DblQuoted:
+			if !writeStaticPrefix(sb, x.Parts) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // versionBelow reports whether dotted version a is older than b.

@@ -96,6 +96,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if len(plans) == 0 {
 		return nil
 	}
+	filledBefore(ctx, plans)
 	decideArchives(ctx, plans)
 	unsupported := mountsUnsupported(doc)
 	var out []analysis.Finding
@@ -180,6 +181,9 @@ func analyze(ctx *analysis.Context, r *runs.Run) *plan {
 		var dirs []string
 		for _, t := range u.targets {
 			dirs = append(dirs, t.dir)
+		}
+		if u.why = p.rootParent(u.targets); u.why != "" {
+			continue
 		}
 		if runs.Covers(existing, dirs...) {
 			u.skip = true
@@ -323,7 +327,7 @@ func readsBeforeUpdate(m *manager, cmds []*shellparse.Command) *shellparse.Comma
 }
 
 // optionEdits rewrites the manager's own options that turn the cache off:
-// pip's --no-cache-dir goes; apk's --no-cache becomes --update-cache (the
+// pip's --no-cache-dir (or a prefix of it pip takes: --no-cache) goes; apk's --no-cache becomes --update-cache (the
 // index is fetched as before, and the packages come from the cache).
 func optionEdits(doc *dockerfile.Document, r *runs.Run, u *use) string {
 	for _, c := range u.cmds {
@@ -332,7 +336,7 @@ func optionEdits(doc *dockerfile.Document, r *runs.Run, u *use) string {
 				continue
 			}
 			switch {
-			case u.m.name == "pip" && (v == "--no-cache-dir" || strings.HasPrefix(v, "--no-cache-dir=")):
+			case u.m.name == "pip" && pkgmgr.IsPipNoCacheDir(v):
 				e, ok := r.RemoveArgEdit(doc, c, i)
 				if !ok {
 					return "a comment line stands in the way of removing its --no-cache-dir"
@@ -1041,3 +1045,161 @@ func relation(v, dir string) int {
 
 // aptInstallText finds apt installs in RUNs whose shell is not read.
 var aptInstallText = managers[0].offlineText
+
+// rootParent says why a cache mount of a user other than root may take
+// the user's own directory away from it: the builder makes the missing
+// directories above a mount's target as root (0755), whatever uid= says
+// (it owns the mounted directory only), so mounting ~/.cache/pip where
+// ~/.cache does not exist yet leaves a ~/.cache of root's, and the other
+// programs of the RUN that write to ~/.cache as the user (pre-commit,
+// golangci-lint, poetry) fail. A target right below the home directory
+// (~/.npm, ~/.cargo) has nothing of the user's to take; any other is
+// declined, since whether its parent exists is not known.
+func (p *plan) rootParent(targets []target) string {
+	if p.uid == "" || p.uid == "0" || p.user.Runs == stages.AsRoot {
+		return ""
+	}
+	for _, t := range targets {
+		if t.system || p.user.Home == "" || path.Dir(t.dir) == path.Clean(p.user.Home) {
+			continue
+		}
+		return "the RUN runs as USER " + p.user.Name + ", and a cache mount at " + t.dir + " makes " + path.Dir(t.dir) +
+			", when it does not exist yet, a directory of root's that the user's other programs in the RUN cannot write to"
+	}
+	return ""
+}
+
+// filledBefore declines the mounts of a user cache (pip, npm, go, ...)
+// that an earlier step of the stage, or of a stage it derives from, may
+// have filled in the image: a RUN that runs the same tool without a cache
+// mount there (and that this pass does not mount either), a RUN that names
+// the cache or runs make or a script (make deps running go mod download),
+// a COPY or ADD into it. The mount replaces the directory for the RUN: on
+// an empty cache (a first build, after a prune, another builder) the RUN
+// would no longer see what the image has, and download it again, maybe
+// without the secret the earlier step had. plans are in file order.
+func filledBefore(ctx *analysis.Context, plans []*plan) {
+	byIns := map[*dockerfile.Instruction]*plan{}
+	for _, p := range plans {
+		byIns[p.ins] = p
+	}
+	for _, p := range plans {
+		for _, u := range p.uses {
+			if u.m.system {
+				continue
+			}
+			for _, t := range u.active() {
+				if why := fills(ctx, byIns, p.ins, u.m, t.dir); why != "" {
+					u.why = why
+					break
+				}
+			}
+		}
+	}
+}
+
+// fills says which step before ins may have left content in the cache
+// directory dir of manager m ("" when none).
+func fills(ctx *analysis.Context, byIns map[*dockerfile.Instruction]*plan, ins *dockerfile.Instruction, m *manager, dir string) string {
+	doc := ctx.Doc
+	name := path.Base(dir)
+	if !strings.HasPrefix(name, ".") {
+		name = path.Join(path.Base(path.Dir(dir)), name)
+	}
+	for _, e := range stages.Before(ins) {
+		line := ctx.Line(e.Span.Start)
+		switch e.Cmd {
+		case "copy", "add":
+			if len(e.Args) < 2 {
+				continue
+			}
+			dest := e.Args[len(e.Args)-1]
+			if !path.IsAbs(dest) {
+				wd, known := stages.KnownWorkdir(e)
+				if !known {
+					continue
+				}
+				dest = path.Join(wd, dest)
+			}
+			if dest = path.Clean(dest); dest == dir || strings.HasPrefix(dest, dir+"/") {
+				return fmt.Sprintf("line %d copies files into %s, which a cache mount would hide", line, dir)
+			}
+		case "run":
+			if runs.Covers(runs.CacheMounts(e), dir) {
+				continue
+			}
+			if mentions(e.Text, name) {
+				return fmt.Sprintf("line %d may have filled %s without a cache mount, which a mount would hide (a build with an empty cache would download it all again)", line, dir)
+			}
+			prog := runs.Read(doc, e)
+			if prog == nil {
+				continue
+			}
+			for _, c := range shellparse.Commands(prog.Prog) {
+				switch {
+				case m.match(c):
+					if mountedHere(byIns[e], m, dir) {
+						continue
+					}
+					return fmt.Sprintf("line %d ran %s without a cache mount, and what it left in %s would be hidden by the mount (a build with an empty cache would download it all again)", line, m.name, dir)
+				case runsScript(c):
+					return fmt.Sprintf("line %d runs %s, which may fill %s without a cache mount; a mount would hide what it left there", line, c.Name, dir)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// mountedHere reports whether this pass mounts dir for manager m in the
+// RUN of plan p.
+func mountedHere(p *plan, m *manager, dir string) bool {
+	if p == nil {
+		return false
+	}
+	for _, u := range p.uses {
+		if u.m == m {
+			for _, t := range u.active() {
+				if t.dir == dir {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// runsScript reports whether a command runs make or a script, whose
+// commands are not known.
+func runsScript(c *shellparse.Command) bool {
+	switch c.Name {
+	case "make", "gmake":
+		return true
+	case "sh", "bash", "ash", "dash":
+		return len(c.Lits) > 0 && !strings.HasPrefix(c.Lits[0], "-")
+	}
+	if c.Module == "" && c.NameIdx >= 0 {
+		// a script of the project's: ./build, scripts/deps
+		if w, ok := shellparse.Lit(c.Call.Args[c.NameIdx]); ok && strings.Contains(w, "/") && !path.IsAbs(w) {
+			return true
+		}
+	}
+	return strings.HasSuffix(c.Name, ".sh")
+}
+
+// mentions reports whether text names the cache directory name (.npm, not
+// .npmrc).
+func mentions(text, name string) bool {
+	for i := strings.Index(text, name); i >= 0; {
+		end := i + len(name)
+		if end == len(text) || !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", rune(text[end])) {
+			return true
+		}
+		j := strings.Index(text[end:], name)
+		if j < 0 {
+			break
+		}
+		i = end + j
+	}
+	return false
+}

@@ -15,7 +15,7 @@
 // the dependencies only what changed is fetched. This pass mounts the caches
 // of the package managers a RUN runs, and takes out of the RUN what would
 // empty the mount (the rm -rf of the cache, apt-get clean, npm cache clean,
-// pip's --no-cache-dir):
+// pip's --no-cache-dir, also as the prefixes pip takes: --no-cache):
 //
 //	apt-get, apt     /var/lib/apt/lists and /var/cache/apt (sharing=locked)
 //	apk              /etc/apk/cache (sharing=locked); --no-cache becomes
@@ -88,6 +88,12 @@
 //   - the image runs the tool (go run, mvn, gradle, cargo in ENTRYPOINT, CMD
 //     or HEALTHCHECK), or a later stage copies the cache out (COPY --from,
 //     RUN --mount=from=);
+//   - an earlier step of the stage, or of a stage it derives from, may have
+//     filled the cache in the image, which the mount would hide (a build
+//     with an empty cache downloads it all again, maybe without the
+//     secret the earlier step had): a RUN that runs the tool where this
+//     pass does not mount its cache, or names the cache, or runs make or a
+//     script (make deps running go mod download); a COPY or ADD into it;
 //   - the RUN removes a directory above the cache (rm -rf /root/.cache), or
 //     empties the cache in a way that cannot be taken out: only a command
 //     joined by && to its neighbours (or by ; after a top-level set -e) is;
@@ -97,6 +103,12 @@
 //     stage sets one to a value dfopt cannot read; PIP_NO_CACHE_DIR is set;
 //   - the command runs as another user (sudo -u, gosu, su) or a user cache
 //     through sudo; apt and apk as a user other than root without sudo;
+//   - a user other than root, and a cache that is not right below the home
+//     directory (~/.cache/pip, ~/.cache/go-build, ~/.m2/repository,
+//     $GOPATH/pkg/mod): the builder makes the missing directories above a
+//     mount's target as root, whatever uid= says, so a ~/.cache that did
+//     not exist would become root's, and the user's other programs in the
+//     RUN that write to it (pre-commit, golangci-lint) would fail;
 //   - Yarn 2 and later (their cache is in the project), or a frontend that
 //     may not take RUN --mount (a # syntax= line for a docker/dockerfile
 //     older than 1.2 or another frontend).

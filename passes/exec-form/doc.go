@@ -12,6 +12,16 @@
 //     (JSON), when no ENTRYPOINT can receive it as arguments: the file sets
 //     none in the stage (or the stages it derives from) and the base image is
 //     one known to set none (debian, ubuntu, alpine, python, golang, ...).
+//     The program must be one the kernel can start without a shell: a
+//     name looked up in PATH or a path in a directory of the default PATH
+//     (where packages install programs), or a file that a COPY or ADD put
+//     in the image whose content (COPY <<EOF, or the file in the build
+//     context) starts with #! or is an ELF binary. A script without a #!
+//     line runs under sh (execve fails with ENOEXEC and the shell reads
+//     the file itself) but fails in exec form with "exec format error";
+//     such a script, a copied file whose content cannot be read, and
+//     another path (a file that a RUN wrote) get "exec " instead: sh's exec
+//     falls back to running the script the same way.
 //   - Otherwise a single simple command gets "exec " in front: the shell
 //     replaces itself with the program, which keeps shell expansion ($VAR,
 //     globs) and the arguments an ENTRYPOINT script sees.

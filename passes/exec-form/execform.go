@@ -2,9 +2,12 @@ package execform
 
 import (
 	"fmt"
+	"path"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -45,7 +48,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		}
 		start, end := ins.SrcOffset(off), ins.SrcOffset(off+len(text)-1)+1
 		kw := strings.ToUpper(ins.Cmd)
-		if words, literal := shellparse.LiteralWords(call.Args); literal && ins.Cmd == "cmd" && noEntrypointFor(doc, ins) {
+		words, literal := shellparse.LiteralWords(call.Args)
+		if literal && ins.Cmd == "cmd" && noEntrypointFor(doc, ins) && execsDirectly(ctx, ins, name) {
 			out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),
 				Message: fmt.Sprintf("shell-form %s runs under /bin/sh -c, which does not pass signals to the program", kw),
 				Fix: &analysis.Fix{Message: "use the exec form",
@@ -76,4 +80,41 @@ func noEntrypointFor(doc *dockerfile.Document, ins *dockerfile.Instruction) bool
 		}
 	}
 	return true
+}
+
+// execsDirectly reports whether the kernel can run the program that a CMD
+// names without a shell: a file that starts with #! or is an ELF binary.
+// The shell runs a file without a #! line as a shell script (execve fails
+// with ENOEXEC, and sh, also its exec, falls back to running it itself);
+// in exec form the container fails to start with "exec format error". A
+// program that a COPY or ADD put in the image counts when its content is
+// shown (COPY <<EOF) or the build context has it; one that no COPY or ADD
+// put there counts when it is looked up in PATH or named in a directory of
+// the default PATH, where packages install programs. A path elsewhere (a
+// script that a RUN wrote, a file from an image or an archive) does not.
+func execsDirectly(ctx *analysis.Context, ins *dockerfile.Instruction, name string) bool {
+	o, copied := stages.CopiedProgram(ctx.Doc, ins, name)
+	if !copied {
+		return !strings.Contains(name, "/") ||
+			(path.IsAbs(name) && slices.Contains(stages.PathDirs, path.Dir(path.Clean(name))))
+	}
+	if o.Shown {
+		return runnable([]byte(o.Content))
+	}
+	view := buildcontext.Of(ctx)
+	if view == nil {
+		return false
+	}
+	for _, p := range o.Context {
+		if head, ok := view.ReadHead(p, 4); ok {
+			return runnable(head)
+		}
+	}
+	return false
+}
+
+// runnable reports whether a file's first bytes are a #! line or the ELF
+// magic number.
+func runnable(head []byte) bool {
+	return strings.HasPrefix(string(head), "#!") || strings.HasPrefix(string(head), "\x7fELF")
 }

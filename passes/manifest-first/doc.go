@@ -63,6 +63,16 @@
 //     paths or --find-links directories; npm, yarn and pnpm installs with
 //     lifecycle scripts (preinstall, install, postinstall, prepare,
 //     dependencies), a binding.gyp beside package.json (built by node-gyp),
+//     a dependency whose install script reads the project (@prisma/client
+//     and prisma generate the client from prisma/schema.prisma, nx reads
+//     the workspace: the install before the sources would run it without
+//     them, and the install after finds node_modules complete and runs
+//     nothing again), a package that a package-lock.json or
+//     npm-shrinkwrap.json of version 2 or 3 marks with hasInstallScript,
+//     unless it is known to build or fetch only its own binary (esbuild,
+//     sharp, bcrypt, node-sass, @swc/core, electron, cypress, ...; a lock
+//     of version 1, yarn.lock and pnpm-lock.yaml do not say, so only the
+//     known readers count there; --ignore-scripts lifts all of these),
 //     local dependencies (file:, link:, paths, tarballs by file name, also
 //     in overrides and resolutions) or workspaces; go.mod replaced by local
 //     directories; Gemfiles with gemspec or path gems; Pipfiles and
@@ -162,7 +172,13 @@
 // workspaces and replace directives to directories (the sources); no
 // go.sum; -modfile; Maven modules that use one another (go-offline cannot
 // download what the build makes), systemPath dependencies, a parent POM
-// outside the build's directory, -f, -pl, -s, -gs, -t; Cargo workspaces,
+// outside the build's directory, -f, -pl, -s, -gs, -t, and the same in
+// .mvn/maven.config or MAVEN_ARGS (Maven reads them on every run, so the
+// step would too, without the file), -o there, a value that looks like a
+// file of the project in .mvn/jvm.config or MAVEN_OPTS (a trust store), a
+// MAVEN_ARGS or MAVEN_OPTS dfopt cannot read, and .mvn/extensions.xml
+// (core extensions run in every build and may read the project's files or
+// its .git); Cargo workspaces,
 // path dependencies, vendored sources, manifests whose targets cargo finds
 // in the sources (src/main.rs: cargo fetch cannot read the manifest
 // without them), no Cargo.lock; gradle, which has no documented way to
