@@ -145,6 +145,16 @@ func (r *Run) WordEnd(w *syntax.Word) int { return r.After(int(w.End().Offset())
 // appended (the program ends in the background, or in exit/exec, after
 // which nothing runs, or runs `exec PROG`, which replaces the shell).
 func (r *Run) appendPoint() (int, bool) {
+	at, ok := r.appendPoint0()
+	if ok && r.script && onDelimiterLine(r.Prog, at) {
+		// "EOT && rm ..." no longer ends the here-document: the rest of
+		// the script would become its text.
+		return 0, false
+	}
+	return at, ok
+}
+
+func (r *Run) appendPoint0() (int, bool) {
 	p := r.Prog
 	if p.EndsInBackground() || !r.script && p.HasHeredoc() {
 		return 0, false

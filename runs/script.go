@@ -140,3 +140,69 @@ func lastHasHeredoc(p *shellparse.Program) bool {
 	})
 	return found
 }
+
+// onDelimiterLine reports whether text appended at offset at of a script
+// would go on a line that may close one of its here-documents (or that a
+// here-document whose delimiter cannot be read may take), where it would
+// no longer close it.
+func onDelimiterLine(p *shellparse.Program, at int) bool {
+	var names []string
+	unreadable := false
+	syntax.Walk(p.File, func(n syntax.Node) bool {
+		if r, ok := n.(*syntax.Redirect); ok && (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) {
+			name, ok := heredocDelimiter(r.Word)
+			names = append(names, name)
+			unreadable = unreadable || !ok
+		}
+		return true
+	})
+	if len(names) == 0 {
+		return false
+	}
+	if unreadable {
+		return true
+	}
+	start := strings.LastIndexByte(p.Src[:at], '\n') + 1
+	end := len(p.Src)
+	if i := strings.IndexByte(p.Src[at:], '\n'); i >= 0 {
+		end = at + i
+	}
+	line := strings.TrimSpace(p.Src[start:end])
+	for _, name := range names {
+		if line == name {
+			return true
+		}
+	}
+	return false
+}
+
+// heredocDelimiter is the delimiter a here-document's closing line spells,
+// its quotes removed; ok is false when it cannot be read.
+func heredocDelimiter(w *syntax.Word) (string, bool) {
+	if w == nil {
+		return "", false
+	}
+	var b strings.Builder
+	var parts func([]syntax.WordPart) bool
+	parts = func(ps []syntax.WordPart) bool {
+		for _, part := range ps {
+			switch x := part.(type) {
+			case *syntax.Lit:
+				b.WriteString(strings.ReplaceAll(x.Value, "\\", ""))
+			case *syntax.SglQuoted:
+				b.WriteString(x.Value)
+			case *syntax.DblQuoted:
+				if !parts(x.Parts) {
+					return false
+				}
+			default:
+				return false
+			}
+		}
+		return true
+	}
+	if !parts(w.Parts) {
+		return "", false
+	}
+	return b.String(), true
+}

@@ -3,6 +3,7 @@ package stages
 import (
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,13 +17,16 @@ import (
 // whether a path exists before an instruction (copy-chown: COPY does not
 // give an existing parent directory its --chown). Made, with their
 // parents: WORKDIR; and in a RUN (shell form or heredoc script) mkdir,
-// install -d, useradd -m/--create-home, and adduser (Debian's, which makes
+// install -d, useradd -m/--create-home (the home -d/--home-dir names,
+// or the one under -b/--base-dir; getopt clusters and abbreviated long
+// options are read), and adduser (Debian's, which makes
 // the home unless --no-create-home or --system; BusyBox's, unless -H). A
 // command counts only where its failure fails the RUN: a top-level command
 // of the program that is not in a condition and that either ends the
 // RUN's last && list or runs under errexit for sure. A RUN that may remove
 // a directory afterwards (rm, rmdir, mv, find, userdel -r, deluser
-// --remove-home of it or of a path above it, or of a path it cannot read)
+// --remove-home of it or of a path above it, or of a path it cannot read;
+// usermod -m, which moves a home)
 // unmakes it. The base image's own directories are not listed here.
 
 // Dir is a directory made by an instruction of the file.
@@ -93,7 +97,7 @@ type removed struct {
 func removals(ins *dockerfile.Instruction) removed {
 	return ins.Cached("stages.removals", func() any {
 		var out removed
-		if !mentions(ins, "rm") && !mentions(ins, "mv") && !mentions(ins, "find") && !mentions(ins, "del") && !mentions(ins, "$") {
+		if !mentions(ins, "rm") && !mentions(ins, "mv") && !mentions(ins, "find") && !mentions(ins, "del") && !mentions(ins, "usermod") && !mentions(ins, "$") {
 			return out
 		}
 		r := runs.Shell(ins)
@@ -124,6 +128,13 @@ func removals(ins *dockerfile.Instruction) removed {
 						}
 						args = append(args, i)
 					}
+				}
+			case "usermod":
+				// usermod -m moves the home (wherever it was) to the
+				// one -d names.
+				if shortFlag(c, 'm', usermodValued) || c.HasArg(func(v string) bool { return strings.HasPrefix(v, "--m") }) ||
+					slices.Contains(c.Static, false) {
+					out.unknown = true
 				}
 			case "userdel", "deluser":
 				if c.HasArg(func(v string) bool {
@@ -391,11 +402,8 @@ func homeDir(c *shellparse.Command, busybox bool) []Dir {
 	case c.Name == "useradd":
 		// useradd makes the home only when told (CREATE_HOME in
 		// login.defs differs between distributions).
-		makes = c.HasArg(func(v string) bool {
-			return v == "--create-home" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.Contains(v, "m")
-		}) && !c.HasArg(func(v string) bool {
-			return v == "--no-create-home" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.Contains(v, "M")
-		})
+		makes = (c.HasArg(shellparse.ArgIs("--create-home")) || shortFlag(c, 'm', useraddValued)) &&
+			!c.HasArg(shellparse.ArgIs("--no-create-home")) && !shortFlag(c, 'M', useraddValued)
 	case busybox:
 		makes = !c.HasArg(func(v string) bool {
 			return strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.Contains(v, "H")
@@ -420,4 +428,30 @@ func octalMode(s string) fs.FileMode {
 		return 0
 	}
 	return fs.FileMode(m)
+}
+
+// The one-letter options of useradd and usermod that take a value.
+const (
+	useraddValued = "bcdefgGkKpsuRPZ"
+	usermodValued = "cdefgGlpsuRPZvVwW"
+)
+
+// shortFlag reports whether one of c's clusters of one-letter options
+// ("-md", "-m") holds the flag letter before an option that takes a value
+// (whose value is the rest of the word).
+func shortFlag(c *shellparse.Command, letter byte, valued string) bool {
+	for i, v := range c.Lits {
+		if !c.Static[i] || !strings.HasPrefix(v, "-") || strings.HasPrefix(v, "--") {
+			continue
+		}
+		for j := 1; j < len(v); j++ {
+			if v[j] == letter {
+				return true
+			}
+			if strings.IndexByte(valued, v[j]) >= 0 {
+				break
+			}
+		}
+	}
+	return false
 }

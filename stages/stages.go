@@ -18,6 +18,7 @@ package stages
 import (
 	"fmt"
 	"maps"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -332,19 +333,25 @@ func mentions(ins *dockerfile.Instruction, s string) bool {
 // and its home directory ("" when it cannot be told). ok is false for
 // other commands and for command lines it cannot read.
 func parseUserAdd(c *shellparse.Command, busybox bool) (home, user string, ok bool) {
-	var valued, homeOpts []string
+	// shortValued are the one-letter options that take a value (getopt:
+	// attached, "-dDIR" or "-mdDIR", or in the next word).
+	var valued, homeOpts, baseOpts []string
+	var shortValued string
 	switch c.Name {
 	case "useradd":
-		valued = []string{"-b", "--base-dir", "-c", "--comment", "-d", "--home-dir", "-e", "--expiredate",
-			"-f", "--inactive", "-g", "--gid", "-G", "--groups", "-k", "--skel", "-K", "--key", "-p", "--password",
-			"-s", "--shell", "-u", "--uid", "-R", "--root", "-P", "--prefix", "-Z", "--selinux-user", "-F"}
+		valued = []string{"--base-dir", "--comment", "--home-dir", "--expiredate",
+			"--inactive", "--gid", "--groups", "--skel", "--key", "--password",
+			"--shell", "--uid", "--root", "--prefix", "--selinux-user", "--selinux-range"}
+		shortValued = useraddValued
 		homeOpts = []string{"-d", "--home-dir"}
+		baseOpts = []string{"-b", "--base-dir"}
 	case "adduser":
 		if busybox {
 			// BusyBox's options, and Debian's long ones, which files
 			// written for Debian pass to it too.
-			valued = []string{"-h", "-g", "-s", "-G", "-u", "-k", "--home", "--shell", "--uid", "--gid", "--ingroup",
-				"--gecos", "--comment", "--firstuid", "--lastuid", "--firstgid", "--lastgid", "--conf", "--extrausers"}
+			shortValued = "hgsGuk"
+			valued = []string{"--home", "--shell", "--uid", "--gid", "--ingroup", "--gecos", "--comment",
+				"--firstuid", "--lastuid", "--firstgid", "--lastgid", "--conf", "--extrausers"}
 			homeOpts = []string{"-h", "--home"}
 		} else {
 			valued = []string{"--home", "--shell", "--uid", "--gid", "--ingroup", "--gecos", "--comment",
@@ -354,34 +361,64 @@ func parseUserAdd(c *shellparse.Command, busybox bool) (home, user string, ok bo
 	default:
 		return "", "", false
 	}
-	system := false
+	system, chroot := false, false
+	base := ""
 	var operands []string
+	set := func(opt, val string) {
+		switch {
+		case isOpt(homeOpts, opt):
+			home = val
+		case isOpt(baseOpts, opt):
+			base = val
+		case opt == "-R" || opt == "--root" || opt == "-P" || opt == "--prefix":
+			chroot = true
+		}
+	}
 	for i := 0; i < len(c.Args); i++ {
 		if !c.Static[i] {
 			return "", "", false
 		}
 		v := c.Lits[i]
-		opt, val, hasVal := strings.Cut(v, "=")
+		next := func() string {
+			i++
+			if i < len(c.Lits) {
+				return c.Lits[i]
+			}
+			return ""
+		}
 		switch {
 		case v == "--system" || v == "-r" || (busybox && v == "-S"):
 			system = true
-		case isOpt(homeOpts, opt) && hasVal:
-			home = val
-		case isOpt(homeOpts, v):
-			if i+1 < len(c.Lits) && c.Static[i+1] {
-				home = c.Lits[i+1]
-			}
-			i++
-		case isOpt(valued, v):
-			i++
-		case strings.HasPrefix(v, "-"):
-			// A flag, or an option with its value attached.
-			if len(v) > 2 && !strings.HasPrefix(v, "--") {
-				for _, h := range homeOpts {
-					if len(h) == 2 && strings.HasPrefix(v, h) {
-						home = v[2:]
-					}
+		case strings.HasPrefix(v, "--") && len(v) > 2:
+			// getopt_long and Perl's Getopt::Long take an unambiguous
+			// prefix of a long option ("--home" for --home-dir).
+			opt, val, hasVal := strings.Cut(v, "=")
+			full := ""
+			for _, o := range valued {
+				if strings.HasPrefix(o, opt) && (full == "" || o == opt) {
+					full = o
 				}
+			}
+			if full == "" {
+				continue
+			}
+			if !hasVal {
+				val = next()
+			}
+			set(full, val)
+		case strings.HasPrefix(v, "-") && len(v) > 1:
+			// A cluster of one-letter options; the first that takes a
+			// value takes the rest of the word, or the next one.
+			for j := 1; j < len(v); j++ {
+				if !strings.ContainsRune(shortValued, rune(v[j])) {
+					continue
+				}
+				val := v[j+1:]
+				if val == "" {
+					val = next()
+				}
+				set("-"+v[j:j+1], val)
+				break
 			}
 		default:
 			operands = append(operands, v)
@@ -399,7 +436,12 @@ func parseUserAdd(c *shellparse.Command, busybox bool) (home, user string, ok bo
 		user = operands[0]
 	}
 	switch {
+	case chroot:
+		// The home is made under another root directory.
+		return "", user, true
 	case home != "":
+	case base != "":
+		home = path.Join(base, user)
 	case c.Name == "adduser" && system && !busybox:
 		// Debian's adduser gives system users /nonexistent in recent
 		// releases and /home/NAME in older ones.

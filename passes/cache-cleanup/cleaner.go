@@ -97,7 +97,7 @@ func (cl *cleaner) remove(c *shellparse.Command, paths, removes []string, msg st
 		fd.Fix = &analysis.Fix{Message: "remove " + strings.Join(paths, " ") + " in the same RUN",
 			Edits: []analysis.Edit{analysis.Insert(pos, text)}, Removes: removes}
 	} else {
-		fd.Message += " (not fixed: the RUN ends in the background or in exit/exec)"
+		fd.Message += " (not fixed: the RUN ends in the background, in exit/exec or in a here-document)"
 	}
 	cl.out = append(cl.out, fd)
 }

@@ -80,8 +80,9 @@
 // command's line: a line of its own would run after a failing last line
 // and make its own status the script's, and under set -e a last line such
 // as "a && b" that fails does not end the shell. A script whose last
-// command has a here-document of its own, or that ends in exit or in the
-// background, takes nothing after it. Heredocs for other interpreters
+// command has a here-document of its own, or whose last line closes a
+// here-document ("EOT && rm ..." would not close it), or that ends in exit
+// or in the background, takes nothing after it. Heredocs for other interpreters
 // (#!/usr/bin/env python3, RUN python3 <<EOF) are left alone.
 //
 //	RUN <<EOF                              RUN <<EOF

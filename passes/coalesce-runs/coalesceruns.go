@@ -25,6 +25,7 @@ type runInfo struct {
 	comment bool // has a (trailing) shell comment
 	bg      bool // starts background jobs
 	setsE   bool // turns on errexit itself
+	trap    bool // sets a trap, or runs eval (which may set one, or errexit)
 	flat    bool // a single and-or list of simple commands
 	errexit bool // errexit may be on while it runs
 	// rmWD is the working directory when the RUN may remove it (or a
@@ -49,6 +50,11 @@ func (r *runInfo) lastOnly(first bool) string {
 		return "background"
 	case r.setsE:
 		return "errexit"
+	case r.trap:
+		// bash runs no ERR trap for a command on the left of &&, and a
+		// subshell there inherits that: "false" would no longer stop
+		// the RUN. eval may set a trap or errexit.
+		return "trap"
 	case r.errexit && !r.flat:
 		return "errexit"
 	case r.rmWD != "":
@@ -121,6 +127,7 @@ func analyzeProgram(ins *dockerfile.Instruction, sr *runs.Run) *runInfo {
 	r.fresh = runs.FreshMounts(ins)
 	r.setsE = mayCallSet(prog.Src) && setsErrexit(prog.File)
 	r.errexit = r.setsE || shellErrexit(ins.Shell)
+	r.trap = mayCallTrap(prog.Src) && setsTrap(prog.File)
 	return r
 }
 
@@ -147,6 +154,27 @@ func simplePipeline(s *syntax.Stmt) bool {
 // (s'e't, $'\x73et').
 func mayCallSet(src string) bool {
 	return strings.Contains(src, "set") || strings.ContainsAny(src, `'"\`)
+}
+
+// mayCallTrap is a quick test before setsTrap's walk, as mayCallSet.
+func mayCallTrap(src string) bool {
+	return strings.Contains(src, "trap") || strings.Contains(src, "eval") || strings.ContainsAny(src, `'"\`)
+}
+
+// setsTrap reports whether the program runs trap or eval anywhere.
+func setsTrap(f *syntax.File) bool {
+	found := false
+	shellparse.Walk(f, func(n syntax.Node) bool {
+		call, ok := n.(*syntax.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		if cmd := shellparse.Resolve(call); cmd != nil && (cmd.Name == "trap" || cmd.Name == "eval") {
+			found = true
+		}
+		return true
+	})
+	return found
 }
 
 // setsErrexit reports whether the program may turn errexit on anywhere

@@ -44,7 +44,9 @@
 //     a subshell where the rules below ask for one). A group holds one such
 //     script at most and only one-line RUNs besides it; scripts with a #!
 //     line (another interpreter) or carriage returns are not merged (see
-//     the example at the end).
+//     the example at the end). A script with a here-document of its own
+//     takes the RUNs after it in braces closed on a line of their own:
+//     "EOT &&" would not close its here-document.
 //   - A RUN that changes the state of its shell (cd, export, set, umask, exit,
 //     variable assignments, function definitions, source, trap, ...) is run in a
 //     subshell "( ... )" when another RUN follows it, so the next command starts
@@ -56,6 +58,10 @@
 //     is only merged where errexit keeps its meaning: errexit is ignored inside
 //     the left side of &&, so such a RUN can only end a group unless it is a
 //     single && / || list of simple commands.
+//   - A RUN that sets a trap, or runs eval (which may set one, or errexit),
+//     can only end a group: bash runs no ERR trap for a command on the left
+//     of && (nor in a subshell there), so "trap 'exit 1' ERR; false" would
+//     no longer stop the RUN.
 //   - A RUN that ends with a shell comment, or that starts background jobs (&),
 //     can only end a group: anything appended to it would be commented out, or
 //     would run while the job is still going.

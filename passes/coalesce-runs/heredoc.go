@@ -29,7 +29,9 @@ import (
 // most, and the RUNs merged into it are one line each (their text is then
 // the shell's: no continuation lines or comments inside them to carry).
 // Scripts with a #! line (which picks another interpreter) or with
-// carriage returns are not merged.
+// carriage returns are not merged. A script with a here-document of its
+// own takes the RUNs after it in braces, closed on a line of their own:
+// "EOT &&" would not end its here-document.
 
 // readable reports whether ins can be a member of a group: a shell-form
 // RUN whose shell can be read, or a heredoc script.
@@ -136,6 +138,11 @@ func mergeIntoScript(ctx *analysis.Context, group []*runInfo) analysis.Finding {
 		return indent + pre + src + post
 	}
 	pre, _, dropSemi := H.wrap(h == 0, h == n-1)
+	if pre == "" && h < n-1 && H.script.Prog.HasHeredoc() {
+		// "EOT &&" would not close a here-document of the script: the
+		// RUNs after it go after a brace on a line of its own.
+		pre, dropSemi = "{ ", false
+	}
 	note(H, pre)
 	// The RUNs before the script go at the start of its body, and the
 	// wrapper of its own lines opens there.

@@ -77,13 +77,15 @@
 //   - the parent of the destination (or of the copied file) exists before the
 //     COPY: a directory every base image has, or one an earlier WORKDIR, COPY,
 //     ADD or VOLUME made, or an earlier RUN (shell form or heredoc script):
-//     mkdir, install -d, the home useradd -m/--create-home makes, the home of
+//     mkdir, install -d, the home useradd -m/--create-home makes (the one
+//     -d/--home-dir names, also in a cluster such as -md or abbreviated as
+//     --home, or the one under -b/--base-dir; none with -R or -P), the home of
 //     Debian's adduser (not with --no-create-home, nor --system without
 //     --home) and BusyBox's (not with -H), when the command's failure fails
 //     the RUN (not in a condition or a || list, and in the RUN's last &&
 //     list or under set -e) and no later RUN may remove it (rm, rmdir, mv,
 //     find -delete or userdel -r of it, of a directory above it, or of a path
-//     that cannot be read); BuildKit would give a parent it creates the new
+//     that cannot be read, or usermod -m, which moves a home); BuildKit would give a parent it creates the new
 //     owner or mode. A home that a script the pass cannot read creates is
 //     not known;
 //   - user and group names: no COPY in between may replace /etc/passwd or

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/buildcontext"
+	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/stages"
 	"github.com/moby/patternmatcher"
@@ -141,7 +142,14 @@ func (st *state) needed(sp *candidate) bool {
 						return true
 					}
 					installs := a.installsAt(s.ins.Stage, path.Dir(land))
-					if len(installs) == 0 {
+					if !slices.ContainsFunc(installs, func(o *dockerfile.Instruction) bool {
+						return o.Stage == s.ins.Stage && o.Index > s.ins.Index
+					}) {
+						// Installed before the copy (or in the stage it is
+						// built on) only: the copied node_modules lies over
+						// the installed one, and what the context's adds
+						// (a package patched or placed by hand) is the
+						// image's.
 						return true
 					}
 					covered = true

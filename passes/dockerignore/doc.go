@@ -49,7 +49,9 @@
 //	node_modules            (each one, not those inside another) when the
 //	                        image installs its own (npm ci/install, yarn, pnpm
 //	                        install) in the directory where the copy puts it,
-//	                        in the same stage or the stage it is built on;
+//	                        after the copy in the same stage (installed only
+//	                        before it, the copied node_modules lies over the
+//	                        installed one and is the image's: kept);
 //	                        when it is not copied, when some RUN installs
 //	.venv, venv             directories with pyvenv.cfg or bin/activate
 //	**/__pycache__, **/*.pyc  (.pyc files only with their .py next to them or
