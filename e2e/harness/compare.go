@@ -90,7 +90,7 @@ func (tr *Trio) Unstable() ([]string, error) {
 		}
 	}
 	add(oci.Diff(before, again, oci.DiffOptions{}))
-	add(oci.Diff(before, after, oci.DiffOptions{Ignore: func(p string) bool { return !verify.MirrorDecided(p) }}))
+	add(oci.Diff(before, after, oci.DiffOptions{Ignore: func(p string) bool { return !verify.UnstableByNature(p) }}))
 	out := make([]string, 0, len(set))
 	for p := range set {
 		out = append(out, p)

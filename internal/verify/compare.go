@@ -149,12 +149,12 @@ func CompareTrees(before, again, after *oci.Tree, removes []string) *TreeCompari
 		return false
 	}
 
-	// Package indexes that the mirror decides (MirrorDecided) are unstable
-	// by nature where the original and the rewrite differ, even when the
-	// two builds of the original agree: the mirror may have answered the
-	// rewrite's build from another state.
+	// Files unstable by nature (UnstableByNature: package indexes a mirror
+	// decides, V8's code caches) are unstable where the original and the
+	// rewrite differ, even when the two builds of the original agree: the
+	// mirror may have answered the rewrite's build from another state.
 	mirror := oci.Diff(before, after, oci.DiffOptions{Ignore: func(p string) bool {
-		return !MirrorDecided(p) || isRemoved(p)
+		return !UnstableByNature(p) || isRemoved(p)
 	}})
 	for _, p := range append(slices.Clone(mirror.Added), mirror.Removed...) {
 		unstable[p] = true

@@ -320,3 +320,20 @@ func TestCompareConfig(t *testing.T) {
 		t.Errorf("differences:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestUnstableByNature(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease":                                      true,
+		"/tmp/v8-compile-cache-0/10.2.154.26-node.37/zSusrzSlocalzSlibzSnode_moduleszSpnpmzSbinzSpnpm.cjs.MAP":   true,
+		"tmp/v8-compile-cache-1000/10.2.154.26-node.37/zSusrzSlocalzSlibzSnode_moduleszSyarnzSbinzSyarn.js.BLOB": true,
+		"/tmp/v8-compile-cache-0":          false,
+		"/tmp/app/v8-compile-cache-0/x":    false,
+		"/app/tmp/v8-compile-cache-0/x":    false,
+		"/var/lib/dpkg/status":             false,
+		"/usr/local/lib/node_modules/x.js": false,
+	} {
+		if got := UnstableByNature(p); got != want {
+			t.Errorf("UnstableByNature(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

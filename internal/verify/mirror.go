@@ -67,3 +67,22 @@ func compressedOrNot(ext string) bool {
 	}
 	return false
 }
+
+// UnstableByNature reports whether p is a file whose content no build
+// decides alone, so that it is not compared where the original and the
+// rewrite differ even when two builds of the original agree: the package
+// indexes a mirror decides (MirrorDecided), and the code caches V8 writes
+// for Node.js programs that use v8-compile-cache (the yarn and pnpm
+// commands do) in /tmp/v8-compile-cache-UID/, whose bytes depend on what
+// the compiler had optimized by the time the process ended.
+func UnstableByNature(p string) bool {
+	if MirrorDecided(p) {
+		return true
+	}
+	rest, ok := strings.CutPrefix(path.Clean("/"+p), "/tmp/")
+	if !ok {
+		return false
+	}
+	dir, _, found := strings.Cut(rest, "/")
+	return found && strings.HasPrefix(dir, "v8-compile-cache")
+}
