@@ -368,18 +368,7 @@ func (g *goBuild) step(step toolchains.Step, line int) string {
 	case c.Name == "cp" || c.Name == "mv" || c.Name == "install" || c.Name == "ln":
 		return g.copyStep(step, line)
 	case c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude" || c.Name == "apk":
-		in, ok := toolchains.InstallOf(c)
-		if !ok {
-			return ""
-		}
-		for _, pkg := range in.Packages {
-			if !toolchains.GoBuildPackages[pkg] {
-				return fmt.Sprintf("the RUN on line %d installs %s, which the program may need at run time", line, pkg)
-			}
-		}
-		if !in.Static {
-			return fmt.Sprintf("the RUN on line %d installs packages named by variables", line)
-		}
+		return buildOnlyInstall(c, line, toolchains.GoBuildPackages)
 	case goShellOK[c.Name]:
 	case c.Name == "":
 		return fmt.Sprintf("the RUN on line %d runs a command named by a variable", line)

@@ -268,18 +268,7 @@ func (j *javaBuild) step(step toolchains.Step, line int) string {
 		}
 		j.copies[to] = from
 	case c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude" || c.Name == "apk":
-		in, ok := toolchains.InstallOf(c)
-		if !ok {
-			return ""
-		}
-		for _, pkg := range in.Packages {
-			if !toolchains.JavaBuildPackages[pkg] {
-				return fmt.Sprintf("the RUN on line %d installs %s, which the program may need at run time", line, pkg)
-			}
-		}
-		if !in.Static {
-			return fmt.Sprintf("the RUN on line %d installs packages named by variables", line)
-		}
+		return buildOnlyInstall(c, line, toolchains.JavaBuildPackages)
 	case javaShellOK[c.Name]:
 	case c.Name == "":
 		return fmt.Sprintf("the RUN on line %d runs a command named by a variable", line)

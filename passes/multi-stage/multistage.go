@@ -579,3 +579,23 @@ func (s *split) steps(ins *dockerfile.Instruction, step func(toolchains.Step, in
 	}
 	return ""
 }
+
+// buildOnlyInstall judges a package install in a build stage: it declines
+// (gives the reason) when it installs a package outside build, which the
+// program may need at run time, or packages named by variables; an
+// install it cannot read is left to the other rules.
+func buildOnlyInstall(c *shellparse.Command, line int, build map[string]bool) string {
+	in, ok := toolchains.InstallOf(c)
+	if !ok {
+		return ""
+	}
+	for _, pkg := range in.Packages {
+		if !build[pkg] {
+			return fmt.Sprintf("the RUN on line %d installs %s, which the program may need at run time", line, pkg)
+		}
+	}
+	if !in.Static {
+		return fmt.Sprintf("the RUN on line %d installs packages named by variables", line)
+	}
+	return ""
+}

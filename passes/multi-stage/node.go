@@ -286,18 +286,7 @@ func (n *nodeBuild) step(step toolchains.Step, line int) string {
 			n.built = true
 		}
 	case c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude" || c.Name == "apk":
-		in, ok := toolchains.InstallOf(c)
-		if !ok {
-			return ""
-		}
-		for _, pkg := range in.Packages {
-			if !toolchains.NodeBuildPackages[pkg] {
-				return fmt.Sprintf("the RUN on line %d installs %s, which the program may need at run time", line, pkg)
-			}
-		}
-		if !in.Static {
-			return fmt.Sprintf("the RUN on line %d installs packages named by variables", line)
-		}
+		return buildOnlyInstall(c, line, toolchains.NodeBuildPackages)
 	case nodeShellOK[c.Name]:
 	case c.Name == "":
 		return fmt.Sprintf("the RUN on line %d runs a command named by a variable", line)
