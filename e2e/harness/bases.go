@@ -50,7 +50,12 @@ const BuildDeps = "gcc g++ make libc6-dev pkg-config git curl"
 
 // NodeBaseDockerfile installs Debian's Node.js 18 and npm: the slim node
 // base (the full one adds BuildDeps). npm uses the public npm registry.
+// Like the official node images it has the user and group node (uid and
+// gid 1000, home /home/node), which Dockerfiles written for those images
+// (and dfopt's non-root pass) use.
 const NodeBaseDockerfile = `FROM debian:bookworm
+RUN groupadd --gid 1000 node \
+ && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
  && rm -rf /var/lib/apt/lists/*
