@@ -86,7 +86,7 @@ func supply(ctx *analysis.Context, facts map[*dockerfile.Instruction]*runFacts) 
 			// A COPY --from or a RUN --mount from a stage that takes its
 			// lists reads them.
 			for _, ref := range stages.RefsOf(doc, ins) {
-				if !readsListsPath(ref.Paths) {
+				if !readsListsPath(ref) {
 					continue
 				}
 				from := doc.Stages[:st.Index]
@@ -449,16 +449,10 @@ func aptConfigName(text string) string {
 	return ""
 }
 
-// readsListsPath reports whether one of the paths a COPY --from or a
-// --mount from another stage reads holds apt's lists.
-func readsListsPath(paths []string) bool {
-	for _, p := range paths {
-		if strings.ContainsAny(p, "*?[") || p == "/" || p == pkgmgr.AptLists ||
-			strings.HasPrefix(pkgmgr.AptLists, p+"/") || strings.HasPrefix(p, pkgmgr.AptLists+"/") {
-			return true
-		}
-	}
-	return false
+// readsListsPath reports whether a COPY --from or a --mount from another
+// stage (ref) reads apt's lists.
+func readsListsPath(ref stages.Ref) bool {
+	return ref.Reads(pkgmgr.AptLists)
 }
 
 // updateDiffers says why a plain `apt-get update` may not fetch what the

@@ -175,9 +175,12 @@
 //     of a directory are not followed;
 //   - a cache a later step reads: npm/yarn --offline or --prefer-offline,
 //     bundle install --local, dnf -C, and any later pnpm command (pnpm fetch
-//     fills the store for the install that follows), and for the caches
-//     kept in a home directory (npm, yarn, pnpm, bundler, composer) a COPY --from or a
-//     RUN --mount from the stage that takes the cache or a part of it;
+//     fills the store for the install that follows), and for every cache
+//     (pip's, gem's documentation, apk's index, dnf's and yum's, and those
+//     in a home directory: npm, yarn, pnpm, bundler, composer) a COPY
+//     --from or a RUN --mount from the stage that takes the cache, a part
+//     of it or a directory above it: without it that COPY fails or copies
+//     nothing (apt's lists: see above);
 //   - RUNs that end in the background or in exit/exec, or that run `exec
 //     PROG` anywhere outside a subshell (nothing after it runs, so an
 //     appended cleanup never would), RUNs that set HOME or

@@ -65,6 +65,9 @@ func (cl *cleaner) pip() {
 				continue
 			}
 		}
+		if cl.declineTaken(c, msg, cl.homePaths(c, ".cache/pip")) {
+			continue
+		}
 		cl.option(c, i, text, msg, "add "+text, "~/.cache/pip", "~/.cache")
 	}
 }
@@ -433,11 +436,17 @@ func (cl *cleaner) gem() {
 			cl.decline(c, msg, "RubyGems is set to a version older than 2.0 before it")
 			continue
 		}
+		if cl.declineTaken(c, msg, gemDocs) {
+			continue
+		}
 		opt := pkgmgr.GemDocOption(name, tag, updated)
-		cl.option(c, i, opt, msg, "add "+opt, "/usr/local/bundle/doc", "/usr/local/lib/ruby/gems/*/doc",
-			"/var/lib/gems/*/doc", "~/.gem/ruby/*/doc", "~/.local/share/gem/ruby/*/doc")
+		cl.option(c, i, opt, msg, "add "+opt, gemDocs...)
 	}
 }
+
+// gemDocs are where gem install puts the documentation it builds.
+var gemDocs = []string{"/usr/local/bundle/doc", "/usr/local/lib/ruby/gems/*/doc",
+	"/var/lib/gems/*/doc", "~/.gem/ruby/*/doc", "~/.local/share/gem/ruby/*/doc"}
 
 // rubygemsUpdatedBefore reports whether RubyGems is updated before command
 // c of the RUN described by f (in an earlier RUN of the stage chain, or
