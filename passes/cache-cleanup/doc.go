@@ -158,8 +158,11 @@
 //     fetches them for the later one (RUN apt-get update on its own: merge
 //     the two);
 //   - apk's index when a later RUN of the stage, a stage built FROM it, or
-//     an ONBUILD RUN reads it before its own update: removing it would
-//     break that install. For apt's lists and apk's index, a RUN that runs
+//     an ONBUILD RUN reads it before its own update (apk itself, or apk
+//     run by another command: xargs apk add, sh -c 'apk add ...', su -c,
+//     unless the wrapped apk fetches the index itself or updates first),
+//     or a later stage takes it (see below): removing it would break that
+//     install. For apt's lists and apk's index, a RUN that runs
 //     a file the Dockerfile put in the image (COPY or ADD before it, a bind
 //     mount; a script given to sh or bash, sourced with ., or a bare name
 //     copied into a directory of PATH) counts as such a reader unless its
