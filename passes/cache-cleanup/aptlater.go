@@ -114,7 +114,11 @@ func supply(ctx *analysis.Context, facts map[*dockerfile.Instruction]*runFacts) 
 			}
 			if len(cur) > 0 {
 				text, _ := instructionText(ins)
-				if m := sourcesChange(ins, text); m != "" {
+				m := sourcesChange(ins, text)
+				if f := facts[ins]; m == "" && f != nil {
+					m = scriptChange(ctx, f.r, f.cmds, 0, -1)
+				}
+				if m != "" {
 					cur = slices.Clone(cur)
 					for i := range cur {
 						if cur[i].changed == "" {
@@ -124,7 +128,7 @@ func supply(ctx *analysis.Context, facts map[*dockerfile.Instruction]*runFacts) 
 				}
 			}
 			if ins.Cmd == "run" {
-				cur = afterRun(ins, facts[ins], cur)
+				cur = afterRun(ctx, ins, facts[ins], cur)
 			}
 		}
 		atEnd[st] = cur
@@ -134,7 +138,7 @@ func supply(ctx *analysis.Context, facts map[*dockerfile.Instruction]*runFacts) 
 
 // afterRun returns the suppliers of the lists after the RUN ins, given
 // those before it (cur).
-func afterRun(ins *dockerfile.Instruction, f *runFacts, cur []supplier) []supplier {
+func afterRun(ctx *analysis.Context, ins *dockerfile.Instruction, f *runFacts, cur []supplier) []supplier {
 	if f == nil {
 		text, _ := instructionText(ins)
 		if aptUpdateRE.MatchString(text) {
@@ -170,6 +174,9 @@ func afterRun(ins *dockerfile.Instruction, f *runFacts, cur []supplier) []suppli
 	u := supplier{ins: ins, changed: updateDiffers(f, last)}
 	if u.changed == "" {
 		u.changed = runChanges(ins, f.r.Prog.Src[shellparse.Offset(last.Call.End()):])
+	}
+	if u.changed == "" {
+		u.changed = scriptChange(ctx, f.r, f.cmds, shellparse.Offset(last.Call.End()), -1)
 	}
 	if sure {
 		return []supplier{u}
@@ -275,7 +282,7 @@ func (cl *cleaner) updateAgain(u *dockerfile.Instruction) (edits []analysis.Edit
 		why := rd.why
 		var e analysis.Edit
 		if why == "" {
-			e, why = insertUpdate(cl.doc, rd)
+			e, why = insertUpdate(cl.ctx, rd)
 		}
 		if why != "" {
 			return nil, nil, rd, why
@@ -366,8 +373,8 @@ func (l *lazySupply) get() *listSupply {
 // insertUpdate returns the edit that runs apt-get update right before the
 // reading command, so that a failing update fails the RUN as a failing
 // install would, or why there is none.
-func insertUpdate(doc *dockerfile.Document, rd listReader) (analysis.Edit, string) {
-	r, c := rd.r, rd.cmd
+func insertUpdate(ctx *analysis.Context, rd listReader) (analysis.Edit, string) {
+	doc, r, c := ctx.Doc, rd.r, rd.cmd
 	if why := pkgmgr.PlainAptCommand(c); why != "" {
 		return analysis.Edit{}, why
 	}
@@ -406,6 +413,9 @@ func insertUpdate(doc *dockerfile.Document, rd listReader) (analysis.Edit, strin
 	what := rd.changed
 	if what == "" {
 		what = runChanges(rd.ins, r.Prog.Src[:start])
+	}
+	if what == "" {
+		what = scriptChange(ctx, r, r.Commands(), 0, start)
 	}
 	if what != "" {
 		return analysis.Edit{}, what

@@ -124,8 +124,11 @@
 // before it) names /etc/apt, sources.list, a .sources file, apt-key,
 // add-apt-repository or a proxy variable, installs a .deb file (dpkg -i, a
 // "release" package that drops a sources file), pipes a script to a shell
-// or runs a script file, or is a COPY or ADD into / or /etc (a tree that
-// may bring /etc/apt); and the install starts a statement or follows &&
+// or runs a script file (a .sh file or one given to a shell; whatever its
+// name, a file COPY or ADD put in the image whose text names apt's
+// configuration or cannot be read, or a path outside the directories of
+// PATH that no instruction put there, such as ./setup-repo), or is a COPY
+// or ADD into / or /etc (a tree that may bring /etc/apt); and the install starts a statement or follows &&
 // (not in a condition, a loop, a subshell, a pipeline or a || list). The
 // install's && list must be the RUN's last; under errexit (set -e, a SHELL
 // or #! line with -e), where a failing command on the left of && does not

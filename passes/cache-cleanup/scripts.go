@@ -229,3 +229,58 @@ func onbuildRuns(doc *dockerfile.Document, ins *dockerfile.Instruction) (int, st
 	}
 	return -1, ""
 }
+
+// scriptChange says why a file that RUN r runs (a command of cmds that
+// starts between program offsets lo and hi, hi < 0 for the end) may change
+// apt's sources or configuration, or "": a file the Dockerfile put in the
+// image whose text cannot be read, or whose text names apt's configuration
+// or adds sources as runChanges tells; or a path that no instruction of
+// the file put there and that lies outside the directories of PATH (./x,
+// /opt/tools/x: a script made or fetched by an earlier RUN, or from the
+// base image, whatever its name). Programs named bare or in a directory of
+// PATH that the Dockerfile did not put there are the base image's or a
+// package's, and do not count; nor do scripts that the read script runs.
+func scriptChange(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command, lo, hi int) string {
+	var view *buildcontext.View
+	viewDone := false
+	line := r.Ins.StartLine
+	for _, ef := range executedFiles(cmds) {
+		if at := shellparse.Offset(ef.c.Call.Pos()); at < lo || hi >= 0 && at >= hi {
+			continue
+		}
+		var o stages.Origin
+		var found bool
+		if ef.onPath {
+			o, found = stages.CopiedProgram(ctx.Doc, r.Ins, ef.path)
+		} else {
+			o, found = stages.CopiedTo(ctx.Doc, r.Ins, ef.path, ef.rel)
+		}
+		if !found {
+			if ef.onPath || slices.Contains(stages.PathDirs, path.Dir(path.Clean(ef.path))) {
+				continue
+			}
+			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s, which may add sources", line, ef.path)
+		}
+		if !viewDone {
+			view, viewDone = buildcontext.Of(ctx), true
+		}
+		text, readable := o.Content, o.Shown
+		if !readable && view != nil {
+			for _, p := range o.Context {
+				if data, ok := view.ReadFile(p); ok {
+					text, readable = string(data), true
+					break
+				}
+			}
+		}
+		if !readable {
+			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s (%s at line %d), whose content cannot be read",
+				line, ef.path, strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)
+		}
+		if m := runChanges(r.Ins, text); m != "" {
+			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s (%s at line %d), which may add sources",
+				line, ef.path, strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)
+		}
+	}
+	return ""
+}
