@@ -123,13 +123,19 @@
 // other -dev packages are installed (libpq-dev gives libpq5,
 // default-libmysqlclient-dev libmariadb3, libjpeg-dev libjpeg62-turbo,
 // libxml2-dev libxml2, ...); other packages (ffmpeg, ...) are installed as
-// they were, with --no-install-recommends only when the original installs
+// they were: the word as written (with its version or release:
+// ffmpeg=VERSION, jq/bookworm), the apt options that choose versions or
+// configure apt (-t, --target-release, --default-release, -o, -c) as
+// written, and --no-install-recommends only when the original installs
 // had it. When an instruction of the build stage may add a package
 // repository (a COPY or a RUN that touches /etc/apt, sources.list,
-// keyrings, apt-key, add-apt-repository or gpg), or some installs had
-// --no-install-recommends and some not, a build whose final stage would
+// keyrings, apt-key, add-apt-repository or gpg), some installs had
+// --no-install-recommends and some not, or different options of those
+// above, a package is installed at two versions, or a -dev package that
+// stands for a library is pinned (libpq-dev=VERSION: the library's
+// matching version is not known), a build whose final stage would
 // install packages is declined: they may come from a repository the final
-// stage does not have. On the full image, whose libraries a package built from
+// stage does not have, or at other versions. On the full image, whose libraries a package built from
 // source may link, the requirements are read, and those known to build
 // against one system library (psycopg2, mysqlclient) get its package;
 // the other distributions known to build from source (uwsgi, python-ldap,
