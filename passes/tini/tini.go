@@ -61,7 +61,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		return nil
 	}
 	report := func(ins *dockerfile.Instruction, msg string) []analysis.Finding {
-		return []analysis.Finding{{Pos: ins.Span.Start, End: ins.ContentEnd(), Message: msg}}
+		return []analysis.Finding{{Pos: ins.Span.Start, End: ins.ContentEnd(), Message: msg, About: st.From}}
 	}
 	decline := func(ins *dockerfile.Instruction, reason string) []analysis.Finding {
 		return report(ins, fmt.Sprintf("no init process as PID 1; not adding %s: %s; use docker run --init (compose: init: true) or ADD a static %s with --checksum instead", choice, reason, choice))
