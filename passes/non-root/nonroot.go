@@ -450,6 +450,7 @@ var rootDaemons = map[string]string{
 	"apachectl": "binds port 80 and switches its workers to another user", "php-fpm": "switches its workers to the pool's user",
 	"systemd": "is an init, which needs root", "init": "is an init, which needs root", "rsyslogd": "binds privileged sockets and writes /var/log",
 	"dockerd": "needs root",
+	"sudo":    "needs root, or a sudoers entry for the user it runs as", "doas": "needs root, or a doas.conf rule for the user it runs as",
 }
 
 // shells run commands given at run time: an image whose program is one is a
@@ -521,6 +522,16 @@ func unwrap(argv []string, out *[][]string, depth int) bool {
 	if len(argv) == 0 {
 		return true // an ENTRYPOINT of only an init, with no CMD: nothing runs
 	}
+	if rest, wrapped, ok := throughWrappers(argv); wrapped {
+		if !ok {
+			return false
+		}
+		if len(rest) == 1 && (rest[0] == "sudo" || rest[0] == "doas") {
+			*out = append(*out, rest)
+			return true
+		}
+		return unwrap(rest, out, depth+1)
+	}
 	if !shells[path.Base(argv[0])] {
 		*out = append(*out, argv)
 		return true
@@ -548,6 +559,38 @@ func unwrap(argv []string, out *[][]string, depth int) bool {
 	return true
 }
 
+// throughWrappers looks through the programs that run the rest of their
+// command line (env NAME=VALUE, nice, nohup, timeout, stdbuf, setsid,
+// sudo, ...), as shellparse resolves them in a RUN: it returns the command
+// line of the program they run, or ["sudo"] (["doas"]) when one of them
+// is sudo (doas), which does not run a program for a user other than root
+// without a sudoers entry. wrapped is false when argv[0] is no wrapper; ok
+// is false when what it runs cannot be read.
+func throughWrappers(argv []string) (rest []string, wrapped, ok bool) {
+	quoted := make([]string, len(argv))
+	for i, w := range argv {
+		quoted[i] = shellparse.Quote(w)
+	}
+	p, err := shellparse.Parse(strings.Join(quoted, " "))
+	if err != nil {
+		return nil, false, false
+	}
+	cmds := shellparse.Commands(p)
+	if len(cmds) != 1 || len(cmds[0].Wrappers) == 0 {
+		return nil, false, false
+	}
+	c := cmds[0]
+	for _, w := range c.Wrappers {
+		if w == "sudo" || w == "doas" {
+			return []string{w}, true, true
+		}
+	}
+	if c.NameIdx < 0 || c.NameIdx >= len(argv) {
+		return nil, true, false
+	}
+	return argv[c.NameIdx:], true, true
+}
+
 // unwrapScript reads the string given to sh -c.
 func unwrapScript(src string, out *[][]string, depth int) bool {
 	p, err := shellparse.Parse(src)
@@ -560,6 +603,10 @@ func unwrapScript(src string, out *[][]string, depth int) bool {
 	}
 	for _, c := range cmds {
 		if c.NameIdx < 0 {
+			continue
+		}
+		if slices.Contains(c.Wrappers, "sudo") || slices.Contains(c.Wrappers, "doas") {
+			*out = append(*out, []string{"sudo"})
 			continue
 		}
 		ws, ok := shellparse.LiteralWords(c.Call.Args[c.NameIdx:])
