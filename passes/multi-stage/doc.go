@@ -66,8 +66,12 @@
 //     os.MkdirTemp, os.TempDir, mime/multipart, ...), looks users up
 //     (os/user), names its USER, or needs time zones that the build image
 //     (Debian trixie and later, Alpine) does not have.
-//   - cgo, or sources that cannot be read (no context, only .go files
-//     named in COPY): the binary stays as the build makes it and goes onto
+//   - cgo, sources that cannot be read (no context, only .go files
+//     named in COPY), or a go test or go vet in the build stage that does
+//     not run with CGO_ENABLED=0 itself (ENV CGO_ENABLED=0 would change
+//     what it builds and runs: go test -race needs cgo, and so do the
+//     packages and test dependencies that use it): the binary stays as
+//     the build makes it and goes onto
 //     debian:RELEASE-slim of the golang image's own Debian release, with
 //     its CA certificates: glibc for a glibc binary. Never scratch nor
 //     Alpine for it (a glibc binary does not run on musl); on an Alpine

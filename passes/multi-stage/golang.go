@@ -59,6 +59,9 @@ type goBuild struct {
 	// cgoOff: the build that makes the binary runs with CGO_ENABLED=0;
 	// cgoOn: with CGO_ENABLED=1, -race or an external link.
 	cgoOff, cgoOn bool
+	// tests is the first go test or go vet that runs without
+	// CGO_ENABLED=0 ("" when none): "the go test on line N".
+	tests string
 	// pathDirs are the directories of PATH a bare command name is
 	// looked up in.
 	pathDirs []string
@@ -154,6 +157,11 @@ func planGo(s *split) (*plan, string) {
 	switch {
 	case g.cgoOn:
 		cgo = "the build enables cgo"
+	case g.tests != "" && !g.cgoOff:
+		// ENV CGO_ENABLED=0 in the build stage would change what the
+		// tests build and run: -race needs cgo, and so do the packages
+		// (and test dependencies) that use it.
+		cgo = g.tests + " runs with cgo, which CGO_ENABLED=0 for the build stage would turn off"
 	case src != nil && src.Cgo != "":
 		cgo = src.Cgo + " uses cgo"
 	default:
@@ -351,7 +359,20 @@ func (g *goBuild) step(step toolchains.Step, line int) string {
 			}
 		case "run", "generate":
 			return fmt.Sprintf("the go %s on line %d runs a program, which may write files the binary needs at run time", sub, line)
-		case "mod", "vet", "test", "env", "version", "list", "work", "fmt", "clean", "tool", "doc":
+		case "vet", "test":
+			cgo := g.cgoEnv
+			for _, a := range c.Assigns {
+				if a.Name != nil && a.Name.Value == "CGO_ENABLED" {
+					cgo = "?"
+					if v, ok := shellparse.Lit(a.Value); ok && a.Value != nil {
+						cgo = v
+					}
+				}
+			}
+			if cgo != "0" && g.tests == "" {
+				g.tests = fmt.Sprintf("the go %s on line %d", sub, line)
+			}
+		case "mod", "env", "version", "list", "work", "fmt", "clean", "tool", "doc":
 		default:
 			return fmt.Sprintf("the RUN on line %d runs go %s", line, sub)
 		}
