@@ -195,6 +195,11 @@
 //     cache elsewhere than other users'), pip on bases whose packaged pip is
 //     older than 6.0 (Debian 8, Ubuntu 15.10 and older) unless an earlier RUN
 //     upgrades it;
+//   - pip install in a RUN that mounts files in pip's cache, or after a
+//     COPY or ADD that puts files there (COPY --from=wheels
+//     /root/.cache/pip ...: wheels another stage built): pip reads them,
+//     and --no-cache-dir would make it build them again, maybe without
+//     the compilers that built them;
 //   - pip install where pip is not known to be 19.1 or newer. From 7.0 to
 //     19.0.x, with the wheel package installed (get-pip.py installs it, and
 //     Debian's python3-pip recommends python3-wheel), --no-cache-dir also
