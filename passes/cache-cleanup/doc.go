@@ -170,8 +170,10 @@
 //     mount; a script given to sh or bash, sourced with ., or a bare name
 //     copied into a directory of PATH) counts as such a reader unless its
 //     text can be read and shows it updates before it installs, or does not
-//     use the package manager (a script that is not a shell script counts
-//     when it names it): it is read from the build context, or from a COPY
+//     use the package manager (run by another command in it, xargs apt-get
+//     install or sh -c 'apk add ...', counts as in a RUN; a script that is
+//     not a shell script counts when it names it): it is read from the
+//     build context, or from a COPY
 //     heredoc; without a context, from a URL, an archive ADD extracts, or a
 //     COPY --from an image, it cannot be. A file that COPY --from another
 //     stage brings is followed into that stage (made there by a RUN, it is

@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -173,7 +174,15 @@ func scriptTextReads(text, manager string, use, update func(*shellparse.Command)
 	first, _, _ := strings.Cut(text, "\n")
 	if !strings.HasPrefix(first, "#!") || shellShebang.MatchString(first) {
 		if prog, err := shellparse.Parse(text); err == nil {
-			return usesBeforeUpdate(prog, use, update) >= 0
+			// The package manager run by another command (xargs, sh -c,
+			// su -c) reads as it does in a RUN.
+			wrapped := func(c *shellparse.Command) bool {
+				if manager == "apt" {
+					return pkgmgr.OtherListReaderCmd(c, prog.Text(c.Call)) != ""
+				}
+				return pkgmgr.ApkRunBy(c, prog.Text(c.Call))
+			}
+			return usesBeforeUpdate(prog, func(c *shellparse.Command) bool { return use(c) || wrapped(c) }, update) >= 0
 		}
 	}
 	return mentionRE[manager].MatchString(text)
