@@ -168,7 +168,9 @@
 //     install. For apt's lists and apk's index, a RUN that runs
 //     a file the Dockerfile put in the image (COPY or ADD before it, a bind
 //     mount; a script given to sh or bash, sourced with ., or a bare name
-//     copied into a directory of PATH) counts as such a reader unless its
+//     copied into a directory of PATH, as itself or, when the build
+//     context is there and holds it, in a directory COPY puts there)
+//     counts as such a reader unless its
 //     text can be read and shows it updates before it installs, or does not
 //     use the package manager (run by another command in it, xargs apt-get
 //     install or sh -c 'apk add ...', counts as in a RUN; a script that is

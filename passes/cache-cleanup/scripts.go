@@ -117,29 +117,16 @@ func scriptOperand(c *shellparse.Command) string {
 // it (use and update tell apt's lists or apk's index), or nil.
 func scriptReads(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command, manager string,
 	use, update func(*shellparse.Command) bool) *scriptUse {
-	var view *buildcontext.View
-	viewDone := false
+	lv := &lazyView{ctx: ctx}
 	for _, ef := range executedFiles(cmds) {
-		var o stages.Origin
-		found := false
-		if ef.onPath {
-			for _, dir := range stages.PathDirs {
-				if o, found = stages.CopiedFile(ctx.Doc, r.Ins, dir+"/"+ef.path); found {
-					break
-				}
-			}
-		} else {
-			o, found = stages.CopiedTo(ctx.Doc, r.Ins, ef.path, ef.rel)
-		}
+		o, found := scriptOrigin(ctx, r.Ins, ef, lv)
 		if !found {
 			continue // from the base image or made by a RUN: not read here
 		}
 		if usesBeforeUpdate(r.Prog, func(x *shellparse.Command) bool { return x.Call == ef.c.Call }, update) < 0 {
 			continue // it runs after the RUN's own update
 		}
-		if !viewDone {
-			view, viewDone = buildcontext.Of(ctx), true
-		}
+		view := lv.get()
 		text, readable := o.Content, o.Shown
 		if !readable && view != nil {
 			for _, p := range o.Context {
@@ -164,6 +151,52 @@ func scriptReads(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command,
 		}
 	}
 	return nil
+}
+
+// lazyView is the build context's view, made when first asked for.
+type lazyView struct {
+	ctx  *analysis.Context
+	view *buildcontext.View
+	done bool
+}
+
+func (l *lazyView) get() *buildcontext.View {
+	if !l.done {
+		l.view, l.done = buildcontext.Of(l.ctx), true
+	}
+	return l.view
+}
+
+// scriptOrigin returns where the file that ef runs came from, when an
+// instruction of the file put it there (see stages.CopiedTo): a path, or a
+// bare name copied as itself into a directory of PATH. A bare name that a
+// COPY of a directory into a directory of PATH may bring (COPY bin/
+// /usr/local/bin/) counts when the build context is there and holds the
+// file: without it, every command name would.
+func scriptOrigin(ctx *analysis.Context, ins *dockerfile.Instruction, ef executedFile, lv *lazyView) (stages.Origin, bool) {
+	if !ef.onPath {
+		return stages.CopiedTo(ctx.Doc, ins, ef.path, ef.rel)
+	}
+	if o, ok := stages.CopiedProgram(ctx.Doc, ins, ef.path); ok {
+		return o, true
+	}
+	for _, dir := range stages.PathDirs {
+		o, ok := stages.CopiedTo(ctx.Doc, ins, dir+"/"+ef.path, false)
+		if !ok || len(o.Context) == 0 {
+			continue
+		}
+		view := lv.get()
+		if view == nil {
+			return stages.Origin{}, false
+		}
+		for _, p := range o.Context {
+			if data, ok := view.ReadFile(p); ok {
+				o.Content, o.Shown = string(data), true
+				return o, true
+			}
+		}
+	}
+	return stages.Origin{}, false
 }
 
 // scriptTextReads reports whether a script may read the index of manager
@@ -250,29 +283,20 @@ func onbuildRuns(doc *dockerfile.Document, ins *dockerfile.Instruction) (int, st
 // PATH that the Dockerfile did not put there are the base image's or a
 // package's, and do not count; nor do scripts that the read script runs.
 func scriptChange(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command, lo, hi int) string {
-	var view *buildcontext.View
-	viewDone := false
+	lv := &lazyView{ctx: ctx}
 	line := r.Ins.StartLine
 	for _, ef := range executedFiles(cmds) {
 		if at := shellparse.Offset(ef.c.Call.Pos()); at < lo || hi >= 0 && at >= hi {
 			continue
 		}
-		var o stages.Origin
-		var found bool
-		if ef.onPath {
-			o, found = stages.CopiedProgram(ctx.Doc, r.Ins, ef.path)
-		} else {
-			o, found = stages.CopiedTo(ctx.Doc, r.Ins, ef.path, ef.rel)
-		}
+		o, found := scriptOrigin(ctx, r.Ins, ef, lv)
 		if !found {
 			if ef.onPath || slices.Contains(stages.PathDirs, path.Dir(path.Clean(ef.path))) {
 				continue
 			}
 			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s, which may add sources", line, ef.path)
 		}
-		if !viewDone {
-			view, viewDone = buildcontext.Of(ctx), true
-		}
+		view := lv.get()
 		text, readable := o.Content, o.Shown
 		if !readable && view != nil {
 			for _, p := range o.Context {
