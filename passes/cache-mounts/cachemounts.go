@@ -1089,17 +1089,60 @@ func filledBefore(ctx *analysis.Context, plans []*plan) {
 	}
 	for _, p := range plans {
 		for _, u := range p.uses {
-			if u.m.system {
-				continue
-			}
 			for _, t := range u.active() {
-				if why := fills(ctx, byIns, p.ins, u.m, t.dir); why != "" {
-					u.why = why
-					break
+				// The system's caches (apt, apk) are filled by RUNs before
+				// as a matter of course, and what those left there only
+				// saves downloads; what a COPY or ADD put there is meant
+				// for the image.
+				why := ""
+				if u.m.system {
+					why = copiedInto(ctx, p.ins, t.dir)
+				} else {
+					why = fills(ctx, byIns, p.ins, u.m, t.dir)
 				}
+				if why == "" {
+					continue
+				}
+				if t.dir == pkgmgr.AptArchives {
+					u.archives, u.archivesWhy = false, why
+					continue
+				}
+				u.why = why
+				break
 			}
 		}
 	}
+}
+
+// copiedInto says which COPY or ADD before ins (in its stage or a stage
+// it derives from) puts files in the directory dir, or "".
+func copiedInto(ctx *analysis.Context, ins *dockerfile.Instruction, dir string) string {
+	for _, e := range stages.Before(ins) {
+		if why := copyInto(ctx, e, dir); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// copyInto says whether the instruction e is a COPY or ADD into the
+// directory dir (or below it), and how, or "".
+func copyInto(ctx *analysis.Context, e *dockerfile.Instruction, dir string) string {
+	if (e.Cmd != "copy" && e.Cmd != "add") || len(e.Args) < 2 {
+		return ""
+	}
+	dest := e.Args[len(e.Args)-1]
+	if !path.IsAbs(dest) {
+		wd, known := stages.KnownWorkdir(e)
+		if !known {
+			return ""
+		}
+		dest = path.Join(wd, dest)
+	}
+	if dest = path.Clean(dest); dest == dir || strings.HasPrefix(dest, dir+"/") {
+		return fmt.Sprintf("line %d copies files into %s, which a cache mount would hide", ctx.Line(e.Span.Start), dir)
+	}
+	return ""
 }
 
 // fills says which step before ins may have left content in the cache
@@ -1114,19 +1157,8 @@ func fills(ctx *analysis.Context, byIns map[*dockerfile.Instruction]*plan, ins *
 		line := ctx.Line(e.Span.Start)
 		switch e.Cmd {
 		case "copy", "add":
-			if len(e.Args) < 2 {
-				continue
-			}
-			dest := e.Args[len(e.Args)-1]
-			if !path.IsAbs(dest) {
-				wd, known := stages.KnownWorkdir(e)
-				if !known {
-					continue
-				}
-				dest = path.Join(wd, dest)
-			}
-			if dest = path.Clean(dest); dest == dir || strings.HasPrefix(dest, dir+"/") {
-				return fmt.Sprintf("line %d copies files into %s, which a cache mount would hide", line, dir)
+			if why := copyInto(ctx, e, dir); why != "" {
+				return why
 			}
 		case "run":
 			if runs.Covers(runs.CacheMounts(e), dir) {

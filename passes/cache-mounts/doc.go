@@ -102,7 +102,9 @@
 //     with an empty cache downloads it all again, maybe without the
 //     secret the earlier step had): a RUN that runs the tool where this
 //     pass does not mount its cache, or names the cache, or runs make or a
-//     script (make deps running go mod download); a COPY or ADD into it;
+//     script (make deps running go mod download); a COPY or ADD into it
+//     (for apt and apk too, whose caches earlier RUNs fill as a matter of
+//     course: a COPY or ADD puts files there for the image);
 //   - the RUN removes a directory above the cache (rm -rf /root/.cache), or
 //     empties the cache in a way that cannot be taken out: only a command
 //     joined by && to its neighbours (or by ; after a top-level set -e) is;
