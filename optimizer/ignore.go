@@ -29,8 +29,9 @@ import (
 // An instruction ignored by a pass gets no finding and no fix from it: a
 // finding whose range or fix touches the instruction is dropped, and so is
 // a finding about it reported elsewhere (analysis.Finding.About: tini's
-// finding about a stage's PID 1, reported at the CMD or ENTRYPOINT that is
-// the reason, is governed by an ignore above the stage's FROM as well). A fix of
+// and non-root's findings about a stage, reported at the CMD, ENTRYPOINT or
+// other instruction that is the reason, are governed by an ignore above
+// the stage's FROM as well). A fix of
 // any pass that would move an ignore comment away from what it governs
 // (an edit between the comment and the instruction's keyword: merging the
 // instruction into the one above, deleting it, or inserting before it) is

@@ -99,6 +99,10 @@
 // rootless or unprivileged), a base given by an unresolved variable, and
 // Windows stages.
 //
+// The finding is about the stage: # dfopt:ignore=non-root above its FROM
+// switches the pass off for it, also where the finding is reported at the
+// instruction that keeps it from adding a user.
+//
 // Tier: aggressive: the image's user and file ownership change.
 package nonroot
 

@@ -67,7 +67,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if img, known := stages.Lookup(base); known && img.User != "" {
 		return nil // the image runs as another user already
 	}
-	finding := analysis.Finding{Pos: st.From.Span.Start, End: st.From.ContentEnd(), Message: "the program runs as root"}
+	finding := analysis.Finding{Pos: st.From.Span.Start, End: st.From.ContentEnd(), Message: "the program runs as root", About: st.From}
 	decline := func(at *dockerfile.Instruction, why string) []analysis.Finding {
 		if at != nil {
 			finding.Pos, finding.End = at.Span.Start, at.ContentEnd()
