@@ -52,8 +52,8 @@
 // finds in /go/bin moves to /usr/local/bin). With the build context in
 // view, its Go sources are read:
 //   - no cgo (no import "C", no dependency in go.mod known to use it such
-//     as github.com/mattn/go-sqlite3, no -race, no external link, no
-//     CGO_ENABLED=1): the build gets ENV CGO_ENABLED=0 (unless it sets
+//     as github.com/mattn/go-sqlite3, no -race, no external link, in go
+//     build's flags or in GOFLAGS, no CGO_ENABLED=1): the build gets ENV CGO_ENABLED=0 (unless it sets
 //     it), and the static binary goes onto scratch, with the CA
 //     certificates when the program may make TLS connections (it imports
 //     net/http, crypto/tls, crypto/x509, net/smtp, or any package from

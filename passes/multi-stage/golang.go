@@ -12,6 +12,7 @@ import (
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"github.com/dfopt/dfopt/toolchains"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 var goEcosystem = &ecosystem{
@@ -263,6 +264,8 @@ func (g *goBuild) instruction(ins *dockerfile.Instruction) string {
 			switch k {
 			case "CGO_ENABLED":
 				g.cgoEnv = v
+			case "GOFLAGS":
+				g.cgoOn = g.cgoOn || goflagsNeedCgo(v)
 			case "GOPATH":
 				g.gopath = ""
 				if !strings.Contains(v, "$") && path.IsAbs(v) {
@@ -299,6 +302,15 @@ func (g *goBuild) instruction(ins *dockerfile.Instruction) string {
 		}
 	}
 	return ""
+}
+
+// goflagsNeedCgo reports whether a GOFLAGS value asks for what needs cgo
+// (-race, -msan, -asan, an external link) or cannot be read.
+func goflagsNeedCgo(v string) bool {
+	v = strings.Trim(v, `"'`)
+	return strings.ContainsAny(v, "$`") || strings.Contains(v, "-race") || strings.Contains(v, "-msan") ||
+		strings.Contains(v, "-asan") || strings.Contains(v, "linkmode") && strings.Contains(v, "external") ||
+		strings.Contains(v, "-extldflags")
 }
 
 // step reads one command of a RUN.
@@ -347,6 +359,12 @@ func (g *goBuild) step(step toolchains.Step, line int) string {
 			if cgo == "" {
 				cgo = g.cgoEnv
 			}
+			for _, as := range c.Assigns {
+				if as.Name != nil && as.Name.Value == "GOFLAGS" {
+					v, ok := shellparse.Lit(as.Value)
+					g.cgoOn = g.cgoOn || !ok || goflagsNeedCgo(v)
+				}
+			}
 			switch {
 			case cgo == "0":
 				g.cgoOff = true
@@ -378,6 +396,13 @@ func (g *goBuild) step(step toolchains.Step, line int) string {
 		}
 	case c.Name == "export":
 		for i, a := range c.Lits {
+			if !c.Static[i] {
+				if lit, ok := c.Args[i].Parts[0].(*syntax.Lit); ok && strings.HasPrefix(lit.Value, "GOFLAGS=") {
+					g.cgoOn = true // a value that cannot be read
+				}
+			} else if v, ok := strings.CutPrefix(a, "GOFLAGS="); ok {
+				g.cgoOn = g.cgoOn || goflagsNeedCgo(v)
+			}
 			if !c.Static[i] || strings.HasPrefix(a, "CGO_ENABLED=") {
 				if a == "CGO_ENABLED=0" {
 					g.cgoEnv = "0"
