@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync/atomic"
 )
 
 // The garbage collector's default (GOGC=100) lets the heap grow to twice
@@ -22,17 +23,26 @@ const gcHeadroom = 16 << 20
 
 // percent is the GOGC in effect, changed only by the finalizer after the
 // start.
-var percent int
+var percent atomic.Int64
 
-// tuneGC starts the tuning (in the command only, not in tests).
-func tuneGC() {
-	if _, set := os.LookupEnv("GOGC"); set {
-		return
+// tuning is set while the tuning is on.
+var tuning atomic.Bool
+
+// tuneGC starts the tuning (in the command, and in the benchmarks that time
+// it in process) and returns the function that stops it and puts back the
+// percentage it found.
+func tuneGC() (stop func()) {
+	if _, set := os.LookupEnv("GOGC"); set || !tuning.CompareAndSwap(false, true) {
+		return func() {}
 	}
 	// Until the first collection the goal is 4 MB x GOGC/100: 16 MB.
-	percent = gcPercent(4 << 20)
-	debug.SetGCPercent(percent)
+	percent.Store(int64(gcPercent(4 << 20)))
+	old := debug.SetGCPercent(int(percent.Load()))
 	arm()
+	return func() {
+		tuning.Store(false)
+		debug.SetGCPercent(old)
+	}
 }
 
 // gcSentinel is found unreachable by each collection; its finalizer then
@@ -44,15 +54,18 @@ type gcSentinel struct{ _ [2]*byte }
 
 func arm() {
 	runtime.SetFinalizer(&gcSentinel{}, func(*gcSentinel) {
+		if !tuning.Load() {
+			return
+		}
 		// The goal the collection set, live x (1 + percent/100), says
 		// what it left live. (What is allocated by the time the
 		// finalizer runs can be much more; runtime/metrics would say it
 		// exactly, at a cost on every start of the program.)
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		live := ms.NextGC * 100 / uint64(100+percent)
-		percent = gcPercent(live)
-		debug.SetGCPercent(percent)
+		live := ms.NextGC * 100 / uint64(100+percent.Load())
+		percent.Store(int64(gcPercent(live)))
+		debug.SetGCPercent(int(percent.Load()))
 		arm()
 	})
 }

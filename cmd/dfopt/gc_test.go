@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"runtime/debug"
+	"testing"
+)
 
 func TestGCPercent(t *testing.T) {
 	for _, tc := range []struct {
@@ -18,5 +22,32 @@ func TestGCPercent(t *testing.T) {
 		if got := gcPercent(tc.live); got != tc.want {
 			t.Errorf("gcPercent(%d MB) = %d, want %d", tc.live>>20, got, tc.want)
 		}
+	}
+}
+
+// gogc returns the GOGC in effect.
+func gogc() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+func TestTuneGC(t *testing.T) {
+	if _, set := os.LookupEnv("GOGC"); set {
+		t.Skip("GOGC is set")
+	}
+	before := gogc()
+	stop := tuneGC()
+	if got := gogc(); got != 400 {
+		t.Errorf("GOGC after tuneGC = %d, want 400 (a 16 MB goal)", got)
+	}
+	if again := tuneGC(); gogc() != 400 {
+		t.Error("a second tuneGC changes the percentage")
+	} else {
+		again()
+	}
+	stop()
+	if got := gogc(); got != before {
+		t.Errorf("GOGC after stop = %d, want %d", got, before)
 	}
 }
