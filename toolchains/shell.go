@@ -2,9 +2,9 @@ package toolchains
 
 import (
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
@@ -82,7 +82,7 @@ type Install struct {
 	Static bool
 }
 
-var pkgVersion = regexp.MustCompile(`[=<>~/@].*$`)
+var pkgVersion = lazyre.New(`[=<>~/@].*$`)
 
 // InstallOf reads an install command: `apt-get install`, `apt install`,
 // `aptitude install`, `apk add`. ok is false for other commands.

@@ -3,11 +3,11 @@ package multistage
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -357,7 +357,7 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 // pythonCheckStatement matches a statement of a python -c that only
 // imports modules or prints names of them: import x, from x import y,
 // print(x.__version__).
-var pythonCheckStatement = regexp.MustCompile(`^(import [\w., ]+|from [\w.]+ import [\w., ]+|print\([\w.'" ,]*\))$`)
+var pythonCheckStatement = lazyre.New(`^(import [\w., ]+|from [\w.]+ import [\w., ]+|print\([\w.'" ,]*\))$`)
 
 // pythonImportCheck reports whether the python command is `python -c CODE`
 // whose code only imports and prints (a check that the install works):

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
@@ -25,10 +25,10 @@ const distrolessUser = "65532:65532"
 
 // dropsPrivilegesRE finds programs that switch users: an entrypoint that
 // runs them starts as root on purpose.
-var dropsPrivilegesRE = regexp.MustCompile(`(?:^|[^\w-])(gosu|su-exec|setpriv|s6-setuidgid|chpst|runuser|chroot --userspec)(?:[^\w-]|$)`)
+var dropsPrivilegesRE = lazyre.New(`(?:^|[^\w-])(gosu|su-exec|setpriv|s6-setuidgid|chpst|runuser|chroot --userspec)(?:[^\w-]|$)`)
 
 // needsRootRE finds commands in an entrypoint script that need root.
-var needsRootRE = regexp.MustCompile(`(?m)(?:^|[\s;&|(])(chown|chgrp|mount|sysctl|setcap|iptables|ip6tables|modprobe|mknod|useradd|adduser|groupadd|addgroup|apt-get|apk|update-ca-certificates)(?:[\s;&|)]|$)`)
+var needsRootRE = lazyre.New(`(?m)(?:^|[\s;&|(])(chown|chgrp|mount|sysctl|setcap|iptables|ip6tables|modprobe|mknod|useradd|adduser|groupadd|addgroup|apt-get|apk|update-ca-certificates)(?:[\s;&|)]|$)`)
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
@@ -308,7 +308,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 }
 
 // userAddRE finds a command that creates a user.
-var userAddRE = regexp.MustCompile(`(?:^|[^\w-])(useradd|adduser)(?:[^\w-]|$)`)
+var userAddRE = lazyre.New(`(?:^|[^\w-])(useradd|adduser)(?:[^\w-]|$)`)
 
 // createsUser reports whether a RUN of the stages mentions useradd or
 // adduser.
@@ -325,13 +325,13 @@ func createsUser(chain []*dockerfile.Stage) bool {
 
 // homeInstallRE finds installers that put what they install in the
 // home directory of the user who runs them.
-var homeInstallRE = regexp.MustCompile(`playwright install|puppeteer|pip[0-9.]* install[^;&|\n]*--user|cargo install|pipx |rustup|sh\.rustup\.rs|install\.python-poetry\.org|astral\.sh/uv|nvm install|pyenv install|npm config set prefix|git config --global|ssh-keygen|bun\.sh/install|deno\.land/install|get\.sdkman|\.local/bin`)
+var homeInstallRE = lazyre.New(`playwright install|puppeteer|pip[0-9.]* install[^;&|\n]*--user|cargo install|pipx |rustup|sh\.rustup\.rs|install\.python-poetry\.org|astral\.sh/uv|nvm install|pyenv install|npm config set prefix|git config --global|ssh-keygen|bun\.sh/install|deno\.land/install|get\.sdkman|\.local/bin`)
 
 // homePathRE finds paths in root's home directory.
-var homePathRE = regexp.MustCompile(`(?:/root|~|\$HOME|\$\{HOME\})(/[^\s;&|"')]*)?`)
+var homePathRE = lazyre.New(`(?:/root|~|\$HOME|\$\{HOME\})(/[^\s;&|"')]*)?`)
 
 // segmentRE splits a command line roughly into its simple commands.
-var segmentRE = regexp.MustCompile(`&&|\|\||;|\n|\|`)
+var segmentRE = lazyre.New(`&&|\|\||;|\n|\|`)
 
 // homeCaches are the caches in root's home that hold nothing the program
 // needs.
@@ -428,7 +428,7 @@ func linked(ins *dockerfile.Instruction) bool {
 
 // portArgRE finds a port in a command line: --port 80, -p 80,
 // --listen=:80, 0.0.0.0:80.
-var portArgRE = regexp.MustCompile(`(?:(?:^|\s)--?(?:port|p|listen|bind|b)[= ]["']?|(?:^|[\s"'=])[\w.\[\]-]*:)(\d{1,5})\b`)
+var portArgRE = lazyre.New(`(?:(?:^|\s)--?(?:port|p|listen|bind|b)[= ]["']?|(?:^|[\s"'=])[\w.\[\]-]*:)(\d{1,5})\b`)
 
 // port reads an EXPOSE argument ("80", "80/tcp", "8000-8010/udp").
 func port(a string) (int, bool) {

@@ -3,7 +3,6 @@ package tini
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -279,7 +279,7 @@ var familyPrograms = map[string]baseimage.Family{
 
 // pmWordRE finds package managers in RUNs whose shell cannot be read
 // (heredocs, exec form).
-var pmWordRE = regexp.MustCompile(`(?:^|[\s;&|("'/])(apt-get|apt|dpkg|apt-mark|aptitude|apk|dnf|yum|microdnf|rpm)(?:[\s"';&|)]|$)`)
+var pmWordRE = lazyre.New(`(?:^|[\s;&|("'/])(apt-get|apt|dpkg|apt-mark|aptitude|apk|dnf|yum|microdnf|rpm)(?:[\s"';&|)]|$)`)
 
 // familiesRun returns the package-manager families the RUNs of the stage
 // and of the stages it derives from run.
