@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -115,9 +116,9 @@ func ApkRunBy(c *shellparse.Command, text string) bool {
 }
 
 var (
-	wrappedApkRead   = regexp.MustCompile("(?:^|[\\s'\"();&|`=/])apk\\s+((?:-\\S+\\s+)*)(?:add|upgrade|fix|fetch|search|policy|dot|list|info)\\b([^;&|'\"`)\\n]*)")
-	wrappedApkUpdate = regexp.MustCompile("(?:^|[\\s'\"();&|`=/])apk\\s+(?:-\\S+\\s+)*update\\b")
-	apkFetchOpt      = regexp.MustCompile(`(?:^|\s)(?:--no-cache|-U|--update-cache|--update)(?:\s|$)`)
+	wrappedApkRead   = lazyre.New("(?:^|[\\s'\"();&|`=/])apk\\s+((?:-\\S+\\s+)*)(?:add|upgrade|fix|fetch|search|policy|dot|list|info)\\b([^;&|'\"`)\\n]*)")
+	wrappedApkUpdate = lazyre.New("(?:^|[\\s'\"();&|`=/])apk\\s+(?:-\\S+\\s+)*update\\b")
+	apkFetchOpt      = lazyre.New(`(?:^|\s)(?:--no-cache|-U|--update-cache|--update)(?:\s|$)`)
 )
 
 // Removes reports whether c deletes path (or a glob inside it): rm or
