@@ -57,7 +57,7 @@
 // their --), the programs that run the rest of their command line (env
 // NAME=VALUE, nice, nohup, timeout, stdbuf, ionice, setsid, ..., also in a
 // JSON ENTRYPOINT or CMD) and shells: sh -c STRING is read as a command
-// line, sh SCRIPT as the script, and a shell-form CMD by the shell's own
+// line, sh SCRIPT and . SCRIPT (source SCRIPT) as the script, and a shell-form CMD by the shell's own
 // word values (CMD "/run.sh" runs /run.sh).
 //
 // Left alone, with a finding that says why: a USER root in the file; an
@@ -71,8 +71,13 @@
 // redis, rabbitmq, wordpress, nginx, httpd, and any base it does not know);
 // a program whose job needs root (cron and crond, supervisord, runsvdir,
 // s6-svscan, sshd, mysqld, mariadbd, postgres, nginx, httpd, apache2,
-// php-fpm, rsyslogd, dockerd, systemd and init), also behind a shell, an
-// init or env; a program started with sudo or doas (which need root, or a
+// php-fpm under any of its packaged names (php-fpm83, php-fpm8.2),
+// rsyslogd, syslog-ng, dockerd, containerd, dnsmasq, named, openvpn,
+// wg-quick, tailscaled, chronyd, keepalived, postfix, exim, dovecot,
+// slapd, smbd, vsftpd, xinetd, cupsd, squid, systemd, openrc and init),
+// also behind a shell, an init, env or busybox (busybox crond); a service
+// started through its init script (service NAME start, invoke-rc.d,
+// rc-service, /etc/init.d/NAME); a program started with sudo or doas (which need root, or a
 // rule for the new user); a stage with no CMD or ENTRYPOINT in the file, or whose program is
 // a shell or a bare interpreter (sh, bash, python3, irb, node): an image
 // to build on or to run commands in, whose users would start as the new

@@ -162,8 +162,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	for _, argv := range lines {
 		prog := path.Base(argv[0])
-		if why, ok := rootDaemons[prog]; ok {
-			return decline(start, "the program is started with "+prog+", which "+why)
+		if why := daemonNeedsRoot(argv); why != "" {
+			return decline(start, why)
 		}
 		if shells[prog] || (len(argv) == 1 && repls[prog]) {
 			return decline(start, "the program is "+prog+", a shell: the image is a base or a toolbox, whose users would start as the new user")
@@ -449,8 +449,49 @@ var rootDaemons = map[string]string{
 	"apache2": "binds port 80 and switches its workers to another user", "apache2ctl": "binds port 80 and switches its workers to another user",
 	"apachectl": "binds port 80 and switches its workers to another user", "php-fpm": "switches its workers to the pool's user",
 	"systemd": "is an init, which needs root", "init": "is an init, which needs root", "rsyslogd": "binds privileged sockets and writes /var/log",
-	"dockerd": "needs root",
-	"sudo":    "needs root, or a sudoers entry for the user it runs as", "doas": "needs root, or a doas.conf rule for the user it runs as",
+	"dockerd": "needs root", "containerd": "needs root", "buildkitd": "needs root",
+	"dnsmasq": "binds port 53 and manages network settings", "named": "binds port 53 and switches to its own user",
+	"openvpn": "configures network devices, which needs root", "wg-quick": "configures network devices, which needs root",
+	"tailscaled": "configures network devices, which needs root", "iptables-restore": "changes the firewall, which needs root",
+	"chronyd": "sets the clock, which needs root", "keepalived": "manages addresses and routes, which needs root",
+	"postfix": "binds port 25 and runs its daemons as their own users", "exim": "binds port 25 and switches users to deliver mail",
+	"exim4": "binds port 25 and switches users to deliver mail", "dovecot": "logs users in and switches to them",
+	"slapd": "binds port 389 and switches to its own user", "smbd": "switches to the users it serves",
+	"vsftpd": "binds port 21 and switches to the users it serves", "xinetd": "binds the ports of the services it starts",
+	"cupsd": "binds port 631 and runs filters as other users", "squid": "switches to its own user and writes under /var",
+	"syslog-ng": "binds privileged sockets and writes /var/log", "openrc": "is an init, which needs root",
+	"sudo": "needs root, or a sudoers entry for the user it runs as", "doas": "needs root, or a doas.conf rule for the user it runs as",
+}
+
+// phpFPMRE matches the names distributions give PHP's FastCGI process
+// manager: php-fpm, php-fpm83 (Alpine), php-fpm8.2 (Debian, Ubuntu),
+// php83-fpm.
+var phpFPMRE = lazyre.New(`^php[0-9.]*-fpm[0-9.]*$`)
+
+// serviceStarters run a service's init script: service NAME start,
+// invoke-rc.d NAME start, rc-service NAME start.
+var serviceStarters = map[string]bool{"service": true, "invoke-rc.d": true, "rc-service": true}
+
+// daemonNeedsRoot says why the command line starts a program whose job
+// needs root ("" when it does not seem to): a daemon of rootDaemons, by
+// any of the names distributions give it, a service started through its
+// init script, or either of these run as a busybox applet.
+func daemonNeedsRoot(argv []string) string {
+	prog := path.Base(argv[0])
+	if prog == "busybox" && len(argv) > 1 {
+		return daemonNeedsRoot(argv[1:])
+	}
+	if why, ok := rootDaemons[prog]; ok {
+		return "the program is started with " + prog + ", which " + why
+	}
+	if phpFPMRE.MatchString(prog) {
+		return "the program is started with " + prog + ", which " + rootDaemons["php-fpm"]
+	}
+	system := !strings.Contains(argv[0], "/") || slices.Contains([]string{"/usr/sbin", "/sbin", "/usr/bin", "/bin"}, path.Dir(argv[0]))
+	if (serviceStarters[prog] && system) || strings.HasPrefix(argv[0], "/etc/init.d/") || strings.HasPrefix(argv[0], "/etc/rc.d/") {
+		return "the program starts a service with " + prog + ": init scripts write pid files and logs as root, and their daemons switch users"
+	}
+	return ""
 }
 
 // shells run commands given at run time: an image whose program is one is a
@@ -501,6 +542,10 @@ func unwrap(argv []string, out *[][]string, depth int) bool {
 		case name == "exec" || name == "--":
 			argv = argv[1:]
 			continue
+		case (name == "." || name == "source") && len(argv) > 1:
+			// . FILE and source FILE run the script in the shell.
+			*out = append(*out, argv[1:])
+			return true
 		case isInit:
 			argv = argv[1:]
 			for len(argv) > 0 && strings.HasPrefix(argv[0], "-") {
