@@ -60,14 +60,23 @@
 // line, sh SCRIPT and . SCRIPT (source SCRIPT) as the script, and a shell-form CMD by the shell's own
 // word values (CMD "/run.sh" runs /run.sh).
 //
+// A script is a file named like one (.sh, .bash, entrypoint), and any
+// program that a COPY or ADD brought by name and that is not a compiled
+// program (read from the build context: it does not start as an ELF file
+// does): docker-init, /opt/run-server. One that cannot be read (not in
+// the context, ADD of a URL or an archive, a file a RUN unpacks and makes
+// executable with chmod) may be a script that needs root. A program a RUN
+// builds in a directory a COPY brought is not taken for a script.
+//
 // Left alone, with a finding that says why: a USER root in the file; an
 // entrypoint that starts as root on purpose (the gosu or su-exec pattern of
 // the official database images: a RUN, ENTRYPOINT or CMD that runs gosu,
 // su-exec, setpriv, s6-setuidgid, chpst, runuser or chroot --userspec, a
 // CMD or ENTRYPOINT that runs chown, mount, sysctl, setcap, a package
 // manager and the like, an entrypoint script in the build context (run
-// directly or by sh or bash) that runs any of these, a script dfopt cannot
-// read, or a base whose own ENTRYPOINT does: postgres, mysql, mariadb, mongo,
+// directly or by sh or bash) that runs any of these or writes to a system
+// directory (/etc, /usr, /opt, /var/lib, /var/log, /run, ...), a script
+// dfopt cannot read, or a base whose own ENTRYPOINT does: postgres, mysql, mariadb, mongo,
 // redis, rabbitmq, wordpress, nginx, httpd, and any base it does not know);
 // a program whose job needs root (cron and crond, supervisord, runsvdir,
 // s6-svscan, sshd, mysqld, mariadbd, postgres, nginx, httpd, apache2,

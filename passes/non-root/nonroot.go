@@ -172,6 +172,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			if why := scriptNeedsRoot(ctx, argv[0]); why != "" {
 				return decline(start, why)
 			}
+		} else if why := copiedNeedsRoot(ctx, chain, start, argv[0]); why != "" {
+			return decline(start, why)
 		}
 	}
 
@@ -705,14 +707,104 @@ func scriptNeedsRoot(ctx *analysis.Context, prog string) string {
 	if !ok {
 		return "the entrypoint " + prog + " cannot be read"
 	}
-	if m := dropsPrivilegesRE.FindStringSubmatch(string(data)); m != nil {
-		return "the entrypoint " + found + " starts as root and drops privileges with " + m[1]
+	return contentNeedsRoot(found, string(data))
+}
+
+// contentNeedsRoot says why the entrypoint script name, of content data,
+// must start as root ("" when nothing in it needs root, or it is a
+// compiled program).
+func contentNeedsRoot(name, data string) string {
+	if strings.HasPrefix(data, "\x7fELF") {
+		return "" // a program, not a script
 	}
-	if m := needsRootRE.FindStringSubmatch(string(data)); m != nil {
-		return "the entrypoint " + found + " runs " + m[1] + ", which needs root"
+	if m := dropsPrivilegesRE.FindStringSubmatch(data); m != nil {
+		return "the entrypoint " + name + " starts as root and drops privileges with " + m[1]
+	}
+	if m := needsRootRE.FindStringSubmatch(data); m != nil {
+		return "the entrypoint " + name + " runs " + m[1] + ", which needs root"
+	}
+	if m := writesSystemRE.FindStringSubmatch(data); m != nil {
+		return "the entrypoint " + name + " writes " + m[1] + ", which only root may"
 	}
 	return ""
 }
+
+// writesSystemRE finds a script's writes to system directories, which
+// belong to root: a redirection to a file there, or mkdir, touch, tee, cp,
+// mv, ln, install or sed -i naming one.
+var writesSystemRE = lazyre.New(`(?m)(?:>>?[ \t]*|(?:^|[\s;&|(])(?:mkdir|touch|tee|cp|mv|ln|install|sed[ \t]+-i)[ \t][^\n;&|]*?)["']?(/(?:etc|usr|opt|root|srv|run|var/(?:lib|log|run|cache|spool|www))(?:/[^\s;&|"')]*)?)`)
+
+// copiedNeedsRoot says why a program the container runs, whose name does
+// not say it is a script, may be one that must start as root: a file that
+// a COPY or ADD brought and that is not a compiled program (it is read
+// from the build context or the COPY's heredoc; one that cannot be read
+// may be a script), or a file that a RUN of the stage makes executable
+// with chmod (unpacked from an archive, made by the build).
+func copiedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, at *dockerfile.Instruction, prog string) string {
+	if o, ok := stages.CopiedProgram(ctx.Doc, at, prog); ok {
+		if o.Shown {
+			return contentNeedsRoot(prog, o.Content)
+		}
+		if len(o.Context) == 0 {
+			if o.Ins.Cmd == "add" {
+				return "the entrypoint " + prog + " comes from ADD of a URL or an archive, which dfopt cannot read; it may be a script that needs root"
+			}
+			return "" // from an image: a program built there
+		}
+		// A file that the COPY does not name but brings in a directory is
+		// read when the context has it; else a RUN made it (a build).
+		byName := copiesByName(o.Ins, prog)
+		view := buildcontext.Of(ctx)
+		if view == nil {
+			if !byName {
+				return ""
+			}
+			return "the entrypoint " + prog + " comes from the build context, which dfopt cannot read without it; it may be a script that needs root"
+		}
+		for _, p := range o.Context {
+			if data, ok := view.ReadFile(p); ok {
+				return contentNeedsRoot(p, string(data))
+			}
+		}
+		if byName {
+			return "the entrypoint " + prog + " is not in the build context, so dfopt cannot tell whether it is a script that needs root"
+		}
+		return "" // made in a directory the COPY brought: built by a RUN
+	}
+	if !strings.Contains(prog, "/") || slices.Contains(stages.PathDirs, path.Dir(prog)) {
+		return ""
+	}
+	for _, s := range chain {
+		for _, ins := range s.Instructions {
+			if ins.Cmd == "run" && chmodRE.MatchString(ins.Text) && (strings.Contains(ins.Text, prog) || strings.Contains(ins.Text, path.Base(prog))) {
+				return "the entrypoint " + prog + " is a file a RUN makes executable, which dfopt cannot read; it may be a script that needs root"
+			}
+		}
+	}
+	return ""
+}
+
+// copiesByName reports whether COPY or ADD ins names the file prog: a
+// source of the same base name, or prog as the destination.
+func copiesByName(ins *dockerfile.Instruction, prog string) bool {
+	var srcs []string
+	for _, a := range ins.Args[:len(ins.Args)-1] {
+		srcs = append(srcs, dockerfile.Unquote(a))
+	}
+	dest := stages.JoinDir(stages.WorkdirAt(ins), dockerfile.Unquote(ins.Args[len(ins.Args)-1]))
+	if !strings.Contains(prog, "/") || !path.IsAbs(prog) {
+		prog = path.Base(prog)
+	}
+	for _, s := range srcs {
+		if path.Base(s) == path.Base(prog) {
+			return true
+		}
+	}
+	return dest == prog
+}
+
+// chmodRE finds chmod in a RUN.
+var chmodRE = lazyre.New(`(?:^|[^\w-])chmod(?:[^\w-]|$)`)
 
 // nonRootImage reports whether an image's name says that it runs as a user
 // other than root.
