@@ -8,8 +8,9 @@
 // system user the way the base's distribution does, switches to it after the
 // last step of the stage that changes files (RUN, COPY, ADD, WORKDIR), so
 // before CMD and ENTRYPOINT, and gives it the application directory: the
-// working directory the stage sets with WORKDIR, and what COPY and ADD put
-// there.
+// working directory the stage sets with WORKDIR, what COPY and ADD put
+// there, and the directories that mkdir in a RUN makes there (chown -R
+// after the last step; a mkdir whose operand cannot be read is declined).
 //
 // Before:
 //

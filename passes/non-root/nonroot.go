@@ -13,6 +13,7 @@ import (
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/internal/lazyre"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
@@ -236,6 +237,13 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if systemDir(appDir) {
 		return decline(stages.Last(st, "workdir"), "the working directory "+appDir+" is a system directory, which the new user should not own")
 	}
+	made, at, why := madeInApp(st, appDir)
+	if why != "" {
+		return decline(at, why)
+	}
+	if len(made) > 0 && owner == distrolessUser {
+		return decline(nil, "a RUN makes "+made[0]+" in the application directory, which the nonroot user of a distroless image could not write; create it with COPY --chown")
+	}
 	var edits []analysis.Edit
 	runAt := userAt
 	var chowned []*dockerfile.Instruction
@@ -274,6 +282,16 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	nl := doc.LineEnding(st.From.Span.Start)
 	userLine := doc.KeywordCase("USER") + " " + user + nl
+	if len(made) > 0 {
+		// What RUN steps made in the application directory is the
+		// program's too: it is owned as the directory, after them.
+		chownMade := "chown -R " + owner + " " + strings.Join(made, " ")
+		if runAt == userAt {
+			steps = append(steps, chownMade)
+		} else {
+			userLine = doc.KeywordCase("RUN") + " " + chownMade + nl + userLine
+		}
+	}
 	runLine := ""
 	if len(steps) > 0 {
 		runLine = doc.KeywordCase("RUN") + " " + strings.Join(steps, " && ") + nl
@@ -298,6 +316,12 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	does = append(does, "run the program as "+user)
 	switch {
+	case chownDir && len(made) > 0:
+		does = append(does, "let it own "+appDir+", the files copied there and the directories RUN steps made in it")
+		changes = append(changes, appDir)
+	case len(made) > 0:
+		does = append(does, "let it own the files copied to "+appDir+" and the directories RUN steps made there")
+		changes = append(changes, appDir)
 	case chownDir:
 		does = append(does, "let it own "+appDir+" and the files copied there")
 		changes = append(changes, appDir)
@@ -307,6 +331,63 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	finding.Fix = &analysis.Fix{Message: joinWords(does), Edits: edits, Changes: changes}
 	return []analysis.Finding{finding}
+}
+
+// madeInApp returns the directories that mkdir in a RUN of stage st makes
+// in the application directory appDir (the topmost new one below it, in
+// order), or why they cannot be told: a mkdir whose operands or working
+// directory cannot be read, or a RUN that cannot be parsed and names
+// mkdir.
+func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfile.Instruction, why string) {
+	if appDir == "" {
+		return nil, nil, ""
+	}
+	for _, ins := range st.Instructions {
+		if ins.Cmd != "run" || !strings.Contains(ins.Text, "mkdir") {
+			continue
+		}
+		r, err := runs.Parse(ins)
+		if err != nil || r == nil {
+			return nil, ins, "a RUN that dfopt cannot read runs mkdir, which may make directories in " + appDir + " that the new user could not write"
+		}
+		for _, c := range r.Commands() {
+			if c.Name != "mkdir" {
+				continue
+			}
+			for i := 0; i < len(c.Args); i++ {
+				a, static := c.Lits[i], c.Static[i]
+				if static && (a == "-m" || a == "--mode") {
+					i++
+					continue
+				}
+				if static && strings.HasPrefix(a, "-") {
+					continue
+				}
+				d := a
+				if static && !path.IsAbs(a) {
+					wd, known := stages.KnownWorkdir(ins)
+					if !known {
+						static = false
+					}
+					d = path.Join(wd, a)
+				}
+				if !static {
+					return nil, ins, "a RUN makes a directory dfopt cannot name with mkdir, which may be in " + appDir + " where the new user could not write"
+				}
+				d = path.Clean(d)
+				if d == appDir || !stages.Under(d, appDir) {
+					continue
+				}
+				rel := strings.TrimPrefix(d, strings.TrimSuffix(appDir, "/")+"/")
+				first, _, _ := strings.Cut(rel, "/")
+				top := path.Join(appDir, first)
+				if !slices.Contains(dirs, top) {
+					dirs = append(dirs, top)
+				}
+			}
+		}
+	}
+	return dirs, nil, ""
 }
 
 // userAddRE finds a command that creates a user.
