@@ -161,3 +161,49 @@ CMD ["id", "-u"]
 		t.Errorf("changed on purpose: %v", changed)
 	}
 }
+
+// TestNonRootMkdir proves that a directory a RUN makes in the application
+// directory is given to the new user: the program writes its data there
+// as before, now as app, and nothing outside what the fix declares
+// changes.
+func TestNonRootMkdir(t *testing.T) {
+	requireEnv(t)
+	dir := t.TempDir()
+	original := `FROM debian:bookworm
+WORKDIR /app
+COPY app.sh .
+RUN mkdir -p data/db
+CMD ["sh", "app.sh"]
+`
+	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
+	writeFile(t, filepath.Join(dir, "app.sh"), "echo written >/app/data/state && mkdir -p /app/data/db/x && cat /app/data/state && id -un\n")
+	opts := optimizer.Options{Enable: []string{"non-root"}, ContextDir: dir, Filename: filepath.Join(dir, "Dockerfile")}
+	rewritten := rewrite(t, original, opts)
+	want := `FROM debian:bookworm
+WORKDIR /app
+RUN useradd --system --user-group --create-home app && chown app:app /app
+COPY --chown=app:app app.sh .
+RUN mkdir -p data/db
+RUN chown -R app:app /app/data
+USER app
+CMD ["sh", "app.sh"]
+`
+	if rewritten != want {
+		t.Fatalf("rewrite:\n%s", rewritten)
+	}
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   optimizer.Options{Enable: []string{"non-root"}},
+		Smoke:      []string{"sh app.sh"},
+		NoRebuild:  true,
+	})
+	if len(rep.Smoke) != 1 {
+		t.Fatalf("smoke: %+v", rep.Smoke)
+	}
+	if s := rep.Smoke[0]; s.Before.Status != 0 || s.After.Status != 0 || s.Before.Stdout != "written\nroot\n" || s.After.Stdout != "written\napp\n" {
+		t.Errorf("the program: %+v / %+v", s.Before, s.After)
+	}
+	if len(rep.Differences) != 0 {
+		t.Errorf("differences outside what the fix declares: %+v", rep.Differences)
+	}
+}
