@@ -8,6 +8,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
@@ -497,8 +498,12 @@ func laterReader(ctx *analysis.Context, ins *dockerfile.Instruction, m *manager,
 			continue // it reads a mount of its own
 		}
 		if prog := runs.Read(doc, o); prog != nil {
-			if why := readsOwnCache(m, shellparse.Commands(prog.Prog)); why != "" && m.name != "go" {
+			cmds := shellparse.Commands(prog.Prog)
+			if why := readsOwnCache(m, cmds); why != "" && m.name != "go" {
 				return fmt.Sprintf("line %d reads the cache later (%s)", line, cacheOf(m))
+			}
+			if what := hiddenInstall(ctx, o, m, cmds); what != "" {
+				return fmt.Sprintf("line %d may install from the package lists left in the image (%s)", line, what)
 			}
 			if (m.name == "go" || m.name == "cargo") && m.offlineText.MatchString(prog.Prog.Src) {
 				return fmt.Sprintf("line %d reads the cache later (%s)", line, cacheOf(m))
@@ -525,6 +530,86 @@ func laterReader(ctx *analysis.Context, ins *dockerfile.Instruction, m *manager,
 		return fmt.Sprintf("line %d may read the cache later (%s)", line, cacheOf(m))
 	}
 	return ""
+}
+
+// hiddenInstall says how a RUN may install with apt or apk (m) out of
+// sight of readsOwnCache, before an update of its own that surely runs:
+// through xargs, in the string of sh -c or bash -c, with aptitude, or in
+// a script that a COPY or ADD brought and that installs, or cannot be
+// read ("" when it does not). A script the file does not copy by name
+// (./configure of a downloaded source, manage.py) is taken for a build.
+func hiddenInstall(ctx *analysis.Context, ins *dockerfile.Instruction, m *manager, cmds []*shellparse.Command) string {
+	if m.name != "apt" && m.name != "apk" {
+		return ""
+	}
+	tools := map[string]bool{"apk": m.name == "apk", "apt-get": m.name == "apt", "apt": m.name == "apt", "aptitude": m.name == "apt", "apt-cache": m.name == "apt"}
+	for _, c := range cmds {
+		switch {
+		case m.name == "apt" && pkgmgr.AptUpdates(c) && !c.Conditional && !c.InSubshell,
+			m.name == "apk" && pkgmgr.ApkUpdates(c) && !c.Conditional && !c.InSubshell:
+			return ""
+		case m.name == "apt" && c.Name == "aptitude":
+			return "it runs aptitude"
+		case c.Name == "xargs":
+			for _, w := range c.Lits {
+				if tools[path.Base(w)] {
+					return "xargs runs " + path.Base(w)
+				}
+			}
+		case c.Name == "sh" || c.Name == "bash" || c.Name == "dash" || c.Name == "ash":
+			for i, w := range c.Lits {
+				if !strings.HasPrefix(w, "-") || strings.HasPrefix(w, "--") || !strings.Contains(w, "c") {
+					continue
+				}
+				switch {
+				case i+1 >= len(c.Lits):
+				case !c.Static[i+1]:
+					return c.Name + " -c runs a command line that dfopt cannot read"
+				case m.offlineText.MatchString(c.Lits[i+1]) || strings.Contains(c.Lits[i+1], "aptitude"):
+					return c.Name + " -c installs packages"
+				}
+				break
+			}
+			if runsScript(c) && scriptInstalls(ctx, ins, m, c.Lits[0]) {
+				return c.Name + " runs the script " + c.Lits[0]
+			}
+		case c.Name != "make" && c.Name != "gmake" && runsScript(c):
+			if w, ok := shellparse.Lit(c.NameWord()); ok && scriptInstalls(ctx, ins, m, w) {
+				return "it runs the script " + w
+			}
+		}
+	}
+	return ""
+}
+
+// scriptInstalls reports whether the script that ins runs may install
+// with apt or apk (m): a COPY or ADD brought it, and its content, from the
+// COPY's heredoc or the build context, names the manager's install, or
+// cannot be read.
+func scriptInstalls(ctx *analysis.Context, ins *dockerfile.Instruction, m *manager, script string) bool {
+	if ext := path.Ext(script); ext != "" && ext != ".sh" && ext != ".bash" {
+		return false // manage.py, a program of another language
+	}
+	o, ok := stages.CopiedProgram(ctx.Doc, ins, script)
+	if !ok {
+		return false
+	}
+	installs := func(text string) bool {
+		return m.offlineText.MatchString(text) || m.name == "apt" && strings.Contains(text, "aptitude")
+	}
+	if o.Shown {
+		return installs(o.Content)
+	}
+	view := buildcontext.Of(ctx)
+	if view == nil {
+		return true
+	}
+	for _, p := range o.Context {
+		if data, ok := view.ReadFile(p); ok {
+			return installs(string(data))
+		}
+	}
+	return true
 }
 
 func cacheOf(m *manager) string {

@@ -84,7 +84,13 @@
 //     ONBUILD, installs from the cache only: apt-get install before its own
 //     apt-get update (apk add before apk update, without --update-cache or
 //     --no-cache), npm/yarn --offline, mvn -o, gradle --offline,
-//     cargo --offline or --frozen, GOPROXY=off;
+//     cargo --offline or --frozen, GOPROXY=off; for apt and apk also an
+//     install out of sight before the step's own update: through xargs
+//     (xargs apt-get install), in the string of sh -c or bash -c (or one
+//     dfopt cannot read), with aptitude, or in a shell script (named .sh,
+//     .bash or without a suffix) that a COPY or ADD brought and that
+//     installs or cannot be read; a script the file does not bring
+//     (./configure of a downloaded source) is taken for a build;
 //   - the image runs the tool (go run, mvn, gradle, cargo in ENTRYPOINT, CMD
 //     or HEALTHCHECK), or a later stage copies the cache out (COPY --from,
 //     RUN --mount=from=);
