@@ -193,6 +193,9 @@ func analyze(ctx *analysis.Context, r *runs.Run) *plan {
 		if u.why = readsOwnCache(m, cmds); u.why != "" {
 			continue
 		}
+		if u.why = otherRoot(m, cmds); u.why != "" {
+			continue
+		}
 		if m.name == "go" || m.name == "cargo" {
 			if v, _ := ev.get("GOPROXY"); v == "off" || m.offlineText.MatchString(r.Prog.Src) {
 				u.why = "downloads are turned off (GOPROXY=off, --offline): it reads the cache only, which would then be the mount's"
@@ -303,6 +306,34 @@ func readsOwnCache(m *manager, cmds []*shellparse.Command) string {
 		for _, c := range cmds {
 			if m.offline(c) {
 				return "it installs from the cache only, which would then be the mount's"
+			}
+		}
+	}
+	return ""
+}
+
+// otherRoot says why an apk of the RUN keeps its cache elsewhere than
+// the mount would be: --root (-p) installs into another root, whose own
+// etc/apk/cache and var/cache/apk apk uses, --cache-dir names another
+// cache ("" when none does).
+func otherRoot(m *manager, cmds []*shellparse.Command) string {
+	if m.name != "apk" {
+		return ""
+	}
+	for _, c := range cmds {
+		if !m.match(c) {
+			continue
+		}
+		for _, w := range c.Lits {
+			opt, _, _ := strings.Cut(w, "=")
+			switch opt {
+			case "-p", "--root":
+				return "apk " + opt + " installs into another root, which keeps its own cache there"
+			case "--cache-dir":
+				return "apk --cache-dir keeps the cache elsewhere"
+			}
+			if strings.HasPrefix(w, "-p") && len(w) > 2 && !strings.HasPrefix(w, "--") {
+				return "apk -p installs into another root, which keeps its own cache there"
 			}
 		}
 	}

@@ -114,6 +114,8 @@
 //   - the RUN removes a directory above the cache (rm -rf /root/.cache), or
 //     empties the cache in a way that cannot be taken out: only a command
 //     joined by && to its neighbours (or by ; after a top-level set -e) is;
+//   - apk installs into another root (--root, -p), which keeps its own
+//     cache, or names another cache with --cache-dir;
 //   - the cache's place is not known: the user the RUN runs as, its home
 //     directory or (for users other than root) its numeric id are not
 //     known, the RUN sets HOME or a variable that moves the cache, or the
