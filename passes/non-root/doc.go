@@ -100,7 +100,10 @@
 // system directory (/usr, /usr/local, /etc, /var, /opt, /home, /tmp,
 // ...); a user creation (useradd, adduser) whose login cannot be read;
 // EXPOSE of a port below 1024 or of a port given by a variable, a port
-// below 1024 in CMD or ENTRYPOINT (--port 80, -p 80, :80) or in an ENV
+// below 1024 in CMD or ENTRYPOINT (--port 80, -p 80, -l 80, the value of
+// an option whose name has port, listen, bind or addr as in -b
+// 0.0.0.0:80, --listen=*:80, -Dserver.port=80, an address's :80, [::]:80,
+// PORT=80 before the command, http.server 80) or in an ENV
 // whose name has PORT (non-root may bind it on Docker 20.10 and
 // later, not on older Docker nor on Kubernetes by default); a VOLUME (it
 // starts out owned by root); ONBUILD; several users created by the file;

@@ -152,7 +152,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			continue
 		}
 		for _, m := range portArgRE.FindAllStringSubmatch(strings.Join(ins.Args, " "), -1) {
-			if p, _ := strconv.Atoi(m[1]); p > 0 && p < 1024 {
+			n := m[1] + m[2] + m[3]
+			if p, _ := strconv.Atoi(n); p > 0 && p < 1024 {
 				return decline(ins, fmt.Sprintf("the program is told port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
 			}
 		}
@@ -509,9 +510,12 @@ func linked(ins *dockerfile.Instruction) bool {
 	return false
 }
 
-// portArgRE finds a port in a command line: --port 80, -p 80,
-// --listen=:80, 0.0.0.0:80.
-var portArgRE = lazyre.New(`(?:(?:^|\s)--?(?:port|p|listen|bind|b)[= ]["']?|(?:^|[\s"'=])[\w.\[\]-]*:)(\d{1,5})\b`)
+// portArgRE finds a port in a command line: the value of an option whose
+// name has port, listen, bind or addr, or of -p, -b, -l (--port 80,
+// --bind=0.0.0.0:80, -b [::]:80, -Dserver.port=80, --server.port 80), an
+// address's port (0.0.0.0:80, *:80, :80), NAME_PORT=80 before the command,
+// python -m http.server 80. The port is in one of the three groups.
+var portArgRE = lazyre.New(`(?:(?:^|\s)--?[\w.-]*(?:port|listen|bind|addr)[\w.-]*[= ]|(?:^|\s)-[pbl][= ]?)["']?(?:(?:[\w.*-]*|\[[0-9a-fA-F:.]*\]):)?(\d{1,5})\b|(?:^|[\s"'=])(?:[\w.*-]*|\[[0-9a-fA-F:.]*\]):(\d{1,5})\b|(?:^|\s)(?:[A-Za-z_]*PORT=|http\.server\s+)["']?(\d{1,5})\b`)
 
 // port reads an EXPOSE argument ("80", "80/tcp", "8000-8010/udp").
 func port(a string) (int, bool) {
