@@ -89,9 +89,13 @@
 // started through its init script (service NAME start, invoke-rc.d,
 // rc-service, /etc/init.d/NAME); a program started with sudo or doas (which need root, or a
 // rule for the new user); a stage with no CMD or ENTRYPOINT in the file, or whose program is
-// a shell or a bare interpreter (sh, bash, python3, irb, node): an image
-// to build on or to run commands in, whose users would start as the new
-// user; a RUN that installs into root's home directory (playwright
+// a shell or a bare interpreter (sh, bash, python3, irb, node), or a
+// command that only keeps the container running (sleep infinity, tail -f
+// /dev/null): an image to build on or to run commands in, whose users
+// would start as the new user; a directory that mkdir in a RUN makes
+// outside the application directory and /tmp, which an ENV, CMD or
+// ENTRYPOINT of the stage names (ENV DATA_DIR=/srv-data): the program
+// writes there, and it would stay root's; a RUN that installs into root's home directory (playwright
 // install, puppeteer, pip install --user, cargo install, pipx, rustup,
 // nvm, pyenv, installers that write ~/.local, git config --global, paths
 // under /root, ~ or $HOME other than the caches pip, npm, yarn, uv,

@@ -167,6 +167,13 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		if why := daemonNeedsRoot(argv); why != "" {
 			return decline(start, why)
 		}
+		alive := argv
+		if prog == "busybox" {
+			alive = argv[1:]
+		}
+		if shellparse.KeepsAlive(alive) {
+			return decline(start, "the program is "+strings.Join(alive, " ")+", which only keeps the container running for commands run in it later (docker exec): a toolbox or a development container, whose users would start as the new user")
+		}
 		if shells[prog] || (len(argv) == 1 && repls[prog]) {
 			return decline(start, "the program is "+prog+", a shell: the image is a base or a toolbox, whose users would start as the new user")
 		}
@@ -237,6 +244,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	if systemDir(appDir) {
 		return decline(stages.Last(st, "workdir"), "the working directory "+appDir+" is a system directory, which the new user should not own")
+	}
+	if at, why := dataDirOutside(st, appDir); why != "" {
+		return decline(at, why)
 	}
 	made, at, why := madeInApp(st, appDir)
 	if why != "" {
@@ -389,6 +399,51 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 		}
 	}
 	return dirs, nil, ""
+}
+
+// dataDirOutside says why a directory that mkdir in a RUN of stage st
+// makes outside the application directory appDir (and /tmp) is where the
+// program writes: an ENV of the stage, CMD or ENTRYPOINT names it
+// (APP_DATA_DIR=/srv-data). It would stay root's.
+func dataDirOutside(st *dockerfile.Stage, appDir string) (*dockerfile.Instruction, string) {
+	for _, ins := range st.Instructions {
+		if ins.Cmd != "run" || !strings.Contains(ins.Text, "mkdir") {
+			continue
+		}
+		r, err := runs.Parse(ins)
+		if err != nil || r == nil {
+			continue
+		}
+		for _, c := range r.Commands() {
+			if c.Name != "mkdir" {
+				continue
+			}
+			for i, a := range c.Lits {
+				if !c.Static[i] || !path.IsAbs(a) {
+					continue
+				}
+				d := path.Clean(a)
+				if d == "/" || stages.Under(d, "/tmp") || (appDir != "" && stages.Under(d, appDir)) {
+					continue
+				}
+				for _, o := range st.Instructions {
+					if o.Cmd != "env" && o.Cmd != "cmd" && o.Cmd != "entrypoint" {
+						continue
+					}
+					for _, w := range o.Args {
+						w = dockerfile.Unquote(w)
+						if _, v, ok := strings.Cut(w, "="); ok && o.Cmd != "env" {
+							w = v
+						}
+						if w == d || w == d+"/" {
+							return ins, "a RUN makes " + d + ", which line " + strconv.Itoa(o.StartLine) + " points the program at: it would stay root's, and the new user could not write there"
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil, ""
 }
 
 // userAddRE finds a command that creates a user.
