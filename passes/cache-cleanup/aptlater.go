@@ -533,10 +533,39 @@ func runChanges(ins *dockerfile.Instruction, text string) string {
 	if m := aptConfigName(text); m != "" {
 		return fmt.Sprintf("apt's sources or configuration may change before it: line %d names %s", ins.StartLine, m)
 	}
+	if !mayChangeScript(text) {
+		return ""
+	}
 	if m := scriptChangeRE.FindString(text); m != "" {
 		return fmt.Sprintf("apt's sources or configuration may change before it: line %d may add sources (%s)", ins.StartLine, strings.TrimSpace(m))
 	}
 	return ""
+}
+
+// mayChangeScript reports whether text holds what every match of
+// scriptChangeRE holds: "dpkg", ".deb", or "sh" at the end of a word (the
+// shell alternatives end in sh\b or sh\s). The regexp runs only then: asked
+// of every instruction after an update, it took 12% of the time of a file
+// of 20,000 RUNs.
+func mayChangeScript(text string) bool {
+	if strings.Contains(text, "dpkg") || strings.Contains(text, ".deb") {
+		return true
+	}
+	for i := 0; ; {
+		j := strings.Index(text[i:], "sh")
+		if j < 0 {
+			return false
+		}
+		i += j + 2
+		if i == len(text) || !isWordByte(text[i]) {
+			return true
+		}
+	}
+}
+
+// isWordByte matches the bytes of regexp's \w (ASCII only, as \b sees them).
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // sourcesChange says what the instruction ins (whose text is text) may

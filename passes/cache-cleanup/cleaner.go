@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -162,7 +163,7 @@ func (cl *cleaner) laterArg(managers []string, verbs []string, args ...string) i
 				if !strings.Contains(other.Text, m) {
 					continue
 				}
-				if len(verbs) > 0 && !regexp.MustCompile(`\b`+regexp.QuoteMeta(m)+`\b[^&|;\n]*\s(`+strings.Join(verbs, "|")+`)\b`).MatchString(other.Text) {
+				if len(verbs) > 0 && !verbRE(m, verbs).MatchString(other.Text) {
 					continue
 				}
 				if len(args) == 0 {
@@ -299,4 +300,17 @@ func mounted(mounts, paths []string) bool {
 // ancestors) before ins contains s.
 func stageMentions(ins *dockerfile.Instruction, s string) bool {
 	return stages.Mentions(ins, s)
+}
+
+// verbREs holds the regexps of verbRE, compiled once per manager and verbs.
+var verbREs sync.Map // string -> *regexp.Regexp
+
+// verbRE matches manager m followed, in the same command, by one of verbs.
+func verbRE(m string, verbs []string) *regexp.Regexp {
+	expr := `\b` + regexp.QuoteMeta(m) + `\b[^&|;\n]*\s(` + strings.Join(verbs, "|") + `)\b`
+	if re, ok := verbREs.Load(expr); ok {
+		return re.(*regexp.Regexp)
+	}
+	re, _ := verbREs.LoadOrStore(expr, regexp.MustCompile(expr))
+	return re.(*regexp.Regexp)
 }
