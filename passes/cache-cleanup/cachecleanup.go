@@ -2,22 +2,24 @@ package cachecleanup
 
 import (
 	"github.com/dfopt/dfopt/analysis"
-	"github.com/dfopt/dfopt/dockerfile"
 )
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
-	facts := map[*dockerfile.Instruction]*runFacts{}
+	facts := newFactsTable(doc)
+	lists := &lazySupply{ctx: ctx, facts: facts}
+	// One walk through the RUNs first: what lists each reads (while its
+	// facts are at hand), and what programs each runs, so that a question
+	// about later RUNs need not compute the facts of those that cannot
+	// answer it.
 	for _, ins := range doc.Instructions {
-		if r := readRun(doc, ins); r != nil {
-			facts[ins] = collectFacts(r)
-		}
+		facts.get(ins)
+		lists.walkThrough(ins)
 	}
 	var out []analysis.Finding
 	later := &uses{ctx: ctx, facts: facts, memo: map[string][]usePoint{}}
-	lists := &lazySupply{ctx: ctx, facts: facts}
 	for _, ins := range doc.Instructions {
-		f := facts[ins]
+		f := facts.get(ins)
 		if f == nil {
 			continue
 		}

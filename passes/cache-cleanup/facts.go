@@ -2,8 +2,11 @@ package cachecleanup
 
 import (
 	"path"
+	"slices"
 	"strings"
+	"weak"
 
+	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -45,6 +48,89 @@ type runFacts struct {
 	// thrown away, so the caches it fills are all it leaves in the image
 	// ("warm the cache" RUNs).
 	bindWork string
+}
+
+// factsTable gives the facts of the RUNs of a document, computed when
+// asked for. It holds them (and the syntax trees they point into) only
+// weakly: the facts of every RUN of a large file are not all kept while
+// the pass goes through it, only those that something uses; asked again
+// after the garbage collector took them back, it computes them again,
+// from the same text to the same facts.
+type factsTable struct {
+	doc *dockerfile.Document
+	m   map[*dockerfile.Instruction]*factsEntry
+}
+
+type factsEntry struct {
+	none bool // the RUN's shell cannot be read (or it is no RUN)
+	f    weak.Pointer[runFacts]
+	// names are the names of the RUN's commands (cmds) and flags their
+	// static arguments that start with "-" (up to a "="), once its facts
+	// were computed: held strongly, they spare computing them again to
+	// learn that a RUN runs none of the programs asked about, or none
+	// with the options asked about.
+	names, flags []string
+}
+
+func newFactsTable(doc *dockerfile.Document) *factsTable {
+	return &factsTable{doc: doc, m: map[*dockerfile.Instruction]*factsEntry{}}
+}
+
+// get returns the facts of the instruction ins, or nil when it is not a
+// RUN whose shell can be read.
+func (t *factsTable) get(ins *dockerfile.Instruction) *runFacts {
+	e := t.m[ins]
+	if e == nil {
+		e = &factsEntry{}
+		t.m[ins] = e
+	}
+	if e.none {
+		return nil
+	}
+	if f := e.f.Value(); f != nil {
+		return f
+	}
+	r := readRun(t.doc, ins)
+	if r == nil {
+		e.none = true
+		return nil
+	}
+	f := collectFacts(r)
+	e.f = weak.Make(f)
+	if e.names == nil {
+		e.names, e.flags = []string{}, []string{}
+		for _, c := range f.cmds {
+			if !slices.Contains(e.names, c.Name) {
+				e.names = append(e.names, c.Name)
+			}
+			for i, v := range c.Lits {
+				if !c.Static[i] || !strings.HasPrefix(v, "-") {
+					continue
+				}
+				v, _, _ = strings.Cut(v, "=")
+				if !slices.Contains(e.flags, v) {
+					e.flags = append(e.flags, strings.Clone(v))
+				}
+			}
+		}
+	}
+	return f
+}
+
+// runsNone reports whether the instruction ins is a RUN whose shell can
+// be read and that is known to run none of names, or (flags not empty,
+// each starting with "-") none with an argument that is one of flags or
+// FLAG=VALUE for one of them (see shellparse.ArgIs): its facts need not be
+// computed (again) to learn that.
+func (t *factsTable) runsNone(ins *dockerfile.Instruction, names, flags []string) bool {
+	e := t.m[ins]
+	if e == nil || e.none || e.names == nil {
+		return false
+	}
+	if !slices.ContainsFunc(e.names, func(n string) bool { return slices.Contains(names, n) }) {
+		return true
+	}
+	return len(flags) > 0 && !slices.ContainsFunc(e.flags, func(v string) bool { return slices.Contains(flags, v) })
 }
 
 func collectFacts(r *runs.Run) *runFacts {

@@ -135,7 +135,7 @@ func (w *orderWalker) words(n syntax.Node, updated bool) bool {
 // that read the cache, not the length of the file.
 type uses struct {
 	ctx   *analysis.Context
-	facts map[*dockerfile.Instruction]*runFacts
+	facts *factsTable
 	memo  map[string][]usePoint
 }
 
@@ -154,20 +154,36 @@ type usePoint struct {
 // can be read, and nil with the instruction otherwise; it returns the
 // source offset of the read, or -1.
 func (u *uses) after(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) int) int {
-	line, _ := u.afterWhat(ins, key, func(other *dockerfile.Instruction, f *runFacts) (int, string) { return use(other, f), "" })
+	return u.afterAmong(ins, key, nil, nil, use)
+}
+
+// afterAmong is after for a use that, in a RUN whose shell can be read,
+// is a command named one of names (any command when names is nil), with
+// an argument that is one of flags (shellparse.ArgIs) when flags is not
+// empty: a RUN known to run no such command is passed over without its
+// facts (see factsTable.runsNone).
+func (u *uses) afterAmong(ins *dockerfile.Instruction, key string, names, flags []string, use func(other *dockerfile.Instruction, f *runFacts) int) int {
+	line, _ := u.scan(ins, key, names, flags, func(other *dockerfile.Instruction, f *runFacts) (int, string) { return use(other, f), "" })
 	return line
 }
 
 // afterWhat is after for a use that says what the read is (a script the
 // RUN runs) when it is not the usual one: it returns that too.
 func (u *uses) afterWhat(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) (int, string)) (int, string) {
+	return u.scan(ins, key, nil, nil, use)
+}
+
+func (u *uses) scan(ins *dockerfile.Instruction, key string, names, flags []string, use func(other *dockerfile.Instruction, f *runFacts) (int, string)) (int, string) {
 	cands, ok := u.memo[key]
 	if !ok {
 		for _, other := range u.ctx.Doc.Instructions {
 			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
 				continue
 			}
-			if pos, what := use(other, u.facts[other]); pos >= 0 {
+			if names != nil && u.facts.runsNone(other, names, flags) {
+				continue
+			}
+			if pos, what := use(other, u.facts.get(other)); pos >= 0 {
 				cands = append(cands, usePoint{other, pos, what})
 			}
 		}
