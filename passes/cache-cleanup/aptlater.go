@@ -433,20 +433,6 @@ func (l *lazySupply) readersOf(u *dockerfile.Instruction) []listReader {
 	return l.w.readersOf(u)
 }
 
-// walkThrough takes the walk through the instruction ins.
-func (l *lazySupply) walkThrough(ins *dockerfile.Instruction) {
-	if l.w == nil {
-		l.w = newSupplyWalk(l.ctx, l.facts)
-	}
-	w, st := l.w, ins.Stage
-	if st == nil {
-		return // an ARG before the first FROM
-	}
-	for !w.done() && (w.si < st.Index || w.si == st.Index && (!w.started || w.next <= ins.Index-st.Instructions[0].Index)) {
-		w.step()
-	}
-}
-
 // insertUpdate returns the edit that runs apt-get update right before the
 // reading command, so that a failing update fails the RUN as a failing
 // install would, or why there is none.

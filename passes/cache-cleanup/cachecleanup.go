@@ -8,18 +8,10 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	facts := newFactsTable(doc)
 	lists := &lazySupply{ctx: ctx, facts: facts}
-	// One walk through the RUNs first: what lists each reads (while its
-	// facts are at hand), and what programs each runs, so that a question
-	// about later RUNs need not compute the facts of those that cannot
-	// answer it.
-	for _, ins := range doc.Instructions {
-		facts.get(ins)
-		lists.walkThrough(ins)
-	}
 	var out []analysis.Finding
 	later := &uses{ctx: ctx, facts: facts, memo: map[string][]usePoint{}}
 	for _, ins := range doc.Instructions {
-		f := facts.get(ins)
+		f := facts.at(ins)
 		if f == nil {
 			continue
 		}

@@ -59,7 +59,15 @@ type runFacts struct {
 type factsTable struct {
 	doc *dockerfile.Document
 	m   map[*dockerfile.Instruction]*factsEntry
+	// The pass is at instruction index pos (see at). The facts of the
+	// next pinAhead instructions are held strongly once computed (the
+	// walk of apt's lists reads a few RUNs ahead): the pass asks for them
+	// again soon.
+	pos    int
+	pinned map[*dockerfile.Instruction]*runFacts
 }
+
+const pinAhead = 64
 
 type factsEntry struct {
 	none bool // the RUN's shell cannot be read (or it is no RUN)
@@ -73,7 +81,20 @@ type factsEntry struct {
 }
 
 func newFactsTable(doc *dockerfile.Document) *factsTable {
-	return &factsTable{doc: doc, m: map[*dockerfile.Instruction]*factsEntry{}}
+	return &factsTable{doc: doc, m: map[*dockerfile.Instruction]*factsEntry{},
+		pinned: map[*dockerfile.Instruction]*runFacts{}}
+}
+
+// at is get for the instruction the pass goes on to: the facts of those
+// before it are no longer held.
+func (t *factsTable) at(ins *dockerfile.Instruction) *runFacts {
+	t.pos = ins.Index
+	for p := range t.pinned {
+		if p.Index < ins.Index {
+			delete(t.pinned, p)
+		}
+	}
+	return t.get(ins)
 }
 
 // get returns the facts of the instruction ins, or nil when it is not a
@@ -87,6 +108,9 @@ func (t *factsTable) get(ins *dockerfile.Instruction) *runFacts {
 	if e.none {
 		return nil
 	}
+	if f := t.pinned[ins]; f != nil {
+		return f
+	}
 	if f := e.f.Value(); f != nil {
 		return f
 	}
@@ -97,6 +121,9 @@ func (t *factsTable) get(ins *dockerfile.Instruction) *runFacts {
 	}
 	f := collectFacts(r)
 	e.f = weak.Make(f)
+	if d := ins.Index - t.pos; d >= 0 && d <= pinAhead {
+		t.pinned[ins] = f
+	}
 	if e.names == nil {
 		e.names, e.flags = []string{}, []string{}
 		for _, c := range f.cmds {
@@ -130,7 +157,10 @@ func (t *factsTable) runsNone(ins *dockerfile.Instruction, names, flags []string
 	if !slices.ContainsFunc(e.names, func(n string) bool { return slices.Contains(names, n) }) {
 		return true
 	}
-	return len(flags) > 0 && !slices.ContainsFunc(e.flags, func(v string) bool { return slices.Contains(flags, v) })
+	if len(flags) == 0 || slices.ContainsFunc(flags, func(v string) bool { return !strings.HasPrefix(v, "-") }) {
+		return false // only the arguments that start with "-" are recorded
+	}
+	return !slices.ContainsFunc(e.flags, func(v string) bool { return slices.Contains(flags, v) })
 }
 
 func collectFacts(r *runs.Run) *runFacts {

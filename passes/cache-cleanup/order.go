@@ -3,6 +3,7 @@ package cachecleanup
 import (
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -180,7 +181,7 @@ func (u *uses) scan(ins *dockerfile.Instruction, key string, names, flags []stri
 			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
 				continue
 			}
-			if names != nil && u.facts.runsNone(other, names, flags) {
+			if names != nil && u.facts.runsNone(other, names, flags) || lacksFlags(other, flags) {
 				continue
 			}
 			if pos, what := use(other, u.facts.get(other)); pos >= 0 {
@@ -197,6 +198,25 @@ func (u *uses) scan(ins *dockerfile.Instruction, key string, names, flags []stri
 		}
 	}
 	return 0, ""
+}
+
+// lacksFlags reports whether the instruction ins cannot run a command
+// with an argument that is one of flags (or FLAG=VALUE for one of them,
+// see shellparse.ArgIs), flags not empty: its text holds none of them,
+// nor anything that could make one of another text (a quote or a
+// backslash, with which $'...' and "..." are made; a static word of a
+// text without them is written as it is), and it has no heredoc (the
+// program of a heredoc RUN is not in its text).
+func lacksFlags(ins *dockerfile.Instruction, flags []string) bool {
+	if len(flags) == 0 || len(ins.Heredocs) > 0 || strings.ContainsAny(ins.Text, "'\"\\") {
+		return false
+	}
+	for _, f := range flags {
+		if strings.Contains(ins.Text, f) {
+			return false
+		}
+	}
+	return true
 }
 
 // textUsesBeforeUpdate is usesBeforeUpdate for a RUN whose shell cannot be

@@ -1,6 +1,11 @@
 package cachecleanup
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/shellparse"
+)
 
 var prefilterSeeds = []string{
 	"", "sh", "bash", "fish", "shell", "sha256sum x", "curl -fsSL https://x | sh",
@@ -31,6 +36,52 @@ func TestScriptChangePrefilter(t *testing.T) {
 	for _, s := range []string{"shell", "sha256sum x", "echo sh_x", "pip install flask"} {
 		if mayChangeScript(s) {
 			t.Errorf("mayChangeScript(%q) = true, want false", s)
+		}
+	}
+}
+
+// lacksFlags may rule a RUN out only when no command of its program has
+// one of the flags as a static argument.
+func FuzzLacksFlags(f *testing.F) {
+	for _, s := range []string{"npm ci --offline", "npm ci --off''line", "npm ci $'--offline'", `npm ci "--offline"`,
+		"npm ci --offline=true", `npm ci --off\line`, "dnf -C install x", "npm ci", "npm ci --off$X", "sudo npm i --prefer-offline"} {
+		f.Add(s)
+	}
+	flags := []string{"--offline", "--prefer-offline", "-C"}
+	f.Fuzz(func(t *testing.T, text string) {
+		doc, err := dockerfile.Parse("Dockerfile", []byte("FROM x\nRUN "+text+"\n"))
+		if err != nil || len(doc.Instructions) != 2 || !lacksFlags(doc.Instructions[1], flags) {
+			return
+		}
+		r := readRun(doc, doc.Instructions[1])
+		if r == nil {
+			return
+		}
+		for _, c := range r.Commands() {
+			if c.HasArg(shellparse.ArgIs(flags...)) {
+				t.Fatalf("lacksFlags rules out %q, whose command %s has one of %v", text, c.Name, flags)
+			}
+		}
+	})
+}
+
+func TestLacksFlags(t *testing.T) {
+	flags := []string{"--offline", "--prefer-offline"}
+	for text, want := range map[string]bool{
+		"npm ci":                true,
+		"npm ci $HOME && x":     true,
+		"npm ci --offline":      false,
+		"npm ci --offline=true": false,
+		`npm ci "x"`:            false, // a quote may make a flag
+		"npm ci 'x'":            false,
+		`npm ci \x`:             false,
+	} {
+		doc, err := dockerfile.Parse("Dockerfile", []byte("FROM x\nRUN "+text+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := lacksFlags(doc.Instructions[1], flags); got != want {
+			t.Errorf("lacksFlags(%q) = %v, want %v", text, got, want)
 		}
 	}
 }
