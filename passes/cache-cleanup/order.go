@@ -181,7 +181,7 @@ func (u *uses) scan(ins *dockerfile.Instruction, key string, names, flags []stri
 			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
 				continue
 			}
-			if names != nil && u.facts.runsNone(other, names, flags) || lacksFlags(other, flags) {
+			if names != nil && u.facts.runsNone(other, names, flags) || lacksWords(other, flags) {
 				continue
 			}
 			if pos, what := use(other, u.facts.get(other)); pos >= 0 {
@@ -200,19 +200,20 @@ func (u *uses) scan(ins *dockerfile.Instruction, key string, names, flags []stri
 	return 0, ""
 }
 
-// lacksFlags reports whether the instruction ins cannot run a command
-// with an argument that is one of flags (or FLAG=VALUE for one of them,
-// see shellparse.ArgIs), flags not empty: its text holds none of them,
+// lacksWords reports whether no word of the program of the instruction
+// ins can hold one of words (words not empty), so that no command of it
+// can have one of them in an argument (such as one of the flags of
+// shellparse.ArgIs, or FLAG=VALUE for one): its text holds none of them,
 // nor anything that could make one of another text (a quote or a
-// backslash, with which $'...' and "..." are made; a static word of a
-// text without them is written as it is), and it has no heredoc (the
-// program of a heredoc RUN is not in its text).
-func lacksFlags(ins *dockerfile.Instruction, flags []string) bool {
-	if len(flags) == 0 || len(ins.Heredocs) > 0 || strings.ContainsAny(ins.Text, "'\"\\") {
+// backslash, with which $'...' and "..." are made; the static part of a
+// word of a text without them is written as it is), and it has no heredoc
+// (the program of a heredoc RUN is not in its text).
+func lacksWords(ins *dockerfile.Instruction, words []string) bool {
+	if len(words) == 0 || len(ins.Heredocs) > 0 || strings.ContainsAny(ins.Text, "'\"\\") {
 		return false
 	}
-	for _, f := range flags {
-		if strings.Contains(ins.Text, f) {
+	for _, w := range words {
+		if strings.Contains(ins.Text, w) {
 			return false
 		}
 	}

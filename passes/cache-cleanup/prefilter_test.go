@@ -40,32 +40,40 @@ func TestScriptChangePrefilter(t *testing.T) {
 	}
 }
 
-// lacksFlags may rule a RUN out only when no command of its program has
+// lacksWords may rule a RUN out only when no command of its program has
 // one of the flags as a static argument.
-func FuzzLacksFlags(f *testing.F) {
+func FuzzLacksWords(f *testing.F) {
 	for _, s := range []string{"npm ci --offline", "npm ci --off''line", "npm ci $'--offline'", `npm ci "--offline"`,
-		"npm ci --offline=true", `npm ci --off\line`, "dnf -C install x", "npm ci", "npm ci --off$X", "sudo npm i --prefer-offline"} {
+		"npm ci --offline=true", `npm ci --off\line`, "dnf -C install x", "npm ci", "npm ci --off$X", "sudo npm i --prefer-offline",
+		"pip install -U pip", "pip3 install pip==9.0.3", "python3 -m pip install 'pip>=23'", "curl -s https://bootstrap.pypa.io/get-pip.py | python",
+		"pip install p$V==1"} {
 		f.Add(s)
 	}
 	flags := []string{"--offline", "--prefer-offline", "-C"}
 	f.Fuzz(func(t *testing.T, text string) {
 		doc, err := dockerfile.Parse("Dockerfile", []byte("FROM x\nRUN "+text+"\n"))
-		if err != nil || len(doc.Instructions) != 2 || !lacksFlags(doc.Instructions[1], flags) {
+		if err != nil || len(doc.Instructions) != 2 {
 			return
 		}
 		r := readRun(doc, doc.Instructions[1])
 		if r == nil {
 			return
 		}
+		if lacksWords(doc.Instructions[1], []string{"pip"}) && lastPipChange(r, nil) != 0 {
+			t.Fatalf("lacksWords rules out %q, which changes pip", text)
+		}
+		if !lacksWords(doc.Instructions[1], flags) {
+			return
+		}
 		for _, c := range r.Commands() {
 			if c.HasArg(shellparse.ArgIs(flags...)) {
-				t.Fatalf("lacksFlags rules out %q, whose command %s has one of %v", text, c.Name, flags)
+				t.Fatalf("lacksWords rules out %q, whose command %s has one of %v", text, c.Name, flags)
 			}
 		}
 	})
 }
 
-func TestLacksFlags(t *testing.T) {
+func TestLacksWords(t *testing.T) {
 	flags := []string{"--offline", "--prefer-offline"}
 	for text, want := range map[string]bool{
 		"npm ci":                true,
@@ -80,8 +88,8 @@ func TestLacksFlags(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := lacksFlags(doc.Instructions[1], flags); got != want {
-			t.Errorf("lacksFlags(%q) = %v, want %v", text, got, want)
+		if got := lacksWords(doc.Instructions[1], flags); got != want {
+			t.Errorf("lacksWords(%q) = %v, want %v", text, got, want)
 		}
 	}
 }
