@@ -157,7 +157,7 @@ func (cl *cleaner) stageSets(key string) bool {
 // of the arguments args (all of them when args is empty), or 0.
 func (cl *cleaner) laterArg(managers []string, verbs []string, args ...string) int {
 	key := strings.Join(managers, ",") + "|" + strings.Join(verbs, ",") + "|" + strings.Join(args, ",")
-	return cl.later.afterAmong(cl.r.Ins, key, managers, args, func(other *dockerfile.Instruction, of *runFacts) int {
+	return cl.later.afterAmong(cl.r.Ins, key, args, func(other *dockerfile.Instruction, of *runFacts) int {
 		if of == nil {
 			for _, m := range managers {
 				if !strings.Contains(other.Text, m) {

@@ -2,7 +2,6 @@ package cachecleanup
 
 import (
 	"path"
-	"slices"
 	"strings"
 	"weak"
 
@@ -72,12 +71,6 @@ const pinAhead = 64
 type factsEntry struct {
 	none bool // the RUN's shell cannot be read (or it is no RUN)
 	f    weak.Pointer[runFacts]
-	// names are the names of the RUN's commands (cmds) and flags their
-	// static arguments that start with "-" (up to a "="), once its facts
-	// were computed: held strongly, they spare computing them again to
-	// learn that a RUN runs none of the programs asked about, or none
-	// with the options asked about.
-	names, flags []string
 }
 
 func newFactsTable(doc *dockerfile.Document) *factsTable {
@@ -124,43 +117,7 @@ func (t *factsTable) get(ins *dockerfile.Instruction) *runFacts {
 	if d := ins.Index - t.pos; d >= 0 && d <= pinAhead {
 		t.pinned[ins] = f
 	}
-	if e.names == nil {
-		e.names, e.flags = []string{}, []string{}
-		for _, c := range f.cmds {
-			if !slices.Contains(e.names, c.Name) {
-				e.names = append(e.names, c.Name)
-			}
-			for i, v := range c.Lits {
-				if !c.Static[i] || !strings.HasPrefix(v, "-") {
-					continue
-				}
-				v, _, _ = strings.Cut(v, "=")
-				if !slices.Contains(e.flags, v) {
-					e.flags = append(e.flags, strings.Clone(v))
-				}
-			}
-		}
-	}
 	return f
-}
-
-// runsNone reports whether the instruction ins is a RUN whose shell can
-// be read and that is known to run none of names, or (flags not empty,
-// each starting with "-") none with an argument that is one of flags or
-// FLAG=VALUE for one of them (see shellparse.ArgIs): its facts need not be
-// computed (again) to learn that.
-func (t *factsTable) runsNone(ins *dockerfile.Instruction, names, flags []string) bool {
-	e := t.m[ins]
-	if e == nil || e.none || e.names == nil {
-		return false
-	}
-	if !slices.ContainsFunc(e.names, func(n string) bool { return slices.Contains(names, n) }) {
-		return true
-	}
-	if len(flags) == 0 || slices.ContainsFunc(flags, func(v string) bool { return !strings.HasPrefix(v, "-") }) {
-		return false // only the arguments that start with "-" are recorded
-	}
-	return !slices.ContainsFunc(e.flags, func(v string) bool { return slices.Contains(flags, v) })
 }
 
 func collectFacts(r *runs.Run) *runFacts {

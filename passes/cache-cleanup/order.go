@@ -155,33 +155,32 @@ type usePoint struct {
 // can be read, and nil with the instruction otherwise; it returns the
 // source offset of the read, or -1.
 func (u *uses) after(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) int) int {
-	return u.afterAmong(ins, key, nil, nil, use)
+	return u.afterAmong(ins, key, nil, use)
 }
 
-// afterAmong is after for a use that, in a RUN whose shell can be read,
-// is a command named one of names (any command when names is nil), with
-// an argument that is one of flags (shellparse.ArgIs) when flags is not
-// empty: a RUN known to run no such command is passed over without its
-// facts (see factsTable.runsNone).
-func (u *uses) afterAmong(ins *dockerfile.Instruction, key string, names, flags []string, use func(other *dockerfile.Instruction, f *runFacts) int) int {
-	line, _ := u.scan(ins, key, names, flags, func(other *dockerfile.Instruction, f *runFacts) (int, string) { return use(other, f), "" })
+// afterAmong is after for a use that is a command with an argument that
+// is one of flags (see shellparse.ArgIs) when flags is not empty: a RUN
+// whose text cannot hold one (see lacksWords) is passed over without its
+// facts.
+func (u *uses) afterAmong(ins *dockerfile.Instruction, key string, flags []string, use func(other *dockerfile.Instruction, f *runFacts) int) int {
+	line, _ := u.scan(ins, key, flags, func(other *dockerfile.Instruction, f *runFacts) (int, string) { return use(other, f), "" })
 	return line
 }
 
 // afterWhat is after for a use that says what the read is (a script the
 // RUN runs) when it is not the usual one: it returns that too.
 func (u *uses) afterWhat(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) (int, string)) (int, string) {
-	return u.scan(ins, key, nil, nil, use)
+	return u.scan(ins, key, nil, use)
 }
 
-func (u *uses) scan(ins *dockerfile.Instruction, key string, names, flags []string, use func(other *dockerfile.Instruction, f *runFacts) (int, string)) (int, string) {
+func (u *uses) scan(ins *dockerfile.Instruction, key string, flags []string, use func(other *dockerfile.Instruction, f *runFacts) (int, string)) (int, string) {
 	cands, ok := u.memo[key]
 	if !ok {
 		for _, other := range u.ctx.Doc.Instructions {
 			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
 				continue
 			}
-			if names != nil && u.facts.runsNone(other, names, flags) || lacksWords(other, flags) {
+			if lacksWords(other, flags) {
 				continue
 			}
 			if pos, what := use(other, u.facts.get(other)); pos >= 0 {
