@@ -3,10 +3,10 @@ package cachecleanup
 import (
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -200,23 +200,11 @@ func (u *uses) scan(ins *dockerfile.Instruction, key string, flags []string, use
 }
 
 // lacksWords reports whether no word of the program of the instruction
-// ins can hold one of words (words not empty), so that no command of it
-// can have one of them in an argument (such as one of the flags of
-// shellparse.ArgIs, or FLAG=VALUE for one): its text holds none of them,
-// nor anything that could make one of another text (a quote or a
-// backslash, with which $'...' and "..." are made; the static part of a
-// word of a text without them is written as it is), and it has no heredoc
-// (the program of a heredoc RUN is not in its text).
+// ins can hold one of words (words not empty; see runs.MayHold), so that
+// no command of it can have one of them in an argument (such as one of
+// the flags of shellparse.ArgIs, or FLAG=VALUE for one).
 func lacksWords(ins *dockerfile.Instruction, words []string) bool {
-	if len(words) == 0 || len(ins.Heredocs) > 0 || strings.ContainsAny(ins.Text, "'\"\\") {
-		return false
-	}
-	for _, w := range words {
-		if strings.Contains(ins.Text, w) {
-			return false
-		}
-	}
-	return true
+	return len(words) > 0 && !runs.MayHold(ins, words...)
 }
 
 // textUsesBeforeUpdate is usesBeforeUpdate for a RUN whose shell cannot be
