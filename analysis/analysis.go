@@ -222,6 +222,12 @@ type Finding struct {
 	Message string
 	// Fix, when not nil, is the change that resolves the finding.
 	Fix *Fix
+	// About, when not nil, is the instruction the finding is about when it
+	// is reported elsewhere: the FROM of a stage for a finding about the
+	// stage as a whole that its CMD or ENTRYPOINT is the reason for (tini's
+	// decline). An ignore comment above it governs the finding as one
+	// above the instruction at Pos does.
+	About *dockerfile.Instruction
 }
 
 // Fix is a set of edits that are applied together or not at all.

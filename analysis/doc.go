@@ -34,38 +34,51 @@ import (
 // pass's section (see above). Comment markers are removed as go/ast does:
 // "//" and one space after it.
 func ExtractDoc(content, name string) (summary, doc string, err error) {
-	comment, ok := packageComment(content)
+	// Every pass reads its documentation when the program starts: the
+	// comment is read line by line, in place, and the documentation is
+	// the only text copied.
+	block, ok := packageComment(content)
 	if !ok {
 		return "", "", fmt.Errorf("no package comment")
 	}
 	heading := "# Pass " + name
-	i := 0
-	for i < len(comment) && comment[i] != heading {
-		i++
+	line, rest := nextCommentLine(block)
+	for line != heading {
+		if rest == "" {
+			return "", "", fmt.Errorf("no %q heading in the package comment", heading)
+		}
+		line, rest = nextCommentLine(rest)
 	}
-	if i == len(comment) {
-		return "", "", fmt.Errorf("no %q heading in the package comment", heading)
+	for {
+		if rest == "" {
+			return "", "", fmt.Errorf("section %q is empty", heading)
+		}
+		if line, rest = nextCommentLine(rest); line != "" {
+			break
+		}
 	}
-	i++
-	for i < len(comment) && comment[i] == "" {
-		i++
-	}
-	if i == len(comment) {
-		return "", "", fmt.Errorf("section %q is empty", heading)
-	}
-	summary, ok = strings.CutPrefix(comment[i], name+": ")
+	summary, ok = strings.CutPrefix(line, name+": ")
 	if !ok || strings.TrimSpace(summary) == "" {
 		return "", "", fmt.Errorf("section %q does not start with %q", heading, name+": SUMMARY")
 	}
-	i++
-	if i < len(comment) && comment[i] != "" {
-		return "", "", fmt.Errorf("section %q: the summary is not one line", heading)
+	if rest != "" {
+		if line, rest = nextCommentLine(rest); line != "" {
+			return "", "", fmt.Errorf("section %q: the summary is not one line", heading)
+		}
+		// The blank line after the summary is the documentation's first
+		// line (trimmed below).
+		var b strings.Builder
+		b.Grow(len(rest) + 1)
+		b.WriteString(line)
+		for rest != "" {
+			if line, rest = nextCommentLine(rest); strings.HasPrefix(line, "# ") {
+				break
+			}
+			b.WriteByte('\n')
+			b.WriteString(line)
+		}
+		doc = strings.Trim(b.String(), "\n")
 	}
-	var lines []string
-	for ; i < len(comment) && !strings.HasPrefix(comment[i], "# "); i++ {
-		lines = append(lines, comment[i])
-	}
-	doc = strings.Trim(strings.Join(lines, "\n"), "\n")
 	if doc == "" {
 		return "", "", fmt.Errorf("section %q has a summary and no documentation", heading)
 	}
@@ -82,31 +95,45 @@ func MustExtractDoc(content, name string) (summary, doc string) {
 	return summary, doc
 }
 
-// packageComment returns the lines of the // comment right above the
-// package clause, without the comment markers.
-func packageComment(content string) ([]string, bool) {
-	lines := strings.Split(strings.ReplaceAll(content, "\r\n", "\n"), "\n")
-	pkg := -1
-	for i, l := range lines {
-		if strings.HasPrefix(l, "package ") {
-			pkg = i
-			break
-		}
+// packageComment returns the // comment right above the package clause:
+// its lines, each with its line end.
+func packageComment(content string) (string, bool) {
+	pkg := -1 // where the package clause's line starts
+	if strings.HasPrefix(content, "package ") {
+		pkg = 0
+	} else if i := strings.Index(content, "\npackage "); i >= 0 {
+		pkg = i + 1
+	}
+	if pkg < 0 {
+		return "", false
 	}
 	start := pkg
-	for start > 0 && strings.HasPrefix(lines[start-1], "//") {
-		start--
+	for start > 0 {
+		prev := strings.LastIndexByte(content[:start-1], '\n') + 1
+		if !strings.HasPrefix(content[prev:start], "//") {
+			break
+		}
+		start = prev
 	}
-	if pkg < 0 || start == pkg {
-		return nil, false
+	if start == pkg {
+		return "", false
 	}
-	var out []string
-	for _, l := range lines[start:pkg] {
-		l = strings.TrimPrefix(l, "//")
-		l = strings.TrimPrefix(l, " ")
-		out = append(out, strings.TrimRight(l, " \t"))
+	return content[start:pkg], true
+}
+
+// nextCommentLine returns the first line of a block of comment lines,
+// each ending in a newline, without the comment markers, the line end and
+// trailing blanks, and the lines after it.
+func nextCommentLine(block string) (line, rest string) {
+	line, rest, _ = strings.Cut(block, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	line = strings.TrimPrefix(line, "//")
+	line = strings.TrimPrefix(line, " ")
+	end := len(line)
+	for end > 0 && (line[end-1] == ' ' || line[end-1] == '\t') {
+		end--
 	}
-	return out, true
+	return line[:end], rest
 }
 
 // Documented returns pass with its Summary and Doc read from the content

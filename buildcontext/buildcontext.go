@@ -131,12 +131,18 @@ func (v *View) List(dir string) []string {
 
 // SelfPath is the Dockerfile's path in the context ("" when outside it).
 func SelfPath(ctx *analysis.Context) string {
-	name := strings.ReplaceAll(ctx.Doc.Name, "\\", "/")
 	if ctx.ContextDir == "" {
-		return path.Base(name)
+		return path.Base(strings.ReplaceAll(ctx.Doc.Name, "\\", "/"))
 	}
-	absC, err1 := filepath.Abs(ctx.ContextDir)
-	absD, err2 := filepath.Abs(ctx.Doc.Name)
+	// The passes ask in every round; making the paths absolute asks the
+	// system for the working directory each time.
+	key := "buildcontext.SelfPath\x00" + ctx.ContextDir + "\x00" + ctx.Doc.Name
+	return ctx.Memo(key, func() any { return selfPath(ctx.ContextDir, ctx.Doc.Name) }).(string)
+}
+
+func selfPath(contextDir, name string) string {
+	absC, err1 := filepath.Abs(contextDir)
+	absD, err2 := filepath.Abs(name)
 	if err1 != nil || err2 != nil {
 		return ""
 	}

@@ -3,10 +3,10 @@ package buildcontext
 import (
 	"io/fs"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // MaxEntries bounds a walk of the context: a Tree holds at most this many
@@ -54,7 +54,7 @@ type Dockerfile struct {
 	OwnIgnore bool
 }
 
-var dockerfileNameRE = regexp.MustCompile(`^(Dockerfile|Containerfile)(\..+)?$|^.+\.(Dockerfile|dockerfile)$`)
+var dockerfileNameRE = lazyre.New(`^(Dockerfile|Containerfile)(\..+)?$|^.+\.(Dockerfile|dockerfile)$`)
 
 // IsDockerfileName reports whether a file name is a Dockerfile's:
 // Dockerfile, Containerfile, either with a suffix (Dockerfile.dev), or

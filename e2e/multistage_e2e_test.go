@@ -303,7 +303,10 @@ func TestMultiStagePython(t *testing.T) {
 		"from setuptools import setup, Extension\n\nsetup(name=\"fastsum\", version=\"1.0\", ext_modules=[Extension(\"fastsum\", [\"fastsum.c\"])])\n")
 	writeFile(t, filepath.Join(dir, "cext/fastsum.c"), fastsumC)
 	writeFile(t, filepath.Join(dir, "app.py"), "import fastsum\n\nprint(\"2 + 3 =\", fastsum.add(2, 3))\n")
+	// jq is a program the build installs with an option that chooses the
+	// release (-t): the final stage installs it again, with that option.
 	writeFile(t, filepath.Join(dir, "Dockerfile"), `FROM python:3.11
+RUN apt-get update && apt-get install -y --no-install-recommends -t bookworm jq && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . .
 RUN pip install --no-build-isolation ./cext
@@ -315,7 +318,7 @@ CMD ["python3", "app.py"]
 	rep, _ := runVerify(t, verify.Options{
 		Dockerfile: filepath.Join(dir, "Dockerfile"),
 		Optimize:   optimizer.Options{Enable: []string{"multi-stage"}},
-		Smoke:      []string{"python3 app.py", "python3 -c 'import fastsum'"},
+		Smoke:      []string{"python3 app.py", "python3 -c 'import fastsum'", "jq --version"},
 		NoRebuild:  true,
 		Contexts:   harness.NamedContexts(m),
 		Inspect: func(b *verify.Builds) error {
@@ -346,6 +349,7 @@ CMD ["python3", "app.py"]
 		"\n+RUN python3 -m venv /opt/venv\n",
 		"\n+FROM python:3.11-slim\n",
 		"\n+COPY --from=build /opt/venv /opt/venv\n",
+		"\n+RUN apt-get update && apt-get install -y --no-install-recommends -t bookworm jq && rm -rf /var/lib/apt/lists/*\n",
 	)
 	for p, want := range map[string]bool{
 		"before /usr/bin/gcc": true, "after /usr/bin/gcc": false,

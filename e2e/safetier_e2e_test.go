@@ -68,7 +68,8 @@ func requireCaches(t *testing.T, original, rewritten string, contexts map[string
 
 // TestSafeTierShapesDebian: apt lists read by a later RUN before its own
 // update (the reader gets apt-get update in front, and both RUNs remove
-// their lists), COMPOSER_HOME deleted by its RUN, a RUN that deletes its
+// their lists, also across a script from the context that leaves apt
+// alone), COMPOSER_HOME deleted by its RUN, a RUN that deletes its
 // WORKDIR, mkdir before WORKDIR under a non-root USER.
 func TestSafeTierShapesDebian(t *testing.T) {
 	env := requireEnv(t)
@@ -78,6 +79,12 @@ func TestSafeTierShapesDebian(t *testing.T) {
 RUN apt-get update && apt-get install -y --no-install-recommends jq
 ENV COMPOSER_ALLOW_SUPERUSER=1
 RUN apt-get install -y --no-install-recommends file && apt-get update && apt-get install -y --no-install-recommends composer
+# a script from the context, whose text leaves apt alone, runs between that
+# update and an install (which gets an update of its own)
+COPY --chmod=755 greet /usr/local/bin/greet
+RUN greet > /greeting.txt
+ENV STEP=tree
+RUN apt-get install -y --no-install-recommends tree
 # composer in a temporary COMPOSER_HOME that the RUN deletes
 WORKDIR /c
 COPY composer.json ./
@@ -96,11 +103,13 @@ RUN mkdir -p /home/app/w
 WORKDIR /home/app/w
 RUN echo d > d.txt
 `
-	files := map[string]string{"composer.json": `{"name": "dfopt/e2e", "repositories": [{"packagist.org": false}]}` + "\n"}
+	files := map[string]string{"composer.json": `{"name": "dfopt/e2e", "repositories": [{"packagist.org": false}]}` + "\n",
+		"greet": "#!/bin/sh\necho hello\n"}
 	_, rewritten := verifyShapes(t, original, files,
 		"\nRUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n",
 		"\nRUN apt-get update && apt-get install -y --no-install-recommends file && apt-get update && apt-get install -y --no-install-recommends composer && rm -rf /var/lib/apt/lists/*\n",
 		"\nRUN set -eu; export COMPOSER_HOME=\"$(mktemp -d)\"; composer install --no-interaction; rm -rf \"$COMPOSER_HOME\"\n",
+		"\nRUN apt-get update && apt-get install -y --no-install-recommends tree && rm -rf /var/lib/apt/lists/*\n",
 		"\nRUN composer install --no-interaction && rm -rf /root/.composer/cache /root/.cache/composer\n",
 		"\nRUN echo a > a.txt && \\\n    echo b > b.txt && rm -rf /srv/work\nRUN echo c > /c.txt && \\\n",
 		"\nUSER app\nRUN mkdir -p /home/app/w\nWORKDIR /home/app/w\n",
@@ -108,9 +117,11 @@ RUN echo d > d.txt
 	// The image has the WORKDIR that BuildKit made again, empty but for
 	// what the last RUN there wrote.
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "composer.json"), files["composer.json"])
+	for name, content := range files {
+		writeFile(t, filepath.Join(dir, name), content)
+	}
 	_, after := requireCaches(t, original, rewritten, env.BaseContexts(), dir)
-	for _, p := range []string{"/srv/work", "/c.txt", "/home/app/w/d.txt", "/c/vendor/autoload.php"} {
+	for _, p := range []string{"/srv/work", "/c.txt", "/home/app/w/d.txt", "/c/vendor/autoload.php", "/usr/bin/tree", "/greeting.txt"} {
 		if _, ok := after.Get(p); !ok {
 			t.Errorf("the rewrite's image has no %s", p)
 		}

@@ -2,9 +2,9 @@ package manifests
 
 import (
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
@@ -21,8 +21,8 @@ var cargoFetcher = &fetcher{
 	build:       cargoBuild,
 	plan:        cargoPlan,
 	envPrefixes: []string{"CARGO_", "RUSTUP_", "RUSTC"},
-	tool:        regexp.MustCompile(`^(rust|cargo|rustup|rustc)$`),
-	packages:    regexp.MustCompile(`^(rust.*|cargo|rustup|` + fetchPackages + `)$`),
+	tool:        lazyre.New(`^(rust|cargo|rustup|rustc)$`),
+	packages:    lazyre.New(`^(rust.*|cargo|rustup|` + fetchPackages + `)$`),
 }
 
 func cargoBuild(c *shellparse.Command) (build, stop bool) {
@@ -44,9 +44,9 @@ func cargoBuild(c *shellparse.Command) (build, stop bool) {
 
 var (
 	// tomlSection matches a TOML table header.
-	tomlSection = regexp.MustCompile(`^\[\[?\s*([^\]]+?)\s*\]\]?`)
-	tomlPathKey = regexp.MustCompile(`\bpath\s*=`)
-	tomlFromWS  = regexp.MustCompile(`\bworkspace\s*=\s*true`)
+	tomlSection = lazyre.New(`^\[\[?\s*([^\]]+?)\s*\]\]?`)
+	tomlPathKey = lazyre.New(`\bpath\s*=`)
+	tomlFromWS  = lazyre.New(`\bworkspace\s*=\s*true`)
 )
 
 func cargoPlan(fc *fetchCtx) fetchStep {
@@ -228,6 +228,6 @@ var gradleFetcher = &fetcher{
 		return fetchStep{reason: "gradle has no documented way to download a build's dependencies from the build files alone " +
 			"(what it resolves depends on its tasks); copy the build files and the wrapper and resolve them in a step of your own"}
 	},
-	tool:     regexp.MustCompile(`^gradle$`),
-	packages: regexp.MustCompile(`^(gradle|` + fetchPackages + `)$`),
+	tool:     lazyre.New(`^gradle$`),
+	packages: lazyre.New(`^(gradle|` + fetchPackages + `)$`),
 }

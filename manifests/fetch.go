@@ -3,13 +3,13 @@ package manifests
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -44,7 +44,7 @@ type fetcher struct {
 	// packages that install it); packages matches the packages whose
 	// installation after the source COPY the step may need (the tool, git,
 	// certificates).
-	tool, packages *regexp.Regexp
+	tool, packages *lazyre.Regexp
 }
 
 // fetchers are the ecosystems, in the order they are tried on a command.

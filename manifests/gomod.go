@@ -2,9 +2,9 @@ package manifests
 
 import (
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"golang.org/x/mod/modfile"
@@ -24,8 +24,8 @@ var goFetcher = &fetcher{
 		"GOINSECURE", "GOPATH", "GOMODCACHE", "GO111MODULE", "GOWORK", "GOTOOLCHAIN", "GOENV", "GOAUTH",
 		"GOVCS", "GOROOT"},
 	carry:    []string{"GO111MODULE", "GOFLAGS", "GOPROXY", "GOSUMDB", "GOTOOLCHAIN"},
-	tool:     regexp.MustCompile(`^(golang|go|golang-go|golang-[0-9.]+(-go)?)$`),
-	packages: regexp.MustCompile(`^(go|golang|golang-go|golang-[0-9.]+(-go)?|` + fetchPackages + `)$`),
+	tool:     lazyre.New(`^(golang|go|golang-go|golang-[0-9.]+(-go)?)$`),
+	packages: lazyre.New(`^(go|golang|golang-go|golang-[0-9.]+(-go)?|` + fetchPackages + `)$`),
 }
 
 // goValueOpts are the go command's options that take the next word.

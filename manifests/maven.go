@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/xml"
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
@@ -24,9 +24,9 @@ var mavenFetcher = &fetcher{
 	plan:        mavenPlan,
 	env:         []string{"JAVA_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "M2_HOME"},
 	envPrefixes: []string{"MAVEN_"},
-	tool: regexp.MustCompile(`^(maven|mvn|eclipse-temurin|openjdk|amazoncorretto|ibm-semeru-runtimes|sapmachine|` +
+	tool: lazyre.New(`^(maven|mvn|eclipse-temurin|openjdk|amazoncorretto|ibm-semeru-runtimes|sapmachine|` +
 		`zulu-openjdk|ibmjava|adoptopenjdk|gradle|default-jdk(-headless)?|openjdk-[0-9]+-jdk(-headless)?|java|javac)$`),
-	packages: regexp.MustCompile(`^(maven|default-jdk.*|default-jre.*|openjdk.*|java.*|temurin.*|` + fetchPackages + `)$`),
+	packages: lazyre.New(`^(maven|default-jdk.*|default-jre.*|openjdk.*|java.*|temurin.*|` + fetchPackages + `)$`),
 }
 
 func mavenBuild(c *shellparse.Command) (build, stop bool) {
@@ -263,7 +263,7 @@ type pomFile struct {
 
 // mavenGA are the groupId:artifactId pairs a POM names as dependencies,
 // plugins or their dependencies (anywhere in it).
-var mavenGA = regexp.MustCompile(`(?s)<(dependency|plugin|extension)>\s*(.*?)</(dependency|plugin|extension)>`)
+var mavenGA = lazyre.New(`(?s)<(dependency|plugin|extension)>\s*(.*?)</(dependency|plugin|extension)>`)
 
 // mavenReactor returns the directories (image paths) of the POMs a build
 // in root reads, the root first; a reason when go-offline cannot resolve

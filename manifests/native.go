@@ -2,9 +2,10 @@ package manifests
 
 import (
 	"encoding/json"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // Dependencies that compile native code when they are installed: they need
@@ -56,7 +57,7 @@ var NodeNativeAddons = map[string]bool{
 	"node-rdkafka": true, "pg-native": true, "libpq": true,
 }
 
-var reqNameRE = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)`)
+var reqNameRE = lazyre.New(`^([A-Za-z0-9][A-Za-z0-9._-]*)`)
 
 // NormalizeDist normalizes a Python distribution name (PEP 503): lower
 // case, runs of -, _ and . as one -.
@@ -64,7 +65,7 @@ func NormalizeDist(name string) string {
 	return strings.Trim(nonAlnumRE.ReplaceAllString(strings.ToLower(name), "-"), "-")
 }
 
-var nonAlnumRE = regexp.MustCompile(`[-_.]+`)
+var nonAlnumRE = lazyre.New(`[-_.]+`)
 
 // Requirements reads a requirements file: the distributions it names
 // (normalized), the files it includes (-r, -c), and the lines that name

@@ -27,7 +27,11 @@ import (
 // blank, is a free-form reason: `# dfopt:ignore=root-user runs as root by design`.
 //
 // An instruction ignored by a pass gets no finding and no fix from it: a
-// finding whose range or fix touches the instruction is dropped. A fix of
+// finding whose range or fix touches the instruction is dropped, and so is
+// a finding about it reported elsewhere (analysis.Finding.About: tini's
+// and non-root's findings about a stage, reported at the CMD, ENTRYPOINT or
+// other instruction that is the reason, are governed by an ignore above
+// the stage's FROM as well). A fix of
 // any pass that would move an ignore comment away from what it governs
 // (an edit between the comment and the instruction's keyword: merging the
 // instruction into the one above, deleting it, or inserting before it) is
@@ -290,7 +294,7 @@ func (ig *ignores) drop(doc *dockerfile.Document, pass string, f analysis.Findin
 			continue
 		}
 		span := doc.Instructions[idx].Span
-		if touches(span, f.Pos, f.End) {
+		if touches(span, f.Pos, f.End) || f.About != nil && f.About.Index == idx {
 			return true, true
 		}
 		if f.Fix != nil {

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -89,6 +90,36 @@ func ApkReadsIndex(c *shellparse.Command) bool {
 	}
 	return false
 }
+
+// ApkRunBy reports whether command c, whose source is text, runs apk
+// through another program (xargs apk add, sh -c 'apk add ...', su -c "apk
+// add ...", chroot, find -exec) in a way that may read the index an
+// earlier step left: an apk word in its arguments with a verb that reads
+// it, without an option that fetches the index and not after an apk
+// update in the same text.
+func ApkRunBy(c *shellparse.Command, text string) bool {
+	switch c.Name {
+	case "apk", "echo", "printf", "rm", "":
+		return false
+	}
+	read := wrappedApkRead.FindAllStringSubmatchIndex(text, -1)
+	up := wrappedApkUpdate.FindStringIndex(text)
+	for _, m := range read {
+		if up != nil && up[0] < m[0] {
+			break
+		}
+		if !apkFetchOpt.MatchString(text[m[2]:m[3]]) && !apkFetchOpt.MatchString(text[m[4]:m[5]]) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	wrappedApkRead   = lazyre.New("(?:^|[\\s'\"();&|`=/])apk\\s+((?:-\\S+\\s+)*)(?:add|upgrade|fix|fetch|search|policy|dot|list|info)\\b([^;&|'\"`)\\n]*)")
+	wrappedApkUpdate = lazyre.New("(?:^|[\\s'\"();&|`=/])apk\\s+(?:-\\S+\\s+)*update\\b")
+	apkFetchOpt      = lazyre.New(`(?:^|\s)(?:--no-cache|-U|--update-cache|--update)(?:\s|$)`)
+)
 
 // Removes reports whether c deletes path (or a glob inside it): rm or
 // find -delete.

@@ -68,3 +68,26 @@ func TestRemovesAndPip(t *testing.T) {
 		require.Equal(t, want, pkgmgr.IsPip(name), name)
 	}
 }
+
+// apk run by another program reads the index as apk does, unless it
+// fetches the index itself or updates first; printed text does not run it.
+func TestApkRunBy(t *testing.T) {
+	for src, want := range map[string]bool{
+		"xargs apk add":                           true,
+		"sh -c 'apk add curl'":                    true,
+		`su -c "apk --quiet add $PKGS" root`:      true,
+		"chroot /rootfs /sbin/apk info":           true,
+		"sh -c 'apk update && apk add curl'":      false,
+		"sh -c 'apk add --no-cache curl'":         false,
+		"xargs apk -U add":                        false,
+		"echo 'apk add curl'":                     false,
+		"apk add curl":                            false, // apk itself: ApkReadsIndex
+		"sh -c 'apkg add x; capk add y'":          false,
+		"sh -c 'apk add --no-cache a; apk add b'": true,
+	} {
+		prog, err := shellparse.Parse(src)
+		require.NoError(t, err)
+		c := shellparse.Commands(prog)[0]
+		require.Equal(t, want, pkgmgr.ApkRunBy(c, prog.Text(c.Call)), src)
+	}
+}

@@ -117,3 +117,34 @@ func stagePath(src string) string {
 func RefsOf(doc *dockerfile.Document, ins *dockerfile.Instruction) []Ref {
 	return refsOf(doc, ins)
 }
+
+// Reads reports whether the instruction of r may read the image path p of
+// the stage it reads (or what p holds): a path it takes is p, a directory
+// above p or something below it (globs as COPY matches them). p is
+// absolute, or "~/REL" for a path below a home directory that is not
+// known: it is then read by a path that ends in a leading part of REL
+// (/root/.npm for ~/.npm/_cacache) or by a directory that holds home
+// directories (/, /root, /home, /home/NAME).
+func (r Ref) Reads(p string) bool {
+	p = path.Clean(strings.TrimSuffix(p, "/*"))
+	rel, inHome := strings.CutPrefix(p, "~/")
+	for _, q := range r.Paths {
+		if !inHome {
+			if q == "/" || PathsOverlap(q, p) {
+				return true
+			}
+			continue
+		}
+		if q == "/" || q == "/root" || q == "/home" || strings.HasPrefix(q, "/home/") && strings.Count(q, "/") == 2 {
+			return true
+		}
+		parts := strings.Split(rel, "/")
+		for i := 1; i <= len(parts); i++ {
+			lead := "/" + strings.Join(parts[:i], "/")
+			if strings.HasSuffix(q, lead) || strings.Contains(q, lead+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}

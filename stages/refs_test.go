@@ -48,3 +48,34 @@ RUN --mount=from=build,target=/b cp /b/out/app /usr/bin/app
 		"14 build /",
 	}, got)
 }
+
+// What a COPY --from or a --mount from another stage reads of it: the
+// path, a directory above it, something inside it; for a path below a home
+// directory that is not known, any directory of homes or a path that ends
+// in a leading part of it.
+func TestRefReads(t *testing.T) {
+	for _, tc := range []struct {
+		paths []string
+		p     string
+		want  bool
+	}{
+		{[]string{"/root/.cache/pip"}, "/root/.cache/pip", true},
+		{[]string{"/root/.cache"}, "/root/.cache/pip", true},
+		{[]string{"/root/.cache/pip/wheels"}, "/root/.cache/pip", true},
+		{[]string{"/"}, "/var/cache/apk/*", true},
+		{[]string{"/var/cache/*"}, "/var/cache/apk/*", true},
+		{[]string{"/var/cache/apk"}, "/var/cache/apk/*", true},
+		{[]string{"/app/*.whl"}, "/root/.cache/pip", false},
+		{[]string{"/root/.cache/pipx"}, "/root/.cache/pip", false},
+		{[]string{"/usr/local/bin/app", "/etc/x"}, "/var/lib/apt/lists", false},
+		{[]string{"/root"}, "~/.cache/pip", true},
+		{[]string{"/home/app"}, "~/.cache/pip", true},
+		{[]string{"/home/app/.cache"}, "~/.cache/pip", true},
+		{[]string{"/home/app/.cache/pip/http"}, "~/.cache/pip", true},
+		{[]string{"/home/app/src"}, "~/.cache/pip", false},
+		{[]string{"/app/.cachefiles"}, "~/.cache/pip", false},
+	} {
+		got := stages.Ref{Paths: tc.paths}.Reads(tc.p)
+		require.Equal(t, tc.want, got, "%v reads %s", tc.paths, tc.p)
+	}
+}

@@ -5,11 +5,11 @@ import (
 	"go/parser"
 	"go/token"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -424,9 +424,9 @@ type GoSources struct {
 	Unparsed string
 }
 
-var execUse = regexp.MustCompile(`\b(syscall\.Exec|os\.StartProcess|syscall\.ForkExec|unix\.Exec)\b`)
+var execUse = lazyre.New(`\b(syscall\.Exec|os\.StartProcess|syscall\.ForkExec|unix\.Exec)\b`)
 
-var tempUse = regexp.MustCompile(`\b(os\.TempDir|os\.CreateTemp|os\.MkdirTemp|ioutil\.TempFile|ioutil\.TempDir|ParseMultipartForm|FormFile)\b`)
+var tempUse = lazyre.New(`\b(os\.TempDir|os\.CreateTemp|os\.MkdirTemp|ioutil\.TempFile|ioutil\.TempDir|ParseMultipartForm|FormFile)\b`)
 
 // ReadGoSources reads the .go files among files (not the tests, and not
 // vendored ones for anything but cgo) and tells what they use.

@@ -4,11 +4,11 @@ import (
 	"encoding/xml"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -28,9 +28,9 @@ type JavaRuntime struct {
 }
 
 var (
-	temurinTag = regexp.MustCompile(`^(\d+)((?:[._]\d+)*(?:_\d+)?)(-jdk)?((?:-[a-z0-9.]+)*)$`)
-	mavenTag   = regexp.MustCompile(`^(?:\d+(?:\.\d+)*-)?(eclipse-temurin|openjdk|jdk|amazoncorretto|ibmjava|ibm-semeru|sapmachine|graalvm-ce|graalvm-community)-?(\d+)?((?:-[a-z0-9.]+)*)$`)
-	gradleTag  = regexp.MustCompile(`^(?:\d+(?:\.\d+)*-)?jdk(\d+)((?:-[a-z0-9.]+)*)$`)
+	temurinTag = lazyre.New(`^(\d+)((?:[._]\d+)*(?:_\d+)?)(-jdk)?((?:-[a-z0-9.]+)*)$`)
+	mavenTag   = lazyre.New(`^(?:\d+(?:\.\d+)*-)?(eclipse-temurin|openjdk|jdk|amazoncorretto|ibmjava|ibm-semeru|sapmachine|graalvm-ce|graalvm-community)-?(\d+)?((?:-[a-z0-9.]+)*)$`)
+	gradleTag  = lazyre.New(`^(?:\d+(?:\.\d+)*-)?jdk(\d+)((?:-[a-z0-9.]+)*)$`)
 )
 
 // JavaRuntimeOf tells the JRE image for a build image (short name and
@@ -223,7 +223,7 @@ type pomXML struct {
 	Modules []string `xml:"modules>module"`
 }
 
-var pomProperty = regexp.MustCompile(`\$\{([^}]+)\}`)
+var pomProperty = lazyre.New(`\$\{([^}]+)\}`)
 
 // ParsePOM reads a pom.xml; it returns nil when it does not parse.
 func ParsePOM(data []byte) *POM {

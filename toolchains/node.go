@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -38,7 +38,7 @@ var nodeCodenames = map[string]int{
 	"hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24,
 }
 
-var nodeMajor = regexp.MustCompile(`^(\d+)`)
+var nodeMajor = lazyre.New(`^(\d+)`)
 
 // NodeMajor is the Node.js major version a node tag names (0 when it
 // names none: "lts", "current", "latest").

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 )
 
@@ -58,7 +58,7 @@ var pipValued = map[string]bool{
 	"--trusted-host": true, "--cache-dir": true, "--log": true, "--timeout": true, "--retries": true, "--proxy": true,
 }
 
-var pipName = regexp.MustCompile(`^pip(3(\.\d+)?)?$`)
+var pipName = lazyre.New(`^pip(3(\.\d+)?)?$`)
 
 // PipInstallOf reads pip install (pip, pip3, python -m pip); ok is false
 // for other commands.
@@ -127,7 +127,7 @@ func RequirementNames(data []byte) []string {
 	return out
 }
 
-var pipNameEnd = regexp.MustCompile(`[\[<>=!~;@ ]`)
+var pipNameEnd = lazyre.New(`[\[<>=!~;@ ]`)
 
 // PipPackageName is the normalized distribution name of a requirement
 // ("psycopg2[binary]>=2.9" gives "psycopg2").
@@ -181,7 +181,7 @@ var FullImageTools = map[string]bool{
 
 // pythonRuns matches the calls and imports of Python sources that run
 // other programs.
-var pythonRuns = regexp.MustCompile(`\bsubprocess\b|\bos\.(system|popen|exec[lv]p?e?|spawn[lv]p?e?)\(|\bpty\.spawn\(`)
+var pythonRuns = lazyre.New(`\bsubprocess\b|\bos\.(system|popen|exec[lv]p?e?|spawn[lv]p?e?)\(|\bpty\.spawn\(`)
 
 // PythonRunsPrograms returns the first of the files (context paths) that
 // is a Python source of the program (not a test) and runs other programs

@@ -2,9 +2,9 @@ package toolchains
 
 import (
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
@@ -64,8 +64,17 @@ func Resolve(dir, p string) string {
 type Install struct {
 	// Manager is "apt" (apt-get, apt, aptitude) or "apk".
 	Manager string
-	// Packages are the package names, without versions (name=1.2, name~1).
+	// Packages are the package names, without versions or releases (name=1.2,
+	// name~1, name/bookworm-backports, name@edge).
 	Packages []string
+	// Words are the package words as written, one for each of Packages
+	// (name=1.2, name/bookworm-backports).
+	Words []string
+	// Select are apt's options that choose which versions are installed or
+	// how apt is configured, as separate words as written (-t
+	// bookworm-backports, --target-release=X, --default-release X, -o
+	// KEY=VALUE, -c FILE).
+	Select []string
 	// Virtual is the name of an apk --virtual group ("" when none).
 	Virtual string
 	// Static is false when some word is not literal: Packages is then
@@ -73,7 +82,7 @@ type Install struct {
 	Static bool
 }
 
-var pkgVersion = regexp.MustCompile(`[=<>~].*$`)
+var pkgVersion = lazyre.New(`[=<>~/@].*$`)
 
 // InstallOf reads an install command: `apt-get install`, `apt install`,
 // `aptitude install`, `apk add`. ok is false for other commands.
@@ -82,7 +91,7 @@ func InstallOf(c *shellparse.Command) (in Install, ok bool) {
 	switch c.Name {
 	case "apt-get", "apt", "aptitude":
 		in.Manager = "apt"
-		valued = []string{"-o", "-c", "-t", "--target-release", "--default-release", "-q"}
+		valued = []string{"-o", "-c", "-t", "--target-release", "--default-release"}
 		sub, _ := c.Subcommand(valued...)
 		if sub != "install" {
 			return in, false
@@ -107,10 +116,19 @@ func InstallOf(c *shellparse.Command) (in Install, ok bool) {
 		v := c.Lits[i]
 		if strings.HasPrefix(v, "-") {
 			name, val, hasVal := strings.Cut(v, "=")
+			selects := in.Manager == "apt" && (name == "-t" || name == "--target-release" || name == "--default-release" ||
+				name == "-o" || name == "-c" || strings.HasPrefix(name, "-o") || strings.HasPrefix(name, "-t") && len(name) > 2)
+			if selects {
+				in.Select = append(in.Select, v)
+			}
 			for _, o := range valued {
 				if o == name && !hasVal {
 					if i+1 < len(c.Args) {
 						val = c.Lits[i+1]
+						if selects {
+							in.Select = append(in.Select, val)
+							in.Static = in.Static && c.Static[i+1]
+						}
 					}
 					i++
 				}
@@ -127,6 +145,7 @@ func InstallOf(c *shellparse.Command) (in Install, ok bool) {
 			continue
 		}
 		in.Packages = append(in.Packages, pkgVersion.ReplaceAllString(v, ""))
+		in.Words = append(in.Words, v)
 	}
 	return in, true
 }

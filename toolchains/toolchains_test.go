@@ -118,6 +118,16 @@ func TestInstallOf(t *testing.T) {
 	}
 	_, ok := InstallOf(commands(t, "apt-get update")[0])
 	require.False(t, ok)
+
+	// The words as written, and the options that choose versions.
+	in, _ := InstallOf(commands(t, "apt-get install -y -t bookworm-backports --no-install-recommends -o A::B=1 curl/bookworm-backports jq=1.6-2.1 -q git")[0])
+	require.Equal(t, []string{"curl", "jq", "git"}, in.Packages)
+	require.Equal(t, []string{"curl/bookworm-backports", "jq=1.6-2.1", "git"}, in.Words)
+	require.Equal(t, []string{"-t", "bookworm-backports", "-o", "A::B=1"}, in.Select)
+	in, _ = InstallOf(commands(t, "apt-get install --target-release=trixie -y x")[0])
+	require.Equal(t, []string{"--target-release=trixie"}, in.Select)
+	in, _ = InstallOf(commands(t, `apt-get install -t "$REL" x`)[0])
+	require.False(t, in.Static)
 }
 
 func TestJavaRuntimeOf(t *testing.T) {

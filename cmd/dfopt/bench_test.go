@@ -18,8 +18,9 @@ import (
 
 // BenchmarkDirectory runs dfopt -l on the corpus copied into one
 // directory, which is every file's build context, with each number of
-// workers.
+// workers, and the garbage collector set as the command sets it.
 func BenchmarkDirectory(b *testing.B) {
+	defer tuneGC()()
 	dir := b.TempDir()
 	n := len(copyCorpus(b, dir, 300))
 	for _, tc := range []struct {

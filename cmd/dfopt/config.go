@@ -25,6 +25,26 @@ type editorFlags struct {
 	explicit *dfconfig.Config
 	// found caches the configuration file that applies in each directory.
 	found sync.Map // directory -> *foundConfig
+	// absDirs caches filepath.Abs of the directories of a run's files:
+	// each call asks the system for the working directory, which a run
+	// does not change.
+	absDirs sync.Map // directory as named -> absDir
+}
+
+type absDir struct {
+	abs string
+	err error
+}
+
+// absPath is filepath.Abs(dir), computed once per directory.
+func (e *editorFlags) absPath(dir string) (string, error) {
+	if v, ok := e.absDirs.Load(dir); ok {
+		a := v.(absDir)
+		return a.abs, a.err
+	}
+	abs, err := filepath.Abs(dir)
+	e.absDirs.Store(dir, absDir{abs, err})
+	return abs, err
 }
 
 type foundConfig struct {
@@ -78,7 +98,7 @@ func (c *config) projectConfig(dir string) (*dfconfig.Config, error) {
 	case e.explicit != nil:
 		return e.explicit, nil
 	}
-	abs, err := filepath.Abs(dir)
+	abs, err := e.absPath(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -87,11 +87,21 @@ func (r *runner) contextFS(dir string) fs.FS {
 type contexts struct {
 	mu   sync.Mutex
 	byAt map[string]*contextFS
+	// byName are the same by directory as named, which the run's files
+	// of a directory share: looked up without asking the system for the
+	// working directory, as filepath.Abs does.
+	byName map[string]*contextFS
 }
 
 // get returns the shared view of dir (nil when dir is not a directory one
 // can name absolutely).
 func (c *contexts) get(dir string) *contextFS {
+	c.mu.Lock()
+	v, ok := c.byName[dir]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil
@@ -99,13 +109,14 @@ func (c *contexts) get(dir string) *contextFS {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.byAt == nil {
-		c.byAt = map[string]*contextFS{}
+		c.byAt, c.byName = map[string]*contextFS{}, map[string]*contextFS{}
 	}
-	if v, ok := c.byAt[abs]; ok {
-		return v
+	v, ok = c.byAt[abs]
+	if !ok {
+		v = newContextFS(dir)
+		c.byAt[abs] = v
 	}
-	v := newContextFS(dir)
-	c.byAt[abs] = v
+	c.byName[dir] = v
 	return v
 }
 

@@ -70,6 +70,7 @@ import (
 )
 
 func main() {
+	tuneGC() // gc.go
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -74,8 +74,13 @@ func (r *runner) doPaths(paths []string) {
 	}()
 	for t := range queue {
 		<-t.done
-		r.stdout.Write(t.stdout.Bytes())
-		r.stderr.Write(t.stderr.Bytes())
+		// (An empty write is still a system call.)
+		if t.stdout.Len() > 0 {
+			r.stdout.Write(t.stdout.Bytes())
+		}
+		if t.stderr.Len() > 0 {
+			r.stderr.Write(t.stderr.Bytes())
+		}
 		if t.out != nil {
 			r.setStatus(t.out.status)
 			r.files = append(r.files, t.out.files...)

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/internal/oci"
 )
 
@@ -152,7 +152,7 @@ func (b *Buildctl) Build(ctx context.Context, req *Request) (*Result, error) {
 	return res, nil
 }
 
-var localNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+var localNameRE = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // BuildctlContextArgs translates named contexts, given with buildx's
 // --build-context meaning, into buildctl arguments:

@@ -1,9 +1,10 @@
 package buildkit
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // Vertex is one entry of BuildKit's plain progress output ("#5 ...").
@@ -29,7 +30,7 @@ func (v *Vertex) Step() bool {
 	return m != nil && !strings.EqualFold(m[1], "FROM")
 }
 
-var stepRE = regexp.MustCompile(`^\[(?:[^\]]* )?\d+/\d+\] ([A-Za-z]+)`)
+var stepRE = lazyre.New(`^\[(?:[^\]]* )?\d+/\d+\] ([A-Za-z]+)`)
 
 // Progress is what a build printed with --progress plain (docker buildx
 // prints the same format as buildctl).
@@ -38,8 +39,8 @@ type Progress struct {
 }
 
 var (
-	lineRE   = regexp.MustCompile(`^#(\d+) (.*)$`)
-	outputRE = regexp.MustCompile(`^\d+\.\d+ (.*)$`)
+	lineRE   = lazyre.New(`^#(\d+) (.*)$`)
+	outputRE = lazyre.New(`^\d+\.\d+ (.*)$`)
 )
 
 // ParseProgress reads plain progress output. Lines that do not belong to a

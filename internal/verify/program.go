@@ -2,10 +2,10 @@ package verify
 
 import (
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/internal/oci"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
@@ -306,7 +306,7 @@ func looksLikeFile(arg string) bool {
 	return arg != "" && !strings.HasPrefix(arg, "-") && !numberRE.MatchString(arg) && !strings.ContainsAny(arg, "\n=")
 }
 
-var numberRE = regexp.MustCompile(`^[0-9.:]+$`)
+var numberRE = lazyre.New(`^[0-9.:]+$`)
 
 func nonEmptyDir(t *oci.Tree, p string) bool {
 	rp, e := resolve(t, p)

@@ -10,12 +10,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dfopt/dfopt/internal/buildkit"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/internal/oci"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
@@ -167,7 +167,7 @@ var versionArgs = map[string][]string{
 	"gunicorn": {"--version"}, "uvicorn": {"--version"}, "pip": {"--version"}, "pip3": {"--version"},
 }
 
-var pythonVersionRE = regexp.MustCompile(`^python3\.[0-9]+$`)
+var pythonVersionRE = lazyre.New(`^python3\.[0-9]+$`)
 
 // DefaultSmoke is the command run when none is given: the image's own
 // program (see ImageCommand) with the argument that makes it print its

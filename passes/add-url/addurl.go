@@ -2,14 +2,14 @@ package addurl
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
-var commitRE = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+var commitRE = lazyre.New(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding

@@ -144,7 +144,7 @@ func (w *supplyWalk) step() {
 	// A COPY --from or a RUN --mount from a stage that takes its
 	// lists reads them.
 	for _, ref := range stages.RefsOf(doc, ins) {
-		if !readsListsPath(ref.Paths) {
+		if !readsListsPath(ref) {
 			continue
 		}
 		from := doc.Stages[:st.Index]
@@ -172,7 +172,11 @@ func (w *supplyWalk) step() {
 	}
 	if len(cur) > 0 {
 		text, _ := instructionText(ins)
-		if m := sourcesChange(ins, text); m != "" {
+		m := sourcesChange(ins, text)
+		if f := facts.get(ins); m == "" && f != nil {
+			m = scriptChange(w.ctx, f.r, f.cmds, 0, -1)
+		}
+		if m != "" {
 			cur = slices.Clone(cur)
 			for i := range cur {
 				if cur[i].changed == "" {
@@ -182,14 +186,14 @@ func (w *supplyWalk) step() {
 		}
 	}
 	if ins.Cmd == "run" {
-		cur = afterRun(ins, facts.get(ins), cur)
+		cur = afterRun(w.ctx, ins, facts.get(ins), cur)
 	}
 	w.cur = cur
 }
 
 // afterRun returns the suppliers of the lists after the RUN ins, given
 // those before it (cur).
-func afterRun(ins *dockerfile.Instruction, f *runFacts, cur []supplier) []supplier {
+func afterRun(ctx *analysis.Context, ins *dockerfile.Instruction, f *runFacts, cur []supplier) []supplier {
 	if f == nil {
 		text, _ := instructionText(ins)
 		if aptUpdateRE.MatchString(text) {
@@ -225,6 +229,9 @@ func afterRun(ins *dockerfile.Instruction, f *runFacts, cur []supplier) []suppli
 	u := supplier{ins: ins, changed: updateDiffers(f, last)}
 	if u.changed == "" {
 		u.changed = runChanges(ins, f.r.Prog.Src[shellparse.Offset(last.Call.End()):])
+	}
+	if u.changed == "" {
+		u.changed = scriptChange(ctx, f.r, f.cmds, shellparse.Offset(last.Call.End()), -1)
 	}
 	if sure {
 		return []supplier{u}
@@ -330,7 +337,7 @@ func (cl *cleaner) updateAgain(u *dockerfile.Instruction) (edits []analysis.Edit
 		why := rd.why
 		var e analysis.Edit
 		if why == "" {
-			e, why = insertUpdate(cl.doc, cl.facts, rd)
+			e, why = insertUpdate(cl.ctx, cl.facts, rd)
 		}
 		if why != "" {
 			return nil, nil, rd, why
@@ -436,7 +443,8 @@ func (l *lazySupply) readersOf(u *dockerfile.Instruction) []listReader {
 // insertUpdate returns the edit that runs apt-get update right before the
 // reading command, so that a failing update fails the RUN as a failing
 // install would, or why there is none.
-func insertUpdate(doc *dockerfile.Document, facts *factsTable, rd listReader) (analysis.Edit, string) {
+func insertUpdate(ctx *analysis.Context, facts *factsTable, rd listReader) (analysis.Edit, string) {
+	doc := ctx.Doc
 	r, c := rd.aptCommand(facts)
 	if why := pkgmgr.PlainAptCommand(c); why != "" {
 		return analysis.Edit{}, why
@@ -476,6 +484,9 @@ func insertUpdate(doc *dockerfile.Document, facts *factsTable, rd listReader) (a
 	what := rd.changed
 	if what == "" {
 		what = runChanges(rd.ins, r.Prog.Src[:start])
+	}
+	if what == "" {
+		what = scriptChange(ctx, r, r.Commands(), 0, start)
 	}
 	if what != "" {
 		return analysis.Edit{}, what
@@ -519,16 +530,10 @@ func aptConfigName(text string) string {
 	return ""
 }
 
-// readsListsPath reports whether one of the paths a COPY --from or a
-// --mount from another stage reads holds apt's lists.
-func readsListsPath(paths []string) bool {
-	for _, p := range paths {
-		if strings.ContainsAny(p, "*?[") || p == "/" || p == pkgmgr.AptLists ||
-			strings.HasPrefix(pkgmgr.AptLists, p+"/") || strings.HasPrefix(p, pkgmgr.AptLists+"/") {
-			return true
-		}
-	}
-	return false
+// readsListsPath reports whether a COPY --from or a --mount from another
+// stage (ref) reads apt's lists.
+func readsListsPath(ref stages.Ref) bool {
+	return ref.Reads(pkgmgr.AptLists)
 }
 
 // updateDiffers says why a plain `apt-get update` may not fetch what the

@@ -2,7 +2,6 @@ package cachecleanup
 
 import (
 	"fmt"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -137,6 +136,17 @@ func (cl *cleaner) homes(c *shellparse.Command) (homes []string, root bool, why 
 	return []string{home}, f.user.Runs == stages.AsRoot, ""
 }
 
+// homePaths returns rel below the home directories whose caches c fills
+// (see homes), or below any home ("~/rel") when they cannot be told.
+func (cl *cleaner) homePaths(c *shellparse.Command, rel string) []string {
+	homes, _, why := cl.homes(c)
+	if why != "" {
+		return []string{"~/" + rel}
+	}
+	paths, _ := inHomes(homes, rel)
+	return paths
+}
+
 // inHomes returns rel below each home directory, as paths and as
 // Fix.Removes patterns.
 func inHomes(homes []string, rel string) (paths, removes []string) {
@@ -232,24 +242,36 @@ func (cl *cleaner) userCache(c *shellparse.Command, msg string,
 
 // takenFromStage returns the line of a COPY --from or RUN --mount from
 // this stage (or one built FROM it, or one named with a variable) that
-// reads one of paths or a part of them, or 0.
+// reads one of paths, a part of them or a directory above them (see
+// stages.Ref.Reads), or 0. A path below "$HOME" stands for that path below
+// any home directory.
 func (cl *cleaner) takenFromStage(paths []string) int {
 	ins := cl.r.Ins
 	if ins.Stage == nil {
 		return 0
 	}
 	for _, ref := range cl.lists.refsTo(ins.Stage) {
-		for _, p := range ref.Paths {
-			for _, q := range paths {
-				q = path.Clean(strings.TrimSuffix(q, "/*"))
-				if strings.ContainsAny(p, "*?[") || p == "/" || p == q ||
-					strings.HasPrefix(q, p+"/") || strings.HasPrefix(p, q+"/") {
-					return ref.Ins.StartLine
-				}
+		for _, q := range paths {
+			if rel, ok := strings.CutPrefix(q, pkgmgr.HomeVar+"/"); ok {
+				q = "~/" + rel
+			}
+			if ref.Reads(q) {
+				return ref.Ins.StartLine
 			}
 		}
 	}
 	return 0
+}
+
+// declineTaken declines the cleanup of paths (what c leaves, msg) when a
+// later stage takes them from this one (see takenFromStage): without them
+// that COPY fails or copies nothing. It reports whether it did.
+func (cl *cleaner) declineTaken(c *shellparse.Command, msg string, paths []string) bool {
+	if line := cl.takenFromStage(paths); line > 0 {
+		cl.decline(c, msg, fmt.Sprintf("line %d takes it from this stage", line))
+		return true
+	}
+	return false
 }
 
 // hasAfter reports whether a command after c (or any, when c is nil)

@@ -124,8 +124,11 @@
 // before it) names /etc/apt, sources.list, a .sources file, apt-key,
 // add-apt-repository or a proxy variable, installs a .deb file (dpkg -i, a
 // "release" package that drops a sources file), pipes a script to a shell
-// or runs a script file, or is a COPY or ADD into / or /etc (a tree that
-// may bring /etc/apt); and the install starts a statement or follows &&
+// or runs a script file (a .sh file or one given to a shell; whatever its
+// name, a file COPY or ADD put in the image whose text names apt's
+// configuration or cannot be read, or a path outside the directories of
+// PATH that no instruction put there, such as ./setup-repo), or is a COPY
+// or ADD into / or /etc (a tree that may bring /etc/apt); and the install starts a statement or follows &&
 // (not in a condition, a loop, a subshell, a pipeline or a || list). The
 // install's && list must be the RUN's last; under errexit (set -e, a SHELL
 // or #! line with -e), where a failing command on the left of && does not
@@ -158,14 +161,21 @@
 //     fetches them for the later one (RUN apt-get update on its own: merge
 //     the two);
 //   - apk's index when a later RUN of the stage, a stage built FROM it, or
-//     an ONBUILD RUN reads it before its own update: removing it would
-//     break that install. For apt's lists and apk's index, a RUN that runs
+//     an ONBUILD RUN reads it before its own update (apk itself, or apk
+//     run by another command: xargs apk add, sh -c 'apk add ...', su -c,
+//     unless the wrapped apk fetches the index itself or updates first),
+//     or a later stage takes it (see below): removing it would break that
+//     install. For apt's lists and apk's index, a RUN that runs
 //     a file the Dockerfile put in the image (COPY or ADD before it, a bind
 //     mount; a script given to sh or bash, sourced with ., or a bare name
-//     copied into a directory of PATH) counts as such a reader unless its
+//     copied into a directory of PATH, as itself or, when the build
+//     context is there and holds it, in a directory COPY puts there)
+//     counts as such a reader unless its
 //     text can be read and shows it updates before it installs, or does not
-//     use the package manager (a script that is not a shell script counts
-//     when it names it): it is read from the build context, or from a COPY
+//     use the package manager (run by another command in it, xargs apt-get
+//     install or sh -c 'apk add ...', counts as in a RUN; a script that is
+//     not a shell script counts when it names it): it is read from the
+//     build context, or from a COPY
 //     heredoc; without a context, from a URL, an archive ADD extracts, or a
 //     COPY --from an image, it cannot be. A file that COPY --from another
 //     stage brings is followed into that stage (made there by a RUN, it is
@@ -175,9 +185,12 @@
 //     of a directory are not followed;
 //   - a cache a later step reads: npm/yarn --offline or --prefer-offline,
 //     bundle install --local, dnf -C, and any later pnpm command (pnpm fetch
-//     fills the store for the install that follows), and for the caches
-//     kept in a home directory (npm, yarn, pnpm, bundler, composer) a COPY --from or a
-//     RUN --mount from the stage that takes the cache or a part of it;
+//     fills the store for the install that follows), and for every cache
+//     (pip's, gem's documentation, apk's index, dnf's and yum's, and those
+//     in a home directory: npm, yarn, pnpm, bundler, composer) a COPY
+//     --from or a RUN --mount from the stage that takes the cache, a part
+//     of it or a directory above it: without it that COPY fails or copies
+//     nothing (apt's lists: see above);
 //   - RUNs that end in the background or in exit/exec, or that run `exec
 //     PROG` anywhere outside a subshell (nothing after it runs, so an
 //     appended cleanup never would), RUNs that set HOME or
@@ -186,6 +199,11 @@
 //     cache elsewhere than other users'), pip on bases whose packaged pip is
 //     older than 6.0 (Debian 8, Ubuntu 15.10 and older) unless an earlier RUN
 //     upgrades it;
+//   - pip install in a RUN that mounts files in pip's cache, or after a
+//     COPY or ADD that puts files there (COPY --from=wheels
+//     /root/.cache/pip ...: wheels another stage built): pip reads them,
+//     and --no-cache-dir would make it build them again, maybe without
+//     the compilers that built them;
 //   - pip install where pip is not known to be 19.1 or newer. From 7.0 to
 //     19.0.x, with the wheel package installed (get-pip.py installs it, and
 //     Debian's python3-pip recommends python3-wheel), --no-cache-dir also

@@ -158,7 +158,10 @@ func collectFacts(r *runs.Run) *runFacts {
 		}
 	}
 	if strings.Contains(r.Prog.Src, "apk") && !runs.Covers(f.cacheMounts, "/var/cache/apk", "/etc/apk/cache") {
-		if at := usesBeforeUpdate(r.Prog, pkgmgr.ApkReadsIndex, pkgmgr.ApkUpdates); at >= 0 {
+		reads := func(c *shellparse.Command) bool {
+			return pkgmgr.ApkReadsIndex(c) || pkgmgr.ApkRunBy(c, r.Prog.Text(c.Call))
+		}
+		if at := usesBeforeUpdate(r.Prog, reads, pkgmgr.ApkUpdates); at >= 0 {
 			f.apkUse = r.Src(at)
 		}
 	}

@@ -65,8 +65,48 @@ func (cl *cleaner) pip() {
 				continue
 			}
 		}
+		if cl.declineTaken(c, msg, cl.homePaths(c, ".cache/pip")) {
+			continue
+		}
+		if why := pipCacheBrought(cl.ctx, ins, f.mounts); why != "" {
+			// --no-cache-dir turns the cache off: pip would build again
+			// the wheels it holds, maybe without the compilers that built
+			// them.
+			cl.decline(c, msg, why+", which pip reads and --no-cache-dir would make it ignore")
+			continue
+		}
 		cl.option(c, i, text, msg, "add "+text, "~/.cache/pip", "~/.cache")
 	}
+}
+
+// pipCacheBrought says what puts files in pip's cache before the RUN ins
+// runs pip, or "": a mount of the RUN, or a COPY or ADD of its stage chain,
+// whose target is the cache (a .cache/pip directory), a directory in it,
+// or the .cache directory above it (COPY --from=wheels /root/.cache/pip
+// /root/.cache/pip, to install the wheels another stage built).
+func pipCacheBrought(ctx *analysis.Context, ins *dockerfile.Instruction, mounts []string) string {
+	for _, m := range mounts {
+		if pipCacheDest(m) {
+			return "the RUN mounts files at " + m
+		}
+	}
+	if o := stages.MarkedBefore(ins, "copies into pip's cache", func(other *dockerfile.Instruction) bool {
+		if (other.Cmd != "copy" && other.Cmd != "add") || len(other.Args) < 2 {
+			return false
+		}
+		return pipCacheDest(stages.JoinDir(stages.WorkdirAt(other), dockerfile.Unquote(other.Args[len(other.Args)-1])))
+	}); len(o) > 0 {
+		last := o[len(o)-1]
+		return fmt.Sprintf("line %d puts files in its cache", ctx.Line(last.Span.Start))
+	}
+	return ""
+}
+
+// pipCacheDest reports whether an image path is pip's cache (in any home
+// directory), a directory in it, or the .cache directory above it.
+func pipCacheDest(p string) bool {
+	p = strings.TrimRight(p, "/")
+	return strings.HasSuffix(p, "/.cache") || strings.HasSuffix(p, "/.cache/pip") || strings.Contains(p, "/.cache/pip/")
 }
 
 // pipUpgradedBefore reports whether an earlier RUN of the stage chain
@@ -436,11 +476,17 @@ func (cl *cleaner) gem() {
 			cl.decline(c, msg, "RubyGems is set to a version older than 2.0 before it")
 			continue
 		}
+		if cl.declineTaken(c, msg, gemDocs) {
+			continue
+		}
 		opt := pkgmgr.GemDocOption(name, tag, updated)
-		cl.option(c, i, opt, msg, "add "+opt, "/usr/local/bundle/doc", "/usr/local/lib/ruby/gems/*/doc",
-			"/var/lib/gems/*/doc", "~/.gem/ruby/*/doc", "~/.local/share/gem/ruby/*/doc")
+		cl.option(c, i, opt, msg, "add "+opt, gemDocs...)
 	}
 }
+
+// gemDocs are where gem install puts the documentation it builds.
+var gemDocs = []string{"/usr/local/bundle/doc", "/usr/local/lib/ruby/gems/*/doc",
+	"/var/lib/gems/*/doc", "~/.gem/ruby/*/doc", "~/.local/share/gem/ruby/*/doc"}
 
 // rubygemsUpdatedBefore reports whether RubyGems is updated before command
 // c of the RUN described by f (in an earlier RUN of the stage chain, or

@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -116,29 +117,16 @@ func scriptOperand(c *shellparse.Command) string {
 // it (use and update tell apt's lists or apk's index), or nil.
 func scriptReads(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command, manager string,
 	use, update func(*shellparse.Command) bool) *scriptUse {
-	var view *buildcontext.View
-	viewDone := false
+	lv := &lazyView{ctx: ctx}
 	for _, ef := range executedFiles(cmds) {
-		var o stages.Origin
-		found := false
-		if ef.onPath {
-			for _, dir := range stages.PathDirs {
-				if o, found = stages.CopiedFile(ctx.Doc, r.Ins, dir+"/"+ef.path); found {
-					break
-				}
-			}
-		} else {
-			o, found = stages.CopiedTo(ctx.Doc, r.Ins, ef.path, ef.rel)
-		}
+		o, found := scriptOrigin(ctx, r.Ins, ef, lv)
 		if !found {
 			continue // from the base image or made by a RUN: not read here
 		}
 		if usesBeforeUpdate(r.Prog, func(x *shellparse.Command) bool { return x.Call == ef.c.Call }, update) < 0 {
 			continue // it runs after the RUN's own update
 		}
-		if !viewDone {
-			view, viewDone = buildcontext.Of(ctx), true
-		}
+		view := lv.get()
 		text, readable := o.Content, o.Shown
 		if !readable && view != nil {
 			for _, p := range o.Context {
@@ -165,6 +153,52 @@ func scriptReads(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command,
 	return nil
 }
 
+// lazyView is the build context's view, made when first asked for.
+type lazyView struct {
+	ctx  *analysis.Context
+	view *buildcontext.View
+	done bool
+}
+
+func (l *lazyView) get() *buildcontext.View {
+	if !l.done {
+		l.view, l.done = buildcontext.Of(l.ctx), true
+	}
+	return l.view
+}
+
+// scriptOrigin returns where the file that ef runs came from, when an
+// instruction of the file put it there (see stages.CopiedTo): a path, or a
+// bare name copied as itself into a directory of PATH. A bare name that a
+// COPY of a directory into a directory of PATH may bring (COPY bin/
+// /usr/local/bin/) counts when the build context is there and holds the
+// file: without it, every command name would.
+func scriptOrigin(ctx *analysis.Context, ins *dockerfile.Instruction, ef executedFile, lv *lazyView) (stages.Origin, bool) {
+	if !ef.onPath {
+		return stages.CopiedTo(ctx.Doc, ins, ef.path, ef.rel)
+	}
+	if o, ok := stages.CopiedProgram(ctx.Doc, ins, ef.path); ok {
+		return o, true
+	}
+	for _, dir := range stages.PathDirs {
+		o, ok := stages.CopiedTo(ctx.Doc, ins, dir+"/"+ef.path, false)
+		if !ok || len(o.Context) == 0 {
+			continue
+		}
+		view := lv.get()
+		if view == nil {
+			return stages.Origin{}, false
+		}
+		for _, p := range o.Context {
+			if data, ok := view.ReadFile(p); ok {
+				o.Content, o.Shown = string(data), true
+				return o, true
+			}
+		}
+	}
+	return stages.Origin{}, false
+}
+
 // scriptTextReads reports whether a script may read the index of manager
 // ("apt" or "apk") before it updates it: read as a POSIX shell script when
 // it is one; any other script (python, perl, a binary) that names the
@@ -173,7 +207,15 @@ func scriptTextReads(text, manager string, use, update func(*shellparse.Command)
 	first, _, _ := strings.Cut(text, "\n")
 	if !strings.HasPrefix(first, "#!") || shellShebang.MatchString(first) {
 		if prog, err := shellparse.Parse(text); err == nil {
-			return usesBeforeUpdate(prog, use, update) >= 0
+			// The package manager run by another command (xargs, sh -c,
+			// su -c) reads as it does in a RUN.
+			wrapped := func(c *shellparse.Command) bool {
+				if manager == "apt" {
+					return pkgmgr.OtherListReaderCmd(c, prog.Text(c.Call)) != ""
+				}
+				return pkgmgr.ApkRunBy(c, prog.Text(c.Call))
+			}
+			return usesBeforeUpdate(prog, func(c *shellparse.Command) bool { return use(c) || wrapped(c) }, update) >= 0
 		}
 	}
 	return mentionRE[manager].MatchString(text)
@@ -228,4 +270,50 @@ func onbuildRuns(doc *dockerfile.Document, ins *dockerfile.Instruction) (int, st
 		}
 	}
 	return -1, ""
+}
+
+// scriptChange says why a file that RUN r runs (a command of cmds that
+// starts between program offsets lo and hi, hi < 0 for the end) may change
+// apt's sources or configuration, or "": a file the Dockerfile put in the
+// image whose text cannot be read, or whose text names apt's configuration
+// or adds sources as runChanges tells; or a path that no instruction of
+// the file put there and that lies outside the directories of PATH (./x,
+// /opt/tools/x: a script made or fetched by an earlier RUN, or from the
+// base image, whatever its name). Programs named bare or in a directory of
+// PATH that the Dockerfile did not put there are the base image's or a
+// package's, and do not count; nor do scripts that the read script runs.
+func scriptChange(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command, lo, hi int) string {
+	lv := &lazyView{ctx: ctx}
+	line := r.Ins.StartLine
+	for _, ef := range executedFiles(cmds) {
+		if at := shellparse.Offset(ef.c.Call.Pos()); at < lo || hi >= 0 && at >= hi {
+			continue
+		}
+		o, found := scriptOrigin(ctx, r.Ins, ef, lv)
+		if !found {
+			if ef.onPath || slices.Contains(stages.PathDirs, path.Dir(path.Clean(ef.path))) {
+				continue
+			}
+			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s, which may add sources", line, ef.path)
+		}
+		view := lv.get()
+		text, readable := o.Content, o.Shown
+		if !readable && view != nil {
+			for _, p := range o.Context {
+				if data, ok := view.ReadFile(p); ok {
+					text, readable = string(data), true
+					break
+				}
+			}
+		}
+		if !readable {
+			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s (%s at line %d), whose content cannot be read",
+				line, ef.path, strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)
+		}
+		if m := runChanges(r.Ins, text); m != "" {
+			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s (%s at line %d), which may add sources",
+				line, ef.path, strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)
+		}
+	}
+	return ""
 }

@@ -90,6 +90,9 @@ func (cl *cleaner) apk() {
 					"base %s is %s, whose apk-tools does not refresh it by itself; with --no-cache it would read the live index instead)", s, root, info))
 				continue
 			}
+			if cl.declineTaken(c, msg, []string{pkgmgr.ApkCache}) {
+				continue
+			}
 			cl.option(c, i, "--no-cache", msg, "add --no-cache", "/var/cache/apk/")
 		case "update":
 			if mounted(f.mounts, []string{pkgmgr.ApkCache + "/*"}) {
@@ -109,6 +112,9 @@ func (cl *cleaner) apk() {
 			}
 			if why := cl.systemUser(c); why != "" {
 				cl.decline(c, msg, why)
+				continue
+			}
+			if cl.declineTaken(c, msg, []string{pkgmgr.ApkCache}) {
 				continue
 			}
 			cl.remove(c, []string{pkgmgr.ApkCache + "/*"}, []string{pkgmgr.ApkCache + "/"}, msg)
@@ -224,6 +230,9 @@ func (cl *cleaner) rpm() {
 		}
 		if why := cl.systemUser(c); why != "" {
 			cl.decline(c, msg, why)
+			continue
+		}
+		if cl.declineTaken(c, msg, caches) {
 			continue
 		}
 		var paths, removes []string

@@ -213,6 +213,9 @@ func analyze(ctx *analysis.Context, r *runs.Run) *plan {
 		}
 		u.why = optionEdits(ctx.Doc, r, u)
 		u.archives = m.name == "apt"
+		if u.why == "" {
+			touched(ctx, r, cmds, u)
+		}
 	}
 	if len(p.uses) == 0 {
 		return nil
@@ -787,8 +790,9 @@ func (p *plan) findings(ctx *analysis.Context, unsupported string) []analysis.Fi
 		msg += ", and let apt keep downloaded packages in a new RUN before it (removes " + pkgmgr.AptDockerClean + ")"
 	}
 	if u := p.apt(); u != nil && u.why == "" && !u.skip && !u.archives && u.archivesWhy != "" {
-		out = append(out, analysis.Finding{Pos: f.Pos, End: f.End,
-			Message: "apt's downloaded packages are not cached: " + u.archivesWhy})
+		// Said in the fix: a finding of its own, without a fix, would not
+		// outlive the round that applies this one.
+		msg += "; not " + pkgmgr.AptArchives + ": " + u.archivesWhy
 	}
 	f.Fix = &analysis.Fix{Message: msg, Edits: edits, Removes: removes, Changes: changes}
 	return append(out, f)
@@ -1085,17 +1089,60 @@ func filledBefore(ctx *analysis.Context, plans []*plan) {
 	}
 	for _, p := range plans {
 		for _, u := range p.uses {
-			if u.m.system {
-				continue
-			}
 			for _, t := range u.active() {
-				if why := fills(ctx, byIns, p.ins, u.m, t.dir); why != "" {
-					u.why = why
-					break
+				// The system's caches (apt, apk) are filled by RUNs before
+				// as a matter of course, and what those left there only
+				// saves downloads; what a COPY or ADD put there is meant
+				// for the image.
+				why := ""
+				if u.m.system {
+					why = copiedInto(ctx, p.ins, t.dir)
+				} else {
+					why = fills(ctx, byIns, p.ins, u.m, t.dir)
 				}
+				if why == "" {
+					continue
+				}
+				if t.dir == pkgmgr.AptArchives {
+					u.archives, u.archivesWhy = false, why
+					continue
+				}
+				u.why = why
+				break
 			}
 		}
 	}
+}
+
+// copiedInto says which COPY or ADD before ins (in its stage or a stage
+// it derives from) puts files in the directory dir, or "".
+func copiedInto(ctx *analysis.Context, ins *dockerfile.Instruction, dir string) string {
+	for _, e := range stages.Before(ins) {
+		if why := copyInto(ctx, e, dir); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// copyInto says whether the instruction e is a COPY or ADD into the
+// directory dir (or below it), and how, or "".
+func copyInto(ctx *analysis.Context, e *dockerfile.Instruction, dir string) string {
+	if (e.Cmd != "copy" && e.Cmd != "add") || len(e.Args) < 2 {
+		return ""
+	}
+	dest := e.Args[len(e.Args)-1]
+	if !path.IsAbs(dest) {
+		wd, known := stages.KnownWorkdir(e)
+		if !known {
+			return ""
+		}
+		dest = path.Join(wd, dest)
+	}
+	if dest = path.Clean(dest); dest == dir || strings.HasPrefix(dest, dir+"/") {
+		return fmt.Sprintf("line %d copies files into %s, which a cache mount would hide", ctx.Line(e.Span.Start), dir)
+	}
+	return ""
 }
 
 // fills says which step before ins may have left content in the cache
@@ -1110,19 +1157,8 @@ func fills(ctx *analysis.Context, byIns map[*dockerfile.Instruction]*plan, ins *
 		line := ctx.Line(e.Span.Start)
 		switch e.Cmd {
 		case "copy", "add":
-			if len(e.Args) < 2 {
-				continue
-			}
-			dest := e.Args[len(e.Args)-1]
-			if !path.IsAbs(dest) {
-				wd, known := stages.KnownWorkdir(e)
-				if !known {
-					continue
-				}
-				dest = path.Join(wd, dest)
-			}
-			if dest = path.Clean(dest); dest == dir || strings.HasPrefix(dest, dir+"/") {
-				return fmt.Sprintf("line %d copies files into %s, which a cache mount would hide", line, dir)
+			if why := copyInto(ctx, e, dir); why != "" {
+				return why
 			}
 		case "run":
 			if runs.Covers(runs.CacheMounts(e), dir) {
@@ -1203,3 +1239,125 @@ func mentions(text, name string) bool {
 	}
 	return false
 }
+
+// touched declines the mounts of use u (of RUN r, whose commands are cmds)
+// whose directory holds files meant for the image: the RUN itself names
+// the directory in a command other than the manager's own that download
+// and those that remove (cp x.whl /root/.cache/pip/, a redirection into
+// it: written under the mount, they would not be in the image), apt
+// downloads packages only (apt-get install -d keeps them in
+// /var/cache/apt/archives), or a later step of the stage, a stage built on
+// it or an ONBUILD names it (RUN dpkg -i /var/cache/apt/archives/*.deb,
+// CMD ls /root/.cache/pip) other than to remove it. For apt, a reason
+// that holds for /var/cache/apt alone declines only that mount.
+func touched(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command, u *use) {
+	for _, t := range u.active() {
+		why := ""
+		if t.dir == pkgmgr.AptArchives {
+			for _, c := range u.cmds {
+				if c.HasArg(shellparse.ArgIs("-d", "--download-only")) {
+					why = c.Name + " " + subcommand(c, pkgmgr.AptValueOptions...) + " downloads packages only: they stay in " + t.dir + " for the image"
+					break
+				}
+			}
+		}
+		name := cacheName(t.dir)
+		if why == "" {
+			if w := namedOutside(r.Prog, cmds, name, u.m); w != "" {
+				why = fmt.Sprintf("the RUN names %s (%s): what it writes there would not be in the image under the mount", t.dir, w)
+			}
+		}
+		if why == "" {
+			why = laterNames(ctx, r.Ins, t.dir, name)
+		}
+		if why == "" {
+			continue
+		}
+		if t.dir == pkgmgr.AptArchives {
+			u.archives, u.archivesWhy = false, why
+			continue
+		}
+		u.why = why
+		return
+	}
+}
+
+// cacheName is the part of a cache directory's path that names it in a
+// command (.cache/pip, cache/apt, apt/lists): see mentions.
+func cacheName(dir string) string {
+	name := path.Base(dir)
+	if !strings.HasPrefix(name, ".") {
+		name = path.Join(path.Base(path.Dir(dir)), name)
+	}
+	return name
+}
+
+// namedOutside returns the text of a word of the program that names the
+// cache (see mentions) outside the commands of manager m and those that
+// remove files (rm, rmdir, find), or "".
+func namedOutside(prog *shellparse.Program, cmds []*shellparse.Command, name string, m *manager) string {
+	if !mentions(prog.Src, name) {
+		return ""
+	}
+	type span struct{ start, end int }
+	var skip []span
+	for _, c := range cmds {
+		switch {
+		case m.match(c), m.cleans != nil && m.cleans(c), c.Name == "rm" || c.Name == "rmdir" || c.Name == "find":
+			start, end := shellparse.Span(c.Call)
+			skip = append(skip, span{start, end})
+		}
+	}
+	found := ""
+	shellparse.Walk(prog.File, func(n syntax.Node) bool {
+		w, ok := n.(*syntax.Word)
+		if !ok || found != "" {
+			return found == ""
+		}
+		at := shellparse.Offset(w.Pos())
+		for _, sp := range skip {
+			if at >= sp.start && at < sp.end {
+				return false
+			}
+		}
+		if text := prog.Text(w); mentions(text, name) {
+			found = text
+		}
+		return false
+	})
+	return found
+}
+
+// laterNames says which later step (see later) names the cache directory
+// dir (whose name is name) other than to remove it or under a cache mount
+// of its own: it reads or expects files there that the mount would take
+// out of the image. COPY and ADD into it do not count (they write it
+// after the RUN, in a layer of their own).
+func laterNames(ctx *analysis.Context, ins *dockerfile.Instruction, dir, name string) string {
+	for _, o := range later(ctx.Doc, ins) {
+		if o.Cmd == "copy" || o.Cmd == "add" || o.Cmd == "onbuild" && (o.Onbuild == "copy" || o.Onbuild == "add") {
+			continue
+		}
+		text := o.Text
+		for _, h := range o.Heredocs {
+			text += "\n" + h.Content
+		}
+		if !mentions(text, name) {
+			continue
+		}
+		if o.Cmd == "run" {
+			if runs.Covers(runs.CacheMounts(o), dir) {
+				continue
+			}
+			if prog := runs.Read(ctx.Doc, o); prog != nil && namedOutside(prog.Prog, shellparse.Commands(prog.Prog), name, noManager) == "" {
+				continue
+			}
+		}
+		return fmt.Sprintf("line %d names %s, which under the mount would not be in the image", ctx.Line(o.Span.Start), dir)
+	}
+	return ""
+}
+
+// noManager matches no command: for namedOutside over a RUN in which the
+// manager's own commands count too.
+var noManager = &manager{match: func(*shellparse.Command) bool { return false }}

@@ -88,12 +88,23 @@
 //   - the image runs the tool (go run, mvn, gradle, cargo in ENTRYPOINT, CMD
 //     or HEALTHCHECK), or a later stage copies the cache out (COPY --from,
 //     RUN --mount=from=);
+//   - files are put in the cache directory for the image: the RUN names it
+//     in a command other than the manager's own and a removal (cp x.whl
+//     /root/.cache/pip/, curl -o /var/cache/apt/archives/x.deb), apt
+//     downloads only (apt-get install -d keeps the packages), or a later
+//     step, stage or ONBUILD names it other than to remove it (RUN dpkg -i
+//     /var/cache/apt/archives/*.deb, CMD ls /root/.cache/pip, an ENV); a
+//     later COPY into it and a later RUN that mounts it itself do not
+//     count. For apt, a reason that concerns /var/cache/apt alone keeps
+//     only that mount out, and the fix says why;
 //   - an earlier step of the stage, or of a stage it derives from, may have
 //     filled the cache in the image, which the mount would hide (a build
 //     with an empty cache downloads it all again, maybe without the
 //     secret the earlier step had): a RUN that runs the tool where this
 //     pass does not mount its cache, or names the cache, or runs make or a
-//     script (make deps running go mod download); a COPY or ADD into it;
+//     script (make deps running go mod download); a COPY or ADD into it
+//     (for apt and apk too, whose caches earlier RUNs fill as a matter of
+//     course: a COPY or ADD puts files there for the image);
 //   - the RUN removes a directory above the cache (rm -rf /root/.cache), or
 //     empties the cache in a way that cannot be taken out: only a command
 //     joined by && to its neighbours (or by ; after a top-level set -e) is;

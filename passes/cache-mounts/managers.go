@@ -2,11 +2,11 @@ package cachemounts
 
 import (
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -28,10 +28,10 @@ type manager struct {
 	// a RUN before it that fills the cache for it.
 	offline func(c *shellparse.Command) bool
 	// offlineText is the same for a RUN whose shell cannot be read.
-	offlineText *regexp.Regexp
+	offlineText *lazyre.Regexp
 	// runtime matches an ENTRYPOINT, CMD or HEALTHCHECK that runs the tool
 	// in the image, where it would miss what the cache held.
-	runtime *regexp.Regexp
+	runtime *lazyre.Regexp
 	// env are variables that move the cache or turn it off: the manager
 	// is not mounted when the RUN sets one, and where the stage sets one
 	// targets says what it means.
@@ -60,7 +60,7 @@ var managers = []*manager{
 		match: func(c *shellparse.Command) bool {
 			return aptCommand(c) && slices.Contains(aptVerbs, subcommand(c, pkgmgr.AptValueOptions...))
 		},
-		offlineText: regexp.MustCompile(`\bapt(-get)?\b[^;&|]*\b(install|upgrade|dist-upgrade|build-dep|reinstall)\b`),
+		offlineText: lazyre.New(`\bapt(-get)?\b[^;&|]*\b(install|upgrade|dist-upgrade|build-dep|reinstall)\b`),
 		markers:     []string{"apt"},
 		cleans: func(c *shellparse.Command) bool {
 			s := subcommand(c, pkgmgr.AptValueOptions...)
@@ -74,7 +74,7 @@ var managers = []*manager{
 			s := subcommand(c, pkgmgr.ApkValueOptions...)
 			return c.Name == "apk" && (s == "add" || s == "upgrade" || s == "update" || s == "fix")
 		},
-		offlineText: regexp.MustCompile(`\bapk\b[^;&|]*\b(add|upgrade)\b`),
+		offlineText: lazyre.New(`\bapk\b[^;&|]*\b(add|upgrade)\b`),
 		markers:     []string{"apk"},
 		cleans: func(c *shellparse.Command) bool {
 			return c.Name == "apk" && subcommand(c, pkgmgr.ApkValueOptions...) == "cache"
@@ -100,7 +100,7 @@ var managers = []*manager{
 		offline: func(c *shellparse.Command) bool {
 			return c.Name == "npm" && c.HasArg(shellparse.ArgIs("--offline"))
 		},
-		offlineText: regexp.MustCompile(`\bnpm\s[^;&|]*--offline\b`),
+		offlineText: lazyre.New(`\bnpm\s[^;&|]*--offline\b`),
 		env:         []string{"npm_config_cache", "NPM_CONFIG_CACHE"},
 		markers:     []string{".npm"},
 		cleans: func(c *shellparse.Command) bool {
@@ -119,7 +119,7 @@ var managers = []*manager{
 		offline: func(c *shellparse.Command) bool {
 			return c.Name == "yarn" && c.HasArg(shellparse.ArgIs("--offline"))
 		},
-		offlineText: regexp.MustCompile(`\byarn\b[^;&|]*--offline\b`),
+		offlineText: lazyre.New(`\byarn\b[^;&|]*--offline\b`),
 		env:         []string{"YARN_CACHE_FOLDER", "XDG_CACHE_HOME"},
 		markers:     []string{"yarn"},
 		cleans: func(c *shellparse.Command) bool {
@@ -135,8 +135,8 @@ var managers = []*manager{
 			}
 			return false
 		},
-		offlineText: regexp.MustCompile(`GOPROXY=["']?off\b`),
-		runtime:     regexp.MustCompile(`(^|[\s"'/\[,])go["']?[\s,]+["']?(run|test|build|generate|get|install|mod)\b`),
+		offlineText: lazyre.New(`GOPROXY=["']?off\b`),
+		runtime:     lazyre.New(`(^|[\s"'/\[,])go["']?[\s,]+["']?(run|test|build|generate|get|install|mod)\b`),
 		env:         []string{"GOPATH", "GOMODCACHE", "GOCACHE", "XDG_CACHE_HOME", "GOFLAGS"},
 		markers:     []string{"go-build", "pkg/mod", "GOPATH", "GOCACHE", "GOMODCACHE"},
 		cleans: func(c *shellparse.Command) bool {
@@ -153,8 +153,8 @@ var managers = []*manager{
 				return v == "-o" || v == "--offline" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && !strings.HasPrefix(v, "-D") && strings.Contains(v, "o") && len(v) <= 4
 			})
 		},
-		offlineText: regexp.MustCompile(`\bmvnw?\b[^;&|]*\s(-o|--offline)\b`),
-		runtime:     regexp.MustCompile(`\bmvnw?\b`),
+		offlineText: lazyre.New(`\bmvnw?\b[^;&|]*\s(-o|--offline)\b`),
+		runtime:     lazyre.New(`\bmvnw?\b`),
 		env:         []string{"MAVEN_OPTS", "MAVEN_CONFIG", "MAVEN_ARGS"},
 		markers:     []string{".m2"},
 	},
@@ -166,8 +166,8 @@ var managers = []*manager{
 		offline: func(c *shellparse.Command) bool {
 			return (c.Name == "gradle" || c.Name == "gradlew") && c.HasArg(shellparse.ArgIs("--offline"))
 		},
-		offlineText: regexp.MustCompile(`\bgradlew?\b[^;&|]*--offline\b`),
-		runtime:     regexp.MustCompile(`\bgradlew?\b`),
+		offlineText: lazyre.New(`\bgradlew?\b[^;&|]*--offline\b`),
+		runtime:     lazyre.New(`\bgradlew?\b`),
 		env:         []string{"GRADLE_USER_HOME", "GRADLE_OPTS"},
 		markers:     []string{".gradle"},
 	},
@@ -183,8 +183,8 @@ var managers = []*manager{
 		offline: func(c *shellparse.Command) bool {
 			return c.Name == "cargo" && c.HasArg(shellparse.ArgIs("--offline", "--frozen"))
 		},
-		offlineText: regexp.MustCompile(`\bcargo\b[^;&|]*--(offline|frozen)\b|CARGO_NET_OFFLINE`),
-		runtime:     regexp.MustCompile(`\bcargo\b`),
+		offlineText: lazyre.New(`\bcargo\b[^;&|]*--(offline|frozen)\b|CARGO_NET_OFFLINE`),
+		runtime:     lazyre.New(`\bcargo\b`),
 		env:         []string{"CARGO_HOME", "CARGO_NET_OFFLINE"},
 		markers:     []string{"cargo"},
 	},

@@ -4,12 +4,12 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/stages"
 )
 
@@ -48,7 +48,7 @@ func keyword(c *copyInstr) string {
 	return "COPY"
 }
 
-var flagRE = regexp.MustCompile(`^--([a-z-]+)(?:=(.*))?$`)
+var flagRE = lazyre.New(`^--([a-z-]+)(?:=(.*))?$`)
 
 // readCopy reads a COPY or ADD: its flags, sources and destination, and
 // what it puts there.

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -189,7 +189,7 @@ func matchPath(copies []*copyInstr, p *perm, target string) (match, bool) {
 	return match{}, false
 }
 
-var numericRE = regexp.MustCompile(`^[0-9]+$`)
+var numericRE = lazyre.New(`^[0-9]+$`)
 
 // chownFlag turns a chown owner into the --chown value with the same effect
 // on what the COPY copied.
@@ -234,7 +234,7 @@ func namesStable(spec string, copies []*copyInstr) string {
 	return ""
 }
 
-var octalRE = regexp.MustCompile(`^[0-7]{1,5}$`)
+var octalRE = lazyre.New(`^[0-7]{1,5}$`)
 
 // chmodFlag turns a chmod mode into the --chmod value with the same effect.
 func chmodFlag(c *copyInstr, mode string, dir bool) (string, string) {

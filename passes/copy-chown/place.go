@@ -3,11 +3,11 @@ package copychown
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -151,7 +151,7 @@ func absPath(v, wd string) string {
 	return ""
 }
 
-var pathRE = regexp.MustCompile(`(?:^|[^A-Za-z0-9._\-/$~])(/[^\s"'` + "`" + `;&|()<>$]*)`)
+var pathRE = lazyre.New(`(?:^|[^A-Za-z0-9._\-/$~])(/[^\s"'` + "`" + `;&|()<>$]*)`)
 
 // earlierWrites looks for instructions that may have put files at or
 // below dir before the COPY.

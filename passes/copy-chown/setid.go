@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // setidNote says why set-user-ID and set-group-ID bits matter to a
@@ -120,4 +120,4 @@ func setuidStage(ctx *analysis.Context, c *copyInstr, note string) string {
 	return ""
 }
 
-var setuidRE = regexp.MustCompile(`(?:chmod|install)\b[^;&|\n]*(?:[ugoa]*[+=][rwxXt]*s|\s0?[2-7][0-7]{3}\b|-m\s*0?[2-7][0-7]{3}\b)`)
+var setuidRE = lazyre.New(`(?:chmod|install)\b[^;&|\n]*(?:[ugoa]*[+=][rwxXt]*s|\s0?[2-7][0-7]{3}\b|-m\s*0?[2-7][0-7]{3}\b)`)

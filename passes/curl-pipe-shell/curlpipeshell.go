@@ -2,7 +2,6 @@ package curlpipeshell
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -35,7 +34,7 @@ func mayDownload(src string) bool {
 func verifies(prog *shellparse.Program) bool {
 	for _, c := range shellparse.Commands(prog) {
 		switch {
-		case sumCommandRE.MatchString(c.Name):
+		case isSumCommand(c.Name):
 			if c.HasArg(func(v string) bool {
 				return v == "--check" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.Contains(v, "c")
 			}) {
@@ -60,7 +59,16 @@ func verifies(prog *shellparse.Program) bool {
 	return false
 }
 
-var sumCommandRE = regexp.MustCompile(`^(sha(1|224|256|384|512)sum|shasum|md5sum|b2sum|cksum)$`)
+// isSumCommand reports whether name is a command that computes or checks
+// checksums: sha1sum, sha224sum, sha256sum, sha384sum, sha512sum, shasum,
+// md5sum, b2sum or cksum.
+func isSumCommand(name string) bool {
+	switch name {
+	case "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum", "shasum", "md5sum", "b2sum", "cksum":
+		return true
+	}
+	return false
+}
 
 // pipedDownloads finds the downloads that a shell runs in the program.
 func pipedDownloads(p *runs.Program) []analysis.Finding {
@@ -271,7 +279,20 @@ type runner struct {
 	code  []*syntax.Word // the words that hold its program or script path
 }
 
-var interpreterRE = regexp.MustCompile(`^(python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|node|nodejs)$`)
+// isInterpreter reports whether name is an interpreter whose program can
+// be given on the command line: node, nodejs, or python, perl or ruby
+// followed by a version made of digits and dots (python3, perl5.36).
+func isInterpreter(name string) bool {
+	if name == "node" || name == "nodejs" {
+		return true
+	}
+	for _, p := range []string{"python", "perl", "ruby"} {
+		if v, ok := strings.CutPrefix(name, p); ok {
+			return strings.Trim(v, "0123456789.") == ""
+		}
+	}
+	return false
+}
 
 // runnerOf reads the statement as a call of a shell or an interpreter.
 func runnerOf(s *syntax.Stmt) (runner, bool) {
@@ -290,7 +311,7 @@ func runnerOf(s *syntax.Stmt) (runner, bool) {
 		}
 	case dockerfile.IsPOSIXShell(c.Name):
 		readProgram(c, "c", "s", "oO", &r)
-	case interpreterRE.MatchString(c.Name) && c.Module == "":
+	case isInterpreter(c.Name) && c.Module == "":
 		switch {
 		case strings.HasPrefix(c.Name, "python"):
 			readProgram(c, "c", "", "WXm", &r)

@@ -3,18 +3,18 @@ package dockerignore
 import (
 	"encoding/json"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/stages"
 )
 
-var gitWordRE = regexp.MustCompile(`(?i)(^|[^a-z0-9_])(git|husky|setuptools[-_]scm|setuptools[-_]git[-_a-z]*|hatch[-_]vcs|versioneer|dunamai|pbr|gitversion|sourcelink|buildvcs)([^a-z0-9_]|$)`)
+var gitWordRE = lazyre.New(`(?i)(^|[^a-z0-9_])(git|husky|setuptools[-_]scm|setuptools[-_]git[-_a-z]*|hatch[-_]vcs|versioneer|dunamai|pbr|gitversion|sourcelink|buildvcs)([^a-z0-9_]|$)`)
 
 // mentionGit reports whether any of the files (relative to dir) mentions
 // git; a missing file set counts as a mention (cannot tell).
@@ -106,9 +106,9 @@ var (
 		"sbt": {"build.sbt", "project/plugins.sbt"},
 	}
 	pyManifests = []string{"pyproject.toml", "setup.py", "setup.cfg"}
-	pythonRE    = regexp.MustCompile(`^python[0-9]*(\.[0-9]+)*$`)
+	pythonRE    = lazyre.New(`^python[0-9]*(\.[0-9]+)*$`)
 	// localReqRE finds requirements that install the project itself.
-	localReqRE = regexp.MustCompile(`(?m)^\s*(-e|--editable|-r|--requirement|\.|/|file:|git\+)`)
+	localReqRE = lazyre.New(`(?m)^\s*(-e|--editable|-r|--requirement|\.|/|file:|git\+)`)
 )
 
 // cmdNeedsGit reports whether a command may read the repository in .git.

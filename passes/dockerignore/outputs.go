@@ -3,10 +3,10 @@ package dockerignore
 import (
 	"encoding/json"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/stages"
@@ -16,8 +16,8 @@ var jsBuildTools = map[string]bool{"vite": true, "tsc": true, "webpack": true, "
 	"react-scripts": true, "rollup": true, "parcel": true, "esbuild": true, "tsup": true}
 
 var (
-	outFlagRE = regexp.MustCompile(`(?:--out-?[dD]ir|--dist-dir|--output-path|--outdir|--out-dir|--output|-o|-d)[= ]+['"]?(?:\./)?([A-Za-z0-9_.-]+)/?['"]?(?:\s|$)`)
-	jsToolRE  = regexp.MustCompile(`(?:^|[\s/])(vite|webpack|webpack-cli|ng|vue-cli-service|parcel|tsup|react-scripts)(?:\s|$)`)
+	outFlagRE = lazyre.New(`(?:--out-?[dD]ir|--dist-dir|--output-path|--outdir|--out-dir|--output|-o|-d)[= ]+['"]?(?:\./)?([A-Za-z0-9_.-]+)/?['"]?(?:\s|$)`)
+	jsToolRE  = lazyre.New(`(?:^|[\s/])(vite|webpack|webpack-cli|ng|vue-cli-service|parcel|tsup|react-scripts)(?:\s|$)`)
 )
 
 // jsOutput is the directory a JavaScript build command writes ("" when

@@ -2,11 +2,11 @@ package dockerignore
 
 import (
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
@@ -164,7 +164,7 @@ var benignCommands = map[string]bool{
 	"command": true, "ls": true, "exit": true, "umask": true, "sync": true, "date": true, "uname": true,
 }
 
-var testRunnerRE = regexp.MustCompile(`(?i)(^|[^a-z0-9_.-])(pytest|py\.test|tox|nox|unittest|jest|mocha|vitest|ava|karma|rspec|phpunit|test|tests|spec|testing)([^a-z0-9_-]|$)`)
+var testRunnerRE = lazyre.New(`(?i)(^|[^a-z0-9_.-])(pytest|py\.test|tox|nox|unittest|jest|mocha|vitest|ava|karma|rspec|phpunit|test|tests|spec|testing)([^a-z0-9_-]|$)`)
 
 // benignCmd reports whether a command cannot read test directories.
 func benignCmd(c command, testdata bool) bool {

@@ -2,12 +2,36 @@ package fromascasing
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/dfopt/dfopt/analysis"
 )
 
-var fromAsRE = regexp.MustCompile(`^(\S+)([ \t]+)([aA][sS])[ \t]`)
+// asKeyword finds the AS keyword in the arguments of a FROM instruction:
+// the image (a run of non-blanks at the start), spaces or tabs, then AS in
+// any case followed by a space or a tab. It returns where AS starts.
+func asKeyword(args string) (int, bool) {
+	i := 0
+	for i < len(args) && !isBlank(args[i]) {
+		i++
+	}
+	j := i
+	for j < len(args) && (args[j] == ' ' || args[j] == '\t') {
+		j++
+	}
+	if i == 0 || j == i || j+3 > len(args) {
+		return 0, false
+	}
+	if args[j] != 'a' && args[j] != 'A' || args[j+1] != 's' && args[j+1] != 'S' || args[j+2] != ' ' && args[j+2] != '\t' {
+		return 0, false
+	}
+	return j, true
+}
+
+// isBlank reports whether b is white space as \s is in regular
+// expressions.
+func isBlank(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\f' || b == '\r'
+}
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
@@ -18,13 +42,13 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			continue
 		}
 		args := ins.Text[ins.ArgsOffset:]
-		m := fromAsRE.FindStringSubmatchIndex(args)
-		if m == nil || args[m[6]:m[7]] == want || (want == "AS" && args[m[6]:m[7]] == "AS") {
+		at, ok := asKeyword(args)
+		if !ok || args[at:at+2] == want || (want == "AS" && args[at:at+2] == "AS") {
 			continue
 		}
-		got := args[m[6]:m[7]]
-		start := ins.SrcOffset(ins.ArgsOffset + m[6])
-		end := ins.SrcOffset(ins.ArgsOffset+m[7]-1) + 1
+		got := args[at : at+2]
+		start := ins.SrcOffset(ins.ArgsOffset + at)
+		end := ins.SrcOffset(ins.ArgsOffset+at+1) + 1
 		if end-start != 2 {
 			continue // split by a line continuation
 		}

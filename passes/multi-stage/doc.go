@@ -52,8 +52,8 @@
 // finds in /go/bin moves to /usr/local/bin). With the build context in
 // view, its Go sources are read:
 //   - no cgo (no import "C", no dependency in go.mod known to use it such
-//     as github.com/mattn/go-sqlite3, no -race, no external link, no
-//     CGO_ENABLED=1): the build gets ENV CGO_ENABLED=0 (unless it sets
+//     as github.com/mattn/go-sqlite3, no -race, no external link, in go
+//     build's flags or in GOFLAGS, no CGO_ENABLED=1): the build gets ENV CGO_ENABLED=0 (unless it sets
 //     it), and the static binary goes onto scratch, with the CA
 //     certificates when the program may make TLS connections (it imports
 //     net/http, crypto/tls, crypto/x509, net/smtp, or any package from
@@ -66,8 +66,12 @@
 //     os.MkdirTemp, os.TempDir, mime/multipart, ...), looks users up
 //     (os/user), names its USER, or needs time zones that the build image
 //     (Debian trixie and later, Alpine) does not have.
-//   - cgo, or sources that cannot be read (no context, only .go files
-//     named in COPY): the binary stays as the build makes it and goes onto
+//   - cgo, sources that cannot be read (no context, only .go files
+//     named in COPY), or a go test or go vet in the build stage that does
+//     not run with CGO_ENABLED=0 itself (ENV CGO_ENABLED=0 would change
+//     what it builds and runs: go test -race needs cgo, and so do the
+//     packages and test dependencies that use it): the binary stays as
+//     the build makes it and goes onto
 //     debian:RELEASE-slim of the golang image's own Debian release, with
 //     its CA certificates: glibc for a glibc binary. Never scratch nor
 //     Alpine for it (a glibc binary does not run on musl); on an Alpine
@@ -123,13 +127,19 @@
 // other -dev packages are installed (libpq-dev gives libpq5,
 // default-libmysqlclient-dev libmariadb3, libjpeg-dev libjpeg62-turbo,
 // libxml2-dev libxml2, ...); other packages (ffmpeg, ...) are installed as
-// they were, with --no-install-recommends only when the original installs
+// they were: the word as written (with its version or release:
+// ffmpeg=VERSION, jq/bookworm), the apt options that choose versions or
+// configure apt (-t, --target-release, --default-release, -o, -c) as
+// written, and --no-install-recommends only when the original installs
 // had it. When an instruction of the build stage may add a package
 // repository (a COPY or a RUN that touches /etc/apt, sources.list,
-// keyrings, apt-key, add-apt-repository or gpg), or some installs had
-// --no-install-recommends and some not, a build whose final stage would
+// keyrings, apt-key, add-apt-repository or gpg), some installs had
+// --no-install-recommends and some not, or different options of those
+// above, a package is installed at two versions, or a -dev package that
+// stands for a library is pinned (libpq-dev=VERSION: the library's
+// matching version is not known), a build whose final stage would
 // install packages is declined: they may come from a repository the final
-// stage does not have. On the full image, whose libraries a package built from
+// stage does not have, or at other versions. On the full image, whose libraries a package built from
 // source may link, the requirements are read, and those known to build
 // against one system library (psycopg2, mysqlclient) get its package;
 // the other distributions known to build from source (uwsgi, python-ldap,

@@ -12,6 +12,7 @@ import (
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"github.com/dfopt/dfopt/toolchains"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 var goEcosystem = &ecosystem{
@@ -59,6 +60,9 @@ type goBuild struct {
 	// cgoOff: the build that makes the binary runs with CGO_ENABLED=0;
 	// cgoOn: with CGO_ENABLED=1, -race or an external link.
 	cgoOff, cgoOn bool
+	// tests is the first go test or go vet that runs without
+	// CGO_ENABLED=0 ("" when none): "the go test on line N".
+	tests string
 	// pathDirs are the directories of PATH a bare command name is
 	// looked up in.
 	pathDirs []string
@@ -154,6 +158,11 @@ func planGo(s *split) (*plan, string) {
 	switch {
 	case g.cgoOn:
 		cgo = "the build enables cgo"
+	case g.tests != "" && !g.cgoOff:
+		// ENV CGO_ENABLED=0 in the build stage would change what the
+		// tests build and run: -race needs cgo, and so do the packages
+		// (and test dependencies) that use it.
+		cgo = g.tests + " runs with cgo, which CGO_ENABLED=0 for the build stage would turn off"
 	case src != nil && src.Cgo != "":
 		cgo = src.Cgo + " uses cgo"
 	default:
@@ -255,6 +264,8 @@ func (g *goBuild) instruction(ins *dockerfile.Instruction) string {
 			switch k {
 			case "CGO_ENABLED":
 				g.cgoEnv = v
+			case "GOFLAGS":
+				g.cgoOn = g.cgoOn || goflagsNeedCgo(v)
 			case "GOPATH":
 				g.gopath = ""
 				if !strings.Contains(v, "$") && path.IsAbs(v) {
@@ -291,6 +302,15 @@ func (g *goBuild) instruction(ins *dockerfile.Instruction) string {
 		}
 	}
 	return ""
+}
+
+// goflagsNeedCgo reports whether a GOFLAGS value asks for what needs cgo
+// (-race, -msan, -asan, an external link) or cannot be read.
+func goflagsNeedCgo(v string) bool {
+	v = strings.Trim(v, `"'`)
+	return strings.ContainsAny(v, "$`") || strings.Contains(v, "-race") || strings.Contains(v, "-msan") ||
+		strings.Contains(v, "-asan") || strings.Contains(v, "linkmode") && strings.Contains(v, "external") ||
+		strings.Contains(v, "-extldflags")
 }
 
 // step reads one command of a RUN.
@@ -339,6 +359,12 @@ func (g *goBuild) step(step toolchains.Step, line int) string {
 			if cgo == "" {
 				cgo = g.cgoEnv
 			}
+			for _, as := range c.Assigns {
+				if as.Name != nil && as.Name.Value == "GOFLAGS" {
+					v, ok := shellparse.Lit(as.Value)
+					g.cgoOn = g.cgoOn || !ok || goflagsNeedCgo(v)
+				}
+			}
 			switch {
 			case cgo == "0":
 				g.cgoOff = true
@@ -351,12 +377,32 @@ func (g *goBuild) step(step toolchains.Step, line int) string {
 			}
 		case "run", "generate":
 			return fmt.Sprintf("the go %s on line %d runs a program, which may write files the binary needs at run time", sub, line)
-		case "mod", "vet", "test", "env", "version", "list", "work", "fmt", "clean", "tool", "doc":
+		case "vet", "test":
+			cgo := g.cgoEnv
+			for _, a := range c.Assigns {
+				if a.Name != nil && a.Name.Value == "CGO_ENABLED" {
+					cgo = "?"
+					if v, ok := shellparse.Lit(a.Value); ok && a.Value != nil {
+						cgo = v
+					}
+				}
+			}
+			if cgo != "0" && g.tests == "" {
+				g.tests = fmt.Sprintf("the go %s on line %d", sub, line)
+			}
+		case "mod", "env", "version", "list", "work", "fmt", "clean", "tool", "doc":
 		default:
 			return fmt.Sprintf("the RUN on line %d runs go %s", line, sub)
 		}
 	case c.Name == "export":
 		for i, a := range c.Lits {
+			if !c.Static[i] {
+				if lit, ok := c.Args[i].Parts[0].(*syntax.Lit); ok && strings.HasPrefix(lit.Value, "GOFLAGS=") {
+					g.cgoOn = true // a value that cannot be read
+				}
+			} else if v, ok := strings.CutPrefix(a, "GOFLAGS="); ok {
+				g.cgoOn = g.cgoOn || goflagsNeedCgo(v)
+			}
 			if !c.Static[i] || strings.HasPrefix(a, "CGO_ENABLED=") {
 				if a == "CGO_ENABLED=0" {
 					g.cgoEnv = "0"

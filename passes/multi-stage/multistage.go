@@ -3,13 +3,13 @@ package multistage
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -354,7 +354,7 @@ func (s *split) builderName() string {
 	return name
 }
 
-var varRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+var varRef = lazyre.New(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
 
 // variables returns the variables an instruction's arguments refer to
 // (none for exec-form CMD and ENTRYPOINT, which are not expanded).

@@ -3,11 +3,11 @@ package multistage
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -40,8 +40,18 @@ type pyBuild struct {
 	s *split
 	// pips are the pip installs, with their directories.
 	pips []toolchains.Step
-	// runtime are the Debian packages the program needs at run time.
+	// runtime are the Debian packages the program needs at run time, and
+	// words the word that installs each, as the build wrote it (with its
+	// version or release: libpq5=15.3-0+deb12u1, curl/bookworm-backports).
 	runtime []string
+	words   map[string]string
+	// selects are the apt options of the installs that brought runtime
+	// packages which choose versions or configure apt (-t
+	// bookworm-backports, -o ...), as written; selectsSet says an install
+	// has set them, selectsMixed that two differ.
+	selects      []string
+	selectsSet   bool
+	selectsMixed bool
 	// dests are where the COPYs from the context put files.
 	dests []string
 	// compilers: the stage installs build packages (compilers, headers).
@@ -165,14 +175,27 @@ func planPython(s *split) (*plan, string) {
 			return nil, fmt.Sprintf("line %d may add a package repository, which the final stage's install of %s would not have", b.aptSources, strings.Join(b.runtime, ", "))
 		case b.recommends == "mixed":
 			return nil, "the build installs packages both with and without --no-install-recommends, which one install in the final stage cannot repeat"
+		case b.selectsMixed:
+			return nil, "the build installs packages with different apt options (-t, -o, -c), which one install in the final stage cannot repeat"
 		}
 		opts := "-y --no-install-recommends "
 		if b.recommends == "yes" {
 			opts = "-y "
 		}
+		for _, o := range b.selects {
+			opts += shellparse.Quote(o) + " "
+		}
 		slices.Sort(b.runtime)
+		var words []string
+		for _, rt := range b.runtime {
+			w, ok := b.words[rt]
+			if !ok {
+				w = rt // a package the full image's install brought
+			}
+			words = append(words, shellparse.Quote(w))
+		}
 		p.setup = append(p.setup, kw("RUN")+" apt-get update && apt-get install "+opts+
-			strings.Join(b.runtime, " ")+" && rm -rf /var/lib/apt/lists/*")
+			strings.Join(words, " ")+" && rm -rf /var/lib/apt/lists/*")
 		with = " with " + strings.Join(b.runtime, ", ")
 	}
 	p.setup = append(p.setup, "COPY --from=build "+venvDir+" "+venvDir, kw("ENV")+" PATH="+venvDir+"/bin:$PATH")
@@ -284,21 +307,40 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 				b.recommends = "mixed"
 			}
 		}()
-		for _, pkg := range in.Packages {
+		for k, pkg := range in.Packages {
+			word := in.Words[k]
 			rt, mapped := toolchains.PythonRuntimePackages[pkg]
 			switch {
 			case toolchains.PythonBuildPackages[pkg]:
 				b.compilers = true
 				continue
+			case mapped && word != pkg:
+				return fmt.Sprintf("the RUN on line %d installs %s, and which version of %s goes with it is not known", line, word, rt)
 			case mapped:
 				b.compilers = true
+				word = rt
 			case strings.HasSuffix(pkg, "-dev"):
 				return fmt.Sprintf("the RUN on line %d installs %s, and the package with its library at run time is not known", line, pkg)
 			default:
 				rt = pkg // a program or library the program itself may use
 			}
+			if b.words == nil {
+				b.words = map[string]string{}
+			}
+			if w, seen := b.words[rt]; seen && w != word {
+				return fmt.Sprintf("the RUN on line %d installs %s, and an earlier install %s", line, word, w)
+			}
+			b.words[rt] = word
 			if !slices.Contains(b.runtime, rt) {
 				b.runtime = append(b.runtime, rt)
+			}
+		}
+		if len(b.runtime) > before {
+			switch {
+			case !b.selectsSet:
+				b.selects, b.selectsSet = in.Select, true
+			case !slices.Equal(b.selects, in.Select):
+				b.selectsMixed = true
 			}
 		}
 	case c.Name == "apk":
@@ -315,7 +357,7 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 // pythonCheckStatement matches a statement of a python -c that only
 // imports modules or prints names of them: import x, from x import y,
 // print(x.__version__).
-var pythonCheckStatement = regexp.MustCompile(`^(import [\w., ]+|from [\w.]+ import [\w., ]+|print\([\w.'" ,]*\))$`)
+var pythonCheckStatement = lazyre.New(`^(import [\w., ]+|from [\w.]+ import [\w., ]+|print\([\w.'" ,]*\))$`)
 
 // pythonImportCheck reports whether the python command is `python -c CODE`
 // whose code only imports and prints (a check that the install works):

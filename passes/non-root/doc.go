@@ -54,9 +54,11 @@
 // the id: add --uid and use it in USER if you need one).
 //
 // The program is found through exec, init wrappers (tini, dumb-init and
-// their --) and shells: sh -c STRING is read as a command line, sh SCRIPT
-// as the script, and a shell-form CMD by the shell's own word values
-// (CMD "/run.sh" runs /run.sh).
+// their --), the programs that run the rest of their command line (env
+// NAME=VALUE, nice, nohup, timeout, stdbuf, ionice, setsid, ..., also in a
+// JSON ENTRYPOINT or CMD) and shells: sh -c STRING is read as a command
+// line, sh SCRIPT as the script, and a shell-form CMD by the shell's own
+// word values (CMD "/run.sh" runs /run.sh).
 //
 // Left alone, with a finding that says why: a USER root in the file; an
 // entrypoint that starts as root on purpose (the gosu or su-exec pattern of
@@ -69,8 +71,9 @@
 // redis, rabbitmq, wordpress, nginx, httpd, and any base it does not know);
 // a program whose job needs root (cron and crond, supervisord, runsvdir,
 // s6-svscan, sshd, mysqld, mariadbd, postgres, nginx, httpd, apache2,
-// php-fpm, rsyslogd, dockerd, systemd and init), also behind a shell or an
-// init; a stage with no CMD or ENTRYPOINT in the file, or whose program is
+// php-fpm, rsyslogd, dockerd, systemd and init), also behind a shell, an
+// init or env; a program started with sudo or doas (which need root, or a
+// rule for the new user); a stage with no CMD or ENTRYPOINT in the file, or whose program is
 // a shell or a bare interpreter (sh, bash, python3, irb, node): an image
 // to build on or to run commands in, whose users would start as the new
 // user; a RUN that installs into root's home directory (playwright
@@ -95,6 +98,10 @@
 // image that does (known images with a default user, names with nonroot,
 // rootless or unprivileged), a base given by an unresolved variable, and
 // Windows stages.
+//
+// The finding is about the stage: # dfopt:ignore=non-root above its FROM
+// switches the pass off for it, also where the finding is reported at the
+// instruction that keeps it from adding a user.
 //
 // Tier: aggressive: the image's user and file ownership change.
 package nonroot

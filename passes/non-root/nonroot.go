@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
@@ -25,10 +25,10 @@ const distrolessUser = "65532:65532"
 
 // dropsPrivilegesRE finds programs that switch users: an entrypoint that
 // runs them starts as root on purpose.
-var dropsPrivilegesRE = regexp.MustCompile(`(?:^|[^\w-])(gosu|su-exec|setpriv|s6-setuidgid|chpst|runuser|chroot --userspec)(?:[^\w-]|$)`)
+var dropsPrivilegesRE = lazyre.New(`(?:^|[^\w-])(gosu|su-exec|setpriv|s6-setuidgid|chpst|runuser|chroot --userspec)(?:[^\w-]|$)`)
 
 // needsRootRE finds commands in an entrypoint script that need root.
-var needsRootRE = regexp.MustCompile(`(?m)(?:^|[\s;&|(])(chown|chgrp|mount|sysctl|setcap|iptables|ip6tables|modprobe|mknod|useradd|adduser|groupadd|addgroup|apt-get|apk|update-ca-certificates)(?:[\s;&|)]|$)`)
+var needsRootRE = lazyre.New(`(?m)(?:^|[\s;&|(])(chown|chgrp|mount|sysctl|setcap|iptables|ip6tables|modprobe|mknod|useradd|adduser|groupadd|addgroup|apt-get|apk|update-ca-certificates)(?:[\s;&|)]|$)`)
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
@@ -67,7 +67,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if img, known := stages.Lookup(base); known && img.User != "" {
 		return nil // the image runs as another user already
 	}
-	finding := analysis.Finding{Pos: st.From.Span.Start, End: st.From.ContentEnd(), Message: "the program runs as root"}
+	finding := analysis.Finding{Pos: st.From.Span.Start, End: st.From.ContentEnd(), Message: "the program runs as root", About: st.From}
 	decline := func(at *dockerfile.Instruction, why string) []analysis.Finding {
 		if at != nil {
 			finding.Pos, finding.End = at.Span.Start, at.ContentEnd()
@@ -308,7 +308,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 }
 
 // userAddRE finds a command that creates a user.
-var userAddRE = regexp.MustCompile(`(?:^|[^\w-])(useradd|adduser)(?:[^\w-]|$)`)
+var userAddRE = lazyre.New(`(?:^|[^\w-])(useradd|adduser)(?:[^\w-]|$)`)
 
 // createsUser reports whether a RUN of the stages mentions useradd or
 // adduser.
@@ -325,13 +325,13 @@ func createsUser(chain []*dockerfile.Stage) bool {
 
 // homeInstallRE finds installers that put what they install in the
 // home directory of the user who runs them.
-var homeInstallRE = regexp.MustCompile(`playwright install|puppeteer|pip[0-9.]* install[^;&|\n]*--user|cargo install|pipx |rustup|sh\.rustup\.rs|install\.python-poetry\.org|astral\.sh/uv|nvm install|pyenv install|npm config set prefix|git config --global|ssh-keygen|bun\.sh/install|deno\.land/install|get\.sdkman|\.local/bin`)
+var homeInstallRE = lazyre.New(`playwright install|puppeteer|pip[0-9.]* install[^;&|\n]*--user|cargo install|pipx |rustup|sh\.rustup\.rs|install\.python-poetry\.org|astral\.sh/uv|nvm install|pyenv install|npm config set prefix|git config --global|ssh-keygen|bun\.sh/install|deno\.land/install|get\.sdkman|\.local/bin`)
 
 // homePathRE finds paths in root's home directory.
-var homePathRE = regexp.MustCompile(`(?:/root|~|\$HOME|\$\{HOME\})(/[^\s;&|"')]*)?`)
+var homePathRE = lazyre.New(`(?:/root|~|\$HOME|\$\{HOME\})(/[^\s;&|"')]*)?`)
 
 // segmentRE splits a command line roughly into its simple commands.
-var segmentRE = regexp.MustCompile(`&&|\|\||;|\n|\|`)
+var segmentRE = lazyre.New(`&&|\|\||;|\n|\|`)
 
 // homeCaches are the caches in root's home that hold nothing the program
 // needs.
@@ -428,7 +428,7 @@ func linked(ins *dockerfile.Instruction) bool {
 
 // portArgRE finds a port in a command line: --port 80, -p 80,
 // --listen=:80, 0.0.0.0:80.
-var portArgRE = regexp.MustCompile(`(?:(?:^|\s)--?(?:port|p|listen|bind|b)[= ]["']?|(?:^|[\s"'=])[\w.\[\]-]*:)(\d{1,5})\b`)
+var portArgRE = lazyre.New(`(?:(?:^|\s)--?(?:port|p|listen|bind|b)[= ]["']?|(?:^|[\s"'=])[\w.\[\]-]*:)(\d{1,5})\b`)
 
 // port reads an EXPOSE argument ("80", "80/tcp", "8000-8010/udp").
 func port(a string) (int, bool) {
@@ -450,6 +450,7 @@ var rootDaemons = map[string]string{
 	"apachectl": "binds port 80 and switches its workers to another user", "php-fpm": "switches its workers to the pool's user",
 	"systemd": "is an init, which needs root", "init": "is an init, which needs root", "rsyslogd": "binds privileged sockets and writes /var/log",
 	"dockerd": "needs root",
+	"sudo":    "needs root, or a sudoers entry for the user it runs as", "doas": "needs root, or a doas.conf rule for the user it runs as",
 }
 
 // shells run commands given at run time: an image whose program is one is a
@@ -521,6 +522,16 @@ func unwrap(argv []string, out *[][]string, depth int) bool {
 	if len(argv) == 0 {
 		return true // an ENTRYPOINT of only an init, with no CMD: nothing runs
 	}
+	if rest, wrapped, ok := throughWrappers(argv); wrapped {
+		if !ok {
+			return false
+		}
+		if len(rest) == 1 && (rest[0] == "sudo" || rest[0] == "doas") {
+			*out = append(*out, rest)
+			return true
+		}
+		return unwrap(rest, out, depth+1)
+	}
 	if !shells[path.Base(argv[0])] {
 		*out = append(*out, argv)
 		return true
@@ -548,6 +559,38 @@ func unwrap(argv []string, out *[][]string, depth int) bool {
 	return true
 }
 
+// throughWrappers looks through the programs that run the rest of their
+// command line (env NAME=VALUE, nice, nohup, timeout, stdbuf, setsid,
+// sudo, ...), as shellparse resolves them in a RUN: it returns the command
+// line of the program they run, or ["sudo"] (["doas"]) when one of them
+// is sudo (doas), which does not run a program for a user other than root
+// without a sudoers entry. wrapped is false when argv[0] is no wrapper; ok
+// is false when what it runs cannot be read.
+func throughWrappers(argv []string) (rest []string, wrapped, ok bool) {
+	quoted := make([]string, len(argv))
+	for i, w := range argv {
+		quoted[i] = shellparse.Quote(w)
+	}
+	p, err := shellparse.Parse(strings.Join(quoted, " "))
+	if err != nil {
+		return nil, false, false
+	}
+	cmds := shellparse.Commands(p)
+	if len(cmds) != 1 || len(cmds[0].Wrappers) == 0 {
+		return nil, false, false
+	}
+	c := cmds[0]
+	for _, w := range c.Wrappers {
+		if w == "sudo" || w == "doas" {
+			return []string{w}, true, true
+		}
+	}
+	if c.NameIdx < 0 || c.NameIdx >= len(argv) {
+		return nil, true, false
+	}
+	return argv[c.NameIdx:], true, true
+}
+
 // unwrapScript reads the string given to sh -c.
 func unwrapScript(src string, out *[][]string, depth int) bool {
 	p, err := shellparse.Parse(src)
@@ -560,6 +603,10 @@ func unwrapScript(src string, out *[][]string, depth int) bool {
 	}
 	for _, c := range cmds {
 		if c.NameIdx < 0 {
+			continue
+		}
+		if slices.Contains(c.Wrappers, "sudo") || slices.Contains(c.Wrappers, "doas") {
+			*out = append(*out, []string{"sudo"})
 			continue
 		}
 		ws, ok := shellparse.LiteralWords(c.Call.Args[c.NameIdx:])

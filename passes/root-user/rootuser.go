@@ -2,16 +2,16 @@ package rootuser
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/stages"
 )
 
-var dropsPrivilegesRE = regexp.MustCompile(`(?i)\b(gosu|su-exec|setpriv|s6-setuidgid)\b`)
+var dropsPrivilegesRE = lazyre.New(`(?i)\b(gosu|su-exec|setpriv|s6-setuidgid)\b`)
 
 // dropsPrivilegesWords are the programs dropsPrivilegesRE looks for.
 var dropsPrivilegesWords = []string{"gosu", "su-exec", "setpriv", "s6-setuidgid"}

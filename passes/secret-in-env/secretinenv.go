@@ -2,12 +2,12 @@ package secretinenv
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 var (
@@ -15,7 +15,7 @@ var (
 	secretPairs   = [][2]string{{"API", "KEY"}, {"PRIVATE", "KEY"}, {"ACCESS", "KEY"}}
 	secretSuffix  = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "AUTH", "APIKEY", "PRIVATEKEY", "ACCESSKEY", "CREDENTIALS"}
 	secretTrailer = map[string]bool{"KEY": true, "BASE": true, "VALUE": true}
-	urlPasswordRE = regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@`)
+	urlPasswordRE = lazyre.New(`(?i)^[a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@`)
 )
 
 func run(ctx *analysis.Context) []analysis.Finding {
@@ -34,7 +34,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			}
 			var msg string
 			switch {
-			case urlPasswordRE.MatchString(value):
+			// Looking for "://" first spares most values, and most runs,
+			// the expression (compiled on first use).
+			case strings.Contains(value, "://") && urlPasswordRE.MatchString(value):
 				msg = fmt.Sprintf("%s %s holds a URL with a password", strings.ToUpper(cmd), name)
 			case secretName(name) && !harmlessValue(cmd, value, hasValue):
 				msg = fmt.Sprintf("%s %s looks like a secret", strings.ToUpper(cmd), name)

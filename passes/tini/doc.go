@@ -106,6 +106,12 @@
 //     inherited CMD);
 //   - the stage runs as a non-root USER where the package would be installed.
 //
+// The pass's findings are about the stage: # dfopt:ignore=tini above the
+// stage's FROM switches it off for the stage, also for the findings it
+// reports at the CMD or ENTRYPOINT whose form is why it declines; above
+// the CMD or ENTRYPOINT, it silences the finding there and keeps the fix,
+// which edits them, from applying.
+//
 // Tier: aggressive, because it adds a package (and may need the network at
 // build time to fetch it) and changes the image's Entrypoint. Turn it off with
 // --disable=tini or --init=none.

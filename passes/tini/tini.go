@@ -3,7 +3,6 @@ package tini
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -61,7 +61,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		return nil
 	}
 	report := func(ins *dockerfile.Instruction, msg string) []analysis.Finding {
-		return []analysis.Finding{{Pos: ins.Span.Start, End: ins.ContentEnd(), Message: msg}}
+		return []analysis.Finding{{Pos: ins.Span.Start, End: ins.ContentEnd(), Message: msg, About: st.From}}
 	}
 	decline := func(ins *dockerfile.Instruction, reason string) []analysis.Finding {
 		return report(ins, fmt.Sprintf("no init process as PID 1; not adding %s: %s; use docker run --init (compose: init: true) or ADD a static %s with --checksum instead", choice, reason, choice))
@@ -279,7 +279,7 @@ var familyPrograms = map[string]baseimage.Family{
 
 // pmWordRE finds package managers in RUNs whose shell cannot be read
 // (heredocs, exec form).
-var pmWordRE = regexp.MustCompile(`(?:^|[\s;&|("'/])(apt-get|apt|dpkg|apt-mark|aptitude|apk|dnf|yum|microdnf|rpm)(?:[\s"';&|)]|$)`)
+var pmWordRE = lazyre.New(`(?:^|[\s;&|("'/])(apt-get|apt|dpkg|apt-mark|aptitude|apk|dnf|yum|microdnf|rpm)(?:[\s"';&|)]|$)`)
 
 // familiesRun returns the package-manager families the RUNs of the stage
 // and of the stages it derives from run.
