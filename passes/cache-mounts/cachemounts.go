@@ -31,6 +31,10 @@ type use struct {
 	// where the official images' docker-clean is undone), and why not.
 	archives    bool
 	archivesWhy string
+	// apt only: why /var/lib/apt/lists is not mounted while
+	// /var/cache/apt is (the RUN empties the lists in a way that cannot be
+	// taken out).
+	listsWhy string
 	// edits to the manager's own command lines (pip --no-cache-dir, apk
 	// --no-cache).
 	edits []analysis.Edit
@@ -44,6 +48,9 @@ func (u *use) active() []target {
 	var out []target
 	for _, t := range u.targets {
 		if t.dir == pkgmgr.AptArchives && !u.archives {
+			continue
+		}
+		if t.dir == pkgmgr.AptLists && u.listsWhy != "" {
 			continue
 		}
 		out = append(out, t)
@@ -242,6 +249,15 @@ func (p *plan) block(blocked map[string]string) {
 			}
 			if t.dir == pkgmgr.AptArchives {
 				u.archives, u.archivesWhy = false, why
+				if u.listsWhy != "" {
+					u.why = u.listsWhy
+				}
+				continue
+			}
+			if t.dir == pkgmgr.AptLists && u.archives {
+				// The packages can still be kept out of the layer, also
+				// where an earlier step undid docker-clean.
+				u.listsWhy = why
 				continue
 			}
 			u.why = why
@@ -804,6 +820,9 @@ func decideArchives(ctx *analysis.Context, plans []*plan) {
 				if why != "" && u.archives {
 					u.archives = false
 					u.archivesWhy = "the official images' docker-clean deletes downloaded packages, and undoing it is left alone: " + why
+					if u.listsWhy != "" {
+						u.why = u.listsWhy
+					}
 				}
 			}
 		}
@@ -832,6 +851,8 @@ func (p *plan) findings(ctx *analysis.Context, unsupported string) []analysis.Fi
 		case u.skip:
 		case u.why != "":
 			out = append(out, p.decline(u, u.why))
+		case u.listsWhy != "" && len(u.active()) == 0:
+			out = append(out, p.decline(u, u.listsWhy))
 		case unsupported != "":
 			out = append(out, p.decline(u, unsupported))
 		default:
@@ -909,6 +930,9 @@ func (p *plan) findings(ctx *analysis.Context, unsupported string) []analysis.Fi
 		// Said in the fix: a finding of its own, without a fix, would not
 		// outlive the round that applies this one.
 		msg += "; not " + pkgmgr.AptArchives + ": " + u.archivesWhy
+	}
+	if u := p.apt(); u != nil && u.why == "" && !u.skip && u.listsWhy != "" && u.archives {
+		msg += "; not " + pkgmgr.AptLists + ": " + u.listsWhy
 	}
 	f.Fix = &analysis.Fix{Message: msg, Edits: edits, Removes: removes, Changes: changes}
 	return append(out, f)

@@ -113,7 +113,11 @@
 //     course: a COPY or ADD puts files there for the image);
 //   - the RUN removes a directory above the cache (rm -rf /root/.cache), or
 //     empties the cache in a way that cannot be taken out: only a command
-//     joined by && to its neighbours (or by ; after a top-level set -e) is;
+//     joined by && to its neighbours (or by ; after a top-level set -e) is.
+//     For apt, an rm of /var/lib/apt/lists that stays keeps only the lists
+//     out: /var/cache/apt is still mounted where it would be, so that the
+//     packages (and the pkgcache.bin docker-clean kept from being written)
+//     stay out of the layer also when an earlier RUN undid docker-clean;
 //   - apk installs into another root (--root, -p), which keeps its own
 //     cache, or names another cache with --cache-dir;
 //   - the cache's place is not known: the user the RUN runs as, its home
