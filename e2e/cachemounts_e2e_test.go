@@ -252,3 +252,47 @@ func aptLines(log string) string {
 	}
 	return b.String()
 }
+
+// TestCacheMountsTiniAfter proves that the apt RUN tini adds to a stage
+// whose first apt RUN cache-mounts mounted (undoing docker-clean) keeps
+// its packages out of the image, also when coalesce-runs joins it to the
+// next RUN across a comment and its rm of the lists cannot be taken out:
+// /var/cache/apt is mounted there too, so no .deb nor apt's pkgcache.bin
+// is left in its layer.
+func TestCacheMountsTiniAfter(t *testing.T) {
+	requireEnv(t)
+	dir := t.TempDir()
+	original := `FROM debian:bookworm
+RUN set -eux; \
+	apt-get update; \
+	echo curl | xargs -rt apt-get install -y --no-install-recommends; \
+	rm -rf /var/lib/apt/lists/*
+# check curl
+RUN set -eux; \
+	curl --version
+CMD ["sleep", "1000"]
+`
+	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
+	opts := optimizer.Options{Enable: []string{"cache-mounts", "tini", "coalesce-runs"}}
+	rewritten := rewrite(t, original, opts)
+	want := "RUN --mount=type=cache,id=apt-archives-debian-bookworm,target=/var/cache/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends tini"
+	if !strings.Contains(rewritten, want) || !strings.Contains(rewritten, "rm -f /etc/apt/apt.conf.d/docker-clean") {
+		t.Fatalf("rewrite:\n%s", rewritten)
+	}
+	inspected := false
+	_, _ = runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   opts,
+		NoRebuild:  true,
+		Inspect: func(b *verify.Builds) error {
+			inspected = true
+			if left := cmCachesLeft(t, b.After.Image); len(left) > 0 {
+				t.Errorf("caches in the rewrite's image: %v", head(left, 10))
+			}
+			return nil
+		},
+	})
+	if !inspected {
+		t.Fatal("the images were not built")
+	}
+}
