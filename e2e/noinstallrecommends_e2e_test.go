@@ -66,3 +66,41 @@ CMD ["git", "--version"]
 		t.Errorf("not smaller: %d >= %d", a, b)
 	}
 }
+
+// TestNoInstallRecommendsCompiler proves the libc6-dev rule: gcc only
+// recommends the C library's headers and start files, so the option alone
+// would make the later gcc step fail ("stdio.h: No such file or
+// directory"). The rewrite installs libc6-dev by name; both images build,
+// and the program they compiled prints the same.
+func TestNoInstallRecommendsCompiler(t *testing.T) {
+	requireEnv(t)
+	dir := t.TempDir()
+	original := `FROM debian:bookworm
+RUN apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*
+RUN printf '#include <stdio.h>\nint main(void) { puts("compiled"); return 0; }\n' > /hello.c && gcc -o /usr/local/bin/hello /hello.c
+CMD ["hello"]
+`
+	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
+	opts := optimizer.Options{Enable: []string{"no-install-recommends"}}
+	rewritten := rewrite(t, original, opts)
+	if !strings.Contains(rewritten, "apt-get install --no-install-recommends -y gcc libc6-dev &&") {
+		t.Fatalf("rewrite:\n%s", rewritten)
+	}
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   opts,
+		Smoke:      []string{"hello"},
+		NoRebuild:  true,
+	})
+	if len(rep.Smoke) != 1 || !rep.Smoke[0].Same || rep.Smoke[0].After.Status != 0 || rep.Smoke[0].After.Stdout != "compiled\n" {
+		t.Fatalf("smoke: %+v", rep.Smoke)
+	}
+	if len(rep.Differences) != 0 || len(rep.ConfigDifferences) != 0 {
+		t.Errorf("differences outside what the fix declares: %+v %+v", rep.Differences, rep.ConfigDifferences)
+	}
+	b, a := rep.Before.AddedBytes, rep.After.AddedBytes
+	t.Logf("bytes above debian:bookworm: with recommends %s, without %s", mib(b), mib(a))
+	if a >= b {
+		t.Errorf("not smaller: %d >= %d", a, b)
+	}
+}
