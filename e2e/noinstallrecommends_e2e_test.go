@@ -104,3 +104,48 @@ CMD ["hello"]
 		t.Errorf("not smaller: %d >= %d", a, b)
 	}
 }
+
+// TestNoInstallRecommendsRuntime proves the run-time recommends the fix
+// installs by name: python3's ca-certificates (urllib over https checks the
+// server with the system's certificates) and perl's netbase
+// (getprotobyname, which perl's TCP sockets use, reads /etc/protocols).
+// Both programs work the same after the rewrite.
+func TestNoInstallRecommendsRuntime(t *testing.T) {
+	requireEnv(t)
+	dir := t.TempDir()
+	original := `FROM debian:bookworm
+RUN apt-get update && apt-get install -y python3 perl && rm -rf /var/lib/apt/lists/*
+CMD ["python3", "--version"]
+`
+	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
+	opts := optimizer.Options{Enable: []string{"no-install-recommends"}}
+	rewritten := rewrite(t, original, opts)
+	if !strings.Contains(rewritten, "apt-get install --no-install-recommends -y python3 perl ca-certificates netbase &&") {
+		t.Fatalf("rewrite:\n%s", rewritten)
+	}
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   opts,
+		Smoke: []string{
+			`python3 -c "import urllib.request; print(urllib.request.urlopen('https://deb.debian.org/debian/').status)"`,
+			`perl -e 'print scalar(getprotobyname("tcp")), "\n"'`,
+		},
+		NoRebuild: true,
+	})
+	if len(rep.Smoke) != 2 {
+		t.Fatalf("smoke: %+v", rep.Smoke)
+	}
+	for i, want := range []string{"200\n", "6\n"} {
+		if s := rep.Smoke[i]; !s.Same || s.After.Status != 0 || s.After.Stdout != want {
+			t.Errorf("%s: %+v / %+v", s.Command, s.Before, s.After)
+		}
+	}
+	if len(rep.Differences) != 0 || len(rep.ConfigDifferences) != 0 {
+		t.Errorf("differences outside what the fix declares: %+v %+v", rep.Differences, rep.ConfigDifferences)
+	}
+	b, a := rep.Before.AddedBytes, rep.After.AddedBytes
+	t.Logf("bytes above debian:bookworm: with recommends %s, without %s", mib(b), mib(a))
+	if a > b {
+		t.Errorf("larger: %d > %d", a, b)
+	}
+}

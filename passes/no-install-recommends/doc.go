@@ -28,7 +28,11 @@
 // through dirmngr, part of gnupg, unless dirmngr is installed), libc6-dev
 // with gcc, gcc-N, tcc and python3.N-dev (the C library's headers and start
 // files, without which nothing compiles: "stdio.h: No such file or
-// directory"; g++, clang, gfortran and build-essential depend on it).
+// directory"; g++, clang, gfortran and build-essential depend on it),
+// ca-certificates with python3 and python3.N (Python's ssl module checks
+// https servers with the system's certificates), xauth with xvfb
+// (xvfb-run stops without it) and netbase with perl (/etc/protocols and
+// /etc/services, without which perl's TCP sockets fail).
 //
 // What changes: the image has fewer packages. The fix declares the system
 // directories (/usr, /etc, /bin, /sbin, /lib, /lib64, /var, /run) as changed

@@ -27,7 +27,11 @@ type need struct {
 }
 
 // https: curl, wget and git fetch over https with the certificates of
-// ca-certificates, which their libraries only recommend.
+// ca-certificates, which their libraries only recommend. Debian's
+// python3.N recommends it too ("Recommends: ca-certificates" in bookworm's
+// python3.11), and python3 depends on python3.N: without it the ssl
+// module has no certificates to check a server's with, and urllib fails
+// with CERTIFICATE_VERIFY_FAILED (pip vendors its own).
 var https = need{pkg: "ca-certificates", purpose: "https"}
 
 // libcDev: gcc, gcc-N, tcc and python3.N-dev recommend libc6-dev (gcc:
@@ -53,10 +57,18 @@ var reliedOn = map[string][]need{
 		return strings.Contains(src, "--recv-key") || strings.Contains(src, "--keyserver") || strings.Contains(src, "--fetch-key")
 	}}},
 	"gcc": {libcDev}, "tcc": {libcDev}, "python3.N-dev": {libcDev},
+	"python3": {https}, "python3.N": {https},
+	// xvfb-run, shipped in xvfb, stops with "xauth command not found"
+	// without the xauth that xvfb recommends.
+	"xvfb": {{pkg: "xauth", purpose: "xvfb-run"}},
+	// perl recommends netbase: /etc/protocols and /etc/services, without
+	// which getprotobyname("tcp") is undefined and perl's TCP sockets
+	// (IO::Socket::INET, HTTP::Tiny, LWP) fail ("Bad protocol 'tcp'").
+	"perl": {{pkg: "netbase", purpose: "network protocol names"}},
 }
 
 // needsOf returns the needs of package p: gcc-12 has the needs of gcc,
-// python3.11-dev those of python3.N-dev. python3-dev has none: it depends
+// python3.11 those of python3.N and python3.11-dev those of python3.N-dev. python3-dev has none: it depends
 // on zlib1g-dev, which depends on libc6-dev.
 func needsOf(p string) []need {
 	if n, ok := reliedOn[p]; ok {
@@ -67,6 +79,9 @@ func needsOf(p string) []need {
 	}
 	if base, ok := strings.CutSuffix(p, "-dev"); ok && pythonN(base) {
 		return reliedOn["python3.N-dev"]
+	}
+	if pythonN(p) {
+		return reliedOn["python3.N"]
 	}
 	return nil
 }
