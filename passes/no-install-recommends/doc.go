@@ -52,9 +52,11 @@
 // install or an earlier one of the stage names them: cmake (gcc and make),
 // golang-go and golang-1.N-go (gcc, g++, libc6-dev and pkg-config, for
 // cgo), r-base and r-base-core (r-base-dev, which install.packages compiles
-// with, and r-recommended), dpkg-dev (build-essential) and composer (git
-// and unzip). The recommends named here are from Debian bookworm's package
-// data. Not reported: an
+// with, and r-recommended), dpkg-dev when the file runs dpkg-buildpackage
+// or debuild (build-essential) and composer (git and unzip). A base known
+// to have gcc, g++, make and libc6-dev (the full python, node and ruby
+// images, golang's Debian images) counts as naming them. The recommends
+// named here are from Debian bookworm's package data. Not reported: an
 // install that says --no-install-recommends or --install-recommends, stages
 // whose apt configuration sets Install-Recommends (in a RUN, COPY or ENV of
 // the stage or the ones it is built on), RUNs whose shell cannot be read and

@@ -109,12 +109,18 @@ func digits(v string) bool {
 // declining are packages whose recommends are what the package is
 // usually installed for, too many or too uncertain to add by name: an
 // install of one declines unless the install or an earlier one of the
-// stage names what the recommends bring (has nil: always declines).
+// stage names what the recommends bring, or the stage's base image has
+// them (has nil: always declines).
 // The recommends are from bookworm's package data.
 type declining struct {
 	what string
 	has  func(installed func(string) bool) bool
+	when func(src string) bool // whether the file uses them (nil: always assumed)
 }
+
+// baseTools are the packages of a base that HasCompiler reports: the
+// full python, node and ruby images and golang's Debian images.
+var baseTools = []string{"gcc", "g++", "make", "libc6-dev", "pkg-config"}
 
 // compiler reports whether a C compiler is installed by name.
 func compiler(installed func(string) bool) bool {
@@ -131,8 +137,13 @@ var buildsFromRecommends = map[string]declining{
 	"r-base-core": {what: "r-base-dev and r-recommended: the compilers install.packages builds packages with, and the recommended R packages; install them by name, then add the option", has: func(in func(string) bool) bool {
 		return in("r-base-dev") && (in("r-recommended") || in("r-base"))
 	}},
-	"dpkg-dev": {what: "build-essential, which dpkg-buildpackage needs; install it or a compiler and make by name, then add the option", has: func(in func(string) bool) bool {
-		return in("build-essential") || (compiler(in) && in("make"))
+	// dpkg-buildpackage stops without the build-essential package
+	// ("Unmet build dependencies: build-essential:native"); dpkg-dev's
+	// other tools (dpkg-architecture, dpkg-source) do not need it.
+	"dpkg-dev": {what: "build-essential, which dpkg-buildpackage needs; install it by name, then add the option", has: func(in func(string) bool) bool {
+		return in("build-essential")
+	}, when: func(src string) bool {
+		return strings.Contains(src, "dpkg-buildpackage") || strings.Contains(src, "debuild")
 	}},
 	"composer": {what: "git and unzip, with which it downloads and unpacks packages; install them by name, then add the option", has: func(in func(string) bool) bool {
 		return in("git") && in("unzip")
@@ -251,7 +262,7 @@ func check(ctx *analysis.Context, r *runs.Run, installed, fileUses map[string]bo
 			decline("a package name dfopt cannot read")
 			continue
 		}
-		if why := relies(pkgs, installed); why != "" {
+		if why := relies(pkgs, installed, stages.RootImage(r.Ins.Stage), ctx.Doc.Src); why != "" {
 			decline(why)
 			continue
 		}
@@ -359,13 +370,17 @@ func packages(c *shellparse.Command, i int) []string {
 }
 
 // relies says why the file may rely on what a package of the install
-// recommends, when the install and the earlier ones of the stage do not
-// name what the recommends bring.
-func relies(pkgs []string, installed map[string]bool) string {
-	in := func(p string) bool { return installed[p] || slices.Contains(pkgs, p) }
+// recommends, when the install, the earlier ones of the stage and the base
+// image (base, when HasCompiler knows it has a compiler and make) do not
+// have what the recommends bring.
+func relies(pkgs []string, installed map[string]bool, base string, src []byte) string {
+	tools := baseimage.HasCompiler(base)
+	in := func(p string) bool {
+		return installed[p] || slices.Contains(pkgs, p) || (tools && slices.Contains(baseTools, p))
+	}
 	for _, p := range pkgs {
 		d, via, ok := declinerOf(p)
-		if !ok || (d.has != nil && d.has(in)) {
+		if !ok || (d.has != nil && d.has(in)) || (d.when != nil && !d.when(string(src))) {
 			continue
 		}
 		if via != "" {
