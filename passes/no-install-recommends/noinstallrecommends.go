@@ -122,7 +122,8 @@ type declining struct {
 // full python, node and ruby images and golang's Debian images.
 var baseTools = []string{"gcc", "g++", "make", "libc6-dev", "pkg-config"}
 
-// compiler reports whether a C compiler is installed by name.
+// compiler reports whether a C compiler is installed by name (gcc-12 and
+// clang-16 count as gcc and clang).
 func compiler(installed func(string) bool) bool {
 	return installed("build-essential") || installed("gcc") || installed("g++") || installed("clang") || installed("tcc")
 }
@@ -375,8 +376,13 @@ func packages(c *shellparse.Command, i int) []string {
 // have what the recommends bring.
 func relies(pkgs []string, installed map[string]bool, base string, src []byte) string {
 	tools := baseimage.HasCompiler(base)
+	// in reports whether p or a versioned p (gcc-12 for gcc) is there.
 	in := func(p string) bool {
-		return installed[p] || slices.Contains(pkgs, p) || (tools && slices.Contains(baseTools, p))
+		if installed[p] || slices.Contains(pkgs, p) || (tools && slices.Contains(baseTools, p)) {
+			return true
+		}
+		is := func(q string) bool { return versioned(q, p) }
+		return slices.ContainsFunc(pkgs, is) || slices.ContainsFunc(slices.Collect(maps.Keys(installed)), is)
 	}
 	for _, p := range pkgs {
 		d, via, ok := declinerOf(p)
