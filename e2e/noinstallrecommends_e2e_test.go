@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dfopt/dfopt/e2e/harness"
 	"github.com/dfopt/dfopt/internal/verify"
 	"github.com/dfopt/dfopt/optimizer"
 )
@@ -71,7 +72,8 @@ CMD ["git", "--version"]
 // recommends the C library's headers and start files, so the option alone
 // would make the later gcc step fail ("stdio.h: No such file or
 // directory"). The rewrite installs libc6-dev by name; both images build,
-// and the program they compiled prints the same.
+// and the program they compiled prints the same; the option alone does not
+// build.
 func TestNoInstallRecommendsCompiler(t *testing.T) {
 	requireEnv(t)
 	dir := t.TempDir()
@@ -102,6 +104,19 @@ CMD ["hello"]
 	t.Logf("bytes above debian:bookworm: with recommends %s, without %s", mib(b), mib(a))
 	if a >= b {
 		t.Errorf("not smaller: %d >= %d", a, b)
+	}
+	// The option alone, without libc6-dev, does not build.
+	optionOnly := strings.Replace(rewritten, " libc6-dev", "", 1)
+	if optionOnly == rewritten {
+		t.Fatalf("no libc6-dev to take out:\n%s", rewritten)
+	}
+	res, err := harness.Build(testContext(t), harness.BuildOptions{Env: requireEnv(t), Dockerfile: optionOnly, OutDir: t.TempDir()})
+	if err == nil {
+		res.Cleanup()
+		t.Fatalf("built without libc6-dev:\n%s", optionOnly)
+	}
+	if !strings.Contains(err.Error(), "stdio.h") {
+		t.Errorf("build without libc6-dev failed for another reason: %v", err)
 	}
 }
 
