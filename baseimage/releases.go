@@ -143,8 +143,11 @@ func isCurrent(r release) bool {
 // Debian release from squeeze (2011) on and every Ubuntu release from
 // 14.04 on ship: the ones a no-install-recommends fix installs by name
 // (ca-certificates has been in Debian since 2003, openssh-client since the
-// ssh package was split in 2004, gnupg since 1998).
-var everyDebianRelease = map[string]bool{"ca-certificates": true, "openssh-client": true, "gnupg": true}
+// ssh package was split in 2004, gnupg since 1998, libc6-dev since the
+// libc6 transition of 1997, netbase since 1996, xauth since X was split
+// into modular packages in 2007).
+var everyDebianRelease = map[string]bool{"ca-certificates": true, "openssh-client": true, "gnupg": true,
+	"libc6-dev": true, "netbase": true, "xauth": true}
 
 // HasPackage reports whether the default repositories of the release info
 // resolves to are known to ship pkg (recorded: tini and dumb-init per

@@ -120,3 +120,25 @@ func SlimVariant(ref string) (slim, why string) {
 	}
 	return ref[:i+1] + slimTag, ""
 }
+
+// HasCompiler reports whether the image ref is known to have gcc, the C
+// library's headers and make: the default (buildpack-deps) variant of
+// python, node and ruby, which SlimVariant can make slim, and golang's
+// Debian images, which install gcc, libc6-dev, make and pkg-config
+// themselves. Anything else, and a tag dfopt cannot read, is not known to.
+func HasCompiler(ref string) bool {
+	if slim, _ := SlimVariant(ref); slim != "" {
+		return true
+	}
+	repo, tag, _ := SplitRef(strings.ToLower(strings.TrimSpace(ref)))
+	name, official := officialName(repo)
+	if !official || name != "golang" || strings.ContainsAny(tag, "${}") {
+		return false
+	}
+	for _, w := range strings.Split(tag, "-") {
+		if strings.HasPrefix(w, "alpine") || strings.HasPrefix(w, "windowsservercore") || w == "nanoserver" || strings.HasPrefix(w, "ltsc") {
+			return false
+		}
+	}
+	return true
+}

@@ -33,3 +33,16 @@ func TestSlimVariant(t *testing.T) {
 		}
 	}
 }
+
+func TestHasCompiler(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"python:3.11": true, "node:20-bookworm": true, "ruby:3.3": true, "golang:1.11.1": true,
+		"golang": true, "docker.io/library/golang:1.22-bookworm": true,
+		"python:3.11-slim": false, "golang:1.22-alpine": false, "golang:1.22-windowsservercore-ltsc2022": false,
+		"debian:bookworm": false, "ubuntu:22.04": false, "golang:${GO_VERSION}": false, "example.com/golang:1.22": false,
+	} {
+		if got := HasCompiler(ref); got != want {
+			t.Errorf("HasCompiler(%q) = %v, want %v", ref, got, want)
+		}
+	}
+}

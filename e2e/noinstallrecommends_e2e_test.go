@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dfopt/dfopt/e2e/harness"
 	"github.com/dfopt/dfopt/internal/verify"
 	"github.com/dfopt/dfopt/optimizer"
 )
@@ -64,5 +65,102 @@ CMD ["git", "--version"]
 	t.Logf("bytes above debian:bookworm: with recommends %s, without %s; went away: %d files", mib(b), mib(a), rep.Gone.Files)
 	if a >= b {
 		t.Errorf("not smaller: %d >= %d", a, b)
+	}
+}
+
+// TestNoInstallRecommendsCompiler proves the libc6-dev rule: gcc only
+// recommends the C library's headers and start files, so the option alone
+// would make the later gcc step fail ("stdio.h: No such file or
+// directory"). The rewrite installs libc6-dev by name; both images build,
+// and the program they compiled prints the same; the option alone does not
+// build.
+func TestNoInstallRecommendsCompiler(t *testing.T) {
+	requireEnv(t)
+	dir := t.TempDir()
+	original := `FROM debian:bookworm
+RUN apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*
+RUN printf '#include <stdio.h>\nint main(void) { puts("compiled"); return 0; }\n' > /hello.c && gcc -o /usr/local/bin/hello /hello.c
+CMD ["hello"]
+`
+	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
+	opts := optimizer.Options{Enable: []string{"no-install-recommends"}}
+	rewritten := rewrite(t, original, opts)
+	if !strings.Contains(rewritten, "apt-get install --no-install-recommends -y gcc libc6-dev &&") {
+		t.Fatalf("rewrite:\n%s", rewritten)
+	}
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   opts,
+		Smoke:      []string{"hello"},
+		NoRebuild:  true,
+	})
+	if len(rep.Smoke) != 1 || !rep.Smoke[0].Same || rep.Smoke[0].After.Status != 0 || rep.Smoke[0].After.Stdout != "compiled\n" {
+		t.Fatalf("smoke: %+v", rep.Smoke)
+	}
+	if len(rep.Differences) != 0 || len(rep.ConfigDifferences) != 0 {
+		t.Errorf("differences outside what the fix declares: %+v %+v", rep.Differences, rep.ConfigDifferences)
+	}
+	b, a := rep.Before.AddedBytes, rep.After.AddedBytes
+	t.Logf("bytes above debian:bookworm: with recommends %s, without %s", mib(b), mib(a))
+	if a >= b {
+		t.Errorf("not smaller: %d >= %d", a, b)
+	}
+	// The option alone, without libc6-dev, does not build.
+	optionOnly := strings.Replace(rewritten, " libc6-dev", "", 1)
+	if optionOnly == rewritten {
+		t.Fatalf("no libc6-dev to take out:\n%s", rewritten)
+	}
+	res, err := harness.Build(testContext(t), harness.BuildOptions{Env: requireEnv(t), Dockerfile: optionOnly, OutDir: t.TempDir()})
+	if err == nil {
+		res.Cleanup()
+		t.Fatalf("built without libc6-dev:\n%s", optionOnly)
+	}
+	if !strings.Contains(err.Error(), "stdio.h") {
+		t.Errorf("build without libc6-dev failed for another reason: %v", err)
+	}
+}
+
+// TestNoInstallRecommendsRuntime proves the run-time recommends the fix
+// installs by name: python3's ca-certificates (urllib over https checks the
+// server with the system's certificates) and perl's netbase
+// (getprotobyname, which perl's TCP sockets use, reads /etc/protocols).
+// Both programs work the same after the rewrite.
+func TestNoInstallRecommendsRuntime(t *testing.T) {
+	requireEnv(t)
+	dir := t.TempDir()
+	original := `FROM debian:bookworm
+RUN apt-get update && apt-get install -y python3 perl && rm -rf /var/lib/apt/lists/*
+CMD ["python3", "--version"]
+`
+	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
+	opts := optimizer.Options{Enable: []string{"no-install-recommends"}}
+	rewritten := rewrite(t, original, opts)
+	if !strings.Contains(rewritten, "apt-get install --no-install-recommends -y python3 perl ca-certificates netbase &&") {
+		t.Fatalf("rewrite:\n%s", rewritten)
+	}
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   opts,
+		Smoke: []string{
+			`python3 -c "import urllib.request; print(urllib.request.urlopen('https://deb.debian.org/debian/').status)"`,
+			`perl -e 'print scalar(getprotobyname("tcp")), "\n"'`,
+		},
+		NoRebuild: true,
+	})
+	if len(rep.Smoke) != 2 {
+		t.Fatalf("smoke: %+v", rep.Smoke)
+	}
+	for i, want := range []string{"200\n", "6\n"} {
+		if s := rep.Smoke[i]; !s.Same || s.After.Status != 0 || s.After.Stdout != want {
+			t.Errorf("%s: %+v / %+v", s.Command, s.Before, s.After)
+		}
+	}
+	if len(rep.Differences) != 0 || len(rep.ConfigDifferences) != 0 {
+		t.Errorf("differences outside what the fix declares: %+v %+v", rep.Differences, rep.ConfigDifferences)
+	}
+	b, a := rep.Before.AddedBytes, rep.After.AddedBytes
+	t.Logf("bytes above debian:bookworm: with recommends %s, without %s", mib(b), mib(a))
+	if a > b {
+		t.Errorf("larger: %d > %d", a, b)
 	}
 }

@@ -108,3 +108,28 @@ func TestPythonSourceBuildLists(t *testing.T) {
 		}
 	}
 }
+
+// A pin below the first version with wheels builds from source; a later
+// pin, a range, an unpinned name and an unlisted distribution do not.
+func TestPinnedSourceBuild(t *testing.T) {
+	for req, want := range map[string]bool{
+		"python-Levenshtein==0.12.2":                         true,
+		"python_levenshtein == 0.12.0":                       true,
+		"python-Levenshtein[speedup]==0.1":                   true,
+		"python-Levenshtein==0.12.*":                         true,
+		"python-Levenshtein==0.12.2 ; python_version >= '3'": true,
+		"python-Levenshtein==0.20.0":                         false,
+		"python-Levenshtein==0.20.*":                         false,
+		"python-Levenshtein==0.25.1":                         false,
+		"python-Levenshtein>=0.12":                           false,
+		"python-Levenshtein":                                 false,
+		"requests==0.1":                                      false,
+	} {
+		if _, got := PinnedSourceBuild(req); got != want {
+			t.Errorf("PinnedSourceBuild(%q) = %v, want %v", req, got, want)
+		}
+	}
+	if got := PinnedSourceBuilds("flask==3.0.0\npython-Levenshtein==0.12.2  # fuzzy matching\n"); len(got) != 1 || got[0] != "python-levenshtein" {
+		t.Errorf("PinnedSourceBuilds: %q", got)
+	}
+}

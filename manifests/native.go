@@ -36,9 +36,103 @@ var PythonSourceBuildLibraries = map[string]string{
 
 // PythonSystemLibraryUsers are distributions that install as wheels but
 // load a system library at run time (with ctypes or cffi), which the full
-// python image has (or may have) and its slim variant has not.
+// python image has (or may have) and its slim variant has not. psycopg (3)
+// is pure Python and loads libpq.so.5 with ctypes unless its binary extra
+// brings a wheel with libpq inside; its c extra builds psycopg-c against
+// libpq. Readers drop the extras of a requirement, so psycopg[binary]
+// counts as psycopg. Wand loads ImageMagick's MagickWand, filemagic
+// libmagic.
 var PythonSystemLibraryUsers = map[string]bool{
 	"python-magic": true, "cairocffi": true, "cairosvg": true, "weasyprint": true, "pyvips": true,
+	"psycopg": true, "wand": true, "filemagic": true,
+}
+
+// PythonSourceBuildsBefore are distributions whose releases before the
+// version given were published on PyPI as sources only: pip builds a pin
+// to one of them (==) from source, with a compiler and C headers.
+// python-Levenshtein 0.12.2 and earlier have no wheels; from 0.20.0 on it
+// depends on Levenshtein, which has.
+var PythonSourceBuildsBefore = map[string]string{
+	"python-levenshtein": "0.20.0",
+}
+
+// PinnedSourceBuild reports whether the requirement req (a word of a pip
+// command line or a line of a requirements file) pins a version of a
+// distribution that PythonSourceBuildsBefore lists to one that pip builds
+// from source; name is the distribution, normalized.
+func PinnedSourceBuild(req string) (name string, ok bool) {
+	m := reqNameRE.FindString(req)
+	if m == "" {
+		return "", false
+	}
+	name = NormalizeDist(m)
+	before, listed := PythonSourceBuildsBefore[name]
+	if !listed {
+		return name, false
+	}
+	rest := strings.TrimSpace(req[len(m):])
+	if strings.HasPrefix(rest, "[") {
+		if i := strings.Index(rest, "]"); i >= 0 {
+			rest = strings.TrimSpace(rest[i+1:])
+		}
+	}
+	v, pinned := strings.CutPrefix(rest, "==")
+	if !pinned {
+		return name, false
+	}
+	v = strings.TrimSpace(v)
+	if i := strings.IndexAny(v, " ;,"); i >= 0 {
+		v = v[:i]
+	}
+	return name, v != "" && versionLess(v, before)
+}
+
+// PinnedSourceBuilds returns the distributions of a requirements file that
+// PinnedSourceBuild finds.
+func PinnedSourceBuilds(data string) []string {
+	var out []string
+	for _, line := range requirementLines(data) {
+		if name, ok := PinnedSourceBuild(line); ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// versionLess compares dotted release numbers (0.12.2 < 0.20.0); a part
+// is read up to its first character that is not a digit, and a version
+// with a "*" (==0.12.*) is compared by the parts before it (==0.20.* is
+// not before 0.20.0).
+func versionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		x, y := versionPart(as, i), versionPart(bs, i)
+		if x < 0 {
+			return false
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}
+
+// versionPart returns the number of part i (0 past the end, -1 for "*").
+func versionPart(parts []string, i int) int {
+	if i >= len(parts) {
+		return 0
+	}
+	if parts[i] == "*" {
+		return -1
+	}
+	n := 0
+	for _, r := range parts[i] {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
 }
 
 // NodeNativeAddons are npm packages that build a native addon with

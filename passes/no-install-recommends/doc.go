@@ -25,7 +25,14 @@
 // libraries only recommend), openssh-client with git when the file uses ssh
 // remotes (git@, ssh:// or an ssh mount), gnupg with gpg when the file
 // fetches keys (--recv-keys, --keyserver or --fetch-keys; gpg does that
-// through dirmngr, part of gnupg, unless dirmngr is installed).
+// through dirmngr, part of gnupg, unless dirmngr is installed), libc6-dev
+// with gcc, gcc-N, tcc and python3.N-dev (the C library's headers and start
+// files, without which nothing compiles: "stdio.h: No such file or
+// directory"; g++, clang, gfortran and build-essential depend on it),
+// ca-certificates with python3 and python3.N (Python's ssl module checks
+// https servers with the system's certificates), xauth with xvfb
+// (xvfb-run stops without it) and netbase with perl (/etc/protocols and
+// /etc/services, without which perl's TCP sockets fail).
 //
 // What changes: the image has fewer packages. The fix declares the system
 // directories (/usr, /etc, /bin, /sbin, /lib, /lib64, /var, /run) as changed
@@ -40,7 +47,16 @@
 // image it has no facts about, or one named by a build argument); an install of python3-pip (it recommends
 // build-essential and python3-dev, which pip needs to build packages from
 // source; check that every package has a wheel, then add the option by hand),
-// of a .deb file, or with a package name dfopt cannot read. Not reported: an
+// of a .deb file, or with a package name dfopt cannot read; and an install
+// of a package whose recommends are what it is installed for, unless the
+// install or an earlier one of the stage names them: cmake (gcc and make),
+// golang-go and golang-1.N-go (gcc, g++, libc6-dev and pkg-config, for
+// cgo), r-base and r-base-core (r-base-dev, which install.packages compiles
+// with, and r-recommended), dpkg-dev when the file runs dpkg-buildpackage
+// or debuild (build-essential) and composer (git and unzip). A base known
+// to have gcc, g++, make and libc6-dev (the full python, node and ruby
+// images, golang's Debian images) counts as naming them. The recommends
+// named here are from Debian bookworm's package data. Not reported: an
 // install that says --no-install-recommends or --install-recommends, stages
 // whose apt configuration sets Install-Recommends (in a RUN, COPY or ENV of
 // the stage or the ones it is built on), RUNs whose shell cannot be read and

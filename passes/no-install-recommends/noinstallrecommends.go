@@ -17,19 +17,35 @@ import (
 
 // need is a recommended package that programs of the installed package
 // need for what images usually do with them, and so that the pass
-// installs explicitly: for what, and whether the file does it (nil: always
-// assumed).
+// installs explicitly: for what, whether another package that provides it
+// (through its Depends) is installed, and whether the file does it (nil:
+// always assumed).
 type need struct {
 	pkg, purpose string
-	or           []string // packages that also provide it
+	or           func(p string) bool // packages that also provide it
 	when         func(src string) bool
 }
 
 // https: curl, wget and git fetch over https with the certificates of
-// ca-certificates, which their libraries only recommend.
+// ca-certificates, which their libraries only recommend. Debian's
+// python3.N recommends it too ("Recommends: ca-certificates" in bookworm's
+// python3.11), and python3 depends on python3.N: without it the ssl
+// module has no certificates to check a server's with, and urllib fails
+// with CERTIFICATE_VERIFY_FAILED (pip vendors its own).
 var https = need{pkg: "ca-certificates", purpose: "https"}
 
-// reliedOn are the needs of each package.
+// libcDev: gcc, gcc-N, tcc and python3.N-dev recommend libc6-dev (gcc:
+// "Recommends: libc6-dev | libc-dev", gcc-12: "libc6-dev (>= 2.23-1~)",
+// in bookworm's package data), the C library's headers and start files
+// without which nothing compiles or links ("stdio.h: No such file or
+// directory"). g++, clang, gfortran and build-essential have it among
+// their Depends (through libstdc++-N-dev for g++).
+var libcDev = need{pkg: "libc6-dev", purpose: "the C headers a compiler needs", or: func(p string) bool {
+	return p == "build-essential" || versioned(p, "g++") || versioned(p, "clang") || versioned(p, "gfortran") || p == "libc-dev"
+}}
+
+// reliedOn are the needs of each package; versioned names (gcc-12,
+// python3.11-dev) are looked up through needsOf.
 var reliedOn = map[string][]need{
 	"curl": {https}, "wget": {https}, "libcurl4": {https}, "libcurl3-gnutls": {https}, "openssl": {https},
 	// git reaches ssh remotes with the ssh client it recommends.
@@ -37,17 +53,120 @@ var reliedOn = map[string][]need{
 		return strings.Contains(src, "git@") || strings.Contains(src, "ssh://") || strings.Contains(src, "type=ssh")
 	}}},
 	// gpg fetches keys through dirmngr, a part of the gnupg it recommends.
-	"gpg": {{pkg: "gnupg", purpose: "fetching keys", or: []string{"gnupg2", "dirmngr"}, when: func(src string) bool {
+	"gpg": {{pkg: "gnupg", purpose: "fetching keys", or: func(p string) bool { return p == "gnupg2" || p == "dirmngr" }, when: func(src string) bool {
 		return strings.Contains(src, "--recv-key") || strings.Contains(src, "--keyserver") || strings.Contains(src, "--fetch-key")
 	}}},
+	"gcc": {libcDev}, "tcc": {libcDev}, "python3.N-dev": {libcDev},
+	"python3": {https}, "python3.N": {https},
+	// xvfb-run, shipped in xvfb, stops with "xauth command not found"
+	// without the xauth that xvfb recommends.
+	"xvfb": {{pkg: "xauth", purpose: "xvfb-run"}},
+	// perl recommends netbase: /etc/protocols and /etc/services, without
+	// which getprotobyname("tcp") is undefined and perl's TCP sockets
+	// (IO::Socket::INET, HTTP::Tiny, LWP) fail ("Bad protocol 'tcp'").
+	"perl": {{pkg: "netbase", purpose: "network protocol names"}},
 }
 
-// buildsFromRecommends are packages whose recommends are a toolchain that
-// later steps may use: python3-pip recommends build-essential and
-// python3-dev, which pip needs to build packages from source.
-var buildsFromRecommends = map[string]string{
-	"python3-pip": "build-essential and python3-dev, which pip needs to build packages from source",
-	"python-pip":  "build-essential and python-dev, which pip needs to build packages from source",
+// needsOf returns the needs of package p: gcc-12 has the needs of gcc,
+// python3.11 those of python3.N and python3.11-dev those of python3.N-dev. python3-dev has none: it depends
+// on zlib1g-dev, which depends on libc6-dev.
+func needsOf(p string) []need {
+	if n, ok := reliedOn[p]; ok {
+		return n
+	}
+	if versioned(p, "gcc") {
+		return reliedOn["gcc"]
+	}
+	if base, ok := strings.CutSuffix(p, "-dev"); ok && pythonN(base) {
+		return reliedOn["python3.N-dev"]
+	}
+	if pythonN(p) {
+		return reliedOn["python3.N"]
+	}
+	return nil
+}
+
+// versioned reports whether p is name or name-N (gcc-12, clang-16,
+// g++-13).
+func versioned(p, name string) bool {
+	if p == name {
+		return true
+	}
+	v, ok := strings.CutPrefix(p, name+"-")
+	return ok && digits(v)
+}
+
+// pythonN reports whether p is python3.N.
+func pythonN(p string) bool {
+	v, ok := strings.CutPrefix(p, "python3.")
+	return ok && digits(v)
+}
+
+func digits(v string) bool {
+	return v != "" && strings.Trim(v, "0123456789") == ""
+}
+
+// declining are packages whose recommends are what the package is
+// usually installed for, too many or too uncertain to add by name: an
+// install of one declines unless the install or an earlier one of the
+// stage names what the recommends bring, or the stage's base image has
+// them (has nil: always declines).
+// The recommends are from bookworm's package data.
+type declining struct {
+	what string
+	has  func(installed func(string) bool) bool
+	when func(src string) bool // whether the file uses them (nil: always assumed)
+}
+
+// baseTools are the packages of a base that HasCompiler reports: the
+// full python, node and ruby images and golang's Debian images.
+var baseTools = []string{"gcc", "g++", "make", "libc6-dev", "pkg-config"}
+
+// compiler reports whether a C compiler is installed by name (gcc-12 and
+// clang-16 count as gcc and clang).
+func compiler(installed func(string) bool) bool {
+	return installed("build-essential") || installed("gcc") || installed("g++") || installed("clang") || installed("tcc")
+}
+
+var buildsFromRecommends = map[string]declining{
+	"python3-pip": {what: "build-essential and python3-dev, which pip needs to build packages from source; check that every package pip installs has a wheel, then add the option by hand"},
+	"python-pip":  {what: "build-essential and python-dev, which pip needs to build packages from source; check that every package pip installs has a wheel, then add the option by hand"},
+	"cmake": {what: "gcc and make, with which it configures and builds projects; install a compiler and make by name, then add the option", has: func(in func(string) bool) bool {
+		return compiler(in) && (in("make") || in("build-essential") || in("ninja-build"))
+	}},
+	"golang-N-go": {what: "gcc, g++, libc6-dev and pkg-config, which go build needs for cgo (on unless CGO_ENABLED=0); install a compiler by name, then add the option", has: compiler},
+	"r-base-core": {what: "r-base-dev and r-recommended: the compilers install.packages builds packages with, and the recommended R packages; install them by name, then add the option", has: func(in func(string) bool) bool {
+		return in("r-base-dev") && (in("r-recommended") || in("r-base"))
+	}},
+	// dpkg-buildpackage stops without the build-essential package
+	// ("Unmet build dependencies: build-essential:native"); dpkg-dev's
+	// other tools (dpkg-architecture, dpkg-source) do not need it.
+	"dpkg-dev": {what: "build-essential, which dpkg-buildpackage needs; install it by name, then add the option", has: func(in func(string) bool) bool {
+		return in("build-essential")
+	}, when: func(src string) bool {
+		return strings.Contains(src, "dpkg-buildpackage") || strings.Contains(src, "debuild")
+	}},
+	"composer": {what: "git and unzip, with which it downloads and unpacks packages; install them by name, then add the option", has: func(in func(string) bool) bool {
+		return in("git") && in("unzip")
+	}},
+}
+
+// declinerOf returns the entry of buildsFromRecommends for p, and the
+// package through which p brings those recommends when p only depends on
+// it (golang-go on golang-N-go, r-base on r-base-core).
+func declinerOf(p string) (declining, string, bool) {
+	key, via := p, ""
+	switch {
+	case p == "golang-go":
+		key, via = "golang-N-go", "the golang-1.N-go it depends on"
+	case p == "r-base":
+		key, via = "r-base-core", "the r-base-core it depends on"
+	case strings.HasPrefix(p, "golang-") && strings.HasSuffix(p, "-go") && len(p) > len("golang--go") &&
+		strings.Trim(p[len("golang-"):len(p)-len("-go")], "0123456789.") == "":
+		key = "golang-N-go"
+	}
+	d, ok := buildsFromRecommends[key]
+	return d, via, ok
 }
 
 // Changes lists where fewer packages change the image's files: the system
@@ -144,7 +263,7 @@ func check(ctx *analysis.Context, r *runs.Run, installed, fileUses map[string]bo
 			decline("a package name dfopt cannot read")
 			continue
 		}
-		if why := relies(pkgs); why != "" {
+		if why := relies(pkgs, installed, stages.RootImage(r.Ins.Stage), ctx.Doc.Src); why != "" {
 			decline(why)
 			continue
 		}
@@ -155,8 +274,8 @@ func check(ctx *analysis.Context, r *runs.Run, installed, fileUses map[string]bo
 		text := " --no-install-recommends"
 		var extra, purposes []string
 		for _, p := range pkgs {
-			for _, n := range reliedOn[p] {
-				if slices.Contains(pkgs, n.pkg) || slices.ContainsFunc(n.or, func(o string) bool { return slices.Contains(pkgs, o) }) || slices.Contains(extra, n.pkg) || !uses(ctx, n, fileUses) || installed[n.pkg] {
+			for _, n := range needsOf(p) {
+				if has(pkgs, installed, n) || slices.Contains(extra, n.pkg) || !uses(ctx, n, fileUses) {
 					continue
 				}
 				extra = append(extra, n.pkg)
@@ -187,6 +306,18 @@ func check(ctx *analysis.Context, r *runs.Run, installed, fileUses map[string]bo
 		out = append(out, f)
 	}
 	return out
+}
+
+// has reports whether the install (pkgs) or an earlier one of the stage
+// (installed) names n's package or one that provides it.
+func has(pkgs []string, installed map[string]bool, n need) bool {
+	if slices.Contains(pkgs, n.pkg) || installed[n.pkg] {
+		return true
+	}
+	if n.or == nil {
+		return false
+	}
+	return slices.ContainsFunc(pkgs, n.or) || slices.ContainsFunc(slices.Collect(maps.Keys(installed)), n.or)
 }
 
 // hasAll reports whether the base's repositories are known to have every
@@ -239,12 +370,29 @@ func packages(c *shellparse.Command, i int) []string {
 	return out
 }
 
-// relies says why the file may rely on what a package recommends.
-func relies(pkgs []string) string {
-	for _, p := range pkgs {
-		if what, ok := buildsFromRecommends[p]; ok {
-			return p + " recommends " + what + "; check that every package pip installs has a wheel, then add the option by hand"
+// relies says why the file may rely on what a package of the install
+// recommends, when the install, the earlier ones of the stage and the base
+// image (base, when HasCompiler knows it has a compiler and make) do not
+// have what the recommends bring.
+func relies(pkgs []string, installed map[string]bool, base string, src []byte) string {
+	tools := baseimage.HasCompiler(base)
+	// in reports whether p or a versioned p (gcc-12 for gcc) is there.
+	in := func(p string) bool {
+		if installed[p] || slices.Contains(pkgs, p) || (tools && slices.Contains(baseTools, p)) {
+			return true
 		}
+		is := func(q string) bool { return versioned(q, p) }
+		return slices.ContainsFunc(pkgs, is) || slices.ContainsFunc(slices.Collect(maps.Keys(installed)), is)
+	}
+	for _, p := range pkgs {
+		d, via, ok := declinerOf(p)
+		if !ok || (d.has != nil && d.has(in)) || (d.when != nil && !d.when(string(src))) {
+			continue
+		}
+		if via != "" {
+			return p + " (through " + via + ") recommends " + d.what
+		}
+		return p + " recommends " + d.what
 	}
 	return ""
 }

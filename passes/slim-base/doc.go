@@ -46,13 +46,17 @@
 //     unless an earlier apt-get install of the file installs it;
 //   - installs Python packages that build from source: --no-binary, a
 //     distribution known to have no binary wheels for Linux (psycopg2,
-//     mysqlclient, uwsgi, python-ldap, ...), a VCS checkout or URL, or a
+//     mysqlclient, uwsgi, python-ldap, ...), a pin (==) to a version known
+//     to have been published as sources only (python-Levenshtein before
+//     0.20.0), a VCS checkout or URL, or a
 //     local project whose setup.py, pyproject.toml or setup.cfg name native
 //     code (ext_modules, Cython, cffi, pybind11, maturin, ...); or installs
 //     a distribution known to load a system library at run time that the
-//     slim variant lacks (python-magic, cairocffi, weasyprint, pyvips, ...;
-//     the lists are multi-stage's too); or installs requirement files or a
-//     project that the build context does not show;
+//     slim variant lacks (python-magic, cairocffi, weasyprint, pyvips,
+//     psycopg 3 (libpq; with any extra: [c] builds against libpq, and
+//     [binary], which would be fine, is not told apart), Wand (ImageMagick),
+//     ...; the lists are multi-stage's too); or installs requirement files
+//     or a project that the build context does not show;
 //   - installs npm packages that build a native addon (bcrypt, node-sass,
 //     sqlite3, canvas, better-sqlite3, argon2, sharp, ...: in the lock file,
 //     or package.json without one, or on the command line), runs npm rebuild,
@@ -78,7 +82,8 @@
 // without a finding.
 //
 // What to check: the lists of programs and packages are of common ones, not
-// of all: a package not listed may build from source too, a script the image
+// of all: a package not listed may build from source too (an old version
+// pinned on a newer Python may have no wheel for it), a script the image
 // runs may call curl or git, and a program may load a shared library that
 // only the full image has (libpq, libmysqlclient, libxml2, ImageMagick's).
 // Build and run the result: dfopt verify --smoke 'CMD' runs a command in both

@@ -412,6 +412,9 @@ func (c *checker) requirement(v string, line int) string {
 		return c.localProject(v, line)
 	}
 	name := manifests.NormalizeDist(reqName(v))
+	if _, ok := manifests.PinnedSourceBuild(v); ok {
+		return fmt.Sprintf("line %d installs %s, a version that pip builds from source with a compiler and C headers", line, v)
+	}
 	if manifests.PythonSourceBuilds[name] {
 		return fmt.Sprintf("line %d installs %s, which pip builds from source with a compiler and C headers", line, name)
 	}
@@ -482,6 +485,9 @@ func (c *checker) requirementsFile(name string, ins *dockerfile.Instruction, lin
 		if manifests.PythonSystemLibraryUsers[n] {
 			return fmt.Sprintf("line %d installs %s (from %s), which loads a system library at run time that %s does not have", line, n, name, c.slim)
 		}
+	}
+	if pins := manifests.PinnedSourceBuilds(string(data)); len(pins) > 0 {
+		return fmt.Sprintf("line %d installs a version of %s (from %s) that pip builds from source with a compiler and C headers", line, pins[0], name)
 	}
 	for _, o := range others {
 		if need := c.requirement(strings.Fields(o)[0], line); need != "" {
