@@ -107,7 +107,11 @@
 // node:20-bookworm node:20-bookworm-slim; an Alpine or slim image is
 // kept), gets package.json, node_modules and that directory. Declined: no
 // build (the program runs from its sources), a program that is not node
-// (next start, serve, ts-node), Yarn 2 and later, workspaces, a
+// (next start, serve, ts-node), Yarn 2 and later, Yarn 1 with root
+// lifecycle scripts (preinstall, install, postinstall, prepublish,
+// prepare: its install --production runs them again, after the
+// devDependencies they may need, patch-package or husky, are gone; and
+// --ignore-scripts would skip the kept dependencies' scripts), workspaces, a
 // production-only install, pnpm in the command (installed in the build
 // stage only), dependencies known to link system libraries that the slim
 // image lacks (canvas, pg-native, ...), a digest-pinned base.

@@ -164,6 +164,15 @@ func planNode(s *split) (*plan, string) {
 				return nil, "Yarn 2 and later prune devDependencies only with a plugin"
 			}
 		}
+		// Yarn 1's install runs the root package's lifecycle scripts
+		// again, after the devDependencies they may run are gone
+		// (patch-package, husky); --ignore-scripts would skip the
+		// dependencies' install scripts too.
+		for _, sc := range yarnRootScripts {
+			if strings.TrimSpace(pkg.Scripts[sc]) != "" {
+				return nil, fmt.Sprintf("the %s script of %s would run again in the yarn install --production that prunes the devDependencies, without them", sc, pkgFile)
+			}
+		}
 		prune = "yarn install --production --frozen-lockfile"
 	case "pnpm":
 		prune = "pnpm prune --prod"
@@ -201,6 +210,10 @@ func planNode(s *split) (*plan, string) {
 	}
 	return p, ""
 }
+
+// yarnRootScripts are the scripts of the root package that Yarn 1's
+// install runs.
+var yarnRootScripts = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"}
 
 // nodeRunsScript reads `npm start`, `npm run X`, `yarn X`, `yarn run X`,
 // `pnpm start`: whether it runs a script, and which.
