@@ -123,8 +123,11 @@
 // PATH=/opt/venv/bin:$PATH, so that pip installs there), and the final
 // stage, on the slim variant of the python image (python:3.11 gives
 // python:3.11-slim, python:3.12-bookworm python:3.12-slim-bookworm), gets
-// the environment, the same PATH, and the app: the directories the COPYs
-// wrote to (the working directory as a whole when they are below it).
+// the environment, the same PATH, and the app: the working directory as a
+// whole when the COPYs wrote below it, and the files they put elsewhere
+// (/etc/gunicorn.conf.py), one by one, never the directory they went to
+// (/etc, /usr/local/lib, /opt hold the build image's own files); more
+// than 8 such files, or files that cannot be listed, are declined.
 // What the build stage installed with apt-get comes along as the program
 // needs it: compilers, headers of libraries the slim image has (libssl,
 // libffi, zlib, ...) and version control stay behind; the libraries of

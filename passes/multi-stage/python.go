@@ -24,6 +24,10 @@ var pythonEcosystem = &ecosystem{
 	plan: planPython,
 }
 
+// maxOutsideFiles is how many files COPYs may put outside the working
+// directory, each copied to the final stage by a COPY of its own.
+const maxOutsideFiles = 8
+
 // venvDir is where the build stage's virtual environment goes.
 const venvDir = "/opt/venv"
 
@@ -140,15 +144,41 @@ func planPython(s *split) (*plan, string) {
 	// The app: what the COPYs brought, in the working directory or where
 	// else they put it.
 	var copies [][2]string
+	add := func(p string) {
+		if !slices.ContainsFunc(copies, func(c [2]string) bool { return c[0] == p }) {
+			copies = append(copies, [2]string{p, p})
+		}
+	}
+	var outside []string
 	for _, d := range b.dests {
 		switch {
 		case d == "/":
 			return nil, "a COPY puts files into /; set a WORKDIR for the app"
 		case s.wd != "/" && stagesUnder(d, s.wd):
-			d = s.wd
+			add(s.wd)
+		default:
+			outside = append(outside, d)
 		}
-		if !slices.ContainsFunc(copies, func(c [2]string) bool { return c[0] == d }) {
-			copies = append(copies, [2]string{d, d})
+	}
+	// Elsewhere (/etc/, /usr/local/lib/, /opt/): the files the COPYs put
+	// there, not the directory, which holds the build image's own files.
+	if len(outside) > 0 {
+		copied := toolchains.CopiedBy(s.ctx, s.st)
+		if copied.Unknown != "" {
+			return nil, fmt.Sprintf("a COPY puts files into %s, outside the working directory, and which ones cannot be told: %s", outside[0], copied.Unknown)
+		}
+		var files []string
+		for _, f := range copied.Files {
+			if slices.ContainsFunc(outside, func(d string) bool { return stagesUnder(f.Image, d) }) &&
+				!(s.wd != "/" && stagesUnder(f.Image, s.wd)) && !slices.Contains(files, f.Image) {
+				files = append(files, f.Image)
+			}
+		}
+		if len(files) > maxOutsideFiles {
+			return nil, fmt.Sprintf("the COPYs put %d files outside the working directory (in %s, ...); copy them into a final stage by hand", len(files), outside[0])
+		}
+		for _, f := range files {
+			add(f)
 		}
 	}
 	image := s.st.Base
