@@ -159,7 +159,12 @@
 // time (other than a python -c whose code only imports modules and
 // prints: nltk.download, a model's from_pretrained, collectstatic and the
 // like may write outside the app), a COPY into /, a command the slim
-// image lacks (git, curl, ...).
+// image lacks (git, curl, ...), an instruction naming the python image's
+// interpreter or a console script by its path (/usr/local/bin/python,
+// /usr/local/bin/gunicorn: PATH finds them in /opt/venv/bin, a path
+// bypasses it) or its site-packages (/usr/local/lib/python3.N/: a COPY'd
+// sitecustomize.py or .pth, a PYTHONPATH, which the environment's
+// interpreter does not read), other than a file a COPY put there.
 //
 // For Go, Java and Node.js, the files the COPYs bring must be build input:
 // sources and project files (for Java: src/, pom.xml, build.gradle,

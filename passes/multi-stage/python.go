@@ -181,6 +181,9 @@ func planPython(s *split) (*plan, string) {
 			add(f)
 		}
 	}
+	if why := b.systemPaths(copies); why != "" {
+		return nil, why
+	}
 	image := s.st.Base
 	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
 		image = image[:i]
@@ -413,4 +416,54 @@ func pythonImportCheck(c *shellparse.Command) bool {
 		}
 	}
 	return true
+}
+
+// systemPythonPaths are where the python image keeps its interpreter, the
+// console scripts pip installs and the packages: the virtual environment
+// moves the packages and scripts to /opt/venv, and a path naming them
+// bypasses PATH.
+var systemPythonPaths = []string{"/usr/local/bin/", "/usr/local/lib/python", "/usr/bin/python", "/usr/local/sbin/"}
+
+// systemPaths says why the build cannot move to a virtual environment: an
+// instruction names the python image's interpreter, a console script by
+// its path (/usr/local/bin/gunicorn), or its site-packages (a
+// sitecustomize.py COPY'd there, a PYTHONPATH), which the environment's
+// interpreter does not use. Files the COPYs put there and the final stage
+// gets (copies) may be named.
+func (b *pyBuild) systemPaths(copies [][2]string) string {
+	for _, d := range b.dests {
+		if strings.HasPrefix(d, "/usr/local/lib/python") {
+			return fmt.Sprintf("a COPY puts files into %s, which the virtual environment's interpreter does not read", d)
+		}
+	}
+	for _, ins := range b.s.st.Instructions[1:] {
+		if ins.Cmd == "copy" || ins.Cmd == "add" {
+			continue
+		}
+		text := ins.Text
+		for _, h := range ins.Heredocs {
+			text += "\n" + h.Content
+		}
+		for _, sp := range systemPythonPaths {
+			for rest := text; ; {
+				i := strings.Index(rest, sp)
+				if i < 0 {
+					break
+				}
+				rest = rest[i:]
+				j := strings.IndexAny(rest, " \t\r\n\"',:;=)`")
+				if j < 0 {
+					j = len(rest)
+				}
+				p := rest[:j]
+				rest = rest[len(sp):]
+				if slices.ContainsFunc(copies, func(c [2]string) bool { return stagesUnder(p, c[1]) }) {
+					continue
+				}
+				return fmt.Sprintf("%s on line %d names %s, which the virtual environment does not replace (its interpreter, scripts and packages are in %s)",
+					strings.ToUpper(ins.Cmd), b.s.ctx.Line(ins.Span.Start), p, venvDir)
+			}
+		}
+	}
+	return ""
 }
