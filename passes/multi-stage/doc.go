@@ -237,7 +237,10 @@
 //   - a mkdir or touch (in any ecosystem) of a path the final stage would
 //     not have: outside the working directory's parents, the copies'
 //     parent directories and the directories copied; a mkdir with a mode,
-//     or of a path from a variable;
+//     or of a path from a variable; likewise a file a redirection of a RUN
+//     writes (echo k=1 > /etc/app.conf, cat > f <<EOF, >>, &>) outside
+//     what is copied (/dev/null and the like aside), to a variable, or in
+//     a directory that is not known;
 //   - files of the source tree the program may read at run time: the
 //     COPYs bring files other than Go sources, modules, vendored code,
 //     tests and project metadata, and //go:embed does not embed them, or

@@ -91,6 +91,64 @@ type split struct {
 type created struct {
 	path string // absolute
 	line int
+	// wrote tells a file written by a redirection (> FILE) from a path
+	// made by mkdir or touch.
+	wrote bool
+}
+
+// noteWrites records the files the redirections of a RUN write (echo x >
+// /etc/app.conf, cat > f <<EOF): the final stage must have them too, as
+// the paths mkdir and touch make. It says why when they cannot be told.
+func (s *split) noteWrites(ins *dockerfile.Instruction) string {
+	r, _ := runs.Parse(ins)
+	if r == nil {
+		return ""
+	}
+	line := s.ctx.Line(ins.Span.Start)
+	dirs := map[*syntax.CallExpr]string{}
+	for _, st := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
+		dirs[st.Cmd.Call] = st.Dir
+	}
+	why := ""
+	syntax.Walk(r.Prog.File, func(n syntax.Node) bool {
+		st, ok := n.(*syntax.Stmt)
+		if !ok || why != "" {
+			return why == ""
+		}
+		for _, rd := range st.Redirs {
+			switch rd.Op {
+			case syntax.RdrOut, syntax.AppOut, syntax.RdrInOut, syntax.DplOut, syntax.RdrClob,
+				syntax.AppClob, syntax.RdrAll, syntax.RdrAllClob, syntax.AppAll, syntax.AppAllClob:
+			default:
+				continue
+			}
+			if rd.Word == nil {
+				continue
+			}
+			target, ok := shellparse.Lit(rd.Word)
+			switch {
+			case !ok:
+				why = fmt.Sprintf("the RUN on line %d writes to a file given by a variable", line)
+				return false
+			case rd.Op == syntax.DplOut && (target == "-" || strings.Trim(target, "0123456789") == ""):
+				continue // >&2, >&-
+			case target == "/dev" || strings.HasPrefix(target, "/dev/"):
+				continue
+			}
+			dir := ""
+			if call, ok := st.Cmd.(*syntax.CallExpr); ok {
+				dir = dirs[call]
+			}
+			p := toolchains.Resolve(dir, target)
+			if p == "" {
+				why = fmt.Sprintf("the RUN on line %d writes %s in a directory that is not known", line, target)
+				return false
+			}
+			s.creates = append(s.creates, created{path: p, line: line, wrote: true})
+		}
+		return true
+	})
+	return why
 }
 
 // noteCreates records the paths a mkdir or touch makes; the final stage
@@ -120,7 +178,7 @@ func (s *split) noteCreates(step toolchains.Step, line int) string {
 		if p == "" {
 			return fmt.Sprintf("the %s on line %d makes %s in a directory that is not known", c.Name, line, a)
 		}
-		s.creates = append(s.creates, created{p, line})
+		s.creates = append(s.creates, created{path: p, line: line})
 	}
 	return ""
 }
@@ -307,6 +365,13 @@ func newSplit(ctx *analysis.Context, st *dockerfile.Stage) (*split, string) {
 	if len(s.argv) == 0 {
 		return nil, "the image's command is empty"
 	}
+	for _, ins := range st.Instructions[1:] {
+		if ins.Cmd == "run" {
+			if why := s.noteWrites(ins); why != "" {
+				return nil, why
+			}
+		}
+	}
 	return s, ""
 }
 
@@ -417,15 +482,21 @@ func (s *split) fix(p *plan) (*analysis.Fix, string) {
 		}
 	}
 	for _, c := range s.creates {
-		covered := stagesUnder(s.wd, c.path) // the working directory or above it
+		// A directory: the working directory or above it. A file written
+		// is not one.
+		covered := !c.wrote && stagesUnder(s.wd, c.path)
 		for _, cp := range copies {
 			src, dest := strings.TrimSuffix(cp[0], "/"), strings.TrimSuffix(cp[1], "/")
-			// A parent directory of a copy's destination, or inside a
-			// directory copied to the same place.
-			covered = covered || stagesUnder(dest, c.path) || src == dest && stagesUnder(c.path, src)
+			// A parent directory of a copy's destination, or inside (or
+			// the file) copied to the same place.
+			covered = covered || !c.wrote && stagesUnder(dest, c.path) || src == dest && stagesUnder(c.path, src)
 		}
 		if !covered {
-			return nil, fmt.Sprintf("the RUN on line %d makes %s, which the final stage would not have", c.line, c.path)
+			verb := "makes"
+			if c.wrote {
+				verb = "writes"
+			}
+			return nil, fmt.Sprintf("the RUN on line %d %s %s, which the final stage would not have", c.line, verb, c.path)
 		}
 	}
 
