@@ -51,8 +51,12 @@
 // bare name looked up in the golang image's PATH; a binary the command
 // finds in /go/bin moves to /usr/local/bin). With the build context in
 // view, its Go sources are read:
-//   - no cgo (no import "C", no dependency in go.mod known to use it such
-//     as github.com/mattn/go-sqlite3, no -race, no external link, in go
+//   - no cgo (no import "C", no module known to use it, such as
+//     github.com/mattn/go-sqlite3 or a wrapper of it like
+//     gorm.io/driver/sqlite, among go.mod's requirements or in go.sum or
+//     vendor/modules.txt, which list the modules reached through them; a
+//     go.mod with requirements and neither of those counts as cgo),
+//     no -race, no external link, in go
 //     build's flags or in GOFLAGS, no CGO_ENABLED=1): the build gets ENV CGO_ENABLED=0 (unless it sets
 //     it), and the static binary goes onto scratch, with the CA
 //     certificates when the program may make TLS connections (it imports
