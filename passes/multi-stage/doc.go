@@ -116,7 +116,12 @@
 // prepare: its install --production runs them again, after the
 // devDependencies they may need, patch-package or husky, are gone; and
 // --ignore-scripts would skip the kept dependencies' scripts), workspaces, a
-// production-only install, pnpm in the command (installed in the build
+// production-only install, a node that preloads a module or reads a
+// file when the program starts (-r, --require, --import, --loader,
+// --env-file, in the command or NODE_OPTIONS; tsconfig-paths/register
+// reads tsconfig.json and resolves its paths, which may lead into the
+// source tree; source-map-support/register reads nothing and is
+// accepted), ts-node's variables (TS_NODE_...), pnpm in the command (installed in the build
 // stage only), dependencies known to link system libraries that the slim
 // image lacks (canvas, pg-native, ...), a digest-pinned base.
 //
