@@ -108,6 +108,11 @@ func (s *split) noteWrites(ins *dockerfile.Instruction) string {
 	dirs := map[*syntax.CallExpr]string{}
 	for _, st := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
 		dirs[st.Cmd.Call] = st.Dir
+		if st.Cmd.Name == "update-ca-certificates" {
+			// It writes the CA bundle, with the certificates the build
+			// added: the final stage must copy it.
+			s.creates = append(s.creates, created{path: "/etc/ssl/certs/ca-certificates.crt", line: line, wrote: true})
+		}
 	}
 	why := ""
 	syntax.Walk(r.Prog.File, func(n syntax.Node) bool {
