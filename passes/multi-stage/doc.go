@@ -135,8 +135,10 @@
 // the environment, the same PATH, and the app: the working directory as a
 // whole when the COPYs wrote below it, and the files they put elsewhere
 // (/etc/gunicorn.conf.py), one by one, never the directory they went to
-// (/etc, /usr/local/lib, /opt hold the build image's own files); more
-// than 8 such files, or files that cannot be listed, are declined.
+// (/etc, /usr/local/lib, /opt hold the build image's own files), except
+// those an rm removes after the COPY (a wheel in /tmp/); more than 8 such
+// files, files that cannot be listed, or an rm of a path given by a
+// variable, are declined.
 // What the build stage installed with apt-get comes along as the program
 // needs it: compilers, headers of libraries the slim image has (libssl,
 // libffi, zlib, ...) and version control stay behind; the libraries of

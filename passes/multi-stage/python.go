@@ -58,6 +58,13 @@ type pyBuild struct {
 	selectsMixed bool
 	// dests are where the COPYs from the context put files.
 	dests []string
+	// removed are the paths (or patterns) rm removes, with the index of
+	// the instruction; removedUnknown tells an rm of a path that cannot
+	// be told.
+	removed        []removal
+	removedUnknown bool
+	// index is the index of the RUN read.
+	index int
 	// compilers: the stage installs build packages (compilers, headers).
 	compilers bool
 	// aptSources is the line of the first instruction that may add a
@@ -67,6 +74,28 @@ type pyBuild struct {
 	// "" none yet, "no" all with --no-install-recommends, "yes" all
 	// without it, "mixed" some of each.
 	recommends string
+}
+
+// removal is a path an rm of the build stage removes.
+type removal struct {
+	path  string // absolute; may be a pattern
+	index int    // of the RUN
+}
+
+// gone reports whether a file a COPY put at p is removed by an rm after
+// that COPY (the instruction at index).
+func (b *pyBuild) gone(p string, index int) bool {
+	for _, r := range b.removed {
+		if r.index < index {
+			continue
+		}
+		for q := p; q != "/" && q != "."; q = path.Dir(q) {
+			if ok, _ := path.Match(r.path, q); ok || q == r.path {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // aptSourceWords mark a RUN that may add a package repository (or its key)
@@ -171,6 +200,12 @@ func planPython(s *split) (*plan, string) {
 		for _, f := range copied.Files {
 			if slices.ContainsFunc(outside, func(d string) bool { return stagesUnder(f.Image, d) }) &&
 				!(s.wd != "/" && stagesUnder(f.Image, s.wd)) && !slices.Contains(files, f.Image) {
+				switch {
+				case b.removedUnknown:
+					return nil, fmt.Sprintf("a COPY puts %s outside the working directory, and an rm removes files that cannot be told", f.Image)
+				case b.gone(f.Image, f.Ins.Index):
+					continue // a build input (COPY x.whl /tmp/, then rm)
+				}
 				files = append(files, f.Image)
 			}
 		}
@@ -273,6 +308,7 @@ func (b *pyBuild) instruction(ins *dockerfile.Instruction) string {
 		if r == nil {
 			return fmt.Sprintf("the RUN on line %d cannot be read", line)
 		}
+		b.index = ins.Index
 		text := ins.Text
 		for _, h := range ins.Heredocs {
 			text += "\n" + h.Content
@@ -307,6 +343,20 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 	case c.Name == "" && c.NameIdx < 0:
 	case c.Name == "mkdir" || c.Name == "touch":
 		return b.s.noteCreates(step, line)
+	case c.Name == "rm":
+		for i, a := range c.Lits {
+			switch {
+			case !c.Static[i]:
+				b.removedUnknown = true
+			case strings.HasPrefix(a, "-"):
+			default:
+				if p := toolchains.Resolve(step.Dir, a); p != "" {
+					b.removed = append(b.removed, removal{p, b.index})
+				} else {
+					b.removedUnknown = true
+				}
+			}
+		}
 	case c.Module == "venv" || c.Name == "virtualenv":
 		return fmt.Sprintf("the RUN on line %d makes a virtual environment of its own", line)
 	case c.Module != "" && c.Module != "compileall" || strings.HasPrefix(c.Name, "python"):
