@@ -138,6 +138,14 @@ func (ins *Instruction) Cached(key string, f func() any) any {
 	return v
 }
 
+// CachedValue returns the value Cached stored for key, if any, without
+// computing it.
+func (ins *Instruction) CachedValue(key string) (any, bool) {
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	return ins.lookup(key)
+}
+
 func (ins *Instruction) lookup(key string) (any, bool) {
 	for _, c := range ins.cache {
 		if c.key == key {

@@ -18,6 +18,11 @@ var otherListReaders = regexp.MustCompile(`/var/lib/apt/lists|\b(aptitude|apt-fi
 // on libapt, or a word naming the lists' directory that is not an
 // argument of rm, rmdir or find (which remove them) or of mkdir.
 func OtherListReader(text string) string {
+	// Every match holds one of these (synaptic and the directory hold
+	// "apt"): most texts are ruled out without running the regexp.
+	if !strings.Contains(text, "apt") && !strings.Contains(text, "unattended-upgrade") && !strings.Contains(text, "gdebi") {
+		return ""
+	}
 	for _, m := range otherListReaders.FindAllStringIndex(text, -1) {
 		word := text[m[0]:m[1]]
 		if strings.HasPrefix(word, "/") && removesHere(text[:m[0]]) {
@@ -64,7 +69,7 @@ func OtherListReaderCmd(c *shellparse.Command, text string) string {
 	if what := OtherListReader(text); what != "" {
 		return what
 	}
-	if c.Name != "aptitude" && c.Name != "dpkg" && wrappedApt.MatchString(text) {
+	if c.Name != "aptitude" && c.Name != "dpkg" && strings.Contains(text, "apt") && wrappedApt.MatchString(text) {
 		// apt run by another command (xargs, sh -c, su -c, fakeroot,
 		// chroot, find -exec, ...): a reader whose update cannot be put in
 		// front of it.

@@ -132,3 +132,29 @@ func shellScript(content string) bool {
 	}
 	return dockerfile.IsPOSIXShell(exe)
 }
+
+// MayHold reports whether the program of the RUN or ONBUILD RUN ins may
+// hold a word that is or contains one of words (a command name, an
+// option): it does not when neither its text nor its heredoc bodies hold
+// one of them, nor a quote or a backslash, with which a word can be
+// written otherwise (c'u'rl, $'\x63url', \sudo), nor a NUL byte, which the
+// shell's parser passes over (su<NUL>do is sudo). In a text without them,
+// the static part of a word is written as it is. A quick test that spares
+// parsing the shell of a RUN that a pass would find nothing in.
+func MayHold(ins *dockerfile.Instruction, words ...string) bool {
+	texts := []string{ins.Text}
+	for _, h := range ins.Heredocs {
+		texts = append(texts, h.Content)
+	}
+	for _, t := range texts {
+		if strings.ContainsAny(t, "'\"\\\x00") {
+			return true
+		}
+		for _, w := range words {
+			if strings.Contains(t, w) {
+				return true
+			}
+		}
+	}
+	return false
+}

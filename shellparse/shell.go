@@ -374,6 +374,13 @@ func (p *Program) commentAt(off int) (int, bool) {
 
 // HasHeredoc reports whether the program holds a here-document.
 func (p *Program) HasHeredoc() bool {
+	// The operator is two <, next to each other (or, to be safe, with a
+	// line continuation or a NUL byte, which the parser passes over,
+	// between them): without "<<", a backslash after a < or a NUL byte in
+	// the source there is none, and the tree need not be walked.
+	if !strings.Contains(p.Src, "<<") && !strings.Contains(p.Src, `<\`) && strings.IndexByte(p.Src, 0) < 0 {
+		return false
+	}
 	found := false
 	Walk(p.File, func(n syntax.Node) bool {
 		if r, ok := n.(*syntax.Redirect); ok && (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) {

@@ -254,7 +254,14 @@ func FuzzProgram(f *testing.F) {
 		if semi := p.FinalSemicolon(); semi >= 0 {
 			require.Equal(t, byte(';'), src[semi])
 		}
-		p.HasHeredoc()
+		walked := false // HasHeredoc without its shortcut
+		Walk(p.File, func(n syntax.Node) bool {
+			if r, ok := n.(*syntax.Redirect); ok && (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) {
+				walked = true
+			}
+			return true
+		})
+		require.Equal(t, walked, p.HasHeredoc())
 		for _, it := range Chain(p.File.Stmts) {
 			start, end := Span(it.Stmt)
 			inRange(start)
@@ -299,4 +306,21 @@ func TestParseCached(t *testing.T) {
 	require.Error(t, err)
 	_, err2 := ParseCached(c, "echo (")
 	require.Equal(t, err, err2)
+}
+
+func TestHasHeredocSplitOperator(t *testing.T) {
+	for src, want := range map[string]bool{
+		"cat <<EOF\nx\nEOF\n":  true,
+		"cat <<-EOF\nx\nEOF\n": true,
+		"cat < /etc/x":         false,
+		"echo '<<'":            false,
+	} {
+		p, err := Parse(src)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if got := p.HasHeredoc(); got != want {
+			t.Errorf("HasHeredoc(%q) = %v, want %v", src, got, want)
+		}
+	}
 }

@@ -151,14 +151,35 @@ func previous(ins *dockerfile.Instruction) *dockerfile.Instruction {
 	}
 }
 
-// stateAt returns the state before ins.
+// stateAt returns the state before ins. The states before it that are
+// not known yet are worked out from the first of them on, so that asking
+// first at the end of a long stage does not recurse once per instruction.
 func stateAt(ins *dockerfile.Instruction) *state {
+	if s, ok := ins.CachedValue("stages.state"); ok {
+		return s.(*state)
+	}
+	var todo []*dockerfile.Instruction
+	for p := previous(ins); p != nil; p = previous(p) {
+		if _, ok := p.CachedValue("stages.state"); ok {
+			break
+		}
+		todo = append(todo, p)
+	}
+	for i := len(todo) - 1; i >= 0; i-- {
+		stateFrom(todo[i])
+	}
+	return stateFrom(ins)
+}
+
+// stateFrom is stateAt for an instruction whose previous one's state is
+// known (or that has none).
+func stateFrom(ins *dockerfile.Instruction) *state {
 	return ins.Cached("stages.state", func() any {
 		prev := previous(ins)
 		if prev == nil {
 			return &state{workdir: initialWorkdir(ins.Stage)}
 		}
-		return stateAt(prev).after(prev)
+		return stateFrom(prev).after(prev)
 	}).(*state)
 }
 

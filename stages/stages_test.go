@@ -1,6 +1,8 @@
 package stages_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/dfopt/dfopt/dockerfile"
@@ -119,4 +121,54 @@ func TestCreatedUsers(t *testing.T) {
 		ins := last(t, tc.src)
 		require.Equal(t, tc.users, stages.CreatedUsers(ins.Stage), tc.name)
 	}
+}
+
+// The state at an instruction is the same whether the instructions are
+// asked about from the first on or from the last back (which works out the
+// states before it without recursing once per instruction).
+func TestStateAskedInAnyOrder(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("FROM debian AS base\n")
+	for i := 0; i < 3000; i++ {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, "ENV V%d=%d\n", i%7, i)
+		case 1:
+			fmt.Fprintf(&b, "WORKDIR d%d\n", i%5)
+		case 2:
+			fmt.Fprintf(&b, "USER u%d\n", i%3)
+		default:
+			b.WriteString("RUN true\n")
+		}
+		if i == 1500 {
+			b.WriteString("FROM base\n")
+		}
+	}
+	src := []byte(b.String())
+	type at struct {
+		wd   string
+		v    stages.Value
+		user stages.User
+	}
+	ask := func(backward bool) []at {
+		// A name of its own: a document of the parse cache would keep the
+		// states worked out before.
+		name := fmt.Sprintf("Dockerfile.%v", backward)
+		doc, err := dockerfile.Parse(name, src)
+		require.NoError(t, err)
+		n := len(doc.Instructions)
+		out := make([]at, n)
+		for k := range n {
+			i := k
+			if backward {
+				i = n - 1 - k
+			}
+			ins := doc.Instructions[i]
+			out[i] = at{stages.WorkdirAt(ins), stages.EnvAt(ins, "V3"), stages.UserAt(ins)}
+		}
+		return out
+	}
+	forward := ask(false)
+	require.Equal(t, forward, ask(true))
+	require.NotEqual(t, forward[1], forward[len(forward)-1])
 }

@@ -2,22 +2,16 @@ package cachecleanup
 
 import (
 	"github.com/dfopt/dfopt/analysis"
-	"github.com/dfopt/dfopt/dockerfile"
 )
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
-	facts := map[*dockerfile.Instruction]*runFacts{}
-	for _, ins := range doc.Instructions {
-		if r := readRun(doc, ins); r != nil {
-			facts[ins] = collectFacts(r)
-		}
-	}
+	facts := newFactsTable(doc)
+	lists := &lazySupply{ctx: ctx, facts: facts}
 	var out []analysis.Finding
 	later := &uses{ctx: ctx, facts: facts, memo: map[string][]usePoint{}}
-	lists := &lazySupply{ctx: ctx, facts: facts}
 	for _, ins := range doc.Instructions {
-		f := facts[ins]
+		f := facts.at(ins)
 		if f == nil {
 			continue
 		}

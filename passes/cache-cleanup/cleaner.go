@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -20,7 +21,7 @@ type cleaner struct {
 	doc      *dockerfile.Document
 	f        *runFacts
 	r        *runs.Run
-	facts    map[*dockerfile.Instruction]*runFacts
+	facts    *factsTable
 	later    *uses
 	lists    *lazySupply
 	appended map[string]bool
@@ -166,13 +167,13 @@ func (cl *cleaner) stageSets(key string) bool {
 // of the arguments args (all of them when args is empty), or 0.
 func (cl *cleaner) laterArg(managers []string, verbs []string, args ...string) int {
 	key := strings.Join(managers, ",") + "|" + strings.Join(verbs, ",") + "|" + strings.Join(args, ",")
-	return cl.later.after(cl.r.Ins, key, func(other *dockerfile.Instruction, of *runFacts) int {
+	return cl.later.afterAmong(cl.r.Ins, key, args, func(other *dockerfile.Instruction, of *runFacts) int {
 		if of == nil {
 			for _, m := range managers {
 				if !strings.Contains(other.Text, m) {
 					continue
 				}
-				if len(verbs) > 0 && !regexp.MustCompile(`\b`+regexp.QuoteMeta(m)+`\b[^&|;\n]*\s(`+strings.Join(verbs, "|")+`)\b`).MatchString(other.Text) {
+				if len(verbs) > 0 && !verbRE(m, verbs).MatchString(other.Text) {
 					continue
 				}
 				if len(args) == 0 {
@@ -321,4 +322,17 @@ func mounted(mounts, paths []string) bool {
 // ancestors) before ins contains s.
 func stageMentions(ins *dockerfile.Instruction, s string) bool {
 	return stages.Mentions(ins, s)
+}
+
+// verbREs holds the regexps of verbRE, compiled once per manager and verbs.
+var verbREs sync.Map // string -> *regexp.Regexp
+
+// verbRE matches manager m followed, in the same command, by one of verbs.
+func verbRE(m string, verbs []string) *regexp.Regexp {
+	expr := `\b` + regexp.QuoteMeta(m) + `\b[^&|;\n]*\s(` + strings.Join(verbs, "|") + `)\b`
+	if re, ok := verbREs.Load(expr); ok {
+		return re.(*regexp.Regexp)
+	}
+	re, _ := verbREs.LoadOrStore(expr, regexp.MustCompile(expr))
+	return re.(*regexp.Regexp)
 }

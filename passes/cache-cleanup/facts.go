@@ -3,7 +3,9 @@ package cachecleanup
 import (
 	"path"
 	"strings"
+	"weak"
 
+	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -45,6 +47,77 @@ type runFacts struct {
 	// thrown away, so the caches it fills are all it leaves in the image
 	// ("warm the cache" RUNs).
 	bindWork string
+}
+
+// factsTable gives the facts of the RUNs of a document, computed when
+// asked for. It holds them (and the syntax trees they point into) only
+// weakly: the facts of every RUN of a large file are not all kept while
+// the pass goes through it, only those that something uses; asked again
+// after the garbage collector took them back, it computes them again,
+// from the same text to the same facts.
+type factsTable struct {
+	doc *dockerfile.Document
+	m   map[*dockerfile.Instruction]*factsEntry
+	// The pass is at instruction index pos (see at). The facts of the
+	// next pinAhead instructions are held strongly once computed (the
+	// walk of apt's lists reads a few RUNs ahead): the pass asks for them
+	// again soon.
+	pos    int
+	pinned map[*dockerfile.Instruction]*runFacts
+}
+
+const pinAhead = 64
+
+type factsEntry struct {
+	none bool // the RUN's shell cannot be read (or it is no RUN)
+	f    weak.Pointer[runFacts]
+}
+
+func newFactsTable(doc *dockerfile.Document) *factsTable {
+	return &factsTable{doc: doc, m: map[*dockerfile.Instruction]*factsEntry{},
+		pinned: map[*dockerfile.Instruction]*runFacts{}}
+}
+
+// at is get for the instruction the pass goes on to: the facts of those
+// before it are no longer held.
+func (t *factsTable) at(ins *dockerfile.Instruction) *runFacts {
+	t.pos = ins.Index
+	for p := range t.pinned {
+		if p.Index < ins.Index {
+			delete(t.pinned, p)
+		}
+	}
+	return t.get(ins)
+}
+
+// get returns the facts of the instruction ins, or nil when it is not a
+// RUN whose shell can be read.
+func (t *factsTable) get(ins *dockerfile.Instruction) *runFacts {
+	e := t.m[ins]
+	if e == nil {
+		e = &factsEntry{}
+		t.m[ins] = e
+	}
+	if e.none {
+		return nil
+	}
+	if f := t.pinned[ins]; f != nil {
+		return f
+	}
+	if f := e.f.Value(); f != nil {
+		return f
+	}
+	r := readRun(t.doc, ins)
+	if r == nil {
+		e.none = true
+		return nil
+	}
+	f := collectFacts(r)
+	e.f = weak.Make(f)
+	if d := ins.Index - t.pos; d >= 0 && d <= pinAhead {
+		t.pinned[ins] = f
+	}
+	return f
 }
 
 func collectFacts(r *runs.Run) *runFacts {

@@ -163,6 +163,9 @@ func (cl *cleaner) filePip(c *shellparse.Command) int {
 		return ch
 	}
 	last := stages.LastMarked(cl.r.Ins, "changes pip", func(other *dockerfile.Instruction) bool {
+		if lacksWords(other, []string{"pip"}) {
+			return false // pipChange needs get-pip or a requirement named pip
+		}
 		sr, _ := runs.Parse(other)
 		return sr != nil && lastPipChange(sr, nil) != 0
 	})

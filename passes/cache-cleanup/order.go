@@ -6,6 +6,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
@@ -135,7 +136,7 @@ func (w *orderWalker) words(n syntax.Node, updated bool) bool {
 // that read the cache, not the length of the file.
 type uses struct {
 	ctx   *analysis.Context
-	facts map[*dockerfile.Instruction]*runFacts
+	facts *factsTable
 	memo  map[string][]usePoint
 }
 
@@ -154,20 +155,35 @@ type usePoint struct {
 // can be read, and nil with the instruction otherwise; it returns the
 // source offset of the read, or -1.
 func (u *uses) after(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) int) int {
-	line, _ := u.afterWhat(ins, key, func(other *dockerfile.Instruction, f *runFacts) (int, string) { return use(other, f), "" })
+	return u.afterAmong(ins, key, nil, use)
+}
+
+// afterAmong is after for a use that is a command with an argument that
+// is one of flags (see shellparse.ArgIs) when flags is not empty: a RUN
+// whose text cannot hold one (see lacksWords) is passed over without its
+// facts.
+func (u *uses) afterAmong(ins *dockerfile.Instruction, key string, flags []string, use func(other *dockerfile.Instruction, f *runFacts) int) int {
+	line, _ := u.scan(ins, key, flags, func(other *dockerfile.Instruction, f *runFacts) (int, string) { return use(other, f), "" })
 	return line
 }
 
 // afterWhat is after for a use that says what the read is (a script the
 // RUN runs) when it is not the usual one: it returns that too.
 func (u *uses) afterWhat(ins *dockerfile.Instruction, key string, use func(other *dockerfile.Instruction, f *runFacts) (int, string)) (int, string) {
+	return u.scan(ins, key, nil, use)
+}
+
+func (u *uses) scan(ins *dockerfile.Instruction, key string, flags []string, use func(other *dockerfile.Instruction, f *runFacts) (int, string)) (int, string) {
 	cands, ok := u.memo[key]
 	if !ok {
 		for _, other := range u.ctx.Doc.Instructions {
 			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
 				continue
 			}
-			if pos, what := use(other, u.facts[other]); pos >= 0 {
+			if lacksWords(other, flags) {
+				continue
+			}
+			if pos, what := use(other, u.facts.get(other)); pos >= 0 {
 				cands = append(cands, usePoint{other, pos, what})
 			}
 		}
@@ -181,6 +197,14 @@ func (u *uses) afterWhat(ins *dockerfile.Instruction, key string, use func(other
 		}
 	}
 	return 0, ""
+}
+
+// lacksWords reports whether no word of the program of the instruction
+// ins can hold one of words (words not empty; see runs.MayHold), so that
+// no command of it can have one of them in an argument (such as one of
+// the flags of shellparse.ArgIs, or FLAG=VALUE for one).
+func lacksWords(ins *dockerfile.Instruction, words []string) bool {
+	return len(words) > 0 && !runs.MayHold(ins, words...)
 }
 
 // textUsesBeforeUpdate is usesBeforeUpdate for a RUN whose shell cannot be

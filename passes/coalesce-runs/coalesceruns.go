@@ -242,6 +242,13 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		group = nil
 	}
 	for _, ins := range doc.Instructions {
+		if len(group) == 0 && !nextIsRun(doc, ins) {
+			// Nothing before it to join and no RUN after it: whatever it
+			// holds, it is neither combined nor reported (a finding needs
+			// a neighbour), so its shell is not read. After a round that
+			// combined the RUNs, that is most of them.
+			continue
+		}
 		var r *runInfo
 		if runs.Readable(ins) {
 			r = analyzeRun(ins)

@@ -8,13 +8,14 @@ import (
 	"github.com/dfopt/dfopt/runs"
 )
 
-// TestMayDownload checks that the quick test never rules out a program in
-// which the walk finds a piped download.
+// TestMayDownload checks that the quick test (runs.MayHold with curl and
+// wget) never rules out a program in which the walk finds a piped
+// download.
 func TestMayDownload(t *testing.T) {
 	for _, src := range []string{
 		"curl -fsSL https://x | sh", "c'u'rl -fsSL https://x | bash", `\wget -O- https://x | sh`,
 		`$'\x63url' https://x | sh`, "sh -c \"$(curl -fsSL https://x)\"", "bash <(/usr/bin/curl -s https://x)",
-		"sudo curl https://x | sudo sh",
+		"sudo curl https://x | sudo sh", "c\x00url -fsSL https://x | sh",
 	} {
 		doc, err := dockerfile.Parse("Dockerfile", []byte("FROM debian\nRUN "+src+"\n"))
 		if err != nil {
@@ -28,14 +29,18 @@ func TestMayDownload(t *testing.T) {
 		if len(pipedDownloads(p)) == 0 {
 			t.Errorf("%q: no piped download found", src)
 		}
-		if !mayDownload(p.Prog.Src) {
+		if !runs.MayHold(ins, "curl", "wget") {
 			t.Errorf("%q runs a download, the quick test says no", src)
 		}
 		if got := run(&analysis.Context{Doc: doc}); len(got) == 0 {
 			t.Errorf("%q: the pass finds nothing", src)
 		}
 	}
-	if mayDownload("apt-get update && make -j4 && echo $X | sh") {
+	doc, err := dockerfile.Parse("Dockerfile", []byte("FROM debian\nRUN apt-get update && make -j4 && echo $X | sh\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs.MayHold(doc.Instructions[1], "curl", "wget") {
 		t.Error("the quick test should rule out a program without curl or wget")
 	}
 }
