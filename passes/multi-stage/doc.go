@@ -111,11 +111,12 @@
 // node:20-bookworm node:20-bookworm-slim; an Alpine or slim image is
 // kept), gets package.json, node_modules and that directory. Declined: no
 // build (the program runs from its sources), a program that is not node
-// (next start, serve, ts-node), Yarn 2 and later, Yarn 1 with root
-// lifecycle scripts (preinstall, install, postinstall, prepublish,
-// prepare: its install --production runs them again, after the
-// devDependencies they may need, patch-package or husky, are gone; and
-// --ignore-scripts would skip the kept dependencies' scripts), workspaces, a
+// (next start, serve, ts-node), Yarn 2 and later, Yarn 1 or pnpm with
+// root lifecycle scripts (preinstall, install, postinstall, prepublish,
+// prepare: Yarn's install --production runs them again, and pnpm's prune
+// is an install that may, after the devDependencies they may need,
+// patch-package or husky, are gone; --ignore-scripts would skip the kept
+// dependencies' scripts too), workspaces, a
 // production-only install, a node that preloads a module or reads a
 // file when the program starts (-r, --require, --import, --loader,
 // --env-file, in the command or NODE_OPTIONS; tsconfig-paths/register

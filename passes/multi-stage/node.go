@@ -167,18 +167,21 @@ func planNode(s *split) (*plan, string) {
 				return nil, "Yarn 2 and later prune devDependencies only with a plugin"
 			}
 		}
-		// Yarn 1's install runs the root package's lifecycle scripts
-		// again, after the devDependencies they may run are gone
-		// (patch-package, husky); --ignore-scripts would skip the
-		// dependencies' install scripts too.
-		for _, sc := range yarnRootScripts {
-			if strings.TrimSpace(pkg.Scripts[sc]) != "" {
-				return nil, fmt.Sprintf("the %s script of %s would run again in the yarn install --production that prunes the devDependencies, without them", sc, pkgFile)
-			}
-		}
 		prune = "yarn install --production --frozen-lockfile"
 	case "pnpm":
 		prune = "pnpm prune --prod"
+	}
+	if n.manager != "npm" && !n.pruned {
+		// Yarn 1's install runs the root package's lifecycle scripts
+		// again, after the devDependencies they may run are gone
+		// (patch-package, husky), and pnpm's prune is an install too;
+		// --ignore-scripts would skip the dependencies' install scripts
+		// as well.
+		for _, sc := range rootLifecycleScripts {
+			if strings.TrimSpace(pkg.Scripts[sc]) != "" {
+				return nil, fmt.Sprintf("the %s script of %s may run again in the %s that prunes the devDependencies, without them", sc, pkgFile, prune)
+			}
+		}
 	}
 	image := "node:" + slim
 	if i := strings.LastIndex(s.st.Base, ":"); i > strings.LastIndex(s.st.Base, "/") {
@@ -270,9 +273,9 @@ func (n *nodeBuild) preloads(args []string, file string) string {
 	return ""
 }
 
-// yarnRootScripts are the scripts of the root package that Yarn 1's
-// install runs.
-var yarnRootScripts = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"}
+// rootLifecycleScripts are the scripts of the root package that Yarn 1's
+// install runs (and pnpm's, whose prune installs).
+var rootLifecycleScripts = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"}
 
 // nodeRunsScript reads `npm start`, `npm run X`, `yarn X`, `yarn run X`,
 // `pnpm start`: whether it runs a script, and which.
