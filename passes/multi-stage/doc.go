@@ -252,9 +252,10 @@
 //     or of a path from a variable; likewise a file a redirection of a RUN
 //     writes (echo k=1 > /etc/app.conf, cat > f <<EOF, >>, &>) outside
 //     what is copied (/dev/null and the like aside), to a variable, or in
-//     a directory that is not known, and the CA bundle update-ca-certificates
-//     writes (/etc/ssl/certs/ca-certificates.crt), unless the final stage
-//     copies it (Go);
+//     a directory that is not known, the directory a git clone makes, and
+//     the CA bundle update-ca-certificates writes
+//     (/etc/ssl/certs/ca-certificates.crt), unless the final stage copies
+//     it (Go);
 //   - files of the source tree the program may read at run time: the
 //     COPYs bring files other than Go sources, modules, vendored code,
 //     tests and project metadata, and //go:embed does not embed them, or

@@ -96,6 +96,58 @@ type created struct {
 	wrote bool
 }
 
+// gitCloneValued are the options of git clone that take the next word.
+var gitCloneValued = map[string]bool{
+	"-b": true, "--branch": true, "--depth": true, "-o": true, "--origin": true, "-c": true, "--config": true,
+	"--reference": true, "--reference-if-able": true, "--separate-git-dir": true, "-j": true, "--jobs": true,
+	"--filter": true, "--shallow-since": true, "--shallow-exclude": true, "-u": true, "--upload-pack": true,
+	"--template": true, "--server-option": true, "--bundle-uri": true,
+}
+
+// noteClone records the directory a git clone makes, which the final
+// stage must have as a copied directory does; other git commands write
+// inside a repository or git's own configuration.
+func (s *split) noteClone(step toolchains.Step, line int) string {
+	c := step.Cmd
+	var ops []string
+	sub := ""
+	for i := 0; i < len(c.Lits); i++ {
+		a := c.Lits[i]
+		switch {
+		case !c.Static[i]:
+			if sub == "clone" {
+				return fmt.Sprintf("the git clone on line %d clones into a directory given by a variable", line)
+			}
+			return ""
+		case sub == "" && (a == "-C" || a == "-c" || a == "--git-dir" || a == "--work-tree"):
+			i++
+		case sub == "" && strings.HasPrefix(a, "-"):
+		case sub == "":
+			if sub = a; sub != "clone" {
+				return ""
+			}
+		case gitCloneValued[a]:
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			ops = append(ops, a)
+		}
+	}
+	if sub != "clone" || len(ops) == 0 {
+		return ""
+	}
+	dest := ops[len(ops)-1]
+	if len(ops) == 1 {
+		dest = strings.TrimSuffix(path.Base(strings.TrimRight(dest, "/")), ".git")
+	}
+	p := toolchains.Resolve(step.Dir, dest)
+	if p == "" {
+		return fmt.Sprintf("the git clone on line %d clones into %s in a directory that is not known", line, dest)
+	}
+	s.creates = append(s.creates, created{path: p, line: line, wrote: true})
+	return ""
+}
+
 // noteWrites records the files the redirections of a RUN write (echo x >
 // /etc/app.conf, cat > f <<EOF): the final stage must have them too, as
 // the paths mkdir and touch make. It says why when they cannot be told.
@@ -108,10 +160,15 @@ func (s *split) noteWrites(ins *dockerfile.Instruction) string {
 	dirs := map[*syntax.CallExpr]string{}
 	for _, st := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
 		dirs[st.Cmd.Call] = st.Dir
-		if st.Cmd.Name == "update-ca-certificates" {
+		switch st.Cmd.Name {
+		case "update-ca-certificates":
 			// It writes the CA bundle, with the certificates the build
 			// added: the final stage must copy it.
 			s.creates = append(s.creates, created{path: "/etc/ssl/certs/ca-certificates.crt", line: line, wrote: true})
+		case "git":
+			if why := s.noteClone(st, line); why != "" {
+				return why
+			}
 		}
 	}
 	why := ""
