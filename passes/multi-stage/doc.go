@@ -251,7 +251,9 @@
 //     parent directories and the directories copied; a mkdir with a mode,
 //     or of a path from a variable; likewise a file a redirection of a RUN
 //     writes (echo k=1 > /etc/app.conf, cat > f <<EOF, >>, &>) outside
-//     what is copied (/dev/null and the like aside), to a variable, or in
+//     what is copied (/dev/null and the like aside, and the build tools'
+//     configuration and credentials: .netrc, .npmrc, .gitconfig,
+//     pip.conf, ...), to a variable, or in
 //     a directory that is not known, the directory a git clone makes, and
 //     the CA bundle update-ca-certificates writes
 //     (/etc/ssl/certs/ca-certificates.crt), unless the final stage copies

@@ -96,6 +96,27 @@ type created struct {
 	wrote bool
 }
 
+// toolConfigFiles are the files of build tools' configuration and
+// credentials (git, npm, Yarn, pip, ssh), which a build writes for its
+// tools and the program does not read.
+var toolConfigFiles = map[string]bool{
+	".netrc": true, ".npmrc": true, ".yarnrc": true, ".gitconfig": true, ".git-credentials": true,
+	"pip.conf": true, ".pypirc": true, "known_hosts": true,
+}
+
+// toolConfigName returns the base name a redirection's target ends with,
+// when its last part is literal (~/.netrc, $HOME/.npmrc), or "".
+func toolConfigName(w *syntax.Word) string {
+	if len(w.Parts) == 0 {
+		return ""
+	}
+	lit, ok := w.Parts[len(w.Parts)-1].(*syntax.Lit)
+	if !ok || !strings.Contains(lit.Value, "/") && len(w.Parts) > 1 {
+		return ""
+	}
+	return path.Base(lit.Value)
+}
+
 // gitCloneValued are the options of git clone that take the next word.
 var gitCloneValued = map[string]bool{
 	"-b": true, "--branch": true, "--depth": true, "-o": true, "--origin": true, "-c": true, "--config": true,
@@ -189,6 +210,8 @@ func (s *split) noteWrites(ins *dockerfile.Instruction) string {
 			}
 			target, ok := shellparse.Lit(rd.Word)
 			switch {
+			case toolConfigFiles[toolConfigName(rd.Word)]:
+				continue // ~/.netrc, .npmrc: read by the build's tools
 			case !ok:
 				why = fmt.Sprintf("the RUN on line %d writes to a file given by a variable", line)
 				return false
