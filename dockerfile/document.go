@@ -102,9 +102,12 @@ type Instruction struct {
 	// nil means the platform default, /bin/sh -c.
 	Shell []string
 
-	// textSegs and contentEnd map Text to the source (see SrcOffset).
+	// textSegs and contentEnd map Text to the source (see SrcOffset), less
+	// segShift: an instruction Reparse moved shares them with the one it
+	// was moved from.
 	textSegs   []shellparse.Segment
 	contentEnd int
+	segShift   int
 
 	mu    sync.Mutex
 	cache []cached // a few keys: a list costs less than a map
@@ -625,20 +628,20 @@ func (ins *Instruction) ShellArgs() (string, int) {
 
 // ContentEnd is the source offset just after the instruction's last byte of
 // text, before the line ending of its last command line.
-func (ins *Instruction) ContentEnd() int { return ins.contentEnd }
+func (ins *Instruction) ContentEnd() int { return ins.contentEnd + ins.segShift }
 
 // SrcOffset maps an offset in Text to an offset in the document source: that
 // of the byte at textOff, or ContentEnd for an offset at or past the end of
 // Text.
 func (ins *Instruction) SrcOffset(textOff int) int {
-	return shellparse.SrcOffset(ins.textSegs, ins.contentEnd, len(ins.Text), textOff)
+	return shellparse.SrcOffset(ins.textSegs, ins.contentEnd, len(ins.Text), textOff) + ins.segShift
 }
 
 // TextIndex maps a source offset back to Text: the index of the byte at
 // srcOff, or -1 when that byte is not part of Text (a line continuation, a
 // comment line inside the instruction, a line ending).
 func (ins *Instruction) TextIndex(srcOff int) int {
-	return shellparse.TextIndex(ins.textSegs, len(ins.Text), srcOff)
+	return shellparse.TextIndex(ins.textSegs, len(ins.Text), srcOff-ins.segShift)
 }
 
 // Is reports whether the instruction is the named one (case-insensitive).

@@ -360,13 +360,18 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 		for path, fe := range fileEdits {
 			side.set(path, apply(side.content(path), fe))
 		}
-		prev := ctx.Doc.Src
+		prevDoc := ctx.Doc
+		prev := prevDoc.Src
 		out := apply(prev, edits)
 		// The round's document, with the syntax trees and facts the passes
 		// kept on it, is let go before the next is parsed: a large file's
 		// two documents are not held at once.
 		ctx.Doc = nil
-		next, perr := dockerfile.Parse(name, out)
+		reps := make([]dockerfile.Replacement, len(edits))
+		for i, e := range edits {
+			reps[i] = dockerfile.Replacement{Pos: e.Pos, End: e.End, Len: len(e.NewText)}
+		}
+		next, perr := dockerfile.Reparse(prevDoc, out, reps)
 		if perr != nil {
 			return nil, &InternalError{Name: name, Pass: culprits(name, prev, accepted),
 				Err: fmt.Errorf("output does not parse: %v", perr)}

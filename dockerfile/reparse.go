@@ -1,0 +1,245 @@
+package dockerfile
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// Replacement says that the bytes [Pos, End) of a document's source were
+// replaced by Len bytes: one edit between a document and the source
+// Reparse is given.
+type Replacement struct{ Pos, End, Len int }
+
+// Reparse returns the document of src, which is prev's source with the
+// replacements made (sorted by position, not overlapping). It gives the
+// same document as Parse(prev.Name, src) (TestReparse and FuzzReparse
+// compare them field by field), but asks BuildKit's parser only about the
+// instructions the replacements touch: the other instructions are copied,
+// moved to their new offsets and lines, with no value cached on them (a
+// value a pass cached may depend on other instructions).
+//
+// An instruction is touched when a replacement overlaps or abuts it or the
+// comments and blank lines above it. Each run of touched instructions is
+// parsed together with the untouched instruction before it and the one
+// after it (or the end of the file): the parse must give those two back as
+// they were, which shows that nothing the run became (an unterminated
+// here-document, a trailing line continuation) reaches past it. When it
+// does not, when the first instruction or the parser directives above it
+// are touched, when most instructions are, or when a parse fails, Reparse
+// parses the whole source, so that errors are the ones Parse gives.
+func Reparse(prev *Document, src []byte, reps []Replacement) (*Document, error) {
+	if d, ok := reparse(prev, src, reps); ok {
+		return d, nil
+	}
+	return Parse(prev.Name, src)
+}
+
+func reparse(prev *Document, src []byte, reps []Replacement) (*Document, bool) {
+	ins := prev.Instructions
+	if len(reps) == 0 || len(ins) < 2 {
+		return nil, false
+	}
+	for i, r := range reps {
+		if r.Pos < 0 || r.End < r.Pos || r.End > len(prev.Src) || i > 0 && r.Pos < reps[i-1].End {
+			return nil, false
+		}
+	}
+	if reps[0].Pos <= ins[0].Span.End {
+		return nil, false
+	}
+	// touched[i]: a replacement meets [end of instruction i-1, end of i]
+	// (both ends included); the bytes after the last instruction count as
+	// its own.
+	touched := make([]bool, len(ins))
+	j := 1
+	for _, r := range reps {
+		for j < len(ins) && ins[j].Span.End < r.Pos {
+			j++
+		}
+		if j == len(ins) {
+			touched[len(ins)-1] = true
+			continue
+		}
+		for k := j; k < len(ins) && ins[k-1].Span.End <= r.End; k++ {
+			touched[k] = true
+		}
+	}
+	if touched[0] {
+		return nil, false
+	}
+	// When most instructions are touched, the windows and the guards
+	// around them cost more than one parse of the whole.
+	n := 0
+	for _, t := range touched {
+		if t {
+			n++
+		}
+	}
+	if 2*n > len(ins) {
+		return nil, false
+	}
+
+	// shift maps an offset of prev.Src that no replacement meets to src,
+	// and gives the change in line count before it.
+	type mark struct{ pos, delta, lines int }
+	marks := make([]mark, 0, len(reps))
+	delta, lines := 0, 0
+	for _, r := range reps {
+		newPos := r.Pos + delta
+		delta += r.Len - (r.End - r.Pos)
+		lines += bytes.Count(src[newPos:newPos+r.Len], nl) - bytes.Count(prev.Src[r.Pos:r.End], nl)
+		marks = append(marks, mark{r.End, delta, lines})
+	}
+	shift := func(off int) (int, int) {
+		// The last replacement that ends at or before off.
+		k := sort.Search(len(marks), func(k int) bool { return marks[k].pos > off }) - 1
+		if k < 0 {
+			return 0, 0
+		}
+		return marks[k].delta, marks[k].lines
+	}
+
+	d := &Document{Name: prev.Name, Src: src, BOM: prev.BOM, Escape: prev.Escape, Directives: prev.Directives}
+	d.indexLines()
+	d.CRLF = bytes.Count(src, []byte("\r\n"))*2 > bytes.Count(src, nl)
+	out := make([]*Instruction, 0, len(ins))
+	for i := 0; i < len(ins); {
+		if !touched[i] {
+			db, dl := shift(ins[i].Span.Start)
+			out = append(out, ins[i].moved(db, dl))
+			i++
+			continue
+		}
+		// The run ins[i:k] is touched; ins[i-1] is not (touched[0] is
+		// false) and is already in out.
+		k := i
+		for k < len(ins) && touched[k] {
+			k++
+		}
+		guard := ins[i-1]
+		start, _ := shift(guard.Span.Start)
+		start += guard.Span.Start
+		end := len(src)
+		if k < len(ins) {
+			db, _ := shift(ins[k].Span.End)
+			end = ins[k].Span.End + db
+		}
+		got, ok := d.parseWindow(start, end)
+		if !ok || len(got) < 1 || !sameInstruction(got[0], guard, start-guard.Span.Start, false) {
+			return nil, false
+		}
+		got = got[1:]
+		if k < len(ins) {
+			if len(got) < 1 {
+				return nil, false
+			}
+			db, _ := shift(ins[k].Span.Start)
+			if !sameInstruction(got[len(got)-1], ins[k], db, true) {
+				return nil, false
+			}
+			got = got[:len(got)-1]
+			out = append(out, got...)
+			_, dl := shift(ins[k].Span.Start)
+			out = append(out, ins[k].moved(db, dl))
+			k++
+		} else {
+			out = append(out, got...)
+		}
+		i = k
+	}
+	for n, x := range out {
+		x.Index = n
+	}
+	d.Instructions = out
+	if err := d.buildStages(); err != nil {
+		return nil, false
+	}
+	d.contIndent.s, d.contIndent.ok = d.continuationIndent(d.Instructions)
+	return d, true
+}
+
+var nl = []byte("\n")
+
+// parseWindow parses d.Src[start:end], which begins with an instruction's
+// first line, and returns its instructions at their offsets and lines in
+// d.Src.
+func (d *Document) parseWindow(start, end int) ([]*Instruction, bool) {
+	var prefix string
+	if d.Escape != '\\' {
+		prefix = fmt.Sprintf("# escape=%c\n", d.Escape)
+	}
+	w := &Document{Name: d.Name, Escape: d.Escape}
+	w.Src = make([]byte, 0, len(prefix)+end-start)
+	w.Src = append(append(w.Src, prefix...), d.Src[start:end]...)
+	w.indexLines()
+	res, err := parseSafely(w.Src)
+	if err != nil || byte(res.EscapeToken) != d.Escape {
+		return nil, false
+	}
+	firstLine := d.LineOf(start)
+	offset := start - len(prefix)
+	lineOffset := firstLine - 1 - strings.Count(prefix, "\n")
+	var out []*Instruction
+	for _, n := range res.AST.Children {
+		x, err := w.instruction(n)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, x.moved(offset, lineOffset))
+	}
+	return out, true
+}
+
+func parseSafely(src []byte) (res *parser.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("cannot parse: %v", r)
+		}
+	}()
+	return parser.Parse(bytes.NewReader(src))
+}
+
+// sameInstruction reports whether got, parsed again, is want moved by db
+// bytes (and has the same comments above it, when comments is set).
+func sameInstruction(got, want *Instruction, db int, comments bool) bool {
+	if comments && !slices.Equal(got.Comments, want.Comments) {
+		return false
+	}
+	if got.Text != want.Text || got.Span.Start != want.Span.Start+db || got.Span.End != want.Span.End+db ||
+		got.TextEnd != want.TextEnd+db || len(got.Heredocs) != len(want.Heredocs) || got.Cmd != want.Cmd {
+		return false
+	}
+	for i, h := range got.Heredocs {
+		w := want.Heredocs[i]
+		if h.Content != w.Content || h.Body.Start != w.Body.Start+db || h.Body.End != w.Body.End+db {
+			return false
+		}
+	}
+	return true
+}
+
+// moved returns a copy of ins, db bytes and dl lines further in the
+// source, with nothing cached and no stage (buildStages sets it).
+func (ins *Instruction) moved(db, dl int) *Instruction {
+	x := &Instruction{
+		Cmd: ins.Cmd, Keyword: ins.Keyword, Flags: ins.Flags, Args: ins.Args, JSON: ins.JSON,
+		Span:      Span{ins.Span.Start + db, ins.Span.End + db},
+		StartLine: ins.StartLine + dl, EndLine: ins.EndLine + dl,
+		Text: ins.Text, TextEnd: ins.TextEnd + db, ArgsOffset: ins.ArgsOffset,
+		Comments: ins.Comments, Onbuild: ins.Onbuild,
+		textSegs: ins.textSegs, segShift: ins.segShift + db, contentEnd: ins.contentEnd,
+	}
+	if len(ins.Heredocs) > 0 {
+		x.Heredocs = make([]Heredoc, len(ins.Heredocs))
+		for i, h := range ins.Heredocs {
+			h.Body = Span{h.Body.Start + db, h.Body.End + db}
+			x.Heredocs[i] = h
+		}
+	}
+	return x
+}
