@@ -1,9 +1,10 @@
 package dockerfile
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // Frontend is what a file's "# syntax=" line selects: the Dockerfile
@@ -31,7 +32,7 @@ type Frontend struct {
 
 // syntaxTagRE matches a docker/dockerfile tag: 1, 1.19, 1.19.0, with a
 // suffix such as -labs.
-var syntaxTagRE = regexp.MustCompile(`^(\d+)(?:\.(\d+))?(?:\.\d+)?(?:-([0-9A-Za-z.-]+))?$`)
+var syntaxTagRE = lazyre.New(`^(\d+)(?:\.(\d+))?(?:\.\d+)?(?:-([0-9A-Za-z.-]+))?$`)
 
 // Frontend returns what the file's "# syntax=" line selects.
 func (d *Document) Frontend() Frontend {

@@ -1,15 +1,16 @@
 package dockerfile
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // What an ADD source stands for.
 
 var (
-	remoteRE = regexp.MustCompile(`^[a-zA-Z0-9]+://`)
-	scpRE    = regexp.MustCompile(`^[a-zA-Z0-9-_]+@[a-zA-Z0-9-.]+:`)
+	remoteRE = lazyre.New(`^[a-zA-Z0-9]+://`)
+	scpRE    = lazyre.New(`^[a-zA-Z0-9-_]+@[a-zA-Z0-9-.]+:`)
 )
 
 // IsRemoteSource reports whether BuildKit takes an ADD source for a URL or

@@ -3,8 +3,9 @@ package dockerfile
 import (
 	"bytes"
 	"encoding/json"
-	"regexp"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // IsPOSIXShell reports whether name (a program's base name, as written) is
@@ -17,7 +18,7 @@ func IsPOSIXShell(name string) bool {
 	return false
 }
 
-var plainPathRE = regexp.MustCompile(`^[A-Za-z0-9._/@+=,-]+$`)
+var plainPathRE = lazyre.New(`^[A-Za-z0-9._/@+=,-]+$`)
 
 // IsPlainPath reports whether a path can be written in an instruction as
 // it is: no quotes, escapes, variables, globs or blanks.

@@ -303,11 +303,15 @@ func TestMultiStagePython(t *testing.T) {
 		"from setuptools import setup, Extension\n\nsetup(name=\"fastsum\", version=\"1.0\", ext_modules=[Extension(\"fastsum\", [\"fastsum.c\"])])\n")
 	writeFile(t, filepath.Join(dir, "cext/fastsum.c"), fastsumC)
 	writeFile(t, filepath.Join(dir, "app.py"), "import fastsum\n\nprint(\"2 + 3 =\", fastsum.add(2, 3))\n")
+	writeFile(t, filepath.Join(dir, "app.ini"), "[app]\nkey = 1\n")
 	// jq is a program the build installs with an option that chooses the
 	// release (-t): the final stage installs it again, with that option.
+	// app.ini goes into /etc/: the final stage gets that file, not the
+	// full image's /etc.
 	writeFile(t, filepath.Join(dir, "Dockerfile"), `FROM python:3.11
 RUN apt-get update && apt-get install -y --no-install-recommends -t bookworm jq && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+COPY app.ini /etc/
 COPY . .
 RUN pip install --no-build-isolation ./cext
 CMD ["python3", "app.py"]
@@ -318,7 +322,7 @@ CMD ["python3", "app.py"]
 	rep, _ := runVerify(t, verify.Options{
 		Dockerfile: filepath.Join(dir, "Dockerfile"),
 		Optimize:   optimizer.Options{Enable: []string{"multi-stage"}},
-		Smoke:      []string{"python3 app.py", "python3 -c 'import fastsum'", "jq --version"},
+		Smoke:      []string{"python3 app.py", "python3 -c 'import fastsum'", "jq --version", "cat /etc/app.ini"},
 		NoRebuild:  true,
 		Contexts:   harness.NamedContexts(m),
 		Inspect: func(b *verify.Builds) error {
@@ -330,6 +334,9 @@ CMD ["python3", "app.py"]
 				}
 				for _, p := range []string{"/usr/bin/gcc", "/usr/include/python3.11/Python.h"} {
 					_, has[name+" "+p] = resolves(tr, p)
+				}
+				for _, p := range []string{"/etc/app.ini", "/etc/alternatives/cc"} {
+					_, has[name+" "+p] = tr.Get(p)
 				}
 				if name == "after" {
 					for _, p := range tr.PathsUnder("/opt/venv/lib") {
@@ -350,8 +357,11 @@ CMD ["python3", "app.py"]
 		"\n+FROM python:3.11-slim\n",
 		"\n+COPY --from=build /opt/venv /opt/venv\n",
 		"\n+RUN apt-get update && apt-get install -y --no-install-recommends -t bookworm jq && rm -rf /var/lib/apt/lists/*\n",
+		"\n+COPY --from=build /etc/app.ini /etc/app.ini\n",
 	)
 	for p, want := range map[string]bool{
+		"before /etc/app.ini": true, "after /etc/app.ini": true,
+		"before /etc/alternatives/cc": true, "after /etc/alternatives/cc": false,
 		"before /usr/bin/gcc": true, "after /usr/bin/gcc": false,
 		"before /usr/include/python3.11/Python.h": true, "after /usr/include/python3.11/Python.h": false,
 	} {

@@ -1,8 +1,9 @@
 package pkgmgr
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/shellparse"
 )
@@ -11,7 +12,7 @@ import (
 // (AptReadsLists): programs built on libapt (aptitude, apt-file,
 // apt-show-versions, unattended-upgrades, python's apt and apt_pkg
 // modules, gdebi, synaptic) and anything that names the directory.
-var otherListReaders = regexp.MustCompile(`/var/lib/apt/lists|\b(aptitude|apt-file|apt-show-versions|apt-rdepends|unattended-upgrades?|gdebi|synaptic|apt-listchanges)\b|\b(import|from)\s+apt(_pkg|_inst)?\b`)
+var otherListReaders = lazyre.New(`/var/lib/apt/lists|\b(aptitude|apt-file|apt-show-versions|apt-rdepends|unattended-upgrades?|gdebi|synaptic|apt-listchanges)\b|\b(import|from)\s+apt(_pkg|_inst)?\b`)
 
 // OtherListReader returns what in text may read apt's package lists other
 // than apt-get, apt and apt-cache ("" when nothing does): a program built
@@ -84,7 +85,7 @@ func OtherListReaderCmd(c *shellparse.Command, text string) string {
 
 // wrappedApt matches apt-get, apt or apt-cache as a word of a command's
 // text (an argument, or inside a quoted script).
-var wrappedApt = regexp.MustCompile("(^|[\\s'\"();&|`=])(apt-get|apt|apt-cache)($|[\\s'\";&|)`])")
+var wrappedApt = lazyre.New("(^|[\\s'\"();&|`=])(apt-get|apt|apt-cache)($|[\\s'\";&|)`])")
 
 // ArgIsDelete matches find's -delete.
 func ArgIsDelete(v string) bool { return v == "-delete" }

@@ -1,7 +1,6 @@
 package pkgmgr
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/internal/lazyre"
@@ -11,7 +10,7 @@ import (
 // How package managers' command lines are recognised. Commands come from
 // shellparse.Commands, resolved through sudo, env and the like.
 
-var pipName = regexp.MustCompile(`^pip(\d+(\.\d+)?)?$`)
+var pipName = lazyre.New(`^pip(\d+(\.\d+)?)?$`)
 
 // IsPip reports whether a program name is pip: pip, pip3, pip3.12.
 func IsPip(name string) bool { return pipName.MatchString(name) }

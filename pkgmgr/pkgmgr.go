@@ -17,8 +17,9 @@ package pkgmgr
 
 import (
 	"path"
-	"regexp"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/baseimage"
 )
@@ -65,7 +66,7 @@ var (
 	absPath   = `(/` + component + `){2,}/?`
 	homePath  = `"\$HOME"(/` + component + `)+/?`
 	rmForm    = `rm -rf( (` + absPath + `|` + homePath + `))+`
-	cleanupRE = regexp.MustCompile(`^(` + rmForm + `|sudo ` + rmForm + `|\{ sudo ` + rmForm + ` \|\| true; \})$`)
+	cleanupRE = lazyre.New(`^(` + rmForm + `|sudo ` + rmForm + `|\{ sudo ` + rmForm + ` \|\| true; \})$`)
 )
 
 // StateIndependent reports whether cmd is a cleanup whose effect does not

@@ -1,9 +1,10 @@
 package pkgmgr
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/baseimage"
 )
@@ -22,12 +23,12 @@ var (
 )
 
 var (
-	debianOldGem = regexp.MustCompile(`^[4-7](\.|$)`)
-	debianOldPip = regexp.MustCompile(`^[4-8](\.|$)`)
-	ubuntuOldGem = regexp.MustCompile(`^(1[0-4]|[4-9])\.`)
-	ubuntuOldPip = regexp.MustCompile(`^(1[0-5]|[4-9])\.`)
-	centosOld    = regexp.MustCompile(`^(centos)?[3-6](\.|$)`)
-	ruby1        = regexp.MustCompile(`^1(\.|$)`)
+	debianOldGem = lazyre.New(`^[4-7](\.|$)`)
+	debianOldPip = lazyre.New(`^[4-8](\.|$)`)
+	ubuntuOldGem = lazyre.New(`^(1[0-4]|[4-9])\.`)
+	ubuntuOldPip = lazyre.New(`^(1[0-5]|[4-9])\.`)
+	centosOld    = lazyre.New(`^(centos)?[3-6](\.|$)`)
+	ruby1        = lazyre.New(`^1(\.|$)`)
 )
 
 // tagWords reports whether the tag names one of words as a whole word
@@ -136,7 +137,7 @@ func PipNoCacheDir(ref string) (ok bool, why string) {
 	return false, "the pip of " + ref + " is not known (" + p.Why + ")" + effect
 }
 
-var oldAlpine = regexp.MustCompile(`^(2\.|3\.[0-2](\.|$))|alpine3\.[0-2]\b`)
+var oldAlpine = lazyre.New(`^(2\.|3\.[0-2](\.|$))|alpine3\.[0-2]\b`)
 
 // OldApk reports whether the base image name:tag is known to carry an
 // apk-tools older than 2.6 (Alpine 3.2 and older), which rejects --no-cache.
@@ -144,8 +145,10 @@ func OldApk(name, tag string) bool {
 	if name == "alpine" {
 		return oldAlpine.MatchString(tag)
 	}
-	return regexp.MustCompile(`alpine3\.[0-2]([^0-9]|$)`).MatchString(tag)
+	return alpineInTag.MatchString(tag)
 }
+
+var alpineInTag = lazyre.New(`alpine3\.[0-2]([^0-9]|$)`)
 
 // ApkReadsCachedIndex reports whether the base image info resolves to is
 // known to carry an apk-tools that reads the package index cached in

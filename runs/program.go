@@ -2,9 +2,10 @@ package runs
 
 import (
 	"path"
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -46,7 +47,7 @@ func (p *Program) Finding(start, end int, msg string) analysis.Finding {
 	return analysis.Finding{Pos: p.Src(start), End: p.After(end), Message: msg}
 }
 
-var bareHeredocRE = regexp.MustCompile(`^<<-?(?:'[^']*'|"[^"]*"|[^\s'"<>;&|]+)$`)
+var bareHeredocRE = lazyre.New(`^<<-?(?:'[^']*'|"[^"]*"|[^\s'"<>;&|]+)$`)
 
 // Read returns the program of a RUN when its shell can be read: shell
 // form under a POSIX shell, and either no heredoc or a single heredoc that is

@@ -2,9 +2,10 @@ package shellparse
 
 import (
 	"path"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -147,7 +148,7 @@ var wrapperSpecs = map[string]*wrapperSpec{
 	"eatmydata": {noOpts: true},
 }
 
-var pythonName = regexp.MustCompile(`^python[0-9]*(\.[0-9]+)*$`)
+var pythonName = lazyre.New(`^python[0-9]*(\.[0-9]+)*$`)
 
 // pythonSpec describes the interpreter options that may come before -m.
 var pythonSpec = &wrapperSpec{
@@ -360,7 +361,7 @@ func allDigits(s string) bool {
 	return true
 }
 
-var assignName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+var assignName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
 // assignAt builds an assignment from the NAME=VALUE word at index i, or
 // returns nil when the word is not one.

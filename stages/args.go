@@ -1,9 +1,10 @@
 package stages
 
 import (
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/dockerfile"
 )
@@ -31,7 +32,7 @@ func GlobalArgs(doc *dockerfile.Document) map[string]string {
 	return out
 }
 
-var argRefRE = regexp.MustCompile(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))`)
+var argRefRE = lazyre.New(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))`)
 
 // expandGlobal replaces $NAME and ${NAME} in s by the defaults of global
 // ARGs. It returns false when s uses anything else (${NAME:-x}, an ARG

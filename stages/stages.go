@@ -19,9 +19,10 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/runs"
@@ -98,7 +99,7 @@ type Value struct {
 }
 
 // plainValue is a value that means itself in a Dockerfile and in sh.
-var plainValue = regexp.MustCompile(`^[A-Za-z0-9._/@+,:=-]*$`)
+var plainValue = lazyre.New(`^[A-Za-z0-9._/@+,:=-]*$`)
 
 // EnvAt returns what is known about environment variable key when ins
 // runs: the last ENV (or ARG, whose value a build argument may override)

@@ -311,6 +311,22 @@ func unquoteGo(s string) string {
 	return s
 }
 
+// GoModuleGraph returns the module paths a go.sum or a vendor/modules.txt
+// lists.
+func GoModuleGraph(data []byte) []string {
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 2 && f[0] == "#": // vendor/modules.txt: # MODULE VERSION
+			out = append(out, f[1])
+		case len(f) >= 2 && !strings.HasPrefix(f[0], "#"): // go.sum: MODULE VERSION HASH
+			out = append(out, f[0])
+		}
+	}
+	return out
+}
+
 // CgoModules are modules whose packages use cgo (bindings to C libraries):
 // a program that requires one is built with cgo. Prefixes end with "/".
 var CgoModules = []string{
@@ -323,6 +339,9 @@ var CgoModules = []string{
 	"github.com/wasmerio/wasmer-go", "github.com/bytecodealliance/wasmtime-go", "github.com/seccomp/libseccomp-golang",
 	"github.com/coreos/go-systemd", "github.com/hajimehoshi/ebiten", "fyne.io/fyne", "github.com/tensorflow/tensorflow",
 	"github.com/rjeczalik/notify", "github.com/ianlancetaylor/cgosymbolizer", "github.com/jackc/pgx-sqlite",
+	// Wrappers of those, which a go.mod may list without them.
+	"gorm.io/driver/sqlite", "github.com/jinzhu/gorm", "github.com/mattn/go-adodb", "github.com/xeodou/go-sqlcipher",
+	"github.com/mutecomm/go-sqlcipher", "github.com/gen2brain/", "github.com/go-vgo/robotgo",
 }
 
 // CgoModule reports whether a module path is one of CgoModules.

@@ -83,6 +83,14 @@ func TestParseGoMod(t *testing.T) {
 	require.Nil(t, ParseGoMod([]byte("go 1.22\n")))
 }
 
+func TestGoModuleGraph(t *testing.T) {
+	sum := "gorm.io/gorm v1.21.3 h1:x=\ngorm.io/gorm v1.21.3/go.mod h1:y=\n\ngithub.com/mattn/go-sqlite3 v1.14.5/go.mod h1:z=\n"
+	require.Equal(t, []string{"gorm.io/gorm", "gorm.io/gorm", "github.com/mattn/go-sqlite3"}, GoModuleGraph([]byte(sum)))
+	vendor := "# gorm.io/driver/sqlite v1.1.4\n## explicit\ngorm.io/driver/sqlite\n# github.com/mattn/go-sqlite3 v1.14.5\ngithub.com/mattn/go-sqlite3\n"
+	require.Equal(t, []string{"gorm.io/driver/sqlite", "github.com/mattn/go-sqlite3"}, GoModuleGraph([]byte(vendor)))
+	require.True(t, CgoModule("gorm.io/driver/sqlite"))
+}
+
 func TestGoBuildFile(t *testing.T) {
 	for _, f := range []string{"main.go", "go.mod", "vendor/x/y.txt", "README.md", "LICENSE", "cmd/x/testdata/in.json", ".github/workflows/ci.yml", "Dockerfile", "app.Dockerfile"} {
 		require.True(t, GoBuildFile(f), f)

@@ -3,9 +3,10 @@ package cachecleanup
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -245,7 +246,7 @@ func afterRun(ctx *analysis.Context, ins *dockerfile.Instruction, f *runFacts, c
 func readsLists(ctx *analysis.Context, ins *dockerfile.Instruction, f *runFacts) (listReader, bool) {
 	if f == nil {
 		// A RUN whose shell cannot be read: its text and heredocs.
-		if at := textUsesBeforeUpdate(ins, aptUseRE, aptUpdateRE); at >= 0 {
+		if at := textUsesBeforeUpdate(ins, aptUseRE.Get(), aptUpdateRE.Get()); at >= 0 {
 			return listReader{ins: ins, pos: at, why: "its shell cannot be read"}, true
 		}
 		if at, what := textOtherReader(ins); at >= 0 {
@@ -321,7 +322,7 @@ func textOtherReader(ins *dockerfile.Instruction) (int, string) {
 	return src(at), what
 }
 
-var pythonAptRE = regexp.MustCompile(`\b(import|from)\s+apt`)
+var pythonAptRE = lazyre.New(`\b(import|from)\s+apt`)
 
 // updateAgain returns the edits that run apt-get update in front of each
 // reader of the lists of the RUN u, and the lines of those readers; or
@@ -512,7 +513,7 @@ func insertUpdate(ctx *analysis.Context, facts *factsTable, rd listReader) (anal
 	return analysis.Edit{}, "errexit may be on, and a failing update in front of the install would not stop the RUN"
 }
 
-var aptConfigRE = regexp.MustCompile(`/etc/apt\b|sources\.list|\.sources\b|add-apt-repository|apt-key|\bhttps?_proxy\b|\bHTTPS?_PROXY\b`)
+var aptConfigRE = lazyre.New(`/etc/apt\b|sources\.list|\.sources\b|add-apt-repository|apt-key|\bhttps?_proxy\b|\bHTTPS?_PROXY\b`)
 
 // aptConfigWords are strings that every match of aptConfigRE contains.
 var aptConfigWords = []string{"/etc/apt", "sources", "add-apt-repository", "apt-key", "_proxy", "_PROXY"}
@@ -593,14 +594,14 @@ func plainUpdateArgs(c *shellparse.Command) bool {
 	return true
 }
 
-var plainUpdateOptRE = regexp.MustCompile(`^(-[qy]+|-q=?[0-9]|--quiet(=[0-9])?|--yes|--assume-yes|--force-yes)$`)
+var plainUpdateOptRE = lazyre.New(`^(-[qy]+|-q=?[0-9]|--quiet(=[0-9])?|--yes|--assume-yes|--force-yes)$`)
 
 // scriptChangeRE matches what in a RUN may add apt sources without naming
 // them: a package installed from a .deb file (a "release" package that
 // drops a sources file), dpkg -i, a script piped to a shell or run from a
 // file (a shell word that does not start a command, as in useradd -s
 // /bin/bash or apt-get install bash, is not taken for one).
-var scriptChangeRE = regexp.MustCompile(`\bdpkg\s+(-\S+\s+)*(-i|--install)\b|[^\s|;&]*\.deb\b|\|\s*(sudo\s+(-\S+\s+)*)?(ba|da|z|k)?sh\b|(^|[;&|(\n]|\bRUN)\s*(sudo\s+)?(ba|da|z|k)?sh\s+(-[abd-zA-Z]+\s+)*[^-\s]\S*|[^\s|;&]+\.sh\b`)
+var scriptChangeRE = lazyre.New(`\bdpkg\s+(-\S+\s+)*(-i|--install)\b|[^\s|;&]*\.deb\b|\|\s*(sudo\s+(-\S+\s+)*)?(ba|da|z|k)?sh\b|(^|[;&|(\n]|\bRUN)\s*(sudo\s+)?(ba|da|z|k)?sh\s+(-[abd-zA-Z]+\s+)*[^-\s]\S*|[^\s|;&]+\.sh\b`)
 
 // runChanges says what in text (of the RUN ins) may change apt's sources
 // or configuration, or "".

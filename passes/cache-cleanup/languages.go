@@ -3,10 +3,11 @@ package cachecleanup
 import (
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -260,7 +261,7 @@ func getPipIsNew(text string) bool {
 	return true
 }
 
-var pipPinRE = regexp.MustCompile(`\bpip\s*(==|<=|<|~=|>=)\s*([0-9][0-9.]*)`)
+var pipPinRE = lazyre.New(`\bpip\s*(==|<=|<|~=|>=)\s*([0-9][0-9.]*)`)
 
 // onlyWheels reports whether pip command c installs nothing but pip,
 // setuptools and wheel (upgrading pip itself, as a first step), which are

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
+
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/runs"
@@ -225,8 +227,8 @@ func textUsesBeforeUpdate(ins *dockerfile.Instruction, use, update *regexp.Regex
 }
 
 var (
-	aptUseRE    = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*(install|reinstall|upgrade|dist-upgrade|full-upgrade|build-dep|source|download|satisfy|show|search|policy)\b|\bapt-cache\b`)
-	aptUpdateRE = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*update\b`)
-	apkUseRE    = regexp.MustCompile(`\bapk\s+(-\S+\s+)*(add|upgrade|fix|fetch|search|policy|info)\b`)
-	apkUpdateRE = regexp.MustCompile(`\bapk\s+(-\S+\s+)*update\b|--no-cache|--update-cache|\bapk\s+(\S+\s+)*(-U|--update)\b`)
+	aptUseRE    = lazyre.New(`\bapt(-get)?\s+(-\S+\s+)*(install|reinstall|upgrade|dist-upgrade|full-upgrade|build-dep|source|download|satisfy|show|search|policy)\b|\bapt-cache\b`)
+	aptUpdateRE = lazyre.New(`\bapt(-get)?\s+(-\S+\s+)*update\b`)
+	apkUseRE    = lazyre.New(`\bapk\s+(-\S+\s+)*(add|upgrade|fix|fetch|search|policy|info)\b`)
+	apkUpdateRE = lazyre.New(`\bapk\s+(-\S+\s+)*update\b|--no-cache|--update-cache|\bapk\s+(\S+\s+)*(-U|--update)\b`)
 )

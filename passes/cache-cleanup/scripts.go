@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
+
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
@@ -222,7 +224,7 @@ func scriptTextReads(text, manager string, use, update func(*shellparse.Command)
 }
 
 var (
-	shellShebang = regexp.MustCompile(`^#!\s*(/usr)?/bin/(env\s+)?(ba|da|a|k|mk)?sh\b`)
+	shellShebang = lazyre.New(`^#!\s*(/usr)?/bin/(env\s+)?(ba|da|a|k|mk)?sh\b`)
 	mentionRE    = map[string]*regexp.Regexp{
 		"apt": regexp.MustCompile(`\bapt(-get|-cache|itude)?\b`),
 		"apk": regexp.MustCompile(`\bapk\b`),

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazyre"
+
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
@@ -100,7 +102,7 @@ func (cl *cleaner) apk() {
 			}
 			msg := "apk update leaves the package index in /var/cache/apk"
 			line, what := cl.later.afterWhat(cl.r.Ins, "apk index", func(other *dockerfile.Instruction, of *runFacts) (int, string) {
-				return cl.indexUse(other, of, "apk", apkUseRE, apkUpdateRE)
+				return cl.indexUse(other, of, "apk", apkUseRE.Get(), apkUpdateRE.Get())
 			})
 			if line > 0 && what != "" {
 				cl.decline(c, msg, fmt.Sprintf("line %d %s", line, what))
@@ -157,7 +159,7 @@ func (cl *cleaner) indexUse(other *dockerfile.Instruction, of *runFacts, manager
 
 // keepcacheRE finds keepcache=1 (yum.conf, dnf.conf, --setopt), the
 // setting that tells yum and dnf to keep the packages they download.
-var keepcacheRE = regexp.MustCompile(`(?i)\bkeepcache\s*=\s*(1|true|yes|on)\b`)
+var keepcacheRE = lazyre.New(`(?i)\bkeepcache\s*=\s*(1|true|yes|on)\b`)
 
 // keepsCache reports whether the text of an earlier instruction sets
 // keepcache=1 for the RUNs after it: in a configuration file, not as the

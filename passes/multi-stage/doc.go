@@ -51,8 +51,12 @@
 // bare name looked up in the golang image's PATH; a binary the command
 // finds in /go/bin moves to /usr/local/bin). With the build context in
 // view, its Go sources are read:
-//   - no cgo (no import "C", no dependency in go.mod known to use it such
-//     as github.com/mattn/go-sqlite3, no -race, no external link, in go
+//   - no cgo (no import "C", no module known to use it, such as
+//     github.com/mattn/go-sqlite3 or a wrapper of it like
+//     gorm.io/driver/sqlite, among go.mod's requirements or in go.sum or
+//     vendor/modules.txt, which list the modules reached through them; a
+//     go.mod with requirements and neither of those counts as cgo),
+//     no -race, no external link, in go
 //     build's flags or in GOFLAGS, no CGO_ENABLED=1): the build gets ENV CGO_ENABLED=0 (unless it sets
 //     it), and the static binary goes onto scratch, with the CA
 //     certificates when the program may make TLS connections (it imports
@@ -107,8 +111,18 @@
 // node:20-bookworm node:20-bookworm-slim; an Alpine or slim image is
 // kept), gets package.json, node_modules and that directory. Declined: no
 // build (the program runs from its sources), a program that is not node
-// (next start, serve, ts-node), Yarn 2 and later, workspaces, a
-// production-only install, pnpm in the command (installed in the build
+// (next start, serve, ts-node), Yarn 2 and later, Yarn 1 or pnpm with
+// root lifecycle scripts (preinstall, install, postinstall, prepublish,
+// prepare: Yarn's install --production runs them again, and pnpm's prune
+// is an install that may, after the devDependencies they may need,
+// patch-package or husky, are gone; --ignore-scripts would skip the kept
+// dependencies' scripts too), workspaces, a
+// production-only install, a node that preloads a module or reads a
+// file when the program starts (-r, --require, --import, --loader,
+// --env-file, in the command or NODE_OPTIONS; tsconfig-paths/register
+// reads tsconfig.json and resolves its paths, which may lead into the
+// source tree; source-map-support/register reads nothing and is
+// accepted), ts-node's variables (TS_NODE_...), pnpm in the command (installed in the build
 // stage only), dependencies known to link system libraries that the slim
 // image lacks (canvas, pg-native, ...), a digest-pinned base.
 //
@@ -119,8 +133,13 @@
 // PATH=/opt/venv/bin:$PATH, so that pip installs there), and the final
 // stage, on the slim variant of the python image (python:3.11 gives
 // python:3.11-slim, python:3.12-bookworm python:3.12-slim-bookworm), gets
-// the environment, the same PATH, and the app: the directories the COPYs
-// wrote to (the working directory as a whole when they are below it).
+// the environment, the same PATH, and the app: the working directory as a
+// whole when the COPYs wrote below it, and the files they put elsewhere
+// (/etc/gunicorn.conf.py), one by one, never the directory they went to
+// (/etc, /usr/local/lib, /opt hold the build image's own files), except
+// those an rm removes after the COPY (a wheel in /tmp/); more than 8 such
+// files, files that cannot be listed, or an rm of a path given by a
+// variable, are declined.
 // What the build stage installed with apt-get comes along as the program
 // needs it: compilers, headers of libraries the slim image has (libssl,
 // libffi, zlib, ...) and version control stay behind; the libraries of
@@ -152,7 +171,12 @@
 // time (other than a python -c whose code only imports modules and
 // prints: nltk.download, a model's from_pretrained, collectstatic and the
 // like may write outside the app), a COPY into /, a command the slim
-// image lacks (git, curl, ...).
+// image lacks (git, curl, ...), an instruction naming the python image's
+// interpreter or a console script by its path (/usr/local/bin/python,
+// /usr/local/bin/gunicorn: PATH finds them in /opt/venv/bin, a path
+// bypasses it) or its site-packages (/usr/local/lib/python3.N/: a COPY'd
+// sitecustomize.py or .pth, a PYTHONPATH, which the environment's
+// interpreter does not read), other than a file a COPY put there.
 //
 // For Go, Java and Node.js, the files the COPYs bring must be build input:
 // sources and project files (for Java: src/, pom.xml, build.gradle,
@@ -225,7 +249,15 @@
 //   - a mkdir or touch (in any ecosystem) of a path the final stage would
 //     not have: outside the working directory's parents, the copies'
 //     parent directories and the directories copied; a mkdir with a mode,
-//     or of a path from a variable;
+//     or of a path from a variable; likewise a file a redirection of a RUN
+//     writes (echo k=1 > /etc/app.conf, cat > f <<EOF, >>, &>) outside
+//     what is copied (/dev/null and the like aside, and the build tools'
+//     configuration and credentials: .netrc, .npmrc, .gitconfig,
+//     pip.conf, ...), to a variable, or in
+//     a directory that is not known, the directory a git clone makes, and
+//     the CA bundle update-ca-certificates writes
+//     (/etc/ssl/certs/ca-certificates.crt), unless the final stage copies
+//     it (Go);
 //   - files of the source tree the program may read at run time: the
 //     COPYs bring files other than Go sources, modules, vendored code,
 //     tests and project metadata, and //go:embed does not embed them, or

@@ -2,6 +2,7 @@ package multistage
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -81,12 +82,27 @@ func planGo(s *split) (*plan, string) {
 	}
 	g := &goBuild{s: s, gopath: "/go", pathDirs: goPath, modules: map[string]*toolchains.GoModule{}}
 	copied := toolchains.CopiedBy(s.ctx, s.st)
+	// The modules of the build besides go.mod's requirements: go.sum and
+	// vendor/modules.txt list those reached through them (all of them
+	// before go 1.17, whose go.mod lists the direct ones only).
+	graph := map[string][]string{}
+	graphRead := map[string]bool{}
 	for _, f := range copied.Files {
-		if path.Base(f.Context) == "go.mod" {
+		dir, base := path.Dir(f.Image), path.Base(f.Context)
+		if base == "modules.txt" && path.Base(dir) == "vendor" {
+			dir, base = path.Dir(dir), "vendor/modules.txt"
+		}
+		switch base {
+		case "go.mod":
 			if data, ok := toolchains.ReadFile(s.ctx, f.Context); ok {
 				if m := toolchains.ParseGoMod(data); m != nil {
 					g.modules[path.Dir(f.Image)] = m
 				}
+			}
+		case "go.sum", "vendor/modules.txt":
+			if data, ok := toolchains.ReadFile(s.ctx, f.Context); ok {
+				graph[dir] = append(graph[dir], toolchains.GoModuleGraph(data)...)
+				graphRead[dir] = true
 			}
 		}
 	}
@@ -166,11 +182,21 @@ func planGo(s *split) (*plan, string) {
 	case src != nil && src.Cgo != "":
 		cgo = src.Cgo + " uses cgo"
 	default:
-		for _, m := range g.modules {
+		dirs := slices.Sorted(maps.Keys(g.modules))
+		for _, d := range dirs {
+			m := g.modules[d]
 			for _, r := range m.Requires {
 				if toolchains.CgoModule(r) && cgo == "" {
 					cgo = "it requires " + r + ", which uses cgo"
 				}
+			}
+			for _, r := range graph[d] {
+				if toolchains.CgoModule(r) && cgo == "" {
+					cgo = "it depends on " + r + ", which uses cgo"
+				}
+			}
+			if cgo == "" && len(m.Requires) > 0 && !graphRead[d] {
+				cgo = "no go.sum beside " + path.Join(d, "go.mod") + " tells which modules its requirements bring, and one may use cgo"
 			}
 		}
 	}

@@ -91,6 +91,149 @@ type split struct {
 type created struct {
 	path string // absolute
 	line int
+	// wrote tells a file written by a redirection (> FILE) from a path
+	// made by mkdir or touch.
+	wrote bool
+}
+
+// toolConfigFiles are the files of build tools' configuration and
+// credentials (git, npm, Yarn, pip, ssh), which a build writes for its
+// tools and the program does not read.
+var toolConfigFiles = map[string]bool{
+	".netrc": true, ".npmrc": true, ".yarnrc": true, ".gitconfig": true, ".git-credentials": true,
+	"pip.conf": true, ".pypirc": true, "known_hosts": true,
+}
+
+// toolConfigName returns the base name a redirection's target ends with,
+// when its last part is literal (~/.netrc, $HOME/.npmrc), or "".
+func toolConfigName(w *syntax.Word) string {
+	if len(w.Parts) == 0 {
+		return ""
+	}
+	lit, ok := w.Parts[len(w.Parts)-1].(*syntax.Lit)
+	if !ok || !strings.Contains(lit.Value, "/") && len(w.Parts) > 1 {
+		return ""
+	}
+	return path.Base(lit.Value)
+}
+
+// gitCloneValued are the options of git clone that take the next word.
+var gitCloneValued = map[string]bool{
+	"-b": true, "--branch": true, "--depth": true, "-o": true, "--origin": true, "-c": true, "--config": true,
+	"--reference": true, "--reference-if-able": true, "--separate-git-dir": true, "-j": true, "--jobs": true,
+	"--filter": true, "--shallow-since": true, "--shallow-exclude": true, "-u": true, "--upload-pack": true,
+	"--template": true, "--server-option": true, "--bundle-uri": true,
+}
+
+// noteClone records the directory a git clone makes, which the final
+// stage must have as a copied directory does; other git commands write
+// inside a repository or git's own configuration.
+func (s *split) noteClone(step toolchains.Step, line int) string {
+	c := step.Cmd
+	var ops []string
+	sub := ""
+	for i := 0; i < len(c.Lits); i++ {
+		a := c.Lits[i]
+		switch {
+		case !c.Static[i]:
+			if sub == "clone" {
+				return fmt.Sprintf("the git clone on line %d clones into a directory given by a variable", line)
+			}
+			return ""
+		case sub == "" && (a == "-C" || a == "-c" || a == "--git-dir" || a == "--work-tree"):
+			i++
+		case sub == "" && strings.HasPrefix(a, "-"):
+		case sub == "":
+			if sub = a; sub != "clone" {
+				return ""
+			}
+		case gitCloneValued[a]:
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			ops = append(ops, a)
+		}
+	}
+	if sub != "clone" || len(ops) == 0 {
+		return ""
+	}
+	dest := ops[len(ops)-1]
+	if len(ops) == 1 {
+		dest = strings.TrimSuffix(path.Base(strings.TrimRight(dest, "/")), ".git")
+	}
+	p := toolchains.Resolve(step.Dir, dest)
+	if p == "" {
+		return fmt.Sprintf("the git clone on line %d clones into %s in a directory that is not known", line, dest)
+	}
+	s.creates = append(s.creates, created{path: p, line: line, wrote: true})
+	return ""
+}
+
+// noteWrites records the files the redirections of a RUN write (echo x >
+// /etc/app.conf, cat > f <<EOF): the final stage must have them too, as
+// the paths mkdir and touch make. It says why when they cannot be told.
+func (s *split) noteWrites(ins *dockerfile.Instruction) string {
+	r, _ := runs.Parse(ins)
+	if r == nil {
+		return ""
+	}
+	line := s.ctx.Line(ins.Span.Start)
+	dirs := map[*syntax.CallExpr]string{}
+	for _, st := range toolchains.Steps(r.Prog, toolchains.Workdir(ins)) {
+		dirs[st.Cmd.Call] = st.Dir
+		switch st.Cmd.Name {
+		case "update-ca-certificates":
+			// It writes the CA bundle, with the certificates the build
+			// added: the final stage must copy it.
+			s.creates = append(s.creates, created{path: "/etc/ssl/certs/ca-certificates.crt", line: line, wrote: true})
+		case "git":
+			if why := s.noteClone(st, line); why != "" {
+				return why
+			}
+		}
+	}
+	why := ""
+	syntax.Walk(r.Prog.File, func(n syntax.Node) bool {
+		st, ok := n.(*syntax.Stmt)
+		if !ok || why != "" {
+			return why == ""
+		}
+		for _, rd := range st.Redirs {
+			switch rd.Op {
+			case syntax.RdrOut, syntax.AppOut, syntax.RdrInOut, syntax.DplOut, syntax.RdrClob,
+				syntax.AppClob, syntax.RdrAll, syntax.RdrAllClob, syntax.AppAll, syntax.AppAllClob:
+			default:
+				continue
+			}
+			if rd.Word == nil {
+				continue
+			}
+			target, ok := shellparse.Lit(rd.Word)
+			switch {
+			case toolConfigFiles[toolConfigName(rd.Word)]:
+				continue // ~/.netrc, .npmrc: read by the build's tools
+			case !ok:
+				why = fmt.Sprintf("the RUN on line %d writes to a file given by a variable", line)
+				return false
+			case rd.Op == syntax.DplOut && (target == "-" || strings.Trim(target, "0123456789") == ""):
+				continue // >&2, >&-
+			case target == "/dev" || strings.HasPrefix(target, "/dev/"):
+				continue
+			}
+			dir := ""
+			if call, ok := st.Cmd.(*syntax.CallExpr); ok {
+				dir = dirs[call]
+			}
+			p := toolchains.Resolve(dir, target)
+			if p == "" {
+				why = fmt.Sprintf("the RUN on line %d writes %s in a directory that is not known", line, target)
+				return false
+			}
+			s.creates = append(s.creates, created{path: p, line: line, wrote: true})
+		}
+		return true
+	})
+	return why
 }
 
 // noteCreates records the paths a mkdir or touch makes; the final stage
@@ -120,7 +263,7 @@ func (s *split) noteCreates(step toolchains.Step, line int) string {
 		if p == "" {
 			return fmt.Sprintf("the %s on line %d makes %s in a directory that is not known", c.Name, line, a)
 		}
-		s.creates = append(s.creates, created{p, line})
+		s.creates = append(s.creates, created{path: p, line: line})
 	}
 	return ""
 }
@@ -307,6 +450,13 @@ func newSplit(ctx *analysis.Context, st *dockerfile.Stage) (*split, string) {
 	if len(s.argv) == 0 {
 		return nil, "the image's command is empty"
 	}
+	for _, ins := range st.Instructions[1:] {
+		if ins.Cmd == "run" {
+			if why := s.noteWrites(ins); why != "" {
+				return nil, why
+			}
+		}
+	}
 	return s, ""
 }
 
@@ -417,15 +567,21 @@ func (s *split) fix(p *plan) (*analysis.Fix, string) {
 		}
 	}
 	for _, c := range s.creates {
-		covered := stagesUnder(s.wd, c.path) // the working directory or above it
+		// A directory: the working directory or above it. A file written
+		// is not one.
+		covered := !c.wrote && stagesUnder(s.wd, c.path)
 		for _, cp := range copies {
 			src, dest := strings.TrimSuffix(cp[0], "/"), strings.TrimSuffix(cp[1], "/")
-			// A parent directory of a copy's destination, or inside a
-			// directory copied to the same place.
-			covered = covered || stagesUnder(dest, c.path) || src == dest && stagesUnder(c.path, src)
+			// A parent directory of a copy's destination, or inside (or
+			// the file) copied to the same place.
+			covered = covered || !c.wrote && stagesUnder(dest, c.path) || src == dest && stagesUnder(c.path, src)
 		}
 		if !covered {
-			return nil, fmt.Sprintf("the RUN on line %d makes %s, which the final stage would not have", c.line, c.path)
+			verb := "makes"
+			if c.wrote {
+				verb = "writes"
+			}
+			return nil, fmt.Sprintf("the RUN on line %d %s %s, which the final stage would not have", c.line, verb, c.path)
 		}
 	}
 

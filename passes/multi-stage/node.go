@@ -125,6 +125,9 @@ func planNode(s *split) (*plan, string) {
 	if file == "" {
 		return nil, "node runs no script file"
 	}
+	if why := n.preloads(argv[1:], file); why != "" {
+		return nil, why
+	}
 	abs := toolchains.Resolve(n.dir, file)
 	rel := strings.TrimPrefix(abs, n.dir+"/")
 	out, _, nested := strings.Cut(rel, "/")
@@ -168,6 +171,18 @@ func planNode(s *split) (*plan, string) {
 	case "pnpm":
 		prune = "pnpm prune --prod"
 	}
+	if n.manager != "npm" && !n.pruned {
+		// Yarn 1's install runs the root package's lifecycle scripts
+		// again, after the devDependencies they may run are gone
+		// (patch-package, husky), and pnpm's prune is an install too;
+		// --ignore-scripts would skip the dependencies' install scripts
+		// as well.
+		for _, sc := range rootLifecycleScripts {
+			if strings.TrimSpace(pkg.Scripts[sc]) != "" {
+				return nil, fmt.Sprintf("the %s script of %s may run again in the %s that prunes the devDependencies, without them", sc, pkgFile, prune)
+			}
+		}
+	}
 	image := "node:" + slim
 	if i := strings.LastIndex(s.st.Base, ":"); i > strings.LastIndex(s.st.Base, "/") {
 		image = s.st.Base[:i] + ":" + slim
@@ -201,6 +216,66 @@ func planNode(s *split) (*plan, string) {
 	}
 	return p, ""
 }
+
+// nodePreloadOptions are node's options that load a module or read a
+// file before the program runs.
+var nodePreloadOptions = []string{"-r", "--require", "--import", "--loader", "--experimental-loader", "--env-file", "--env-file-if-exists"}
+
+// nodeQuietPreloads are preloaded modules that read no file of the
+// project.
+var nodeQuietPreloads = map[string]bool{"source-map-support/register": true}
+
+// preloads reads the options of node before the file it runs, and says
+// why the build is declined: a module it preloads may read files of the
+// project when the program starts, which the final stage would not have
+// (tsconfig-paths/register reads tsconfig.json and resolves its paths,
+// which may lead into the source tree); so does --env-file. NODE_OPTIONS
+// and ts-node's variables in an ENV are read as well.
+func (n *nodeBuild) preloads(args []string, file string) string {
+	var mods []string
+	for i := 0; i < len(args) && args[i] != file; i++ {
+		a := args[i]
+		for _, o := range nodePreloadOptions {
+			switch {
+			case a == o && i+1 < len(args):
+				mods = append(mods, o+" "+args[i+1])
+				i++
+			case strings.HasPrefix(a, o+"="):
+				mods = append(mods, o+" "+a[len(o)+1:])
+			case o == "-r" && strings.HasPrefix(a, "-r") && len(a) > 2:
+				mods = append(mods, "-r "+a[2:])
+			}
+		}
+	}
+	for _, ins := range n.s.st.Instructions {
+		if ins.Cmd != "env" {
+			continue
+		}
+		for i := 0; i+1 < len(ins.Args); i += 3 {
+			switch k, v := ins.Args[i], ins.Args[i+1]; {
+			case strings.HasPrefix(k, "TS_NODE_"):
+				return fmt.Sprintf("ENV on line %d sets %s, which the program may read at run time", n.s.ctx.Line(ins.Span.Start), k)
+			case k == "NODE_OPTIONS" && slices.ContainsFunc(nodePreloadOptions, func(o string) bool { return strings.Contains(v, o) }):
+				return fmt.Sprintf("NODE_OPTIONS (line %d) preloads modules or files, which may read files of the source tree at run time", n.s.ctx.Line(ins.Span.Start))
+			}
+		}
+	}
+	for _, m := range mods {
+		o, mod, _ := strings.Cut(m, " ")
+		switch {
+		case strings.HasPrefix(o, "--env-file"):
+			return fmt.Sprintf("node reads %s (%s) at run time, which the final stage would not have", mod, o)
+		case nodeQuietPreloads[mod]:
+		default:
+			return fmt.Sprintf("node preloads %s (%s), which may read files of the source tree at run time", mod, o)
+		}
+	}
+	return ""
+}
+
+// rootLifecycleScripts are the scripts of the root package that Yarn 1's
+// install runs (and pnpm's, whose prune installs).
+var rootLifecycleScripts = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"}
 
 // nodeRunsScript reads `npm start`, `npm run X`, `yarn X`, `yarn run X`,
 // `pnpm start`: whether it runs a script, and which.

@@ -24,6 +24,10 @@ var pythonEcosystem = &ecosystem{
 	plan: planPython,
 }
 
+// maxOutsideFiles is how many files COPYs may put outside the working
+// directory, each copied to the final stage by a COPY of its own.
+const maxOutsideFiles = 8
+
 // venvDir is where the build stage's virtual environment goes.
 const venvDir = "/opt/venv"
 
@@ -54,6 +58,13 @@ type pyBuild struct {
 	selectsMixed bool
 	// dests are where the COPYs from the context put files.
 	dests []string
+	// removed are the paths (or patterns) rm removes, with the index of
+	// the instruction; removedUnknown tells an rm of a path that cannot
+	// be told.
+	removed        []removal
+	removedUnknown bool
+	// index is the index of the RUN read.
+	index int
 	// compilers: the stage installs build packages (compilers, headers).
 	compilers bool
 	// aptSources is the line of the first instruction that may add a
@@ -63,6 +74,28 @@ type pyBuild struct {
 	// "" none yet, "no" all with --no-install-recommends, "yes" all
 	// without it, "mixed" some of each.
 	recommends string
+}
+
+// removal is a path an rm of the build stage removes.
+type removal struct {
+	path  string // absolute; may be a pattern
+	index int    // of the RUN
+}
+
+// gone reports whether a file a COPY put at p is removed by an rm after
+// that COPY (the instruction at index).
+func (b *pyBuild) gone(p string, index int) bool {
+	for _, r := range b.removed {
+		if r.index < index {
+			continue
+		}
+		for q := p; q != "/" && q != "."; q = path.Dir(q) {
+			if ok, _ := path.Match(r.path, q); ok || q == r.path {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // aptSourceWords mark a RUN that may add a package repository (or its key)
@@ -140,16 +173,51 @@ func planPython(s *split) (*plan, string) {
 	// The app: what the COPYs brought, in the working directory or where
 	// else they put it.
 	var copies [][2]string
+	add := func(p string) {
+		if !slices.ContainsFunc(copies, func(c [2]string) bool { return c[0] == p }) {
+			copies = append(copies, [2]string{p, p})
+		}
+	}
+	var outside []string
 	for _, d := range b.dests {
 		switch {
 		case d == "/":
 			return nil, "a COPY puts files into /; set a WORKDIR for the app"
 		case s.wd != "/" && stagesUnder(d, s.wd):
-			d = s.wd
+			add(s.wd)
+		default:
+			outside = append(outside, d)
 		}
-		if !slices.ContainsFunc(copies, func(c [2]string) bool { return c[0] == d }) {
-			copies = append(copies, [2]string{d, d})
+	}
+	// Elsewhere (/etc/, /usr/local/lib/, /opt/): the files the COPYs put
+	// there, not the directory, which holds the build image's own files.
+	if len(outside) > 0 {
+		copied := toolchains.CopiedBy(s.ctx, s.st)
+		if copied.Unknown != "" {
+			return nil, fmt.Sprintf("a COPY puts files into %s, outside the working directory, and which ones cannot be told: %s", outside[0], copied.Unknown)
 		}
+		var files []string
+		for _, f := range copied.Files {
+			if slices.ContainsFunc(outside, func(d string) bool { return stagesUnder(f.Image, d) }) &&
+				!(s.wd != "/" && stagesUnder(f.Image, s.wd)) && !slices.Contains(files, f.Image) {
+				switch {
+				case b.removedUnknown:
+					return nil, fmt.Sprintf("a COPY puts %s outside the working directory, and an rm removes files that cannot be told", f.Image)
+				case b.gone(f.Image, f.Ins.Index):
+					continue // a build input (COPY x.whl /tmp/, then rm)
+				}
+				files = append(files, f.Image)
+			}
+		}
+		if len(files) > maxOutsideFiles {
+			return nil, fmt.Sprintf("the COPYs put %d files outside the working directory (in %s, ...); copy them into a final stage by hand", len(files), outside[0])
+		}
+		for _, f := range files {
+			add(f)
+		}
+	}
+	if why := b.systemPaths(copies); why != "" {
+		return nil, why
 	}
 	image := s.st.Base
 	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
@@ -240,6 +308,7 @@ func (b *pyBuild) instruction(ins *dockerfile.Instruction) string {
 		if r == nil {
 			return fmt.Sprintf("the RUN on line %d cannot be read", line)
 		}
+		b.index = ins.Index
 		text := ins.Text
 		for _, h := range ins.Heredocs {
 			text += "\n" + h.Content
@@ -274,6 +343,20 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 	case c.Name == "" && c.NameIdx < 0:
 	case c.Name == "mkdir" || c.Name == "touch":
 		return b.s.noteCreates(step, line)
+	case c.Name == "rm":
+		for i, a := range c.Lits {
+			switch {
+			case !c.Static[i]:
+				b.removedUnknown = true
+			case strings.HasPrefix(a, "-"):
+			default:
+				if p := toolchains.Resolve(step.Dir, a); p != "" {
+					b.removed = append(b.removed, removal{p, b.index})
+				} else {
+					b.removedUnknown = true
+				}
+			}
+		}
 	case c.Module == "venv" || c.Name == "virtualenv":
 		return fmt.Sprintf("the RUN on line %d makes a virtual environment of its own", line)
 	case c.Module != "" && c.Module != "compileall" || strings.HasPrefix(c.Name, "python"):
@@ -383,4 +466,54 @@ func pythonImportCheck(c *shellparse.Command) bool {
 		}
 	}
 	return true
+}
+
+// systemPythonPaths are where the python image keeps its interpreter, the
+// console scripts pip installs and the packages: the virtual environment
+// moves the packages and scripts to /opt/venv, and a path naming them
+// bypasses PATH.
+var systemPythonPaths = []string{"/usr/local/bin/", "/usr/local/lib/python", "/usr/bin/python", "/usr/local/sbin/"}
+
+// systemPaths says why the build cannot move to a virtual environment: an
+// instruction names the python image's interpreter, a console script by
+// its path (/usr/local/bin/gunicorn), or its site-packages (a
+// sitecustomize.py COPY'd there, a PYTHONPATH), which the environment's
+// interpreter does not use. Files the COPYs put there and the final stage
+// gets (copies) may be named.
+func (b *pyBuild) systemPaths(copies [][2]string) string {
+	for _, d := range b.dests {
+		if strings.HasPrefix(d, "/usr/local/lib/python") {
+			return fmt.Sprintf("a COPY puts files into %s, which the virtual environment's interpreter does not read", d)
+		}
+	}
+	for _, ins := range b.s.st.Instructions[1:] {
+		if ins.Cmd == "copy" || ins.Cmd == "add" {
+			continue
+		}
+		text := ins.Text
+		for _, h := range ins.Heredocs {
+			text += "\n" + h.Content
+		}
+		for _, sp := range systemPythonPaths {
+			for rest := text; ; {
+				i := strings.Index(rest, sp)
+				if i < 0 {
+					break
+				}
+				rest = rest[i:]
+				j := strings.IndexAny(rest, " \t\r\n\"',:;=)`")
+				if j < 0 {
+					j = len(rest)
+				}
+				p := rest[:j]
+				rest = rest[len(sp):]
+				if slices.ContainsFunc(copies, func(c [2]string) bool { return stagesUnder(p, c[1]) }) {
+					continue
+				}
+				return fmt.Sprintf("%s on line %d names %s, which the virtual environment does not replace (its interpreter, scripts and packages are in %s)",
+					strings.ToUpper(ins.Cmd), b.s.ctx.Line(ins.Span.Start), p, venvDir)
+			}
+		}
+	}
+	return ""
 }
