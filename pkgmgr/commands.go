@@ -155,3 +155,34 @@ func OtherUser(c *shellparse.Command) bool {
 	}
 	return false
 }
+
+// GoBuildsVerbs are the go subcommands that compile packages and so fill
+// the build cache (GOCACHE): go build, install, test, vet, run, and go
+// generate (whose generators are often go run). go mod download and go get
+// (in module mode) fill only the module cache, which later builds read.
+var GoBuildsVerbs = []string{"build", "install", "test", "vet", "run", "generate"}
+
+// GoBuilds reports whether c is a go command that fills the build cache
+// (see GoBuildsVerbs), and returns its subcommand.
+func GoBuilds(c *shellparse.Command) (string, bool) {
+	if c.Name != "go" {
+		return "", false
+	}
+	s, _ := c.Subcommand("-C")
+	for _, v := range GoBuildsVerbs {
+		if s == v {
+			return s, true
+		}
+	}
+	return s, false
+}
+
+// GoCleansCache reports whether c is go clean with -cache (which empties
+// the build cache).
+func GoCleansCache(c *shellparse.Command) bool {
+	if c.Name != "go" {
+		return false
+	}
+	s, _ := c.Subcommand("-C")
+	return s == "clean" && c.HasArg(shellparse.ArgIs("-cache"))
+}

@@ -91,3 +91,24 @@ func TestApkRunBy(t *testing.T) {
 		require.Equal(t, want, pkgmgr.ApkRunBy(c, prog.Text(c.Call)), src)
 	}
 }
+
+func TestGoBuilds(t *testing.T) {
+	for src, want := range map[string]bool{
+		"go build -o /out/app .":         true,
+		"CGO_ENABLED=0 go install ./...": true,
+		"go -C ./cmd test ./...":         true,
+		"go vet ./...":                   true,
+		"go run ./gen":                   true,
+		"go generate ./...":              true,
+		"go mod download":                false,
+		"go get example.com/m@v1":        false,
+		"go env GOCACHE":                 false,
+		"go clean -cache":                false,
+		"gofmt -l .":                     false,
+	} {
+		_, got := pkgmgr.GoBuilds(command(t, src))
+		require.Equal(t, want, got, src)
+	}
+	require.True(t, pkgmgr.GoCleansCache(command(t, "go clean -cache -modcache")))
+	require.False(t, pkgmgr.GoCleansCache(command(t, "go clean -modcache")))
+}

@@ -152,3 +152,15 @@ func TestApkReadsCachedIndex(t *testing.T) {
 		require.Equal(t, want, pkgmgr.ApkReadsCachedIndex(baseimage.Resolve(ref)), ref)
 	}
 }
+
+func TestGoWithoutBuildCache(t *testing.T) {
+	for ref, want := range map[[2]string]bool{
+		{"golang", "1.8-alpine"}: true, {"golang", "1.9.4"}: true, {"golang", "1.10"}: false,
+		{"golang", "1.22-bookworm"}: false, {"golang", "alpine"}: false, {"golang", ""}: false,
+		{"golang", "1"}: false, {"mygo", "1.8"}: false,
+	} {
+		if got := pkgmgr.GoWithoutBuildCache(ref[0], ref[1]); got != want {
+			t.Errorf("GoWithoutBuildCache(%s:%s) = %v, want %v", ref[0], ref[1], got, want)
+		}
+	}
+}

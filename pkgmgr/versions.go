@@ -176,3 +176,22 @@ func ApkReadsCachedIndex(info baseimage.Info) bool {
 	n, err := strconv.Atoi(minor)
 	return err == nil && n >= 3 && n <= 8
 }
+
+// GoWithoutBuildCache reports whether the official golang image with tag
+// carries a Go older than 1.10, which has no build cache (go build keeps
+// nothing outside GOPATH/pkg then).
+func GoWithoutBuildCache(name, tag string) bool {
+	if name != "golang" {
+		return false
+	}
+	rest, ok := strings.CutPrefix(tag, "1.")
+	if !ok {
+		return false
+	}
+	minor := rest
+	if i := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		minor = rest[:i]
+	}
+	n, err := strconv.Atoi(minor)
+	return err == nil && n < 10
+}
