@@ -26,6 +26,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		cl.gem()
 		cl.bundler()
 		cl.composer()
+		cl.golang()
 		out = append(out, cl.out...)
 	}
 	return out

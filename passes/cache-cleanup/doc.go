@@ -5,7 +5,7 @@
 // an index before the RUN updates it, and which later RUNs read a cache;
 // heredoc.go: heredoc scripts) and a cleaner per RUN decides (cleaner.go)
 // for the system package managers (system.go, aptlater.go for apt lists
-// read further down) and the language ones (languages.go).
+// read further down) and the language ones (languages.go, golang.go).
 //
 // # Pass cache-cleanup
 //
@@ -48,6 +48,14 @@
 //	                     GEM_HOME known, GEM_HOME/cache/*.gem)
 //	composer install     append rm -rf HOME/.composer/cache HOME/.cache/composer
 //	                     (or $COMPOSER_HOME/cache when ENV sets it)
+//	go build, install,   append rm -rf HOME/.cache/go-build, Go's build cache
+//	test, vet, run,      (or $GOCACHE, or $XDG_CACHE_HOME/go-build, when ENV
+//	generate             or ARG sets them; /root/.cache/go-build in the
+//	                     golang images); the module cache (GOMODCACHE,
+//	                     GOPATH/pkg/mod) stays, and go mod download is
+//	                     left alone: later builds read the modules, and
+//	                     a build that must run offline needs them (golang
+//	                     images before 1.10 have no build cache)
 //
 // HOME is the home directory of the user the RUN runs as: /root for root
 // (USER root, or no USER on a base image known to run as root), ENV HOME, the
@@ -137,11 +145,18 @@
 // sure. Otherwise the earlier RUN keeps its lists, with a finding saying
 // why.
 //
+// A cache removed here is one a later step fills again when it needs it:
+// a later npm install downloads again, a later go build in the stage (or
+// in a stage built FROM it) compiles again. That build is slower but
+// makes the same files, so it does not stop the cleanup; only a step
+// that reads the cache itself does (see below).
+//
 // Left alone: RUNs that already clean up a manager's cache (an rm of its
 // directory, a directory above it or inside it, its own clean command, or a
 // no-cache option), RUNs with a --mount over the cache, caches moved by
 // options or variables (npm --cache, YARN_CACHE_FOLDER, COMPOSER_CACHE_DIR,
-// XDG_CACHE_HOME, BUNDLE_PATH, PIP_NO_CACHE_DIR, ...), heredocs that are not a
+// XDG_CACHE_HOME, BUNDLE_PATH, PIP_NO_CACHE_DIR, ...; for Go, go clean
+// -cache), heredocs that are not a
 // shell script, exec-form RUNs, non-POSIX shells, RUNs whose shell cannot be
 // parsed, and Yarn 2+.
 // PIP_NO_CACHE_DIR is never added as an ENV: that would change the image's
@@ -187,10 +202,10 @@
 //     bundle install --local, dnf -C, and any later pnpm command (pnpm fetch
 //     fills the store for the install that follows), and for every cache
 //     (pip's, gem's documentation, apk's index, dnf's and yum's, and those
-//     in a home directory: npm, yarn, pnpm, bundler, composer) a COPY
-//     --from or a RUN --mount from the stage that takes the cache, a part
-//     of it or a directory above it: without it that COPY fails or copies
-//     nothing (apt's lists: see above);
+//     in a home directory: npm, yarn, pnpm, bundler, composer; Go's build
+//     cache) a COPY --from or a RUN --mount from the stage that takes the
+//     cache, a part of it or a directory above it: without it that COPY
+//     fails or copies nothing (apt's lists: see above);
 //   - RUNs that end in the background or in exit/exec, or that run `exec
 //     PROG` anywhere outside a subshell (nothing after it runs, so an
 //     appended cleanup never would), RUNs that set HOME or
@@ -236,6 +251,17 @@
 //     option only keeps it from being written; and on an older one the
 //     original builds only when the image carries an index, whose packages
 //     a live index lists too unless the mirror has replaced them since;
+//   - Go's build cache when the file does not tell where it is: the RUN
+//     sets GOCACHE, XDG_CACHE_HOME, GOENV or HOME (GOCACHE=/x go build,
+//     export), or names GOCACHE ($(go env GOCACHE)); an earlier RUN may
+//     set it with go env -w; ENV or ARG gives GOCACHE or XDG_CACHE_HOME
+//     a value that cannot be read, or GOCACHE is the home directory or
+//     above it; the RUN runs as a user other than root and GOCACHE lies
+//     outside its home; and when a later RUN of the stage (or of a stage
+//     built FROM it) names the cache (GOCACHE, go-build), or a later
+//     stage takes it (see above). On a base image that is not known the
+//     cleanup names the default place below the home directory: if the
+//     image moves the cache elsewhere, rm -rf removes nothing;
 //   - yum/dnf when keepcache is set (yum.conf or dnf.conf, in the RUN or
 //     before it; --setopt=keepcache on the command): the author keeps the
 //     packages on purpose;
