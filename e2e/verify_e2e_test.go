@@ -111,6 +111,9 @@ const cliExample = "heredoc"
 //     after a change to a source file the original's rebuild downloads the
 //     module again, the rewrite's nothing, and the program shipped on
 //     distroless is the same, byte for byte;
+//   - go-mod: cache-cleanup removes Go's build cache in the go build RUN:
+//     the original's image holds it (more than 1 MiB), the rewrite's does
+//     not, and the rest is the same;
 //   - chown-after-copy, heredoc: copy-chown's fold is applied and the
 //     layers above the base shrink;
 //   - heredoc goes through the dfopt binary: `dfopt verify --json`, with
@@ -185,8 +188,25 @@ func TestVerifyExamples(t *testing.T) {
 			if ex.Dir == "go-build" {
 				checkStepAdded(t, rep)
 			}
+			if ex.Dir == "go-mod" {
+				checkGoBuildCacheRemoved(t, rep)
+			}
 		})
 	}
+}
+
+// checkGoBuildCacheRemoved requires cache-cleanup's gain on go-mod: the
+// fix declares /root/.cache/go-build removed, and the files verify left out
+// of the comparison for it are the original's build cache.
+func checkGoBuildCacheRemoved(t *testing.T, rep *verify.Report) {
+	t.Helper()
+	if !slices.Contains(rep.Passes, "cache-cleanup") || !slices.Contains(rep.Removes, "/root/.cache/go-build") {
+		t.Fatalf("passes %v, removes %v: cache-cleanup did not remove Go's build cache", rep.Passes, rep.Removes)
+	}
+	if rep.RemovedBytes < 1<<20 {
+		t.Errorf("removed %d paths, %d bytes: the original's image holds no build cache to speak of", rep.RemovedPaths, rep.RemovedBytes)
+	}
+	t.Logf("Go's build cache: %d paths, %d bytes removed", rep.RemovedPaths, rep.RemovedBytes)
 }
 
 // checkInstallCached requires manifest-first's gain: the original's rebuild
