@@ -128,23 +128,14 @@ func scriptReads(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command,
 		if usesBeforeUpdate(r.Prog, func(x *shellparse.Command) bool { return x.Call == ef.c.Call }, update) < 0 {
 			continue // it runs after the RUN's own update
 		}
-		view := lv.get()
-		text, readable := o.Content, o.Shown
-		if !readable && view != nil {
-			for _, p := range o.Context {
-				if data, ok := view.ReadFile(p); ok {
-					text, readable = string(data), true
-					break
-				}
-			}
-		}
+		text, readable := lv.text(o)
 		start, _ := shellparse.Span(ef.c.Call)
 		where := fmt.Sprintf("%s at line %d", strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)
 		if o.Ins == r.Ins {
 			where = "bound by its --mount"
 		}
 		switch {
-		case !readable && len(o.Context) > 0 && view == nil:
+		case !readable && len(o.Context) > 0 && lv.get() == nil:
 			return &scriptUse{r.Src(start), fmt.Sprintf("runs %s (%s, from the build context, which is not available here)", ef.path, where)}
 		case !readable:
 			return &scriptUse{r.Src(start), fmt.Sprintf("runs %s (%s), whose content cannot be read", ef.path, where)}
@@ -167,6 +158,22 @@ func (l *lazyView) get() *buildcontext.View {
 		l.view, l.done = buildcontext.Of(l.ctx), true
 	}
 	return l.view
+}
+
+// text returns the text of the file o tells, from the Dockerfile (a
+// heredoc) or the build context, and whether it could be read.
+func (l *lazyView) text(o stages.Origin) (string, bool) {
+	if o.Shown {
+		return o.Content, true
+	}
+	if view := l.get(); view != nil {
+		for _, p := range o.Context {
+			if data, ok := view.ReadFile(p); ok {
+				return string(data), true
+			}
+		}
+	}
+	return "", false
 }
 
 // scriptOrigin returns where the file that ef runs came from, when an
@@ -298,16 +305,7 @@ func scriptChange(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command
 			}
 			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s, which may add sources", line, ef.path)
 		}
-		view := lv.get()
-		text, readable := o.Content, o.Shown
-		if !readable && view != nil {
-			for _, p := range o.Context {
-				if data, ok := view.ReadFile(p); ok {
-					text, readable = string(data), true
-					break
-				}
-			}
-		}
+		text, readable := lv.text(o)
 		if !readable {
 			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s (%s at line %d), whose content cannot be read",
 				line, ef.path, strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)

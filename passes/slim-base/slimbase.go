@@ -682,8 +682,7 @@ func placeholder(target *dockerfile.Stage) string {
 	switch {
 	case interactive[prog] && len(rest) == 0:
 		return fmt.Sprintf("the image runs %s: what is run in it comes at run time and may need the full image", prog)
-	case prog == "sleep" && len(rest) == 1 && (rest[0] == "infinity" || len(rest[0]) >= 5),
-		prog == "tail" && slices.Contains(rest, "/dev/null"):
+	case shellparse.KeepsAlive(words):
 		return fmt.Sprintf("the image runs %s, which keeps a container for other commands running: they may need the full image", strings.Join(words, " "))
 	}
 	return ""
