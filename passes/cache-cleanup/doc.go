@@ -149,7 +149,11 @@
 // a later npm install downloads again, a later go build in the stage (or
 // in a stage built FROM it) compiles again. That build is slower but
 // makes the same files, so it does not stop the cleanup; only a step
-// that reads the cache itself does (see below).
+// that reads the cache itself does (see below). This holds for a RUN
+// that compiles dependencies before a COPY of the sources so that the
+// later go build finds them in the cache: the later build compiles them
+// again. As for the other managers, build stages are cleaned whether the
+// final image takes from them or not.
 //
 // Left alone: RUNs that already clean up a manager's cache (an rm of its
 // directory, a directory above it or inside it, its own clean command, or a
