@@ -146,14 +146,15 @@
 // why.
 //
 // A cache removed here is one a later step fills again when it needs it:
-// a later npm install downloads again, a later go build in the stage (or
-// in a stage built FROM it) compiles again. That build is slower but
-// makes the same files, so it does not stop the cleanup; only a step
-// that reads the cache itself does (see below). This holds for a RUN
-// that compiles dependencies before a COPY of the sources so that the
-// later go build finds them in the cache: the later build compiles them
-// again. As for the other managers, build stages are cleaned whether the
-// final image takes from them or not.
+// a later npm install downloads again. That step is slower but makes the
+// same files, so it does not stop the cleanup; only a step that reads the
+// cache itself does (see below). Go's build cache is the exception: a RUN
+// that compiles before a later go build in the stage (or in a stage built
+// FROM it) keeps its cache, since that is what such a RUN is usually
+// for (dependencies compiled ahead of a COPY of the sources, so that a
+// source edit does not compile them again); the last build's RUN is
+// cleaned. As for the other managers, build stages are cleaned whether
+// the final image takes from them or not.
 //
 // Left alone: RUNs that already clean up a manager's cache (an rm of its
 // directory, a directory above it or inside it, its own clean command, or a
@@ -262,8 +263,8 @@
 //     a value that cannot be read, or GOCACHE is the home directory or
 //     above it; the RUN runs as a user other than root and GOCACHE lies
 //     outside its home; and when a later RUN of the stage (or of a stage
-//     built FROM it) names the cache (GOCACHE, go-build), or a later
-//     stage takes it (see above). On a base image that is not known the
+//     built FROM it) builds with go again or names the cache (GOCACHE,
+//     go-build), or a later stage takes it (see above). On a base image that is not known the
 //     cleanup names the default place below the home directory: if the
 //     image moves the cache elsewhere, rm -rf removes nothing;
 //   - yum/dnf when keepcache is set (yum.conf or dnf.conf, in the RUN or

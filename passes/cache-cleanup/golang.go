@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
+	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/stages"
 )
 
@@ -63,12 +64,27 @@ func (cl *cleaner) golang() {
 			}
 			return []string{dir}, []string{dir}, ""
 		}, func() (int, string) {
-			return cl.later.after(ins, "reads GOCACHE", func(other *dockerfile.Instruction, _ *runFacts) int {
-				if strings.Contains(other.Text, "GOCACHE") || strings.Contains(other.Text, "go-build") {
-					return other.Span.Start
+			return cl.later.afterWhat(ins, "reads GOCACHE or builds with go", func(other *dockerfile.Instruction, of *runFacts) (int, string) {
+				if runs.MayHold(other, "go") {
+					if of == nil || of.r == nil {
+						// A program that cannot be read may build with go.
+						return other.Span.Start, "may build with go, from the build cache this RUN fills"
+					}
+					for _, oc := range of.cmds {
+						if _, ok := pkgmgr.GoBuilds(oc); ok {
+							// Compiling dependencies ahead of the
+							// sources (before a COPY that changes
+							// often) is done for this cache: without
+							// it every later build compiles them again.
+							return other.Span.Start, "builds with go again, from the build cache this RUN fills"
+						}
+					}
 				}
-				return -1
-			}), "names the build cache"
+				if strings.Contains(other.Text, "GOCACHE") || strings.Contains(other.Text, "go-build") {
+					return other.Span.Start, "names the build cache"
+				}
+				return -1, ""
+			})
 		})
 	}
 }
