@@ -139,7 +139,12 @@
 // (/etc, /usr/local/lib, /opt hold the build image's own files), except
 // those an rm removes after the COPY (a wheel in /tmp/); more than 8 such
 // files, files that cannot be listed, or an rm of a path given by a
-// variable, are declined.
+// variable, are declined. A name with whitespace, $ or a quote is written
+// in COPY's JSON form with the escape character before $, quotes and
+// itself (BuildKit expands variables and removes quotes in that form
+// too: COPY --from=build ["/etc/app/my file.ini", ...]); a name with a
+// pattern character (*, ?, [), a backslash or a control character, which
+// a COPY cannot name as it is, is declined (in any ecosystem).
 // What the build stage installed with apt-get comes along as the program
 // needs it: compilers, headers of libraries the slim image has (libssl,
 // libffi, zlib, ...) and version control stay behind; the libraries of
