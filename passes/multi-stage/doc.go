@@ -55,7 +55,13 @@
 //     github.com/mattn/go-sqlite3 or a wrapper of it like
 //     gorm.io/driver/sqlite, among go.mod's requirements or in go.sum or
 //     vendor/modules.txt, which list the modules reached through them; a
-//     go.mod with requirements and neither of those counts as cgo),
+//     go.mod with requirements and neither of those counts as cgo; go.sum
+//     counts a module it lists with the hash of its content, MODULE
+//     VERSION h1:..., which go mod download fetches and the build may
+//     compile, not one it lists only by its go.mod's hash, MODULE
+//     VERSION/go.mod h1:..., which is in the module graph for the versions
+//     it requires and is neither downloaded nor built; vendor/modules.txt
+//     a module with packages vendored),
 //     no -race, no external link, in go
 //     build's flags or in GOFLAGS, no CGO_ENABLED=1): the build gets ENV CGO_ENABLED=0 (unless it sets
 //     it), and the static binary goes onto scratch, with the CA
