@@ -53,7 +53,11 @@
 // golang-go and golang-1.N-go (gcc, g++, libc6-dev and pkg-config, for
 // cgo), r-base and r-base-core (r-base-dev, which install.packages compiles
 // with, and r-recommended), dpkg-dev when the file runs dpkg-buildpackage
-// or debuild (build-essential) and composer (git and unzip). A base known
+// or debuild (build-essential), composer (git and unzip) and the gcc cross
+// compilers, gcc-TARGET and gcc-N-TARGET (their target's C library, such as
+// libc6-dev-arm64-cross for gcc-aarch64-linux-gnu or
+// libnewlib-arm-none-eabi for gcc-arm-none-eabi, without which they compile
+// nothing; the target's g++ depends on it and counts too). A base known
 // to have gcc, g++, make and libc6-dev (the full python, node and ruby
 // images, golang's Debian images) counts as naming them. The recommends
 // named here are from Debian bookworm's package data. Not reported: an

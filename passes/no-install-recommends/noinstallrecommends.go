@@ -165,8 +165,58 @@ func declinerOf(p string) (declining, string, bool) {
 		strings.Trim(p[len("golang-"):len(p)-len("-go")], "0123456789.") == "":
 		key = "golang-N-go"
 	}
+	if t, ok := crossTarget(p); ok {
+		return crossCompiler(t), "", true
+	}
 	d, ok := buildsFromRecommends[key]
 	return d, via, ok
+}
+
+// crossLibc are the C libraries that the gcc cross compilers of Debian
+// and Ubuntu recommend, by target (gcc-aarch64-linux-gnu: "Recommends:
+// libc6-dev-arm64-cross | libc-dev-arm64-cross", gcc-arm-none-eabi:
+// "Recommends: libnewlib-arm-none-eabi", in bookworm's package data).
+var crossLibc = map[string]string{
+	"aarch64-linux-gnu": "libc6-dev-arm64-cross", "arm-linux-gnueabihf": "libc6-dev-armhf-cross",
+	"arm-linux-gnueabi": "libc6-dev-armel-cross", "i686-linux-gnu": "libc6-dev-i386-cross",
+	"x86-64-linux-gnu": "libc6-dev-amd64-cross", "x86-64-linux-gnux32": "libc6-dev-x32-cross",
+	"powerpc64le-linux-gnu": "libc6-dev-ppc64el-cross", "s390x-linux-gnu": "libc6-dev-s390x-cross",
+	"riscv64-linux-gnu": "libc6-dev-riscv64-cross", "mips64el-linux-gnuabi64": "libc6-dev-mips64el-cross",
+	"arm-none-eabi": "libnewlib-arm-none-eabi",
+}
+
+// crossTarget returns the target of a gcc cross compiler, gcc-TARGET or
+// gcc-N-TARGET (gcc-aarch64-linux-gnu, gcc-12-arm-linux-gnueabihf,
+// gcc-arm-none-eabi), whose target is a Linux or bare-metal triplet.
+func crossTarget(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "gcc-")
+	if !ok {
+		return "", false
+	}
+	if n, after, ok := strings.Cut(rest, "-"); ok && digits(n) {
+		rest = after
+	}
+	if strings.HasSuffix(rest, "-base") {
+		return "", false
+	}
+	_, known := crossLibc[rest]
+	return rest, known || strings.Contains(rest, "-linux-") || strings.HasSuffix(rest, "-none-eabi")
+}
+
+// crossCompiler declines a cross compiler: like gcc, it only recommends
+// its target's C library (headers, crt1.o, libc.so), without which it
+// compiles nothing ("stdio.h: No such file or directory"). The install
+// or an earlier one naming that library, or the target's g++ (which
+// depends on it through libstdc++-N-dev-ARCH-cross), is enough.
+func crossCompiler(target string) declining {
+	lib := crossLibc[target]
+	what := "the C library of its target, without which it compiles nothing; install it by name, then add the option"
+	if lib != "" {
+		what = lib + ", the C library of its target, without which it compiles nothing; install it by name, then add the option"
+	}
+	return declining{what: what, has: func(in func(string) bool) bool {
+		return (lib != "" && in(lib)) || (!strings.HasSuffix(target, "-none-eabi") && in("g++-"+target))
+	}}
 }
 
 // Changes lists where fewer packages change the image's files: the system
