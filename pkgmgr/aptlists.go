@@ -121,3 +121,32 @@ func PlainAptCommand(c *shellparse.Command) string {
 	}
 	return ""
 }
+
+// AptInArgs returns the words of c, a command other than apt-get, apt,
+// apt-cache and aptitude, from its first argument on, when they run one of
+// them: as the command a launcher runs (runuser -u root -- apt-get,
+// chroot / apt-get, flock FILE apt-get, unshare -n apt-get, setpriv,
+// nsenter) or in a command string (su -c "apt-get install -y curl", su
+// root -c, runuser -c, flock -c); "" when no word names apt. The text is
+// what follows the command's name, joined with spaces, so that a caller
+// can ask what the apt command does.
+func AptInArgs(c *shellparse.Command) string {
+	switch c.Name {
+	case "apt-get", "apt", "apt-cache", "aptitude", "":
+		return ""
+	}
+	var words []string
+	for j := c.NameIdx + 1; j < len(c.Lits); j++ {
+		if c.Static[j] {
+			words = append(words, c.Lits[j])
+		}
+	}
+	text := strings.Join(words, " ")
+	if !strings.Contains(text, "apt") {
+		return ""
+	}
+	if wrappedApt.MatchString(text) || strings.Contains(text, "aptitude") {
+		return text
+	}
+	return ""
+}

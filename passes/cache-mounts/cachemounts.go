@@ -624,6 +624,12 @@ func hiddenInstall(ctx *analysis.Context, ins *dockerfile.Instruction, m *manage
 			if w, ok := shellparse.Lit(c.NameWord()); ok && scriptInstalls(ctx, ins, m, w) {
 				return "it runs the script " + w
 			}
+		case m.name == "apt" && !tools[c.Name]:
+			// su -c "apt-get install ...", runuser -u root -- apt-get,
+			// chroot / apt-get, flock FILE apt-get, unshare -n apt-get
+			if text := pkgmgr.AptInArgs(c); text != "" && (m.offlineText.MatchString(text) || strings.Contains(text, "aptitude")) {
+				return c.Name + " runs apt"
+			}
 		}
 	}
 	return ""

@@ -87,7 +87,9 @@
 //     cargo --offline or --frozen, GOPROXY=off; for apt and apk also an
 //     install out of sight before the step's own update: through xargs
 //     (xargs apt-get install), in the string of sh -c or bash -c (or one
-//     dfopt cannot read), with aptitude, or in a shell script (named .sh,
+//     dfopt cannot read), through another command that runs apt (su -c
+//     "apt-get install ...", runuser -u root -- apt-get, chroot /, flock,
+//     unshare), with aptitude, or in a shell script (named .sh,
 //     .bash or without a suffix) that a COPY or ADD brought and that
 //     installs or cannot be read; a script the file does not bring
 //     (./configure of a downloaded source) is taken for a build;
