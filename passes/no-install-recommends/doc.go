@@ -30,7 +30,10 @@
 // files, without which nothing compiles: "stdio.h: No such file or
 // directory"; g++, clang, gfortran and build-essential depend on it),
 // ca-certificates with python3 and python3.N (Python's ssl module checks
-// https servers with the system's certificates), xauth with xvfb
+// https servers with the system's certificates), ca-certificates with
+// nodejs (Debian's build checks https servers against the system's store)
+// and with php-curl, phpN.N-curl and python3-pycurl (they reach https
+// through libcurl, which only recommends it), xauth with xvfb
 // (xvfb-run stops without it) and netbase with perl (/etc/protocols and
 // /etc/services, without which perl's TCP sockets fail).
 //

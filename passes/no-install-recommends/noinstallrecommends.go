@@ -58,6 +58,11 @@ var reliedOn = map[string][]need{
 	}}},
 	"gcc": {libcDev}, "tcc": {libcDev}, "python3.N-dev": {libcDev},
 	"python3": {https}, "python3.N": {https},
+	// Debian's nodejs recommends ca-certificates and checks https servers
+	// against the system's store (SELF_SIGNED_CERT_IN_CHAIN without it);
+	// php-curl, phpN.N-curl and python3-pycurl reach https through
+	// libcurl4 or libcurl3-gnutls, which only recommend it.
+	"nodejs": {https}, "php-curl": {https}, "python3-pycurl": {https},
 	// xvfb-run, shipped in xvfb, stops with "xauth command not found"
 	// without the xauth that xvfb recommends.
 	"xvfb": {{pkg: "xauth", purpose: "xvfb-run"}},
@@ -68,7 +73,8 @@ var reliedOn = map[string][]need{
 }
 
 // needsOf returns the needs of package p: gcc-12 has the needs of gcc,
-// python3.11 those of python3.N and python3.11-dev those of python3.N-dev. python3-dev has none: it depends
+// python3.11 those of python3.N, python3.11-dev those of python3.N-dev
+// and php8.2-curl those of php-curl. python3-dev has none: it depends
 // on zlib1g-dev, which depends on libc6-dev.
 func needsOf(p string) []need {
 	if n, ok := reliedOn[p]; ok {
@@ -82,6 +88,9 @@ func needsOf(p string) []need {
 	}
 	if pythonN(p) {
 		return reliedOn["python3.N"]
+	}
+	if v, ok := strings.CutPrefix(p, "php"); ok && strings.HasSuffix(v, "-curl") && strings.Trim(strings.TrimSuffix(v, "-curl"), "0123456789.") == "" {
+		return reliedOn["php-curl"] // php8.2-curl
 	}
 	return nil
 }
