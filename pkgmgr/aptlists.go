@@ -150,3 +150,18 @@ func AptInArgs(c *shellparse.Command) string {
 	}
 	return ""
 }
+
+// aptTool matches apt-get, apt, apt-cache, apt-mark or aptitude as a word
+// of a text (a command, an argument, or inside a quoted script), also by
+// path (/usr/bin/apt-get), but not a directory named apt
+// (/var/lib/apt/lists).
+var aptTool = lazyre.New("(^|[\\s'\"();&|`=])(/[^\\s'\"]*/)?(apt-get|apt|apt-cache|apt-mark|aptitude)($|[\\s'\";&|)`])")
+
+// RunsAptText reports whether text may run an apt tool (apt-get, apt,
+// apt-cache, apt-mark, aptitude) with any subcommand: as root each opens
+// apt's cache and, unless apt's configuration says otherwise (the official
+// images' docker-clean sets Dir::Cache::pkgcache and srcpkgcache to ""),
+// saves pkgcache.bin and srcpkgcache.bin in /var/cache/apt.
+func RunsAptText(text string) bool {
+	return strings.Contains(text, "apt") && aptTool.MatchString(text)
+}
