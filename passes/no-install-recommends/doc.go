@@ -62,7 +62,9 @@
 // libnewlib-arm-none-eabi for gcc-arm-none-eabi, without which they compile
 // nothing; the target's g++ depends on it and counts too). A base known
 // to have gcc, g++, make and libc6-dev (the full python, node and ruby
-// images, golang's Debian images) counts as naming them. The recommends
+// images, golang's Debian images, buildpack-deps but its curl and scm
+// variants, and the full gcc, rust and perl images built on it) counts as
+// naming them. The recommends
 // named here are from Debian bookworm's package data. Not reported: an
 // install that says --no-install-recommends or --install-recommends, stages
 // whose apt configuration sets Install-Recommends (in a RUN, COPY or ENV of
