@@ -149,12 +149,6 @@ func isCurrent(r release) bool {
 var everyDebianRelease = map[string]bool{"ca-certificates": true, "openssh-client": true, "gnupg": true,
 	"libc6-dev": true, "netbase": true, "xauth": true}
 
-// InEveryAptRelease reports whether pkg is one of the packages that every
-// Debian and Ubuntu release ships (see everyDebianRelease): a stage that
-// installs with apt-get has them in its repositories whatever its base
-// image, also one dfopt has no facts about.
-func InEveryAptRelease(pkg string) bool { return everyDebianRelease[pkg] }
-
 // HasPackage reports whether the default repositories of the release info
 // resolves to are known to ship pkg (recorded: tini and dumb-init per
 // release, and the packages of every Debian and Ubuntu release above). It

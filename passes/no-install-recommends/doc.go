@@ -45,14 +45,9 @@
 // as a command-line tool, a font, a locale, a plug-in or a shared library that
 // it loads at run time (libraries it links against are Depends, and stay).
 //
-// The packages installed by name are ones every Debian and Ubuntu release
-// ships, so they are installed also on a base dfopt has no facts about (an
-// unfamiliar image, or one named by a build argument): a stage that
-// installs with apt-get is built on one of those releases or a derivative.
-//
 // Left alone, with a finding: an install that needs such a package by
-// name on a base that dfopt knows but whose release it has no package
-// facts for; an install of python3-pip (it recommends
+// name on a base whose repositories dfopt does not know to have it (an
+// image it has no facts about, or one named by a build argument); an install of python3-pip (it recommends
 // build-essential and python3-dev, which pip needs to build packages from
 // source; check that every package has a wheel, then add the option by hand),
 // of a .deb file, or with a package name dfopt cannot read; and an install

@@ -380,12 +380,10 @@ func has(pkgs []string, installed map[string]bool, n need) bool {
 }
 
 // hasAll reports whether the base's repositories are known to have every
-// package of pkgs. On a base dfopt has no facts about, the packages that
-// every Debian and Ubuntu release ships count: the stage installs with
-// apt-get, so its base is one of them or a derivative.
+// package of pkgs.
 func hasAll(info baseimage.Info, pkgs []string) bool {
 	for _, p := range pkgs {
-		if !baseimage.HasPackage(info, p) && (info.Known || !baseimage.InEveryAptRelease(p)) {
+		if !baseimage.HasPackage(info, p) {
 			return false
 		}
 	}
