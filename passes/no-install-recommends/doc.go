@@ -46,6 +46,9 @@
 // it loads at run time (libraries it links against are Depends, and stay).
 //
 // Left alone, with a finding: an install that needs such a package by
+// name in a RUN that removes packages after it (apt-get purge, remove or
+// autoremove, apt-mark, dpkg -r), which may remove the package again; an
+// install that needs such a package by
 // name on a base whose repositories dfopt does not know to have it (an
 // image it has no facts about, or one named by a build argument); an install of python3-pip (it recommends
 // build-essential and python3-dev, which pip needs to build packages from

@@ -344,6 +344,11 @@ func check(ctx *analysis.Context, r *runs.Run, installed, fileUses map[string]bo
 			}
 		}
 		if len(extra) > 0 {
+			if by := removesAfter(r.Commands(), c); by != "" {
+				decline(fmt.Sprintf("the fix would install %s by name (for %s), and the RUN removes packages after the install (%s), which may remove %s again; add the option and install %s by hand",
+					strings.Join(extra, " "), strings.Join(purposes, " and "), by, them(len(extra)), strings.Join(extra, " ")))
+				continue
+			}
 			if root := stages.RootImage(r.Ins.Stage); !hasAll(baseimage.Resolve(root), extra) {
 				info := baseimage.Resolve(root)
 				detail := info.String()
@@ -468,4 +473,35 @@ func uses(ctx *analysis.Context, n need, memo map[string]bool) bool {
 		memo[key] = v
 	}
 	return v
+}
+
+// removesAfter names the command after c in cmds that removes packages or
+// changes which are kept (apt-get purge, remove, autoremove or
+// --auto-remove, apt-mark, aptitude, dpkg -r/-P), or "".
+func removesAfter(cmds []*shellparse.Command, c *shellparse.Command) string {
+	after := false
+	for _, o := range cmds {
+		if o == c {
+			after = true
+			continue
+		}
+		if !after {
+			continue
+		}
+		switch o.Name {
+		case "apt-mark", "aptitude":
+			return o.Name
+		case "apt-get", "apt":
+			if slices.ContainsFunc(o.Lits, func(v string) bool {
+				return v == "purge" || v == "remove" || v == "autoremove" || v == "autopurge" || v == "--auto-remove"
+			}) {
+				return o.Name + " removing packages"
+			}
+		case "dpkg":
+			if slices.ContainsFunc(o.Lits, func(v string) bool { return v == "-r" || v == "-P" || v == "--remove" || v == "--purge" }) {
+				return "dpkg removing packages"
+			}
+		}
+	}
+	return ""
 }
