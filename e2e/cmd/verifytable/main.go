@@ -77,7 +77,7 @@ func run(out, enable, filter string) error {
 	}
 	match := func(d string) bool { return re == nil || re.MatchString(d) }
 	passes := strings.Split(enable, ",")
-	start := time.Now()
+	start, loadStart := time.Now(), loadAverage()
 	var rows []row
 	failed := false
 	var bases map[string]harness.LayoutRef
@@ -139,23 +139,34 @@ func run(out, enable, filter string) error {
 		defer f.Close()
 		w = f
 	}
-	writeTable(w, rows, aggr, passes, env, time.Since(start))
+	writeTable(w, rows, aggr, passes, env, time.Since(start), loadStart+" → "+loadAverage())
 	if failed {
 		os.Exit(1)
 	}
 	return nil
 }
 
-func writeTable(w io.Writer, rows []row, aggr []aggrRow, passes []string, env *harness.Env, took time.Duration) {
+// loadAverage is the machine's one-minute load average ("?" where
+// /proc/loadavg cannot be read): the times in the tables are wall times,
+// which a busy machine stretches.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
+func writeTable(w io.Writer, rows []row, aggr []aggrRow, passes []string, env *harness.Env, took time.Duration, load string) {
 	fmt.Fprintf(w, "# dfopt verify on the examples\n\n")
 	// The passes named are those of the first table.
 	passList := ""
 	if len(rows) > 0 {
 		passList = "; passes: " + strings.Join(passes, ", ")
 	}
-	fmt.Fprintf(w, "Written by `bash scripts/e2e-table.sh` (%s, %s, %d CPUs, %s%s; the whole run took %s).\n",
+	fmt.Fprintf(w, "Written by `bash scripts/e2e-table.sh` (%s, %s, %d CPUs, %s%s; the whole run took %s, load average %s: times are wall times and grow with the load).\n",
 		time.Now().UTC().Format("2006-01-02"), buildkitVersion(env), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH,
-		passList, took.Round(time.Second))
+		passList, took.Round(time.Second), load)
 	fmt.Fprintf(w, "Do not edit: run the script again.\n\n")
 	if len(rows) > 0 {
 		writeSafeTable(w, rows)
