@@ -10,7 +10,9 @@
 // before CMD and ENTRYPOINT, and gives it the application directory: the
 // working directory the stage sets with WORKDIR, what COPY and ADD put
 // there, and the directories that mkdir in a RUN makes there (chown -R
-// after the last step; a mkdir whose operand cannot be read is declined).
+// after the last step; a mkdir whose operand cannot be read is declined,
+// and so is a relative one in a RUN that changes directory with cd, pushd
+// or popd, or in a subshell: the pass does not follow where it went).
 //
 // Before:
 //

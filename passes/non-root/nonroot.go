@@ -361,7 +361,11 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 		if err != nil || r == nil {
 			return nil, ins, "a RUN that dfopt cannot read runs mkdir, which may make directories in " + appDir + " that the new user could not write"
 		}
+		cds := false
 		for _, c := range r.Commands() {
+			if c.Name == "cd" || c.Name == "pushd" || c.Name == "popd" {
+				cds = true
+			}
 			if c.Name != "mkdir" {
 				continue
 			}
@@ -376,6 +380,9 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 				}
 				d := a
 				if static && !path.IsAbs(a) {
+					if cds || c.InSubshell {
+						return nil, ins, "a RUN makes " + a + " with mkdir after changing directory, and dfopt cannot tell whether it is in " + appDir + " where the new user could not write"
+					}
 					wd, known := stages.KnownWorkdir(ins)
 					if !known {
 						static = false
