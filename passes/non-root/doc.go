@@ -12,7 +12,11 @@
 // there, and the directories that mkdir in a RUN makes there (chown -R
 // after the last step; a mkdir whose operand cannot be read is declined,
 // and so is a relative one in a RUN that changes directory with cd, pushd
-// or popd, or in a subshell: the pass does not follow where it went).
+// or popd, or in a subshell: the pass does not follow where it went; so
+// is a mkdir that may not run, in a condition, a subshell or where its
+// failure does not fail the RUN, and a directory that a RUN of the stage
+// may remove or move afterwards, since chown -R of a directory that is not
+// there fails the build; names are shell-quoted).
 //
 // Before:
 //

@@ -296,7 +296,11 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if len(made) > 0 {
 		// What RUN steps made in the application directory is the
 		// program's too: it is owned as the directory, after them.
-		chownMade := "chown -R " + owner + " " + strings.Join(made, " ")
+		quoted := make([]string, len(made))
+		for i, d := range made {
+			quoted[i] = shellparse.Quote(d)
+		}
+		chownMade := "chown -R " + owner + " " + strings.Join(quoted, " ")
 		if runAt == userAt {
 			steps = append(steps, chownMade)
 		} else {
@@ -399,6 +403,16 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 				rel := strings.TrimPrefix(d, strings.TrimSuffix(appDir, "/")+"/")
 				first, _, _ := strings.Cut(rel, "/")
 				top := path.Join(appDir, first)
+				// chown -R of a directory that is not there fails the
+				// build: only one made for sure and never removed after.
+				if !stages.MustSucceed(r, c) {
+					return nil, ins, "a RUN may not make " + d + ": its mkdir runs in a condition, a subshell or where its failure is ignored, and a chown of it could fail the build"
+				}
+				for _, o := range st.Instructions[slices.Index(st.Instructions, ins):] {
+					if stages.Removes(o, top) {
+						return nil, o, "a RUN may remove or move " + top + ", which a RUN makes with mkdir, and a chown of it could fail the build"
+					}
+				}
 				if !slices.Contains(dirs, top) {
 					dirs = append(dirs, top)
 				}
