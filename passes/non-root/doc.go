@@ -16,7 +16,9 @@
 // is a mkdir that may not run, in a condition, a subshell or where its
 // failure does not fail the RUN, and a directory that a RUN of the stage
 // may remove or move afterwards, since chown -R of a directory that is not
-// there fails the build; names are shell-quoted).
+// there fails the build; names are shell-quoted). A last WORKDIR of the
+// stage that dfopt cannot resolve (quoted, a variable, or relative to a
+// base image's directory) is declined: the directory would stay root's.
 //
 // Before:
 //

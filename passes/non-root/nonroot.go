@@ -236,8 +236,15 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		userAt = lastStep.Span.End
 	}
 	appDir := ""
-	if w := stages.Last(st, "workdir"); w != nil && w.Stage == st && len(w.Args) == 1 && !strings.ContainsAny(w.Args[0], "$\"'\\`") {
-		appDir = stages.JoinDir(stages.WorkdirAt(w), w.Args[0])
+	if w := stages.Last(st, "workdir"); w != nil && w.Stage == st {
+		if len(w.Args) == 1 && !strings.ContainsAny(w.Args[0], "$\"'\\`") {
+			appDir = stages.JoinDir(stages.WorkdirAt(w), w.Args[0])
+		}
+		if appDir == "" || strings.HasPrefix(appDir, stages.UnknownWorkdir) {
+			// Quotes, a variable or a base image's directory: the
+			// application directory would stay root's.
+			return decline(w, "dfopt cannot resolve the working directory "+strings.Join(w.Args, " ")+", which the new user should own")
+		}
 	}
 	if appDir == "/" || !strings.HasPrefix(appDir, "/") || strings.HasPrefix(appDir, stages.UnknownWorkdir) {
 		appDir = ""
