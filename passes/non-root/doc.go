@@ -92,7 +92,13 @@
 // php-fpm under any of its packaged names (php-fpm83, php-fpm8.2),
 // rsyslogd, syslog-ng, dockerd, containerd, dnsmasq, named, openvpn,
 // wg-quick, tailscaled, chronyd, keepalived, postfix, exim, dovecot,
-// slapd, smbd, vsftpd, xinetd, cupsd, squid, systemd, openrc and init),
+// slapd, smbd, vsftpd, xinetd, cupsd, squid, systemd, openrc and init;
+// and the packaged daemons that start as root to read what their package
+// made their own system user's, or that need root outright: redis-server,
+// redis-sentinel, freshclam, clamd, mosquitto, freeradius, radiusd, tor,
+// unbound, varnishd, privoxy, tinyproxy, stunnel, lighttpd, proftpd,
+// pure-ftpd, dropbear, dbus-daemon, avahi-daemon, rpcbind, rpc.nfsd,
+// rpc.mountd, dhcpd, snmpd, ntpd, ipsec and charon),
 // also behind a shell, an init, env or busybox (busybox crond); a service
 // started through its init script (service NAME start, invoke-rc.d,
 // rc-service, /etc/init.d/NAME); a program started with sudo or doas (which need root, or a

@@ -631,7 +631,23 @@ var rootDaemons = map[string]string{
 	"cupsd": "binds port 631 and runs filters as other users", "squid": "switches to its own user and writes under /var",
 	"syslog-ng": "binds privileged sockets and writes /var/log", "openrc": "is an init, which needs root",
 	"sudo": "needs root, or a sudoers entry for the user it runs as", "doas": "needs root, or a doas.conf rule for the user it runs as",
+	// Packaged daemons that start as root to read what their package made
+	// theirs (Debian's /etc/redis, /var/log/clamav, ...) and drop to it.
+	"redis-server": ownUser, "redis-sentinel": ownUser, "freshclam": ownUser, "clamd": ownUser,
+	"mosquitto": ownUser, "freeradius": ownUser, "radiusd": ownUser, "tor": ownUser, "unbound": ownUser,
+	"varnishd": ownUser, "privoxy": ownUser, "tinyproxy": ownUser, "stunnel": ownUser, "stunnel4": ownUser,
+	"lighttpd": "binds port 80 and " + ownUser, "proftpd": "binds port 21 and switches to the users it serves",
+	"pure-ftpd": "binds port 21 and switches to the users it serves", "dropbear": "binds port 22 and logs users in",
+	"dbus-daemon":  "runs the system bus as its own user, which needs root to start",
+	"avahi-daemon": "is intended to be run as root", "rpcbind": "binds port 111, which needs root",
+	"rpc.nfsd": "serves NFS from the kernel, which needs root", "rpc.mountd": "serves NFS mounts, which needs root",
+	"dhcpd": "binds port 67 and manages leases as root", "snmpd": "binds port 161 and reads system state as root",
+	"ntpd": "sets the clock, which needs root", "ipsec": "configures the kernel's IPsec, which needs root",
+	"charon": "configures the kernel's IPsec, which needs root",
 }
+
+// ownUser says why a packaged daemon of rootDaemons needs root to start.
+const ownUser = "runs as its own system user, whose configuration, state and log directories its package makes that user's"
 
 // phpFPMRE matches the names distributions give PHP's FastCGI process
 // manager: php-fpm, php-fpm83 (Alpine), php-fpm8.2 (Debian, Ubuntu),
