@@ -84,7 +84,10 @@
 // CMD or ENTRYPOINT that runs chown, mount, sysctl, setcap, a package
 // manager and the like, an entrypoint script in the build context (run
 // directly or by sh or bash) that runs any of these or writes to a system
-// directory (/etc, /usr, /opt, /var/lib, /var/log, /run, ...), a script
+// directory (/etc, /usr, /opt, /var/lib, /var/log, /run, ...), or names
+// in a redirection or in mkdir, touch, tee, cp, mv, ln, install, rm, chmod
+// or sed -i any absolute path outside the working directory, /tmp and /dev
+// (/data, /config.json, /proc/sys) or a path in a variable, a script
 // dfopt cannot read, or a base whose own ENTRYPOINT does: postgres, mysql, mariadb, mongo,
 // redis, rabbitmq, wordpress, nginx, httpd, and any base it does not know);
 // a program whose job needs root (cron and crond, supervisord, runsvdir,

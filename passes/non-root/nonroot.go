@@ -178,7 +178,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			return decline(start, "the program is "+prog+", a shell: the image is a base or a toolbox, whose users would start as the new user")
 		}
 		if isScript(argv[0]) {
-			if why := scriptNeedsRoot(ctx, argv[0]); why != "" {
+			wd, _ := stages.KnownWorkdir(start)
+			if why := scriptNeedsRoot(ctx, argv[0], wd); why != "" {
 				return decline(start, why)
 			}
 		} else if why := copiedNeedsRoot(ctx, chain, start, argv[0]); why != "" {
@@ -864,7 +865,7 @@ func isScript(prog string) bool {
 
 // scriptNeedsRoot reads an entrypoint script from the build context and
 // says why it must start as root ("" when nothing in it needs root).
-func scriptNeedsRoot(ctx *analysis.Context, prog string) string {
+func scriptNeedsRoot(ctx *analysis.Context, prog, appDir string) string {
 	view := buildcontext.Of(ctx)
 	if view == nil {
 		return "the entrypoint " + prog + " is a script that dfopt cannot read without the build context; it may need root"
@@ -891,13 +892,15 @@ func scriptNeedsRoot(ctx *analysis.Context, prog string) string {
 	if !ok {
 		return "the entrypoint " + prog + " cannot be read"
 	}
-	return contentNeedsRoot(found, string(data))
+	return contentNeedsRoot(found, string(data), appDir)
 }
 
 // contentNeedsRoot says why the entrypoint script name, of content data,
 // must start as root ("" when nothing in it needs root, or it is a
-// compiled program).
-func contentNeedsRoot(name, data string) string {
+// compiled program): it drops privileges, runs a command that needs root,
+// or writes outside appDir (the application directory, "" when not
+// known), /tmp and /dev, or to a path in a variable.
+func contentNeedsRoot(name, data, appDir string) string {
 	if strings.HasPrefix(data, "\x7fELF") {
 		return "" // a program, not a script
 	}
@@ -910,8 +913,31 @@ func contentNeedsRoot(name, data string) string {
 	if m := writesSystemRE.FindStringSubmatch(data); m != nil {
 		return "the entrypoint " + name + " writes " + m[1] + ", which only root may"
 	}
+	for _, m := range writesRE.FindAllStringSubmatch(data, -1) {
+		words := strings.Fields(m[2])
+		if m[1] != "" {
+			words = []string{m[1]}
+		}
+		for _, w := range words {
+			w = strings.Trim(w, `"'`)
+			switch {
+			case strings.HasPrefix(w, "$"):
+				return "the entrypoint " + name + " writes to a path in a variable, " + w + ", which dfopt cannot tell the new user may write"
+			case !strings.HasPrefix(w, "/"):
+			case appDir != "" && stages.Under(path.Clean(w), appDir):
+			case stages.Under(path.Clean(w), "/tmp") || stages.Under(path.Clean(w), "/dev") || stages.Under(path.Clean(w), "/proc/self"):
+			default:
+				return "the entrypoint " + name + " names " + w + " in a command that writes files, outside the application directory, /tmp and /dev, where the new user may not write"
+			}
+		}
+	}
 	return ""
 }
+
+// writesRE finds a script's writes: the target of a redirection (1), or
+// the words after mkdir, touch, tee, cp, mv, ln, install, rm, chmod or
+// sed -i (2).
+var writesRE = lazyre.New(`(?m)>>?[ \t]*(["']?[^\s;&|<>()"']+)|(?:^|[\s;&|(])(?:mkdir|touch|tee|cp|mv|ln|install|rm|chmod|sed[ \t]+-i)[ \t]([^\n;&|]*)`)
 
 // writesSystemRE finds a script's writes to system directories, which
 // belong to root: a redirection to a file there, or mkdir, touch, tee, cp,
@@ -925,9 +951,10 @@ var writesSystemRE = lazyre.New(`(?m)(?:>>?[ \t]*|(?:^|[\s;&|(])(?:mkdir|touch|t
 // may be a script), or a file that a RUN of the stage makes executable
 // with chmod (unpacked from an archive, made by the build).
 func copiedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, at *dockerfile.Instruction, prog string) string {
+	appDir, _ := stages.KnownWorkdir(at)
 	if o, ok := stages.CopiedProgram(ctx.Doc, at, prog); ok {
 		if o.Shown {
-			return contentNeedsRoot(prog, o.Content)
+			return contentNeedsRoot(prog, o.Content, appDir)
 		}
 		if len(o.Context) == 0 {
 			if o.Ins.Cmd == "add" {
@@ -947,7 +974,7 @@ func copiedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, at *docke
 		}
 		for _, p := range o.Context {
 			if data, ok := view.ReadFile(p); ok {
-				return contentNeedsRoot(p, string(data))
+				return contentNeedsRoot(p, string(data), appDir)
 			}
 		}
 		if byName {
