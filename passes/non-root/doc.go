@@ -74,8 +74,13 @@
 // program (read from the build context: it does not start as an ELF file
 // does): docker-init, /opt/run-server. One that cannot be read (not in
 // the context, ADD of a URL or an archive, a file a RUN unpacks and makes
-// executable with chmod) may be a script that needs root. A program a RUN
-// builds in a directory a COPY brought is not taken for a script.
+// executable with chmod, a file a RUN copies, moves, installs or links
+// into the program's place with cp, mv, install or ln) may be a script
+// that needs root. A bare name is also looked for in the directories and
+// archives that a COPY or ADD (not --from) puts in a PATH directory: read
+// from the build context when it is there, and unreadable when it is an
+// archive or there is no context. A program a RUN builds in a directory a
+// COPY brought is not taken for a script.
 //
 // Left alone, with a finding that says why: a USER root in the file; an
 // entrypoint that starts as root on purpose (the gosu or su-exec pattern of

@@ -182,6 +182,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			if why := scriptNeedsRoot(ctx, argv[0], wd); why != "" {
 				return decline(start, why)
 			}
+		} else if why := placedNeedsRoot(ctx, chain, argv[0]); why != "" {
+			return decline(start, why)
 		} else if why := copiedNeedsRoot(ctx, chain, start, argv[0]); why != "" {
 			return decline(start, why)
 		}
@@ -993,6 +995,108 @@ func copiedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, at *docke
 		}
 	}
 	return ""
+}
+
+// placedNeedsRoot says why a program the container runs, whose name does
+// not say it is a script, may be a script that must start as root, when
+// it reaches its place other than by a COPY that names it: a RUN that
+// copies, moves, installs or links a file there (cp, mv, install, ln),
+// which dfopt does not follow; or, for a bare name looked up on the PATH,
+// a COPY or ADD of a directory or an archive into a PATH directory, whose
+// file of that name is read from the build context when it can be.
+func placedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, prog string) string {
+	base := path.Base(prog)
+	bare := !strings.Contains(prog, "/")
+	for _, s := range chain {
+		for _, ins := range s.Instructions {
+			switch ins.Cmd {
+			case "run":
+				if !strings.Contains(ins.Text, base) && !(bare && strings.Contains(ins.Text, "/bin")) {
+					continue
+				}
+				r, err := runs.Parse(ins)
+				if err != nil || r == nil {
+					continue
+				}
+				wd, _ := stages.KnownWorkdir(ins)
+				for _, c := range r.Commands() {
+					if c.Name != "cp" && c.Name != "mv" && c.Name != "install" && c.Name != "ln" {
+						continue
+					}
+					ops := operands(c)
+					if len(ops) < 2 || c.HasArg(func(v string) bool { return v == "-d" || v == "--directory" }) {
+						continue
+					}
+					i := ops[len(ops)-1]
+					if !c.Static[i] {
+						continue
+					}
+					dest := stages.JoinDir(wd, c.Lits[i])
+					if dest == "" {
+						dest = c.Lits[i]
+					}
+					// Into a directory, a source keeps its name.
+					intoDir := slices.ContainsFunc(ops[:len(ops)-1], func(j int) bool { return !c.Static[j] || path.Base(c.Lits[j]) == base })
+					if dest == prog || (bare && slices.Contains(stages.PathDirs, path.Dir(dest)) && path.Base(dest) == base) ||
+						(intoDir && ((!bare && dest == path.Dir(prog)) || (bare && slices.Contains(stages.PathDirs, dest)))) {
+						return "the entrypoint " + prog + " is put in place by " + c.Name + " in a RUN, which dfopt does not follow; it may be a script that needs root"
+					}
+				}
+			case "copy", "add":
+				if !bare || len(ins.Args) < 2 || copiesByName(ins, prog) || slices.ContainsFunc(ins.Flags, func(f string) bool { return strings.HasPrefix(f, "--from") }) {
+					continue
+				}
+				dest := stages.JoinDir(stages.WorkdirAt(ins), dockerfile.Unquote(ins.Args[len(ins.Args)-1]))
+				if !slices.Contains(stages.PathDirs, dest) {
+					continue
+				}
+				// A source of another name with a suffix is a file (app.py),
+				// not a directory that may hold prog.
+				mayHold := false
+				for _, a := range ins.Args[:len(ins.Args)-1] {
+					b := path.Base(dockerfile.Unquote(a))
+					archive := ins.Cmd == "add" && !strings.Contains(a, "://") && strings.Contains(b, ".t")
+					if m, _ := path.Match(b, base); m || archive || path.Ext(b) == "" || strings.HasSuffix(a, "/") || strings.ContainsAny(b, "*?[") {
+						mayHold = true
+					}
+				}
+				if !mayHold {
+					continue
+				}
+				view := buildcontext.Of(ctx)
+				if view == nil || ins.Cmd == "add" {
+					return "the entrypoint " + prog + " may come from " + strings.ToUpper(ins.Cmd) + " of a directory or an archive into " + dest + ", which dfopt cannot read; it may be a script that needs root"
+				}
+				for _, a := range ins.Args[:len(ins.Args)-1] {
+					if data, ok := view.ReadFile(path.Join(dockerfile.Unquote(a), base)); ok {
+						if why := contentNeedsRoot(base, string(data), ""); why != "" {
+							return why
+						}
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// operands returns the indexes of a command's arguments that are not
+// options (after "--", all of them).
+func operands(c *shellparse.Command) []int {
+	var out []int
+	dash := false
+	for i, v := range c.Lits {
+		switch {
+		case dash || !c.Static[i]:
+			out = append(out, i)
+		case v == "--":
+			dash = true
+		case strings.HasPrefix(v, "-") && v != "-":
+		default:
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // copiesByName reports whether COPY or ADD ins names the file prog: a
