@@ -311,16 +311,27 @@ func unquoteGo(s string) string {
 	return s
 }
 
-// GoModuleGraph returns the module paths a go.sum or a vendor/modules.txt
-// lists.
+// GoModuleGraph returns the modules of a go.sum or a vendor/modules.txt
+// whose code the build may compile: in go.sum, those with a hash of the
+// module's content (MODULE VERSION h1:...), which go mod download fetches;
+// a module listed only by its go.mod's hash (MODULE VERSION/go.mod
+// h1:...) is in the module graph for the versions it requires, and its
+// code is neither downloaded nor built. In vendor/modules.txt, those
+// with packages vendored (lines after the module's # line); an explicit
+// requirement alone (# MODULE VERSION, ## explicit) vendors nothing.
 func GoModuleGraph(data []byte) []string {
 	var out []string
+	header := "" // the module of the last # line, until a package of it
 	for _, line := range strings.Split(string(data), "\n") {
 		f := strings.Fields(line)
 		switch {
 		case len(f) >= 2 && f[0] == "#": // vendor/modules.txt: # MODULE VERSION
-			out = append(out, f[1])
-		case len(f) >= 2 && !strings.HasPrefix(f[0], "#"): // go.sum: MODULE VERSION HASH
+			header = f[1]
+		case len(f) >= 1 && strings.HasPrefix(f[0], "#"): // ## explicit
+		case len(f) == 1 && header != "": // vendor/modules.txt: a package
+			out = append(out, header)
+			header = ""
+		case len(f) >= 3 && !strings.HasSuffix(f[1], "/go.mod"): // go.sum: MODULE VERSION HASH
 			out = append(out, f[0])
 		}
 	}

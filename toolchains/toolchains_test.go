@@ -84,10 +84,16 @@ func TestParseGoMod(t *testing.T) {
 }
 
 func TestGoModuleGraph(t *testing.T) {
+	// Only a module's go.mod hash: in the graph, not downloaded nor built.
 	sum := "gorm.io/gorm v1.21.3 h1:x=\ngorm.io/gorm v1.21.3/go.mod h1:y=\n\ngithub.com/mattn/go-sqlite3 v1.14.5/go.mod h1:z=\n"
-	require.Equal(t, []string{"gorm.io/gorm", "gorm.io/gorm", "github.com/mattn/go-sqlite3"}, GoModuleGraph([]byte(sum)))
-	vendor := "# gorm.io/driver/sqlite v1.1.4\n## explicit\ngorm.io/driver/sqlite\n# github.com/mattn/go-sqlite3 v1.14.5\ngithub.com/mattn/go-sqlite3\n"
+	require.Equal(t, []string{"gorm.io/gorm"}, GoModuleGraph([]byte(sum)))
+	sum += "github.com/mattn/go-sqlite3 v1.14.5 h1:w=\n"
+	require.Equal(t, []string{"gorm.io/gorm", "github.com/mattn/go-sqlite3"}, GoModuleGraph([]byte(sum)))
+	vendor := "# gorm.io/driver/sqlite v1.1.4\n## explicit\ngorm.io/driver/sqlite\n# github.com/mattn/go-sqlite3 v1.14.5\ngithub.com/mattn/go-sqlite3\ngithub.com/mattn/go-sqlite3/sqlite3_test\n"
 	require.Equal(t, []string{"gorm.io/driver/sqlite", "github.com/mattn/go-sqlite3"}, GoModuleGraph([]byte(vendor)))
+	// An explicit requirement with no package vendored.
+	vendor = "# github.com/mattn/go-sqlite3 v1.14.5\n## explicit; go 1.16\n# gorm.io/gorm v1.21.3\n## explicit\ngorm.io/gorm\n"
+	require.Equal(t, []string{"gorm.io/gorm"}, GoModuleGraph([]byte(vendor)))
 	require.True(t, CgoModule("gorm.io/driver/sqlite"))
 }
 

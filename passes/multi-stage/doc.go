@@ -55,7 +55,13 @@
 //     github.com/mattn/go-sqlite3 or a wrapper of it like
 //     gorm.io/driver/sqlite, among go.mod's requirements or in go.sum or
 //     vendor/modules.txt, which list the modules reached through them; a
-//     go.mod with requirements and neither of those counts as cgo),
+//     go.mod with requirements and neither of those counts as cgo; go.sum
+//     counts a module it lists with the hash of its content, MODULE
+//     VERSION h1:..., which go mod download fetches and the build may
+//     compile, not one it lists only by its go.mod's hash, MODULE
+//     VERSION/go.mod h1:..., which is in the module graph for the versions
+//     it requires and is neither downloaded nor built; vendor/modules.txt
+//     a module with packages vendored),
 //     no -race, no external link, in go
 //     build's flags or in GOFLAGS, no CGO_ENABLED=1): the build gets ENV CGO_ENABLED=0 (unless it sets
 //     it), and the static binary goes onto scratch, with the CA
@@ -139,7 +145,12 @@
 // (/etc, /usr/local/lib, /opt hold the build image's own files), except
 // those an rm removes after the COPY (a wheel in /tmp/); more than 8 such
 // files, files that cannot be listed, or an rm of a path given by a
-// variable, are declined.
+// variable, are declined. A name with whitespace, $ or a quote is written
+// in COPY's JSON form with the escape character before $, quotes and
+// itself (BuildKit expands variables and removes quotes in that form
+// too: COPY --from=build ["/etc/app/my file.ini", ...]); a name with a
+// pattern character (*, ?, [), a backslash or a control character, which
+// a COPY cannot name as it is, is declined (in any ecosystem).
 // What the build stage installed with apt-get comes along as the program
 // needs it: compilers, headers of libraries the slim image has (libssl,
 // libffi, zlib, ...) and version control stay behind; the libraries of

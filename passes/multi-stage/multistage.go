@@ -1,10 +1,13 @@
 package multistage
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
@@ -523,6 +526,43 @@ func variables(doc *dockerfile.Document, ins *dockerfile.Instruction) []string {
 	return out
 }
 
+// copyArgs writes a COPY's source and destination, which BuildKit
+// reads as words of a shell: it expands $VAR, removes quotes and the
+// escape character in both the plain and the JSON form, and takes *, ?
+// and [ in a source for a pattern. Names with none of those, nor
+// whitespace, are written as they are; names with whitespace, $ or quotes
+// in the JSON form with those characters escaped; names with a pattern
+// character, a backslash or a control character not at all.
+func copyArgs(src, dest string, escape byte) (string, bool) {
+	plain := true
+	for _, n := range []string{src, dest} {
+		if !utf8.ValidString(n) || strings.ContainsAny(n, "*?[\\") || strings.ContainsFunc(n, unicode.IsControl) {
+			return "", false
+		}
+		if strings.ContainsFunc(n, unicode.IsSpace) || strings.ContainsAny(n, "$'\""+string(rune(escape))) {
+			plain = false
+		}
+	}
+	if plain {
+		return src + " " + dest, true
+	}
+	word := func(n string) string {
+		var b strings.Builder
+		for _, r := range n {
+			if r == '$' || r == '\'' || r == '"' || r == rune(escape) {
+				b.WriteByte(escape)
+			}
+			b.WriteRune(r)
+		}
+		var q strings.Builder
+		e := json.NewEncoder(&q)
+		e.SetEscapeHTML(false)
+		_ = e.Encode(b.String()) // a string always encodes
+		return strings.TrimSuffix(q.String(), "\n")
+	}
+	return "[" + word(src) + ", " + word(dest) + "]", true
+}
+
 // fix writes the edits: the build stage named (and what the ecosystem
 // adds to it), and the final stage after the build's last instruction,
 // with the configuration instructions from before it copied.
@@ -607,7 +647,11 @@ func (s *split) fix(p *plan) (*analysis.Fix, string) {
 		b.WriteString(kw("WORKDIR") + " " + s.wd + nl)
 	}
 	for _, c := range p.copies {
-		b.WriteString(kw("COPY") + " --from=" + builder + " " + c[0] + " " + c[1] + nl)
+		args, ok := copyArgs(c[0], c[1], doc.Escape)
+		if !ok {
+			return nil, fmt.Sprintf("the final stage would copy %q, a name that a COPY cannot write as it is", c[0])
+		}
+		b.WriteString(kw("COPY") + " --from=" + builder + " " + args + nl)
 	}
 	// The configuration the build stage set before its end, and the
 	// variables the final stage knows, for the checks of what follows.
