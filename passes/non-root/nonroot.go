@@ -107,6 +107,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			case "env":
 				for i := 0; i+1 < len(ins.Args); i += 3 { // name, value, separator
 					k, v := ins.Args[i], ins.Args[i+1]
+					if strings.Contains(strings.ToUpper(k), "PORT") && strings.Contains(v, "$") {
+						return decline(ins, k+" is set from a variable, a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
+					}
 					if p, err := strconv.Atoi(dockerfile.Unquote(v)); err == nil && p > 0 && p < 1024 && strings.Contains(strings.ToUpper(k), "PORT") {
 						return decline(ins, fmt.Sprintf("%s sets port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", k, p))
 					}
