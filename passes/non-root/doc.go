@@ -131,7 +131,9 @@
 // 0.0.0.0:80, --listen=*:80, -Dserver.port=80, an address's :80, [::]:80,
 // PORT=80 before the command, http.server 80) or in an ENV
 // whose name has PORT, and such an ENV set from a variable (ARG PORT=80 +
-// ENV PORT=$PORT, which dfopt does not resolve) (non-root may bind it on Docker 20.10 and
+// ENV PORT=$PORT, which dfopt does not resolve), but not one that gives
+// the port of a server the program connects to (EMAIL_PORT, SMTP_PORT,
+// LDAP_PORT, DB_PORT, REDIS_PORT, PROXY_PORT, API_PORT, ...) (non-root may bind it on Docker 20.10 and
 // later, not on older Docker nor on Kubernetes by default); a VOLUME (it
 // starts out owned by root); ONBUILD; several users created by the file;
 // scratch (no users; a numeric USER works when the program needs no home);

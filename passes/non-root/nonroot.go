@@ -107,6 +107,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			case "env":
 				for i := 0; i+1 < len(ins.Args); i += 3 { // name, value, separator
 					k, v := ins.Args[i], ins.Args[i+1]
+					if remotePortRE.MatchString(strings.ToUpper(k)) {
+						continue // the port of a server the program connects to
+					}
 					if strings.Contains(strings.ToUpper(k), "PORT") && strings.Contains(v, "$") {
 						return decline(ins, k+" is set from a variable, a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
 					}
@@ -654,6 +657,11 @@ var rootDaemons = map[string]string{
 
 // ownUser says why a packaged daemon of rootDaemons needs root to start.
 const ownUser = "runs as its own system user, whose configuration, state and log directories its package makes that user's"
+
+// remotePortRE matches the name of an ENV that gives the port of a server
+// the program connects to (EMAIL_PORT, SMTP_PORT, DB_PORT): connecting to
+// a port below 1024 needs no root.
+var remotePortRE = lazyre.New(`(?:^|_)(?:SMTP|EMAIL|MAIL|LDAP|DB|DATABASE|POSTGRES|PG|MYSQL|MARIADB|MONGO|MONGODB|REDIS|AMQP|RABBITMQ|PROXY|UPSTREAM|API|BACKEND|REMOTE)_PORT$`)
 
 // phpFPMRE matches the names distributions give PHP's FastCGI process
 // manager: php-fpm, php-fpm83 (Alpine), php-fpm8.2 (Debian, Ubuntu),
