@@ -125,18 +125,30 @@ func SlimVariant(ref string) (slim, why string) {
 // library's headers and make: the default (buildpack-deps) variant of
 // python, node and ruby, which SlimVariant can make slim, and golang's
 // Debian images, which install gcc, libc6-dev, make and pkg-config
-// themselves. Anything else, and a tag dfopt cannot read, is not known to.
+// themselves, and buildpack-deps (but its curl and scm variants) with the
+// images built on it: gcc, rust and perl (but their slim variants).
+// Anything else, and a tag dfopt cannot read, is not known to.
 func HasCompiler(ref string) bool {
 	if slim, _ := SlimVariant(ref); slim != "" {
 		return true
 	}
 	repo, tag, _ := SplitRef(strings.ToLower(strings.TrimSpace(ref)))
 	name, official := officialName(repo)
-	if !official || name != "golang" || strings.ContainsAny(tag, "${}") {
+	if !official || strings.ContainsAny(tag, "${}") {
+		return false
+	}
+	switch name {
+	case "golang", "buildpack-deps", "gcc", "rust", "perl":
+	default:
 		return false
 	}
 	for _, w := range strings.Split(tag, "-") {
 		if strings.HasPrefix(w, "alpine") || strings.HasPrefix(w, "windowsservercore") || w == "nanoserver" || strings.HasPrefix(w, "ltsc") {
+			return false
+		}
+		// buildpack-deps' curl and scm variants have no compiler; the
+		// slim rust and perl images have no make.
+		if w == "curl" || w == "scm" || w == "slim" {
 			return false
 		}
 	}

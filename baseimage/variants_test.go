@@ -40,6 +40,8 @@ func TestHasCompiler(t *testing.T) {
 		"golang": true, "docker.io/library/golang:1.22-bookworm": true,
 		"python:3.11-slim": false, "golang:1.22-alpine": false, "golang:1.22-windowsservercore-ltsc2022": false,
 		"debian:bookworm": false, "ubuntu:22.04": false, "golang:${GO_VERSION}": false, "example.com/golang:1.22": false,
+		"rust:1.75": true, "rust:1-bookworm": true, "gcc:13": true, "buildpack-deps:bookworm": true, "buildpack-deps:22.04": true, "perl:5.38": true,
+		"rust:1-slim-bookworm": false, "rust:1-alpine": false, "buildpack-deps:bookworm-curl": false, "buildpack-deps:bookworm-scm": false, "perl:5.38-slim": false,
 	} {
 		if got := HasCompiler(ref); got != want {
 			t.Errorf("HasCompiler(%q) = %v, want %v", ref, got, want)

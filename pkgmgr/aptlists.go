@@ -121,3 +121,47 @@ func PlainAptCommand(c *shellparse.Command) string {
 	}
 	return ""
 }
+
+// AptInArgs returns the words of c, a command other than apt-get, apt,
+// apt-cache and aptitude, from its first argument on, when they run one of
+// them: as the command a launcher runs (runuser -u root -- apt-get,
+// chroot / apt-get, flock FILE apt-get, unshare -n apt-get, setpriv,
+// nsenter) or in a command string (su -c "apt-get install -y curl", su
+// root -c, runuser -c, flock -c); "" when no word names apt. The text is
+// what follows the command's name, joined with spaces, so that a caller
+// can ask what the apt command does.
+func AptInArgs(c *shellparse.Command) string {
+	switch c.Name {
+	case "apt-get", "apt", "apt-cache", "aptitude", "":
+		return ""
+	}
+	var words []string
+	for j := c.NameIdx + 1; j < len(c.Lits); j++ {
+		if c.Static[j] {
+			words = append(words, c.Lits[j])
+		}
+	}
+	text := strings.Join(words, " ")
+	if !strings.Contains(text, "apt") {
+		return ""
+	}
+	if wrappedApt.MatchString(text) || strings.Contains(text, "aptitude") {
+		return text
+	}
+	return ""
+}
+
+// aptTool matches apt-get, apt, apt-cache, apt-mark or aptitude as a word
+// of a text (a command, an argument, or inside a quoted script), also by
+// path (/usr/bin/apt-get), but not a directory named apt
+// (/var/lib/apt/lists).
+var aptTool = lazyre.New("(^|[\\s'\"();&|`=])(/[^\\s'\"]*/)?(apt-get|apt|apt-cache|apt-mark|aptitude)($|[\\s'\";&|)`])")
+
+// RunsAptText reports whether text may run an apt tool (apt-get, apt,
+// apt-cache, apt-mark, aptitude) with any subcommand: as root each opens
+// apt's cache and, unless apt's configuration says otherwise (the official
+// images' docker-clean sets Dir::Cache::pkgcache and srcpkgcache to ""),
+// saves pkgcache.bin and srcpkgcache.bin in /var/cache/apt.
+func RunsAptText(text string) bool {
+	return strings.Contains(text, "apt") && aptTool.MatchString(text)
+}

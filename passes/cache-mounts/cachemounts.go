@@ -624,6 +624,12 @@ func hiddenInstall(ctx *analysis.Context, ins *dockerfile.Instruction, m *manage
 			if w, ok := shellparse.Lit(c.NameWord()); ok && scriptInstalls(ctx, ins, m, w) {
 				return "it runs the script " + w
 			}
+		case m.name == "apt" && !tools[c.Name]:
+			// su -c "apt-get install ...", runuser -u root -- apt-get,
+			// chroot / apt-get, flock FILE apt-get, unshare -n apt-get
+			if text := pkgmgr.AptInArgs(c); text != "" && (m.offlineText.MatchString(text) || strings.Contains(text, "aptitude")) {
+				return c.Name + " runs apt"
+			}
 		}
 	}
 	return ""
@@ -756,12 +762,11 @@ func decideArchives(ctx *analysis.Context, plans []*plan) {
 	}
 	configured := map[*dockerfile.Stage]bool{}
 	ok := func(o *dockerfile.Instruction) bool {
-		// o installs with apt only under a /var/cache/apt mount.
+		// o runs apt only under a /var/cache/apt mount.
 		if p := byIns[o]; p != nil {
 			if u := p.apt(); u != nil {
 				return u.archives && u.why == "" || u.skip && runs.Covers(runs.CacheMounts(o), pkgmgr.AptArchives)
 			}
-			return true
 		}
 		if o.Cmd != "run" && !(o.Cmd == "onbuild" && o.Onbuild == "run") {
 			return true
@@ -773,7 +778,22 @@ func decideArchives(ctx *analysis.Context, plans []*plan) {
 		for _, h := range o.Heredocs {
 			text += "\n" + h.Content
 		}
-		return !aptInstallText.MatchString(text)
+		// Not only installs: without docker-clean any apt-get, apt,
+		// apt-mark or apt-cache run as root (purge, autoremove, hold)
+		// saves pkgcache.bin and srcpkgcache.bin in /var/cache/apt.
+		return !aptInstallText.MatchString(text) && !pkgmgr.RunsAptText(text)
+	}
+	// installs reports whether o, which ok refused, may download packages
+	// (else it only runs apt).
+	installs := func(o *dockerfile.Instruction) bool {
+		if p := byIns[o]; p != nil && p.apt() != nil {
+			return true
+		}
+		text := o.Text
+		for _, h := range o.Heredocs {
+			text += "\n" + h.Content
+		}
+		return aptInstallText.MatchString(text)
 	}
 	for _, st := range doc.Stages {
 		var first *plan
@@ -802,6 +822,9 @@ func decideArchives(ctx *analysis.Context, plans []*plan) {
 				for _, o := range append(later(doc, first.ins), first.ins) {
 					if !ok(o) {
 						why = fmt.Sprintf("line %d would keep the packages it downloads in its layer", ctx.Line(o.Span.Start))
+						if !installs(o) {
+							why = fmt.Sprintf("line %d runs apt, which would save its binary caches (pkgcache.bin, srcpkgcache.bin) in its layer", ctx.Line(o.Span.Start))
+						}
 						if p := byIns[o]; p != nil && p.apt() != nil && p.apt().archivesWhy != "" {
 							why += " (" + p.apt().archivesWhy + ")"
 						}

@@ -63,9 +63,12 @@
 // declares both files as changed on purpose. That changes every later apt
 // install too: images built FROM this one keep the packages they download
 // unless they mount /var/cache/apt as well. So the new RUN is added only when
-// every later step of the stage, and of the stages built on it, that installs
-// with apt gets the mount; otherwise only the package lists are mounted, and
-// the pass says why. A file that already undoes docker-clean gets the mounts
+// every later step of the stage, and of the stages built on it, that runs
+// apt (installs, and also apt-get purge, remove or autoremove, apt-mark,
+// apt-cache: docker-clean also keeps the binary caches pkgcache.bin and
+// srcpkgcache.bin, which these save in /var/cache/apt, out of the image)
+// gets the mount; otherwise only the package lists are mounted, and the
+// pass says why. A file that already undoes docker-clean gets the mounts
 // without the new RUN.
 //
 // Mount ids name the cache and, for apt and apk, the base's release
@@ -87,7 +90,9 @@
 //     cargo --offline or --frozen, GOPROXY=off; for apt and apk also an
 //     install out of sight before the step's own update: through xargs
 //     (xargs apt-get install), in the string of sh -c or bash -c (or one
-//     dfopt cannot read), with aptitude, or in a shell script (named .sh,
+//     dfopt cannot read), through another command that runs apt (su -c
+//     "apt-get install ...", runuser -u root -- apt-get, chroot /, flock,
+//     unshare), with aptitude, or in a shell script (named .sh,
 //     .bash or without a suffix) that a COPY or ADD brought and that
 //     installs or cannot be read; a script the file does not bring
 //     (./configure of a downloaded source) is taken for a build;

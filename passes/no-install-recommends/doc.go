@@ -30,7 +30,10 @@
 // files, without which nothing compiles: "stdio.h: No such file or
 // directory"; g++, clang, gfortran and build-essential depend on it),
 // ca-certificates with python3 and python3.N (Python's ssl module checks
-// https servers with the system's certificates), xauth with xvfb
+// https servers with the system's certificates), ca-certificates with
+// nodejs (Debian's build checks https servers against the system's store)
+// and with php-curl, phpN.N-curl and python3-pycurl (they reach https
+// through libcurl, which only recommends it), xauth with xvfb
 // (xvfb-run stops without it) and netbase with perl (/etc/protocols and
 // /etc/services, without which perl's TCP sockets fail).
 //
@@ -43,6 +46,9 @@
 // it loads at run time (libraries it links against are Depends, and stay).
 //
 // Left alone, with a finding: an install that needs such a package by
+// name in a RUN that removes packages after it (apt-get purge, remove or
+// autoremove, apt-mark, dpkg -r), which may remove the package again; an
+// install that needs such a package by
 // name on a base whose repositories dfopt does not know to have it (an
 // image it has no facts about, or one named by a build argument); an install of python3-pip (it recommends
 // build-essential and python3-dev, which pip needs to build packages from
@@ -53,9 +59,15 @@
 // golang-go and golang-1.N-go (gcc, g++, libc6-dev and pkg-config, for
 // cgo), r-base and r-base-core (r-base-dev, which install.packages compiles
 // with, and r-recommended), dpkg-dev when the file runs dpkg-buildpackage
-// or debuild (build-essential) and composer (git and unzip). A base known
+// or debuild (build-essential), composer (git and unzip) and the gcc cross
+// compilers, gcc-TARGET and gcc-N-TARGET (their target's C library, such as
+// libc6-dev-arm64-cross for gcc-aarch64-linux-gnu or
+// libnewlib-arm-none-eabi for gcc-arm-none-eabi, without which they compile
+// nothing; the target's g++ depends on it and counts too). A base known
 // to have gcc, g++, make and libc6-dev (the full python, node and ruby
-// images, golang's Debian images) counts as naming them. The recommends
+// images, golang's Debian images, buildpack-deps but its curl and scm
+// variants, and the full gcc, rust and perl images built on it) counts as
+// naming them. The recommends
 // named here are from Debian bookworm's package data. Not reported: an
 // install that says --no-install-recommends or --install-recommends, stages
 // whose apt configuration sets Install-Recommends (in a RUN, COPY or ENV of

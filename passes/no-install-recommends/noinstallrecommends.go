@@ -58,6 +58,11 @@ var reliedOn = map[string][]need{
 	}}},
 	"gcc": {libcDev}, "tcc": {libcDev}, "python3.N-dev": {libcDev},
 	"python3": {https}, "python3.N": {https},
+	// Debian's nodejs recommends ca-certificates and checks https servers
+	// against the system's store (SELF_SIGNED_CERT_IN_CHAIN without it);
+	// php-curl, phpN.N-curl and python3-pycurl reach https through
+	// libcurl4 or libcurl3-gnutls, which only recommend it.
+	"nodejs": {https}, "php-curl": {https}, "python3-pycurl": {https},
 	// xvfb-run, shipped in xvfb, stops with "xauth command not found"
 	// without the xauth that xvfb recommends.
 	"xvfb": {{pkg: "xauth", purpose: "xvfb-run"}},
@@ -68,7 +73,8 @@ var reliedOn = map[string][]need{
 }
 
 // needsOf returns the needs of package p: gcc-12 has the needs of gcc,
-// python3.11 those of python3.N and python3.11-dev those of python3.N-dev. python3-dev has none: it depends
+// python3.11 those of python3.N, python3.11-dev those of python3.N-dev
+// and php8.2-curl those of php-curl. python3-dev has none: it depends
 // on zlib1g-dev, which depends on libc6-dev.
 func needsOf(p string) []need {
 	if n, ok := reliedOn[p]; ok {
@@ -82,6 +88,9 @@ func needsOf(p string) []need {
 	}
 	if pythonN(p) {
 		return reliedOn["python3.N"]
+	}
+	if v, ok := strings.CutPrefix(p, "php"); ok && strings.HasSuffix(v, "-curl") && strings.Trim(strings.TrimSuffix(v, "-curl"), "0123456789.") == "" {
+		return reliedOn["php-curl"] // php8.2-curl
 	}
 	return nil
 }
@@ -165,8 +174,58 @@ func declinerOf(p string) (declining, string, bool) {
 		strings.Trim(p[len("golang-"):len(p)-len("-go")], "0123456789.") == "":
 		key = "golang-N-go"
 	}
+	if t, ok := crossTarget(p); ok {
+		return crossCompiler(t), "", true
+	}
 	d, ok := buildsFromRecommends[key]
 	return d, via, ok
+}
+
+// crossLibc are the C libraries that the gcc cross compilers of Debian
+// and Ubuntu recommend, by target (gcc-aarch64-linux-gnu: "Recommends:
+// libc6-dev-arm64-cross | libc-dev-arm64-cross", gcc-arm-none-eabi:
+// "Recommends: libnewlib-arm-none-eabi", in bookworm's package data).
+var crossLibc = map[string]string{
+	"aarch64-linux-gnu": "libc6-dev-arm64-cross", "arm-linux-gnueabihf": "libc6-dev-armhf-cross",
+	"arm-linux-gnueabi": "libc6-dev-armel-cross", "i686-linux-gnu": "libc6-dev-i386-cross",
+	"x86-64-linux-gnu": "libc6-dev-amd64-cross", "x86-64-linux-gnux32": "libc6-dev-x32-cross",
+	"powerpc64le-linux-gnu": "libc6-dev-ppc64el-cross", "s390x-linux-gnu": "libc6-dev-s390x-cross",
+	"riscv64-linux-gnu": "libc6-dev-riscv64-cross", "mips64el-linux-gnuabi64": "libc6-dev-mips64el-cross",
+	"arm-none-eabi": "libnewlib-arm-none-eabi",
+}
+
+// crossTarget returns the target of a gcc cross compiler, gcc-TARGET or
+// gcc-N-TARGET (gcc-aarch64-linux-gnu, gcc-12-arm-linux-gnueabihf,
+// gcc-arm-none-eabi), whose target is a Linux or bare-metal triplet.
+func crossTarget(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "gcc-")
+	if !ok {
+		return "", false
+	}
+	if n, after, ok := strings.Cut(rest, "-"); ok && digits(n) {
+		rest = after
+	}
+	if strings.HasSuffix(rest, "-base") {
+		return "", false
+	}
+	_, known := crossLibc[rest]
+	return rest, known || strings.Contains(rest, "-linux-") || strings.HasSuffix(rest, "-none-eabi")
+}
+
+// crossCompiler declines a cross compiler: like gcc, it only recommends
+// its target's C library (headers, crt1.o, libc.so), without which it
+// compiles nothing ("stdio.h: No such file or directory"). The install
+// or an earlier one naming that library, or the target's g++ (which
+// depends on it through libstdc++-N-dev-ARCH-cross), is enough.
+func crossCompiler(target string) declining {
+	lib := crossLibc[target]
+	what := "the C library of its target, without which it compiles nothing; install it by name, then add the option"
+	if lib != "" {
+		what = lib + ", the C library of its target, without which it compiles nothing; install it by name, then add the option"
+	}
+	return declining{what: what, has: func(in func(string) bool) bool {
+		return (lib != "" && in(lib)) || (!strings.HasSuffix(target, "-none-eabi") && in("g++-"+target))
+	}}
 }
 
 // Changes lists where fewer packages change the image's files: the system
@@ -285,6 +344,11 @@ func check(ctx *analysis.Context, r *runs.Run, installed, fileUses map[string]bo
 			}
 		}
 		if len(extra) > 0 {
+			if by := removesAfter(r.Commands(), c); by != "" {
+				decline(fmt.Sprintf("the fix would install %s by name (for %s), and the RUN removes packages after the install (%s), which may remove %s again; add the option and install %s by hand",
+					strings.Join(extra, " "), strings.Join(purposes, " and "), by, them(len(extra)), strings.Join(extra, " ")))
+				continue
+			}
 			if root := stages.RootImage(r.Ins.Stage); !hasAll(baseimage.Resolve(root), extra) {
 				info := baseimage.Resolve(root)
 				detail := info.String()
@@ -409,4 +473,35 @@ func uses(ctx *analysis.Context, n need, memo map[string]bool) bool {
 		memo[key] = v
 	}
 	return v
+}
+
+// removesAfter names the command after c in cmds that removes packages or
+// changes which are kept (apt-get purge, remove, autoremove or
+// --auto-remove, apt-mark, aptitude, dpkg -r/-P), or "".
+func removesAfter(cmds []*shellparse.Command, c *shellparse.Command) string {
+	after := false
+	for _, o := range cmds {
+		if o == c {
+			after = true
+			continue
+		}
+		if !after {
+			continue
+		}
+		switch o.Name {
+		case "apt-mark", "aptitude":
+			return o.Name
+		case "apt-get", "apt":
+			if slices.ContainsFunc(o.Lits, func(v string) bool {
+				return v == "purge" || v == "remove" || v == "autoremove" || v == "autopurge" || v == "--auto-remove"
+			}) {
+				return o.Name + " removing packages"
+			}
+		case "dpkg":
+			if slices.ContainsFunc(o.Lits, func(v string) bool { return v == "-r" || v == "-P" || v == "--remove" || v == "--purge" }) {
+				return "dpkg removing packages"
+			}
+		}
+	}
+	return ""
 }
