@@ -239,6 +239,10 @@ func madeDirs(ins *dockerfile.Instruction) []Dir {
 	return kept
 }
 
+// MustSucceed reports whether the RUN r fails when its command c fails (see
+// mustSucceed): a directory c makes exists after the RUN.
+func MustSucceed(r *runs.Run, c *shellparse.Command) bool { return mustSucceed(r, c) }
+
 // mustSucceed reports whether the RUN fails when the command c fails: c is
 // a top-level command of the program, not negated nor in a || list, and
 // either its && list is the RUN's last or errexit is on for sure.

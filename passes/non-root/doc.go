@@ -10,7 +10,15 @@
 // before CMD and ENTRYPOINT, and gives it the application directory: the
 // working directory the stage sets with WORKDIR, what COPY and ADD put
 // there, and the directories that mkdir in a RUN makes there (chown -R
-// after the last step; a mkdir whose operand cannot be read is declined).
+// after the last step; a mkdir whose operand cannot be read is declined,
+// and so is a relative one in a RUN that changes directory with cd, pushd
+// or popd, or in a subshell: the pass does not follow where it went; so
+// is a mkdir that may not run, in a condition, a subshell or where its
+// failure does not fail the RUN, and a directory that a RUN of the stage
+// may remove or move afterwards, since chown -R of a directory that is not
+// there fails the build; names are shell-quoted). A last WORKDIR of the
+// stage that dfopt cannot resolve (quoted, a variable, or relative to a
+// base image's directory) is declined: the directory would stay root's.
 //
 // Before:
 //
@@ -66,8 +74,13 @@
 // program (read from the build context: it does not start as an ELF file
 // does): docker-init, /opt/run-server. One that cannot be read (not in
 // the context, ADD of a URL or an archive, a file a RUN unpacks and makes
-// executable with chmod) may be a script that needs root. A program a RUN
-// builds in a directory a COPY brought is not taken for a script.
+// executable with chmod, a file a RUN copies, moves, installs or links
+// into the program's place with cp, mv, install or ln) may be a script
+// that needs root. A bare name is also looked for in the directories and
+// archives that a COPY or ADD (not --from) puts in a PATH directory: read
+// from the build context when it is there, and unreadable when it is an
+// archive or there is no context. A program a RUN builds in a directory a
+// COPY brought is not taken for a script.
 //
 // Left alone, with a finding that says why: a USER root in the file; an
 // entrypoint that starts as root on purpose (the gosu or su-exec pattern of
@@ -76,7 +89,10 @@
 // CMD or ENTRYPOINT that runs chown, mount, sysctl, setcap, a package
 // manager and the like, an entrypoint script in the build context (run
 // directly or by sh or bash) that runs any of these or writes to a system
-// directory (/etc, /usr, /opt, /var/lib, /var/log, /run, ...), a script
+// directory (/etc, /usr, /opt, /var/lib, /var/log, /run, ...), or names
+// in a redirection or in mkdir, touch, tee, cp, mv, ln, install, rm, chmod
+// or sed -i any absolute path outside the working directory, /tmp and /dev
+// (/data, /config.json, /proc/sys) or a path in a variable, a script
 // dfopt cannot read, or a base whose own ENTRYPOINT does: postgres, mysql, mariadb, mongo,
 // redis, rabbitmq, wordpress, nginx, httpd, and any base it does not know);
 // a program whose job needs root (cron and crond, supervisord, runsvdir,
@@ -84,7 +100,13 @@
 // php-fpm under any of its packaged names (php-fpm83, php-fpm8.2),
 // rsyslogd, syslog-ng, dockerd, containerd, dnsmasq, named, openvpn,
 // wg-quick, tailscaled, chronyd, keepalived, postfix, exim, dovecot,
-// slapd, smbd, vsftpd, xinetd, cupsd, squid, systemd, openrc and init),
+// slapd, smbd, vsftpd, xinetd, cupsd, squid, systemd, openrc and init;
+// and the packaged daemons that start as root to read what their package
+// made their own system user's, or that need root outright: redis-server,
+// redis-sentinel, freshclam, clamd, mosquitto, freeradius, radiusd, tor,
+// unbound, varnishd, privoxy, tinyproxy, stunnel, lighttpd, proftpd,
+// pure-ftpd, dropbear, dbus-daemon, avahi-daemon, rpcbind, rpc.nfsd,
+// rpc.mountd, dhcpd, snmpd, ntpd, ipsec and charon),
 // also behind a shell, an init, env or busybox (busybox crond); a service
 // started through its init script (service NAME start, invoke-rc.d,
 // rc-service, /etc/init.d/NAME); a program started with sudo or doas (which need root, or a
@@ -108,7 +130,10 @@
 // an option whose name has port, listen, bind or addr as in -b
 // 0.0.0.0:80, --listen=*:80, -Dserver.port=80, an address's :80, [::]:80,
 // PORT=80 before the command, http.server 80) or in an ENV
-// whose name has PORT (non-root may bind it on Docker 20.10 and
+// whose name has PORT, and such an ENV set from a variable (ARG PORT=80 +
+// ENV PORT=$PORT, which dfopt does not resolve), but not one that gives
+// the port of a server the program connects to (EMAIL_PORT, SMTP_PORT,
+// LDAP_PORT, DB_PORT, REDIS_PORT, PROXY_PORT, API_PORT, ...) (non-root may bind it on Docker 20.10 and
 // later, not on older Docker nor on Kubernetes by default); a VOLUME (it
 // starts out owned by root); ONBUILD; several users created by the file;
 // scratch (no users; a numeric USER works when the program needs no home);

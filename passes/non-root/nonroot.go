@@ -107,6 +107,12 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			case "env":
 				for i := 0; i+1 < len(ins.Args); i += 3 { // name, value, separator
 					k, v := ins.Args[i], ins.Args[i+1]
+					if remotePortRE.MatchString(strings.ToUpper(k)) {
+						continue // the port of a server the program connects to
+					}
+					if strings.Contains(strings.ToUpper(k), "PORT") && strings.Contains(v, "$") {
+						return decline(ins, k+" is set from a variable, a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
+					}
 					if p, err := strconv.Atoi(dockerfile.Unquote(v)); err == nil && p > 0 && p < 1024 && strings.Contains(strings.ToUpper(k), "PORT") {
 						return decline(ins, fmt.Sprintf("%s sets port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", k, p))
 					}
@@ -178,9 +184,12 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			return decline(start, "the program is "+prog+", a shell: the image is a base or a toolbox, whose users would start as the new user")
 		}
 		if isScript(argv[0]) {
-			if why := scriptNeedsRoot(ctx, argv[0]); why != "" {
+			wd, _ := stages.KnownWorkdir(start)
+			if why := scriptNeedsRoot(ctx, argv[0], wd); why != "" {
 				return decline(start, why)
 			}
+		} else if why := placedNeedsRoot(ctx, chain, argv[0]); why != "" {
+			return decline(start, why)
 		} else if why := copiedNeedsRoot(ctx, chain, start, argv[0]); why != "" {
 			return decline(start, why)
 		}
@@ -236,8 +245,15 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		userAt = lastStep.Span.End
 	}
 	appDir := ""
-	if w := stages.Last(st, "workdir"); w != nil && w.Stage == st && len(w.Args) == 1 && !strings.ContainsAny(w.Args[0], "$\"'\\`") {
-		appDir = stages.JoinDir(stages.WorkdirAt(w), w.Args[0])
+	if w := stages.Last(st, "workdir"); w != nil && w.Stage == st {
+		if len(w.Args) == 1 && !strings.ContainsAny(w.Args[0], "$\"'\\`") {
+			appDir = stages.JoinDir(stages.WorkdirAt(w), w.Args[0])
+		}
+		if appDir == "" || strings.HasPrefix(appDir, stages.UnknownWorkdir) {
+			// Quotes, a variable or a base image's directory: the
+			// application directory would stay root's.
+			return decline(w, "dfopt cannot resolve the working directory "+strings.Join(w.Args, " ")+", which the new user should own")
+		}
 	}
 	if appDir == "/" || !strings.HasPrefix(appDir, "/") || strings.HasPrefix(appDir, stages.UnknownWorkdir) {
 		appDir = ""
@@ -296,7 +312,11 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if len(made) > 0 {
 		// What RUN steps made in the application directory is the
 		// program's too: it is owned as the directory, after them.
-		chownMade := "chown -R " + owner + " " + strings.Join(made, " ")
+		quoted := make([]string, len(made))
+		for i, d := range made {
+			quoted[i] = shellparse.Quote(d)
+		}
+		chownMade := "chown -R " + owner + " " + strings.Join(quoted, " ")
 		if runAt == userAt {
 			steps = append(steps, chownMade)
 		} else {
@@ -361,7 +381,11 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 		if err != nil || r == nil {
 			return nil, ins, "a RUN that dfopt cannot read runs mkdir, which may make directories in " + appDir + " that the new user could not write"
 		}
+		cds := false
 		for _, c := range r.Commands() {
+			if c.Name == "cd" || c.Name == "pushd" || c.Name == "popd" {
+				cds = true
+			}
 			if c.Name != "mkdir" {
 				continue
 			}
@@ -376,6 +400,9 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 				}
 				d := a
 				if static && !path.IsAbs(a) {
+					if cds || c.InSubshell {
+						return nil, ins, "a RUN makes " + a + " with mkdir after changing directory, and dfopt cannot tell whether it is in " + appDir + " where the new user could not write"
+					}
 					wd, known := stages.KnownWorkdir(ins)
 					if !known {
 						static = false
@@ -392,6 +419,16 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 				rel := strings.TrimPrefix(d, strings.TrimSuffix(appDir, "/")+"/")
 				first, _, _ := strings.Cut(rel, "/")
 				top := path.Join(appDir, first)
+				// chown -R of a directory that is not there fails the
+				// build: only one made for sure and never removed after.
+				if !stages.MustSucceed(r, c) {
+					return nil, ins, "a RUN may not make " + d + ": its mkdir runs in a condition, a subshell or where its failure is ignored, and a chown of it could fail the build"
+				}
+				for _, o := range st.Instructions[slices.Index(st.Instructions, ins):] {
+					if stages.Removes(o, top) {
+						return nil, o, "a RUN may remove or move " + top + ", which a RUN makes with mkdir, and a chown of it could fail the build"
+					}
+				}
 				if !slices.Contains(dirs, top) {
 					dirs = append(dirs, top)
 				}
@@ -603,7 +640,28 @@ var rootDaemons = map[string]string{
 	"cupsd": "binds port 631 and runs filters as other users", "squid": "switches to its own user and writes under /var",
 	"syslog-ng": "binds privileged sockets and writes /var/log", "openrc": "is an init, which needs root",
 	"sudo": "needs root, or a sudoers entry for the user it runs as", "doas": "needs root, or a doas.conf rule for the user it runs as",
+	// Packaged daemons that start as root to read what their package made
+	// theirs (Debian's /etc/redis, /var/log/clamav, ...) and drop to it.
+	"redis-server": ownUser, "redis-sentinel": ownUser, "freshclam": ownUser, "clamd": ownUser,
+	"mosquitto": ownUser, "freeradius": ownUser, "radiusd": ownUser, "tor": ownUser, "unbound": ownUser,
+	"varnishd": ownUser, "privoxy": ownUser, "tinyproxy": ownUser, "stunnel": ownUser, "stunnel4": ownUser,
+	"lighttpd": "binds port 80 and " + ownUser, "proftpd": "binds port 21 and switches to the users it serves",
+	"pure-ftpd": "binds port 21 and switches to the users it serves", "dropbear": "binds port 22 and logs users in",
+	"dbus-daemon":  "runs the system bus as its own user, which needs root to start",
+	"avahi-daemon": "is intended to be run as root", "rpcbind": "binds port 111, which needs root",
+	"rpc.nfsd": "serves NFS from the kernel, which needs root", "rpc.mountd": "serves NFS mounts, which needs root",
+	"dhcpd": "binds port 67 and manages leases as root", "snmpd": "binds port 161 and reads system state as root",
+	"ntpd": "sets the clock, which needs root", "ipsec": "configures the kernel's IPsec, which needs root",
+	"charon": "configures the kernel's IPsec, which needs root",
 }
+
+// ownUser says why a packaged daemon of rootDaemons needs root to start.
+const ownUser = "runs as its own system user, whose configuration, state and log directories its package makes that user's"
+
+// remotePortRE matches the name of an ENV that gives the port of a server
+// the program connects to (EMAIL_PORT, SMTP_PORT, DB_PORT): connecting to
+// a port below 1024 needs no root.
+var remotePortRE = lazyre.New(`(?:^|_)(?:SMTP|EMAIL|MAIL|LDAP|DB|DATABASE|POSTGRES|PG|MYSQL|MARIADB|MONGO|MONGODB|REDIS|AMQP|RABBITMQ|PROXY|UPSTREAM|API|BACKEND|REMOTE)_PORT$`)
 
 // phpFPMRE matches the names distributions give PHP's FastCGI process
 // manager: php-fpm, php-fpm83 (Alpine), php-fpm8.2 (Debian, Ubuntu),
@@ -820,7 +878,7 @@ func isScript(prog string) bool {
 
 // scriptNeedsRoot reads an entrypoint script from the build context and
 // says why it must start as root ("" when nothing in it needs root).
-func scriptNeedsRoot(ctx *analysis.Context, prog string) string {
+func scriptNeedsRoot(ctx *analysis.Context, prog, appDir string) string {
 	view := buildcontext.Of(ctx)
 	if view == nil {
 		return "the entrypoint " + prog + " is a script that dfopt cannot read without the build context; it may need root"
@@ -847,13 +905,15 @@ func scriptNeedsRoot(ctx *analysis.Context, prog string) string {
 	if !ok {
 		return "the entrypoint " + prog + " cannot be read"
 	}
-	return contentNeedsRoot(found, string(data))
+	return contentNeedsRoot(found, string(data), appDir)
 }
 
 // contentNeedsRoot says why the entrypoint script name, of content data,
 // must start as root ("" when nothing in it needs root, or it is a
-// compiled program).
-func contentNeedsRoot(name, data string) string {
+// compiled program): it drops privileges, runs a command that needs root,
+// or writes outside appDir (the application directory, "" when not
+// known), /tmp and /dev, or to a path in a variable.
+func contentNeedsRoot(name, data, appDir string) string {
 	if strings.HasPrefix(data, "\x7fELF") {
 		return "" // a program, not a script
 	}
@@ -866,8 +926,31 @@ func contentNeedsRoot(name, data string) string {
 	if m := writesSystemRE.FindStringSubmatch(data); m != nil {
 		return "the entrypoint " + name + " writes " + m[1] + ", which only root may"
 	}
+	for _, m := range writesRE.FindAllStringSubmatch(data, -1) {
+		words := strings.Fields(m[2])
+		if m[1] != "" {
+			words = []string{m[1]}
+		}
+		for _, w := range words {
+			w = strings.Trim(w, `"'`)
+			switch {
+			case strings.HasPrefix(w, "$"):
+				return "the entrypoint " + name + " writes to a path in a variable, " + w + ", which dfopt cannot tell the new user may write"
+			case !strings.HasPrefix(w, "/"):
+			case appDir != "" && stages.Under(path.Clean(w), appDir):
+			case stages.Under(path.Clean(w), "/tmp") || stages.Under(path.Clean(w), "/dev") || stages.Under(path.Clean(w), "/proc/self"):
+			default:
+				return "the entrypoint " + name + " names " + w + " in a command that writes files, outside the application directory, /tmp and /dev, where the new user may not write"
+			}
+		}
+	}
 	return ""
 }
+
+// writesRE finds a script's writes: the target of a redirection (1), or
+// the words after mkdir, touch, tee, cp, mv, ln, install, rm, chmod or
+// sed -i (2).
+var writesRE = lazyre.New(`(?m)>>?[ \t]*(["']?[^\s;&|<>()"']+)|(?:^|[\s;&|(])(?:mkdir|touch|tee|cp|mv|ln|install|rm|chmod|sed[ \t]+-i)[ \t]([^\n;&|]*)`)
 
 // writesSystemRE finds a script's writes to system directories, which
 // belong to root: a redirection to a file there, or mkdir, touch, tee, cp,
@@ -881,9 +964,10 @@ var writesSystemRE = lazyre.New(`(?m)(?:>>?[ \t]*|(?:^|[\s;&|(])(?:mkdir|touch|t
 // may be a script), or a file that a RUN of the stage makes executable
 // with chmod (unpacked from an archive, made by the build).
 func copiedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, at *dockerfile.Instruction, prog string) string {
+	appDir, _ := stages.KnownWorkdir(at)
 	if o, ok := stages.CopiedProgram(ctx.Doc, at, prog); ok {
 		if o.Shown {
-			return contentNeedsRoot(prog, o.Content)
+			return contentNeedsRoot(prog, o.Content, appDir)
 		}
 		if len(o.Context) == 0 {
 			if o.Ins.Cmd == "add" {
@@ -903,7 +987,7 @@ func copiedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, at *docke
 		}
 		for _, p := range o.Context {
 			if data, ok := view.ReadFile(p); ok {
-				return contentNeedsRoot(p, string(data))
+				return contentNeedsRoot(p, string(data), appDir)
 			}
 		}
 		if byName {
@@ -922,6 +1006,108 @@ func copiedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, at *docke
 		}
 	}
 	return ""
+}
+
+// placedNeedsRoot says why a program the container runs, whose name does
+// not say it is a script, may be a script that must start as root, when
+// it reaches its place other than by a COPY that names it: a RUN that
+// copies, moves, installs or links a file there (cp, mv, install, ln),
+// which dfopt does not follow; or, for a bare name looked up on the PATH,
+// a COPY or ADD of a directory or an archive into a PATH directory, whose
+// file of that name is read from the build context when it can be.
+func placedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, prog string) string {
+	base := path.Base(prog)
+	bare := !strings.Contains(prog, "/")
+	for _, s := range chain {
+		for _, ins := range s.Instructions {
+			switch ins.Cmd {
+			case "run":
+				if !strings.Contains(ins.Text, base) && !(bare && strings.Contains(ins.Text, "/bin")) {
+					continue
+				}
+				r, err := runs.Parse(ins)
+				if err != nil || r == nil {
+					continue
+				}
+				wd, _ := stages.KnownWorkdir(ins)
+				for _, c := range r.Commands() {
+					if c.Name != "cp" && c.Name != "mv" && c.Name != "install" && c.Name != "ln" {
+						continue
+					}
+					ops := operands(c)
+					if len(ops) < 2 || c.HasArg(func(v string) bool { return v == "-d" || v == "--directory" }) {
+						continue
+					}
+					i := ops[len(ops)-1]
+					if !c.Static[i] {
+						continue
+					}
+					dest := stages.JoinDir(wd, c.Lits[i])
+					if dest == "" {
+						dest = c.Lits[i]
+					}
+					// Into a directory, a source keeps its name.
+					intoDir := slices.ContainsFunc(ops[:len(ops)-1], func(j int) bool { return !c.Static[j] || path.Base(c.Lits[j]) == base })
+					if dest == prog || (bare && slices.Contains(stages.PathDirs, path.Dir(dest)) && path.Base(dest) == base) ||
+						(intoDir && ((!bare && dest == path.Dir(prog)) || (bare && slices.Contains(stages.PathDirs, dest)))) {
+						return "the entrypoint " + prog + " is put in place by " + c.Name + " in a RUN, which dfopt does not follow; it may be a script that needs root"
+					}
+				}
+			case "copy", "add":
+				if !bare || len(ins.Args) < 2 || copiesByName(ins, prog) || slices.ContainsFunc(ins.Flags, func(f string) bool { return strings.HasPrefix(f, "--from") }) {
+					continue
+				}
+				dest := stages.JoinDir(stages.WorkdirAt(ins), dockerfile.Unquote(ins.Args[len(ins.Args)-1]))
+				if !slices.Contains(stages.PathDirs, dest) {
+					continue
+				}
+				// A source of another name with a suffix is a file (app.py),
+				// not a directory that may hold prog.
+				mayHold := false
+				for _, a := range ins.Args[:len(ins.Args)-1] {
+					b := path.Base(dockerfile.Unquote(a))
+					archive := ins.Cmd == "add" && !strings.Contains(a, "://") && strings.Contains(b, ".t")
+					if m, _ := path.Match(b, base); m || archive || path.Ext(b) == "" || strings.HasSuffix(a, "/") || strings.ContainsAny(b, "*?[") {
+						mayHold = true
+					}
+				}
+				if !mayHold {
+					continue
+				}
+				view := buildcontext.Of(ctx)
+				if view == nil || ins.Cmd == "add" {
+					return "the entrypoint " + prog + " may come from " + strings.ToUpper(ins.Cmd) + " of a directory or an archive into " + dest + ", which dfopt cannot read; it may be a script that needs root"
+				}
+				for _, a := range ins.Args[:len(ins.Args)-1] {
+					if data, ok := view.ReadFile(path.Join(dockerfile.Unquote(a), base)); ok {
+						if why := contentNeedsRoot(base, string(data), ""); why != "" {
+							return why
+						}
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// operands returns the indexes of a command's arguments that are not
+// options (after "--", all of them).
+func operands(c *shellparse.Command) []int {
+	var out []int
+	dash := false
+	for i, v := range c.Lits {
+		switch {
+		case dash || !c.Static[i]:
+			out = append(out, i)
+		case v == "--":
+			dash = true
+		case strings.HasPrefix(v, "-") && v != "-":
+		default:
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // copiesByName reports whether COPY or ADD ins names the file prog: a
