@@ -96,3 +96,23 @@ func LiteralWords(words []*syntax.Word) (values []string, ok bool) {
 	}
 	return out, true
 }
+
+// Operands returns the indexes in c.Lits of the command's arguments that
+// are not options: words that do not start with "-" (a lone "-" is an
+// operand), words that are not static, and every word after "--".
+func Operands(c *Command) []int {
+	var out []int
+	dash := false
+	for i, v := range c.Lits {
+		switch {
+		case dash || !c.Static[i]:
+			out = append(out, i)
+		case v == "--":
+			dash = true
+		case strings.HasPrefix(v, "-") && v != "-":
+		default:
+			out = append(out, i)
+		}
+	}
+	return out
+}

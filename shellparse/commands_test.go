@@ -287,3 +287,25 @@ func TestCommandsOffsets(t *testing.T) {
 	assert.Equal(t, []string{"-rf", "/var/lib/apt/lists/*"}, cmds[3].Lits)
 	assert.Equal(t, []bool{true, true}, cmds[3].Static)
 }
+
+func TestOperands(t *testing.T) {
+	for src, want := range map[string][]string{
+		`mkdir -p /a "$B" - c`:     {"/a", "<dyn>", "-", "c"},
+		`rm -rf -- -x /y`:          {"-x", "/y"},
+		`chown -R app:app /app /b`: {"app:app", "/app", "/b"},
+		`true`:                     nil,
+	} {
+		p, err := Parse(src)
+		require.NoError(t, err)
+		c := Commands(p)[0]
+		var got []string
+		for _, i := range Operands(c) {
+			if c.Static[i] {
+				got = append(got, c.Lits[i])
+			} else {
+				got = append(got, "<dyn>")
+			}
+		}
+		assert.Equal(t, want, got, src)
+	}
+}

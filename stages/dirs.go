@@ -114,9 +114,9 @@ func removals(ins *dockerfile.Instruction) removed {
 			var args []int
 			switch c.Name {
 			case "rm", "rmdir", "unlink", "shred":
-				args = operands(c)
+				args = shellparse.Operands(c)
 			case "mv":
-				ops := operands(c)
+				ops := shellparse.Operands(c)
 				if len(ops) > 1 {
 					args = ops[:len(ops)-1]
 				}
@@ -164,25 +164,6 @@ func removals(ins *dockerfile.Instruction) removed {
 		}
 		return out
 	}).(removed)
-}
-
-// operands returns the indexes of a command's arguments that are not
-// options (after "--", all of them).
-func operands(c *shellparse.Command) []int {
-	var out []int
-	dash := false
-	for i, v := range c.Lits {
-		switch {
-		case dash || !c.Static[i]:
-			out = append(out, i)
-		case v == "--":
-			dash = true
-		case strings.HasPrefix(v, "-") && v != "-":
-		default:
-			out = append(out, i)
-		}
-	}
-	return out
 }
 
 func madeDirs(ins *dockerfile.Instruction) []Dir {

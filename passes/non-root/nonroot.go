@@ -1034,7 +1034,7 @@ func placedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, prog stri
 					if c.Name != "cp" && c.Name != "mv" && c.Name != "install" && c.Name != "ln" {
 						continue
 					}
-					ops := operands(c)
+					ops := shellparse.Operands(c)
 					if len(ops) < 2 || c.HasArg(func(v string) bool { return v == "-d" || v == "--directory" }) {
 						continue
 					}
@@ -1089,25 +1089,6 @@ func placedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, prog stri
 		}
 	}
 	return ""
-}
-
-// operands returns the indexes of a command's arguments that are not
-// options (after "--", all of them).
-func operands(c *shellparse.Command) []int {
-	var out []int
-	dash := false
-	for i, v := range c.Lits {
-		switch {
-		case dash || !c.Static[i]:
-			out = append(out, i)
-		case v == "--":
-			dash = true
-		case strings.HasPrefix(v, "-") && v != "-":
-		default:
-			out = append(out, i)
-		}
-	}
-	return out
 }
 
 // copiesByName reports whether COPY or ADD ins names the file prog: a
