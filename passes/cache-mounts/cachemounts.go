@@ -40,6 +40,22 @@ type use struct {
 	edits []analysis.Edit
 }
 
+// declineFor keeps dir from being mounted, for the reason why: for apt's
+// archives only that directory (the lists may still be mounted, unless
+// they are not either: then nothing is), for any other the whole use. It
+// reports whether the whole use is declined.
+func (u *use) declineFor(dir, why string) bool {
+	if dir == pkgmgr.AptArchives {
+		u.archives, u.archivesWhy = false, why
+		if u.listsWhy == "" {
+			return false
+		}
+		why = u.listsWhy
+	}
+	u.why = why
+	return true
+}
+
 // active returns the directories to mount.
 func (u *use) active() []target {
 	if u.why != "" || u.skip {
@@ -248,10 +264,7 @@ func (p *plan) block(blocked map[string]string) {
 				continue
 			}
 			if t.dir == pkgmgr.AptArchives {
-				u.archives, u.archivesWhy = false, why
-				if u.listsWhy != "" {
-					u.why = u.listsWhy
-				}
+				u.declineFor(t.dir, why)
 				continue
 			}
 			if t.dir == pkgmgr.AptLists && u.archives {
@@ -1266,12 +1279,9 @@ func filledBefore(ctx *analysis.Context, plans []*plan) {
 				if why == "" {
 					continue
 				}
-				if t.dir == pkgmgr.AptArchives {
-					u.archives, u.archivesWhy = false, why
-					continue
+				if u.declineFor(t.dir, why) {
+					break
 				}
-				u.why = why
-				break
 			}
 		}
 	}
@@ -1436,12 +1446,9 @@ func touched(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command, u *
 		if why == "" {
 			continue
 		}
-		if t.dir == pkgmgr.AptArchives {
-			u.archives, u.archivesWhy = false, why
-			continue
+		if u.declineFor(t.dir, why) {
+			return
 		}
-		u.why = why
-		return
 	}
 }
 
