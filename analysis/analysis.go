@@ -256,6 +256,13 @@ type Fix struct {
 	// each against its current content (empty when it does not exist yet).
 	// They are applied with the Dockerfile edits or not at all.
 	Files []FileEdit
+	// Stack says that the fix's edits are insertions that compose with
+	// those of the pass's other stacking fixes inserting at the same
+	// offsets: the optimizer may apply them in one round, their texts in the
+	// order the pass reported them, instead of one per round. A pass sets it
+	// only when each insertion does the same whatever the others insert
+	// before it, such as commands of fixed effect appended to a RUN.
+	Stack bool
 }
 
 // FileEdit is a change to one file of the build context.

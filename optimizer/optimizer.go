@@ -543,7 +543,9 @@ func noop(src []byte, edits []analysis.Edit) bool {
 // merge accepts fixes in order (pass order, then finding order) and drops a
 // fix whole when any of its edits touches an edit already accepted, in the
 // Dockerfile or in another file. Dropped fixes are found again, against the
-// new text, in the next round.
+// new text, in the next round. The one exception: insertions of a pass's
+// stacking fixes (analysis.Fix.Stack) at the same offset go in together, in
+// the order the pass reported them.
 func merge(cands []candidate) ([]candidate, []analysis.Edit, map[string][]analysis.Edit) {
 	var accepted []candidate
 	var edits []analysis.Edit
@@ -552,19 +554,26 @@ func merge(cands []candidate) ([]candidate, []analysis.Edit, map[string][]analys
 	var takenFiles map[string]*editSet
 	for _, c := range cands {
 		fix := c.finding.Fix
-		if fix == nil || taken.touches(fix.Edits) {
+		if fix == nil {
+			continue
+		}
+		var owner *Pass
+		if fix.Stack && insertsOnly(fix) {
+			owner = c.pass
+		}
+		if taken.touches(fix.Edits, owner) {
 			continue
 		}
 		clash := false
 		for _, fe := range fix.Files {
-			clash = clash || takenFiles[fe.Path].touches(fe.Edits)
+			clash = clash || takenFiles[fe.Path].touches(fe.Edits, nil)
 		}
 		if clash {
 			continue
 		}
 		accepted = append(accepted, c)
 		edits = append(edits, fix.Edits...)
-		taken.add(fix.Edits)
+		taken.add(fix.Edits, owner)
 		for _, fe := range fix.Files {
 			if files == nil {
 				files, takenFiles = map[string][]analysis.Edit{}, map[string]*editSet{}
@@ -573,9 +582,10 @@ func merge(cands []candidate) ([]candidate, []analysis.Edit, map[string][]analys
 			if takenFiles[fe.Path] == nil {
 				takenFiles[fe.Path] = &editSet{}
 			}
-			takenFiles[fe.Path].add(fe.Edits)
+			takenFiles[fe.Path].add(fe.Edits, nil)
 		}
 	}
+	// Stable: insertions at one offset keep the order they were accepted in.
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Pos < edits[j].Pos })
 	for _, fe := range files {
 		sort.SliceStable(fe, func(i, j int) bool { return fe[i].Pos < fe[j].Pos })
@@ -583,26 +593,50 @@ func merge(cands []candidate) ([]candidate, []analysis.Edit, map[string][]analys
 	return accepted, edits, files
 }
 
+// insertsOnly reports whether every edit of fix is an insertion into the
+// Dockerfile (and it edits no other file).
+func insertsOnly(fix *analysis.Fix) bool {
+	if len(fix.Files) > 0 {
+		return false
+	}
+	for _, e := range fix.Edits {
+		if e.Pos != e.End {
+			return false
+		}
+	}
+	return true
+}
+
 // editSet holds accepted edits, filed by the 4 KiB blocks of the text they
 // touch, so that whether a new edit touches one of them takes the edits
 // near it to find out, not all of them.
 type editSet struct {
-	blocks map[int][]analysis.Edit
+	blocks map[int][]setEdit
+}
+
+// setEdit is an accepted edit; stack is the pass whose stacking insertion
+// it is, or nil.
+type setEdit struct {
+	analysis.Edit
+	stack *Pass
 }
 
 const blockShift = 12
 
 // touches reports whether an edit of b touches (overlaps or abuts) an edit
 // of the set. Two edits touch when the closed ranges [Pos, End] share an
-// offset, and then both are filed under that offset's block.
-func (s *editSet) touches(b []analysis.Edit) bool {
+// offset, and then both are filed under that offset's block. Insertions at
+// the same offset do not touch when both are stacking insertions of the
+// same pass (stack, not nil).
+func (s *editSet) touches(b []analysis.Edit, stack *Pass) bool {
 	if s == nil || len(s.blocks) == 0 {
 		return false
 	}
 	for _, y := range b {
 		for k := y.Pos >> blockShift; k <= y.End>>blockShift; k++ {
 			for _, x := range s.blocks[k] {
-				if x.Pos <= y.End && y.Pos <= x.End {
+				if x.Pos <= y.End && y.Pos <= x.End &&
+					(stack == nil || x.stack != stack || x.Pos != y.Pos) {
 					return true
 				}
 			}
@@ -611,13 +645,13 @@ func (s *editSet) touches(b []analysis.Edit) bool {
 	return false
 }
 
-func (s *editSet) add(edits []analysis.Edit) {
+func (s *editSet) add(edits []analysis.Edit, stack *Pass) {
 	if s.blocks == nil {
-		s.blocks = map[int][]analysis.Edit{}
+		s.blocks = map[int][]setEdit{}
 	}
 	for _, e := range edits {
 		for k := e.Pos >> blockShift; k <= e.End>>blockShift; k++ {
-			s.blocks[k] = append(s.blocks[k], e)
+			s.blocks[k] = append(s.blocks[k], setEdit{e, stack})
 		}
 	}
 }

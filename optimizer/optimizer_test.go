@@ -372,13 +372,22 @@ func TestMapBackMatchesLinear(t *testing.T) {
 }
 
 // editSet.touches finds what comparing with every edit finds, also for
-// edits that span several blocks and edits that meet at a block boundary.
+// edits that span several blocks and edits that meet at a block boundary,
+// and lets stacking insertions of one pass at one offset through.
 func TestEditSetMatchesAllPairs(t *testing.T) {
-	touch := func(a, b []analysis.Edit) bool {
+	passes := []*Pass{{Name: "a"}, {Name: "b"}}
+	type owned struct {
+		analysis.Edit
+		stack *Pass
+	}
+	touch := func(a []owned, b []analysis.Edit, stack *Pass) bool {
 		for _, x := range a {
 			for _, y := range b {
 				if x.Pos <= y.End && y.Pos <= x.End {
-					return true
+					same := stack != nil && x.stack == stack && x.Pos == x.End && y.Pos == y.End
+					if !same {
+						return true
+					}
 				}
 			}
 		}
@@ -388,27 +397,40 @@ func TestEditSetMatchesAllPairs(t *testing.T) {
 	const block = 1 << blockShift
 	for i := 0; i < 2000; i++ {
 		var set editSet
-		var all []analysis.Edit
+		var all []owned
 		for j := 0; j < 20; j++ {
 			var fix []analysis.Edit
+			inserts := r.IntN(3) == 0
 			for k := r.IntN(3); k >= 0; k-- {
 				pos := r.IntN(4 * block)
 				if r.IntN(4) == 0 {
 					pos = r.IntN(4) * block // at a block boundary
 				}
+				if inserts && r.IntN(2) == 0 && len(all) > 0 {
+					pos = all[r.IntN(len(all))].Pos // where another edit is
+				}
 				end := pos + r.IntN(3)
 				if r.IntN(8) == 0 {
 					end = pos + r.IntN(3*block) // across blocks
 				}
+				if inserts {
+					end = pos
+				}
 				fix = append(fix, analysis.Edit{Pos: pos, End: end})
 			}
-			got, want := set.touches(fix), touch(all, fix)
+			var stack *Pass
+			if inserts {
+				stack = passes[r.IntN(2)]
+			}
+			got, want := set.touches(fix, stack), touch(all, fix, stack)
 			if got != want {
-				t.Fatalf("set %v, fix %v: touches %v, want %v", all, fix, got, want)
+				t.Fatalf("set %v, fix %v (stack %v): touches %v, want %v", all, fix, stack, got, want)
 			}
 			if !got {
-				set.add(fix)
-				all = append(all, fix...)
+				set.add(fix, stack)
+				for _, e := range fix {
+					all = append(all, owned{e, stack})
+				}
 			}
 		}
 	}

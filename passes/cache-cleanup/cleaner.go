@@ -95,7 +95,7 @@ func (cl *cleaner) remove(c *shellparse.Command, paths, removes []string, msg st
 	fd := cl.finding(c, msg)
 	if pos, text, ok := cl.r.AppendEdit(cl.doc, cmd); ok {
 		fd.Fix = &analysis.Fix{Message: "remove " + strings.Join(paths, " ") + " in the same RUN",
-			Edits: []analysis.Edit{analysis.Insert(pos, text)}, Removes: removes}
+			Edits: []analysis.Edit{analysis.Insert(pos, text)}, Removes: removes, Stack: true}
 	} else {
 		fd.Message += " (not fixed: the RUN ends in the background, in exit/exec or in a here-document)"
 	}
