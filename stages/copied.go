@@ -111,51 +111,83 @@ func copiedIn(doc *dockerfile.Document, st *dockerfile.Stage, before int, p stri
 	return Origin{}, false
 }
 
+// copySource is one source of a COPY or ADD, as copyProvides reads it.
+type copySource struct {
+	s       string
+	remote  bool   // ADD of a URL or git repository
+	archive bool   // ADD of a local archive, which it extracts
+	heredoc string // the here-document's name (COPY <<NAME)
+	base    string // the name the source has at a directory destination
+	glob    bool
+}
+
+// copySummary is what copyProvides needs of a COPY or ADD, worked out once
+// per instruction of a document.
+type copySummary struct {
+	from     string
+	other    bool // --parents or --exclude
+	srcs     []copySource
+	asDir    bool
+	destPath string // "" when not known
+}
+
+func summarizeCopy(ins *dockerfile.Instruction) *copySummary {
+	return ins.Cached("stages.copy", func() any {
+		c := &copySummary{}
+		for _, f := range ins.Flags {
+			name, val, _ := strings.Cut(f, "=")
+			switch name {
+			case "--from":
+				c.from = val
+			case "--parents", "--exclude":
+				c.other = true
+			}
+		}
+		srcs, dest := ins.Args[:len(ins.Args)-1], ins.Args[len(ins.Args)-1]
+		c.asDir = strings.HasSuffix(dest, "/") || len(srcs) > 1 || dest == "." || dest == ".."
+		if !strings.Contains(dest, "$") {
+			c.destPath = JoinDir(WorkdirAt(ins), dest)
+			if strings.HasPrefix(c.destPath, UnknownWorkdir) {
+				c.destPath = ""
+			}
+		}
+		for _, s := range srcs {
+			src := copySource{s: s, glob: strings.ContainsAny(s, "*?[")}
+			if src.glob {
+				c.asDir = true
+			}
+			src.remote = ins.Cmd == "add" && dockerfile.IsRemoteSource(s)
+			src.archive = ins.Cmd == "add" && !src.remote && isArchiveName(s)
+			if name, ok := strings.CutPrefix(s, "<<"); ok {
+				src.heredoc = strings.Trim(strings.TrimPrefix(name, "-"), `"'`)
+			}
+			src.base = path.Base(strings.TrimRight(s, "/"))
+			if src.remote {
+				src.base = path.Base(strings.SplitN(strings.SplitN(s, "?", 2)[0], "#", 2)[0])
+			}
+			if src.heredoc != "" {
+				src.base = src.heredoc
+			}
+			c.srcs = append(c.srcs, src)
+		}
+		return c
+	}).(*copySummary)
+}
+
 // copyProvides reports whether COPY or ADD ins puts a file at p (the base
 // name p when rel is set).
 func copyProvides(doc *dockerfile.Document, ins *dockerfile.Instruction, p string, rel, fileOnly bool, depth int) (Origin, bool) {
 	if len(ins.Args) < 2 {
 		return Origin{}, false
 	}
+	c := summarizeCopy(ins)
+	destPath, asDir := c.destPath, c.asDir
+	if !rel && (destPath == "" || p != destPath && !Under(p, destPath)) {
+		return Origin{}, false // the cases below that take p need it there
+	}
 	o := Origin{Ins: ins}
-	from, other := "", false
-	for _, f := range ins.Flags {
-		name, val, _ := strings.Cut(f, "=")
-		switch name {
-		case "--from":
-			from = val
-		case "--parents", "--exclude":
-			other = true
-		}
-	}
-	srcs, dest := ins.Args[:len(ins.Args)-1], ins.Args[len(ins.Args)-1]
-	asDir := strings.HasSuffix(dest, "/") || len(srcs) > 1 || dest == "." || dest == ".."
-	destPath := ""
-	if !strings.Contains(dest, "$") {
-		destPath = JoinDir(WorkdirAt(ins), dest)
-		if strings.HasPrefix(destPath, UnknownWorkdir) {
-			destPath = ""
-		}
-	}
-	for _, s := range srcs {
-		if strings.ContainsAny(s, "*?[") {
-			asDir = true
-		}
-	}
-	for _, s := range srcs {
-		remote := ins.Cmd == "add" && dockerfile.IsRemoteSource(s)
-		archive := ins.Cmd == "add" && !remote && isArchiveName(s)
-		heredoc := ""
-		if name, ok := strings.CutPrefix(s, "<<"); ok {
-			heredoc = strings.Trim(strings.TrimPrefix(name, "-"), `"'`)
-		}
-		base := path.Base(strings.TrimRight(s, "/"))
-		if remote {
-			base = path.Base(strings.SplitN(strings.SplitN(s, "?", 2)[0], "#", 2)[0])
-		}
-		if heredoc != "" {
-			base = heredoc
-		}
+	for _, src := range c.srcs {
+		s, base := src.s, src.base
 		// The candidates: p is the source itself (a file), or inside it
 		// (a directory whose content the COPY puts at the destination).
 		var cands []string
@@ -170,10 +202,10 @@ func copyProvides(doc *dockerfile.Document, ins *dockerfile.Instruction, p strin
 			cands = append(cands, s)
 		case Under(p, destPath) && p != destPath:
 			r := strings.TrimPrefix(strings.TrimPrefix(p, destPath), "/")
-			if asDir && !strings.Contains(r, "/") && (base == r || strings.ContainsAny(s, "*?[")) {
+			if asDir && !strings.Contains(r, "/") && (base == r || src.glob) {
 				cands = append(cands, path.Join(path.Dir(s), r))
 			}
-			if heredoc == "" && !remote && !fileOnly && !fileName(s) {
+			if src.heredoc == "" && !src.remote && !fileOnly && !fileName(s) {
 				cands = append(cands, path.Join(s, r)) // s is a directory
 			}
 		}
@@ -181,33 +213,33 @@ func copyProvides(doc *dockerfile.Document, ins *dockerfile.Instruction, p strin
 			continue
 		}
 		switch {
-		case heredoc != "":
+		case src.heredoc != "":
 			for _, h := range ins.Heredocs {
-				if h.Name == heredoc {
+				if h.Name == src.heredoc {
 					o.Content, o.Shown = h.Content, true
 				}
 			}
-		case from != "":
-			src := fromStage(doc, ins, from)
-			if src == nil {
+		case c.from != "":
+			from := fromStage(doc, ins, c.from)
+			if from == nil {
 				return o, true // an image: not known
 			}
 			if depth > 8 || rel {
 				return o, true
 			}
-			for _, c := range cands {
-				if strings.ContainsAny(c, "*?[$") {
+			for _, cand := range cands {
+				if strings.ContainsAny(cand, "*?[$") {
 					continue
 				}
-				if so, ok := copiedIn(doc, src, 1<<30, path.Join("/", c), false, fileOnly, depth+1); ok {
+				if so, ok := copiedIn(doc, from, 1<<30, path.Join("/", cand), false, fileOnly, depth+1); ok {
 					return so, true
 				}
 			}
 			continue // made by a RUN of that stage
-		case !other && !remote && !archive && !strings.Contains(s, "$"):
-			for _, c := range cands {
-				if !strings.ContainsAny(c, "*?[") {
-					o.Context = append(o.Context, c)
+		case !c.other && !src.remote && !src.archive && !strings.Contains(s, "$"):
+			for _, cand := range cands {
+				if !strings.ContainsAny(cand, "*?[") {
+					o.Context = append(o.Context, cand)
 				}
 			}
 		}
