@@ -17,7 +17,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		// Most RUNs name neither tool: they are passed over without
 		// parsing their shell (runs.MayHold also counts the NUL bytes the
 		// shell's parser passes over: c<NUL>url is curl).
-		if (ins.Cmd != "run" && ins.Onbuild != "run") || !runs.MayHold(ins, "curl", "wget") {
+		if (ins.Cmd != "run" && ins.Onbuild != "run") || !runs.MayHold(ins, "curl", "wget") || !mayConnect(ins) {
 			continue
 		}
 		p := runs.Read(ctx.Doc, ins)
@@ -27,6 +27,22 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		out = append(out, pipedDownloads(p)...)
 	}
 	return out
+}
+
+// mayConnect reports whether the program of ins may hold a pipeline or a
+// substitution, the two ways a download reaches a shell: neither is
+// written without one of the characters | ( or ` (a backslash-newline
+// that splits $( still leaves the parenthesis).
+func mayConnect(ins *dockerfile.Instruction) bool {
+	if strings.ContainsAny(ins.Text, "|(`") {
+		return true
+	}
+	for _, h := range ins.Heredocs {
+		if strings.ContainsAny(h.Content, "|(`") {
+			return true
+		}
+	}
+	return false
 }
 
 // verifies reports whether the program checks a checksum or a signature.
