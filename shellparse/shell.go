@@ -30,6 +30,9 @@ type Program struct {
 
 	cmdsOnce sync.Once
 	cmds     []*Command // Commands, found once
+
+	byCallOnce sync.Once
+	byCall     map[*syntax.CallExpr]*Command // the cmds, by call
 }
 
 // ParseError describes why a program could not be parsed.

@@ -102,12 +102,12 @@ func pipedDownloads(p *runs.Program) []analysis.Finding {
 			}
 			elems := pipeline(x, inner)
 			for j, e := range elems {
-				r, ok := runnerOf(e)
+				r, ok := runnerOf(p.Prog, e)
 				if !ok || !r.stdin {
 					continue
 				}
 				for i := 0; i < j; i++ {
-					if d := downloaderOf(elems[i]); d != "" {
+					if d := downloaderOf(p.Prog, elems[i]); d != "" {
 						start, _ := shellparse.Span(elems[i])
 						_, end := shellparse.Span(e)
 						report(start, end, r.name, d)
@@ -116,12 +116,12 @@ func pipedDownloads(p *runs.Program) []analysis.Finding {
 				}
 			}
 		case *syntax.Stmt:
-			r, ok := runnerOf(x)
+			r, ok := runnerOf(p.Prog, x)
 			if !ok {
 				return true
 			}
 			for _, w := range r.code {
-				if d := substDownload(w); d != "" {
+				if d := substDownload(p.Prog, w); d != "" {
 					start, end := shellparse.Span(x.Cmd)
 					report(start, end, r.name, d)
 					return true
@@ -130,7 +130,7 @@ func pipedDownloads(p *runs.Program) []analysis.Finding {
 			if r.stdin {
 				for _, rd := range x.Redirs {
 					if rd.Op == syntax.RdrIn && rd.Word != nil {
-						if d := substDownload(rd.Word); d != "" {
+						if d := substDownload(p.Prog, rd.Word); d != "" {
 							start, end := shellparse.Span(x)
 							report(start, end, r.name, d)
 							return true
@@ -166,12 +166,12 @@ func pipeline(b *syntax.BinaryCmd, seen map[*syntax.BinaryCmd]bool) []*syntax.St
 
 // downloaderOf returns "curl" or "wget" when the statement is a call that
 // writes a download to its standard output.
-func downloaderOf(s *syntax.Stmt) string {
+func downloaderOf(prog *shellparse.Program, s *syntax.Stmt) string {
 	call, ok := s.Cmd.(*syntax.CallExpr)
 	if !ok {
 		return ""
 	}
-	c := shellparse.Resolve(call)
+	c := prog.CommandOf(call)
 	switch c.Name {
 	case "curl":
 		if curlToStdout(c) {
@@ -310,12 +310,12 @@ func isInterpreter(name string) bool {
 }
 
 // runnerOf reads the statement as a call of a shell or an interpreter.
-func runnerOf(s *syntax.Stmt) (runner, bool) {
+func runnerOf(prog *shellparse.Program, s *syntax.Stmt) (runner, bool) {
 	call, ok := s.Cmd.(*syntax.CallExpr)
 	if !ok {
 		return runner{}, false
 	}
-	c := shellparse.Resolve(call)
+	c := prog.CommandOf(call)
 	r := runner{name: c.Name}
 	switch {
 	case c.Name == "eval":
@@ -412,7 +412,7 @@ func readProgram(c *shellparse.Command, codeOpts, stdinOpts, valued string, r *r
 
 // substDownload returns the downloader when the word holds a command or
 // process substitution that writes a download to its output.
-func substDownload(w *syntax.Word) string {
+func substDownload(prog *shellparse.Program, w *syntax.Word) string {
 	found := ""
 	shellparse.Walk(w, func(n syntax.Node) bool {
 		if found != "" {
@@ -433,7 +433,7 @@ func substDownload(w *syntax.Word) string {
 		for _, s := range stmts {
 			shellparse.Walk(s, func(n syntax.Node) bool {
 				if st, ok := n.(*syntax.Stmt); ok && found == "" {
-					found = downloaderOf(st)
+					found = downloaderOf(prog, st)
 				}
 				return found == ""
 			})
