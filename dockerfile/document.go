@@ -175,6 +175,19 @@ func (ins *Instruction) CachedValue(key string) (any, bool) {
 	return ins.lookup(key)
 }
 
+// CachedPart is CachedValue for the key prefix+name, without making the
+// key: for lookups on a hot path whose keys are built from parts.
+func (ins *Instruction) CachedPart(prefix, name string) (any, bool) {
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	for _, c := range ins.cache {
+		if len(c.key) == len(prefix)+len(name) && c.key[:len(prefix)] == prefix && c.key[len(prefix):] == name {
+			return c.v, true
+		}
+	}
+	return nil, false
+}
+
 func (ins *Instruction) lookup(key string) (any, bool) {
 	for _, c := range ins.cache {
 		if c.key == key {

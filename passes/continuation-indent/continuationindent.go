@@ -38,7 +38,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	var out []analysis.Finding
 	for _, c := range chains {
-		if c.base == target || !c.movable {
+		if c.base == target || !c.movable || !c.separated() {
 			continue
 		}
 		if f, ok := c.move(doc, target); ok {
@@ -56,6 +56,11 @@ type chain struct {
 	// lines are the continuation lines that move with the chain: lines of
 	// the program and comment lines, with their indentation.
 	lines []line
+	// text is the program; seps are the ranges of it that the indentation
+	// of lines covers, which must lie between tokens for the chain to move
+	// (see separated).
+	text string
+	seps [][2]int
 	// movable is false when some line keeps the chain where it is (see
 	// the pass documentation).
 	movable bool
@@ -82,9 +87,8 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 		return nil
 	}
 	starts := commandStarts(prog)
-	covered := tokenCover(prog)
 
-	c := &chain{ins: ins, movable: true}
+	c := &chain{ins: ins, text: text, movable: true}
 	var cmdIndents []string
 	last := doc.LineOf(max(ins.TextEnd-1, ins.Span.Start))
 	for n := ins.StartLine + 1; n <= last; n++ {
@@ -114,8 +118,8 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 		if j >= len(ins.Text) || ins.SrcOffset(j) != ls+len(indent) {
 			// Only blanks and the escape character: the blanks run on
 			// into the next line's.
-			if j > off && !separator(prog.Src, max(i-off, 0), j-off, covered) {
-				c.movable = false
+			if j > off {
+				c.seps = append(c.seps, [2]int{max(i-off, 0), j - off})
 			}
 			continue
 		}
@@ -128,9 +132,7 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 			// trims.
 			cmdIndents = append(cmdIndents, indent)
 		default:
-			if !separator(prog.Src, i-off, j-off, covered) {
-				c.movable = false
-			}
+			c.seps = append(c.seps, [2]int{i - off, j - off})
 			if starts[j-off] {
 				cmdIndents = append(cmdIndents, indent)
 			}
@@ -146,6 +148,26 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 		}
 	}
 	return c
+}
+
+// separated reports whether the indentation of each of the chain's lines
+// lies between tokens of the program: worked out only for a chain that is
+// to move, the others' indentation stays as it is.
+func (c *chain) separated() bool {
+	if len(c.seps) == 0 {
+		return true
+	}
+	prog, err := shellparse.ParseCached(c.ins, c.text)
+	if err != nil {
+		return false
+	}
+	covered := tokenCover(prog)
+	for _, r := range c.seps {
+		if !separator(prog.Src, r[0], r[1], covered) {
+			return false
+		}
+	}
+	return true
 }
 
 // move returns the finding that moves the chain to indentation target.
