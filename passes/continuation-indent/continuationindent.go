@@ -1,6 +1,7 @@
 package continuationindent
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode"
@@ -93,13 +94,12 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 	last := doc.LineOf(max(ins.TextEnd-1, ins.Span.Start))
 	for n := ins.StartLine + 1; n <= last; n++ {
 		ls, le := doc.LineStart(n), doc.LineEnd(n)
-		raw := string(doc.Src[ls:le])
-		body := strings.TrimRight(raw, "\r\n")
-		trimmed := strings.TrimLeftFunc(body, unicode.IsSpace)
-		if trimmed == "" {
+		body := bytes.TrimRight(doc.Src[ls:le], "\r\n")
+		trimmed := bytes.TrimLeftFunc(body, unicode.IsSpace)
+		if len(trimmed) == 0 {
 			continue // an empty continuation line
 		}
-		indent := body[:len(body)-len(strings.TrimLeft(body, " \t"))]
+		indent := indentString(body[:len(body)-len(bytes.TrimLeft(body, " \t"))])
 		if len(indent) != len(body)-len(trimmed) {
 			c.movable = false // white space other than spaces and tabs
 			continue
@@ -148,6 +148,18 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 		}
 	}
 	return c
+}
+
+// spaces backs the indentations made of spaces alone, the usual ones,
+// so that reading them allocates nothing.
+const spaces = "                                                                "
+
+// indentString returns b, an indentation, as a string.
+func indentString(b []byte) string {
+	if len(b) <= len(spaces) && len(bytes.TrimLeft(b, " ")) == 0 {
+		return spaces[:len(b)]
+	}
+	return string(b)
 }
 
 // separated reports whether the indentation of each of the chain's lines
