@@ -84,8 +84,10 @@ func runLSP(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*ana
 		s.all = passes.All()
 	}
 	stream := jsonrpc2.NewStream(stdio{stdin, stdout})
-	_, conn, client := protocol.NewServer(context.Background(), s, stream)
-	s.client = client
+	// The connection serves requests as soon as NewServer starts it, before
+	// it returns the client: handlers take the client from their context
+	// (see clientOf), never from a field set after the start.
+	_, conn, _ := protocol.NewServer(context.Background(), s, stream)
 	select {
 	case <-conn.Done():
 	case <-s.exit:
@@ -116,7 +118,6 @@ type lspServer struct {
 	protocol.UnimplementedServer
 	cfg    *config
 	all    []*analysis.Pass
-	client protocol.Client
 	stderr io.Writer
 
 	mu          sync.Mutex
@@ -185,8 +186,18 @@ func (s *lspServer) Initialized(ctx context.Context, _ *protocol.InitializedPara
 // (they stay as they were).
 func (s *lspServer) settingsError(ctx context.Context, err error) {
 	fmt.Fprintf(s.stderr, "dfopt lsp: settings: %v\n", err)
-	s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError,
+	s.clientOf(ctx).ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError,
 		Message: "dfopt: settings ignored: " + err.Error()})
+}
+
+// clientOf returns the client of the connection that serves the request of
+// ctx: protocol.NewServer puts it in the context of every handler.
+func (s *lspServer) clientOf(ctx context.Context) protocol.Client {
+	c, ok := protocol.ClientFromContext(ctx)
+	if !ok {
+		panic("dfopt lsp: a handler's context has no client")
+	}
+	return c
 }
 
 func (s *lspServer) SetTrace(context.Context, *protocol.SetTraceParams) error { return nil }
@@ -244,7 +255,7 @@ func (s *lspServer) DidClose(ctx context.Context, p *protocol.DidCloseTextDocume
 	s.mu.Lock()
 	delete(s.docs, p.TextDocument.URI)
 	s.mu.Unlock()
-	return s.client.PublishDiagnostics(ctx, &protocol.PublishDiagnosticsParams{URI: p.TextDocument.URI, Diagnostics: []protocol.Diagnostic{}})
+	return s.clientOf(ctx).PublishDiagnostics(ctx, &protocol.PublishDiagnosticsParams{URI: p.TextDocument.URI, Diagnostics: []protocol.Diagnostic{}})
 }
 
 func (s *lspServer) DidChangeConfiguration(ctx context.Context, p *protocol.DidChangeConfigurationParams) error {
@@ -437,7 +448,7 @@ func (s *lspServer) publish(ctx context.Context, u uri.URI) error {
 			diags = append(diags, s.findingDiagnostic(r, f))
 		}
 	}
-	return s.client.PublishDiagnostics(ctx, &protocol.PublishDiagnosticsParams{URI: u, Diagnostics: diags})
+	return s.clientOf(ctx).PublishDiagnostics(ctx, &protocol.PublishDiagnosticsParams{URI: u, Diagnostics: diags})
 }
 
 func (s *lspServer) findingDiagnostic(r *lspRun, f optimizer.Finding) protocol.Diagnostic {

@@ -180,12 +180,16 @@ func (l *sarifLog) fork() *sarifLog {
 	if l == nil {
 		return nil
 	}
-	run := l.Runs[0]
+	// absorb writes the run's results meanwhile: only what never changes
+	// after the start is read, under the lock.
+	l.mu.Lock()
+	tool, kind := l.Runs[0].Tool, l.Runs[0].ColumnKind
+	l.mu.Unlock()
 	return &sarifLog{Schema: l.Schema, Version: l.Version, Runs: []sarifRun{{
-		Tool:        run.Tool,
+		Tool:        tool,
 		Invocations: []sarifInvocation{{ExecutionSuccessful: true}},
 		Results:     []sarifResult{},
-		ColumnKind:  run.ColumnKind,
+		ColumnKind:  kind,
 	}}}
 }
 
