@@ -210,7 +210,11 @@
 //     in a home directory: npm, yarn, pnpm, bundler, composer; Go's build
 //     cache) a COPY --from or a RUN --mount from the stage that takes the
 //     cache, a part of it or a directory above it: without it that COPY
-//     fails or copies nothing (apt's lists: see above);
+//     fails or copies nothing (apt's lists: see above). A source with a
+//     variable takes what lies below the static part of its path up to
+//     the last / before the variable (/src for /src/app-$TARGETARCH), all
+//     of the stage when the variable is in its first component or an ARG
+//     or ENV naming it holds "..";
 //   - RUNs that end in the background or in exit/exec, or that run `exec
 //     PROG` anywhere outside a subshell (nothing after it runs, so an
 //     appended cleanup never would), RUNs that set HOME or
