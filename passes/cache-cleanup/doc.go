@@ -55,7 +55,9 @@
 //	                     GOPATH/pkg/mod) stays, and go mod download is
 //	                     left alone: later builds read the modules, and
 //	                     a build that must run offline needs them (golang
-//	                     images before 1.10 have no build cache)
+//	                     images before 1.10 have no build cache); xx-go,
+//	                     the cross-compiling wrapper of tonistiigi/xx,
+//	                     counts as go
 //
 // HOME is the home directory of the user the RUN runs as: /root for root
 // (USER root, or no USER on a base image known to run as root), ENV HOME, the
