@@ -50,8 +50,9 @@
 //	                     (or $COMPOSER_HOME/cache when ENV sets it)
 //	go build, install,   append rm -rf HOME/.cache/go-build, Go's build cache
 //	test, vet, run,      (or $GOCACHE, or $XDG_CACHE_HOME/go-build, when ENV
-//	generate             or ARG sets them; /root/.cache/go-build in the
-//	                     golang images); the module cache (GOMODCACHE,
+//	generate             or ARG sets them, or GOCACHE when the RUN sets it
+//	                     for the command, see below; /root/.cache/go-build
+//	                     in the golang images); the module cache (GOMODCACHE,
 //	                     GOPATH/pkg/mod) stays, and go mod download is
 //	                     left alone: later builds read the modules, and
 //	                     a build that must run offline needs them (golang
@@ -263,14 +264,26 @@
 //     original builds only when the image carries an index, whose packages
 //     a live index lists too unless the mirror has replaced them since;
 //   - Go's build cache when the file does not tell where it is: the RUN
-//     sets GOCACHE, XDG_CACHE_HOME, GOENV or HOME (GOCACHE=/x go build,
-//     export), or names GOCACHE ($(go env GOCACHE)); an earlier RUN may
-//     set it with go env -w; ENV or ARG gives GOCACHE or XDG_CACHE_HOME
-//     a value that cannot be read, or GOCACHE is the home directory or
-//     above it; the RUN runs as a user other than root and GOCACHE lies
-//     outside its home; and when a later RUN of the stage (or of a stage
-//     built FROM it) builds with go again or names the cache (GOCACHE,
-//     go-build), or a later stage takes it (see above). On a base image that is not known the
+//     sets XDG_CACHE_HOME, GOENV or HOME; the RUN names GOCACHE other
+//     than to set it for a go command ($(go env GOCACHE), a plain
+//     assignment, an export in a condition or in a list whose first
+//     command may fail, unset); it sets GOCACHE to a value that is not a
+//     fixed absolute path, or for go run through sudo, doas or (by an
+//     export) env, or exports it in a RUN that defines functions; an
+//     earlier RUN may set it with go env -w; ENV or ARG gives GOCACHE or
+//     XDG_CACHE_HOME a value that cannot be read, or GOCACHE is the home
+//     directory or above it; GOCACHE may hold more than the cache: it is
+//     the working directory or above it, the RUN names a path in it (go
+//     build -o /out/app with GOCACHE=/out) or cds into it or above it;
+//     the RUN runs as a user other than root and GOCACHE lies outside its
+//     home; and when a later RUN of the stage (or of a stage built FROM
+//     it) builds with go again or names the cache (GOCACHE, go-build), or
+//     a later stage takes it (see above). GOCACHE set for the command by
+//     the RUN (GOCACHE=/x go build, env GOCACHE=/x go build, or export
+//     GOCACHE=/x before it at the top of the RUN: a statement of its own,
+//     the first of an && list, or earlier in the command's own && list)
+//     is read, and wins over ENV GOCACHE, XDG_CACHE_HOME and go env -w.
+//     On a base image that is not known the
 //     cleanup names the default place below the home directory: if the
 //     image moves the cache elsewhere, rm -rf removes nothing;
 //   - yum/dnf when keepcache is set (yum.conf or dnf.conf, in the RUN or
