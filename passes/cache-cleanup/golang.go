@@ -81,7 +81,13 @@ func (cl *cleaner) golang() {
 			}
 			return []string{dir}, []string{dir}, ""
 		}, func() (int, string) {
-			return cl.later.afterWhat(ins, "reads GOCACHE or builds with go", func(other *dockerfile.Instruction, of *runFacts) (int, string) {
+			// A later RUN that names the directory (cp -r /tmp/gocache
+			// /out) would fail or copy nothing without it.
+			dir, _ := goCacheDir(ins)
+			if runSet {
+				dir = runDir
+			}
+			return cl.later.afterWhat(ins, "reads GOCACHE or builds with go|"+dir, func(other *dockerfile.Instruction, of *runFacts) (int, string) {
 				if runs.MayHold(other, "go") {
 					if of == nil || of.r == nil {
 						// A program that cannot be read may build with go.
@@ -99,6 +105,9 @@ func (cl *cleaner) golang() {
 				}
 				if strings.Contains(other.Text, "GOCACHE") || strings.Contains(other.Text, "go-build") {
 					return other.Span.Start, "names the build cache"
+				}
+				if dir != "" && runs.MayHold(other, dir) {
+					return other.Span.Start, "may name the build cache (" + dir + ")"
 				}
 				return -1, ""
 			})
