@@ -139,7 +139,9 @@
 // name, a file COPY or ADD put in the image whose text names apt's
 // configuration or cannot be read, or a path outside the directories of
 // PATH that no instruction put there, such as ./setup-repo), or is a COPY
-// or ADD into / or /etc (a tree that may bring /etc/apt); and the install starts a statement or follows &&
+// or ADD into / or /etc (a tree that may bring /etc/apt; a destination
+// with a variable counts as the static part of its path up to the last /
+// before the variable, one that starts with a variable as /); and the install starts a statement or follows &&
 // (not in a condition, a loop, a subshell, a pipeline or a || list). The
 // install's && list must be the RUN's last; under errexit (set -e, a SHELL
 // or #! line with -e), where a failing command on the left of && does not
