@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -224,5 +225,47 @@ func writeFile(t *testing.T, p, content string) {
 	}
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCacheCleanupGoCache builds a Go program with the build cache moved
+// by the RUN itself (GOCACHE=/tmp/gocache go build) to a path named with a
+// build argument, which a stage built on it then copies (COPY --from=build
+// /src/app-$TARGETARCH): the rewrite removes /tmp/gocache, the COPY still
+// finds the program (what it may take lies below /src), the program runs,
+// and the images differ only by the cache.
+func TestCacheCleanupGoCache(t *testing.T) {
+	env := requireEnv(t)
+	golang, err := env.GoBase(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctxDir := t.TempDir()
+	writeFile(t, filepath.Join(ctxDir, "main.go"), "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello from app\") }\n")
+	original := `FROM golang AS build
+ARG TARGETARCH
+WORKDIR /src
+COPY main.go .
+RUN GOCACHE=/tmp/gocache CGO_ENABLED=0 go build -o /src/app-$TARGETARCH main.go
+
+FROM build
+ARG TARGETARCH
+COPY --from=build /src/app-$TARGETARCH /usr/local/bin/app
+RUN app > /hello.txt
+`
+	rewritten := rewrite(t, original, optimizer.Options{Enable: []string{"cache-cleanup"}})
+	if !strings.Contains(rewritten, "main.go && rm -rf /tmp/gocache\n") {
+		t.Fatalf("no removal of the RUN's GOCACHE in the rewrite:\n%s", rewritten)
+	}
+	contexts := env.BaseContexts()
+	for _, n := range harness.GoBaseNames {
+		contexts[n] = golang
+	}
+	e := checkEquivalent(t, "go-gocache", original, rewritten, golang,
+		harness.BuildOptions{Env: env, ContextDir: ctxDir, Contexts: contexts}, []string{"/tmp/gocache"})
+	// checkEquivalent compared the files: /hello.txt is the same in both.
+	want := sha256.Sum256([]byte("hello from app\n"))
+	if f, ok := tree(t, e.after).Get("/hello.txt"); !ok || f.Digest != "sha256:"+hex.EncodeToString(want[:]) {
+		t.Errorf("the program copied from /src/app-$TARGETARCH did not print its greeting: %+v", f)
 	}
 }

@@ -163,9 +163,12 @@ func OtherUser(c *shellparse.Command) bool {
 var GoBuildsVerbs = []string{"build", "install", "test", "vet", "run", "generate"}
 
 // GoBuilds reports whether c is a go command that fills the build cache
-// (see GoBuildsVerbs), and returns its subcommand.
+// (see GoBuildsVerbs), and returns its subcommand. xx-go (tonistiigi/xx's
+// cross-compiling wrapper) counts as go: it sets GOOS, GOARCH and the C
+// toolchain for the target and runs go with its own arguments (xx-go
+// --wrap only writes them to go's env file).
 func GoBuilds(c *shellparse.Command) (string, bool) {
-	if c.Name != "go" {
+	if !isGo(c) {
 		return "", false
 	}
 	s, _ := c.Subcommand("-C")
@@ -177,10 +180,15 @@ func GoBuilds(c *shellparse.Command) (string, bool) {
 	return s, false
 }
 
+// isGo reports whether c runs go, itself or through xx-go.
+func isGo(c *shellparse.Command) bool {
+	return c.Name == "go" || c.Name == "xx-go"
+}
+
 // GoCleansCache reports whether c is go clean with -cache (which empties
 // the build cache).
 func GoCleansCache(c *shellparse.Command) bool {
-	if c.Name != "go" {
+	if !isGo(c) {
 		return false
 	}
 	s, _ := c.Subcommand("-C")

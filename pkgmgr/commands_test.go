@@ -105,10 +105,17 @@ func TestGoBuilds(t *testing.T) {
 		"go env GOCACHE":                 false,
 		"go clean -cache":                false,
 		"gofmt -l .":                     false,
+		"xx-go build -o /out/app .":      true,
+		"/usr/bin/xx-go install ./cmd/x": true,
+		"xx-go test ./...":               true,
+		"xx-go --wrap":                   false,
+		"xx-go env GOOS":                 false,
+		"xx-info env":                    false,
 	} {
 		_, got := pkgmgr.GoBuilds(command(t, src))
 		require.Equal(t, want, got, src)
 	}
 	require.True(t, pkgmgr.GoCleansCache(command(t, "go clean -cache -modcache")))
 	require.False(t, pkgmgr.GoCleansCache(command(t, "go clean -modcache")))
+	require.True(t, pkgmgr.GoCleansCache(command(t, "xx-go clean -cache")))
 }

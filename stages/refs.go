@@ -17,9 +17,13 @@ type Ref struct {
 	// variable (it may then be any stage).
 	Stage *dockerfile.Stage
 	// Paths are the paths read in that stage, absolute and clean (globs
-	// as written); "/" when all of it may be read (a mount without a
-	// source, or a source with a variable).
+	// as written); for a source with a variable, the directory it lies
+	// in (see SourceDir); "/" when all of it may be read (a mount without
+	// a source).
 	Paths []string
+	// Sources are the sources as written, one for each of Paths ("" for
+	// a mount without a source).
+	Sources []string
 }
 
 // RefsTo returns the instructions of the file (ONBUILD triggers aside) that
@@ -80,7 +84,8 @@ func refsOf(doc *dockerfile.Document, ins *dockerfile.Instruction) []Ref {
 		}
 		r := Ref{Ins: ins, Stage: st}
 		for _, src := range ins.Args[:len(ins.Args)-1] {
-			r.Paths = append(r.Paths, stagePath(src))
+			r.Paths = append(r.Paths, SourceDir(doc, ins, src))
+			r.Sources = append(r.Sources, src)
 		}
 		return []Ref{r}
 	case "run":
@@ -95,20 +100,67 @@ func refsOf(doc *dockerfile.Document, ins *dockerfile.Instruction) []Ref {
 				continue
 			}
 			src, _ := m.Get("source", "src")
-			out = append(out, Ref{Ins: ins, Stage: st, Paths: []string{stagePath(src)}})
+			out = append(out, Ref{Ins: ins, Stage: st, Paths: []string{SourceDir(doc, ins, src)}, Sources: []string{src}})
 		}
 		return out
 	}
 	return nil
 }
 
-// stagePath is the path in the source stage that a --from source names:
-// relative sources start at its root.
-func stagePath(src string) string {
-	if strings.ContainsAny(src, "$\"'\\`") {
+// pathDynamic are the characters from which the text of a path in an
+// instruction is not what it names: variables, quotes and escapes (\, or
+// ` under the escape directive).
+const pathDynamic = "$\"'\\`"
+
+// SourceDir is the path in the source stage that the --from source src of
+// ins (COPY --from, RUN --mount=from=) names, absolute and clean: relative
+// sources start at its root. For a source with a variable, a quote or an
+// escape it is the directory that whatever the source names lies in: the
+// static part up to the last / before the first of them ("/src" for
+// /src/app-$TARGETARCH), or "/" when that is in the first component
+// ($DIR/app, app-$ARCH), when the rest climbs with .. (/src/$X/../..,
+// ${X:-..}), or when an ARG or ENV of the file that names a variable of
+// the source holds ".." (a default, a value). A build argument given on
+// the command line is taken not to hold "..".
+func SourceDir(doc *dockerfile.Document, ins *dockerfile.Instruction, src string) string {
+	i := strings.IndexAny(src, pathDynamic)
+	if i < 0 {
+		return path.Clean("/" + src)
+	}
+	j := strings.LastIndexByte(src[:i], '/')
+	if j < 0 || strings.Contains(src[i:], "..") {
 		return "/"
 	}
-	return path.Clean("/" + src)
+	for _, m := range argRefRE.FindAllStringSubmatch(src[i:], -1) {
+		if mayClimb(doc, ins, m[1]+m[2]) {
+			return "/"
+		}
+	}
+	return path.Clean("/" + src[:j])
+}
+
+// mayClimb reports whether an ARG or ENV before ins (in its stage chain,
+// or a global ARG) that names the variable name holds "..".
+func mayClimb(doc *dockerfile.Document, ins *dockerfile.Instruction, name string) bool {
+	climbs := func(other *dockerfile.Instruction) bool {
+		return (other.Cmd == "arg" || other.Cmd == "env") && strings.Contains(other.Text, "..") && strings.Contains(other.Text, name)
+	}
+	for _, other := range doc.Instructions {
+		if other.Cmd == "from" {
+			break
+		}
+		if climbs(other) {
+			return true
+		}
+	}
+	for st := ins.Stage; st != nil; st = st.Parent {
+		for _, other := range st.Instructions {
+			if other.Index < ins.Index && climbs(other) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // RefsOf returns what the instruction ins reads of other stages (COPY

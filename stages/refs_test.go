@@ -79,3 +79,45 @@ func TestRefReads(t *testing.T) {
 		require.Equal(t, tc.want, got, "%v reads %s", tc.paths, tc.p)
 	}
 }
+
+// A --from source with a variable, a quote or an escape may name anything
+// below its static part up to the last / before the first of them; "/"
+// when that is the first component, when the rest climbs with .., or when
+// an ARG or ENV naming one of its variables holds "..".
+func TestSourceDir(t *testing.T) {
+	src := `ARG UP=..
+FROM golang AS build
+RUN go build -o /out/app .
+FROM alpine
+ARG TARGETARCH
+ARG SUB=bin
+ENV REL=../root
+ARG UP
+COPY --from=build /x /y
+`
+	doc, err := dockerfile.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	ins := doc.Instructions[len(doc.Instructions)-1]
+	for _, tc := range []struct{ src, want string }{
+		{"/out/app", "/out/app"},
+		{"out/app", "/out/app"},
+		{"/src/app-$TARGETARCH", "/src"},
+		{"/src/${TARGETARCH}/app", "/src"},
+		{"src/a/app-$TARGETARCH", "/src/a"},
+		{"/src/*/app-$TARGETARCH", "/src/*"},
+		{"/src/../root/$TARGETARCH", "/root"},
+		{"/src/$SUB/app", "/src"},
+		{"$DIR/app", "/"},
+		{"app-$TARGETARCH", "/"},
+		{"/app-$TARGETARCH", "/"},
+		{"/src/$TARGETARCH/../../root", "/"},
+		{"/src/${TARGETARCH:-..}/x", "/"},
+		{"/src/$REL/.cache", "/"},
+		{"/src/$UP/root", "/"},
+		{`/src/"a b"`, "/src"},
+		{`/src/a\ b`, "/src"},
+		{`"/src/a"`, "/"},
+	} {
+		require.Equal(t, tc.want, stages.SourceDir(doc, ins, tc.src), tc.src)
+	}
+}

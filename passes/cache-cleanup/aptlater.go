@@ -173,7 +173,7 @@ func (w *supplyWalk) step() {
 	}
 	if len(cur) > 0 {
 		text, _ := instructionText(ins)
-		m := sourcesChange(ins, text)
+		m := sourcesChange(w.ctx.Doc, ins, text)
 		if f := facts.get(ins); m == "" && f != nil {
 			m = scriptChange(w.ctx, f.r, f.cmds, 0, -1)
 		}
@@ -646,26 +646,36 @@ func isWordByte(c byte) bool {
 
 // sourcesChange says what the instruction ins (whose text is text) may
 // change in apt's sources or configuration, or "".
-func sourcesChange(ins *dockerfile.Instruction, text string) string {
+func sourcesChange(doc *dockerfile.Document, ins *dockerfile.Instruction, text string) string {
 	switch ins.Cmd {
 	case "run":
 		return runChanges(ins, text)
 	case "copy", "add":
 		if len(ins.Args) >= 2 {
-			dest := ins.Args[len(ins.Args)-1]
+			written := ins.Args[len(ins.Args)-1]
+			dest := written
 			if !path.IsAbs(dest) {
 				wd := stages.WorkdirAt(ins)
 				if !path.IsAbs(wd) || strings.HasPrefix(wd, stages.UnknownWorkdir) {
 					wd = "/"
 				}
-				dest = path.Join(wd, dest)
+				dest = strings.TrimRight(wd, "/") + "/" + dest
 			}
-			dest = path.Clean(dest)
+			// A destination with a variable copies below the static
+			// part of its path (see stages.SourceDir); one that starts
+			// with a variable, anywhere.
+			dir := stages.SourceDir(doc, ins, dest)
+			if strings.IndexAny(written, "$\"'\\`") == 0 {
+				dir = "/"
+			}
 			// A tree copied to / or /etc may bring /etc/apt with it; a
 			// destination further down /etc other than /etc/apt (named
 			// below) cannot.
-			if dest == "/" || dest == "/etc" || strings.ContainsAny(dest, "$") {
-				return fmt.Sprintf("apt's sources or configuration may change before it: line %d copies into %s", ins.StartLine, dest)
+			if dir == "/" || dir == "/etc" {
+				if dir != path.Clean(dest) {
+					dir = written
+				}
+				return fmt.Sprintf("apt's sources or configuration may change before it: line %d copies into %s", ins.StartLine, dir)
 			}
 		}
 	}

@@ -50,12 +50,15 @@
 //	                     (or $COMPOSER_HOME/cache when ENV sets it)
 //	go build, install,   append rm -rf HOME/.cache/go-build, Go's build cache
 //	test, vet, run,      (or $GOCACHE, or $XDG_CACHE_HOME/go-build, when ENV
-//	generate             or ARG sets them; /root/.cache/go-build in the
-//	                     golang images); the module cache (GOMODCACHE,
+//	generate             or ARG sets them, or GOCACHE when the RUN sets it
+//	                     for the command, see below; /root/.cache/go-build
+//	                     in the golang images); the module cache (GOMODCACHE,
 //	                     GOPATH/pkg/mod) stays, and go mod download is
 //	                     left alone: later builds read the modules, and
 //	                     a build that must run offline needs them (golang
-//	                     images before 1.10 have no build cache)
+//	                     images before 1.10 have no build cache); xx-go,
+//	                     the cross-compiling wrapper of tonistiigi/xx,
+//	                     counts as go
 //
 // HOME is the home directory of the user the RUN runs as: /root for root
 // (USER root, or no USER on a base image known to run as root), ENV HOME, the
@@ -136,7 +139,9 @@
 // name, a file COPY or ADD put in the image whose text names apt's
 // configuration or cannot be read, or a path outside the directories of
 // PATH that no instruction put there, such as ./setup-repo), or is a COPY
-// or ADD into / or /etc (a tree that may bring /etc/apt); and the install starts a statement or follows &&
+// or ADD into / or /etc (a tree that may bring /etc/apt; a destination
+// with a variable counts as the static part of its path up to the last /
+// before the variable, one that starts with a variable as /); and the install starts a statement or follows &&
 // (not in a condition, a loop, a subshell, a pipeline or a || list). The
 // install's && list must be the RUN's last; under errexit (set -e, a SHELL
 // or #! line with -e), where a failing command on the left of && does not
@@ -210,7 +215,11 @@
 //     in a home directory: npm, yarn, pnpm, bundler, composer; Go's build
 //     cache) a COPY --from or a RUN --mount from the stage that takes the
 //     cache, a part of it or a directory above it: without it that COPY
-//     fails or copies nothing (apt's lists: see above);
+//     fails or copies nothing (apt's lists: see above). A source with a
+//     variable takes what lies below the static part of its path up to
+//     the last / before the variable (/src for /src/app-$TARGETARCH), all
+//     of the stage when the variable is in its first component or an ARG
+//     or ENV naming it holds "..";
 //   - RUNs that end in the background or in exit/exec, or that run `exec
 //     PROG` anywhere outside a subshell (nothing after it runs, so an
 //     appended cleanup never would), RUNs that set HOME or
@@ -257,14 +266,26 @@
 //     original builds only when the image carries an index, whose packages
 //     a live index lists too unless the mirror has replaced them since;
 //   - Go's build cache when the file does not tell where it is: the RUN
-//     sets GOCACHE, XDG_CACHE_HOME, GOENV or HOME (GOCACHE=/x go build,
-//     export), or names GOCACHE ($(go env GOCACHE)); an earlier RUN may
-//     set it with go env -w; ENV or ARG gives GOCACHE or XDG_CACHE_HOME
-//     a value that cannot be read, or GOCACHE is the home directory or
-//     above it; the RUN runs as a user other than root and GOCACHE lies
-//     outside its home; and when a later RUN of the stage (or of a stage
-//     built FROM it) builds with go again or names the cache (GOCACHE,
-//     go-build), or a later stage takes it (see above). On a base image that is not known the
+//     sets XDG_CACHE_HOME, GOENV or HOME; the RUN names GOCACHE other
+//     than to set it for a go command ($(go env GOCACHE), a plain
+//     assignment, an export in a condition or in a list whose first
+//     command may fail, unset); it sets GOCACHE to a value that is not a
+//     fixed absolute path, or for go run through sudo, doas or (by an
+//     export) env, or exports it in a RUN that defines functions; an
+//     earlier RUN may set it with go env -w; ENV or ARG gives GOCACHE or
+//     XDG_CACHE_HOME a value that cannot be read, or GOCACHE is the home
+//     directory or above it; GOCACHE may hold more than the cache: it is
+//     the working directory or above it, the RUN names a path in it (go
+//     build -o /out/app with GOCACHE=/out) or cds into it or above it;
+//     the RUN runs as a user other than root and GOCACHE lies outside its
+//     home; and when a later RUN of the stage (or of a stage built FROM
+//     it) builds with go again or names the cache (GOCACHE, go-build), or
+//     a later stage takes it (see above). GOCACHE set for the command by
+//     the RUN (GOCACHE=/x go build, env GOCACHE=/x go build, or export
+//     GOCACHE=/x before it at the top of the RUN: a statement of its own,
+//     the first of an && list, or earlier in the command's own && list)
+//     is read, and wins over ENV GOCACHE, XDG_CACHE_HOME and go env -w.
+//     On a base image that is not known the
 //     cleanup names the default place below the home directory: if the
 //     image moves the cache elsewhere, rm -rf removes nothing;
 //   - yum/dnf when keepcache is set (yum.conf or dnf.conf, in the RUN or

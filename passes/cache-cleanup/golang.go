@@ -8,7 +8,9 @@ import (
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
+	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // golang removes Go's build cache after the commands that fill it (see
@@ -27,20 +29,29 @@ func (cl *cleaner) golang() {
 		if !ok || pkgmgr.OtherUser(c) {
 			continue
 		}
+		runDir, runSet, runWhy := cl.runGoCache(c)
+		dirs := goCacheDirs(ins)
+		if runSet && runWhy == "" {
+			dirs = []string{runDir}
+		}
 		if cl.hasAfter(c, pkgmgr.GoCleansCache) ||
-			f.cleans(c, f.user.Home, append(goCacheDirs(ins), "~/"+pkgmgr.GoBuildCache), "go-build", "GOCACHE") {
+			f.cleans(c, f.user.Home, append(dirs, "~/"+pkgmgr.GoBuildCache), "go-build", "GOCACHE") {
 			continue // cleaned already
 		}
-		if mounted(f.mounts, append(goCacheDirs(ins), pkgmgr.InHome(pkgmgr.HomeVar, pkgmgr.GoBuildCache))) {
+		if runSet && runWhy == "" && mounted(f.mounts, dirs) ||
+			!runSet && mounted(f.mounts, append(dirs, pkgmgr.InHome(pkgmgr.HomeVar, pkgmgr.GoBuildCache))) {
 			continue // a mount over the cache: not in the image
 		}
 		msg := "go " + s + " leaves its build cache in the layer"
 		switch {
-		case f.assigned["GOCACHE"] || f.assigned["XDG_CACHE_HOME"] || f.assigned["GOENV"]:
-			cl.decline(c, msg, "the RUN sets GOCACHE, XDG_CACHE_HOME or GOENV")
+		case runWhy != "":
+			cl.decline(c, msg, runWhy)
 			continue
-		case strings.Contains(cl.r.Prog.Src, "GOCACHE"):
-			cl.decline(c, msg, "the RUN names GOCACHE")
+		case runSet:
+			// GOCACHE in the environment wins over XDG_CACHE_HOME and
+			// over what go env -w wrote to the go env file.
+		case f.assigned["XDG_CACHE_HOME"] || f.assigned["GOENV"]:
+			cl.decline(c, msg, "the RUN sets XDG_CACHE_HOME or GOENV")
 			continue
 		case stages.EnvAt(ins, "GOENV").Set || stages.Marked(ins, "go env -w GOCACHE", func(other *dockerfile.Instruction) bool {
 			return other.Cmd == "run" && strings.Contains(other.Text, "GOCACHE") && strings.Contains(other.Text, "-w")
@@ -51,6 +62,9 @@ func (cl *cleaner) golang() {
 		}
 		cl.userCache(c, msg, func(homes []string, root bool) ([]string, []string, string) {
 			dir, why := goCacheDir(ins)
+			if runSet {
+				dir = runDir
+			}
 			switch {
 			case why != "":
 				return nil, nil, why
@@ -62,9 +76,18 @@ func (cl *cleaner) golang() {
 			case !root && !underHomes(dir, homes):
 				return nil, nil, "the RUN does not run as root, and " + dir + " may hold root's files"
 			}
+			if why := cl.goCacheHolds(dir); why != "" {
+				return nil, nil, why
+			}
 			return []string{dir}, []string{dir}, ""
 		}, func() (int, string) {
-			return cl.later.afterWhat(ins, "reads GOCACHE or builds with go", func(other *dockerfile.Instruction, of *runFacts) (int, string) {
+			// A later RUN that names the directory (cp -r /tmp/gocache
+			// /out) would fail or copy nothing without it.
+			dir, _ := goCacheDir(ins)
+			if runSet {
+				dir = runDir
+			}
+			return cl.later.afterWhat(ins, "reads GOCACHE or builds with go|"+dir, func(other *dockerfile.Instruction, of *runFacts) (int, string) {
 				if runs.MayHold(other, "go") {
 					if of == nil || of.r == nil {
 						// A program that cannot be read may build with go.
@@ -83,10 +106,157 @@ func (cl *cleaner) golang() {
 				if strings.Contains(other.Text, "GOCACHE") || strings.Contains(other.Text, "go-build") {
 					return other.Span.Start, "names the build cache"
 				}
+				if dir != "" && runs.MayHold(other, dir) {
+					return other.Span.Start, "may name the build cache (" + dir + ")"
+				}
 				return -1, ""
 			})
 		})
 	}
+}
+
+// runGoCache returns the build cache that the RUN sets for the go command
+// c with GOCACHE: as a prefix of c (GOCACHE=/x go build, env GOCACHE=/x
+// go build), or with export GOCACHE=/x at the top of the RUN before c (a
+// statement of its own, the first of an && list, or earlier in c's own &&
+// list). set is false when the RUN does not set it for c (the stage's
+// GOCACHE holds); why says why it cannot be told: GOCACHE named anywhere
+// else in the RUN (a plain assignment, unset, an export in a condition,
+// $GOCACHE, a prefix of another command), a value that is not a fixed
+// absolute path below /, an export that may not have run, functions
+// (whose commands run where they are called), sudo, doas or env between
+// the shell and go.
+func (cl *cleaner) runGoCache(c *shellparse.Command) (dir string, set bool, why string) {
+	prog := cl.r.Prog
+	n := strings.Count(prog.Src, "GOCACHE")
+	if n == 0 {
+		return "", false, ""
+	}
+	exports := goCacheExports(prog.File)
+	seen := len(exports)
+	for _, oc := range cl.f.cmds {
+		if _, ok := pkgmgr.GoBuilds(oc); ok {
+			for _, as := range oc.Assigns {
+				if as.Name != nil && as.Name.Value == "GOCACHE" {
+					seen++
+				}
+			}
+		}
+	}
+	if seen != n {
+		return "", true, "the RUN names GOCACHE"
+	}
+	var value *syntax.Word
+	for _, as := range c.Assigns {
+		if as.Name != nil && as.Name.Value == "GOCACHE" {
+			set, value = true, as.Value
+		}
+	}
+	if !set {
+		at := shellparse.Offset(c.Call.Pos())
+		for _, e := range exports {
+			if e.end > at {
+				break
+			}
+			if !e.first && (at < e.chainStart || at >= e.chainEnd) {
+				return "", true, "an export of GOCACHE before it may not have run"
+			}
+			set, value = true, e.as.Value
+		}
+		if !set {
+			return "", false, ""
+		}
+		for name := range cl.f.assigned {
+			if strings.HasPrefix(name, "function ") {
+				return "", true, "the RUN exports GOCACHE and defines functions"
+			}
+		}
+		if c.HasWrapper("env") {
+			return "", true, "the RUN exports GOCACHE, and env runs go"
+		}
+	}
+	if c.HasWrapper("sudo") || c.HasWrapper("doas") {
+		return "", true, "the RUN sets GOCACHE for a go run through sudo or doas, which may reset the environment"
+	}
+	v, ok := shellparse.Lit(value)
+	if !ok || !path.IsAbs(v) || path.Clean(v) == "/" {
+		return "", true, "the RUN sets GOCACHE to a value dfopt cannot read"
+	}
+	return path.Clean(v), true, ""
+}
+
+// goCacheHolds says why the directory dir that GOCACHE names may hold
+// more than the build cache, or "": it is the working directory or above
+// it, or the RUN names a path in it (go build -o /out/app with
+// GOCACHE=/out) or cds into it or above it (relative paths may then
+// land in it).
+func (cl *cleaner) goCacheHolds(dir string) string {
+	if wd, ok := stages.KnownWorkdir(cl.r.Ins); ok && stages.Under(wd, dir) {
+		return "GOCACHE is the working directory or a directory above it"
+	}
+	for _, c := range cl.f.cmds {
+		for i, v := range c.Lits {
+			if !c.Static[i] {
+				continue
+			}
+			if _, after, ok := strings.Cut(v, "="); ok && strings.HasPrefix(v, "-") {
+				v = after
+			}
+			if !path.IsAbs(v) {
+				continue
+			}
+			switch v = path.Clean(v); {
+			case c.Name == "cd" && stages.Under(dir, v):
+				return "the RUN works in " + v + ", where relative paths may lead into GOCACHE (" + dir + ")"
+			case stages.Under(v, dir):
+				return "the RUN names " + v + ", in GOCACHE (" + dir + ")"
+			}
+		}
+	}
+	return ""
+}
+
+// goCacheExport is an export GOCACHE=VALUE at the top of a program.
+type goCacheExport struct {
+	as *syntax.Assign
+	// end is the offset where the export ends; chainStart and chainEnd
+	// are those of the && list it is in (its statement when alone).
+	end, chainStart, chainEnd int
+	// first: the export starts its && list, so it runs whenever the
+	// statements after the list do.
+	first bool
+}
+
+// goCacheExports returns the exports of GOCACHE with a value in the top
+// statements of f and their && lists, in order.
+func goCacheExports(f *syntax.File) []goCacheExport {
+	var out []goCacheExport
+	for _, top := range f.Stmts {
+		start, end := shellparse.Span(top)
+		for i, st := range andList(top) {
+			d, ok := st.Cmd.(*syntax.DeclClause)
+			if !ok || d.Variant == nil || d.Variant.Value != "export" || st.Negated || st.Background {
+				continue
+			}
+			for _, as := range d.Args {
+				if as.Name != nil && as.Name.Value == "GOCACHE" && !as.Naked {
+					out = append(out, goCacheExport{as: as, end: shellparse.Offset(st.End()),
+						chainStart: start, chainEnd: end, first: i == 0})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// andList returns the statements of the && list st, in order (st alone
+// when it is not one).
+func andList(st *syntax.Stmt) []*syntax.Stmt {
+	b, ok := st.Cmd.(*syntax.BinaryCmd)
+	if !ok || b.Op != syntax.AndStmt || st.Negated || st.Background || len(st.Redirs) > 0 {
+		return []*syntax.Stmt{st}
+	}
+	return append(andList(b.X), andList(b.Y)...)
 }
 
 // goCacheDir returns the build cache set for the RUN ins by GOCACHE or

@@ -713,47 +713,22 @@ func runtimeUse(ctx *analysis.Context, ins *dockerfile.Instruction, m *manager) 
 }
 
 // copiedOut says why a later stage copies the cache out of this one
-// (COPY --from, RUN --mount=from=): it would no longer be there.
+// (COPY --from, RUN --mount=from=, from this stage, one built FROM it or
+// one named with a variable): it would no longer be there. A source with
+// a variable may copy anything below its static directory (see
+// stages.SourceDir).
 func copiedOut(ctx *analysis.Context, ins *dockerfile.Instruction, targets []target) string {
-	doc := ctx.Doc
-	for _, o := range doc.Instructions {
-		var from string
-		var sources []string
-		switch o.Cmd {
-		case "copy", "add":
-			for _, f := range o.Flags {
-				if v, ok := strings.CutPrefix(f, "--from="); ok {
-					from = v
-				}
-			}
-			if from != "" && len(o.Args) > 1 {
-				sources = o.Args[:len(o.Args)-1]
-			}
-		case "run":
-			for _, mt := range runs.Mounts(o) {
-				if f, ok := mt.Get("from"); ok {
-					from = f
-					src, _ := mt.Get("source", "src")
-					sources = append(sources, "/"+src)
-				}
-			}
-		}
-		if from == "" {
-			continue
-		}
-		st := stages.Named(doc, from)
-		if st == nil || !stages.Descends(st, ins.Stage) {
-			continue
-		}
-		for _, s := range sources {
-			if strings.ContainsAny(s, "$") {
-				return fmt.Sprintf("line %d copies %s out of this stage, which may be the cache", ctx.Line(o.Span.Start), s)
-			}
-			s = path.Clean("/" + s)
+	for _, r := range stages.RefsTo(ctx.Doc, ins.Stage) {
+		for i, dir := range r.Paths {
 			for _, t := range targets {
-				if stages.PathsOverlap(s, t.dir) {
-					return fmt.Sprintf("line %d copies %s out of this stage, where the cache would no longer be", ctx.Line(o.Span.Start), s)
+				if dir != "/" && !stages.PathsOverlap(dir, t.dir) {
+					continue
 				}
+				what, src := "where the cache would no longer be", dir
+				if s := r.Sources[i]; s != "" && path.Clean("/"+s) != dir {
+					what, src = "which may be the cache", s
+				}
+				return fmt.Sprintf("line %d copies %s out of this stage, %s", ctx.Line(r.Ins.Span.Start), src, what)
 			}
 		}
 	}

@@ -98,7 +98,10 @@
 //     (./configure of a downloaded source) is taken for a build;
 //   - the image runs the tool (go run, mvn, gradle, cargo in ENTRYPOINT, CMD
 //     or HEALTHCHECK), or a later stage copies the cache out (COPY --from,
-//     RUN --mount=from=);
+//     RUN --mount=from=, from the stage, one built FROM it or one named
+//     with a variable; a source with a variable may copy anything below
+//     the static part of its path up to the last / before the variable,
+//     all of the stage when the variable is in its first component);
 //   - files are put in the cache directory for the image: the RUN names it
 //     in a command other than the manager's own and a removal (cp x.whl
 //     /root/.cache/pip/, curl -o /var/cache/apt/archives/x.deb), apt
