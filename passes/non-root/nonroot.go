@@ -106,26 +106,28 @@ func run(ctx *analysis.Context) []analysis.Finding {
 				}
 			case "env":
 				for i := 0; i+1 < len(ins.Args); i += 3 { // name, value, separator
-					k, v := ins.Args[i], ins.Args[i+1]
-					if remotePortRE.MatchString(strings.ToUpper(k)) {
-						continue // the port of a server the program connects to
-					}
-					if strings.Contains(strings.ToUpper(k), "PORT") && strings.Contains(v, "$") {
-						return decline(ins, k+" is set from a variable, a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
-					}
-					if p, err := strconv.Atoi(dockerfile.Unquote(v)); err == nil && p > 0 && p < 1024 && strings.Contains(strings.ToUpper(k), "PORT") {
-						return decline(ins, fmt.Sprintf("%s sets port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", k, p))
+					if why := envPortNeedsRoot(ins, ins.Args[i], dockerfile.Unquote(ins.Args[i+1]), globals); why != "" {
+						return decline(ins, why)
 					}
 				}
 			case "volume":
 				return decline(ins, "VOLUME "+strings.Join(ins.Args, " ")+" starts out owned by root, where a non-root program could not write; create and chown it first, or give the volume its owner at run time")
 			case "expose":
 				for _, a := range ins.Args {
-					if _, ok := port(a); !ok {
+					v, resolved := a, ""
+					if strings.Contains(a, "$") {
+						x, ok := stages.ExpandDefaults(ins, dockerfile.Unquote(a), globals)
+						if !ok {
+							return decline(ins, "EXPOSE "+a+" names a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
+						}
+						v, resolved = x, " ("+a+" in a build given no build arguments)"
+					}
+					p, ok := port(v)
+					if !ok {
 						return decline(ins, "EXPOSE "+a+" names a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
 					}
-					if p, ok := port(a); ok && p < 1024 {
-						return decline(ins, fmt.Sprintf("the program listens on port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
+					if p < 1024 {
+						return decline(ins, fmt.Sprintf("the program listens on port %d%s: %s", p, resolved, lowPortAdvice))
 					}
 				}
 			}
@@ -157,11 +159,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		if ins == nil {
 			continue
 		}
-		for _, m := range portArgRE.FindAllStringSubmatch(strings.Join(ins.Args, " "), -1) {
-			n := m[1] + m[2] + m[3]
-			if p, _ := strconv.Atoi(n); p > 0 && p < 1024 {
-				return decline(ins, fmt.Sprintf("the program is told port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
-			}
+		if p, ok := lowPort(commandPorts(strings.Join(ins.Args, " "))); ok {
+			return decline(ins, fmt.Sprintf("the program is told port %d: %s", p, lowPortAdvice))
 		}
 	}
 	lines, ok := commandLines(ep, stages.Last(st, "cmd"))
@@ -602,13 +601,6 @@ func linked(ins *dockerfile.Instruction) bool {
 	return false
 }
 
-// portArgRE finds a port in a command line: the value of an option whose
-// name has port, listen, bind or addr, or of -p, -b, -l (--port 80,
-// --bind=0.0.0.0:80, -b [::]:80, -Dserver.port=80, --server.port 80), an
-// address's port (0.0.0.0:80, *:80, :80), NAME_PORT=80 before the command,
-// python -m http.server 80. The port is in one of the three groups.
-var portArgRE = lazyre.New(`(?:(?:^|\s)--?[\w.-]*(?:port|listen|bind|addr)[\w.-]*[= ]|(?:^|\s)-[pbl][= ]?)["']?(?:(?:[\w.*-]*|\[[0-9a-fA-F:.]*\]):)?(\d{1,5})\b|(?:^|[\s"'=])(?:[\w.*-]*|\[[0-9a-fA-F:.]*\]):(\d{1,5})\b|(?:^|\s)(?:[A-Za-z_]*PORT=|http\.server\s+)["']?(\d{1,5})\b`)
-
 // port reads an EXPOSE argument ("80", "80/tcp", "8000-8010/udp").
 func port(a string) (int, bool) {
 	a, _, _ = strings.Cut(a, "/")
@@ -657,11 +649,6 @@ var rootDaemons = map[string]string{
 
 // ownUser says why a packaged daemon of rootDaemons needs root to start.
 const ownUser = "runs as its own system user, whose configuration, state and log directories its package makes that user's"
-
-// remotePortRE matches the name of an ENV that gives the port of a server
-// the program connects to (EMAIL_PORT, SMTP_PORT, DB_PORT): connecting to
-// a port below 1024 needs no root.
-var remotePortRE = lazyre.New(`(?:^|_)(?:SMTP|EMAIL|MAIL|LDAP|DB|DATABASE|POSTGRES|PG|MYSQL|MARIADB|MONGO|MONGODB|REDIS|AMQP|RABBITMQ|PROXY|UPSTREAM|API|BACKEND|REMOTE)_PORT$`)
 
 // phpFPMRE matches the names distributions give PHP's FastCGI process
 // manager: php-fpm, php-fpm83 (Alpine), php-fpm8.2 (Debian, Ubuntu),
