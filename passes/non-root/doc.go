@@ -8,8 +8,11 @@
 // system user the way the base's distribution does, switches to it after the
 // last step of the stage that changes files (RUN, COPY, ADD, WORKDIR), so
 // before CMD and ENTRYPOINT, and gives it the application directory: the
-// working directory the stage sets with WORKDIR, what COPY and ADD put
-// there, and the directories that mkdir in a RUN makes there (chown -R
+// working directory the stage, or a stage of the file it is built FROM
+// (FROM build), sets with WORKDIR, what COPY and ADD of the stage put
+// there (what a stage it is built FROM copied there stays root's: the
+// user does not exist there), and the directories that mkdir in a RUN of
+// the stage or of those stages makes there (chown -R
 // after the last step; a mkdir whose operand cannot be read is declined,
 // and so is a relative one in a RUN that changes directory with cd, pushd
 // or popd, or in a subshell: the pass does not follow where it went; so
@@ -17,8 +20,9 @@
 // failure does not fail the RUN, and a directory that a RUN of the stage
 // may remove or move afterwards, since chown -R of a directory that is not
 // there fails the build; names are shell-quoted). A last WORKDIR of the
-// stage that dfopt cannot resolve (quoted, a variable, or relative to a
-// base image's directory) is declined: the directory would stay root's.
+// stage or of those stages that dfopt cannot resolve (quoted, a variable,
+// or relative to a base image's directory) is declined: the directory
+// would stay root's.
 //
 // Before:
 //
@@ -118,7 +122,8 @@
 // /dev/null): an image to build on or to run commands in, whose users
 // would start as the new user; a directory that mkdir in a RUN makes
 // outside the application directory and /tmp, which an ENV, CMD or
-// ENTRYPOINT of the stage names (ENV DATA_DIR=/srv-data): the program
+// ENTRYPOINT of the stage or a stage it is built FROM names (ENV
+// DATA_DIR=/srv-data): the program
 // writes there, and it would stay root's; a RUN that installs into root's home directory (playwright
 // install, puppeteer, pip install --user, cargo install, pipx, rustup,
 // nvm, pyenv, installers that write ~/.local, git config --global, paths

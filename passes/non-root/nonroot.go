@@ -243,8 +243,21 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if lastStep != nil {
 		userAt = lastStep.Span.End
 	}
+	// The application directory: the last WORKDIR of the stage or of a
+	// stage it is built FROM (whose files stay root's: the user is made
+	// in this stage).
+	var chainIns []*dockerfile.Instruction // oldest first
+	for i := len(chain) - 1; i >= 0; i-- {
+		chainIns = append(chainIns, chain[i].Instructions...)
+	}
+	var workdir *dockerfile.Instruction
+	for _, ins := range chainIns {
+		if ins.Cmd == "workdir" {
+			workdir = ins
+		}
+	}
 	appDir := ""
-	if w := stages.Last(st, "workdir"); w != nil && w.Stage == st {
+	if w := workdir; w != nil {
 		if len(w.Args) == 1 && !strings.ContainsAny(w.Args[0], "$\"'\\`") {
 			appDir = stages.JoinDir(stages.WorkdirAt(w), w.Args[0])
 		}
@@ -258,12 +271,12 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		appDir = ""
 	}
 	if systemDir(appDir) {
-		return decline(stages.Last(st, "workdir"), "the working directory "+appDir+" is a system directory, which the new user should not own")
+		return decline(workdir, "the working directory "+appDir+" is a system directory, which the new user should not own")
 	}
-	if at, why := dataDirOutside(st, appDir); why != "" {
+	if at, why := dataDirOutside(chainIns, appDir); why != "" {
 		return decline(at, why)
 	}
-	made, at, why := madeInApp(st, appDir)
+	made, at, why := madeInApp(chainIns, appDir)
 	if why != "" {
 		return decline(at, why)
 	}
@@ -302,7 +315,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		steps = append(steps, create)
 	}
 	chownDir := false
-	if w := stages.Last(st, "workdir"); appDir != "" && owner != distrolessUser && w.Stage == st && w.Span.End <= runAt {
+	if w := workdir; appDir != "" && owner != distrolessUser && (w.Stage != st || w.Span.End <= runAt) {
 		steps = append(steps, "chown "+owner+" "+appDir)
 		chownDir = true
 	}
@@ -363,16 +376,17 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	return []analysis.Finding{finding}
 }
 
-// madeInApp returns the directories that mkdir in a RUN of stage st makes
-// in the application directory appDir (the topmost new one below it, in
-// order), or why they cannot be told: a mkdir whose operands or working
-// directory cannot be read, or a RUN that cannot be parsed and names
-// mkdir.
-func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfile.Instruction, why string) {
+// madeInApp returns the directories that mkdir in a RUN of chain (the
+// instructions of the stage and of the stages it is built FROM, oldest
+// first) makes in the application directory appDir (the topmost new one
+// below it, in order), or why they cannot be told: a mkdir whose operands
+// or working directory cannot be read, or a RUN that cannot be parsed and
+// names mkdir.
+func madeInApp(chain []*dockerfile.Instruction, appDir string) (dirs []string, at *dockerfile.Instruction, why string) {
 	if appDir == "" {
 		return nil, nil, ""
 	}
-	for _, ins := range st.Instructions {
+	for n, ins := range chain {
 		if ins.Cmd != "run" || !strings.Contains(ins.Text, "mkdir") {
 			continue
 		}
@@ -423,7 +437,7 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 				if !stages.MustSucceed(r, c) {
 					return nil, ins, "a RUN may not make " + d + ": its mkdir runs in a condition, a subshell or where its failure is ignored, and a chown of it could fail the build"
 				}
-				for _, o := range st.Instructions[slices.Index(st.Instructions, ins):] {
+				for _, o := range chain[n:] {
 					if stages.Removes(o, top) {
 						return nil, o, "a RUN may remove or move " + top + ", which a RUN makes with mkdir, and a chown of it could fail the build"
 					}
@@ -437,12 +451,13 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 	return dirs, nil, ""
 }
 
-// dataDirOutside says why a directory that mkdir in a RUN of stage st
-// makes outside the application directory appDir (and /tmp) is where the
-// program writes: an ENV of the stage, CMD or ENTRYPOINT names it
+// dataDirOutside says why a directory that mkdir in a RUN of chain (the
+// instructions of the stage and of the stages it is built FROM) makes
+// outside the application directory appDir (and /tmp) is where the
+// program writes: an ENV, CMD or ENTRYPOINT of them names it
 // (APP_DATA_DIR=/srv-data). It would stay root's.
-func dataDirOutside(st *dockerfile.Stage, appDir string) (*dockerfile.Instruction, string) {
-	for _, ins := range st.Instructions {
+func dataDirOutside(chain []*dockerfile.Instruction, appDir string) (*dockerfile.Instruction, string) {
+	for _, ins := range chain {
 		if ins.Cmd != "run" || !strings.Contains(ins.Text, "mkdir") {
 			continue
 		}
@@ -462,7 +477,7 @@ func dataDirOutside(st *dockerfile.Stage, appDir string) (*dockerfile.Instructio
 				if d == "/" || stages.Under(d, "/tmp") || (appDir != "" && stages.Under(d, appDir)) {
 					continue
 				}
-				for _, o := range st.Instructions {
+				for _, o := range chain {
 					if o.Cmd != "env" && o.Cmd != "cmd" && o.Cmd != "entrypoint" {
 						continue
 					}
