@@ -29,8 +29,9 @@ var listenWords = []string{"port", "ports", "listen", "bind", "addr", "address"}
 // listenLastWords make a name a listening one as its last word.
 var listenLastWords = []string{"http", "https", "urls", "socket"}
 
-// notPortWords end in port but are other words.
-var notPortWords = []string{"import", "export", "report", "support", "transport", "passport", "airport", "sport", "rapport", "deport", "teleport"}
+// notPortWords begin or end with port but are other words.
+var notPortWords = []string{"import", "export", "report", "support", "transport", "passport", "airport", "sport", "rapport", "deport", "teleport",
+	"portal", "portable", "portfolio", "portrait", "portion", "porter"}
 
 // remoteWords name a server the program connects to: a name with one of
 // them gives its address or port (--proxy, --db-port, SMTP_PORT).
@@ -89,7 +90,8 @@ func kindOf(name string) nameKind {
 	}
 	listen := slices.Contains(listenLastWords, words[len(words)-1])
 	for _, w := range words {
-		if slices.Contains(listenWords, w) || strings.HasPrefix(w, "listen") || strings.HasPrefix(w, "bind") {
+		if slices.Contains(listenWords, w) || strings.HasPrefix(w, "listen") || strings.HasPrefix(w, "bind") ||
+			(strings.HasPrefix(w, "port") && !slices.Contains(notPortWords, w) && !slices.Contains(notPortWords, strings.TrimSuffix(w, "s"))) {
 			listen = true
 		}
 		for _, s := range []string{"port", "ports", "addr", "address"} {
@@ -186,6 +188,9 @@ func namedValuePorts(name, v string) []int {
 		return valuePorts(v)
 	case remoteName:
 		return wildcardPorts(v)
+	}
+	if n, inner, ok := strings.Cut(v, "="); ok && envNameRE.MatchString(n) {
+		return namedValuePorts(n, inner) // -e PORT=80, --env=PORT=80
 	}
 	return anyAddrPorts(v)
 }

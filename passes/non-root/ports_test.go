@@ -50,6 +50,8 @@ func TestCommandPorts(t *testing.T) {
 		{"./server -l :80", []int{80}},
 		{"sh -c 'cd /app && exec ./server --port 80'", []int{80}},
 		{"./server --proxy 0.0.0.0:80", []int{80}},
+		{"runner -e PORT=80 ./server", []int{80}},
+		{"runner --env=PORTNUM=80 ./server", []int{80}},
 		// Not ports the program listens on.
 		{"./relay --proxy proxy.internal:80", nil},
 		{"./relay --proxy=proxy.internal:80", nil},
@@ -87,11 +89,26 @@ func TestKindOf(t *testing.T) {
 		"PORT": listenName, "HTTP_PORT": listenName, "HTTPPORT": listenName, "port": listenName,
 		"listen": listenName, "listen-address": listenName, "bind": listenName, "addr": listenName,
 		"Dserver.port": listenName, "web.listen-address": listenName, "ASPNETCORE_URLS": listenName,
-		"http": listenName, "https": listenName, "socket": listenName, "serverPort": listenName,
+		"http": listenName, "PORTNUM": listenName, "PORT_NUMBER": listenName, "portno": listenName, "https": listenName, "socket": listenName, "serverPort": listenName,
 		"SMTP_PORT": remoteName, "DB_PORT": remoteName, "proxy-port": remoteName, "redis-addr": remoteName,
 		"IMPORT_BATCH": otherName, "REPORT_DAYS": otherName, "SUPPORT_EMAIL": otherName, "TRANSPORT": otherName,
-		"proxy": otherName, "upstream": otherName, "url": otherName, "http-timeout": otherName, "l": otherName,
+		"proxy": otherName, "PORTAL_URL": otherName, "PORTABLE": otherName, "upstream": otherName, "url": otherName, "http-timeout": otherName, "l": otherName,
 	} {
 		assert.Equal(t, want, kindOf(name), name)
 	}
+}
+
+// FuzzCommandPorts checks that reading ports never panics and gives
+// ports a TCP port can be.
+func FuzzCommandPorts(f *testing.F) {
+	for _, s := range []string{"gunicorn -b 0.0.0.0:80 app:app", "X=--bind=[::]:8 -p80 -l", "a --b=c://[:1 ---", "serve -lp ${P:-9}", "GUNICORN_CMD_ARGS=-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, p := range commandPorts(s) {
+			if p < 0 || p > 99999 {
+				t.Fatalf("%q: port %d", s, p)
+			}
+		}
+	})
 }
