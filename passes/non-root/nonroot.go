@@ -358,18 +358,26 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		changes = append(changes, "/etc/passwd*", "/etc/group*", "/etc/shadow*", "/etc/gshadow*", "/var/log/lastlog", "/var/log/faillog", "/home/"+user)
 	}
 	does = append(does, "run the program as "+user)
+	// What it owns, as far as the fix makes it so: the files copied there
+	// only when a COPY or ADD of the stage gets --chown.
+	var owns []string
+	if chownDir {
+		owns = append(owns, appDir)
+	}
 	switch {
-	case chownDir && len(made) > 0:
-		does = append(does, "let it own "+appDir+", the files copied there and the directories RUN steps made in it")
-		changes = append(changes, appDir)
-	case len(made) > 0:
-		does = append(does, "let it own the files copied to "+appDir+" and the directories RUN steps made there")
-		changes = append(changes, appDir)
-	case chownDir:
-		does = append(does, "let it own "+appDir+" and the files copied there")
-		changes = append(changes, appDir)
+	case len(chowned) > 0 && chownDir:
+		owns = append(owns, "the files copied there")
 	case len(chowned) > 0:
-		does = append(does, "let it own the files copied to "+appDir)
+		owns = append(owns, "the files copied to "+appDir)
+	}
+	switch {
+	case len(made) > 0 && len(owns) > 0:
+		owns = append(owns, "the directories RUN steps made in it")
+	case len(made) > 0:
+		owns = append(owns, "the directories RUN steps made in "+appDir)
+	}
+	if len(owns) > 0 {
+		does = append(does, "let it own "+joinWords(owns))
 		changes = append(changes, appDir)
 	}
 	finding.Fix = &analysis.Fix{Message: joinWords(does), Edits: edits, Changes: changes}
