@@ -138,7 +138,9 @@
 // as the value of a listening option: one whose name has the word port,
 // listen, bind, addr or address (--port 80, --listen=*:80, --bind
 // [::]:80, -Dserver.port=80, --httpPort 80, PORT=80 and HTTP_PORT=80
-// before the command or in ENV; not --import, REPORT_DAYS) or ends in
+// before the command or in ENV; not --import, REPORT_DAYS, nor a name
+// that ends in backlog, timeout, size, count, limit and the like, as
+// --listen-backlog, --port-timeout) or ends in
 // http, https, urls or socket (uwsgi --http :80, ASPNETCORE_URLS=http://+:80),
 // -p 80, -b 0.0.0.0:80, -b tcp://0.0.0.0:80, -l with an address, and -l 80
 // for the programs that listen with it (serve, nc, ncat, netcat); a value

@@ -33,6 +33,10 @@ var listenLastWords = []string{"http", "https", "urls", "socket"}
 var notPortWords = []string{"import", "export", "report", "support", "transport", "passport", "airport", "sport", "rapport", "deport", "teleport",
 	"portal", "portable", "portfolio", "portrait", "portion", "porter"}
 
+// notAddrLastWords end names that do not give an address or a port,
+// whatever words come before (--listen-backlog, --port-timeout).
+var notAddrLastWords = []string{"backlog", "timeout", "queue", "size", "count", "retries", "limit", "workers", "threads", "interval", "delay", "file", "dir", "path", "mode", "max", "min"}
+
 // remoteWords name a server the program connects to: a name with one of
 // them gives its address or port (--proxy, --db-port, SMTP_PORT).
 var remoteWords = []string{"smtp", "email", "mail", "ldap", "db", "database", "postgres", "pg", "mysql", "mariadb", "mongo", "mongodb", "redis", "amqp", "rabbitmq", "proxy", "upstream", "remote"}
@@ -86,6 +90,9 @@ const (
 func kindOf(name string) nameKind {
 	words := nameWords(name)
 	if len(words) == 0 {
+		return otherName
+	}
+	if slices.Contains(notAddrLastWords, words[len(words)-1]) {
 		return otherName
 	}
 	listen := slices.Contains(listenLastWords, words[len(words)-1])
@@ -270,10 +277,13 @@ func segmentPorts(words []string) []int {
 	}
 	var out []int
 	for i, w := range words {
-		// python -m http.server 80
-		if (w == "http.server" || w == "SimpleHTTPServer") && i+1 < len(words) {
-			if p, err := strconv.Atoi(words[i+1]); err == nil {
-				out = append(out, p)
+		// python -m http.server 80, http.server --bind 0.0.0.0 80: its
+		// operand.
+		if w == "http.server" || w == "SimpleHTTPServer" {
+			for _, o := range words[i+1:] {
+				if p, err := strconv.Atoi(o); err == nil && len(o) <= 5 {
+					out = append(out, p)
+				}
 			}
 		}
 	}

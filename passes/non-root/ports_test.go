@@ -39,6 +39,18 @@ func TestCommandPorts(t *testing.T) {
 		{"GUNICORN_CMD_ARGS=--bind=0.0.0.0:80 gunicorn app:app", []int{80}},
 		{"python -m http.server 80", []int{80}},
 		{"python -m SimpleHTTPServer 81", []int{81}},
+		{"python3 -m http.server --bind 0.0.0.0 80", []int{80}},
+		{"uvicorn main:app --host 0.0.0.0 --port 80 --proxy-headers", []int{80}},
+		{"streamlit run app.py --server.port=80 --server.address=0.0.0.0", []int{80}},
+		{"rails server -b 0.0.0.0 -p 80", []int{80}},
+		{"daphne -b 0.0.0.0 -p 80 app.asgi:application", []int{80}},
+		{"./minio server /data --address :80 --console-address :81", []int{80, 81}},
+		{"traefik --entrypoints.web.address=:80", []int{80}},
+		{"coredns -dns.port 53", []int{53}},
+		{"uwsgi --http-socket :80", []int{80}},
+		{"ncat -lk 80", []int{80}},
+		{"nc -l -p 80", []int{80}},
+		{"KESTREL__ENDPOINTS__HTTP__URL=http://0.0.0.0:80 ./app", []int{80}},
 		{"python manage.py runserver 0.0.0.0:80", []int{80}},
 		{"php -S 0.0.0.0:80 -t public", []int{80}},
 		{"php -S localhost:80", []int{80}},
@@ -71,6 +83,10 @@ func TestCommandPorts(t *testing.T) {
 		{"./server --port $PORT", nil},
 		{"SMTP_PORT=25 ./app", nil},
 		{"sleep 5", nil},
+		{"./app --listen-backlog 100 --port-timeout 30 --http-timeout 30 --socket-timeout 5", nil},
+		{"java -cp app:lib/* Main", nil},
+		{"./app --db postgres://user:pass@db:80/x", nil},
+		{"uwsgi --listen 128 --http :8080", []int{128, 8080}},
 		{"gunicorn -b 0.0.0.0:8000 -w 4 app:app", []int{8000}},
 	} {
 		got := commandPorts(tc.cmd)
@@ -92,7 +108,7 @@ func TestKindOf(t *testing.T) {
 		"http": listenName, "PORTNUM": listenName, "PORT_NUMBER": listenName, "portno": listenName, "https": listenName, "socket": listenName, "serverPort": listenName,
 		"SMTP_PORT": remoteName, "DB_PORT": remoteName, "proxy-port": remoteName, "redis-addr": remoteName,
 		"IMPORT_BATCH": otherName, "REPORT_DAYS": otherName, "SUPPORT_EMAIL": otherName, "TRANSPORT": otherName,
-		"proxy": otherName, "PORTAL_URL": otherName, "PORTABLE": otherName, "upstream": otherName, "url": otherName, "http-timeout": otherName, "l": otherName,
+		"proxy": otherName, "listen-backlog": otherName, "PORT_TIMEOUT": otherName, "PORTAL_URL": otherName, "PORTABLE": otherName, "upstream": otherName, "url": otherName, "http-timeout": otherName, "l": otherName,
 	} {
 		assert.Equal(t, want, kindOf(name), name)
 	}
