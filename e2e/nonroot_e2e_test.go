@@ -207,3 +207,53 @@ CMD ["sh", "app.sh"]
 		t.Errorf("differences outside what the fix declares: %+v", rep.Differences)
 	}
 }
+
+// TestNonRootInheritedWorkdir proves that the working directory a stage
+// sets is given to the new user in the stage built FROM it, with the
+// directories its RUN made there: the program writes to /app and to
+// /app/data as before, now as app.
+func TestNonRootInheritedWorkdir(t *testing.T) {
+	requireEnv(t)
+	dir := t.TempDir()
+	original := `FROM debian:bookworm AS build
+WORKDIR /app
+RUN mkdir -p data/db
+
+FROM build
+COPY app.sh .
+CMD ["sh", "app.sh"]
+`
+	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
+	writeFile(t, filepath.Join(dir, "app.sh"), "echo written >/app/state && echo more >/app/data/state && mkdir -p /app/data/db/x && cat /app/state /app/data/state && id -un\n")
+	opts := optimizer.Options{Enable: []string{"non-root"}, ContextDir: dir, Filename: filepath.Join(dir, "Dockerfile")}
+	rewritten := rewrite(t, original, opts)
+	want := `FROM debian:bookworm AS build
+WORKDIR /app
+RUN mkdir -p data/db
+
+FROM build
+RUN useradd --system --user-group --create-home app && chown app:app /app
+COPY --chown=app:app app.sh .
+RUN chown -R app:app /app/data
+USER app
+CMD ["sh", "app.sh"]
+`
+	if rewritten != want {
+		t.Fatalf("rewrite:\n%s", rewritten)
+	}
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   optimizer.Options{Enable: []string{"non-root"}},
+		Smoke:      []string{"sh app.sh"},
+		NoRebuild:  true,
+	})
+	if len(rep.Smoke) != 1 {
+		t.Fatalf("smoke: %+v", rep.Smoke)
+	}
+	if s := rep.Smoke[0]; s.Before.Status != 0 || s.After.Status != 0 || s.Before.Stdout != "written\nmore\nroot\n" || s.After.Stdout != "written\nmore\napp\n" {
+		t.Errorf("the program: %+v / %+v", s.Before, s.After)
+	}
+	if len(rep.Differences) != 0 {
+		t.Errorf("differences outside what the fix declares: %+v", rep.Differences)
+	}
+}

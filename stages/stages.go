@@ -3,8 +3,8 @@
 // (in its stage and the stages it is built FROM), the working directory
 // (workdir.go), the value of an environment variable, the user a RUN runs
 // as with its home directory, the USER and ENTRYPOINT a stage ends with
-// (config.go), and what a FROM names once global ARGs are expanded
-// (args.go). A table of official images gives the configuration the file
+// (config.go), what a FROM names once global ARGs are expanded and what a
+// variable is in a build given no build arguments (args.go). A table of official images gives the configuration the file
 // does not show (images.go). Questions asked at every instruction ("did
 // anything before it mention X") are answered from facts computed once per
 // stage (prefix.go), so that asking them over a whole file costs time

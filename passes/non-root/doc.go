@@ -8,8 +8,11 @@
 // system user the way the base's distribution does, switches to it after the
 // last step of the stage that changes files (RUN, COPY, ADD, WORKDIR), so
 // before CMD and ENTRYPOINT, and gives it the application directory: the
-// working directory the stage sets with WORKDIR, what COPY and ADD put
-// there, and the directories that mkdir in a RUN makes there (chown -R
+// working directory the stage, or a stage of the file it is built FROM
+// (FROM build), sets with WORKDIR, what COPY and ADD of the stage put
+// there (what a stage it is built FROM copied there stays root's: the
+// user does not exist there), and the directories that mkdir in a RUN of
+// the stage or of those stages makes there (chown -R
 // after the last step; a mkdir whose operand cannot be read is declined,
 // and so is a relative one in a RUN that changes directory with cd, pushd
 // or popd, or in a subshell: the pass does not follow where it went; so
@@ -17,8 +20,9 @@
 // failure does not fail the RUN, and a directory that a RUN of the stage
 // may remove or move afterwards, since chown -R of a directory that is not
 // there fails the build; names are shell-quoted). A last WORKDIR of the
-// stage that dfopt cannot resolve (quoted, a variable, or relative to a
-// base image's directory) is declined: the directory would stay root's.
+// stage or of those stages that dfopt cannot resolve (quoted, a variable,
+// or relative to a base image's directory) is declined: the directory
+// would stay root's.
 //
 // Before:
 //
@@ -57,7 +61,9 @@
 //
 // What to check: that the program writes only to its application
 // directory, its home directory and /tmp (files elsewhere stay root's,
-// including those RUN steps created); that it opens no port below 1024; that
+// including those RUN steps created); that it opens no port below 1024,
+// also when a build argument or a variable given at run time sets it (the
+// pass reads ARG PORT=8080 as 8080); that
 // nothing run with docker exec or a HEALTHCHECK needs root; and, on
 // Kubernetes, that runAsNonRoot wants a numeric USER (useradd --system picks
 // the id: add --uid and use it in USER if you need one).
@@ -116,7 +122,8 @@
 // /dev/null): an image to build on or to run commands in, whose users
 // would start as the new user; a directory that mkdir in a RUN makes
 // outside the application directory and /tmp, which an ENV, CMD or
-// ENTRYPOINT of the stage names (ENV DATA_DIR=/srv-data): the program
+// ENTRYPOINT of the stage or a stage it is built FROM names (ENV
+// DATA_DIR=/srv-data): the program
 // writes there, and it would stay root's; a RUN that installs into root's home directory (playwright
 // install, puppeteer, pip install --user, cargo install, pipx, rustup,
 // nvm, pyenv, installers that write ~/.local, git config --global, paths
@@ -125,16 +132,34 @@
 // COPY or ADD into it, or a working directory that is /root or another
 // system directory (/usr, /usr/local, /etc, /var, /opt, /home, /tmp,
 // ...); a user creation (useradd, adduser) whose login cannot be read;
-// EXPOSE of a port below 1024 or of a port given by a variable, a port
-// below 1024 in CMD or ENTRYPOINT (--port 80, -p 80, -l 80, the value of
-// an option whose name has port, listen, bind or addr as in -b
-// 0.0.0.0:80, --listen=*:80, -Dserver.port=80, an address's :80, [::]:80,
-// PORT=80 before the command, http.server 80) or in an ENV
-// whose name has PORT, and such an ENV set from a variable (ARG PORT=80 +
-// ENV PORT=$PORT, which dfopt does not resolve), but not one that gives
-// the port of a server the program connects to (EMAIL_PORT, SMTP_PORT,
-// LDAP_PORT, DB_PORT, REDIS_PORT, PROXY_PORT, API_PORT, ...) (non-root may bind it on Docker 20.10 and
-// later, not on older Docker nor on Kubernetes by default); a VOLUME (it
+// a port below 1024 that the program listens on (non-root may bind it on
+// Docker 20.10 and later, not on older Docker nor on Kubernetes by
+// default): in EXPOSE, in CMD or ENTRYPOINT, or in an ENV. A port is read
+// as the value of a listening option: one whose name has the word port,
+// listen, bind, addr or address (--port 80, --listen=*:80, --bind
+// [::]:80, -Dserver.port=80, --httpPort 80, PORT=80 and HTTP_PORT=80
+// before the command or in ENV; not --import, REPORT_DAYS, nor a name
+// that ends in backlog, timeout, size, count, limit and the like, as
+// --listen-backlog, --port-timeout) or ends in
+// http, https, urls or socket (uwsgi --http :80, ASPNETCORE_URLS=http://+:80),
+// -p 80, -b 0.0.0.0:80, -b tcp://0.0.0.0:80, -l with an address, and -l 80
+// for the programs that listen with it (serve, nc, ncat, netcat); a value
+// is a number, an address, a URL, a list of them or a shell default
+// (${PORT:-80}). An address of every interface or the loopback is one to
+// listen on whatever option it is given to (php -S 0.0.0.0:80), and so is
+// an address given as an operand (runserver 0.0.0.0:80), socat's
+// TCP-LISTEN:80 and http.server 80. Not read as ports: the address of
+// another host given to another option (--proxy proxy.internal:80,
+// --upstream http://backend:80), a number after a short option other than
+// -p and -b (-l 5 of a program that does not listen with -l), and an
+// option or ENV named for a server the program connects to (EMAIL_PORT,
+// SMTP_PORT, LDAP_PORT, DB_PORT, REDIS_PORT, PROXY_PORT, --db-port,
+// --redis-addr, ...). A variable (ARG PORT=8080 + ENV PORT=$PORT, EXPOSE
+// $PORT) is read as its value in a build given no build arguments: the
+// ARG's default, or the global ARG's for an ARG without one; one without
+// a default, or set by the base image, cannot be read, and an EXPOSE or an
+// ENV named for a port with it is declined;
+// a VOLUME (it
 // starts out owned by root); ONBUILD; several users created by the file;
 // scratch (no users; a numeric USER works when the program needs no home);
 // busybox (not every busybox build has adduser);

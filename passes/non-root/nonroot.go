@@ -106,26 +106,28 @@ func run(ctx *analysis.Context) []analysis.Finding {
 				}
 			case "env":
 				for i := 0; i+1 < len(ins.Args); i += 3 { // name, value, separator
-					k, v := ins.Args[i], ins.Args[i+1]
-					if remotePortRE.MatchString(strings.ToUpper(k)) {
-						continue // the port of a server the program connects to
-					}
-					if strings.Contains(strings.ToUpper(k), "PORT") && strings.Contains(v, "$") {
-						return decline(ins, k+" is set from a variable, a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
-					}
-					if p, err := strconv.Atoi(dockerfile.Unquote(v)); err == nil && p > 0 && p < 1024 && strings.Contains(strings.ToUpper(k), "PORT") {
-						return decline(ins, fmt.Sprintf("%s sets port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", k, p))
+					if why := envPortNeedsRoot(ins, ins.Args[i], dockerfile.Unquote(ins.Args[i+1]), globals); why != "" {
+						return decline(ins, why)
 					}
 				}
 			case "volume":
 				return decline(ins, "VOLUME "+strings.Join(ins.Args, " ")+" starts out owned by root, where a non-root program could not write; create and chown it first, or give the volume its owner at run time")
 			case "expose":
 				for _, a := range ins.Args {
-					if _, ok := port(a); !ok {
+					v, resolved := a, ""
+					if strings.Contains(a, "$") {
+						x, ok := stages.ExpandDefaults(ins, dockerfile.Unquote(a), globals)
+						if !ok {
+							return decline(ins, "EXPOSE "+a+" names a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
+						}
+						v, resolved = x, " ("+a+" in a build given no build arguments)"
+					}
+					p, ok := port(v)
+					if !ok {
 						return decline(ins, "EXPOSE "+a+" names a port dfopt cannot read; a non-root user binds ports below 1024 only where the runtime allows it")
 					}
-					if p, ok := port(a); ok && p < 1024 {
-						return decline(ins, fmt.Sprintf("the program listens on port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
+					if p < 1024 {
+						return decline(ins, fmt.Sprintf("the program listens on port %d%s: %s", p, resolved, lowPortAdvice))
 					}
 				}
 			}
@@ -157,11 +159,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		if ins == nil {
 			continue
 		}
-		for _, m := range portArgRE.FindAllStringSubmatch(strings.Join(ins.Args, " "), -1) {
-			n := m[1] + m[2] + m[3]
-			if p, _ := strconv.Atoi(n); p > 0 && p < 1024 {
-				return decline(ins, fmt.Sprintf("the program is told port %d: a non-root user binds ports below 1024 only where the runtime allows it (Docker 20.10 and later do, Kubernetes by default does not); move it to a port above 1023", p))
-			}
+		if p, ok := lowPort(commandPorts(strings.Join(ins.Args, " "))); ok {
+			return decline(ins, fmt.Sprintf("the program is told port %d: %s", p, lowPortAdvice))
 		}
 	}
 	lines, ok := commandLines(ep, stages.Last(st, "cmd"))
@@ -244,8 +243,21 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if lastStep != nil {
 		userAt = lastStep.Span.End
 	}
+	// The application directory: the last WORKDIR of the stage or of a
+	// stage it is built FROM (whose files stay root's: the user is made
+	// in this stage).
+	var chainIns []*dockerfile.Instruction // oldest first
+	for i := len(chain) - 1; i >= 0; i-- {
+		chainIns = append(chainIns, chain[i].Instructions...)
+	}
+	var workdir *dockerfile.Instruction
+	for _, ins := range chainIns {
+		if ins.Cmd == "workdir" {
+			workdir = ins
+		}
+	}
 	appDir := ""
-	if w := stages.Last(st, "workdir"); w != nil && w.Stage == st {
+	if w := workdir; w != nil {
 		if len(w.Args) == 1 && !strings.ContainsAny(w.Args[0], "$\"'\\`") {
 			appDir = stages.JoinDir(stages.WorkdirAt(w), w.Args[0])
 		}
@@ -259,12 +271,12 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		appDir = ""
 	}
 	if systemDir(appDir) {
-		return decline(stages.Last(st, "workdir"), "the working directory "+appDir+" is a system directory, which the new user should not own")
+		return decline(workdir, "the working directory "+appDir+" is a system directory, which the new user should not own")
 	}
-	if at, why := dataDirOutside(st, appDir); why != "" {
+	if at, why := dataDirOutside(chainIns, appDir); why != "" {
 		return decline(at, why)
 	}
-	made, at, why := madeInApp(st, appDir)
+	made, at, why := madeInApp(chainIns, appDir)
 	if why != "" {
 		return decline(at, why)
 	}
@@ -303,7 +315,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		steps = append(steps, create)
 	}
 	chownDir := false
-	if w := stages.Last(st, "workdir"); appDir != "" && owner != distrolessUser && w.Stage == st && w.Span.End <= runAt {
+	if w := workdir; appDir != "" && owner != distrolessUser && (w.Stage != st || w.Span.End <= runAt) {
 		steps = append(steps, "chown "+owner+" "+appDir)
 		chownDir = true
 	}
@@ -346,34 +358,43 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		changes = append(changes, "/etc/passwd*", "/etc/group*", "/etc/shadow*", "/etc/gshadow*", "/var/log/lastlog", "/var/log/faillog", "/home/"+user)
 	}
 	does = append(does, "run the program as "+user)
+	// What it owns, as far as the fix makes it so: the files copied there
+	// only when a COPY or ADD of the stage gets --chown.
+	var owns []string
+	if chownDir {
+		owns = append(owns, appDir)
+	}
 	switch {
-	case chownDir && len(made) > 0:
-		does = append(does, "let it own "+appDir+", the files copied there and the directories RUN steps made in it")
-		changes = append(changes, appDir)
-	case len(made) > 0:
-		does = append(does, "let it own the files copied to "+appDir+" and the directories RUN steps made there")
-		changes = append(changes, appDir)
-	case chownDir:
-		does = append(does, "let it own "+appDir+" and the files copied there")
-		changes = append(changes, appDir)
+	case len(chowned) > 0 && chownDir:
+		owns = append(owns, "the files copied there")
 	case len(chowned) > 0:
-		does = append(does, "let it own the files copied to "+appDir)
+		owns = append(owns, "the files copied to "+appDir)
+	}
+	switch {
+	case len(made) > 0 && len(owns) > 0:
+		owns = append(owns, "the directories RUN steps made in it")
+	case len(made) > 0:
+		owns = append(owns, "the directories RUN steps made in "+appDir)
+	}
+	if len(owns) > 0 {
+		does = append(does, "let it own "+joinWords(owns))
 		changes = append(changes, appDir)
 	}
 	finding.Fix = &analysis.Fix{Message: joinWords(does), Edits: edits, Changes: changes}
 	return []analysis.Finding{finding}
 }
 
-// madeInApp returns the directories that mkdir in a RUN of stage st makes
-// in the application directory appDir (the topmost new one below it, in
-// order), or why they cannot be told: a mkdir whose operands or working
-// directory cannot be read, or a RUN that cannot be parsed and names
-// mkdir.
-func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfile.Instruction, why string) {
+// madeInApp returns the directories that mkdir in a RUN of chain (the
+// instructions of the stage and of the stages it is built FROM, oldest
+// first) makes in the application directory appDir (the topmost new one
+// below it, in order), or why they cannot be told: a mkdir whose operands
+// or working directory cannot be read, or a RUN that cannot be parsed and
+// names mkdir.
+func madeInApp(chain []*dockerfile.Instruction, appDir string) (dirs []string, at *dockerfile.Instruction, why string) {
 	if appDir == "" {
 		return nil, nil, ""
 	}
-	for _, ins := range st.Instructions {
+	for n, ins := range chain {
 		if ins.Cmd != "run" || !strings.Contains(ins.Text, "mkdir") {
 			continue
 		}
@@ -424,7 +445,7 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 				if !stages.MustSucceed(r, c) {
 					return nil, ins, "a RUN may not make " + d + ": its mkdir runs in a condition, a subshell or where its failure is ignored, and a chown of it could fail the build"
 				}
-				for _, o := range st.Instructions[slices.Index(st.Instructions, ins):] {
+				for _, o := range chain[n:] {
 					if stages.Removes(o, top) {
 						return nil, o, "a RUN may remove or move " + top + ", which a RUN makes with mkdir, and a chown of it could fail the build"
 					}
@@ -438,12 +459,13 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 	return dirs, nil, ""
 }
 
-// dataDirOutside says why a directory that mkdir in a RUN of stage st
-// makes outside the application directory appDir (and /tmp) is where the
-// program writes: an ENV of the stage, CMD or ENTRYPOINT names it
+// dataDirOutside says why a directory that mkdir in a RUN of chain (the
+// instructions of the stage and of the stages it is built FROM) makes
+// outside the application directory appDir (and /tmp) is where the
+// program writes: an ENV, CMD or ENTRYPOINT of them names it
 // (APP_DATA_DIR=/srv-data). It would stay root's.
-func dataDirOutside(st *dockerfile.Stage, appDir string) (*dockerfile.Instruction, string) {
-	for _, ins := range st.Instructions {
+func dataDirOutside(chain []*dockerfile.Instruction, appDir string) (*dockerfile.Instruction, string) {
+	for _, ins := range chain {
 		if ins.Cmd != "run" || !strings.Contains(ins.Text, "mkdir") {
 			continue
 		}
@@ -463,7 +485,7 @@ func dataDirOutside(st *dockerfile.Stage, appDir string) (*dockerfile.Instructio
 				if d == "/" || stages.Under(d, "/tmp") || (appDir != "" && stages.Under(d, appDir)) {
 					continue
 				}
-				for _, o := range st.Instructions {
+				for _, o := range chain {
 					if o.Cmd != "env" && o.Cmd != "cmd" && o.Cmd != "entrypoint" {
 						continue
 					}
@@ -602,13 +624,6 @@ func linked(ins *dockerfile.Instruction) bool {
 	return false
 }
 
-// portArgRE finds a port in a command line: the value of an option whose
-// name has port, listen, bind or addr, or of -p, -b, -l (--port 80,
-// --bind=0.0.0.0:80, -b [::]:80, -Dserver.port=80, --server.port 80), an
-// address's port (0.0.0.0:80, *:80, :80), NAME_PORT=80 before the command,
-// python -m http.server 80. The port is in one of the three groups.
-var portArgRE = lazyre.New(`(?:(?:^|\s)--?[\w.-]*(?:port|listen|bind|addr)[\w.-]*[= ]|(?:^|\s)-[pbl][= ]?)["']?(?:(?:[\w.*-]*|\[[0-9a-fA-F:.]*\]):)?(\d{1,5})\b|(?:^|[\s"'=])(?:[\w.*-]*|\[[0-9a-fA-F:.]*\]):(\d{1,5})\b|(?:^|\s)(?:[A-Za-z_]*PORT=|http\.server\s+)["']?(\d{1,5})\b`)
-
 // port reads an EXPOSE argument ("80", "80/tcp", "8000-8010/udp").
 func port(a string) (int, bool) {
 	a, _, _ = strings.Cut(a, "/")
@@ -657,11 +672,6 @@ var rootDaemons = map[string]string{
 
 // ownUser says why a packaged daemon of rootDaemons needs root to start.
 const ownUser = "runs as its own system user, whose configuration, state and log directories its package makes that user's"
-
-// remotePortRE matches the name of an ENV that gives the port of a server
-// the program connects to (EMAIL_PORT, SMTP_PORT, DB_PORT): connecting to
-// a port below 1024 needs no root.
-var remotePortRE = lazyre.New(`(?:^|_)(?:SMTP|EMAIL|MAIL|LDAP|DB|DATABASE|POSTGRES|PG|MYSQL|MARIADB|MONGO|MONGODB|REDIS|AMQP|RABBITMQ|PROXY|UPSTREAM|API|BACKEND|REMOTE)_PORT$`)
 
 // phpFPMRE matches the names distributions give PHP's FastCGI process
 // manager: php-fpm, php-fpm83 (Alpine), php-fpm8.2 (Debian, Ubuntu),
