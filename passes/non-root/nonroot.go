@@ -261,7 +261,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if systemDir(appDir) {
 		return decline(stages.Last(st, "workdir"), "the working directory "+appDir+" is a system directory, which the new user should not own")
 	}
-	if at, why := dataDirOutside(st, appDir); why != "" {
+	if at, why := dataDirOutside(ctx, st, appDir); why != "" {
 		return decline(at, why)
 	}
 	made, at, why := madeInApp(st, appDir)
@@ -442,7 +442,7 @@ func madeInApp(st *dockerfile.Stage, appDir string) (dirs []string, at *dockerfi
 // makes outside the application directory appDir (and /tmp) is where the
 // program writes: an ENV of the stage, CMD or ENTRYPOINT names it
 // (APP_DATA_DIR=/srv-data). It would stay root's.
-func dataDirOutside(st *dockerfile.Stage, appDir string) (*dockerfile.Instruction, string) {
+func dataDirOutside(ctx *analysis.Context, st *dockerfile.Stage, appDir string) (*dockerfile.Instruction, string) {
 	for _, ins := range st.Instructions {
 		if ins.Cmd != "run" || !strings.Contains(ins.Text, "mkdir") {
 			continue
@@ -473,7 +473,7 @@ func dataDirOutside(st *dockerfile.Stage, appDir string) (*dockerfile.Instructio
 							w = v
 						}
 						if w == d || w == d+"/" {
-							return ins, "a RUN makes " + d + ", which line " + strconv.Itoa(o.StartLine) + " points the program at: it would stay root's, and the new user could not write there"
+							return ins, "a RUN makes " + d + ", which line " + strconv.Itoa(ctx.Line(o.Span.Start)) + " points the program at: it would stay root's, and the new user could not write there"
 						}
 					}
 				}
