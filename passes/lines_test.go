@@ -20,6 +20,7 @@ import (
 // a fmt or strconv call, a string concatenation, a value returned or put in
 // a composite literal, or a variable named for a line. They stay free for
 // the structure of the current text (comparisons, loops over its lines).
+// The same goes for the Line of a comment or a parser directive.
 func TestMessagesNameInputLines(t *testing.T) {
 	entries, err := os.ReadDir(".")
 	require.NoError(t, err)
@@ -67,7 +68,8 @@ func f(ins *I, doc *D) (string, int) {
 		}
 	}
 	first, last := ins.StartLine, doc.LineOf(ins.End)
-	_ = fmt.Sprint(lines[ins.StartLine-1])
+	_ = fmt.Sprint(lines[ins.StartLine-1], ctx.Line(ins.Span.Start), doc.LineStart(cs[0].Line))
+	_ = fmt.Sprintf("line %d", cs[0].Line)
 	return a + b + c, ins.StartLine
 }
 `
@@ -76,11 +78,12 @@ func f(ins *I, doc *D) (string, int) {
 	for _, p := range got {
 		lines = append(lines, strings.SplitN(p, ":", 3)[1])
 	}
-	require.Equal(t, []string{"4", "5", "6", "7", "8", "9", "17"}, lines, "%s", strings.Join(got, "\n"))
+	require.Equal(t, []string{"4", "5", "6", "7", "8", "9", "17", "18"}, lines, "%s", strings.Join(got, "\n"))
 }
 
 // lineUses returns "file:line: ..." for each StartLine or EndLine of src
-// that may end up in a message.
+// (or Line, the field of a comment or a directive) that may end up in a
+// message.
 func lineUses(t *testing.T, name string, src []byte) []string {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, name, src, 0)
@@ -94,7 +97,7 @@ func lineUses(t *testing.T, name string, src []byte) []string {
 		}
 		stack = append(stack, n)
 		sel, ok := n.(*ast.SelectorExpr)
-		if !ok || sel.Sel.Name != "StartLine" && sel.Sel.Name != "EndLine" {
+		if !ok || sel.Sel.Name != "StartLine" && sel.Sel.Name != "EndLine" && sel.Sel.Name != "Line" {
 			return true
 		}
 		if why := messageUse(stack); why != "" {
