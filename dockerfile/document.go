@@ -141,12 +141,51 @@ func (ins *Instruction) Cached(key string, f func() any) any {
 	return v
 }
 
+// TextCached is Cached for a value that depends on nothing but the
+// instruction's text and here-documents (a syntax tree of its shell): an
+// instruction that Reparse moves, unchanged, to the next round's document
+// takes the value along, so that what did not change is not computed
+// again. The value must not refer to the instruction or to its offsets in
+// the source.
+func (ins *Instruction) TextCached(key string, f func() any) any {
+	return ins.Cached(textKey+key, f)
+}
+
+// textKey marks the keys of TextCached.
+const textKey = "text:"
+
+// textValues returns the values TextCached stored.
+func (ins *Instruction) textValues() []cached {
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	var out []cached
+	for _, c := range ins.cache {
+		if strings.HasPrefix(c.key, textKey) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // CachedValue returns the value Cached stored for key, if any, without
 // computing it.
 func (ins *Instruction) CachedValue(key string) (any, bool) {
 	ins.mu.Lock()
 	defer ins.mu.Unlock()
 	return ins.lookup(key)
+}
+
+// CachedPart is CachedValue for the key prefix+name, without making the
+// key: for lookups on a hot path whose keys are built from parts.
+func (ins *Instruction) CachedPart(prefix, name string) (any, bool) {
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	for _, c := range ins.cache {
+		if len(c.key) == len(prefix)+len(name) && c.key[:len(prefix)] == prefix && c.key[len(prefix):] == name {
+			return c.v, true
+		}
+	}
+	return nil, false
 }
 
 func (ins *Instruction) lookup(key string) (any, bool) {

@@ -20,8 +20,9 @@ type Replacement struct{ Pos, End, Len int }
 // same document as Parse(prev.Name, src) (TestReparse and FuzzReparse
 // compare them field by field), but asks BuildKit's parser only about the
 // instructions the replacements touch: the other instructions are copied,
-// moved to their new offsets and lines, with no value cached on them (a
-// value a pass cached may depend on other instructions).
+// moved to their new offsets and lines, with none of the values cached on
+// them but those of TextCached (another value a pass cached may depend on
+// other instructions).
 //
 // An instruction is touched when a replacement overlaps or abuts it or the
 // comments and blank lines above it. Each run of touched instructions is
@@ -224,7 +225,8 @@ func sameInstruction(got, want *Instruction, db int, comments bool) bool {
 }
 
 // moved returns a copy of ins, db bytes and dl lines further in the
-// source, with nothing cached and no stage (buildStages sets it).
+// source, with only the values of TextCached and no stage (buildStages
+// sets it).
 func (ins *Instruction) moved(db, dl int) *Instruction {
 	x := &Instruction{
 		Cmd: ins.Cmd, Keyword: ins.Keyword, Flags: ins.Flags, Args: ins.Args, JSON: ins.JSON,
@@ -233,6 +235,7 @@ func (ins *Instruction) moved(db, dl int) *Instruction {
 		Text: ins.Text, TextEnd: ins.TextEnd + db, ArgsOffset: ins.ArgsOffset,
 		Comments: ins.Comments, Onbuild: ins.Onbuild,
 		textSegs: ins.textSegs, segShift: ins.segShift + db, contentEnd: ins.contentEnd,
+		cache: ins.textValues(),
 	}
 	if len(ins.Heredocs) > 0 {
 		x.Heredocs = make([]Heredoc, len(ins.Heredocs))

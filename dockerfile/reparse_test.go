@@ -1,6 +1,7 @@
 package dockerfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -253,4 +254,36 @@ func FuzzReparse(f *testing.F) {
 		}
 		checkReparse(t, prev, reps, texts)
 	})
+}
+
+// An instruction Reparse moves keeps what TextCached stored on it, and
+// nothing else; a touched one keeps nothing.
+func TestReparseKeepsTextCached(t *testing.T) {
+	src := []byte("FROM debian\nRUN echo a\nRUN echo b\nRUN echo c\nRUN echo d\n")
+	doc, err := Parse("Dockerfile", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ins := range doc.Instructions {
+		ins.TextCached("k", func() any { return ins.Text })
+		ins.Cached("other", func() any { return ins.Index })
+	}
+	pos := bytes.Index(src, []byte("echo b")) + len("echo b")
+	out := append(append(append([]byte{}, src[:pos]...), " x"...), src[pos:]...)
+	next, err := Reparse(doc, out, []Replacement{{Pos: pos, End: pos, Len: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ins := range next.Instructions {
+		_, other := ins.CachedValue("other")
+		v, kept := ins.CachedValue(textKey + "k")
+		switch {
+		case other:
+			t.Errorf("line %d: a value of Cached survived Reparse", ins.StartLine)
+		case ins.Text == "RUN echo b x" && kept:
+			t.Errorf("the touched instruction kept %v", v)
+		case ins.Text == "RUN echo d" && (!kept || v != "RUN echo d"):
+			t.Errorf("the untouched last instruction lost its value: %v, %v", v, kept)
+		}
+	}
 }

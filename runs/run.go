@@ -190,7 +190,7 @@ func (r *Run) appendPoint0() (int, bool) {
 	}
 	for _, it := range shellparse.Chain([]*syntax.Stmt{last}) {
 		if call, ok := it.Stmt.Cmd.(*syntax.CallExpr); ok {
-			if c := shellparse.Resolve(call); c != nil && (c.Name == "exit" || c.Name == "exec") {
+			if c := r.Prog.CommandOf(call); c.Name == "exit" || c.Name == "exec" {
 				return 0, false
 			}
 		}

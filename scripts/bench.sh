@@ -3,7 +3,8 @@
 # the corpus, and prints a table: wall time and maximum resident memory of
 # each run (GNU time), and the ratios that show how time grows with input.
 #
-#   scripts/bench.sh                        build dfopt from this tree, time it
+#   scripts/bench.sh                        build dfopt from this tree (static,
+#                                           CGO_ENABLED=0), time it
 #   DFOPT=/path/to/dfopt scripts/bench.sh   time another build (an older commit)
 #   BENCH_SIZES="2500 5000" scripts/bench.sh   only these generated sizes
 #   BENCH_TIMEOUT=60 scripts/bench.sh       seconds before a run is given up
@@ -40,7 +41,8 @@ trap 'rm -rf "$work"' EXIT
 
 bin=${DFOPT:-}
 if [ -z "$bin" ]; then
-  go build -o "$work/dfopt" ./cmd/dfopt
+  # A static binary, as the README installs it.
+  CGO_ENABLED=0 go build -o "$work/dfopt" ./cmd/dfopt
   bin=$work/dfopt
 fi
 # The inputs come from package internal/bench, as in the Go benchmarks.

@@ -425,6 +425,24 @@ func Commands(p *Program) []*Command {
 	return p.cmds
 }
 
+// CommandOf returns the command of the call expression call of p: the one
+// Commands found, or, for a call it did not list, Resolve(call). Callers
+// must not modify it. It spares resolving a call again (and allocating
+// its words) for a walk that goes through p's calls itself.
+func (p *Program) CommandOf(call *syntax.CallExpr) *Command {
+	p.byCallOnce.Do(func() {
+		cmds := Commands(p)
+		p.byCall = make(map[*syntax.CallExpr]*Command, len(cmds))
+		for _, c := range cmds {
+			p.byCall[c.Call] = c
+		}
+	})
+	if c := p.byCall[call]; c != nil {
+		return c
+	}
+	return Resolve(call)
+}
+
 type cmdCtx struct {
 	sub, cond bool
 }

@@ -1,6 +1,7 @@
 package shellparse
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -307,5 +308,43 @@ func TestOperands(t *testing.T) {
 			}
 		}
 		assert.Equal(t, want, got, src)
+	}
+}
+
+// CommandOf gives, for every call of a program, the command Resolve reads
+// from it: the one Commands listed (with where it runs) or a new one.
+func TestCommandOf(t *testing.T) {
+	for _, src := range []string{
+		"apt-get update && (cd /x && sudo -u app make) || true",
+		"x=$(curl -fsSL https://x | sh) && env A=1 nice -n 5 python3 -m pip install y",
+		"for f in *; do echo \"$f\" | xargs rm; done; exec su -c 'apt-get install -y z'",
+	} {
+		p, err := Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := map[*syntax.CallExpr]*Command{}
+		for _, c := range Commands(p) {
+			listed[c.Call] = c
+		}
+		n := 0
+		Walk(p.File, func(node syntax.Node) bool {
+			call, ok := node.(*syntax.CallExpr)
+			if !ok {
+				return true
+			}
+			n++
+			got, want := p.CommandOf(call), Resolve(call)
+			if c := listed[call]; c != nil && got != c {
+				t.Errorf("%q: %s: not the command Commands listed", src, want.Name)
+			}
+			if got.Name != want.Name || !slices.Equal(got.Lits, want.Lits) || !slices.Equal(got.Wrappers, want.Wrappers) {
+				t.Errorf("%q: CommandOf gives %s %q, Resolve %s %q", src, got.Name, got.Lits, want.Name, want.Lits)
+			}
+			return true
+		})
+		if n == 0 {
+			t.Fatalf("%q: no calls", src)
+		}
 	}
 }

@@ -30,6 +30,9 @@ type Program struct {
 
 	cmdsOnce sync.Once
 	cmds     []*Command // Commands, found once
+
+	byCallOnce sync.Once
+	byCall     map[*syntax.CallExpr]*Command // the cmds, by call
 }
 
 // ParseError describes why a program could not be parsed.
@@ -76,10 +79,11 @@ func Parse(src string) (*Program, error) {
 	return p, nil
 }
 
-// Cache holds values computed once per instruction; dockerfile.Instruction
-// is one.
+// Cache holds values computed once per instruction that depend on its
+// text only, which the instruction keeps while its text does not change;
+// dockerfile.Instruction is one.
 type Cache interface {
-	Cached(key string, f func() any) any
+	TextCached(key string, f func() any) any
 }
 
 // ParseCached is Parse, computed once per cache and source text while the
@@ -89,8 +93,10 @@ type Cache interface {
 // parses the text again. So the trees of a file of 50,000 RUNs are not all
 // kept while every pass reads them one after the other: memory follows
 // what the passes hold, not the size of the file. Parse errors are kept.
+// A tree is keyed by the text it was parsed from: a cache may be asked for
+// other texts (a RUN's program, its here-documents).
 func ParseCached(c Cache, src string) (*Program, error) {
-	t := c.Cached("shellparse.Parse", func() any { return &parsedTexts{} }).(*parsedTexts)
+	t := c.TextCached("shellparse.Parse", func() any { return &parsedTexts{} }).(*parsedTexts)
 	return t.get(src)
 }
 

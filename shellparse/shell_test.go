@@ -284,7 +284,7 @@ func FuzzProgram(f *testing.F) {
 
 type mapCache map[string]any
 
-func (m mapCache) Cached(key string, f func() any) any {
+func (m mapCache) TextCached(key string, f func() any) any {
 	if v, ok := m[key]; ok {
 		return v
 	}

@@ -24,6 +24,9 @@ type mark struct {
 // stageMark returns the mark of st for the predicate named key, computing
 // it (and its parents') once; it is cached on the stage's FROM.
 func stageMark(st *dockerfile.Stage, key string, pred func(*dockerfile.Instruction) bool) mark {
+	if v, ok := st.From.CachedPart("stages.mark:", key); ok {
+		return v.(mark) // without the key and the closure made below
+	}
 	return st.From.Cached("stages.mark:"+key, func() any {
 		m := mark{first: -1}
 		if st.Parent != nil {
@@ -77,6 +80,9 @@ type marks struct {
 }
 
 func stageMarks(st *dockerfile.Stage, key string, pred func(*dockerfile.Instruction) bool) marks {
+	if v, ok := st.From.CachedPart("stages.marks:", key); ok {
+		return v.(marks)
+	}
 	return st.From.Cached("stages.marks:"+key, func() any {
 		var m marks
 		if st.Parent != nil {

@@ -152,6 +152,7 @@ func TestAction(t *testing.T) {
 		if strings.Contains(s.Run, `go install "github.com/dfopt/dfopt/cmd/dfopt@${DFOPT_VERSION}"`) {
 			install = true
 			require.Equal(t, "${{ inputs.version }}", s.Env["DFOPT_VERSION"])
+			require.Equal(t, "0", s.Env["CGO_ENABLED"], "a static binary, as the README installs it")
 		}
 		if strings.HasPrefix(s.Uses, "github/codeql-action/upload-sarif@") {
 			upload = true

@@ -20,12 +20,13 @@ import (
 // `apt-get install x && apt-get update && apt-get install y` uses the
 // lists that an earlier RUN left.
 func usesBeforeUpdate(p *shellparse.Program, uses, updates func(*shellparse.Command) bool) int {
-	w := &orderWalker{uses: uses, updates: updates, found: -1}
+	w := &orderWalker{prog: p, uses: uses, updates: updates, found: -1}
 	w.stmts(p.File.Stmts, false)
 	return w.found
 }
 
 type orderWalker struct {
+	prog          *shellparse.Program
 	uses, updates func(*shellparse.Command) bool
 	found         int // the first use found, or -1
 }
@@ -58,7 +59,7 @@ func (w *orderWalker) node(n syntax.Command, updated bool) bool {
 	switch x := n.(type) {
 	case *syntax.CallExpr:
 		updated = w.words(x, updated)
-		c := shellparse.Resolve(x)
+		c := w.prog.CommandOf(x)
 		if w.uses(c) && !updated && w.found < 0 {
 			w.found = shellparse.Offset(x.Pos())
 		}

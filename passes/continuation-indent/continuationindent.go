@@ -1,6 +1,7 @@
 package continuationindent
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode"
@@ -38,7 +39,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	var out []analysis.Finding
 	for _, c := range chains {
-		if c.base == target || !c.movable {
+		if c.base == target || !c.movable || !c.separated() {
 			continue
 		}
 		if f, ok := c.move(doc, target); ok {
@@ -56,6 +57,11 @@ type chain struct {
 	// lines are the continuation lines that move with the chain: lines of
 	// the program and comment lines, with their indentation.
 	lines []line
+	// text is the program; seps are the ranges of it that the indentation
+	// of lines covers, which must lie between tokens for the chain to move
+	// (see separated).
+	text string
+	seps [][2]int
 	// movable is false when some line keeps the chain where it is (see
 	// the pass documentation).
 	movable bool
@@ -82,20 +88,18 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 		return nil
 	}
 	starts := commandStarts(prog)
-	covered := tokenCover(prog)
 
-	c := &chain{ins: ins, movable: true}
+	c := &chain{ins: ins, text: text, movable: true}
 	var cmdIndents []string
 	last := doc.LineOf(max(ins.TextEnd-1, ins.Span.Start))
 	for n := ins.StartLine + 1; n <= last; n++ {
 		ls, le := doc.LineStart(n), doc.LineEnd(n)
-		raw := string(doc.Src[ls:le])
-		body := strings.TrimRight(raw, "\r\n")
-		trimmed := strings.TrimLeftFunc(body, unicode.IsSpace)
-		if trimmed == "" {
+		body := bytes.TrimRight(doc.Src[ls:le], "\r\n")
+		trimmed := bytes.TrimLeftFunc(body, unicode.IsSpace)
+		if len(trimmed) == 0 {
 			continue // an empty continuation line
 		}
-		indent := body[:len(body)-len(strings.TrimLeft(body, " \t"))]
+		indent := indentString(body[:len(body)-len(bytes.TrimLeft(body, " \t"))])
 		if len(indent) != len(body)-len(trimmed) {
 			c.movable = false // white space other than spaces and tabs
 			continue
@@ -114,8 +118,8 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 		if j >= len(ins.Text) || ins.SrcOffset(j) != ls+len(indent) {
 			// Only blanks and the escape character: the blanks run on
 			// into the next line's.
-			if j > off && !separator(prog.Src, max(i-off, 0), j-off, covered) {
-				c.movable = false
+			if j > off {
+				c.seps = append(c.seps, [2]int{max(i-off, 0), j - off})
 			}
 			continue
 		}
@@ -128,9 +132,7 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 			// trims.
 			cmdIndents = append(cmdIndents, indent)
 		default:
-			if !separator(prog.Src, i-off, j-off, covered) {
-				c.movable = false
-			}
+			c.seps = append(c.seps, [2]int{i - off, j - off})
 			if starts[j-off] {
 				cmdIndents = append(cmdIndents, indent)
 			}
@@ -146,6 +148,38 @@ func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
 		}
 	}
 	return c
+}
+
+// spaces backs the indentations made of spaces alone, the usual ones,
+// so that reading them allocates nothing.
+const spaces = "                                                                "
+
+// indentString returns b, an indentation, as a string.
+func indentString(b []byte) string {
+	if len(b) <= len(spaces) && len(bytes.TrimLeft(b, " ")) == 0 {
+		return spaces[:len(b)]
+	}
+	return string(b)
+}
+
+// separated reports whether the indentation of each of the chain's lines
+// lies between tokens of the program: worked out only for a chain that is
+// to move, the others' indentation stays as it is.
+func (c *chain) separated() bool {
+	if len(c.seps) == 0 {
+		return true
+	}
+	prog, err := shellparse.ParseCached(c.ins, c.text)
+	if err != nil {
+		return false
+	}
+	covered := tokenCover(prog)
+	for _, r := range c.seps {
+		if !separator(prog.Src, r[0], r[1], covered) {
+			return false
+		}
+	}
+	return true
 }
 
 // move returns the finding that moves the chain to indentation target.

@@ -17,7 +17,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		// Most RUNs name neither tool: they are passed over without
 		// parsing their shell (runs.MayHold also counts the NUL bytes the
 		// shell's parser passes over: c<NUL>url is curl).
-		if (ins.Cmd != "run" && ins.Onbuild != "run") || !runs.MayHold(ins, "curl", "wget") {
+		if (ins.Cmd != "run" && ins.Onbuild != "run") || !runs.MayHold(ins, "curl", "wget") || !mayConnect(ins) {
 			continue
 		}
 		p := runs.Read(ctx.Doc, ins)
@@ -27,6 +27,22 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		out = append(out, pipedDownloads(p)...)
 	}
 	return out
+}
+
+// mayConnect reports whether the program of ins may hold a pipeline or a
+// substitution, the two ways a download reaches a shell: neither is
+// written without one of the characters | ( or ` (a backslash-newline
+// that splits $( still leaves the parenthesis).
+func mayConnect(ins *dockerfile.Instruction) bool {
+	if strings.ContainsAny(ins.Text, "|(`") {
+		return true
+	}
+	for _, h := range ins.Heredocs {
+		if strings.ContainsAny(h.Content, "|(`") {
+			return true
+		}
+	}
+	return false
 }
 
 // verifies reports whether the program checks a checksum or a signature.
@@ -86,12 +102,12 @@ func pipedDownloads(p *runs.Program) []analysis.Finding {
 			}
 			elems := pipeline(x, inner)
 			for j, e := range elems {
-				r, ok := runnerOf(e)
+				r, ok := runnerOf(p.Prog, e)
 				if !ok || !r.stdin {
 					continue
 				}
 				for i := 0; i < j; i++ {
-					if d := downloaderOf(elems[i]); d != "" {
+					if d := downloaderOf(p.Prog, elems[i]); d != "" {
 						start, _ := shellparse.Span(elems[i])
 						_, end := shellparse.Span(e)
 						report(start, end, r.name, d)
@@ -100,12 +116,12 @@ func pipedDownloads(p *runs.Program) []analysis.Finding {
 				}
 			}
 		case *syntax.Stmt:
-			r, ok := runnerOf(x)
+			r, ok := runnerOf(p.Prog, x)
 			if !ok {
 				return true
 			}
 			for _, w := range r.code {
-				if d := substDownload(w); d != "" {
+				if d := substDownload(p.Prog, w); d != "" {
 					start, end := shellparse.Span(x.Cmd)
 					report(start, end, r.name, d)
 					return true
@@ -114,7 +130,7 @@ func pipedDownloads(p *runs.Program) []analysis.Finding {
 			if r.stdin {
 				for _, rd := range x.Redirs {
 					if rd.Op == syntax.RdrIn && rd.Word != nil {
-						if d := substDownload(rd.Word); d != "" {
+						if d := substDownload(p.Prog, rd.Word); d != "" {
 							start, end := shellparse.Span(x)
 							report(start, end, r.name, d)
 							return true
@@ -150,12 +166,12 @@ func pipeline(b *syntax.BinaryCmd, seen map[*syntax.BinaryCmd]bool) []*syntax.St
 
 // downloaderOf returns "curl" or "wget" when the statement is a call that
 // writes a download to its standard output.
-func downloaderOf(s *syntax.Stmt) string {
+func downloaderOf(prog *shellparse.Program, s *syntax.Stmt) string {
 	call, ok := s.Cmd.(*syntax.CallExpr)
 	if !ok {
 		return ""
 	}
-	c := shellparse.Resolve(call)
+	c := prog.CommandOf(call)
 	switch c.Name {
 	case "curl":
 		if curlToStdout(c) {
@@ -294,12 +310,12 @@ func isInterpreter(name string) bool {
 }
 
 // runnerOf reads the statement as a call of a shell or an interpreter.
-func runnerOf(s *syntax.Stmt) (runner, bool) {
+func runnerOf(prog *shellparse.Program, s *syntax.Stmt) (runner, bool) {
 	call, ok := s.Cmd.(*syntax.CallExpr)
 	if !ok {
 		return runner{}, false
 	}
-	c := shellparse.Resolve(call)
+	c := prog.CommandOf(call)
 	r := runner{name: c.Name}
 	switch {
 	case c.Name == "eval":
@@ -396,7 +412,7 @@ func readProgram(c *shellparse.Command, codeOpts, stdinOpts, valued string, r *r
 
 // substDownload returns the downloader when the word holds a command or
 // process substitution that writes a download to its output.
-func substDownload(w *syntax.Word) string {
+func substDownload(prog *shellparse.Program, w *syntax.Word) string {
 	found := ""
 	shellparse.Walk(w, func(n syntax.Node) bool {
 		if found != "" {
@@ -417,7 +433,7 @@ func substDownload(w *syntax.Word) string {
 		for _, s := range stmts {
 			shellparse.Walk(s, func(n syntax.Node) bool {
 				if st, ok := n.(*syntax.Stmt); ok && found == "" {
-					found = downloaderOf(st)
+					found = downloaderOf(prog, st)
 				}
 				return found == ""
 			})

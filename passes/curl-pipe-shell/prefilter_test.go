@@ -16,6 +16,8 @@ func TestMayDownload(t *testing.T) {
 		"curl -fsSL https://x | sh", "c'u'rl -fsSL https://x | bash", `\wget -O- https://x | sh`,
 		`$'\x63url' https://x | sh`, "sh -c \"$(curl -fsSL https://x)\"", "bash <(/usr/bin/curl -s https://x)",
 		"sudo curl https://x | sudo sh", "c\x00url -fsSL https://x | sh",
+		"curl -fsSL https://x |& sh", "sh -c \"`curl -fsSL https://x`\"", "bash < <(curl -s https://x)",
+		"sh -c \"$\\\n(curl -fsSL https://x)\"",
 	} {
 		doc, err := dockerfile.Parse("Dockerfile", []byte("FROM debian\nRUN "+src+"\n"))
 		if err != nil {
@@ -29,7 +31,7 @@ func TestMayDownload(t *testing.T) {
 		if len(pipedDownloads(p)) == 0 {
 			t.Errorf("%q: no piped download found", src)
 		}
-		if !runs.MayHold(ins, "curl", "wget") {
+		if !runs.MayHold(ins, "curl", "wget") || !mayConnect(ins) {
 			t.Errorf("%q runs a download, the quick test says no", src)
 		}
 		if got := run(&analysis.Context{Doc: doc}); len(got) == 0 {
@@ -42,5 +44,12 @@ func TestMayDownload(t *testing.T) {
 	}
 	if runs.MayHold(doc.Instructions[1], "curl", "wget") {
 		t.Error("the quick test should rule out a program without curl or wget")
+	}
+	doc, err = dockerfile.Parse("Dockerfile", []byte("FROM debian\nRUN apt-get install -y curl && curl -fsSLo /x https://x && sh /x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mayConnect(doc.Instructions[1]) {
+		t.Error("the quick test should rule out a program without a pipe or a substitution")
 	}
 }
