@@ -488,7 +488,7 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 		ins.JSON = sub.Attributes["json"]
 	}
 	if _, err := instructions.ParseInstruction(n); err != nil {
-		return nil, &ParseError{Name: d.Name, Line: n.StartLine, Msg: instructionError(err)}
+		return nil, &ParseError{Name: d.Name, Line: n.StartLine, Msg: instructionError(ins, err)}
 	}
 
 	start := d.LineStart(n.StartLine)
@@ -531,12 +531,15 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 	return ins, nil
 }
 
-func instructionError(err error) string {
+// instructionError is the message of err, BuildKit's error about the
+// instruction ins, without its location (a ParseError gives the line) and
+// with a suggestion that does not change from run to run.
+func instructionError(ins *Instruction, err error) string {
 	var le *parser.LocationError
 	if errors.As(err, &le) {
 		err = le.Unwrap()
 	}
-	return lowerFirst(err.Error())
+	return lowerFirst(suggestionText(ins.Cmd, err))
 }
 
 // splitKeyword returns the instruction keyword as written and the offset in

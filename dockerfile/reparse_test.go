@@ -116,12 +116,10 @@ func checkReparse(t *testing.T, prev *Document, reps []Replacement, texts []stri
 		t.Fatalf("Parse error %v, Reparse error %v\nsource:\n%s", werr, gerr, src)
 	}
 	if werr != nil {
-		// Reparse's errors are Parse's (it parses the whole source then);
-		// their text is not compared: BuildKit's "did you mean" for an
-		// unknown instruction can name another word from one parse to the
-		// next.
+		// Reparse's errors are Parse's (it parses the whole source then),
+		// text included: a "did you mean" names the same word every time.
 		var a, b *ParseError
-		if !errors.As(werr, &a) || !errors.As(gerr, &b) || a.Line != b.Line {
+		if !errors.As(werr, &a) || !errors.As(gerr, &b) || a.Line != b.Line || werr.Error() != gerr.Error() {
 			t.Fatalf("Parse error %v, Reparse error %v", werr, gerr)
 		}
 		return incremental

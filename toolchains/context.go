@@ -90,11 +90,11 @@ func CopiedBy(ctx *analysis.Context, st *dockerfile.Stage) *Copied {
 			continue
 		}
 		if len(ins.Heredocs) > 0 {
-			out.unknown(fmt.Sprintf("%s on line %d writes a file of its own", strings.ToUpper(ins.Cmd), ins.StartLine))
+			out.unknown(fmt.Sprintf("%s on line %d writes a file of its own", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start)))
 			continue
 		}
 		if hasFlag(ins, "--parents") || hasFlag(ins, "--exclude") {
-			out.unknown(fmt.Sprintf("%s on line %d has --parents or --exclude", strings.ToUpper(ins.Cmd), ins.StartLine))
+			out.unknown(fmt.Sprintf("%s on line %d has --parents or --exclude", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start)))
 		}
 		if len(ins.Args) < 2 {
 			continue
@@ -110,16 +110,16 @@ func CopiedBy(ctx *analysis.Context, st *dockerfile.Stage) *Copied {
 			out.Copies = append(out.Copies, Copy{Ins: ins, Src: s, Dest: d, DestDir: destDir})
 			switch {
 			case strings.Contains(s, "$"):
-				out.unknown(fmt.Sprintf("%s on line %d copies %s, given by a variable", strings.ToUpper(ins.Cmd), ins.StartLine, s))
+				out.unknown(fmt.Sprintf("%s on line %d copies %s, given by a variable", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start), s))
 				continue
 			case dockerfile.IsRemoteSource(s):
-				out.unknown(fmt.Sprintf("%s on line %d fetches %s", strings.ToUpper(ins.Cmd), ins.StartLine, s))
+				out.unknown(fmt.Sprintf("%s on line %d fetches %s", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start), s))
 				continue
 			case ins.Cmd == "add" && isArchiveName(s):
-				out.unknown(fmt.Sprintf("ADD on line %d extracts %s", ins.StartLine, s))
+				out.unknown(fmt.Sprintf("ADD on line %d extracts %s", ctx.Line(ins.Span.Start), s))
 				continue
 			case d == "":
-				out.unknown(fmt.Sprintf("%s on line %d copies to %s, which is not a known directory", strings.ToUpper(ins.Cmd), ins.StartLine, dest))
+				out.unknown(fmt.Sprintf("%s on line %d copies to %s, which is not a known directory", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start), dest))
 				continue
 			}
 			if cv == nil {
@@ -144,7 +144,7 @@ func (c *Copied) add(ctx *analysis.Context, cv *buildcontext.View, ins *dockerfi
 	if strings.ContainsAny(clean, "*?[") {
 		dir, pat := path.Split(clean)
 		if strings.ContainsAny(dir, "*?[") {
-			c.unknown(fmt.Sprintf("%s on line %d copies %s, a pattern across directories", strings.ToUpper(ins.Cmd), ins.StartLine, src))
+			c.unknown(fmt.Sprintf("%s on line %d copies %s, a pattern across directories", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start), src))
 			return
 		}
 		for _, n := range cv.List(dir) {
@@ -161,7 +161,7 @@ func (c *Copied) add(ctx *analysis.Context, cv *buildcontext.View, ins *dockerfi
 		if !ok {
 			// The build fails with this context; the Dockerfile is likely
 			// built with another, whose files are not in view.
-			c.unknown(fmt.Sprintf("%s on line %d copies %s, which is not in the build context (it may be another directory)", strings.ToUpper(ins.Cmd), ins.StartLine, src))
+			c.unknown(fmt.Sprintf("%s on line %d copies %s, which is not in the build context (it may be another directory)", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start), src))
 			continue
 		}
 		if !fi.IsDir() {
@@ -170,7 +170,7 @@ func (c *Copied) add(ctx *analysis.Context, cv *buildcontext.View, ins *dockerfi
 				p = path.Join(dest, path.Base(m))
 			}
 			if ins.Cmd == "add" && isArchiveName(m) {
-				c.unknown(fmt.Sprintf("ADD on line %d extracts %s", ins.StartLine, m))
+				c.unknown(fmt.Sprintf("ADD on line %d extracts %s", ctx.Line(ins.Span.Start), m))
 				continue
 			}
 			c.Files = append(c.Files, File{Context: m, Image: p, Ins: ins})

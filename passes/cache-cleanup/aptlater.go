@@ -125,7 +125,7 @@ func (w *supplyWalk) step() {
 			w.cur = slices.Clone(w.atEnd[st.Parent])
 		} else if strings.Contains(st.Base, "$") {
 			// FROM ${PARENT}: a build argument may name any earlier stage.
-			why := fmt.Sprintf("line %d names its base with a variable, which may be the stage that left them", st.Instructions[0].StartLine)
+			why := fmt.Sprintf("line %d names its base with a variable, which may be the stage that left them", w.ctx.Line(st.Instructions[0].Span.Start))
 			for _, other := range doc.Stages[:st.Index] {
 				for _, u := range w.atEnd[other] {
 					w.cur = append(w.cur, supplier{u.ins, why})
@@ -173,7 +173,7 @@ func (w *supplyWalk) step() {
 	}
 	if len(cur) > 0 {
 		text, _ := instructionText(ins)
-		m := sourcesChange(w.ctx.Doc, ins, text)
+		m := sourcesChange(w.ctx, ins, text)
 		if f := facts.get(ins); m == "" && f != nil {
 			m = scriptChange(w.ctx, f.r, f.cmds, 0, -1)
 		}
@@ -199,7 +199,7 @@ func afterRun(ctx *analysis.Context, ins *dockerfile.Instruction, f *runFacts, c
 		text, _ := instructionText(ins)
 		if aptUpdateRE.MatchString(text) {
 			// It may have updated; what it did after is not known.
-			return append(slices.Clone(cur), supplier{ins, fmt.Sprintf("the shell of line %d cannot be read", ins.StartLine)})
+			return append(slices.Clone(cur), supplier{ins, fmt.Sprintf("the shell of line %d cannot be read", ctx.Line(ins.Span.Start))})
 		}
 		return cur
 	}
@@ -227,9 +227,9 @@ func afterRun(ctx *analysis.Context, ins *dockerfile.Instruction, f *runFacts, c
 		return cur
 	}
 	// What the RUN does to apt's configuration after its update.
-	u := supplier{ins: ins, changed: updateDiffers(f, last)}
+	u := supplier{ins: ins, changed: updateDiffers(ctx, f, last)}
 	if u.changed == "" {
-		u.changed = runChanges(ins, f.r.Prog.Src[shellparse.Offset(last.Call.End()):])
+		u.changed = runChanges(ctx, ins, f.r.Prog.Src[shellparse.Offset(last.Call.End()):])
 	}
 	if u.changed == "" {
 		u.changed = scriptChange(ctx, f.r, f.cmds, shellparse.Offset(last.Call.End()), -1)
@@ -484,7 +484,7 @@ func insertUpdate(ctx *analysis.Context, facts *factsTable, rd listReader) (anal
 	start := shellparse.Offset(items[k].Stmt.Pos())
 	what := rd.changed
 	if what == "" {
-		what = runChanges(rd.ins, r.Prog.Src[:start])
+		what = runChanges(ctx, rd.ins, r.Prog.Src[:start])
 	}
 	if what == "" {
 		what = scriptChange(ctx, r, r.Commands(), 0, start)
@@ -542,9 +542,9 @@ func readsListsPath(ref stages.Ref) bool {
 // ("" when it would fetch the same): options or variables on it, a
 // failure that does not stop the RUN, or a RUN with a secret, ssh or bind
 // mount or a --network of its own.
-func updateDiffers(f *runFacts, last *shellparse.Command) string {
+func updateDiffers(ctx *analysis.Context, f *runFacts, last *shellparse.Command) string {
 	r := f.r
-	line := r.Ins.StartLine
+	line := ctx.Line(r.Ins.Span.Start)
 	if why := pkgmgr.PlainAptCommand(last); why != "" || !plainUpdateArgs(last) {
 		return fmt.Sprintf("the update on line %d has options or variables that a plain apt-get update would not repeat", line)
 	}
@@ -605,15 +605,15 @@ var scriptChangeRE = lazyre.New(`\bdpkg\s+(-\S+\s+)*(-i|--install)\b|[^\s|;&]*\.
 
 // runChanges says what in text (of the RUN ins) may change apt's sources
 // or configuration, or "".
-func runChanges(ins *dockerfile.Instruction, text string) string {
+func runChanges(ctx *analysis.Context, ins *dockerfile.Instruction, text string) string {
 	if m := aptConfigName(text); m != "" {
-		return fmt.Sprintf("apt's sources or configuration may change before it: line %d names %s", ins.StartLine, m)
+		return fmt.Sprintf("apt's sources or configuration may change before it: line %d names %s", ctx.Line(ins.Span.Start), m)
 	}
 	if !mayChangeScript(text) {
 		return ""
 	}
 	if m := scriptChangeRE.FindString(text); m != "" {
-		return fmt.Sprintf("apt's sources or configuration may change before it: line %d may add sources (%s)", ins.StartLine, strings.TrimSpace(m))
+		return fmt.Sprintf("apt's sources or configuration may change before it: line %d may add sources (%s)", ctx.Line(ins.Span.Start), strings.TrimSpace(m))
 	}
 	return ""
 }
@@ -646,10 +646,10 @@ func isWordByte(c byte) bool {
 
 // sourcesChange says what the instruction ins (whose text is text) may
 // change in apt's sources or configuration, or "".
-func sourcesChange(doc *dockerfile.Document, ins *dockerfile.Instruction, text string) string {
+func sourcesChange(ctx *analysis.Context, ins *dockerfile.Instruction, text string) string {
 	switch ins.Cmd {
 	case "run":
-		return runChanges(ins, text)
+		return runChanges(ctx, ins, text)
 	case "copy", "add":
 		if len(ins.Args) >= 2 {
 			written := ins.Args[len(ins.Args)-1]
@@ -664,7 +664,7 @@ func sourcesChange(doc *dockerfile.Document, ins *dockerfile.Instruction, text s
 			// A destination with a variable copies below the static
 			// part of its path (see stages.SourceDir); one that starts
 			// with a variable, anywhere.
-			dir := stages.SourceDir(doc, ins, dest)
+			dir := stages.SourceDir(ctx.Doc, ins, dest)
 			if strings.IndexAny(written, "$\"'\\`") == 0 {
 				dir = "/"
 			}
@@ -675,12 +675,12 @@ func sourcesChange(doc *dockerfile.Document, ins *dockerfile.Instruction, text s
 				if dir != path.Clean(dest) {
 					dir = written
 				}
-				return fmt.Sprintf("apt's sources or configuration may change before it: line %d copies into %s", ins.StartLine, dir)
+				return fmt.Sprintf("apt's sources or configuration may change before it: line %d copies into %s", ctx.Line(ins.Span.Start), dir)
 			}
 		}
 	}
 	if m := aptConfigName(text); m != "" {
-		return fmt.Sprintf("apt's sources or configuration may change before it: line %d names %s", ins.StartLine, m)
+		return fmt.Sprintf("apt's sources or configuration may change before it: line %d names %s", ctx.Line(ins.Span.Start), m)
 	}
 	return ""
 }

@@ -256,7 +256,7 @@ func (cl *cleaner) takenFromStage(paths []string) int {
 				q = "~/" + rel
 			}
 			if ref.Reads(q) {
-				return ref.Ins.StartLine
+				return cl.ctx.Line(ref.Ins.Span.Start)
 			}
 		}
 	}

@@ -130,7 +130,7 @@ func scriptReads(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command,
 		}
 		text, readable := lv.text(o)
 		start, _ := shellparse.Span(ef.c.Call)
-		where := fmt.Sprintf("%s at line %d", strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)
+		where := fmt.Sprintf("%s at line %d", strings.ToUpper(o.Ins.Cmd), ctx.Line(o.Ins.Span.Start))
 		if o.Ins == r.Ins {
 			where = "bound by its --mount"
 		}
@@ -293,7 +293,7 @@ func onbuildRuns(doc *dockerfile.Document, ins *dockerfile.Instruction) (int, st
 // package's, and do not count; nor do scripts that the read script runs.
 func scriptChange(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command, lo, hi int) string {
 	lv := &lazyView{ctx: ctx}
-	line := r.Ins.StartLine
+	line := ctx.Line(r.Ins.Span.Start)
 	for _, ef := range executedFiles(cmds) {
 		if at := shellparse.Offset(ef.c.Call.Pos()); at < lo || hi >= 0 && at >= hi {
 			continue
@@ -308,11 +308,11 @@ func scriptChange(ctx *analysis.Context, r *runs.Run, cmds []*shellparse.Command
 		text, readable := lv.text(o)
 		if !readable {
 			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s (%s at line %d), whose content cannot be read",
-				line, ef.path, strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)
+				line, ef.path, strings.ToUpper(o.Ins.Cmd), ctx.Line(o.Ins.Span.Start))
 		}
-		if m := runChanges(r.Ins, text); m != "" {
+		if m := runChanges(ctx, r.Ins, text); m != "" {
 			return fmt.Sprintf("apt's sources or configuration may change before it: line %d runs %s (%s at line %d), which may add sources",
-				line, ef.path, strings.ToUpper(o.Ins.Cmd), o.Ins.StartLine)
+				line, ef.path, strings.ToUpper(o.Ins.Cmd), ctx.Line(o.Ins.Span.Start))
 		}
 	}
 	return ""

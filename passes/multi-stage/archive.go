@@ -34,21 +34,21 @@ func archiveFindings(ctx *analysis.Context, st *dockerfile.Stage) []analysis.Fin
 				at[p] = true
 				at[path.Join(p, path.Base(src))] = true
 			}
-			if line := unpackedBy(st, cp, src, at); line > 0 {
+			if run := unpackedBy(st, cp, src, at); run != nil {
 				out = append(out, analysis.InstructionFinding(cp, fmt.Sprintf(
 					"%s stays in the image (in this COPY's layer, even when removed later) although the RUN on line %d unpacks it; "+
 						"not unpacking it in a stage of its own: which directory it unpacks to is not known without reading the archive "+
 						"(unpack it in a build stage and COPY --from the directory it makes, or ADD a local tar archive, which unpacks it without keeping it)",
-					path.Base(src), line)))
+					path.Base(src), ctx.Line(run.Span.Start))))
 			}
 		}
 	}
 	return out
 }
 
-// unpackedBy returns the line of the first RUN after cp in the stage that
-// unpacks the archive src (copied to one of the paths at), 0 when none does.
-func unpackedBy(st *dockerfile.Stage, cp *dockerfile.Instruction, src string, at map[string]bool) int {
+// unpackedBy returns the first RUN after cp in the stage that unpacks the
+// archive src (copied to one of the paths at), nil when none does.
+func unpackedBy(st *dockerfile.Stage, cp *dockerfile.Instruction, src string, at map[string]bool) *dockerfile.Instruction {
 	for _, ins := range st.Instructions {
 		if ins.Index <= cp.Index || ins.Cmd != "run" {
 			continue
@@ -63,10 +63,10 @@ func unpackedBy(st *dockerfile.Stage, cp *dockerfile.Instruction, src string, at
 					continue
 				}
 				if p := toolchains.Resolve(step.Dir, a); p == "" || at[p] {
-					return ins.StartLine
+					return ins
 				}
 			}
 		}
 	}
-	return 0
+	return nil
 }

@@ -273,7 +273,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if systemDir(appDir) {
 		return decline(workdir, "the working directory "+appDir+" is a system directory, which the new user should not own")
 	}
-	if at, why := dataDirOutside(chainIns, appDir); why != "" {
+	if at, why := dataDirOutside(ctx, chainIns, appDir); why != "" {
 		return decline(at, why)
 	}
 	made, at, why := madeInApp(chainIns, appDir)
@@ -464,7 +464,7 @@ func madeInApp(chain []*dockerfile.Instruction, appDir string) (dirs []string, a
 // outside the application directory appDir (and /tmp) is where the
 // program writes: an ENV, CMD or ENTRYPOINT of them names it
 // (APP_DATA_DIR=/srv-data). It would stay root's.
-func dataDirOutside(chain []*dockerfile.Instruction, appDir string) (*dockerfile.Instruction, string) {
+func dataDirOutside(ctx *analysis.Context, chain []*dockerfile.Instruction, appDir string) (*dockerfile.Instruction, string) {
 	for _, ins := range chain {
 		if ins.Cmd != "run" || !strings.Contains(ins.Text, "mkdir") {
 			continue
@@ -495,7 +495,7 @@ func dataDirOutside(chain []*dockerfile.Instruction, appDir string) (*dockerfile
 							w = v
 						}
 						if w == d || w == d+"/" {
-							return ins, "a RUN makes " + d + ", which line " + strconv.Itoa(o.StartLine) + " points the program at: it would stay root's, and the new user could not write there"
+							return ins, "a RUN makes " + d + ", which line " + strconv.Itoa(ctx.Line(o.Span.Start)) + " points the program at: it would stay root's, and the new user could not write there"
 						}
 					}
 				}
