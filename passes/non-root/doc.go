@@ -22,7 +22,12 @@
 // there fails the build; names are shell-quoted). A last WORKDIR of the
 // stage or of those stages that dfopt cannot resolve (quoted, a variable,
 // or relative to a base image's directory) is declined: the directory
-// would stay root's.
+// would stay root's. So is a RUN after that WORKDIR that may remove or
+// move the directory or one above it (RUN rm -rf /app: its chown would
+// fail the build), and a directory that a stage it is built FROM copies
+// there (COPY . ., COPY tmp/ tmp/, a directory of the build context): it
+// stays root's, and a program that writes in it (a pid file in
+// tmp/pids) fails as the new user; files it copies there are read only.
 //
 // Before:
 //
@@ -112,7 +117,12 @@
 // redis-sentinel, freshclam, clamd, mosquitto, freeradius, radiusd, tor,
 // unbound, varnishd, privoxy, tinyproxy, stunnel, lighttpd, proftpd,
 // pure-ftpd, dropbear, dbus-daemon, avahi-daemon, rpcbind, rpc.nfsd,
-// rpc.mountd, dhcpd, snmpd, ntpd, ipsec and charon),
+// rpc.mountd, dhcpd, snmpd, ntpd, ipsec and charon; and the servers that
+// listen on a port below 1024 unless told otherwise: caddy, openresty,
+// nginx-debug, haproxy, traefik, coredns, knotd, nsd, pdns_server,
+// pdns_recursor, thttpd, mini_httpd, in.tftpd, tftpd, kea-dhcp4,
+// kea-dhcp6, nmbd, hitch, smtpd and rsync --daemon without --port or
+// --config),
 // also behind a shell, an init, env or busybox (busybox crond); a service
 // started through its init script (service NAME start, invoke-rc.d,
 // rc-service, /etc/init.d/NAME); a program started with sudo or doas (which need root, or a

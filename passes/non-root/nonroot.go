@@ -273,6 +273,12 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if systemDir(appDir) {
 		return decline(workdir, "the working directory "+appDir+" is a system directory, which the new user should not own")
 	}
+	if at, why := appDirGone(chainIns, workdir, appDir); why != "" {
+		return decline(at, why)
+	}
+	if at, why := inheritedDirCopy(ctx, st, chainIns, appDir); why != "" {
+		return decline(at, why)
+	}
 	if at, why := dataDirOutside(ctx, chainIns, appDir); why != "" {
 		return decline(at, why)
 	}
@@ -668,6 +674,13 @@ var rootDaemons = map[string]string{
 	"dhcpd": "binds port 67 and manages leases as root", "snmpd": "binds port 161 and reads system state as root",
 	"ntpd": "sets the clock, which needs root", "ipsec": "configures the kernel's IPsec, which needs root",
 	"charon": "configures the kernel's IPsec, which needs root",
+	// Servers that listen on a port below 1024 unless told otherwise.
+	"caddy": "binds ports 80 and 443 for the sites of its configuration unless they name other ports", "openresty": "binds port 80 and switches its workers to another user",
+	"nginx-debug": "binds port 80 and switches its workers to another user", "haproxy": "binds the ports of its configuration, usually 80 and 443",
+	"traefik": "binds port 80 for its default entry point", "coredns": "binds port 53", "knotd": "binds port 53", "nsd": "binds port 53 and switches to its own user",
+	"pdns_server": "binds port 53", "pdns_recursor": "binds port 53", "thttpd": "binds port 80 and switches to another user", "mini_httpd": "binds port 80 and switches to another user",
+	"in.tftpd": "binds port 69", "tftpd": "binds port 69", "kea-dhcp4": "binds port 67", "kea-dhcp6": "binds port 547",
+	"nmbd": "binds ports 137 and 138", "hitch": "binds port 443", "smtpd": "binds port 25 and runs its processes as their own users",
 }
 
 // ownUser says why a packaged daemon of rootDaemons needs root to start.
@@ -696,6 +709,9 @@ func daemonNeedsRoot(argv []string) string {
 	}
 	if phpFPMRE.MatchString(prog) {
 		return "the program is started with " + prog + ", which " + rootDaemons["php-fpm"]
+	}
+	if prog == "rsync" && slices.Contains(argv[1:], "--daemon") && !slices.ContainsFunc(argv[1:], func(a string) bool { return strings.HasPrefix(a, "--port") || strings.HasPrefix(a, "--config") }) {
+		return "the program is started with rsync --daemon, which binds port 873"
 	}
 	system := !strings.Contains(argv[0], "/") || slices.Contains([]string{"/usr/sbin", "/sbin", "/usr/bin", "/bin"}, path.Dir(argv[0]))
 	if (serviceStarters[prog] && system) || strings.HasPrefix(argv[0], "/etc/init.d/") || strings.HasPrefix(argv[0], "/etc/rc.d/") {
@@ -1132,4 +1148,64 @@ func nonRootImage(name string) bool {
 		}
 	}
 	return false
+}
+
+// appDirGone says why the application directory appDir, made by the
+// WORKDIR workdir, may not be there when the new RUN chowns it: a RUN of
+// chain (oldest first) after that WORKDIR may remove or move it or a
+// directory above it (RUN rm -rf /app), and chown of a missing directory
+// fails the build.
+func appDirGone(chain []*dockerfile.Instruction, workdir *dockerfile.Instruction, appDir string) (*dockerfile.Instruction, string) {
+	if appDir == "" || workdir == nil {
+		return nil, ""
+	}
+	after := false
+	for _, ins := range chain {
+		if ins == workdir {
+			after = true
+			continue
+		}
+		if after && stages.Removes(ins, appDir) {
+			return ins, "a RUN may remove or move the working directory " + appDir + ", and a chown of it could fail the build"
+		}
+	}
+	return nil, ""
+}
+
+// inheritedDirCopy says why files that a stage the stage st is built FROM
+// copies to the application directory appDir keep the program from
+// running as the new user: a directory copied there (COPY . ., COPY
+// tmp/ tmp/, a directory of the build context) stays root's, as the user
+// is made in st, and a program that writes in its own directories (a
+// pid file in tmp/pids, uploads in storage/) fails as that user. A COPY
+// of st itself gets --chown instead. Files are read only, and stay root's.
+func inheritedDirCopy(ctx *analysis.Context, st *dockerfile.Stage, chain []*dockerfile.Instruction, appDir string) (*dockerfile.Instruction, string) {
+	if appDir == "" {
+		return nil, ""
+	}
+	view := buildcontext.Of(ctx)
+	for _, ins := range chain {
+		if ins.Stage == st || (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasChown(ins) {
+			continue
+		}
+		dest := stages.JoinDir(stages.WorkdirAt(ins), dockerfile.Unquote(ins.Args[len(ins.Args)-1]))
+		if !stages.Under(dest, appDir) {
+			continue
+		}
+		fromStage := slices.ContainsFunc(ins.Flags, func(f string) bool { return strings.HasPrefix(f, "--from=") })
+		for _, a := range ins.Args[:len(ins.Args)-1] {
+			src := dockerfile.Unquote(a)
+			dir := src == "." || src == "./" || strings.HasSuffix(src, "/") || strings.HasSuffix(src, "/.") ||
+				strings.ContainsAny(src, "*?[$")
+			if !dir && !fromStage && view != nil && !strings.Contains(src, "://") {
+				if fi, ok := view.Stat(src); ok && fi.IsDir() {
+					dir = true
+				}
+			}
+			if dir {
+				return ins, "a stage it is built FROM copies " + src + " to " + appDir + ", whose directories stay root's: a program that writes in them could not as the new user; copy it in the final stage, or with --chown"
+			}
+		}
+	}
+	return nil, ""
 }
