@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/runs"
 )
 
@@ -119,44 +120,66 @@ const pathDynamic = "$\"'\\`"
 // static part up to the last / before the first of them ("/src" for
 // /src/app-$TARGETARCH), or "/" when that is in the first component
 // ($DIR/app, app-$ARCH), when the rest climbs with .. (/src/$X/../..,
-// ${X:-..}), or when an ARG or ENV of the file that names a variable of
-// the source holds ".." (a default, a value). A build argument given on
-// the command line is taken not to hold "..".
+// ${X:-..}), when a component is made of variables and dots alone
+// (${D}${D}), or when an ARG or ENV of the file that names a variable of
+// the source holds ".." (a default, a value), itself or through the
+// variables its value names (ARG X=$A/root with ARG A=..). A build
+// argument given on the command line is taken not to hold "..".
 func SourceDir(doc *dockerfile.Document, ins *dockerfile.Instruction, src string) string {
 	i := strings.IndexAny(src, pathDynamic)
 	if i < 0 {
 		return path.Clean("/" + src)
 	}
 	j := strings.LastIndexByte(src[:i], '/')
-	if j < 0 || strings.Contains(src[i:], "..") {
+	if j < 0 || mayClimb(doc, ins, src[i:], 0) {
 		return "/"
-	}
-	for _, m := range argRefRE.FindAllStringSubmatch(src[i:], -1) {
-		if mayClimb(doc, ins, m[1]+m[2]) {
-			return "/"
-		}
 	}
 	return path.Clean("/" + src[:j])
 }
 
-// mayClimb reports whether an ARG or ENV before ins (in its stage chain,
-// or a global ARG) that names the variable name holds "..".
-func mayClimb(doc *dockerfile.Document, ins *dockerfile.Instruction, name string) bool {
-	climbs := func(other *dockerfile.Instruction) bool {
-		return (other.Cmd == "arg" || other.Cmd == "env") && strings.Contains(other.Text, "..") && strings.Contains(other.Text, name)
+// anyRefRE finds a variable reference of any form in a Dockerfile word.
+var anyRefRE = lazyre.New(`\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
+
+// mayClimb reports whether the word w of a path, as ins expands it, may
+// hold "..": it does as written (${X:-..}), a component of it is made of
+// variables and dots alone (${D}${D}, $D. with D=.), or an ARG or ENV
+// before ins (in its stage chain, or a global ARG) that names one of its
+// variables holds "..", or a value made from other variables that may
+// (ARG X=$A/root with ARG A=..).
+func mayClimb(doc *dockerfile.Document, ins *dockerfile.Instruction, w string, depth int) bool {
+	if strings.Contains(w, "..") || depth > 4 {
+		return true
 	}
-	for _, other := range doc.Instructions {
-		if other.Cmd == "from" {
-			break
-		}
-		if climbs(other) {
+	for _, comp := range strings.Split(w, "/") {
+		if rest := anyRefRE.ReplaceAllString(comp, ""); strings.Trim(rest, ".") == "" && len(anyRefRE.FindAllString(comp, -1))+len(rest) > 1 {
 			return true
 		}
 	}
-	for st := ins.Stage; st != nil; st = st.Parent {
-		for _, other := range st.Instructions {
-			if other.Index < ins.Index && climbs(other) {
+	for _, m := range argRefRE.FindAllStringSubmatch(w, -1) {
+		name := m[1] + m[2]
+		climbs := func(other *dockerfile.Instruction) bool {
+			if other.Cmd != "arg" && other.Cmd != "env" || !strings.Contains(other.Text, name) {
+				return false
+			}
+			if strings.Contains(other.Text, "..") {
 				return true
+			}
+			v := definedValue(other, name)
+			return strings.Contains(v, "$") && mayClimb(doc, other, v, depth+1)
+		}
+		for _, other := range doc.Instructions {
+			if other.Cmd == "from" {
+				break
+			}
+			if climbs(other) {
+				return true
+			}
+		}
+		for st := ins.Stage; st != nil; st = st.Parent {
+			for _, other := range st.Instructions {
+				if other.Index < ins.Index && climbs(other) {
+					return true
+				}
 			}
 		}
 	}
@@ -199,4 +222,23 @@ func (r Ref) Reads(p string) bool {
 		}
 	}
 	return false
+}
+
+// definedValue returns the value that the ARG or ENV ins gives the
+// variable name as written ("" when it gives none).
+func definedValue(ins *dockerfile.Instruction, name string) string {
+	if ins.Cmd == "arg" {
+		for _, a := range ins.Args {
+			if n, v, ok := strings.Cut(a, "="); ok && n == name {
+				return v
+			}
+		}
+		return ""
+	}
+	for i := 0; i+1 < len(ins.Args); i += 3 { // name, value, separator
+		if ins.Args[i] == name {
+			return ins.Args[i+1]
+		}
+	}
+	return ""
 }

@@ -93,6 +93,10 @@ ARG TARGETARCH
 ARG SUB=bin
 ENV REL=../root
 ARG UP
+ARG A=..
+ARG NESTED=$A/root
+ARG DOT=.
+ENV GOARCH=$TARGETARCH
 COPY --from=build /x /y
 `
 	doc, err := dockerfile.Parse("Dockerfile", []byte(src))
@@ -117,6 +121,11 @@ COPY --from=build /x /y
 		{`/src/"a b"`, "/src"},
 		{`/src/a\ b`, "/src"},
 		{`"/src/a"`, "/"},
+		{"/src/$NESTED/.cache", "/"},
+		{"/src/${DOT}${DOT}/root", "/"},
+		{"/src/$DOT./root", "/"},
+		{"/src/app-$GOARCH", "/src"},
+		{"/src/${DOT}/app", "/src"},
 	} {
 		require.Equal(t, tc.want, stages.SourceDir(doc, ins, tc.src), tc.src)
 	}

@@ -276,11 +276,15 @@
 //     XDG_CACHE_HOME a value that cannot be read, or GOCACHE is the home
 //     directory or above it; GOCACHE may hold more than the cache: it is
 //     the working directory or above it, the RUN names a path in it (go
-//     build -o /out/app with GOCACHE=/out) or cds into it or above it;
-//     the RUN runs as a user other than root and GOCACHE lies outside its
-//     home; and when a later RUN of the stage (or of a stage built FROM
-//     it) builds with go again or names the cache (GOCACHE, go-build), or
-//     a later stage takes it (see above). GOCACHE set for the command by
+//     build -o /out/app with GOCACHE=/out, or -o out/app below WORKDIR
+//     /src with GOCACHE=/src/out) or cds or pushds into it or above it,
+//     or it is a directory of the base image (/var/tmp, /var/cache,
+//     /usr/local, /etc/NAME, /home/NAME); the RUN runs as a user other
+//     than root and GOCACHE lies outside its home; and when a later RUN
+//     of the stage (or of a stage built FROM it) builds with go again or
+//     names the cache (GOCACHE, go-build, its path, or its last component
+//     as a word: tar -C /tmp -czf /gc.tgz gc), or a later stage takes it
+//     (see above). GOCACHE set for the command by
 //     the RUN (GOCACHE=/x go build, env GOCACHE=/x go build, or export
 //     GOCACHE=/x before it at the top of the RUN: a statement of its own,
 //     the first of an && list, or earlier in the command's own && list)

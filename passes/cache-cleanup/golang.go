@@ -73,6 +73,8 @@ func (cl *cleaner) golang() {
 				return paths, removes, ""
 			case slices.ContainsFunc(homes, func(h string) bool { return stages.Under(h, dir) }):
 				return nil, nil, "GOCACHE is the home directory or a directory above it"
+			case systemDirs[dir] || path.Dir(dir) == "/etc" || path.Dir(dir) == "/home":
+				return nil, nil, "GOCACHE is " + dir + ", a directory of the base image that holds more than the build cache"
 			case !root && !underHomes(dir, homes):
 				return nil, nil, "the RUN does not run as root, and " + dir + " may hold root's files"
 			}
@@ -106,7 +108,9 @@ func (cl *cleaner) golang() {
 				if strings.Contains(other.Text, "GOCACHE") || strings.Contains(other.Text, "go-build") {
 					return other.Span.Start, "names the build cache"
 				}
-				if dir != "" && runs.MayHold(other, dir) {
+				if dir != "" && (runs.MayHold(other, dir) || namesBase(other, dir)) {
+					// A relative path reaches it too: tar -C /tmp -czf
+					// /out/gc.tgz gc, or gc below WORKDIR /tmp.
 					return other.Span.Start, "may name the build cache (" + dir + ")"
 				}
 				return -1, ""
@@ -191,7 +195,8 @@ func (cl *cleaner) runGoCache(c *shellparse.Command) (dir string, set bool, why 
 // GOCACHE=/out) or cds into it or above it (relative paths may then
 // land in it).
 func (cl *cleaner) goCacheHolds(dir string) string {
-	if wd, ok := stages.KnownWorkdir(cl.r.Ins); ok && stages.Under(wd, dir) {
+	wd, wdKnown := stages.KnownWorkdir(cl.r.Ins)
+	if wdKnown && stages.Under(wd, dir) {
 		return "GOCACHE is the working directory or a directory above it"
 	}
 	for _, c := range cl.f.cmds {
@@ -203,10 +208,16 @@ func (cl *cleaner) goCacheHolds(dir string) string {
 				v = after
 			}
 			if !path.IsAbs(v) {
+				// A relative path below the working directory
+				// (go build -o .cache/app with WORKDIR /src and
+				// GOCACHE=/src/.cache).
+				if wdKnown && v != "" && !strings.HasPrefix(v, "-") && stages.Under(path.Join(wd, v), dir) {
+					return "the RUN names " + v + ", in GOCACHE (" + dir + ") below the working directory " + wd
+				}
 				continue
 			}
 			switch v = path.Clean(v); {
-			case c.Name == "cd" && stages.Under(dir, v):
+			case (c.Name == "cd" || c.Name == "pushd") && stages.Under(dir, v):
 				return "the RUN works in " + v + ", where relative paths may lead into GOCACHE (" + dir + ")"
 			case stages.Under(v, dir):
 				return "the RUN names " + v + ", in GOCACHE (" + dir + ")"
@@ -286,4 +297,42 @@ func goCacheDirs(ins *dockerfile.Instruction) []string {
 		return []string{dir}
 	}
 	return nil
+}
+
+// systemDirs are directories of a base image that hold more than a build
+// cache: GOCACHE=/var/tmp go build would have its removal take them.
+var systemDirs = map[string]bool{
+	"/usr/local": true, "/usr/share": true, "/usr/lib": true, "/usr/lib64": true, "/usr/libexec": true, "/usr/bin": true, "/usr/sbin": true,
+	"/usr/src": true, "/usr/include": true, "/var/tmp": true, "/var/cache": true, "/var/lib": true, "/var/log": true, "/var/run": true,
+	"/var/spool": true, "/var/mail": true, "/var/opt": true, "/var/local": true, "/var/backups": true, "/go/bin": true, "/go/pkg": true, "/go/src": true,
+	"/usr/local/go": true, "/usr/local/bin": true, "/usr/local/lib": true, "/usr/local/share": true, "/usr/local/src": true,
+}
+
+// namesBase reports whether the RUN ins names the last component of dir
+// as a word of its own (gc for /tmp/gc, as in tar -C /tmp -czf x.tgz gc
+// or cp -r gc /out below WORKDIR /tmp).
+func namesBase(ins *dockerfile.Instruction, dir string) bool {
+	base := path.Base(dir)
+	texts := []string{ins.Text}
+	for _, h := range ins.Heredocs {
+		texts = append(texts, h.Content)
+	}
+	isWord := func(b byte) bool {
+		return b == '_' || b == '-' || b == '.' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	}
+	for _, t := range texts {
+		for i := 0; ; {
+			j := strings.Index(t[i:], base)
+			if j < 0 {
+				break
+			}
+			j += i
+			end := j + len(base)
+			if (j == 0 || !isWord(t[j-1])) && (end == len(t) || !isWord(t[end])) {
+				return true
+			}
+			i = j + 1
+		}
+	}
+	return false
 }
