@@ -281,7 +281,8 @@
 //     or it is a directory of the base image (/var/tmp, /var/cache,
 //     /usr/local, /etc/NAME, /home/NAME); the RUN runs as a user other
 //     than root and GOCACHE lies outside its home; and when a later RUN
-//     of the stage (or of a stage built FROM it) builds with go again or
+//     of the stage (or of a stage built FROM it, or an ONBUILD RUN of the
+//     stage wherever it stands) builds with go again or
 //     names the cache (GOCACHE, go-build, its path, or its last component
 //     as a word: tar -C /tmp -czf /gc.tgz gc), or a later stage takes it
 //     (see above). GOCACHE set for the command by

@@ -199,6 +199,13 @@ func (u *uses) scan(ins *dockerfile.Instruction, key string, flags []string, use
 			return u.ctx.Line(c.pos), c.what
 		}
 	}
+	// An ONBUILD of the stage runs in the images built on it, after all of
+	// the stage's instructions, wherever it stands.
+	for _, c := range cands[:i] {
+		if c.ins.Cmd == "onbuild" && c.ins.Stage == ins.Stage {
+			return u.ctx.Line(c.pos), c.what
+		}
+	}
 	return 0, ""
 }
 
