@@ -144,7 +144,12 @@
 // ...); a user creation (useradd, adduser) whose login cannot be read;
 // a port below 1024 that the program listens on (non-root may bind it on
 // Docker 20.10 and later, not on older Docker nor on Kubernetes by
-// default): in EXPOSE, in CMD or ENTRYPOINT, or in an ENV. A port is read
+// default): in EXPOSE, in CMD or ENTRYPOINT, in an ENV, or in a
+// configuration file a COPY or ADD puts in the image (a heredoc, or a file
+// of the build context it names whose name ends in .conf, .cfg, .ini,
+// .toml, .yaml, .yml, .json, .properties or .env; a line KEY = VALUE, KEY:
+// VALUE or KEY VALUE is read as the option KEY: listen = ":80", port: 80,
+// nginx's listen 80;, server.port=80). A port is read
 // as the value of a listening option: one whose name has the word port,
 // listen, bind, addr or address (--port 80, --listen=*:80, --bind
 // [::]:80, -Dserver.port=80, --httpPort 80, PORT=80 and HTTP_PORT=80

@@ -134,6 +134,10 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		}
 	}
 
+	if at, why := configNeedsRoot(ctx, chain); why != "" {
+		return decline(at, why)
+	}
+
 	// The program and what it needs of root.
 	ep := stages.Last(st, "entrypoint")
 	start := ep

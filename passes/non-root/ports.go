@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/stages"
@@ -419,4 +421,70 @@ func envPortNeedsRoot(ins *dockerfile.Instruction, name, value string, globals m
 		return fmt.Sprintf("%s sets port %d%s: %s", name, p, resolved, lowPortAdvice)
 	}
 	return ""
+}
+
+// configLineRE reads a setting of a configuration file: KEY = VALUE,
+// KEY: VALUE (YAML, JSON with the key quoted), or KEY VALUE (nginx's
+// listen 80;, Apache's Listen 80, HAProxy's bind *:80).
+var configLineRE = lazyre.New(`^["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?:[:=]\s*|\s+)["']?([^"'\s,;{}]+)`)
+
+// configPorts returns the ports below 1024 that the settings of a
+// configuration file's text tell a program to listen on, with the line.
+func configPorts(text string) (port int, line string, ok bool) {
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		// JSON and flow mappings: each member ({"port": 80, ...}).
+		for _, part := range strings.FieldsFunc(l, func(r rune) bool { return r == ',' || r == '{' || r == '}' || r == '[' }) {
+			part = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(part), "-"))
+			m := configLineRE.FindStringSubmatch(part)
+			if m == nil {
+				continue
+			}
+			if p, ok := lowPort(namedValuePorts(m[1], m[2])); ok {
+				return p, l, true
+			}
+		}
+	}
+	return 0, "", false
+}
+
+// configExts are the names of the files read as configuration.
+var configExts = []string{".conf", ".cfg", ".ini", ".toml", ".yaml", ".yml", ".json", ".properties", ".env"}
+
+// configNeedsRoot says why a configuration file that a COPY or ADD of the
+// stages puts in the image keeps the program from running as a non-root
+// user: it sets a port below 1024 to listen on (listen = ":80", port: 80,
+// nginx's listen 80;, server.port=80). Heredocs are read, and files of the
+// build context that the COPY names whose name ends in a configuration
+// suffix (see configExts).
+func configNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage) (*dockerfile.Instruction, string) {
+	view := buildcontext.Of(ctx)
+	for _, s := range chain {
+		for _, ins := range s.Instructions {
+			if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 {
+				continue
+			}
+			var texts []string
+			for _, h := range ins.Heredocs {
+				texts = append(texts, h.Content)
+			}
+			if len(ins.Heredocs) == 0 && view != nil && !slices.ContainsFunc(ins.Flags, func(f string) bool { return strings.HasPrefix(f, "--from=") }) {
+				for _, a := range ins.Args[:len(ins.Args)-1] {
+					src := dockerfile.Unquote(a)
+					if !slices.ContainsFunc(configExts, func(e string) bool { return strings.HasSuffix(src, e) }) {
+						continue
+					}
+					if data, ok := view.ReadHead(src, 64<<10); ok {
+						texts = append(texts, string(data))
+					}
+				}
+			}
+			for _, t := range texts {
+				if p, line, ok := configPorts(t); ok {
+					return ins, fmt.Sprintf("a configuration file it copies sets port %d (%s): %s", p, line, lowPortAdvice)
+				}
+			}
+		}
+	}
+	return nil, ""
 }

@@ -128,3 +128,27 @@ func FuzzCommandPorts(f *testing.F) {
 		}
 	})
 }
+
+func TestConfigPorts(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want int // 0: no port below 1024
+	}{
+		{"listen = \":80\"\n", 80},
+		{"server:\n  port: 80\n", 80},
+		{"server {\n    listen 80 default_server;\n}\n", 80},
+		{"Listen 80\n", 80},
+		{"frontend web\n    bind *:443 ssl crt /etc/cert.pem\n", 443},
+		{"server.port=80\n", 80},
+		{`{"port": 80}`, 80},
+		{"PORT=80\n", 80},
+		{"- listen: 0.0.0.0:53\n", 53},
+		{"port: 8080\ntimeout: 30\nworkers: 4\n", 0},
+		{"db_port = 5432\nsmtp_port = 25\nredis_port: 6379\n", 0},
+		{"version: 1.0.0\nname: app\n", 0},
+		{"DATABASE_URL=postgres://user@db:5432/app\n", 0},
+	} {
+		p, _, _ := configPorts(tc.text)
+		assert.Equal(t, tc.want, p, tc.text)
+	}
+}
