@@ -135,6 +135,24 @@ func (w *supplyWalk) step() {
 		return
 	}
 	if w.next >= len(st.Instructions) {
+		// An ONBUILD RUN runs in the images built on the stage, after
+		// all of its instructions: one above a supplier reads its lists.
+		for _, ob := range st.Instructions {
+			if ob.Cmd != "onbuild" || ob.Onbuild != "run" {
+				continue
+			}
+			rd, ok := readsLists(w.ctx, ob, w.facts.get(ob))
+			if !ok {
+				continue
+			}
+			rd.why = "it is an ONBUILD RUN, which runs in the images built from this one"
+			for _, u := range w.cur {
+				if ob.Index < u.ins.Index {
+					rd.changed = u.changed
+					w.s.readers[u.ins] = append(w.s.readers[u.ins], rd)
+				}
+			}
+		}
 		w.atEnd[st] = w.cur
 		w.si, w.started, w.cur = w.si+1, false, nil
 		return

@@ -174,7 +174,8 @@
 //
 // Reported without a fix:
 //   - apt lists when a later RUN that reads them cannot be given an update
-//     of its own (see above): an ONBUILD RUN, a RUN whose shell cannot be
+//     of its own (see above): an ONBUILD RUN (of the stage wherever it
+//     stands: it runs after all of the stage's instructions), a RUN whose shell cannot be
 //     read, a program other than apt that reads them (aptitude, apt-file,
 //     python's apt module, anything naming /var/lib/apt/lists, apt-get,
 //     apt or apt-cache run by another command: xargs, sh -c, su -c,
