@@ -28,6 +28,9 @@
 // there (COPY . ., COPY tmp/ tmp/, a directory of the build context): it
 // stays root's, and a program that writes in it (a pid file in
 // tmp/pids) fails as the new user; files it copies there are read only.
+// A directory that a COPY or ADD of the stage or of those stages gives
+// to another user (COPY --chown=1000:1000 . .) is declined too: the file
+// means that user to run the program.
 //
 // Before:
 //

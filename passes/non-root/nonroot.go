@@ -283,6 +283,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if at, why := inheritedDirCopy(ctx, st, chainIns, appDir); why != "" {
 		return decline(at, why)
 	}
+	if at, why := chownedToOther(ctx, chainIns, appDir, user); why != "" {
+		return decline(at, why)
+	}
 	if at, why := dataDirOutside(ctx, chainIns, appDir); why != "" {
 		return decline(at, why)
 	}
@@ -1196,18 +1199,58 @@ func inheritedDirCopy(ctx *analysis.Context, st *dockerfile.Stage, chain []*dock
 		if !stages.Under(dest, appDir) {
 			continue
 		}
-		fromStage := slices.ContainsFunc(ins.Flags, func(f string) bool { return strings.HasPrefix(f, "--from=") })
-		for _, a := range ins.Args[:len(ins.Args)-1] {
-			src := dockerfile.Unquote(a)
-			dir := src == "." || src == "./" || strings.HasSuffix(src, "/") || strings.HasSuffix(src, "/.") ||
-				strings.ContainsAny(src, "*?[$")
-			if !dir && !fromStage && view != nil && !strings.Contains(src, "://") {
-				if fi, ok := view.Stat(src); ok && fi.IsDir() {
-					dir = true
-				}
+		if src, ok := copiesDir(view, ins); ok {
+			return ins, "a stage it is built FROM copies " + src + " to " + appDir + ", whose directories stay root's: a program that writes in them could not as the new user; copy it in the final stage, or with --chown"
+		}
+	}
+	return nil, ""
+}
+
+// copiesDir returns a source of the COPY or ADD ins that is or may be a
+// directory: ., a path ending in / or /., a glob or a variable, or a
+// directory of the build context (view, when there is one).
+func copiesDir(view *buildcontext.View, ins *dockerfile.Instruction) (string, bool) {
+	fromStage := slices.ContainsFunc(ins.Flags, func(f string) bool { return strings.HasPrefix(f, "--from=") })
+	for _, a := range ins.Args[:len(ins.Args)-1] {
+		src := dockerfile.Unquote(a)
+		if src == "." || src == "./" || strings.HasSuffix(src, "/") || strings.HasSuffix(src, "/.") || strings.ContainsAny(src, "*?[$") {
+			return src, true
+		}
+		if !fromStage && view != nil && !strings.Contains(src, "://") {
+			if fi, ok := view.Stat(src); ok && fi.IsDir() {
+				return src, true
 			}
-			if dir {
-				return ins, "a stage it is built FROM copies " + src + " to " + appDir + ", whose directories stay root's: a program that writes in them could not as the new user; copy it in the final stage, or with --chown"
+		}
+	}
+	return "", false
+}
+
+// chownedToOther says why a COPY or ADD of chain (the stage and the
+// stages it is built FROM) that gives a directory it puts in the
+// application directory appDir to another user than user (COPY
+// --chown=1000:1000 . .) keeps the fix away: the program would run as
+// user, who could not write there; the file means that other user to run
+// it. Files so given (a config.ini) are only read.
+func chownedToOther(ctx *analysis.Context, chain []*dockerfile.Instruction, appDir, user string) (*dockerfile.Instruction, string) {
+	if appDir == "" {
+		return nil, ""
+	}
+	view := buildcontext.Of(ctx)
+	for _, ins := range chain {
+		if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 {
+			continue
+		}
+		if _, ok := copiesDir(view, ins); !ok {
+			continue // files: read, whoever owns them
+		}
+		for _, f := range ins.Flags {
+			if !strings.HasPrefix(strings.ToLower(f), "--chown=") {
+				continue
+			}
+			owner, _, _ := strings.Cut(dockerfile.Unquote(f[len("--chown="):]), ":")
+			dest := stages.JoinDir(stages.WorkdirAt(ins), dockerfile.Unquote(ins.Args[len(ins.Args)-1]))
+			if owner != user && stages.Under(dest, appDir) {
+				return ins, "a COPY gives what it puts in " + appDir + " to " + owner + ", not to the user the fix would run the program as (" + user + "); switch to " + owner + " with USER"
 			}
 		}
 	}
