@@ -25,7 +25,8 @@
 // would stay root's. So is a RUN after that WORKDIR that may remove or
 // move the directory or one above it (RUN rm -rf /app: its chown would
 // fail the build), and a directory that a stage it is built FROM copies
-// there (COPY . ., COPY tmp/ tmp/, a directory of the build context): it
+// there (COPY . ., COPY tmp/ tmp/, dist/*, a directory of the build
+// context; not package*.json): it
 // stays root's, and a program that writes in it (a pid file in
 // tmp/pids) fails as the new user; files it copies there are read only.
 // A directory that a COPY or ADD of the stage or of those stages gives

@@ -1207,14 +1207,22 @@ func inheritedDirCopy(ctx *analysis.Context, st *dockerfile.Stage, chain []*dock
 }
 
 // copiesDir returns a source of the COPY or ADD ins that is or may be a
-// directory: ., a path ending in / or /., a glob or a variable, or a
-// directory of the build context (view, when there is one).
+// directory: ., a path ending in / or /., a variable, a glob whose last
+// component has no suffix (dist/*; not package*.json), or a directory of
+// the build context (view, when there is one).
 func copiesDir(view *buildcontext.View, ins *dockerfile.Instruction) (string, bool) {
 	fromStage := slices.ContainsFunc(ins.Flags, func(f string) bool { return strings.HasPrefix(f, "--from=") })
 	for _, a := range ins.Args[:len(ins.Args)-1] {
 		src := dockerfile.Unquote(a)
-		if src == "." || src == "./" || strings.HasSuffix(src, "/") || strings.HasSuffix(src, "/.") || strings.ContainsAny(src, "*?[$") {
+		if src == "." || src == "./" || strings.HasSuffix(src, "/") || strings.HasSuffix(src, "/.") || strings.Contains(src, "$") {
 			return src, true
+		}
+		if strings.ContainsAny(src, "*?[") {
+			// package*.json, *.txt: files; dist/*, conf?: maybe not.
+			if b := path.Base(src); !strings.Contains(strings.TrimLeft(b, "*?"), ".") {
+				return src, true
+			}
+			continue
 		}
 		if !fromStage && view != nil && !strings.Contains(src, "://") {
 			if fi, ok := view.Stat(src); ok && fi.IsDir() {
