@@ -152,3 +152,14 @@ func TestConfigPorts(t *testing.T) {
 		assert.Equal(t, tc.want, p, tc.text)
 	}
 }
+
+func FuzzConfigPorts(f *testing.F) {
+	for _, s := range []string{"listen = \":80\"\n", "{\"port\": 80, \"a\": [1,2]}", "- bind *:443\n", "server {\n listen 80;\n}", "port:\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if p, _, ok := configPorts(s); ok && (p <= 0 || p >= 1024) {
+			t.Fatalf("%q: port %d", s, p)
+		}
+	})
+}
