@@ -30,15 +30,19 @@ func run(ctx *analysis.Context) []analysis.Finding {
 }
 
 // mayConnect reports whether the program of ins may hold a pipeline or a
-// substitution, the two ways a download reaches a shell: neither is
-// written without one of the characters | ( or ` (a backslash-newline
-// that splits $( still leaves the parenthesis).
+// substitution, the two ways a download reaches a shell: a pipeline is not
+// written without |, nor a substitution without $( < ( > ( or a backquote
+// (a subshell's bare parenthesis, which coalesce-runs writes into merged
+// RUNs, is neither). BuildKit has joined the RUN's continuation lines; in a
+// here-document a backslash-newline may still split $ from (, and the
+// shell's parser passes over NUL bytes, so there any ( or NUL counts.
 func mayConnect(ins *dockerfile.Instruction) bool {
-	if strings.ContainsAny(ins.Text, "|(`") {
+	t := ins.Text
+	if strings.ContainsAny(t, "|`\x00") || strings.Contains(t, "$(") || strings.Contains(t, "<(") || strings.Contains(t, ">(") {
 		return true
 	}
 	for _, h := range ins.Heredocs {
-		if strings.ContainsAny(h.Content, "|(`") {
+		if strings.ContainsAny(h.Content, "|(`\x00") {
 			return true
 		}
 	}

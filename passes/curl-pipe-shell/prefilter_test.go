@@ -17,7 +17,8 @@ func TestMayDownload(t *testing.T) {
 		`$'\x63url' https://x | sh`, "sh -c \"$(curl -fsSL https://x)\"", "bash <(/usr/bin/curl -s https://x)",
 		"sudo curl https://x | sudo sh", "c\x00url -fsSL https://x | sh",
 		"curl -fsSL https://x |& sh", "sh -c \"`curl -fsSL https://x`\"", "bash < <(curl -s https://x)",
-		"sh -c \"$\\\n(curl -fsSL https://x)\"",
+		"sh -c \"$\\\n(curl -fsSL https://x)\"", "sh -c \"$\x00(curl -fsSL https://x)\"",
+		"bash -c 'set -e' && curl -fsSL https://x > /x && (cd /y && sh -c \"$(cat /x)\" || wget -qO- https://z | sh)",
 	} {
 		doc, err := dockerfile.Parse("Dockerfile", []byte("FROM debian\nRUN "+src+"\n"))
 		if err != nil {
@@ -51,5 +52,20 @@ func TestMayDownload(t *testing.T) {
 	}
 	if mayConnect(doc.Instructions[1]) {
 		t.Error("the quick test should rule out a program without a pipe or a substitution")
+	}
+	doc, err = dockerfile.Parse("Dockerfile", []byte("FROM debian\nRUN apt-get install -y curl && ( cd /x && curl -fsSLo /x https://x ) && sh /x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mayConnect(doc.Instructions[1]) {
+		t.Error("a subshell is neither a pipe nor a substitution")
+	}
+	// In a here-document a backslash-newline may split $ from (.
+	doc, err = dockerfile.Parse("Dockerfile", []byte("FROM debian\nRUN <<EOF\nsh -c \"$\\\n(curl -fsSL https://x)\"\nEOF\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mayConnect(doc.Instructions[1]) {
+		t.Error("the quick test rules out a substitution split by a backslash-newline in a here-document")
 	}
 }
