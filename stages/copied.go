@@ -2,6 +2,7 @@ package stages
 
 import (
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -331,4 +332,61 @@ func isArchiveName(s string) bool {
 		}
 	}
 	return false
+}
+
+// MayHaveCopied returns the last COPY or ADD before ins, in its stage or a
+// stage it derives from, that CopiedTo does not count because the file does
+// not tell its destination — it holds a variable (COPY x /opt/$V/), or it
+// is relative to a working directory that is not known — and that may have
+// put a file at the image path p: p lies below the static part of the
+// destination (see SourceDir; "/" when there is none). With byName, the
+// COPY must also name a source of p's base name (or a pattern): for a bare
+// command name looked up in PATH. nil when there is none. What such a COPY
+// brought cannot be read: a caller that needs a file's content takes it as
+// unknown.
+func MayHaveCopied(doc *dockerfile.Document, ins *dockerfile.Instruction, p string, byName bool) *dockerfile.Instruction {
+	if ins.Stage == nil || !path.IsAbs(p) {
+		return nil
+	}
+	p = path.Clean(p)
+	for s := ins.Stage; s != nil; s = s.Parent {
+		copies := stageMarks(s, "copy or add", func(other *dockerfile.Instruction) bool {
+			return other.Cmd == "copy" || other.Cmd == "add"
+		}).in
+		for i := len(copies) - 1; i >= 0; i-- {
+			other := copies[i]
+			if s == ins.Stage && other.Index >= ins.Index || len(other.Args) < 2 {
+				continue
+			}
+			dest := other.Args[len(other.Args)-1]
+			wd, wdKnown := KnownWorkdir(other)
+			dynamic := strings.ContainsAny(dest, pathDynamic) ||
+				!path.IsAbs(dest) && wdKnown && strings.ContainsAny(wd, pathDynamic)
+			dir := "/"
+			switch {
+			case !dynamic && (path.IsAbs(dest) || wdKnown):
+				continue // CopiedTo reads it
+			case path.IsAbs(dest):
+				dir = SourceDir(doc, other, dest)
+			case wdKnown:
+				dir = SourceDir(doc, other, path.Join(wd, dest))
+			case !dynamic && path.Clean(dest) != "." && !strings.HasPrefix(path.Clean(dest), ".."):
+				// Below a working directory that is not known: p holds
+				// the destination's path as components (./root: /x/root/y).
+				if rel := path.Clean(dest); !strings.Contains(p+"/", "/"+rel+"/") {
+					continue
+				}
+			}
+			if !Under(p, dir) {
+				continue
+			}
+			if byName && !slices.ContainsFunc(other.Args[:len(other.Args)-1], func(src string) bool {
+				return strings.ContainsAny(src, "*?[") || path.Base(strings.TrimRight(src, "/")) == path.Base(p)
+			}) {
+				continue
+			}
+			return other
+		}
+	}
+	return nil
 }

@@ -183,6 +183,34 @@ func (l *lazyView) text(o stages.Origin) (string, bool) {
 // /usr/local/bin/) counts when the build context is there and holds the
 // file: without it, every command name would.
 func scriptOrigin(ctx *analysis.Context, ins *dockerfile.Instruction, ef executedFile, lv *lazyView) (stages.Origin, bool) {
+	if o, ok := scriptCopied(ctx, ins, ef, lv); ok {
+		return o, true
+	}
+	// A COPY whose destination the file does not tell (COPY x /opt/$V/)
+	// may have put it there: its content is not known.
+	if !ef.onPath {
+		p := ef.path
+		if !ef.rel && !path.IsAbs(p) {
+			if wd, ok := stages.KnownWorkdir(ins); ok {
+				p = path.Join(wd, p)
+			}
+		}
+		if c := stages.MayHaveCopied(ctx.Doc, ins, p, false); c != nil {
+			return stages.Origin{Ins: c}, true
+		}
+		return stages.Origin{}, false
+	}
+	for _, dir := range stages.PathDirs {
+		if c := stages.MayHaveCopied(ctx.Doc, ins, dir+"/"+ef.path, true); c != nil {
+			return stages.Origin{Ins: c}, true
+		}
+	}
+	return stages.Origin{}, false
+}
+
+// scriptCopied is scriptOrigin for the COPY or ADD that stages.CopiedTo
+// finds.
+func scriptCopied(ctx *analysis.Context, ins *dockerfile.Instruction, ef executedFile, lv *lazyView) (stages.Origin, bool) {
 	if !ef.onPath {
 		return stages.CopiedTo(ctx.Doc, ins, ef.path, ef.rel)
 	}
