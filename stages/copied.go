@@ -390,3 +390,29 @@ func MayHaveCopied(doc *dockerfile.Document, ins *dockerfile.Instruction, p stri
 	}
 	return nil
 }
+
+// MayHaveCopiedProgram is MayHaveCopied for the program a command names, as
+// CopiedProgram reads the name: a path (absolute, or relative to the
+// working directory of ins when it is known), or a bare name looked up in
+// PathDirs, which the COPY must name as a source.
+func MayHaveCopiedProgram(doc *dockerfile.Document, ins *dockerfile.Instruction, name string) *dockerfile.Instruction {
+	if name == "" {
+		return nil
+	}
+	if strings.Contains(name, "/") {
+		if !path.IsAbs(name) {
+			wd, ok := KnownWorkdir(ins)
+			if !ok {
+				return nil
+			}
+			name = path.Join(wd, name)
+		}
+		return MayHaveCopied(doc, ins, name, false)
+	}
+	for _, dir := range PathDirs {
+		if c := MayHaveCopied(doc, ins, dir+"/"+name, true); c != nil {
+			return c
+		}
+	}
+	return nil
+}

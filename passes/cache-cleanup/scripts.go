@@ -188,22 +188,11 @@ func scriptOrigin(ctx *analysis.Context, ins *dockerfile.Instruction, ef execute
 	}
 	// A COPY whose destination the file does not tell (COPY x /opt/$V/)
 	// may have put it there: its content is not known.
-	if !ef.onPath {
-		p := ef.path
-		if !ef.rel && !path.IsAbs(p) {
-			if wd, ok := stages.KnownWorkdir(ins); ok {
-				p = path.Join(wd, p)
-			}
-		}
-		if c := stages.MayHaveCopied(ctx.Doc, ins, p, false); c != nil {
-			return stages.Origin{Ins: c}, true
-		}
-		return stages.Origin{}, false
+	if !ef.onPath && ef.rel {
+		return stages.Origin{}, false // relative to a directory the RUN changed to
 	}
-	for _, dir := range stages.PathDirs {
-		if c := stages.MayHaveCopied(ctx.Doc, ins, dir+"/"+ef.path, true); c != nil {
-			return stages.Origin{Ins: c}, true
-		}
+	if c := stages.MayHaveCopiedProgram(ctx.Doc, ins, ef.path); c != nil {
+		return stages.Origin{Ins: c}, true
 	}
 	return stages.Origin{}, false
 }

@@ -1028,6 +1028,10 @@ func copiedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, at *docke
 		}
 		return "" // made in a directory the COPY brought: built by a RUN
 	}
+	if c := stages.MayHaveCopiedProgram(ctx.Doc, at, prog); c != nil {
+		return fmt.Sprintf("the entrypoint %s may come from the %s on line %d, whose destination the file does not tell; dfopt cannot read it, and it may be a script that needs root",
+			prog, strings.ToUpper(c.Cmd), ctx.Line(c.Span.Start))
+	}
 	if !strings.Contains(prog, "/") || slices.Contains(stages.PathDirs, path.Dir(prog)) {
 		return ""
 	}
