@@ -658,7 +658,9 @@ func scriptInstalls(ctx *analysis.Context, ins *dockerfile.Instruction, m *manag
 	}
 	o, ok := stages.CopiedProgram(ctx.Doc, ins, script)
 	if !ok {
-		return false
+		// A COPY whose destination the file does not tell may have
+		// brought it: its content cannot be read.
+		return stages.MayHaveCopiedProgram(ctx.Doc, ins, script) != nil
 	}
 	installs := func(text string) bool {
 		return m.offlineText.MatchString(text) || m.name == "apt" && strings.Contains(text, "aptitude")
