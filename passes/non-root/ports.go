@@ -12,6 +12,7 @@ import (
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/internal/lazyre"
+	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 )
 
@@ -53,33 +54,6 @@ var wildcardHosts = []string{"", "*", "+", "0.0.0.0", "::", "[::]"}
 // client may connect to.
 var loopbackHosts = []string{"localhost", "127.0.0.1", "::1", "[::1]"}
 
-// nameWords splits an option's or a variable's name into lowercase words.
-func nameWords(name string) []string {
-	var words []string
-	var cur []rune
-	prevLower := false
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	for _, r := range name {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-			prevLower = false
-			continue
-		case unicode.IsUpper(r) && prevLower:
-			flush()
-		}
-		cur = append(cur, r)
-		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
-	}
-	flush()
-	return words
-}
-
 // nameKind tells what an option's or a variable's name says of its value.
 type nameKind int
 
@@ -90,7 +64,7 @@ const (
 )
 
 func kindOf(name string) nameKind {
-	words := nameWords(name)
+	words := shellparse.NameWords(name)
 	if len(words) == 0 {
 		return otherName
 	}

@@ -3,11 +3,11 @@ package secretinenv
 import (
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/internal/lazyre"
+	"github.com/dfopt/dfopt/shellparse"
 )
 
 var (
@@ -120,31 +120,13 @@ func secretName(name string) bool {
 	return false
 }
 
-// nameWords splits a name into upper-case words at non-alphanumeric bytes
-// and at lower-to-upper case changes (apiKey is API KEY).
+// nameWords splits a name into upper-case words (shellparse.NameWords:
+// apiKey is API KEY).
 func nameWords(name string) []string {
-	var words []string
-	var cur []rune
-	var prev rune
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, strings.ToUpper(string(cur)))
-			cur = cur[:0]
-		}
+	words := shellparse.NameWords(name)
+	for i, w := range words {
+		words[i] = strings.ToUpper(w)
 	}
-	for _, r := range name {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-		case unicode.IsUpper(r) && (unicode.IsLower(prev) || unicode.IsDigit(prev)):
-			flush()
-			cur = append(cur, r)
-		default:
-			cur = append(cur, r)
-		}
-		prev = r
-	}
-	flush()
 	return words
 }
 
