@@ -168,17 +168,13 @@ CMD ["id", "-u"]
 // changes.
 func TestNonRootMkdir(t *testing.T) {
 	requireEnv(t)
-	dir := t.TempDir()
 	original := `FROM debian:bookworm
 WORKDIR /app
 COPY app.sh .
 RUN mkdir -p data/db
 CMD ["sh", "app.sh"]
 `
-	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
-	writeFile(t, filepath.Join(dir, "app.sh"), "echo written >/app/data/state && mkdir -p /app/data/db/x && cat /app/data/state && id -un\n")
-	opts := optimizer.Options{Enable: []string{"non-root"}, ContextDir: dir, Filename: filepath.Join(dir, "Dockerfile")}
-	rewritten := rewrite(t, original, opts)
+	script := "echo written >/app/data/state && mkdir -p /app/data/db/x && cat /app/data/state && id -un\n"
 	want := `FROM debian:bookworm
 WORKDIR /app
 RUN useradd --system --user-group --create-home app && chown app:app /app
@@ -188,24 +184,7 @@ RUN chown -R app:app /app/data
 USER app
 CMD ["sh", "app.sh"]
 `
-	if rewritten != want {
-		t.Fatalf("rewrite:\n%s", rewritten)
-	}
-	rep, _ := runVerify(t, verify.Options{
-		Dockerfile: filepath.Join(dir, "Dockerfile"),
-		Optimize:   optimizer.Options{Enable: []string{"non-root"}},
-		Smoke:      []string{"sh app.sh"},
-		NoRebuild:  true,
-	})
-	if len(rep.Smoke) != 1 {
-		t.Fatalf("smoke: %+v", rep.Smoke)
-	}
-	if s := rep.Smoke[0]; s.Before.Status != 0 || s.After.Status != 0 || s.Before.Stdout != "written\nroot\n" || s.After.Stdout != "written\napp\n" {
-		t.Errorf("the program: %+v / %+v", s.Before, s.After)
-	}
-	if len(rep.Differences) != 0 {
-		t.Errorf("differences outside what the fix declares: %+v", rep.Differences)
-	}
+	nonRootApp(t, original, script, want, "written\n")
 }
 
 // TestNonRootInheritedWorkdir proves that the working directory a stage
@@ -214,7 +193,6 @@ CMD ["sh", "app.sh"]
 // /app/data as before, now as app.
 func TestNonRootInheritedWorkdir(t *testing.T) {
 	requireEnv(t)
-	dir := t.TempDir()
 	original := `FROM debian:bookworm AS build
 WORKDIR /app
 RUN mkdir -p data/db
@@ -223,10 +201,7 @@ FROM build
 COPY app.sh .
 CMD ["sh", "app.sh"]
 `
-	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
-	writeFile(t, filepath.Join(dir, "app.sh"), "echo written >/app/state && echo more >/app/data/state && mkdir -p /app/data/db/x && cat /app/state /app/data/state && id -un\n")
-	opts := optimizer.Options{Enable: []string{"non-root"}, ContextDir: dir, Filename: filepath.Join(dir, "Dockerfile")}
-	rewritten := rewrite(t, original, opts)
+	script := "echo written >/app/state && echo more >/app/data/state && mkdir -p /app/data/db/x && cat /app/state /app/data/state && id -un\n"
 	want := `FROM debian:bookworm AS build
 WORKDIR /app
 RUN mkdir -p data/db
@@ -238,7 +213,20 @@ RUN chown -R app:app /app/data
 USER app
 CMD ["sh", "app.sh"]
 `
-	if rewritten != want {
+	nonRootApp(t, original, script, want, "written\nmore\n")
+}
+
+// nonRootApp rewrites original, whose CMD runs app.sh (script) in /app,
+// with non-root, requires the rewrite want, and builds both with dfopt
+// verify: the program prints out and then its user's name, root before
+// and app after, and nothing outside what the fix declares changes.
+func nonRootApp(t *testing.T, original, script, want, out string) {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
+	writeFile(t, filepath.Join(dir, "app.sh"), script)
+	opts := optimizer.Options{Enable: []string{"non-root"}, ContextDir: dir, Filename: filepath.Join(dir, "Dockerfile")}
+	if rewritten := rewrite(t, original, opts); rewritten != want {
 		t.Fatalf("rewrite:\n%s", rewritten)
 	}
 	rep, _ := runVerify(t, verify.Options{
@@ -250,7 +238,7 @@ CMD ["sh", "app.sh"]
 	if len(rep.Smoke) != 1 {
 		t.Fatalf("smoke: %+v", rep.Smoke)
 	}
-	if s := rep.Smoke[0]; s.Before.Status != 0 || s.After.Status != 0 || s.Before.Stdout != "written\nmore\nroot\n" || s.After.Stdout != "written\nmore\napp\n" {
+	if s := rep.Smoke[0]; s.Before.Status != 0 || s.After.Status != 0 || s.Before.Stdout != out+"root\n" || s.After.Stdout != out+"app\n" {
 		t.Errorf("the program: %+v / %+v", s.Before, s.After)
 	}
 	if len(rep.Differences) != 0 {
