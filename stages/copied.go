@@ -96,9 +96,7 @@ func copiedTo(doc *dockerfile.Document, ins *dockerfile.Instruction, p string, r
 // from) before the instruction of index before that put p there.
 func copiedIn(doc *dockerfile.Document, st *dockerfile.Stage, before int, p string, rel, fileOnly bool, depth int) (Origin, bool) {
 	for s := st; s != nil; s = s.Parent {
-		copies := stageMarks(s, "copy or add", func(other *dockerfile.Instruction) bool {
-			return other.Cmd == "copy" || other.Cmd == "add"
-		}).in
+		copies := stageCopies(s)
 		for i := len(copies) - 1; i >= 0; i-- {
 			other := copies[i]
 			if s == st && other.Index >= before {
@@ -173,6 +171,14 @@ func summarizeCopy(ins *dockerfile.Instruction) *copySummary {
 		}
 		return c
 	}).(*copySummary)
+}
+
+// stageCopies returns the COPY and ADD instructions of stage st, in order,
+// found once per stage.
+func stageCopies(st *dockerfile.Stage) []*dockerfile.Instruction {
+	return stageMarks(st, "copy or add", func(other *dockerfile.Instruction) bool {
+		return other.Cmd == "copy" || other.Cmd == "add"
+	}).in
 }
 
 // copyProvides reports whether COPY or ADD ins puts a file at p (the base
@@ -350,15 +356,16 @@ func MayHaveCopied(doc *dockerfile.Document, ins *dockerfile.Instruction, p stri
 	}
 	p = path.Clean(p)
 	for s := ins.Stage; s != nil; s = s.Parent {
-		copies := stageMarks(s, "copy or add", func(other *dockerfile.Instruction) bool {
-			return other.Cmd == "copy" || other.Cmd == "add"
-		}).in
+		copies := stageCopies(s)
 		for i := len(copies) - 1; i >= 0; i-- {
 			other := copies[i]
 			if s == ins.Stage && other.Index >= ins.Index || len(other.Args) < 2 {
 				continue
 			}
 			dest := other.Args[len(other.Args)-1]
+			if path.IsAbs(dest) && !strings.ContainsAny(dest, pathDynamic) {
+				continue // CopiedTo reads it
+			}
 			wd, wdKnown := KnownWorkdir(other)
 			dynamic := strings.ContainsAny(dest, pathDynamic) ||
 				!path.IsAbs(dest) && wdKnown && strings.ContainsAny(wd, pathDynamic)
