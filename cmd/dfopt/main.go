@@ -588,7 +588,7 @@ func versionFrom(bi *debug.BuildInfo) string {
 func listPasses(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, p := range passes.All() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.Tier, p.Summary)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.Tier, p.Summary())
 	}
 	tw.Flush()
 }
@@ -622,7 +622,7 @@ func upperFirst(s string) string {
 
 func explain(w io.Writer, name string) error {
 	if p := passes.Lookup(name); p != nil {
-		fmt.Fprintf(w, "%s (%s): %s\n\n%s\n\n%s\n", p.Name, p.Tier, p.Summary, wrap(upperFirst(p.Tier.Promise())+".", 76), strings.TrimRight(p.Doc, "\n"))
+		fmt.Fprintf(w, "%s (%s): %s\n\n%s\n\n%s\n", p.Name, p.Tier, p.Summary(), wrap(upperFirst(p.Tier.Promise())+".", 76), strings.TrimRight(p.Doc(), "\n"))
 		return nil
 	}
 	return fmt.Errorf("unknown pass %q (see dfopt --list-passes)", name)
