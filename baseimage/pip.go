@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // Which pip a base image runs: the one the official python image's tag was
@@ -39,11 +41,13 @@ var pipTable = sync.OnceValue(func() map[string]pipFacts {
 // 22.0.2+dfsg-1, noble 24.0+dfsg-1ubuntu1. Later releases package newer
 // ones. Older releases package pip 18.1 or older (buster 18.1, stretch and
 // bionic 9.0.1, Ubuntu 19.10 18.1): they are not listed.
-var packagedPip = map[string]string{
-	"debian/bullseye": "20.3.4", "debian/bookworm": "23.0.1", "debian/trixie": "25.1.1",
-	"debian/forky": "25.1.1", "debian/sid": "25.1.1",
-	"ubuntu/20.04": "20.0.2", "ubuntu/22.04": "22.0.2", "ubuntu/24.04": "24.0",
-}
+var packagedPip = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"debian/bullseye": "20.3.4", "debian/bookworm": "23.0.1", "debian/trixie": "25.1.1",
+		"debian/forky": "25.1.1", "debian/sid": "25.1.1",
+		"ubuntu/20.04": "20.0.2", "ubuntu/22.04": "22.0.2", "ubuntu/24.04": "24.0",
+	}
+}}
 
 // Pip is what is known about the pip of a base image.
 type Pip struct {
@@ -92,7 +96,7 @@ func PackagedPip(info Info) Pip {
 	if !info.Known {
 		return Pip{Why: info.Why}
 	}
-	if v, ok := packagedPip[info.Distro+"/"+info.Release]; ok {
+	if v, ok := packagedPip.Get()[info.Distro+"/"+info.Release]; ok {
 		return Pip{Version: v, Why: "python3-pip of " + info.String()}
 	}
 	if info.Distro == "ubuntu" && !versionLess("ubuntu", info.Release, "20.04") {

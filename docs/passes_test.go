@@ -98,7 +98,7 @@ func page(p *analysis.Pass) string {
 	for _, tool := range []struct {
 		rules         map[string]string
 		owner, pragma string
-	}{{optimizer.HadolintRules, "hadolint's", "# hadolint ignore="}, {optimizer.BuildKitChecks, "BuildKit's", "# check=skip="}} {
+	}{{optimizer.HadolintRules.Get(), "hadolint's", "# hadolint ignore="}, {optimizer.BuildKitChecks.Get(), "BuildKit's", "# check=skip="}} {
 		var names []string
 		for rule, pass := range tool.rules {
 			if pass == p.Name {

@@ -34,7 +34,7 @@ var (
 	}
 	// leaves are helpers that import nothing of the module: every layer
 	// may use them.
-	leaves = []string{"internal/lazyre"}
+	leaves = []string{"internal/lazy", "internal/lazyre"}
 )
 
 // listedPackage is what `go list -json` says about a package.

@@ -64,6 +64,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/udiff"
 	"github.com/dfopt/dfopt/optimizer"
 	"github.com/dfopt/dfopt/passes"
@@ -378,7 +379,9 @@ func (r *runner) doStdin() {
 }
 
 // skipDirs are directories a walk does not enter.
-var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
+var skipDirs = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{".git": true, "node_modules": true, "vendor": true}
+}}
 
 // isDockerfileName reports whether a walk picks up a file of this name.
 func isDockerfileName(name string) bool {

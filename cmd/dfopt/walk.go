@@ -232,7 +232,7 @@ func (s *scheduler) walkDir(dir string) {
 		p := filepath.Join(dir, e.Name())
 		switch {
 		case e.IsDir():
-			if !skipDirs[e.Name()] {
+			if !skipDirs.Get()[e.Name()] {
 				s.walkDir(p)
 			}
 		case e.Type().IsRegular() && isDockerfileName(e.Name()):
