@@ -53,8 +53,8 @@ func (r *runner) doPaths(paths []string) {
 		r.ctxs = &contexts{}
 	}
 	queue := make(chan *task, workers*maxPending)
-	go func() {
-		s := &scheduler{r: r, queue: queue, slots: make(chan struct{}, workers)}
+	s := &scheduler{r: r, queue: queue, slots: make(chan struct{}, workers), inline: oneFile(paths)}
+	schedule := func() {
 		defer close(queue)
 		defer func() {
 			if p := recover(); p != nil {
@@ -71,7 +71,12 @@ func (r *runner) doPaths(paths []string) {
 			}
 			s.path(p)
 		}
-	}()
+	}
+	if s.inline {
+		schedule()
+	} else {
+		go schedule()
+	}
 	for t := range queue {
 		<-t.done
 		// (An empty write is still a system call.)
@@ -95,6 +100,9 @@ type scheduler struct {
 	queue     chan<- *task
 	slots     chan struct{} // one per worker
 	stdinUsed bool
+	// inline: the run is one file, processed on the calling goroutine
+	// (see oneFile).
+	inline bool
 	// With -w: the last task of each context directory, and the
 	// directories with tasks below each directory.
 	last  map[string]chan struct{}
@@ -118,7 +126,7 @@ func (s *scheduler) add(t *task) {
 	s.queue <- t
 	s.slots <- struct{}{}
 	t.out = &runner{cfg: s.r.cfg, stdin: s.r.stdin, stdout: &t.stdout, stderr: &t.stderr, ctxs: s.r.ctxs, sarif: s.r.sarif.fork()}
-	go func() {
+	run := func() {
 		defer func() { <-s.slots }()
 		defer close(t.done)
 		defer func() {
@@ -132,7 +140,34 @@ func (s *scheduler) add(t *task) {
 			<-c
 		}
 		t.do(t.out)
-	}()
+	}
+	if s.inline {
+		run()
+	} else {
+		go run()
+	}
+}
+
+// oneFile reports whether paths, the command line's, are one file: none
+// (standard input), "-", or one path that is not a directory. Its task
+// then runs on the calling goroutine, the main one, whose stack has grown
+// while the packages were initialized: a goroutine of its own would start
+// with a small stack, grow it by copies as the parsers recurse, and get a
+// thread woken to run it, which is a measurable part of a process that
+// optimizes one small file (editors, scripts, one process per file). The
+// output is the same: the task writes into its buffers and the loop of
+// doPaths prints them.
+func oneFile(paths []string) bool {
+	switch {
+	case len(paths) == 0:
+		return true
+	case len(paths) > 1:
+		return false
+	case paths[0] == "-":
+		return true
+	}
+	fi, err := os.Stat(paths[0])
+	return err != nil || !fi.IsDir()
 }
 
 // order makes t wait for the earlier tasks whose context directory is its

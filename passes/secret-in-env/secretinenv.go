@@ -37,9 +37,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			}
 			var msg string
 			switch {
-			// Looking for "://" first spares most values, and most runs,
-			// the expression (compiled on first use).
-			case strings.Contains(value, "://") && urlPasswordRE.MatchString(value):
+			// Looking for "://" and "@" first spares most values, and
+			// most runs, the expression (compiled on first use).
+			case strings.Contains(value, "://") && strings.Contains(value, "@") && urlPasswordRE.MatchString(value):
 				msg = fmt.Sprintf("%s %s holds a URL with a password", strings.ToUpper(cmd), name)
 			case secretName(name) && !harmlessValue(cmd, value, hasValue):
 				msg = fmt.Sprintf("%s %s looks like a secret", strings.ToUpper(cmd), name)
