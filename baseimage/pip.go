@@ -2,6 +2,7 @@ package baseimage
 
 import (
 	_ "embed"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,19 +21,45 @@ var pipData string
 // pipFacts is what the history says about one tag of the python image.
 type pipFacts struct{ last, oldest string }
 
-var pipTable = sync.OnceValue(func() map[string]pipFacts {
-	m := map[string]pipFacts{}
+// pipTags memoizes pipFactsOf, by tag.
+var pipTags struct {
+	mu sync.Mutex
+	m  map[string]pipFactsFound
+}
+
+type pipFactsFound struct {
+	facts pipFacts
+	ok    bool
+}
+
+// pipFactsOf returns what pip.txt says about python:tag: the last of its
+// "pip python LAST OLDEST TAG..." lines that lists tag. It reads the lines
+// that hold the tag's text rather than building a table of every tag (a
+// few thousand), which a process that looks up one tag would build for
+// that tag alone; the answers are kept, for a process that reads many
+// files.
+func pipFactsOf(tag string) (pipFacts, bool) {
+	pipTags.mu.Lock()
+	defer pipTags.mu.Unlock()
+	if r, ok := pipTags.m[tag]; ok {
+		return r.facts, r.ok
+	}
+	var r pipFactsFound
 	for line := range strings.Lines(pipData) {
-		f := strings.Fields(line)
-		if len(f) < 5 || f[0] != "pip" || f[1] != "python" {
+		if !strings.HasPrefix(line, "pip python ") || !strings.Contains(line, tag) {
 			continue
 		}
-		for _, tag := range f[4:] {
-			m[tag] = pipFacts{last: f[2], oldest: f[3]}
+		f := strings.Fields(line)
+		if len(f) >= 5 && slices.Contains(f[4:], tag) {
+			r = pipFactsFound{pipFacts{last: f[2], oldest: f[3]}, true}
 		}
 	}
-	return m
-})
+	if pipTags.m == nil {
+		pipTags.m = map[string]pipFactsFound{}
+	}
+	pipTags.m[tag] = r
+	return r.facts, r.ok
+}
 
 // Packaged pip (python3-pip) of Debian and Ubuntu releases, from the
 // releases' Packages indexes (deb.debian.org main, archive.ubuntu.com
@@ -78,7 +105,7 @@ func ImagePip(ref string) Pip {
 		}
 		tag = "latest"
 	}
-	f, ok := pipTable()[tag]
+	f, ok := pipFactsOf(tag)
 	switch {
 	case !ok:
 		return Pip{Why: "no facts about python:" + tag}

@@ -30,7 +30,7 @@ type Image struct {
 // registry and "library/" are stripped. Images that set a non-root USER
 // (haproxy, memcached, sonarqube, solr, ...) are not listed.
 var knownImages = lazy.Value[map[string]Image]{New: func() map[string]Image {
-	images := map[string]Image{}
+	images := make(map[string]Image, 72) // room for every entry (66): no growth
 	for _, n := range []string{
 		// distributions
 		"alpine", "debian", "ubuntu", "busybox", "centos", "fedora", "rockylinux", "almalinux",
