@@ -192,7 +192,10 @@ func reparseSeeds(t testing.TB) [][]byte {
 // files and the edge cases, with edits at every instruction's start, end
 // and whole span, and that most such edits are parsed incrementally.
 func TestReparse(t *testing.T) {
-	texts := []string{" && true", "\n", "# c\n", "RUN x\n", "\\\n", "", "RUN <<EOF\n", "\\"}
+	// (A comment that reads as a parser directive, put at the top of a
+	// window, must stay a comment.)
+	texts := []string{" && true", "\n", "# c\n", "RUN x\n", "\\\n", "", "RUN <<EOF\n", "\\",
+		"# escape=`\n", "# syntax=docker/dockerfile:1\n# check=skip=all\n"}
 	var runs, incremental int
 	for n, src := range reparseSeeds(t) {
 		if n%10 != 0 {
