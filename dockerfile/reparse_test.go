@@ -192,10 +192,7 @@ func reparseSeeds(t testing.TB) [][]byte {
 // files and the edge cases, with edits at every instruction's start, end
 // and whole span, and that most such edits are parsed incrementally.
 func TestReparse(t *testing.T) {
-	// (A comment that reads as a parser directive, put at the top of a
-	// window, must stay a comment.)
-	texts := []string{" && true", "\n", "# c\n", "RUN x\n", "\\\n", "", "RUN <<EOF\n", "\\",
-		"# escape=`\n", "# syntax=docker/dockerfile:1\n# check=skip=all\n"}
+	texts := []string{" && true", "\n", "# c\n", "RUN x\n", "\\\n", "", "RUN <<EOF\n", "\\"}
 	var runs, incremental int
 	for n, src := range reparseSeeds(t) {
 		if n%10 != 0 {
@@ -235,6 +232,28 @@ func TestReparse(t *testing.T) {
 	t.Logf("%d of %d edits parsed incrementally", incremental, runs)
 	if incremental*2 < runs {
 		t.Errorf("only %d of %d edits parsed incrementally", incremental, runs)
+	}
+}
+
+// A window starts where an untouched instruction ends, so comments above
+// the first touched instruction are at its top: those that read as parser
+// directives (escape, syntax, check) stay comments, as in the whole file,
+// and the edit is still parsed incrementally.
+func TestReparseDirectiveLikeComments(t *testing.T) {
+	for _, src := range []string{
+		"FROM a\nRUN one\n# escape=`\nRUN two \\\n  three\nRUN four\n",
+		"FROM a\nRUN one\n# syntax=docker/dockerfile:1\n# check=skip=all\nRUN two\nRUN four\n",
+		"# escape=`\nFROM a\nRUN one\n# escape=\\\n# check=skip=JSONArgsRecommended\nRUN two `\n  three\nRUN four\n",
+	} {
+		prev, err := Parse("Dockerfile", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		two := prev.Instructions[2]
+		at := two.ContentEnd()
+		if !checkReparse(t, prev, []Replacement{{at, at, len(" && true")}}, []string{" && true"}) {
+			t.Errorf("%q: the edit of line %d was not parsed incrementally", src, two.StartLine)
+		}
 	}
 }
 
