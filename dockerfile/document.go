@@ -18,6 +18,7 @@ import (
 
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -465,6 +466,14 @@ func (d *Document) Directive(name string) (string, bool) {
 	return "", false
 }
 
+// quietLinter is the linter BuildKit's instructions package is given: it
+// reports nothing. (Given none, as instructions.ParseInstruction does,
+// BuildKit dereferences it when a comment above the instruction is a
+// "# check=" line, and the parse panics on a file BuildKit builds.) It is
+// only read: a linter that cannot warn records nothing, and the
+// configuration a check comment gives is merged into a copy.
+var quietLinter = sync.OnceValue(func() *linter.Linter { return linter.New(&linter.Config{}) })
+
 func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 	ins := &Instruction{
 		Cmd:       strings.ToLower(n.Value),
@@ -487,7 +496,7 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 		ins.Flags = sub.Flags
 		ins.JSON = sub.Attributes["json"]
 	}
-	if _, err := instructions.ParseInstruction(n); err != nil {
+	if _, err := instructions.ParseInstructionWithLinter(n, quietLinter()); err != nil {
 		return nil, &ParseError{Name: d.Name, Line: n.StartLine, Msg: instructionError(ins, err)}
 	}
 

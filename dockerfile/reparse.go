@@ -26,13 +26,19 @@ type Replacement struct{ Pos, End, Len int }
 //
 // An instruction is touched when a replacement overlaps or abuts it or the
 // comments and blank lines above it. Each run of touched instructions is
-// parsed together with the untouched instruction before it and the one
-// after it (or the end of the file): the parse must give those two back as
-// they were, which shows that nothing the run became (an unterminated
-// here-document, a trailing line continuation) reaches past it. When it
-// does not, when the first instruction or the parser directives above it
-// are touched, when most instructions are, or when a parse fails, Reparse
-// parses the whole source, so that errors are the ones Parse gives.
+// parsed from the end of the untouched instruction before it together with
+// the one after it (or up to the end of the file): the parse must give the
+// one after back as it was, which shows that nothing the run became (an
+// unterminated here-document, a trailing line continuation) reaches past
+// it. The parse starts where the instruction before ended, so in the state
+// BuildKit's parser is in after a whole instruction (it reads forward, line
+// by line); a line of a fixed instruction put in front of the window gives
+// the parser that state, so that a comment at the top of the window is not
+// read as a parser directive. When the window's parse does not give the
+// instruction after back, when the first instruction or the parser
+// directives above it are touched, when most instructions are, or when a
+// parse fails, Reparse parses the whole source, so that errors are the
+// ones Parse gives.
 func Reparse(prev *Document, src []byte, reps []Replacement) (*Document, error) {
 	if d, ok := reparse(prev, src, reps); ok {
 		return d, nil
@@ -122,19 +128,21 @@ func reparse(prev *Document, src []byte, reps []Replacement) (*Document, bool) {
 		for k < len(ins) && touched[k] {
 			k++
 		}
-		guard := ins[i-1]
-		start, _ := shift(guard.Span.Start)
-		start += guard.Span.Start
+		// No replacement meets the untouched ins[i-1] or its end (one
+		// that abuts it touches it), so its end moves by the shift of
+		// its start.
+		before := ins[i-1]
+		start, _ := shift(before.Span.Start)
+		start += before.Span.End
 		end := len(src)
 		if k < len(ins) {
 			db, _ := shift(ins[k].Span.End)
 			end = ins[k].Span.End + db
 		}
 		got, ok := d.parseWindow(start, end)
-		if !ok || len(got) < 1 || !sameInstruction(got[0], guard, start-guard.Span.Start, false) {
+		if !ok {
 			return nil, false
 		}
-		got = got[1:]
 		if k < len(ins) {
 			if len(got) < 1 {
 				return nil, false
@@ -166,14 +174,19 @@ func reparse(prev *Document, src []byte, reps []Replacement) (*Document, bool) {
 
 var nl = []byte("\n")
 
-// parseWindow parses d.Src[start:end], which begins with an instruction's
-// first line, and returns its instructions at their offsets and lines in
-// d.Src.
+// windowLead is the line put in front of a window: a whole instruction,
+// after which BuildKit's parser is in the state it is in after any
+// instruction (no parser directive can follow it).
+const windowLead = "ARG _\n"
+
+// parseWindow parses d.Src[start:end], which begins where an instruction
+// ended, and returns its instructions at their offsets and lines in d.Src.
 func (d *Document) parseWindow(start, end int) ([]*Instruction, bool) {
-	var prefix string
+	prefix := windowLead
 	if d.Escape != '\\' {
-		prefix = fmt.Sprintf("# escape=%c\n", d.Escape)
+		prefix = fmt.Sprintf("# escape=%c\n", d.Escape) + windowLead
 	}
+	prefixLines := strings.Count(prefix, "\n")
 	w := &Document{Name: d.Name, Escape: d.Escape}
 	w.Src = make([]byte, 0, len(prefix)+end-start)
 	w.Src = append(append(w.Src, prefix...), d.Src[start:end]...)
@@ -182,11 +195,16 @@ func (d *Document) parseWindow(start, end int) ([]*Instruction, bool) {
 	if err != nil || byte(res.EscapeToken) != d.Escape {
 		return nil, false
 	}
+	nodes := res.AST.Children
+	// The lead comes back as itself, on its own line.
+	if len(nodes) == 0 || nodes[0].Value != "ARG" && nodes[0].Value != "arg" || nodes[0].StartLine != prefixLines || nodes[0].EndLine != prefixLines {
+		return nil, false
+	}
 	firstLine := d.LineOf(start)
 	offset := start - len(prefix)
-	lineOffset := firstLine - 1 - strings.Count(prefix, "\n")
+	lineOffset := firstLine - 1 - prefixLines
 	var out []*Instruction
-	for _, n := range res.AST.Children {
+	for _, n := range nodes[1:] {
 		x, err := w.instruction(n)
 		if err != nil {
 			return nil, false

@@ -53,9 +53,10 @@ func (r *runner) doPaths(paths []string) {
 		r.ctxs = &contexts{}
 	}
 	queue := make(chan *task, workers*maxPending)
-	s := &scheduler{r: r, queue: queue, slots: make(chan struct{}, workers), inline: oneFile(paths)}
+	s := &scheduler{r: r, queue: queue, work: make(chan *task), workers: workers, inline: oneFile(paths)}
 	schedule := func() {
 		defer close(queue)
+		defer close(s.work)
 		defer func() {
 			if p := recover(); p != nil {
 				s.fail("dfopt", fmt.Errorf("dfopt: internal error: %v", p))
@@ -96,10 +97,13 @@ func (r *runner) doPaths(paths []string) {
 
 // scheduler starts the tasks of a run in order.
 type scheduler struct {
-	r         *runner
-	queue     chan<- *task
-	slots     chan struct{} // one per worker
-	stdinUsed bool
+	r     *runner
+	queue chan<- *task
+	// work hands a task to a free worker; workers is how many may run,
+	// started is how many have been started (as tasks come).
+	work             chan *task
+	workers, started int
+	stdinUsed        bool
 	// inline: the run is one file, processed on the calling goroutine
 	// (see oneFile).
 	inline bool
@@ -124,29 +128,17 @@ func (s *scheduler) add(t *task) {
 		s.order(t)
 	}
 	s.queue <- t
-	s.slots <- struct{}{}
 	t.out = &runner{cfg: s.r.cfg, stdin: s.r.stdin, stdout: &t.stdout, stderr: &t.stderr, ctxs: s.r.ctxs, sarif: s.r.sarif.fork()}
-	run := func() {
-		growStack()
-		defer func() { <-s.slots }()
-		defer close(t.done)
-		defer func() {
-			// As on the main goroutine (runWith): reported, never a crash.
-			if p := recover(); p != nil {
-				fmt.Fprintf(&t.stderr, "dfopt: internal error: %v\n", p)
-				t.out.setStatus(exitError)
-			}
-		}()
-		for _, c := range t.after {
-			<-c
-		}
-		t.do(t.out)
-	}
 	if s.inline {
-		run()
-	} else {
-		go run()
+		growStack()
+		s.run(t)
+		return
 	}
+	if s.started < s.workers {
+		s.started++
+		go s.worker()
+	}
+	s.work <- t
 }
 
 // oneFile reports whether paths, the command line's, are one file: none
@@ -169,6 +161,34 @@ func oneFile(paths []string) bool {
 	}
 	fi, err := os.Stat(paths[0])
 	return err != nil || !fi.IsDir()
+}
+
+// worker runs tasks until the run has no more. The workers live as long as
+// the run, rather than a goroutine per file: a goroutine's stack starts
+// small and grows as a file's parse and passes go deep, and a worker keeps
+// what it grew for the next file (a goroutine per file spent 3-5 % of
+// directory mode's time growing stacks).
+func (s *scheduler) worker() {
+	growStack()
+	for t := range s.work {
+		s.run(t)
+	}
+}
+
+// run runs t once the tasks it waits for are done.
+func (s *scheduler) run(t *task) {
+	defer close(t.done)
+	defer func() {
+		// As on the main goroutine (runWith): reported, never a crash.
+		if p := recover(); p != nil {
+			fmt.Fprintf(&t.stderr, "dfopt: internal error: %v\n", p)
+			t.out.setStatus(exitError)
+		}
+	}()
+	for _, c := range t.after {
+		<-c
+	}
+	t.do(t.out)
 }
 
 // order makes t wait for the earlier tasks whose context directory is its
@@ -279,12 +299,13 @@ func (s *scheduler) walkDir(dir string) {
 }
 
 // growStack grows the calling goroutine's stack to 32 KB at once, from a
-// shallow call, before a task processes its file. The parsers and passes
-// recurse: a goroutine's stack starts small and grows by doubling, and
-// each growth copies the stack, walking every frame on it through the
-// program's tables (page faults, in a fresh process). Processing a corpus
-// file took the stack from 8 KB to 16 KB, and on most files on to 32 KB,
-// each time in a copy of a deep stack; a few files need 64 KB.
+// shallow call, before it processes files (a worker, or the main goroutine
+// for one file). The parsers and passes recurse: a goroutine's stack
+// starts small and grows by doubling, and each growth copies the stack,
+// walking every frame on it through the program's tables (page faults,
+// in a fresh process). Processing a corpus file took the stack from 8 KB
+// to 16 KB, and on most files on to 32 KB, each time in a copy of a deep
+// stack; a few files need 64 KB.
 //
 //go:noinline
 func growStack() {
