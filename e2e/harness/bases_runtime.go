@@ -1,10 +1,6 @@
 package harness
 
-import (
-	"context"
-
-	"github.com/dfopt/dfopt/internal/lazy"
-)
+import "context"
 
 // Runtime bases: what multi-stage and slimmer rewrites put their programs
 // on, and what builds them. Like the other derived bases they are built
@@ -99,15 +95,13 @@ RUN apt-get update \
 // MavenPlugins are the versions of the plugins Debian packages in its
 // Maven repository (/usr/share/maven-repo): a pom.xml must name these for
 // a build here, since Maven Central cannot be reached.
-var MavenPlugins = lazy.Value[map[string]string]{New: func() map[string]string {
-	return map[string]string{
-		"maven-resources-plugin": "3.3.0",
-		"maven-compiler-plugin":  "3.10.1",
-		"maven-surefire-plugin":  "2.22.3",
-		"maven-jar-plugin":       "3.3.0",
-		"maven-install-plugin":   "3.1.0",
-	}
-}}
+var MavenPlugins = map[string]string{
+	"maven-resources-plugin": "3.3.0",
+	"maven-compiler-plugin":  "3.10.1",
+	"maven-surefire-plugin":  "2.22.3",
+	"maven-jar-plugin":       "3.3.0",
+	"maven-install-plugin":   "3.1.0",
+}
 
 // MavenBaseDockerfile installs Debian's Maven 3.8 and the plugins of
 // MavenPlugins on the JDK base, and makes Debian's Maven repository the

@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-
-	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // Example is a project under examples/ that the e2e suite verifies: dfopt
@@ -118,12 +116,10 @@ var AggressiveExamples = []AggressiveExample{
 }
 
 // NotBuilt are the example directories the e2e suite does not build, and why.
-var NotBuilt = lazy.Value[map[string]string]{New: func() map[string]string {
-	return map[string]string{
-		"tzdata":      "FROM alpine:3.14: no alpine base image is available without a registry",
-		"build-steps": "shows how coalesce-runs keeps cd and export in subshells; it has no tool/ sources to build",
-	}
-}}
+var NotBuilt = map[string]string{
+	"tzdata":      "FROM alpine:3.14: no alpine base image is available without a registry",
+	"build-steps": "shows how coalesce-runs keeps cd and export in subshells; it has no tool/ sources to build",
+}
 
 // ExamplesDir finds the examples/ directory of the repository from the
 // current directory or one of its parents.
@@ -161,7 +157,7 @@ func CheckExampleList(examplesDir string) error {
 	for _, e := range AggressiveExamples {
 		known[e.Dir] = true
 	}
-	for d := range NotBuilt.Get() {
+	for d := range NotBuilt {
 		known[d] = true
 	}
 	seen := map[string]bool{}

@@ -148,7 +148,7 @@ func TestExampleLists(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, ex.Dir, "Dockerfile")); err != nil {
 			t.Errorf("%s: %v", ex.Dir, err)
 		}
-		if _, skipped := NotBuilt.Get()[ex.Dir]; skipped {
+		if _, skipped := NotBuilt[ex.Dir]; skipped {
 			t.Errorf("%s is both built and not built", ex.Dir)
 		}
 	}
@@ -174,7 +174,7 @@ func TestExampleLists(t *testing.T) {
 				t.Errorf("%s: FROM %s is not a stand-in base the aggressive examples build on", ex.Dir, f[1])
 			}
 		}
-		if _, skipped := NotBuilt.Get()[ex.Dir]; skipped || seen[ex.Dir] {
+		if _, skipped := NotBuilt[ex.Dir]; skipped || seen[ex.Dir] {
 			t.Errorf("%s is listed twice", ex.Dir)
 		}
 		seen[ex.Dir] = true

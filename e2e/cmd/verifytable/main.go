@@ -234,7 +234,7 @@ func writeSafeTable(w io.Writer, rows []row) {
 	fmt.Fprintf(w, "- *unstable paths* differ between two builds of the original itself (logs, bytecode, caches with times in them), or are package indexes a live mirror decides, "+
 		"and are left out of the comparison.\n")
 	var notBuilt []string
-	for d, why := range harness.NotBuilt.Get() {
+	for d, why := range harness.NotBuilt {
 		notBuilt = append(notBuilt, fmt.Sprintf("`%s` (%s)", d, why))
 	}
 	if len(notBuilt) > 0 {
