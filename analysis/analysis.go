@@ -9,7 +9,7 @@ package analysis
 import (
 	"fmt"
 	"io/fs"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -82,14 +82,50 @@ func ParseTier(s string) (Tier, error) {
 type Pass struct {
 	// Name is kebab-case; it is used in flags, configuration and messages.
 	Name string
-	// Summary is one line, lowercase, no final period.
-	Summary string
-	// Doc explains the pass, its safety rules, and shows a before/after example.
-	Doc  string
+	// Docs returns the pass's summary (one line, lowercase, no final
+	// period) and its documentation (the pass, its safety rules and a
+	// before/after example), or why they cannot be read. Documented sets
+	// it to read the pass's doc.go on first use, so that a process that
+	// never shows them does not read 29 package comments when it starts;
+	// StaticDocs gives them as they are. Callers use Summary and Doc.
+	Docs func() (summary, doc string, err error)
 	Tier Tier
 	// Run reads the document and returns findings. It must not modify the
 	// document. Positions are byte offsets into ctx.Doc.Src.
 	Run func(ctx *Context) []Finding
+}
+
+// Summary returns the pass's one-line summary (see Docs). It panics when
+// the pass's documentation is malformed, as the pass's package used to
+// when it was initialized: Validate reports that as an error instead, and
+// the tests validate every registered pass.
+func (p *Pass) Summary() string {
+	summary, _ := p.docs()
+	return summary
+}
+
+// Doc returns the pass's documentation (see Docs and Summary).
+func (p *Pass) Doc() string {
+	_, doc := p.docs()
+	return doc
+}
+
+func (p *Pass) docs() (summary, doc string) {
+	if p.Docs == nil {
+		return "", ""
+	}
+	summary, doc, err := p.Docs()
+	if err != nil {
+		panic(fmt.Sprintf("documentation of pass %s: %v", p.Name, err))
+	}
+	return summary, doc
+}
+
+// StaticDocs returns a Pass.Docs that gives summary and doc as they are,
+// for passes declared in code rather than documented by a doc.go (tests,
+// programs that add passes of their own).
+func StaticDocs(summary, doc string) func() (string, string, error) {
+	return func() (string, string, error) { return summary, doc, nil }
 }
 
 // Context is what a pass sees.
@@ -287,34 +323,69 @@ func Delete(pos, end int) Edit { return Edit{Pos: pos, End: end} }
 // Replace is an edit that replaces src[pos:end] with text.
 func Replace(pos, end int, text string) Edit { return Edit{Pos: pos, End: end, NewText: text} }
 
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
-
-// Validate checks a set of passes: unique kebab-case names, a summary and a doc
-// each, a known tier and a run function.
+// Validate checks a set of passes: those of ValidateRun, a summary and a
+// doc each. It reads every pass's documentation (see Pass.Docs).
 func Validate(passes []*Pass) error {
-	seen := map[string]bool{}
+	if err := ValidateRun(passes); err != nil {
+		return err
+	}
 	for _, p := range passes {
+		if p.Docs == nil {
+			return fmt.Errorf("pass %q: no summary and no doc", p.Name)
+		}
+		summary, doc, err := p.Docs()
+		switch {
+		case err != nil:
+			return fmt.Errorf("pass %q: documentation: %w", p.Name, err)
+		case summary == "" || strings.HasSuffix(summary, "."):
+			return fmt.Errorf("pass %q: summary must be one line without final period", p.Name)
+		case strings.Contains(summary, "\n"):
+			return fmt.Errorf("pass %q: summary must be one line", p.Name)
+		case doc == "":
+			return fmt.Errorf("pass %q: no doc", p.Name)
+		}
+	}
+	return nil
+}
+
+// ValidateRun checks what running a set of passes needs: unique
+// kebab-case names, a known tier and a run function each. The optimizer
+// checks this much on every call; it leaves the documentation, which it
+// never shows, unread.
+func ValidateRun(passes []*Pass) error {
+	for i, p := range passes {
 		switch {
 		case p == nil:
 			return fmt.Errorf("nil pass")
-		case !nameRE.MatchString(p.Name):
+		case !kebabCase(p.Name):
 			return fmt.Errorf("pass %q: name is not kebab-case", p.Name)
-		case seen[p.Name]:
+		case slices.ContainsFunc(passes[:i], func(q *Pass) bool { return q.Name == p.Name }):
 			return fmt.Errorf("pass %q: duplicate name", p.Name)
-		case p.Summary == "" || strings.HasSuffix(p.Summary, "."):
-			return fmt.Errorf("pass %q: summary must be one line without final period", p.Name)
-		case strings.Contains(p.Summary, "\n"):
-			return fmt.Errorf("pass %q: summary must be one line", p.Name)
-		case p.Doc == "":
-			return fmt.Errorf("pass %q: no doc", p.Name)
 		case p.Tier < Format || p.Tier > Aggressive:
 			return fmt.Errorf("pass %q: unknown tier %d", p.Name, p.Tier)
 		case p.Run == nil:
 			return fmt.Errorf("pass %q: no run function", p.Name)
 		}
-		seen[p.Name] = true
 	}
 	return nil
+}
+
+// kebabCase reports whether name is words of lowercase letters and
+// digits joined by single dashes, the first starting with a letter:
+// ^[a-z][a-z0-9]*(-[a-z0-9]+)*$.
+func kebabCase(name string) bool {
+	if name == "" || name[0] < 'a' || name[0] > 'z' || name[len(name)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-' && name[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // CheckEdits reports whether the edits of a fix are within [0, n], well formed

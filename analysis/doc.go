@@ -3,11 +3,12 @@ package analysis
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // A pass's documentation is the package comment of its package's doc.go,
-// which also declares the pass: the file embeds itself and reads the
-// comment when the package is initialized (Documented, MustExtractDoc), so
+// which also declares the pass: the file embeds itself and the pass reads
+// the comment the first time it is asked for it (Documented), so
 // the text `go doc` shows and the text `dfopt --explain` prints are the
 // same. The comment holds a section for the pass:
 //
@@ -34,9 +35,8 @@ import (
 // pass's section (see above). Comment markers are removed as go/ast does:
 // "//" and one space after it.
 func ExtractDoc(content, name string) (summary, doc string, err error) {
-	// Every pass reads its documentation when the program starts: the
-	// comment is read line by line, in place, and the documentation is
-	// the only text copied.
+	// The comment is read line by line, in place, and the documentation
+	// is the only text copied.
 	block, ok := packageComment(content)
 	if !ok {
 		return "", "", fmt.Errorf("no package comment")
@@ -85,8 +85,7 @@ func ExtractDoc(content, name string) (summary, doc string, err error) {
 	return summary, doc, nil
 }
 
-// MustExtractDoc is ExtractDoc that panics on error, for use when a pass's
-// package is initialized.
+// MustExtractDoc is ExtractDoc that panics on error.
 func MustExtractDoc(content, name string) (summary, doc string) {
 	summary, doc, err := ExtractDoc(content, name)
 	if err != nil {
@@ -136,10 +135,20 @@ func nextCommentLine(block string) (line, rest string) {
 	return line[:end], rest
 }
 
-// Documented returns pass with its Summary and Doc read from the content
-// of its package's doc.go (see MustExtractDoc), for the pass's declaration
-// in that file.
+// Documented returns pass with its Docs reading the summary and the
+// documentation from the content of its package's doc.go (see ExtractDoc)
+// on first use, for the pass's declaration in that file. Reading them
+// when the package is initialized cost every process, which mostly never
+// shows them, a parse of each pass's package comment.
 func Documented(docGo string, pass *Pass) *Pass {
-	pass.Summary, pass.Doc = MustExtractDoc(docGo, pass.Name)
+	type docs struct{ summary, doc string }
+	read := sync.OnceValues(func() (docs, error) {
+		summary, doc, err := ExtractDoc(docGo, pass.Name)
+		return docs{summary, doc}, err
+	})
+	pass.Docs = func() (string, string, error) {
+		d, err := read()
+		return d.summary, d.doc, err
+	}
 	return pass
 }

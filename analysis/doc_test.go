@@ -75,7 +75,14 @@ func TestExtractDocErrors(t *testing.T) {
 
 func TestDocumented(t *testing.T) {
 	p := analysis.Documented(docGo, &analysis.Pass{Name: "example", Tier: analysis.Safe})
-	require.Equal(t, "say what the example does", p.Summary)
-	require.True(t, strings.HasPrefix(p.Doc, "The example does this."), p.Doc)
-	require.Panics(t, func() { analysis.Documented(docGo, &analysis.Pass{Name: "other"}) })
+	require.Equal(t, "say what the example does", p.Summary())
+	require.True(t, strings.HasPrefix(p.Doc(), "The example does this."), p.Doc())
+	// A pass whose doc.go has no section for it is declared without
+	// complaint; its documentation panics when asked for, and Validate,
+	// which the tests run over every registered pass, says why.
+	other := analysis.Documented(docGo, &analysis.Pass{Name: "other", Tier: analysis.Safe, Run: func(*analysis.Context) []analysis.Finding { return nil }})
+	require.Panics(t, func() { _ = other.Summary() })
+	require.Panics(t, func() { _ = other.Doc() })
+	require.ErrorContains(t, analysis.Validate([]*analysis.Pass{other}), `no "# Pass other" heading`)
+	require.NoError(t, analysis.ValidateRun([]*analysis.Pass{other}))
 }

@@ -29,6 +29,8 @@ package baseimage
 
 import (
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // Family is a base image's package-manager family.
@@ -111,7 +113,7 @@ func Resolve(ref string) Info {
 	if !official {
 		return vendorImage(info, repo, tag)
 	}
-	info.NoEntrypoint = noEntrypoint[name]
+	info.NoEntrypoint = noEntrypoint.Get()[name]
 	return officialImage(info, name, tag, digest != "")
 }
 
@@ -153,12 +155,14 @@ func officialName(repo string) (string, bool) {
 // Official images known to set no ENTRYPOINT of their own. An image not
 // listed may have one, which a new ENTRYPOINT would replace. (From the
 // images' Dockerfiles in their docker-library repositories.)
-var noEntrypoint = map[string]bool{
-	"debian": true, "ubuntu": true, "alpine": true, "busybox": true,
-	"python": true, "golang": true, "rust": true, "ruby": true, "openjdk": true,
-	"fedora": true, "centos": true, "rockylinux": true, "almalinux": true,
-	"amazonlinux": true, "archlinux": true, "buildpack-deps": true,
-}
+var noEntrypoint = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"debian": true, "ubuntu": true, "alpine": true, "busybox": true,
+		"python": true, "golang": true, "rust": true, "ruby": true, "openjdk": true,
+		"fedora": true, "centos": true, "rockylinux": true, "almalinux": true,
+		"amazonlinux": true, "archlinux": true, "buildpack-deps": true,
+	}
+}}
 
 func officialImage(info Info, name, tag string, pinned bool) Info {
 	if name == "busybox" {
@@ -166,7 +170,7 @@ func officialImage(info Info, name, tag string, pinned bool) Info {
 		info.Why = "busybox has no package manager"
 		return info
 	}
-	if d, ok := distroImages[name]; ok {
+	if d, ok := distroImages.Get()[name]; ok {
 		info.Distro, info.Family = d.distro, d.family
 	}
 	if tag == "" {
@@ -253,18 +257,20 @@ func isDigits(s string) bool {
 // it needs to start as root: "" for an entrypoint that runs as any user
 // (it sets up the environment and execs the command), else what it does
 // as root.
-var entrypoints = map[string]string{
-	"node": "", "php": "", "maven": "", "eclipse-temurin": "", "gradle": "",
-	"postgres":  "it fixes the ownership of the data directory and drops privileges with gosu",
-	"mysql":     "it fixes the ownership of the data directory and drops privileges with gosu",
-	"mariadb":   "it fixes the ownership of the data directory and drops privileges with gosu",
-	"mongo":     "it fixes the ownership of the data directory and drops privileges with gosu",
-	"redis":     "it fixes the ownership of the data directory and drops privileges with gosu or su-exec",
-	"rabbitmq":  "it drops privileges with gosu or su-exec",
-	"wordpress": "it sets up the web root as root before Apache drops privileges",
-	"nginx":     "nginx starts as root to bind port 80 and runs its workers as nginx",
-	"httpd":     "Apache starts as root to bind port 80 and runs its workers as www-data",
-}
+var entrypoints = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"node": "", "php": "", "maven": "", "eclipse-temurin": "", "gradle": "",
+		"postgres":  "it fixes the ownership of the data directory and drops privileges with gosu",
+		"mysql":     "it fixes the ownership of the data directory and drops privileges with gosu",
+		"mariadb":   "it fixes the ownership of the data directory and drops privileges with gosu",
+		"mongo":     "it fixes the ownership of the data directory and drops privileges with gosu",
+		"redis":     "it fixes the ownership of the data directory and drops privileges with gosu or su-exec",
+		"rabbitmq":  "it drops privileges with gosu or su-exec",
+		"wordpress": "it sets up the web root as root before Apache drops privileges",
+		"nginx":     "nginx starts as root to bind port 80 and runs its workers as nginx",
+		"httpd":     "Apache starts as root to bind port 80 and runs its workers as www-data",
+	}
+}}
 
 // EntrypointNeedsRoot tells whether the ENTRYPOINT a base image sets needs
 // to start as root, and why; known is false for images dfopt knows nothing
@@ -279,6 +285,6 @@ func EntrypointNeedsRoot(ref string) (why string, known bool) {
 	if !official {
 		return "", false
 	}
-	why, known = entrypoints[name]
+	why, known = entrypoints.Get()[name]
 	return why, known
 }

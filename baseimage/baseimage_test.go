@@ -182,12 +182,12 @@ func TestTagsData(t *testing.T) {
 		}
 	}
 	// Every Debian and Ubuntu release with facts has a codename or is one.
-	for name := range debianFacts {
+	for name := range debianFacts.Get() {
 		if name != "sid" && codenameOf("debian", name) == "" {
 			t.Errorf("debian %s: no version in tags.txt", name)
 		}
 	}
-	for v := range ubuntuFacts {
+	for v := range ubuntuFacts.Get() {
 		if tt.versions["ubuntu"][v] == "" {
 			t.Errorf("ubuntu %s: no codename in tags.txt", v)
 		}

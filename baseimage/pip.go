@@ -2,9 +2,12 @@ package baseimage
 
 import (
 	_ "embed"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // Which pip a base image runs: the one the official python image's tag was
@@ -18,19 +21,45 @@ var pipData string
 // pipFacts is what the history says about one tag of the python image.
 type pipFacts struct{ last, oldest string }
 
-var pipTable = sync.OnceValue(func() map[string]pipFacts {
-	m := map[string]pipFacts{}
+// pipTags memoizes pipFactsOf, by tag.
+var pipTags struct {
+	mu sync.Mutex
+	m  map[string]pipFactsFound
+}
+
+type pipFactsFound struct {
+	facts pipFacts
+	ok    bool
+}
+
+// pipFactsOf returns what pip.txt says about python:tag: the last of its
+// "pip python LAST OLDEST TAG..." lines that lists tag. It reads the lines
+// that hold the tag's text rather than building a table of every tag (a
+// few thousand), which a process that looks up one tag would build for
+// that tag alone; the answers are kept, for a process that reads many
+// files.
+func pipFactsOf(tag string) (pipFacts, bool) {
+	pipTags.mu.Lock()
+	defer pipTags.mu.Unlock()
+	if r, ok := pipTags.m[tag]; ok {
+		return r.facts, r.ok
+	}
+	var r pipFactsFound
 	for line := range strings.Lines(pipData) {
-		f := strings.Fields(line)
-		if len(f) < 5 || f[0] != "pip" || f[1] != "python" {
+		if !strings.HasPrefix(line, "pip python ") || !strings.Contains(line, tag) {
 			continue
 		}
-		for _, tag := range f[4:] {
-			m[tag] = pipFacts{last: f[2], oldest: f[3]}
+		f := strings.Fields(line)
+		if len(f) >= 5 && slices.Contains(f[4:], tag) {
+			r = pipFactsFound{pipFacts{last: f[2], oldest: f[3]}, true}
 		}
 	}
-	return m
-})
+	if pipTags.m == nil {
+		pipTags.m = map[string]pipFactsFound{}
+	}
+	pipTags.m[tag] = r
+	return r.facts, r.ok
+}
 
 // Packaged pip (python3-pip) of Debian and Ubuntu releases, from the
 // releases' Packages indexes (deb.debian.org main, archive.ubuntu.com
@@ -39,11 +68,13 @@ var pipTable = sync.OnceValue(func() map[string]pipFacts {
 // 22.0.2+dfsg-1, noble 24.0+dfsg-1ubuntu1. Later releases package newer
 // ones. Older releases package pip 18.1 or older (buster 18.1, stretch and
 // bionic 9.0.1, Ubuntu 19.10 18.1): they are not listed.
-var packagedPip = map[string]string{
-	"debian/bullseye": "20.3.4", "debian/bookworm": "23.0.1", "debian/trixie": "25.1.1",
-	"debian/forky": "25.1.1", "debian/sid": "25.1.1",
-	"ubuntu/20.04": "20.0.2", "ubuntu/22.04": "22.0.2", "ubuntu/24.04": "24.0",
-}
+var packagedPip = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"debian/bullseye": "20.3.4", "debian/bookworm": "23.0.1", "debian/trixie": "25.1.1",
+		"debian/forky": "25.1.1", "debian/sid": "25.1.1",
+		"ubuntu/20.04": "20.0.2", "ubuntu/22.04": "22.0.2", "ubuntu/24.04": "24.0",
+	}
+}}
 
 // Pip is what is known about the pip of a base image.
 type Pip struct {
@@ -74,7 +105,7 @@ func ImagePip(ref string) Pip {
 		}
 		tag = "latest"
 	}
-	f, ok := pipTable()[tag]
+	f, ok := pipFactsOf(tag)
 	switch {
 	case !ok:
 		return Pip{Why: "no facts about python:" + tag}
@@ -92,7 +123,7 @@ func PackagedPip(info Info) Pip {
 	if !info.Known {
 		return Pip{Why: info.Why}
 	}
-	if v, ok := packagedPip[info.Distro+"/"+info.Release]; ok {
+	if v, ok := packagedPip.Get()[info.Distro+"/"+info.Release]; ok {
 		return Pip{Version: v, Why: "python3-pip of " + info.String()}
 	}
 	if info.Distro == "ubuntu" && !versionLess("ubuntu", info.Release, "20.04") {

@@ -1,6 +1,10 @@
 package baseimage
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazy"
+)
 
 // What a release's repositories hold and whether they are served. Facts are
 // per release; anything not listed is not known (HasPackage and Current
@@ -16,8 +20,12 @@ type releaseFacts struct {
 
 var (
 	none     = map[string]bool{}
-	dumbOnly = map[string]bool{"dumb-init": true}
-	both     = map[string]bool{"tini": true, "dumb-init": true}
+	dumbOnly = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"dumb-init": true}
+	}}
+	both = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"tini": true, "dumb-init": true}
+	}}
 )
 
 // Debian, by codename.
@@ -36,18 +44,20 @@ var (
 // to archive.debian.org) and 200 for bullseye and later on 2026-12-04.
 // bullseye's LTS ended on 2026-08-31 and such releases are moved to the
 // archive a few months later, so it is not counted as served.
-var debianFacts = map[string]releaseFacts{
-	"squeeze":  {served: false, pkgs: none},
-	"wheezy":   {served: false, pkgs: none},
-	"jessie":   {served: false, pkgs: none},
-	"stretch":  {served: false, pkgs: dumbOnly},
-	"buster":   {served: false, pkgs: both},
-	"bullseye": {served: false, pkgs: both},
-	"bookworm": {served: true, pkgs: both},
-	"trixie":   {served: true, pkgs: both},
-	"forky":    {served: true, pkgs: both},
-	"sid":      {served: true, pkgs: both},
-}
+var debianFacts = lazy.Value[map[string]releaseFacts]{New: func() map[string]releaseFacts {
+	return map[string]releaseFacts{
+		"squeeze":  {served: false, pkgs: none},
+		"wheezy":   {served: false, pkgs: none},
+		"jessie":   {served: false, pkgs: none},
+		"stretch":  {served: false, pkgs: dumbOnly.Get()},
+		"buster":   {served: false, pkgs: both.Get()},
+		"bullseye": {served: false, pkgs: both.Get()},
+		"bookworm": {served: true, pkgs: both.Get()},
+		"trixie":   {served: true, pkgs: both.Get()},
+		"forky":    {served: true, pkgs: both.Get()},
+		"sid":      {served: true, pkgs: both.Get()},
+	}
+}}
 
 // Ubuntu, by version.
 //
@@ -62,16 +72,18 @@ var debianFacts = map[string]releaseFacts{
 // old-releases.ubuntu.com after their end of life, as do LTS releases past
 // ESM (16.04's ended 2026-04). Not checked from here: Ubuntu's archive is
 // not reachable.
-var ubuntuFacts = map[string]releaseFacts{
-	"14.04": {served: false, pkgs: none},
-	"16.04": {served: false, pkgs: none},
-	"18.04": {served: true, pkgs: dumbOnly},
-	"20.04": {served: true, pkgs: both},
-	"22.04": {served: true, pkgs: both},
-	"24.04": {served: true, pkgs: both},
-	"26.04": {served: true, pkgs: both},
-	"26.10": {served: true, pkgs: both}, // the development release (ubuntu:devel)
-}
+var ubuntuFacts = lazy.Value[map[string]releaseFacts]{New: func() map[string]releaseFacts {
+	return map[string]releaseFacts{
+		"14.04": {served: false, pkgs: none},
+		"16.04": {served: false, pkgs: none},
+		"18.04": {served: true, pkgs: dumbOnly.Get()},
+		"20.04": {served: true, pkgs: both.Get()},
+		"22.04": {served: true, pkgs: both.Get()},
+		"24.04": {served: true, pkgs: both.Get()},
+		"26.04": {served: true, pkgs: both.Get()},
+		"26.10": {served: true, pkgs: both.Get()}, // the development release (ubuntu:devel)
+	}
+}}
 
 // ubuntuInterim: interim releases from 18.10 on have tini (they follow
 // Debian), and none of them is served after its end of life; the interim
@@ -85,7 +97,7 @@ func ubuntuInterim(version string) (releaseFacts, bool) {
 			return releaseFacts{}, false // LTS, listed above
 		}
 	}
-	return releaseFacts{served: false, pkgs: both}, true
+	return releaseFacts{served: false, pkgs: both.Get()}, true
 }
 
 // Alpine, by version.
@@ -100,7 +112,7 @@ func ubuntuInterim(version string) (releaseFacts, bool) {
 // later, including those past their end of life (not checked from here).
 func alpineFacts(version string) (releaseFacts, bool) {
 	if version == "edge" {
-		return releaseFacts{served: true, pkgs: both}, true
+		return releaseFacts{served: true, pkgs: both.Get()}, true
 	}
 	v, ok := majorMinor(version + ".0")
 	if !ok || versionLess("alpine", v, "3.0") {
@@ -112,16 +124,16 @@ func alpineFacts(version string) (releaseFacts, bool) {
 	case versionLess("alpine", v, "3.10"):
 		return releaseFacts{served: true, pkgs: map[string]bool{"tini": true}}, true
 	}
-	return releaseFacts{served: true, pkgs: both}, true
+	return releaseFacts{served: true, pkgs: both.Get()}, true
 }
 
 func factsOf(r release) (releaseFacts, bool) {
 	switch r.distro {
 	case "debian":
-		f, ok := debianFacts[r.name]
+		f, ok := debianFacts.Get()[r.name]
 		return f, ok
 	case "ubuntu":
-		if f, ok := ubuntuFacts[r.name]; ok {
+		if f, ok := ubuntuFacts.Get()[r.name]; ok {
 			return f, true
 		}
 		return ubuntuInterim(r.name)
@@ -146,8 +158,10 @@ func isCurrent(r release) bool {
 // ssh package was split in 2004, gnupg since 1998, libc6-dev since the
 // libc6 transition of 1997, netbase since 1996, xauth since X was split
 // into modular packages in 2007).
-var everyDebianRelease = map[string]bool{"ca-certificates": true, "openssh-client": true, "gnupg": true,
-	"libc6-dev": true, "netbase": true, "xauth": true}
+var everyDebianRelease = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"ca-certificates": true, "openssh-client": true, "gnupg": true,
+		"libc6-dev": true, "netbase": true, "xauth": true}
+}}
 
 // HasPackage reports whether the default repositories of the release info
 // resolves to are known to ship pkg (recorded: tini and dumb-init per
@@ -158,5 +172,5 @@ func HasPackage(info Info, pkg string) bool {
 		return false
 	}
 	f, ok := factsOf(release{info.Distro, info.Release})
-	return ok && (f.pkgs[pkg] || (info.Family == Debian && everyDebianRelease[pkg]))
+	return ok && (f.pkgs[pkg] || (info.Family == Debian && everyDebianRelease.Get()[pkg]))
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // release is one release of a distribution: "debian" "bookworm",
@@ -43,15 +45,23 @@ func familyOf(distro string) Family {
 
 // Official images that are distributions themselves, and the family of
 // every tag of them.
-var distroImages = map[string]struct {
+var distroImages = lazy.Value[map[string]struct {
 	distro string
 	family Family
-}{
-	"debian": {"debian", Debian}, "ubuntu": {"ubuntu", Debian}, "alpine": {"alpine", Alpine},
-	"fedora": {"fedora", RHEL}, "centos": {"centos", RHEL}, "rockylinux": {"rockylinux", RHEL},
-	"almalinux": {"almalinux", RHEL}, "oraclelinux": {"oraclelinux", RHEL}, "amazonlinux": {"amazonlinux", RHEL},
-	"buildpack-deps": {"", Unknown},
-}
+}]{New: func() map[string]struct {
+	distro string
+	family Family
+} {
+	return map[string]struct {
+		distro string
+		family Family
+	}{
+		"debian": {"debian", Debian}, "ubuntu": {"ubuntu", Debian}, "alpine": {"alpine", Alpine},
+		"fedora": {"fedora", RHEL}, "centos": {"centos", RHEL}, "rockylinux": {"rockylinux", RHEL},
+		"almalinux": {"almalinux", RHEL}, "oraclelinux": {"oraclelinux", RHEL}, "amazonlinux": {"amazonlinux", RHEL},
+		"buildpack-deps": {"", Unknown},
+	}
+}}
 
 // releaseOfTag returns the release a tag names by itself, the same for
 // every build of it: debian:12-slim, ubuntu:jammy-20240111, alpine:3.19.1,
@@ -292,7 +302,9 @@ func (t *tagTable) imageTags(image string) map[string]tagFacts {
 // release team announced forky as Debian 14 and duke as Debian 15.
 // (library/debian tags forky without a number at the commit tags.txt
 // was made from.)
-var debianAnnounced = map[string]string{"forky": "14", "duke": "15"}
+var debianAnnounced = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{"forky": "14", "duke": "15"}
+}}
 
 // codenameOf returns the version of a Debian or Ubuntu codename ("12" for
 // bookworm, "24.04" for noble), "" when w is not one.
@@ -301,7 +313,7 @@ func codenameOf(distro, w string) string {
 		return v
 	}
 	if distro == "debian" {
-		return debianAnnounced[w]
+		return debianAnnounced.Get()[w]
 	}
 	return ""
 }

@@ -2,6 +2,8 @@ package baseimage
 
 import (
 	"strings"
+
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // Slim variants of the official language images. The default variant of
@@ -13,29 +15,35 @@ import (
 // slimOrder tells where an image's tags put "slim" next to a release
 // codename: python:3.12-slim-bookworm, ruby:3.3-slim-bookworm, but
 // node:20-bookworm-slim.
-var slimOrder = map[string]string{"python": "before", "ruby": "before", "node": "after"}
+var slimOrder = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{"python": "before", "ruby": "before", "node": "after"}
+}}
 
 // FullOnly maps programs that the default variant of python, node and ruby
 // has and the slim one does not (buildpack-deps: curl, wget, git, gcc,
 // make, ...) to the Debian packages that provide them: a file that runs one
 // of them must install it itself to run on the slim variant. (The full
 // node image also has python3, which node-gyp needs.)
-var FullOnly = map[string][]string{
-	"gcc": {"gcc", "build-essential"}, "cc": {"gcc", "build-essential"}, "c89": {"gcc", "build-essential"},
-	"c99": {"gcc", "build-essential"}, "g++": {"g++", "build-essential"}, "c++": {"g++", "build-essential"},
-	"cpp": {"cpp", "gcc", "build-essential"}, "make": {"make", "build-essential"},
-	"ld": {"binutils", "gcc", "build-essential"}, "as": {"binutils", "gcc", "build-essential"},
-	"git": {"git"}, "curl": {"curl"}, "wget": {"wget"},
-	"pkg-config": {"pkg-config", "pkgconf"}, "autoconf": {"autoconf"}, "autoreconf": {"autoconf"},
-	"automake": {"automake"}, "libtool": {"libtool"}, "libtoolize": {"libtool"}, "patch": {"patch"},
-	"bzip2": {"bzip2"}, "unzip": {"unzip"}, "xz": {"xz-utils"}, "unxz": {"xz-utils"},
-	"gpg": {"gnupg", "gpg"}, "ssh": {"openssh-client"}, "scp": {"openssh-client"},
-	"svn": {"subversion"}, "hg": {"mercurial"}, "file": {"file"}, "convert": {"imagemagick"},
-	"identify": {"imagemagick"}, "mysql_config": {"default-libmysqlclient-dev"}, "pg_config": {"libpq-dev"},
-}
+var FullOnly = lazy.Value[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"gcc": {"gcc", "build-essential"}, "cc": {"gcc", "build-essential"}, "c89": {"gcc", "build-essential"},
+		"c99": {"gcc", "build-essential"}, "g++": {"g++", "build-essential"}, "c++": {"g++", "build-essential"},
+		"cpp": {"cpp", "gcc", "build-essential"}, "make": {"make", "build-essential"},
+		"ld": {"binutils", "gcc", "build-essential"}, "as": {"binutils", "gcc", "build-essential"},
+		"git": {"git"}, "curl": {"curl"}, "wget": {"wget"},
+		"pkg-config": {"pkg-config", "pkgconf"}, "autoconf": {"autoconf"}, "autoreconf": {"autoconf"},
+		"automake": {"automake"}, "libtool": {"libtool"}, "libtoolize": {"libtool"}, "patch": {"patch"},
+		"bzip2": {"bzip2"}, "unzip": {"unzip"}, "xz": {"xz-utils"}, "unxz": {"xz-utils"},
+		"gpg": {"gnupg", "gpg"}, "ssh": {"openssh-client"}, "scp": {"openssh-client"},
+		"svn": {"subversion"}, "hg": {"mercurial"}, "file": {"file"}, "convert": {"imagemagick"},
+		"identify": {"imagemagick"}, "mysql_config": {"default-libmysqlclient-dev"}, "pg_config": {"libpq-dev"},
+	}
+}}
 
 // FullOnlyNode lists what the full node image adds besides FullOnly.
-var FullOnlyNode = map[string][]string{"python3": {"python3"}, "python": {"python3", "python-is-python3"}}
+var FullOnlyNode = lazy.Value[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{"python3": {"python3"}, "python": {"python3", "python-is-python3"}}
+}}
 
 // SlimVariant returns the slim variant of an official python, node or ruby
 // image reference, written as ref is (registry prefix and tag style kept):
@@ -48,7 +56,7 @@ func SlimVariant(ref string) (slim, why string) {
 	lower := strings.ToLower(ref)
 	repo, tag, digest := SplitRef(lower)
 	name, official := officialName(repo)
-	order, known := slimOrder[name]
+	order, known := slimOrder.Get()[name]
 	switch {
 	case !official || !known || strings.ContainsAny(repo, "${}"):
 		return "", "dfopt knows slim variants of python, node and ruby only"

@@ -2,21 +2,38 @@ package dockerfile
 
 import (
 	"strings"
-
-	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // What an ADD source stands for.
 
-var (
-	remoteRE = lazyre.New(`^[a-zA-Z0-9]+://`)
-	scpRE    = lazyre.New(`^[a-zA-Z0-9-_]+@[a-zA-Z0-9-.]+:`)
-)
-
 // IsRemoteSource reports whether BuildKit takes an ADD source for a URL or
 // a git repository rather than a path of the build context: SCHEME://...
-// or USER@HOST:PATH.
-func IsRemoteSource(s string) bool { return remoteRE.MatchString(s) || scpRE.MatchString(s) }
+// or USER@HOST:PATH, ^[a-zA-Z0-9]+:// or ^[a-zA-Z0-9-_]+@[a-zA-Z0-9-.]+:
+// (spelled out: it is asked of every ADD).
+func IsRemoteSource(s string) bool {
+	scheme := leading(s, "")
+	if scheme > 0 && strings.HasPrefix(s[scheme:], "://") {
+		return true
+	}
+	user := leading(s, "-_")
+	if user == 0 || user == len(s) || s[user] != '@' {
+		return false
+	}
+	rest := s[user+1:]
+	host := leading(rest, "-.")
+	return host > 0 && host < len(rest) && rest[host] == ':'
+}
+
+// leading returns the length of the longest prefix of s made of ASCII
+// letters, digits and the bytes of extra.
+func leading(s, extra string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && strings.IndexByte(extra, c) < 0 {
+			return i
+		}
+	}
+	return len(s)
+}
 
 // IsHTTPURL reports whether an ADD source is an http:// or https:// URL
 // (in any case).

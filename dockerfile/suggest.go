@@ -3,13 +3,15 @@ package dockerfile
 import (
 	"errors"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/command"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/util/suggest"
+
+	"github.com/dfopt/dfopt/internal/lazy"
+	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // BuildKit adds "(did you mean X?)" to some of its errors, choosing X
@@ -21,26 +23,28 @@ import (
 // (BuildKit's own suggest.Search over the sorted candidates).
 
 // instructionNames are the instruction keywords, sorted.
-var instructionNames = func() []string {
+var instructionNames = lazy.Value[[]string]{New: func() []string {
 	names := slices.Sorted(maps.Keys(command.Commands))
 	for i, n := range names {
 		names[i] = strings.ToUpper(n)
 	}
 	return names
-}()
+}}
 
 // builderFlags are the flags BuildKit's instructions package accepts on
 // each instruction (without the leading --), sorted. TestBuilderFlags
 // checks them against BuildKit.
-var builderFlags = map[string][]string{
-	"add":         {"checksum", "chmod", "chown", "exclude", "keep-git-dir", "link", "unpack"},
-	"copy":        {"chmod", "chown", "exclude", "from", "link", "parents"},
-	"from":        {"platform"},
-	"healthcheck": {"interval", "retries", "start-interval", "start-period", "timeout"},
-	"run":         {"device", "mount", "network", "security"},
-}
+var builderFlags = lazy.Value[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"add":         {"checksum", "chmod", "chown", "exclude", "keep-git-dir", "link", "unpack"},
+		"copy":        {"chmod", "chown", "exclude", "from", "link", "parents"},
+		"from":        {"platform"},
+		"healthcheck": {"interval", "retries", "start-interval", "start-period", "timeout"},
+		"run":         {"device", "mount", "network", "security"},
+	}
+}}
 
-var unknownFlagRE = regexp.MustCompile(`^unknown flag: --(.*)$`)
+var unknownFlagRE = lazyre.New(`^unknown flag: --(.*)$`)
 
 // suggestionText returns the text of err, an error of BuildKit about the
 // instruction cmd (lowercase), with its suggestion made deterministic.
@@ -60,10 +64,10 @@ func suggestionText(cmd string, err error) string {
 	ui, unknownInstruction := inner.(*instructions.UnknownInstructionError)
 	switch {
 	case unknownInstruction:
-		val, options, caseSensitive = ui.Instruction, instructionNames, false
+		val, options, caseSensitive = ui.Instruction, instructionNames.Get(), false
 	case unknownFlagRE.MatchString(base):
 		val = unknownFlagRE.FindStringSubmatch(base)[1]
-		options = builderFlags[cmd]
+		options = builderFlags.Get()[cmd]
 		// A flag BuildKit has and this table lacks is a candidate still.
 		if m := strings.TrimSuffix(match, "?)"); !slices.Contains(options, m) {
 			options = slices.Sorted(slices.Values(append(slices.Clone(options), m)))

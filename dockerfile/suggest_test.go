@@ -49,12 +49,12 @@ func TestBuilderFlags(t *testing.T) {
 		"arg": "a", "maintainer": "a", "volume": "/a",
 	}
 	all := map[string]bool{}
-	for _, fl := range builderFlags {
+	for _, fl := range builderFlags.Get() {
 		for _, f := range fl {
 			all[f] = true
 		}
 	}
-	for cmd, fl := range builderFlags {
+	for cmd, fl := range builderFlags.Get() {
 		require.True(t, slices.IsSorted(fl), "flags of %s are not sorted", cmd)
 		_, ok := command.Commands[cmd]
 		require.True(t, ok, "%s is not an instruction", cmd)
@@ -72,7 +72,7 @@ func TestBuilderFlags(t *testing.T) {
 			}
 			_, err := Parse("Dockerfile", []byte(src))
 			unknown := err != nil && strings.Contains(err.Error(), "unknown flag: --"+f)
-			if slices.Contains(builderFlags[cmd], f) {
+			if slices.Contains(builderFlags.Get()[cmd], f) {
 				require.False(t, unknown, "%s: %v", line, err)
 			} else {
 				// Some instructions (ARG) read no flags at all.

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
-
-	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
 // IsPOSIXShell reports whether name (a program's base name, as written) is
@@ -18,11 +16,28 @@ func IsPOSIXShell(name string) bool {
 	return false
 }
 
-var plainPathRE = lazyre.New(`^[A-Za-z0-9._/@+=,-]+$`)
-
 // IsPlainPath reports whether a path can be written in an instruction as
-// it is: no quotes, escapes, variables, globs or blanks.
-func IsPlainPath(s string) bool { return plainPathRE.MatchString(s) }
+// it is: no quotes, escapes, variables, globs or blanks
+// (^[A-Za-z0-9._/@+=,-]+$, spelled out: it is asked of most files' paths,
+// and a regular expression would be compiled by each process).
+func IsPlainPath(s string) bool { return s != "" && Only(s, "._/@+=,-") }
+
+// Only reports whether every byte of s is an ASCII letter, an ASCII digit
+// or one of the bytes of extra: what a bracket expression
+// [A-Za-z0-9...] repeated over the whole of s accepts.
+func Only(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && strings.IndexByte(extra, c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isAlnum reports whether c is an ASCII letter or digit.
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
 
 // Unquote removes one pair of matching quotes (double or single) around s,
 // as a value in an ARG, ENV or USER may be written.

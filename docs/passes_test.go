@@ -76,7 +76,7 @@ func index() string {
 	var b strings.Builder
 	b.WriteString("| pass | tier | summary |\n|---|---|---|\n")
 	for _, p := range passes.All() {
-		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s |\n", p.Name, p.Name, p.Tier, p.Summary)
+		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s |\n", p.Name, p.Name, p.Tier, p.Summary())
 	}
 	return b.String()
 }
@@ -85,7 +85,7 @@ func index() string {
 func page(p *analysis.Pass) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!-- Generated from the pass registry by `go test ./docs -update`. Do not edit. -->\n\n")
-	fmt.Fprintf(&b, "# %s\n\n%s.\n\n", p.Name, upperFirst(p.Summary))
+	fmt.Fprintf(&b, "# %s\n\n%s.\n\n", p.Name, upperFirst(p.Summary()))
 	switch p.Tier {
 	case analysis.Format:
 		b.WriteString("**Tier: format.** It changes how the file is written, not what the build does. It runs at every level: `--level=format`, the default `safe`, and `aggressive`.\n\n")
@@ -98,7 +98,7 @@ func page(p *analysis.Pass) string {
 	for _, tool := range []struct {
 		rules         map[string]string
 		owner, pragma string
-	}{{optimizer.HadolintRules, "hadolint's", "# hadolint ignore="}, {optimizer.BuildKitChecks, "BuildKit's", "# check=skip="}} {
+	}{{optimizer.HadolintRules.Get(), "hadolint's", "# hadolint ignore="}, {optimizer.BuildKitChecks.Get(), "BuildKit's", "# check=skip="}} {
 		var names []string
 		for rule, pass := range tool.rules {
 			if pass == p.Name {
@@ -111,7 +111,7 @@ func page(p *analysis.Pass) string {
 		}
 	}
 	fmt.Fprintf(&b, " `dfopt --explain=%s` prints what follows.\n\n", p.Name)
-	b.WriteString(markdown(p.Doc))
+	b.WriteString(markdown(p.Doc()))
 	return b.String()
 }
 

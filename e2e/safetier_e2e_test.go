@@ -256,7 +256,7 @@ snapshots:
 // npm cache clean after every npm install, declaring npm's cache and logs
 // removed.
 var appendNpmClean = &analysis.Pass{
-	Name: "append-npm-clean", Summary: "the old npm cleanup, for the e2e tests", Doc: "Appends npm cache clean --force.", Tier: analysis.Safe,
+	Name: "append-npm-clean", Docs: analysis.StaticDocs("the old npm cleanup, for the e2e tests", "Appends npm cache clean --force."), Tier: analysis.Safe,
 	Run: func(ctx *analysis.Context) []analysis.Finding {
 		var out []analysis.Finding
 		for _, ins := range ctx.Doc.Instructions {

@@ -326,7 +326,7 @@ func verifyCLI(t *testing.T, e *harness.Env, contexts []buildkit.NamedContext, d
 // dropExtra is a pass with a bug: it deletes the RUN that writes /extra.
 // Verification must catch it.
 var dropExtra = &analysis.Pass{
-	Name: "drop-extra", Summary: "a broken pass for the e2e tests", Doc: "Deletes RUN echo extra lines.", Tier: analysis.Safe,
+	Name: "drop-extra", Docs: analysis.StaticDocs("a broken pass for the e2e tests", "Deletes RUN echo extra lines."), Tier: analysis.Safe,
 	Run: func(ctx *analysis.Context) []analysis.Finding {
 		var out []analysis.Finding
 		for _, ins := range ctx.Doc.Instructions {

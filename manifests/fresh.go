@@ -3,6 +3,7 @@ package manifests
 import (
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/pkgmgr"
 )
 
@@ -20,7 +21,7 @@ func (s *Step) StartsFresh() bool {
 	if !ok {
 		return false
 	}
-	_, operands := splitOpts(args, nodeValued[s.eco]...)
+	_, operands := splitOpts(args, nodeValued.Get()[s.eco]...)
 	if len(operands) == 0 {
 		return false
 	}
@@ -33,11 +34,13 @@ func (s *Step) StartsFresh() bool {
 
 // nodeValued are the options of the node package managers that take the
 // next word (as npmStep, yarnStep and pnpmStep read them).
-var nodeValued = map[string][]string{
-	"npm":  {"--prefix", "-C", "--cache", "--registry", "--omit", "--include", "--workspace", "-w", "--loglevel"},
-	"yarn": {"--cwd", "--modules-folder", "--cache-folder", "--network-timeout", "--mutex", "--registry"},
-	"pnpm": {"--dir", "-C", "--filter", "-F", "--store-dir", "--reporter"},
-}
+var nodeValued = lazy.Value[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"npm":  {"--prefix", "-C", "--cache", "--registry", "--omit", "--include", "--workspace", "-w", "--loglevel"},
+		"yarn": {"--cwd", "--modules-folder", "--cache-folder", "--network-timeout", "--mutex", "--registry"},
+		"pnpm": {"--dir", "-C", "--filter", "-F", "--store-dir", "--reporter"},
+	}
+}}
 
 // Command is the install's command as written, without its arguments
 // after the subcommand ("npm install", "yarn", "pnpm install").
@@ -47,7 +50,7 @@ func (s *Step) Command() string {
 		name = s.cmd.Module
 	}
 	args, _ := staticArgs(s.cmd)
-	_, operands := splitOpts(args, nodeValued[s.eco]...)
+	_, operands := splitOpts(args, nodeValued.Get()[s.eco]...)
 	if len(operands) > 0 {
 		return strings.TrimSpace(name + " " + operands[0])
 	}

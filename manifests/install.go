@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -219,10 +220,12 @@ func onlyLink(flags []string) bool {
 // systemPkgCommands are the commands of a RUN that may stand between the
 // source COPY and the install: they install system packages and manage
 // users, and read nothing of the sources.
-var systemPkgCommands = map[string]bool{
-	"apt-get": true, "apt": true, "apk": true, "yum": true, "dnf": true, "microdnf": true, "zypper": true,
-	"useradd": true, "groupadd": true, "adduser": true, "addgroup": true, "rm": true, "true": true,
-}
+var systemPkgCommands = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"apt-get": true, "apt": true, "apk": true, "yum": true, "dnf": true, "microdnf": true, "zypper": true,
+		"useradd": true, "groupadd": true, "adduser": true, "addgroup": true, "rm": true, "true": true,
+	}
+}}
 
 func systemOnlyRun(ins *dockerfile.Instruction, dest string) bool {
 	r, _ := runs.Parse(ins)
@@ -236,7 +239,7 @@ func systemOnlyRun(ins *dockerfile.Instruction, dest string) bool {
 			// (what copy-chown leaves).
 			continue
 		}
-		if !systemPkgCommands[c.Name] || c.InSubshell {
+		if !systemPkgCommands.Get()[c.Name] || c.InSubshell {
 			return false
 		}
 		if c.Name == "rm" {

@@ -89,20 +89,20 @@ func TestLocalNodeSpec(t *testing.T) {
 // distribution is either built from source or loads a library from a
 // wheel, never both.
 func TestPythonSourceBuildLists(t *testing.T) {
-	for name := range PythonSourceBuildLibraries {
-		if !PythonSourceBuilds[name] {
+	for name := range PythonSourceBuildLibraries.Get() {
+		if !PythonSourceBuilds.Get()[name] {
 			t.Errorf("%s has a run-time library but is not among PythonSourceBuilds", name)
 		}
 	}
-	for name := range PythonSystemLibraryUsers {
-		if PythonSourceBuilds[name] {
+	for name := range PythonSystemLibraryUsers.Get() {
+		if PythonSourceBuilds.Get()[name] {
 			t.Errorf("%s is both a source build and a system library user", name)
 		}
 		if NormalizeDist(name) != name {
 			t.Errorf("%s is not normalized", name)
 		}
 	}
-	for name := range PythonSourceBuilds {
+	for name := range PythonSourceBuilds.Get() {
 		if NormalizeDist(name) != name {
 			t.Errorf("%s is not normalized", name)
 		}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -47,25 +48,33 @@ func mavenBuild(c *shellparse.Command) (build, stop bool) {
 // or how mvn reports), those that stand in the way, those that take the
 // next word.
 var (
-	mavenCarried = map[string]bool{"-B": true, "--batch-mode": true, "-q": true, "--quiet": true, "-e": true,
-		"--errors": true, "-X": true, "--debug": true, "-U": true, "--update-snapshots": true, "-ntp": true,
-		"--no-transfer-progress": true, "-N": true, "--non-recursive": true, "-C": true, "--strict-checksums": true,
-		"-c": true, "--lax-checksums": true, "-nsu": true, "--no-snapshot-updates": true, "-T": true, "--threads": true,
-		"-P": true, "--activate-profiles": true, "-D": true, "--define": true}
-	mavenDropped = map[string]bool{"-V": true, "--show-version": true, "-fae": true, "--fail-at-end": true,
-		"-ff": true, "--fail-fast": true, "-fn": true, "--fail-never": true, "-l": true, "--log-file": true,
-		"-am": true, "--also-make": true, "-amd": true, "--also-make-dependents": true, "--color": true}
-	mavenDeclined = map[string]string{"-f": "it builds another POM (-f)", "--file": "it builds another POM (--file)",
-		"-pl": "it builds some of the modules (-pl)", "--projects": "it builds some of the modules (--projects)",
-		"-rf": "it resumes a build (-rf)", "--resume-from": "it resumes a build (--resume-from)",
-		"-s": "it reads settings from a file (-s)", "--settings": "it reads settings from a file (--settings)",
-		"-gs": "it reads settings from a file (-gs)", "--global-settings": "it reads settings from a file (--global-settings)",
-		"-t": "it reads toolchains from a file (-t)", "--toolchains": "it reads toolchains from a file (--toolchains)",
-		"-gt": "it reads toolchains from a file (-gt)", "--global-toolchains": "it reads toolchains from a file (--global-toolchains)"}
-	mavenValued = map[string]bool{"-T": true, "--threads": true, "-P": true, "--activate-profiles": true, "-D": true,
-		"--define": true, "-l": true, "--log-file": true, "--color": true, "-f": true, "--file": true, "-pl": true,
-		"--projects": true, "-rf": true, "--resume-from": true, "-s": true, "--settings": true, "-gs": true,
-		"--global-settings": true, "-t": true, "--toolchains": true, "-gt": true, "--global-toolchains": true}
+	mavenCarried = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"-B": true, "--batch-mode": true, "-q": true, "--quiet": true, "-e": true,
+			"--errors": true, "-X": true, "--debug": true, "-U": true, "--update-snapshots": true, "-ntp": true,
+			"--no-transfer-progress": true, "-N": true, "--non-recursive": true, "-C": true, "--strict-checksums": true,
+			"-c": true, "--lax-checksums": true, "-nsu": true, "--no-snapshot-updates": true, "-T": true, "--threads": true,
+			"-P": true, "--activate-profiles": true, "-D": true, "--define": true}
+	}}
+	mavenDropped = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"-V": true, "--show-version": true, "-fae": true, "--fail-at-end": true,
+			"-ff": true, "--fail-fast": true, "-fn": true, "--fail-never": true, "-l": true, "--log-file": true,
+			"-am": true, "--also-make": true, "-amd": true, "--also-make-dependents": true, "--color": true}
+	}}
+	mavenDeclined = lazy.Value[map[string]string]{New: func() map[string]string {
+		return map[string]string{"-f": "it builds another POM (-f)", "--file": "it builds another POM (--file)",
+			"-pl": "it builds some of the modules (-pl)", "--projects": "it builds some of the modules (--projects)",
+			"-rf": "it resumes a build (-rf)", "--resume-from": "it resumes a build (--resume-from)",
+			"-s": "it reads settings from a file (-s)", "--settings": "it reads settings from a file (--settings)",
+			"-gs": "it reads settings from a file (-gs)", "--global-settings": "it reads settings from a file (--global-settings)",
+			"-t": "it reads toolchains from a file (-t)", "--toolchains": "it reads toolchains from a file (--toolchains)",
+			"-gt": "it reads toolchains from a file (-gt)", "--global-toolchains": "it reads toolchains from a file (--global-toolchains)"}
+	}}
+	mavenValued = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"-T": true, "--threads": true, "-P": true, "--activate-profiles": true, "-D": true,
+			"--define": true, "-l": true, "--log-file": true, "--color": true, "-f": true, "--file": true, "-pl": true,
+			"--projects": true, "-rf": true, "--resume-from": true, "-s": true, "--settings": true, "-gs": true,
+			"--global-settings": true, "-t": true, "--toolchains": true, "-gt": true, "--global-toolchains": true}
+	}}
 )
 
 func mavenPlan(fc *fetchCtx) fetchStep {
@@ -95,11 +104,11 @@ func mavenPlan(fc *fetchCtx) fetchStep {
 		if name == "-o" || name == "--offline" {
 			return fetchStep{skip: true} // downloads nothing
 		}
-		if why, ok := mavenDeclined[name]; ok {
+		if why, ok := mavenDeclined.Get()[name]; ok {
 			return fetchStep{reason: why}
 		}
 		text := b.r.Prog.Text(c.Args[i])
-		if mavenValued[name] && !hasVal {
+		if mavenValued.Get()[name] && !hasVal {
 			if i+1 >= len(c.Args) || !c.Static[i+1] {
 				return fetchStep{reason: "its arguments are not all static"}
 			}
@@ -108,8 +117,8 @@ func mavenPlan(fc *fetchCtx) fetchStep {
 			text += " " + b.r.Prog.Text(c.Args[i])
 		}
 		switch {
-		case mavenDropped[name]:
-		case mavenCarried[name]:
+		case mavenDropped.Get()[name]:
+		case mavenCarried.Get()[name]:
 			if name == "-B" || name == "--batch-mode" {
 				batch = true
 			}
@@ -188,7 +197,7 @@ func mavenConfigReason(fc *fetchCtx, root string) string {
 	mvnArgs := func(where, text string) string {
 		for _, t := range strings.Fields(text) {
 			name, _, _ := strings.Cut(t, "=")
-			if why, ok := mavenDeclined[name]; ok {
+			if why, ok := mavenDeclined.Get()[name]; ok {
 				return strings.Replace(why, "it ", where+" ", 1)
 			}
 			if name == "-o" || name == "--offline" {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 )
 
@@ -16,23 +17,27 @@ import (
 // PythonSourceBuilds are distributions on PyPI without binary wheels for
 // Linux (manylinux) for current Python versions, or whose wheels need a
 // system library: pip builds them from source.
-var PythonSourceBuilds = map[string]bool{
-	"psycopg2": true, "mysqlclient": true, "uwsgi": true, "pycrypto": true, "python-ldap": true,
-	"pylibmc": true, "mod-wsgi": true, "pygraphviz": true, "pyaudio": true, "dlib": true,
-	"face-recognition": true, "pycairo": true, "pygobject": true, "m2crypto": true, "xmlsec": true,
-	"python-xmlsec": true, "gssapi": true, "kerberos": true, "pykerberos": true, "mariadb": true,
-	"pyodbc": true, "netifaces": true, "python-snappy": true, "cx-oracle": true, "pysqlite3": true,
-	"psycopg-c": true,
-}
+var PythonSourceBuilds = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"psycopg2": true, "mysqlclient": true, "uwsgi": true, "pycrypto": true, "python-ldap": true,
+		"pylibmc": true, "mod-wsgi": true, "pygraphviz": true, "pyaudio": true, "dlib": true,
+		"face-recognition": true, "pycairo": true, "pygobject": true, "m2crypto": true, "xmlsec": true,
+		"python-xmlsec": true, "gssapi": true, "kerberos": true, "pykerberos": true, "mariadb": true,
+		"pyodbc": true, "netifaces": true, "python-snappy": true, "cx-oracle": true, "pysqlite3": true,
+		"psycopg-c": true,
+	}
+}}
 
 // PythonSourceBuildLibraries maps those of PythonSourceBuilds whose build
 // links one system library to the Debian package with that library at run
 // time (the same name in the Debian releases python images are built on).
 // A source build not listed may link several, or ones whose package names
 // change between releases.
-var PythonSourceBuildLibraries = map[string]string{
-	"psycopg2": "libpq5", "psycopg-c": "libpq5", "mysqlclient": "libmariadb3",
-}
+var PythonSourceBuildLibraries = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"psycopg2": "libpq5", "psycopg-c": "libpq5", "mysqlclient": "libmariadb3",
+	}
+}}
 
 // PythonSystemLibraryUsers are distributions that install as wheels but
 // load a system library at run time (with ctypes or cffi), which the full
@@ -42,19 +47,23 @@ var PythonSourceBuildLibraries = map[string]string{
 // libpq. Readers drop the extras of a requirement, so psycopg[binary]
 // counts as psycopg. Wand loads ImageMagick's MagickWand, filemagic
 // libmagic.
-var PythonSystemLibraryUsers = map[string]bool{
-	"python-magic": true, "cairocffi": true, "cairosvg": true, "weasyprint": true, "pyvips": true,
-	"psycopg": true, "wand": true, "filemagic": true,
-}
+var PythonSystemLibraryUsers = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"python-magic": true, "cairocffi": true, "cairosvg": true, "weasyprint": true, "pyvips": true,
+		"psycopg": true, "wand": true, "filemagic": true,
+	}
+}}
 
 // PythonSourceBuildsBefore are distributions whose releases before the
 // version given were published on PyPI as sources only: pip builds a pin
 // to one of them (==) from source, with a compiler and C headers.
 // python-Levenshtein 0.12.2 and earlier have no wheels; from 0.20.0 on it
 // depends on Levenshtein, which has.
-var PythonSourceBuildsBefore = map[string]string{
-	"python-levenshtein": "0.20.0",
-}
+var PythonSourceBuildsBefore = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"python-levenshtein": "0.20.0",
+	}
+}}
 
 // PinnedSourceBuild reports whether the requirement req (a word of a pip
 // command line or a line of a requirements file) pins a version of a
@@ -66,7 +75,7 @@ func PinnedSourceBuild(req string) (name string, ok bool) {
 		return "", false
 	}
 	name = NormalizeDist(m)
-	before, listed := PythonSourceBuildsBefore[name]
+	before, listed := PythonSourceBuildsBefore.Get()[name]
 	if !listed {
 		return name, false
 	}
@@ -138,18 +147,20 @@ func versionPart(parts []string, i int) int {
 // NodeNativeAddons are npm packages that build a native addon with
 // node-gyp at install time (or fall back to it when no prebuilt binary
 // fits), which needs python3, make and a C++ compiler.
-var NodeNativeAddons = map[string]bool{
-	"bcrypt": true, "node-sass": true, "sqlite3": true, "canvas": true, "better-sqlite3": true,
-	"argon2": true, "grpc": true, "fibers": true, "deasync": true, "microtime": true,
-	"bufferutil": true, "utf-8-validate": true, "cpu-features": true, "leveldown": true,
-	"node-expat": true, "iconv": true, "kerberos": true, "libxmljs": true, "libxmljs2": true,
-	"re2": true, "zeromq": true, "node-pty": true, "usb": true, "serialport": true,
-	"@serialport/bindings": true, "@serialport/bindings-cpp": true, "farmhash": true, "hiredis": true,
-	"diskusage": true, "unix-dgram": true, "heapdump": true, "dtrace-provider": true, "ffi": true,
-	"ffi-napi": true, "ref": true, "ref-napi": true, "@tensorflow/tfjs-node": true, "nodegit": true,
-	"bignum": true, "lzma-native": true, "isolated-vm": true, "sharp": true, "epoll": true, "mmmagic": true,
-	"node-rdkafka": true, "pg-native": true, "libpq": true,
-}
+var NodeNativeAddons = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"bcrypt": true, "node-sass": true, "sqlite3": true, "canvas": true, "better-sqlite3": true,
+		"argon2": true, "grpc": true, "fibers": true, "deasync": true, "microtime": true,
+		"bufferutil": true, "utf-8-validate": true, "cpu-features": true, "leveldown": true,
+		"node-expat": true, "iconv": true, "kerberos": true, "libxmljs": true, "libxmljs2": true,
+		"re2": true, "zeromq": true, "node-pty": true, "usb": true, "serialport": true,
+		"@serialport/bindings": true, "@serialport/bindings-cpp": true, "farmhash": true, "hiredis": true,
+		"diskusage": true, "unix-dgram": true, "heapdump": true, "dtrace-provider": true, "ffi": true,
+		"ffi-napi": true, "ref": true, "ref-napi": true, "@tensorflow/tfjs-node": true, "nodegit": true,
+		"bignum": true, "lzma-native": true, "isolated-vm": true, "sharp": true, "epoll": true, "mmmagic": true,
+		"node-rdkafka": true, "pg-native": true, "libpq": true,
+	}
+}}
 
 var reqNameRE = lazyre.New(`^([A-Za-z0-9][A-Za-z0-9._-]*)`)
 

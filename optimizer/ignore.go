@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // Inline ignores. A comment switches passes off:
@@ -46,34 +47,38 @@ import (
 // pass: `# hadolint ignore=DL3059` above a RUN keeps coalesce-runs from
 // merging it. A rule maps to the whole pass (DL3042, pip's cache, silences
 // every cache-cleanup fix of the instruction).
-var HadolintRules = map[string]string{
-	"DL3002": "root-user",        // last USER should not be root
-	"DL3004": "sudo",             // do not use sudo
-	"DL3006": "base-image-tag",   // always tag the version of an image
-	"DL3007": "base-image-tag",   // using latest
-	"DL3009": "cache-cleanup",    // delete the apt-get lists
-	"DL3019": "cache-cleanup",    // apk add --no-cache
-	"DL3032": "cache-cleanup",    // yum clean all missing
-	"DL3040": "cache-cleanup",    // dnf clean all missing
-	"DL3042": "cache-cleanup",    // pip install --no-cache-dir
-	"DL3060": "cache-cleanup",    // yarn cache clean missing
-	"DL3059": "coalesce-runs",    // multiple consecutive RUN instructions
-	"DL3020": "add-to-copy",      // COPY instead of ADD for files and folders
-	"DL3025": "exec-form",        // JSON notation for CMD and ENTRYPOINT
-	"DL4000": "maintainer-label", // MAINTAINER is deprecated
-}
+var HadolintRules = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"DL3002": "root-user",        // last USER should not be root
+		"DL3004": "sudo",             // do not use sudo
+		"DL3006": "base-image-tag",   // always tag the version of an image
+		"DL3007": "base-image-tag",   // using latest
+		"DL3009": "cache-cleanup",    // delete the apt-get lists
+		"DL3019": "cache-cleanup",    // apk add --no-cache
+		"DL3032": "cache-cleanup",    // yum clean all missing
+		"DL3040": "cache-cleanup",    // dnf clean all missing
+		"DL3042": "cache-cleanup",    // pip install --no-cache-dir
+		"DL3060": "cache-cleanup",    // yarn cache clean missing
+		"DL3059": "coalesce-runs",    // multiple consecutive RUN instructions
+		"DL3020": "add-to-copy",      // COPY instead of ADD for files and folders
+		"DL3025": "exec-form",        // JSON notation for CMD and ENTRYPOINT
+		"DL4000": "maintainer-label", // MAINTAINER is deprecated
+	}
+}}
 
 // BuildKitChecks maps the BuildKit build checks that dfopt's passes cover
 // to the pass: `# check=skip=JSONArgsRecommended` turns exec-form off for the
 // file, and `# check=skip=all` every pass listed here.
-var BuildKitChecks = map[string]string{
-	"ConsistentInstructionCasing": "keyword-case",
-	"FromAsCasing":                "from-as-casing",
-	"LegacyKeyValueFormat":        "env-key-value",
-	"JSONArgsRecommended":         "exec-form",
-	"MaintainerDeprecated":        "maintainer-label",
-	"SecretsUsedInArgOrEnv":       "secret-in-env",
-}
+var BuildKitChecks = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"ConsistentInstructionCasing": "keyword-case",
+		"FromAsCasing":                "from-as-casing",
+		"LegacyKeyValueFormat":        "env-key-value",
+		"JSONArgsRecommended":         "exec-form",
+		"MaintainerDeprecated":        "maintainer-label",
+		"SecretsUsedInArgOrEnv":       "secret-in-env",
+	}
+}}
 
 // passSet is a set of pass names; all means every pass.
 type passSet struct {
@@ -250,7 +255,7 @@ func hadolintPragma(text string, global bool) (passSet, bool) {
 	if i := strings.IndexByte(rest, '#'); i >= 0 {
 		rest = rest[:i] // hadolint allows a comment after the list
 	}
-	return pragmaList(strings.TrimRight(rest, " \t"), HadolintRules)
+	return pragmaList(strings.TrimRight(rest, " \t"), HadolintRules.Get())
 }
 
 // checkSkips reads the skip= part of BuildKit's # check= directive.
@@ -265,12 +270,12 @@ func checkSkips(v string) passSet {
 		for _, name := range strings.Split(val, ",") {
 			name = strings.TrimSpace(name)
 			if name == "all" {
-				for _, p := range BuildKitChecks {
+				for _, p := range BuildKitChecks.Get() {
 					set.add(passSet{names: []string{p}})
 				}
 				continue
 			}
-			if p, ok := BuildKitChecks[name]; ok {
+			if p, ok := BuildKitChecks.Get()[name]; ok {
 				set.add(passSet{names: []string{p}})
 			}
 		}

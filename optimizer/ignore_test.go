@@ -51,16 +51,16 @@ func TestPragmas(t *testing.T) {
 		require.False(t, got.all, c.text)
 	}
 	require.Equal(t, []string{"exec-form", "from-as-casing"}, checkSkips("skip=JSONArgsRecommended, FromAsCasing,Unknown;error=true").names)
-	require.Len(t, checkSkips("skip=all").names, len(BuildKitChecks))
+	require.Len(t, checkSkips("skip=all").names, len(BuildKitChecks.Get()))
 	require.True(t, checkSkips("error=true").empty())
 }
 
 // Every mapped rule names a registered pass.
 func TestIgnoreMapsNamePasses(t *testing.T) {
-	for rule, pass := range HadolintRules {
+	for rule, pass := range HadolintRules.Get() {
 		require.NotNil(t, lookup(pass), "%s -> %s", rule, pass)
 	}
-	for check, pass := range BuildKitChecks {
+	for check, pass := range BuildKitChecks.Get() {
 		require.NotNil(t, lookup(pass), "%s -> %s", check, pass)
 	}
 }

@@ -297,7 +297,7 @@ func Optimize(src []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := analysis.Validate(selected); err != nil {
+	if err := analysis.ValidateRun(selected); err != nil {
 		return nil, err
 	}
 	doc, err := dockerfile.Parse(name, src)

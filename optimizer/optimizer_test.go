@@ -15,7 +15,7 @@ import (
 )
 
 func testPass(name string, run func(*analysis.Context) []analysis.Finding) *Pass {
-	return &Pass{Name: name, Summary: "test pass " + name, Doc: "test", Tier: analysis.Safe, Run: run}
+	return &Pass{Name: name, Docs: analysis.StaticDocs("test pass "+name, "test"), Tier: analysis.Safe, Run: run}
 }
 
 // replaceWord fixes every occurrence of old with new, one finding each.

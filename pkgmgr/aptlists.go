@@ -3,6 +3,7 @@ package pkgmgr
 import (
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/shellparse"
@@ -92,11 +93,13 @@ func ArgIsDelete(v string) bool { return v == "-delete" }
 
 // aptQuietVars are variables that may prefix an apt-get command without
 // changing where it fetches from or what it reads.
-var aptQuietVars = map[string]bool{
-	"DEBIAN_FRONTEND": true, "DEBCONF_NONINTERACTIVE_SEEN": true, "DEBCONF_NOWARNINGS": true,
-	"ACCEPT_EULA": true, "NEEDRESTART_MODE": true, "NEEDRESTART_SUSPEND": true, "TZ": true,
-	"LANG": true, "LC_ALL": true, "LANGUAGE": true, "TERM": true,
-}
+var aptQuietVars = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"DEBIAN_FRONTEND": true, "DEBCONF_NONINTERACTIVE_SEEN": true, "DEBCONF_NOWARNINGS": true,
+		"ACCEPT_EULA": true, "NEEDRESTART_MODE": true, "NEEDRESTART_SUSPEND": true, "TZ": true,
+		"LANG": true, "LC_ALL": true, "LANGUAGE": true, "TERM": true,
+	}
+}}
 
 // PlainAptCommand reports why an apt command that reads the lists could
 // not be preceded by a plain `apt-get update` reading the same sources
@@ -109,7 +112,7 @@ func PlainAptCommand(c *shellparse.Command) string {
 		}
 	}
 	for _, a := range c.Assigns {
-		if a.Name == nil || !aptQuietVars[a.Name.Value] {
+		if a.Name == nil || !aptQuietVars.Get()[a.Name.Value] {
 			return "it runs with variables that may change where apt fetches from"
 		}
 	}

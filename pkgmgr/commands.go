@@ -10,10 +10,28 @@ import (
 // How package managers' command lines are recognised. Commands come from
 // shellparse.Commands, resolved through sudo, env and the like.
 
-var pipName = lazyre.New(`^pip(\d+(\.\d+)?)?$`)
+// IsPip reports whether a program name is pip: pip, pip3, pip3.12
+// (^pip(\d+(\.\d+)?)?$). It is asked of every command of every RUN, so
+// it is spelled out rather than a regular expression, which each process
+// would compile for its first RUN.
+func IsPip(name string) bool {
+	rest, ok := strings.CutPrefix(name, "pip")
+	if !ok || rest == "" {
+		return ok
+	}
+	major, minor, dotted := strings.Cut(rest, ".")
+	return asciiDigits(major) && (!dotted || asciiDigits(minor))
+}
 
-// IsPip reports whether a program name is pip: pip, pip3, pip3.12.
-func IsPip(name string) bool { return pipName.MatchString(name) }
+// asciiDigits reports whether s is one or more of 0-9 (\d+).
+func asciiDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // AptValueOptions are the apt-get options that take a separate value
 // (for shellparse.Command.Subcommand).
@@ -100,6 +118,9 @@ func ApkRunBy(c *shellparse.Command, text string) bool {
 	switch c.Name {
 	case "apk", "echo", "printf", "rm", "":
 		return false
+	}
+	if !strings.Contains(text, "apk") {
+		return false // what the expressions below look for holds "apk"
 	}
 	read := wrappedApkRead.FindAllStringSubmatchIndex(text, -1)
 	up := wrappedApkUpdate.FindStringIndex(text)

@@ -19,7 +19,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/dfopt/dfopt/internal/lazyre"
+	"github.com/dfopt/dfopt/dockerfile"
 
 	"github.com/dfopt/dfopt/baseimage"
 )
@@ -59,15 +59,62 @@ func Remove(paths ...string) string {
 	return "rm -rf " + strings.Join(paths, " ")
 }
 
-var (
-	// A path component: no variables, quotes, spaces or shell syntax;
-	// globs only as * (and never a whole component made of dots).
-	component = `[A-Za-z0-9._@+*-]+`
-	absPath   = `(/` + component + `){2,}/?`
-	homePath  = `"\$HOME"(/` + component + `)+/?`
-	rmForm    = `rm -rf( (` + absPath + `|` + homePath + `))+`
-	cleanupRE = lazyre.New(`^(` + rmForm + `|sudo ` + rmForm + `|\{ sudo ` + rmForm + ` \|\| true; \})$`)
-)
+// The forms of StateIndependent, as a regular expression (the tests check
+// cleanupForm against it): it is spelled out in code, since it is asked of
+// most RUNs and a regular expression would be compiled by each process.
+//
+//	component = [A-Za-z0-9._@+*-]+   a path component: no variables, quotes,
+//	                                 spaces or shell syntax; globs only as *
+//	absPath   = (/component){2,}/?
+//	homePath  = "\$HOME"(/component)+/?
+//	rmForm    = rm -rf( (absPath|homePath))+
+//	cleanup   = ^(rmForm|sudo rmForm|\{ sudo rmForm \|\| true; \})$
+
+// cleanupForm reports whether cmd is of the form cleanup above.
+func cleanupForm(cmd string) bool {
+	if rest, ok := strings.CutPrefix(cmd, "{ sudo "); ok {
+		inner, ok := strings.CutSuffix(rest, " || true; }")
+		return ok && rmForm(inner)
+	}
+	return rmForm(strings.TrimPrefix(cmd, "sudo "))
+}
+
+// rmForm reports whether s is `rm -rf` and one or more paths, each an
+// absPath or a homePath after one space.
+func rmForm(s string) bool {
+	paths, ok := strings.CutPrefix(s, "rm -rf ")
+	if !ok {
+		return false
+	}
+	for p := range strings.SplitSeq(paths, " ") {
+		if home, ok := strings.CutPrefix(p, `"$HOME"`); ok {
+			if !componentPath(home, 1) {
+				return false
+			}
+		} else if !componentPath(p, 2) {
+			return false
+		}
+	}
+	return true
+}
+
+// componentPath reports whether p is at least min times "/" and a
+// component, then an optional "/": (/component){min,}/?.
+func componentPath(p string, min int) bool {
+	body, ok := strings.CutPrefix(p, "/")
+	if !ok {
+		return false
+	}
+	body = strings.TrimSuffix(body, "/")
+	n := 0
+	for c := range strings.SplitSeq(body, "/") {
+		if c == "" || !dockerfile.Only(c, "._@+*-") {
+			return false
+		}
+		n++
+	}
+	return n >= min
+}
 
 // StateIndependent reports whether cmd is a cleanup whose effect does not
 // depend on the state a RUN leaves behind: `rm -rf` of absolute paths with
@@ -76,7 +123,7 @@ var (
 // run through sudo (as the install it cleans up after was), and then, when
 // that install may not have run, written "{ sudo rm -rf ... || true; }".
 func StateIndependent(cmd string) bool {
-	if !cleanupRE.MatchString(cmd) {
+	if !cleanupForm(cmd) {
 		return false
 	}
 	for _, f := range strings.Fields(cmd) {

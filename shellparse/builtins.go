@@ -2,39 +2,45 @@ package shellparse
 
 import (
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // Shell builtins, and where a shell runs a program in place of itself.
 
 // shellOnlyBuiltins are builtins of POSIX shells, dash, bash and busybox
 // ash with no program of the same name: only a shell can run them.
-var shellOnlyBuiltins = map[string]bool{
-	"cd": true, "export": true, "source": true, ".": true, "set": true, "unset": true,
-	"eval": true, "trap": true, "ulimit": true, "umask": true, "alias": true, "unalias": true, "shift": true,
-	"wait": true, "read": true, "getopts": true, "hash": true, "type": true, "command": true,
-	"exit": true, "return": true, "exec": true, "readonly": true, "local": true, "declare": true,
-	"typeset": true, "let": true, "builtin": true, "jobs": true, "fg": true, "bg": true, "break": true,
-	"continue": true, ":": true, "times": true, "shopt": true, "enable": true, "pushd": true, "popd": true,
-	"dirs": true, "mapfile": true, "readarray": true, "suspend": true, "logout": true, "disown": true,
-	"compgen": true, "complete": true, "fc": true, "history": true,
-}
+var shellOnlyBuiltins = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"cd": true, "export": true, "source": true, ".": true, "set": true, "unset": true,
+		"eval": true, "trap": true, "ulimit": true, "umask": true, "alias": true, "unalias": true, "shift": true,
+		"wait": true, "read": true, "getopts": true, "hash": true, "type": true, "command": true,
+		"exit": true, "return": true, "exec": true, "readonly": true, "local": true, "declare": true,
+		"typeset": true, "let": true, "builtin": true, "jobs": true, "fg": true, "bg": true, "break": true,
+		"continue": true, ":": true, "times": true, "shopt": true, "enable": true, "pushd": true, "popd": true,
+		"dirs": true, "mapfile": true, "readarray": true, "suspend": true, "logout": true, "disown": true,
+		"compgen": true, "complete": true, "fc": true, "history": true,
+	}
+}}
 
 // programBuiltins are builtins that also exist as programs (coreutils,
 // procps, util-linux): the shell runs its builtin, which can behave
 // differently from the program (dash's echo reads backslash escapes,
 // /bin/echo does not), so naming one outside a shell runs something else.
-var programBuiltins = map[string]bool{
-	"echo": true, "printf": true, "test": true, "[": true, "true": true, "false": true,
-	"kill": true, "pwd": true, "time": true,
-}
+var programBuiltins = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"echo": true, "printf": true, "test": true, "[": true, "true": true, "false": true,
+		"kill": true, "pwd": true, "time": true,
+	}
+}}
 
 // IsBuiltin reports whether a command name is a shell builtin (in dash,
 // bash or busybox ash), whether or not a program of the same name exists.
-func IsBuiltin(name string) bool { return shellOnlyBuiltins[name] || programBuiltins[name] }
+func IsBuiltin(name string) bool { return shellOnlyBuiltins.Get()[name] || programBuiltins.Get()[name] }
 
 // IsShellOnly reports whether a command name is a builtin that no program
 // shares.
-func IsShellOnly(name string) bool { return shellOnlyBuiltins[name] }
+func IsShellOnly(name string) bool { return shellOnlyBuiltins.Get()[name] }
 
 // ExecPoint tells where "exec " goes so that a shell running program p (as
 // sh -c does) replaces itself with the program p ends with, instead of

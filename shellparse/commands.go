@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -114,39 +115,41 @@ type wrapperSpec struct {
 	assigns bool
 }
 
-var wrapperSpecs = map[string]*wrapperSpec{
-	"sudo": {
-		valued:   "aCcDgpRrTtUu",
-		optional: "h",
-		stop:     "eKlVv",
-		longValued: []string{"auth-type", "chdir", "chroot", "close-from", "command-timeout",
-			"group", "host", "login-class", "other-user", "prompt", "role", "type", "user"},
-		longStop: []string{"edit", "help", "list", "remove-timestamp", "validate", "version"},
-		assigns:  true,
-	},
-	"doas": {valued: "u", stop: "CL"},
-	"env": {
-		valued:     "uCP",
-		stop:       "S",
-		longValued: []string{"unset", "chdir"},
-		longStop:   []string{"split-string", "help", "version"},
-		dashOpt:    true,
-		assigns:    true,
-	},
-	"command":   {stop: "vV"},
-	"builtin":   {noOpts: true},
-	"exec":      {valued: "a"},
-	"nice":      {valued: "n", longValued: []string{"adjustment"}, numeric: true, longStop: []string{"help", "version"}},
-	"nohup":     {longStop: []string{"help", "version"}},
-	"time":      {valued: "fo", longValued: []string{"format", "output"}, longStop: []string{"help", "version"}},
-	"timeout":   {valued: "sk", longValued: []string{"signal", "kill-after"}, longStop: []string{"help", "version"}, operands: 1},
-	"stdbuf":    {valued: "ioe", longValued: []string{"input", "output", "error"}, longStop: []string{"help", "version"}},
-	"ionice":    {valued: "cnpPu", longValued: []string{"class", "classdata", "pid", "pgid", "uid"}, longStop: []string{"help", "version"}},
-	"setsid":    {longStop: []string{"help", "version"}},
-	"gosu":      {noOpts: true, operands: 1},
-	"su-exec":   {noOpts: true, operands: 1},
-	"eatmydata": {noOpts: true},
-}
+var wrapperSpecs = lazy.Value[map[string]*wrapperSpec]{New: func() map[string]*wrapperSpec {
+	return map[string]*wrapperSpec{
+		"sudo": {
+			valued:   "aCcDgpRrTtUu",
+			optional: "h",
+			stop:     "eKlVv",
+			longValued: []string{"auth-type", "chdir", "chroot", "close-from", "command-timeout",
+				"group", "host", "login-class", "other-user", "prompt", "role", "type", "user"},
+			longStop: []string{"edit", "help", "list", "remove-timestamp", "validate", "version"},
+			assigns:  true,
+		},
+		"doas": {valued: "u", stop: "CL"},
+		"env": {
+			valued:     "uCP",
+			stop:       "S",
+			longValued: []string{"unset", "chdir"},
+			longStop:   []string{"split-string", "help", "version"},
+			dashOpt:    true,
+			assigns:    true,
+		},
+		"command":   {stop: "vV"},
+		"builtin":   {noOpts: true},
+		"exec":      {valued: "a"},
+		"nice":      {valued: "n", longValued: []string{"adjustment"}, numeric: true, longStop: []string{"help", "version"}},
+		"nohup":     {longStop: []string{"help", "version"}},
+		"time":      {valued: "fo", longValued: []string{"format", "output"}, longStop: []string{"help", "version"}},
+		"timeout":   {valued: "sk", longValued: []string{"signal", "kill-after"}, longStop: []string{"help", "version"}, operands: 1},
+		"stdbuf":    {valued: "ioe", longValued: []string{"input", "output", "error"}, longStop: []string{"help", "version"}},
+		"ionice":    {valued: "cnpPu", longValued: []string{"class", "classdata", "pid", "pgid", "uid"}, longStop: []string{"help", "version"}},
+		"setsid":    {longStop: []string{"help", "version"}},
+		"gosu":      {noOpts: true, operands: 1},
+		"su-exec":   {noOpts: true, operands: 1},
+		"eatmydata": {noOpts: true},
+	}
+}}
 
 var pythonName = lazyre.New(`^python[0-9]*(\.[0-9]+)*$`)
 
@@ -181,7 +184,7 @@ func Resolve(call *syntax.CallExpr) *Command {
 	i := 0
 	for {
 		name := ws.base(i)
-		spec := wrapperSpecs[name]
+		spec := wrapperSpecs.Get()[name]
 		if spec == nil {
 			break
 		}

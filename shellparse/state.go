@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // Leak is a construct that changes the state of the shell process running a
@@ -190,28 +192,32 @@ func (w *leakWalker) stmt(s *syntax.Stmt, c leakCtx) {
 
 // specialBuiltins are the POSIX special builtins, after which prefix
 // assignments stay in the shell in POSIX mode.
-var specialBuiltins = map[string]bool{
-	"break": true, ":": true, ".": true, "continue": true, "eval": true, "exec": true,
-	"exit": true, "export": true, "readonly": true, "return": true, "set": true,
-	"shift": true, "times": true, "trap": true, "unset": true,
-}
+var specialBuiltins = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"break": true, ":": true, ".": true, "continue": true, "eval": true, "exec": true,
+		"exit": true, "export": true, "readonly": true, "return": true, "set": true,
+		"shift": true, "times": true, "trap": true, "unset": true,
+	}
+}}
 
 // stateBuiltins maps the builtins that change the shell state to their leak
 // kind.
-var stateBuiltins = map[string]string{
-	"cd": "cd", "pushd": "cd", "popd": "cd",
-	".": "source", "source": "source",
-	"alias": "alias", "unalias": "unalias",
-	"declare": "declare", "typeset": "typeset", "local": "local",
-	"export": "export", "readonly": "readonly",
-	"enable": "enable", "eval": "eval", "exec": "exec",
-	"exit": "exit", "logout": "exit", "return": "return",
-	"getopts": "getopts", "hash": "hash", "let": "let",
-	"mapfile": "mapfile", "readarray": "readarray", "read": "read",
-	"set": "set", "shift": "shift", "shopt": "shopt",
-	"trap": "trap", "ulimit": "ulimit", "umask": "umask", "unset": "unset",
-	"printf": "printf", "dirs": "dirs", "suspend": "suspend",
-}
+var stateBuiltins = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"cd": "cd", "pushd": "cd", "popd": "cd",
+		".": "source", "source": "source",
+		"alias": "alias", "unalias": "unalias",
+		"declare": "declare", "typeset": "typeset", "local": "local",
+		"export": "export", "readonly": "readonly",
+		"enable": "enable", "eval": "eval", "exec": "exec",
+		"exit": "exit", "logout": "exit", "return": "return",
+		"getopts": "getopts", "hash": "hash", "let": "let",
+		"mapfile": "mapfile", "readarray": "readarray", "read": "read",
+		"set": "set", "shift": "shift", "shopt": "shopt",
+		"trap": "trap", "ulimit": "ulimit", "umask": "umask", "unset": "unset",
+		"printf": "printf", "dirs": "dirs", "suspend": "suspend",
+	}
+}}
 
 func (w *leakWalker) call(x *syntax.CallExpr, c leakCtx) {
 	for _, as := range x.Assigns {
@@ -275,10 +281,10 @@ skip:
 		}
 		return
 	}
-	if specialBuiltins[name] {
+	if specialBuiltins.Get()[name] {
 		w.assigns(x.Assigns)
 	}
-	kind, ok := stateBuiltins[name]
+	kind, ok := stateBuiltins.Get()[name]
 	if !ok || !builtinLeaks(name, args, argStatic, c) {
 		return
 	}

@@ -399,7 +399,7 @@ func homeDir(c *shellparse.Command, busybox bool) []Dir {
 		explicit := c.HasArg(func(v string) bool { return v == "--home" || strings.HasPrefix(v, "--home=") })
 		makes = !c.HasArg(func(v string) bool { return v == "--no-create-home" }) && (!system || explicit)
 	}
-	if !makes || !plainValue.MatchString(home) || !path.IsAbs(home) {
+	if !makes || !plainValue(home) || !path.IsAbs(home) {
 		return nil
 	}
 	return withParents(Dir{Path: path.Clean(home), Owner: user}, Dir{})

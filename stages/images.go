@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/baseimage"
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // Image is what is known about a base image's configuration.
@@ -28,9 +29,8 @@ type Image struct {
 // relevant environment are known, by repository as written after the
 // registry and "library/" are stripped. Images that set a non-root USER
 // (haproxy, memcached, sonarqube, solr, ...) are not listed.
-var knownImages = map[string]Image{}
-
-func init() {
+var knownImages = lazy.Value[map[string]Image]{New: func() map[string]Image {
+	images := make(map[string]Image, 72) // room for every entry (66): no growth
 	for _, n := range []string{
 		// distributions
 		"alpine", "debian", "ubuntu", "busybox", "centos", "fedora", "rockylinux", "almalinux",
@@ -50,17 +50,17 @@ func init() {
 		"registry.access.redhat.com/ubi9", "registry.access.redhat.com/ubi8/ubi-minimal",
 		"registry.access.redhat.com/ubi9/ubi-minimal",
 	} {
-		knownImages[n] = Image{}
+		images[n] = Image{}
 	}
-	knownImages["node"] = Image{Homes: map[string]string{"node": "/home/node"}, UIDs: map[string]string{"node": "1000"}}
+	images["node"] = Image{Homes: map[string]string{"node": "/home/node"}, UIDs: map[string]string{"node": "1000"}}
 	// Where the Go and Rust images keep their tools' caches.
-	knownImages["golang"] = Image{Env: map[string]string{"GOPATH": "/go"}}
-	knownImages["rust"] = Image{Env: map[string]string{"CARGO_HOME": "/usr/local/cargo", "RUSTUP_HOME": "/usr/local/rustup"}}
-	knownImages["ruby"] = Image{Env: map[string]string{"GEM_HOME": "/usr/local/bundle", "BUNDLE_APP_CONFIG": "/usr/local/bundle"}}
-	knownImages["golang"] = Image{Env: map[string]string{"GOPATH": "/go"}}
-	knownImages["rust"] = Image{Env: map[string]string{"CARGO_HOME": "/usr/local/cargo", "RUSTUP_HOME": "/usr/local/rustup"}}
-	knownImages["maven"] = Image{Env: map[string]string{"MAVEN_HOME": "/usr/share/maven", "MAVEN_CONFIG": "/root/.m2"}}
-	knownImages["composer"] = Image{Env: map[string]string{"COMPOSER_HOME": "/tmp"}, Workdir: "/app"}
+	images["golang"] = Image{Env: map[string]string{"GOPATH": "/go"}}
+	images["rust"] = Image{Env: map[string]string{"CARGO_HOME": "/usr/local/cargo", "RUSTUP_HOME": "/usr/local/rustup"}}
+	images["ruby"] = Image{Env: map[string]string{"GEM_HOME": "/usr/local/bundle", "BUNDLE_APP_CONFIG": "/usr/local/bundle"}}
+	images["golang"] = Image{Env: map[string]string{"GOPATH": "/go"}}
+	images["rust"] = Image{Env: map[string]string{"CARGO_HOME": "/usr/local/cargo", "RUSTUP_HOME": "/usr/local/rustup"}}
+	images["maven"] = Image{Env: map[string]string{"MAVEN_HOME": "/usr/share/maven", "MAVEN_CONFIG": "/root/.m2"}}
+	images["composer"] = Image{Env: map[string]string{"COMPOSER_HOME": "/tmp"}, Workdir: "/app"}
 	for n, wd := range map[string]string{
 		"alpine": "/", "debian": "/", "ubuntu": "/", "busybox": "/", "centos": "/", "fedora": "/",
 		"rockylinux": "/", "almalinux": "/", "amazonlinux": "/", "oraclelinux": "/", "archlinux": "/",
@@ -69,11 +69,12 @@ func init() {
 		"golang": "/go", "php": "/var/www/html", "wordpress": "/var/www/html", "httpd": "/usr/local/apache2",
 		"redis": "/data", "caddy": "/srv", "tomcat": "/usr/local/tomcat",
 	} {
-		img := knownImages[n]
+		img := images[n]
 		img.Workdir = wd
-		knownImages[n] = img
+		images[n] = img
 	}
-}
+	return images
+}}
 
 // Lookup returns what is known about the image ref ("node:20-alpine",
 // "docker.io/library/python:3.12"); ok is false for images that are not
@@ -83,7 +84,7 @@ func Lookup(ref string) (Image, bool) {
 	if !ok {
 		return Image{}, false
 	}
-	img, known := knownImages[repo]
+	img, known := knownImages.Get()[repo]
 	if !known {
 		return Image{}, false
 	}

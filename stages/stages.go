@@ -22,8 +22,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dfopt/dfopt/internal/lazyre"
-
 	"github.com/dfopt/dfopt/dockerfile"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -98,8 +96,9 @@ type Value struct {
 	Value string
 }
 
-// plainValue is a value that means itself in a Dockerfile and in sh.
-var plainValue = lazyre.New(`^[A-Za-z0-9._/@+,:=-]*$`)
+// plainValue reports whether a value means itself in a Dockerfile and in
+// sh: ^[A-Za-z0-9._/@+,:=-]*$.
+func plainValue(s string) bool { return dockerfile.Only(s, "._/@+,:=-") }
 
 // EnvAt returns what is known about environment variable key when ins
 // runs: the last ENV (or ARG, whose value a build argument may override)
@@ -208,7 +207,7 @@ func (s *state) after(ins *dockerfile.Instruction) *state {
 		}
 		for i := 0; i+1 < len(ins.Args); i += 3 {
 			val := ins.Args[i+1]
-			if plainValue.MatchString(val) {
+			if plainValue(val) {
 				n.env[ins.Args[i]] = Value{Set: true, Known: true, Value: val}
 			} else {
 				n.env[ins.Args[i]] = Value{Set: true}
@@ -471,7 +470,7 @@ func parseUserAdd(c *shellparse.Command, busybox bool) (home, user string, ok bo
 	default:
 		home = "/home/" + user
 	}
-	if !strings.HasPrefix(home, "/") || !plainValue.MatchString(home) {
+	if !strings.HasPrefix(home, "/") || !plainValue(home) {
 		return "", user, true
 	}
 	return home, user, true

@@ -8,6 +8,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/stages"
 )
 
@@ -18,7 +19,9 @@ const MaxContextFiles = 20000
 
 // skipDirs are directories of the context that are listed as one entry,
 // not walked: what is in them is never a program's source.
-var skipDirs = map[string]bool{".git": true, "node_modules": true, ".hg": true, ".svn": true}
+var skipDirs = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{".git": true, "node_modules": true, ".hg": true, ".svn": true}
+}}
 
 // File is a file that a COPY or ADD of a stage brings from the build
 // context.
@@ -219,7 +222,7 @@ func walk(ctx *analysis.Context, cv *buildcontext.View, dir string) ([]File, str
 					continue
 				}
 				if fi.IsDir() {
-					if skipDirs[n] {
+					if skipDirs.Get()[n] {
 						out.files = append(out.files, File{Context: p, Dir: true})
 						continue
 					}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"mvdan.cc/sh/v3/syntax"
@@ -45,12 +46,14 @@ type GoCommand struct {
 }
 
 // goValued are the go build flags that take a value.
-var goValued = map[string]bool{
-	"o": true, "p": true, "C": true, "asmflags": true, "buildmode": true, "compiler": true,
-	"gccgoflags": true, "gcflags": true, "installsuffix": true, "ldflags": true, "mod": true,
-	"modfile": true, "overlay": true, "pgo": true, "pkgdir": true, "tags": true, "toolexec": true,
-	"covermode": true, "coverpkg": true,
-}
+var goValued = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"o": true, "p": true, "C": true, "asmflags": true, "buildmode": true, "compiler": true,
+		"gccgoflags": true, "gcflags": true, "installsuffix": true, "ldflags": true, "mod": true,
+		"modfile": true, "overlay": true, "pgo": true, "pkgdir": true, "tags": true, "toolexec": true,
+		"covermode": true, "coverpkg": true,
+	}
+}}
 
 // GoCommandOf reads a go build or go install command; ok is false for
 // other commands (go vet, go mod download, ...).
@@ -90,7 +93,7 @@ func GoCommandOf(c *shellparse.Command) (g *GoCommand, ok bool) {
 			continue
 		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if goValued[name] && !hasVal && i+1 < len(c.Args) {
+		if goValued.Get()[name] && !hasVal && i+1 < len(c.Args) {
 			i++
 			if !c.Static[i] {
 				g.Static = false
@@ -385,13 +388,15 @@ func GoToolchainEnv(key string) bool {
 // GoBuildPackages are distribution packages that a Go build uses and the
 // program it builds does not: compilers, version control, certificates
 // for fetching modules.
-var GoBuildPackages = map[string]bool{
-	"git": true, "ca-certificates": true, "gcc": true, "g++": true, "make": true, "build-essential": true,
-	"build-base": true, "musl-dev": true, "libc6-dev": true, "libc-dev": true, "pkgconf": true,
-	"pkg-config": true, "binutils": true, "upx": true, "upx-ucl": true, "openssh-client": true,
-	"mercurial": true, "bzr": true, "subversion": true, "bash": true, "tzdata": true, "curl": true, "wget": true,
-	"gnupg": true, "unzip": true, "xz-utils": true, "file": true,
-}
+var GoBuildPackages = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"git": true, "ca-certificates": true, "gcc": true, "g++": true, "make": true, "build-essential": true,
+		"build-base": true, "musl-dev": true, "libc6-dev": true, "libc-dev": true, "pkgconf": true,
+		"pkg-config": true, "binutils": true, "upx": true, "upx-ucl": true, "openssh-client": true,
+		"mercurial": true, "bzr": true, "subversion": true, "bash": true, "tzdata": true, "curl": true, "wget": true,
+		"gnupg": true, "unzip": true, "xz-utils": true, "file": true,
+	}
+}}
 
 // GoBuildFile reports whether a file of a Go project (a path relative to
 // the directory copied) is build input or project metadata that a Go

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 )
@@ -376,7 +377,9 @@ func JavaToolchainEnv(key string) bool {
 
 // JavaBuildPackages are distribution packages a Java build uses that the
 // program does not.
-var JavaBuildPackages = map[string]bool{
-	"git": true, "ca-certificates": true, "maven": true, "gradle": true, "curl": true, "wget": true,
-	"unzip": true, "zip": true, "binutils": true, "openssh-client": true, "gnupg": true,
-}
+var JavaBuildPackages = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"git": true, "ca-certificates": true, "maven": true, "gradle": true, "curl": true, "wget": true,
+		"unzip": true, "zip": true, "binutils": true, "openssh-client": true, "gnupg": true,
+	}
+}}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 )
@@ -33,10 +34,12 @@ func NodeSlimTag(tag string) (string, bool) {
 }
 
 // nodeCodenames are the LTS lines by codename.
-var nodeCodenames = map[string]int{
-	"argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 12, "fermium": 14, "gallium": 16,
-	"hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24,
-}
+var nodeCodenames = lazy.Value[map[string]int]{New: func() map[string]int {
+	return map[string]int{
+		"argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 12, "fermium": 14, "gallium": 16,
+		"hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24,
+	}
+}}
 
 var nodeMajor = lazyre.New(`^(\d+)`)
 
@@ -48,7 +51,7 @@ func NodeMajor(tag string) int {
 		return n
 	}
 	name, _, _ := strings.Cut(strings.TrimPrefix(tag, "lts-"), "-")
-	return nodeCodenames[name]
+	return nodeCodenames.Get()[name]
 }
 
 // NodeStep is an npm, Yarn or pnpm command.
@@ -71,15 +74,17 @@ type NodeStep struct {
 }
 
 // yarnCommands are Yarn's own commands: any other word runs a script.
-var yarnCommands = map[string]bool{
-	"add": true, "audit": true, "autoclean": true, "bin": true, "cache": true, "check": true, "config": true,
-	"create": true, "dlx": true, "exec": true, "generate-lock-entry": true, "global": true, "help": true,
-	"import": true, "info": true, "init": true, "install": true, "licenses": true, "link": true, "list": true,
-	"login": true, "logout": true, "node": true, "outdated": true, "owner": true, "pack": true, "policies": true,
-	"publish": true, "remove": true, "run": true, "tag": true, "team": true, "unlink": true, "unplug": true,
-	"upgrade": true, "upgrade-interactive": true, "version": true, "versions": true, "why": true, "workspace": true,
-	"workspaces": true, "set": true, "plugin": true, "up": true, "dedupe": true, "rebuild": true, "explain": true,
-}
+var yarnCommands = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"add": true, "audit": true, "autoclean": true, "bin": true, "cache": true, "check": true, "config": true,
+		"create": true, "dlx": true, "exec": true, "generate-lock-entry": true, "global": true, "help": true,
+		"import": true, "info": true, "init": true, "install": true, "licenses": true, "link": true, "list": true,
+		"login": true, "logout": true, "node": true, "outdated": true, "owner": true, "pack": true, "policies": true,
+		"publish": true, "remove": true, "run": true, "tag": true, "team": true, "unlink": true, "unplug": true,
+		"upgrade": true, "upgrade-interactive": true, "version": true, "versions": true, "why": true, "workspace": true,
+		"workspaces": true, "set": true, "plugin": true, "up": true, "dedupe": true, "rebuild": true, "explain": true,
+	}
+}}
 
 // NodeStepOf reads an npm, yarn or pnpm command; ok is false for other
 // commands.
@@ -142,7 +147,7 @@ func NodeStepOf(c *shellparse.Command) (NodeStep, bool) {
 			if len(ops) > 1 {
 				s.Script = ops[1]
 			}
-		case !yarnCommands[sub]:
+		case !yarnCommands.Get()[sub]:
 			s.Script = sub
 		case sub == "cache" || sub == "config" || sub == "check" || sub == "audit" || sub == "info" || sub == "list" || sub == "why" || sub == "version" || sub == "versions" || sub == "licenses" || sub == "set":
 		default:
@@ -232,20 +237,24 @@ func NodeScriptFile(args []string) string {
 // NodeNativeLibraries are npm packages with native code that links
 // libraries of the system (headers the full node image has and the slim
 // one has not the runtime of), by package.
-var NodeNativeLibraries = map[string]string{
-	"canvas": "cairo, pango and libjpeg", "pg-native": "libpq", "libpq": "libpq", "kerberos": "libkrb5",
-	"gdal": "libgdal", "gdal-async": "libgdal", "odbc": "unixODBC", "node-gtk": "GTK", "ibm_db": "the IBM CLI driver",
-	"gl": "OpenGL", "headless-gl": "OpenGL", "libxmljs2": "libxml2", "node-expat": "libexpat",
-}
+var NodeNativeLibraries = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"canvas": "cairo, pango and libjpeg", "pg-native": "libpq", "libpq": "libpq", "kerberos": "libkrb5",
+		"gdal": "libgdal", "gdal-async": "libgdal", "odbc": "unixODBC", "node-gtk": "GTK", "ibm_db": "the IBM CLI driver",
+		"gl": "OpenGL", "headless-gl": "OpenGL", "libxmljs2": "libxml2", "node-expat": "libexpat",
+	}
+}}
 
 // NodeBuildPackages are distribution packages a Node.js build uses (to
 // compile native modules, fetch git dependencies) that the program does
 // not.
-var NodeBuildPackages = map[string]bool{
-	"python3": true, "python": true, "python-is-python3": true, "make": true, "g++": true, "gcc": true,
-	"build-essential": true, "build-base": true, "git": true, "ca-certificates": true, "curl": true, "wget": true,
-	"openssh-client": true, "gnupg": true, "bash": true, "libc6-dev": true, "musl-dev": true, "pkgconf": true, "pkg-config": true,
-}
+var NodeBuildPackages = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"python3": true, "python": true, "python-is-python3": true, "make": true, "g++": true, "gcc": true,
+		"build-essential": true, "build-base": true, "git": true, "ca-certificates": true, "curl": true, "wget": true,
+		"openssh-client": true, "gnupg": true, "bash": true, "libc6-dev": true, "musl-dev": true, "pkgconf": true, "pkg-config": true,
+	}
+}}
 
 // NodeBuildFile reports whether a file of a Node.js project (a path
 // relative to the directory copied) is build input or project metadata
@@ -302,14 +311,16 @@ func NodeToolchainEnv(key string) bool {
 
 // nodeSourceExts are the extensions of the JavaScript and TypeScript
 // sources a build compiles.
-var nodeSourceExts = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".jsx": true, ".ts": true, ".mts": true, ".cts": true, ".tsx": true}
+var nodeSourceExts = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".jsx": true, ".ts": true, ".mts": true, ".cts": true, ".tsx": true}
+}}
 
 // NodeRunsPrograms returns the first of the files (context paths) that
 // are the program's sources (not tests, not node_modules) and run other
 // programs through child_process, "" when none does.
 func NodeRunsPrograms(ctx *analysis.Context, files []File) string {
 	for _, f := range files {
-		if f.Dir || !nodeSourceExts[path.Ext(f.Context)] || strings.Contains(f.Context, "node_modules/") {
+		if f.Dir || !nodeSourceExts.Get()[path.Ext(f.Context)] || strings.Contains(f.Context, "node_modules/") {
 			continue
 		}
 		if b := path.Base(f.Context); strings.Contains(b, ".test.") || strings.Contains(b, ".spec.") {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 )
@@ -49,14 +50,16 @@ type PipInstall struct {
 	Absolute bool
 }
 
-var pipValued = map[string]bool{
-	"-r": true, "--requirement": true, "-c": true, "--constraint": true, "-e": true, "--editable": true,
-	"-t": true, "--target": true, "--prefix": true, "--root": true, "-i": true, "--index-url": true,
-	"--extra-index-url": true, "-f": true, "--find-links": true, "--platform": true, "--python-version": true,
-	"--implementation": true, "--abi": true, "--src": true, "--upgrade-strategy": true, "--progress-bar": true,
-	"--config-settings": true, "-C": true, "--global-option": true, "--no-binary": true, "--only-binary": true,
-	"--trusted-host": true, "--cache-dir": true, "--log": true, "--timeout": true, "--retries": true, "--proxy": true,
-}
+var pipValued = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"-r": true, "--requirement": true, "-c": true, "--constraint": true, "-e": true, "--editable": true,
+		"-t": true, "--target": true, "--prefix": true, "--root": true, "-i": true, "--index-url": true,
+		"--extra-index-url": true, "-f": true, "--find-links": true, "--platform": true, "--python-version": true,
+		"--implementation": true, "--abi": true, "--src": true, "--upgrade-strategy": true, "--progress-bar": true,
+		"--config-settings": true, "-C": true, "--global-option": true, "--no-binary": true, "--only-binary": true,
+		"--trusted-host": true, "--cache-dir": true, "--log": true, "--timeout": true, "--retries": true, "--proxy": true,
+	}
+}}
 
 var pipName = lazyre.New(`^pip(3(\.\d+)?)?$`)
 
@@ -90,7 +93,7 @@ func PipInstallOf(c *shellparse.Command) (PipInstall, bool) {
 			}
 			continue
 		}
-		if pipValued[name] && !hasVal && i+1 < len(c.Args) {
+		if pipValued.Get()[name] && !hasVal && i+1 < len(c.Args) {
 			i++
 			val = c.Lits[i]
 		}
@@ -141,26 +144,30 @@ func PipPackageName(req string) string {
 // PythonBuildPackages are Debian packages a Python build installs only to
 // compile extensions: compilers, headers of libraries the slim python
 // image has the runtime of, version control.
-var PythonBuildPackages = map[string]bool{
-	"gcc": true, "g++": true, "make": true, "build-essential": true, "libc6-dev": true, "libc-dev": true,
-	"pkg-config": true, "pkgconf": true, "python3-dev": true, "python-dev": true, "libpython3-dev": true,
-	"git": true, "curl": true, "wget": true, "ca-certificates": true, "cmake": true, "cargo": true, "rustc": true,
-	"libffi-dev": true, "libssl-dev": true, "zlib1g-dev": true, "libbz2-dev": true, "liblzma-dev": true,
-	"libsqlite3-dev": true, "libreadline-dev": true, "libncurses-dev": true, "libncursesw5-dev": true,
-	"libgdbm-dev": true, "uuid-dev": true, "libexpat1-dev": true, "gnupg": true, "openssh-client": true, "unzip": true,
-}
+var PythonBuildPackages = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"gcc": true, "g++": true, "make": true, "build-essential": true, "libc6-dev": true, "libc-dev": true,
+		"pkg-config": true, "pkgconf": true, "python3-dev": true, "python-dev": true, "libpython3-dev": true,
+		"git": true, "curl": true, "wget": true, "ca-certificates": true, "cmake": true, "cargo": true, "rustc": true,
+		"libffi-dev": true, "libssl-dev": true, "zlib1g-dev": true, "libbz2-dev": true, "liblzma-dev": true,
+		"libsqlite3-dev": true, "libreadline-dev": true, "libncurses-dev": true, "libncursesw5-dev": true,
+		"libgdbm-dev": true, "uuid-dev": true, "libexpat1-dev": true, "gnupg": true, "openssh-client": true, "unzip": true,
+	}
+}}
 
 // PythonRuntimePackages maps -dev packages a Python build installs to the
 // Debian package with their library, which the program needs at run time
 // (the same name in the Debian releases python images are built on).
-var PythonRuntimePackages = map[string]string{
-	"libpq-dev": "libpq5", "default-libmysqlclient-dev": "libmariadb3", "libmariadb-dev": "libmariadb3",
-	"libmariadb-dev-compat": "libmariadb3", "libjpeg-dev": "libjpeg62-turbo", "libjpeg62-turbo-dev": "libjpeg62-turbo",
-	"libpng-dev": "libpng16-16", "libxml2-dev": "libxml2", "libxslt1-dev": "libxslt1.1", "libxslt-dev": "libxslt1.1",
-	"libyaml-dev": "libyaml-0-2", "libgeos-dev": "libgeos-c1v5", "libmagic-dev": "libmagic1", "libsasl2-dev": "libsasl2-2",
-	"libcurl4-openssl-dev": "libcurl4", "libfreetype6-dev": "libfreetype6", "liblcms2-dev": "liblcms2-2",
-	"libzmq3-dev": "libzmq5", "libsnappy-dev": "libsnappy1v5", "libopenjp2-7-dev": "libopenjp2-7",
-}
+var PythonRuntimePackages = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"libpq-dev": "libpq5", "default-libmysqlclient-dev": "libmariadb3", "libmariadb-dev": "libmariadb3",
+		"libmariadb-dev-compat": "libmariadb3", "libjpeg-dev": "libjpeg62-turbo", "libjpeg62-turbo-dev": "libjpeg62-turbo",
+		"libpng-dev": "libpng16-16", "libxml2-dev": "libxml2", "libxslt1-dev": "libxslt1.1", "libxslt-dev": "libxslt1.1",
+		"libyaml-dev": "libyaml-0-2", "libgeos-dev": "libgeos-c1v5", "libmagic-dev": "libmagic1", "libsasl2-dev": "libsasl2-2",
+		"libcurl4-openssl-dev": "libcurl4", "libfreetype6-dev": "libfreetype6", "liblcms2-dev": "liblcms2-2",
+		"libzmq3-dev": "libzmq5", "libsnappy-dev": "libsnappy1v5", "libopenjp2-7-dev": "libopenjp2-7",
+	}
+}}
 
 // PythonToolchainEnv reports an environment variable that only the
 // installers read (pip's, Poetry's, Pipenv's configuration).
@@ -174,10 +181,12 @@ func PythonToolchainEnv(key string) bool {
 
 // FullImageTools are programs the full python and node images have (from
 // buildpack-deps) and their slim images have not.
-var FullImageTools = map[string]bool{
-	"git": true, "curl": true, "wget": true, "gcc": true, "g++": true, "cc": true, "make": true, "ssh": true,
-	"svn": true, "hg": true, "gpg": true, "pkg-config": true, "patch": true, "bzr": true, "file": true,
-}
+var FullImageTools = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"git": true, "curl": true, "wget": true, "gcc": true, "g++": true, "cc": true, "make": true, "ssh": true,
+		"svn": true, "hg": true, "gpg": true, "pkg-config": true, "patch": true, "bzr": true, "file": true,
+	}
+}}
 
 // pythonRuns matches the calls and imports of Python sources that run
 // other programs.

@@ -450,7 +450,7 @@ func TestPassIndex(t *testing.T) {
 	data, err := os.ReadFile("../../docs/passes/README.md")
 	require.NoError(t, err)
 	for _, p := range passes.All() {
-		require.Contains(t, string(data), fmt.Sprintf("| [%s](%s.md) | %s | %s |", p.Name, p.Name, p.Tier, p.Summary))
+		require.Contains(t, string(data), fmt.Sprintf("| [%s](%s.md) | %s | %s |", p.Name, p.Name, p.Tier, p.Summary()))
 		require.True(t, strings.HasSuffix(passDocURL(p.Name), "/docs/passes/"+p.Name+".md"))
 	}
 }

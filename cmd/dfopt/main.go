@@ -64,6 +64,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dfopt/dfopt/analysis"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/udiff"
 	"github.com/dfopt/dfopt/optimizer"
 	"github.com/dfopt/dfopt/passes"
@@ -378,7 +379,9 @@ func (r *runner) doStdin() {
 }
 
 // skipDirs are directories a walk does not enter.
-var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
+var skipDirs = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{".git": true, "node_modules": true, "vendor": true}
+}}
 
 // isDockerfileName reports whether a walk picks up a file of this name.
 func isDockerfileName(name string) bool {
@@ -588,7 +591,7 @@ func versionFrom(bi *debug.BuildInfo) string {
 func listPasses(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, p := range passes.All() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.Tier, p.Summary)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.Tier, p.Summary())
 	}
 	tw.Flush()
 }
@@ -622,7 +625,7 @@ func upperFirst(s string) string {
 
 func explain(w io.Writer, name string) error {
 	if p := passes.Lookup(name); p != nil {
-		fmt.Fprintf(w, "%s (%s): %s\n\n%s\n\n%s\n", p.Name, p.Tier, p.Summary, wrap(upperFirst(p.Tier.Promise())+".", 76), strings.TrimRight(p.Doc, "\n"))
+		fmt.Fprintf(w, "%s (%s): %s\n\n%s\n\n%s\n", p.Name, p.Tier, p.Summary(), wrap(upperFirst(p.Tier.Promise())+".", 76), strings.TrimRight(p.Doc(), "\n"))
 		return nil
 	}
 	return fmt.Errorf("unknown pass %q (see dfopt --list-passes)", name)

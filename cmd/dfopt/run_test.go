@@ -16,7 +16,7 @@ const mergeable = "FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install
 // badPass returns a pass whose fix, or whose run, misbehaves.
 func badPass(name string, run func(*analysis.Context) []analysis.Finding) *analysis.Pass {
 	return &analysis.Pass{
-		Name: name, Summary: "misbehave", Doc: "A pass with a bug.", Tier: analysis.Safe,
+		Name: name, Docs: analysis.StaticDocs("misbehave", "A pass with a bug."), Tier: analysis.Safe,
 		Run: run,
 	}
 }

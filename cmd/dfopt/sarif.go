@@ -149,9 +149,9 @@ func newSARIF(all []*analysis.Pass) *sarifLog {
 	for _, p := range all {
 		d.Rules = append(d.Rules, sarifRule{
 			ID:                   p.Name,
-			ShortDescription:     sarifText{p.Summary},
-			FullDescription:      sarifText{p.Summary},
-			Help:                 sarifText{p.Doc},
+			ShortDescription:     sarifText{p.Summary()},
+			FullDescription:      sarifText{p.Summary()},
+			Help:                 sarifText{p.Doc()},
 			HelpURI:              passDocURL(p.Name),
 			DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(p.Tier)},
 			Properties:           sarifRuleProperty{Tier: p.Tier.String(), Tags: []string{"dockerfile", p.Tier.String()}},

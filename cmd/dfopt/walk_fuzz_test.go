@@ -103,7 +103,7 @@ func referenceWalk(root string) (files, unreadable []string) {
 			return nil
 		}
 		if d.IsDir() {
-			if p != root && skipDirs[d.Name()] {
+			if p != root && skipDirs.Get()[d.Name()] {
 				return filepath.SkipDir
 			}
 			if unreadableDir(p) {

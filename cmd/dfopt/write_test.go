@@ -73,7 +73,7 @@ func TestWriteRenameFails(t *testing.T) {
 // files on disk.
 func touchy(meanwhile func(name string)) *analysis.Pass {
 	return &analysis.Pass{
-		Name: "touchy", Summary: "change the first byte", Doc: "For the tests.", Tier: analysis.Safe,
+		Name: "touchy", Docs: analysis.StaticDocs("change the first byte", "For the tests."), Tier: analysis.Safe,
 		Run: func(ctx *analysis.Context) []analysis.Finding {
 			if ctx.Doc.Src[0] != 'F' {
 				return nil
@@ -155,7 +155,7 @@ func TestWriteContextFileChangedOnDisk(t *testing.T) {
 			const theirs = "# written by someone else\n"
 			// The other program writes after every pass has read the
 			// context: the pass that runs last does it.
-			last := &analysis.Pass{Name: "meanwhile", Summary: "x", Doc: "For the tests.", Tier: analysis.Safe,
+			last := &analysis.Pass{Name: "meanwhile", Docs: analysis.StaticDocs("x", "For the tests."), Tier: analysis.Safe,
 				Run: func(ctx *analysis.Context) []analysis.Finding {
 					if _, err := os.Stat(ignore); err != nil || readString(t, ignore) != theirs {
 						writeTestFile(t, ignore, theirs)

@@ -26,8 +26,9 @@ import (
 // Regexp is a regular expression compiled on first use. It is safe for
 // concurrent use.
 type Regexp struct {
-	expr string
-	re   func() *regexp.Regexp
+	expr     string
+	once     sync.Once
+	compiled *regexp.Regexp
 }
 
 var (
@@ -37,7 +38,9 @@ var (
 
 // New returns the expression expr, to be compiled on first use.
 func New(expr string) *Regexp {
-	l := &Regexp{expr: expr, re: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })}
+	// One allocation, and no closure: New runs for every expression when
+	// the program starts.
+	l := &Regexp{expr: expr}
 	mu.Lock()
 	all = append(all, l)
 	mu.Unlock()
@@ -54,6 +57,14 @@ func All() []*Regexp {
 
 // Get returns the compiled expression.
 func (l *Regexp) Get() *regexp.Regexp { return l.re() }
+
+// re compiles the expression on the first call and returns it.
+func (l *Regexp) re() *regexp.Regexp {
+	l.once.Do(l.compile)
+	return l.compiled
+}
+
+func (l *Regexp) compile() { l.compiled = regexp.MustCompile(l.expr) }
 
 // String returns the source text of the expression, without compiling it.
 func (l *Regexp) String() string { return l.expr }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/internal/oci"
 	"github.com/dfopt/dfopt/shellparse"
@@ -27,12 +28,16 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // initPrograms start the program they are given and add nothing that a
 // smoke test or a file check should look at; the value lists their
 // options that take a value.
-var initPrograms = map[string][]string{
-	"tini": {"-e", "-p"}, "tini-static": {"-e", "-p"}, "dumb-init": {"-r", "--rewrite"},
-	"catatonit": nil,
-}
+var initPrograms = lazy.Value[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"tini": {"-e", "-p"}, "tini-static": {"-e", "-p"}, "dumb-init": {"-r", "--rewrite"},
+		"catatonit": nil,
+	}
+}}
 
-var shellPrograms = map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true}
+var shellPrograms = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true}
+}}
 
 // ImageCommand returns the program an image runs and its arguments (see
 // above). viaShell tells that they were read from a shell's -c script.
@@ -42,7 +47,7 @@ func ImageCommand(cfg oci.Config) (argv []string, viaShell bool) {
 	argv = append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...)
 	for len(argv) > 0 {
 		name := path.Base(argv[0])
-		if valued, ok := initPrograms[name]; ok {
+		if valued, ok := initPrograms.Get()[name]; ok {
 			i := 1
 			for i < len(argv) && strings.HasPrefix(argv[i], "-") {
 				if argv[i] == "--" {
@@ -57,7 +62,7 @@ func ImageCommand(cfg oci.Config) (argv []string, viaShell bool) {
 			argv = argv[min(i, len(argv)):]
 			continue
 		}
-		if shellPrograms[name] && len(argv) >= 3 && argv[1] == "-c" {
+		if shellPrograms.Get()[name] && len(argv) >= 3 && argv[1] == "-c" {
 			if words, ok := scriptWords(argv[2]); ok {
 				return words, true
 			}

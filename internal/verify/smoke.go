@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dfopt/dfopt/internal/buildkit"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/internal/oci"
 	"github.com/dfopt/dfopt/shellparse"
@@ -157,15 +158,17 @@ func unescaped(s string) string {
 // versionArgs are the programs that print their version and exit when
 // given these arguments, reading nothing of the application and writing
 // nothing: DefaultSmoke runs only these.
-var versionArgs = map[string][]string{
-	"python": {"--version"}, "python3": {"--version"}, "pypy3": {"--version"},
-	"node": {"--version"}, "nodejs": {"--version"}, "deno": {"--version"}, "bun": {"--version"},
-	"npm": {"--version"}, "yarn": {"--version"}, "pnpm": {"--version"},
-	"java": {"-version"}, "ruby": {"--version"}, "perl": {"--version"}, "php": {"--version"},
-	"go": {"version"}, "curl": {"--version"},
-	"nginx": {"-v"}, "httpd": {"-v"}, "redis-server": {"--version"}, "postgres": {"--version"},
-	"gunicorn": {"--version"}, "uvicorn": {"--version"}, "pip": {"--version"}, "pip3": {"--version"},
-}
+var versionArgs = lazy.Value[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"python": {"--version"}, "python3": {"--version"}, "pypy3": {"--version"},
+		"node": {"--version"}, "nodejs": {"--version"}, "deno": {"--version"}, "bun": {"--version"},
+		"npm": {"--version"}, "yarn": {"--version"}, "pnpm": {"--version"},
+		"java": {"-version"}, "ruby": {"--version"}, "perl": {"--version"}, "php": {"--version"},
+		"go": {"version"}, "curl": {"--version"},
+		"nginx": {"-v"}, "httpd": {"-v"}, "redis-server": {"--version"}, "postgres": {"--version"},
+		"gunicorn": {"--version"}, "uvicorn": {"--version"}, "pip": {"--version"}, "pip3": {"--version"},
+	}
+}}
 
 var pythonVersionRE = lazyre.New(`^python3\.[0-9]+$`)
 
@@ -182,7 +185,7 @@ func DefaultSmoke(cfg oci.Config) (argv []string, why string) {
 		return nil, "the image has no Entrypoint or Cmd"
 	}
 	name := path.Base(cmd[0])
-	args, ok := versionArgs[name]
+	args, ok := versionArgs.Get()[name]
 	if !ok && pythonVersionRE.MatchString(name) {
 		args, ok = []string{"--version"}, true
 	}

@@ -11,32 +11,35 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // manifestNames are dependency manifests and lock files: DefaultTouch never
 // picks them, since changing one is not the everyday edit a rebuild
 // measurement stands for (and dfopt's manifest-first pass treats them
 // apart).
-var manifestNames = map[string]bool{
-	"package.json": true, "package-lock.json": true, "npm-shrinkwrap.json": true,
-	"yarn.lock": true, "pnpm-lock.yaml": true, "pnpm-workspace.yaml": true, ".npmrc": true, ".yarnrc.yml": true,
-	"requirements.txt": true, "constraints.txt": true, "Pipfile": true, "Pipfile.lock": true,
-	"pyproject.toml": true, "poetry.lock": true, "uv.lock": true, "setup.py": true, "setup.cfg": true,
-	"go.mod": true, "go.sum": true, "go.work": true, "go.work.sum": true,
-	"Gemfile": true, "Gemfile.lock": true,
-	"composer.json": true, "composer.lock": true,
-	"pom.xml": true, "build.gradle": true, "build.gradle.kts": true, "settings.gradle": true,
-	"settings.gradle.kts": true, "gradle.properties": true,
-	"Cargo.toml": true, "Cargo.lock": true,
-	"mix.exs": true, "mix.lock": true,
-	"packages.config": true, "Directory.Packages.props": true,
-}
+var manifestNames = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"package.json": true, "package-lock.json": true, "npm-shrinkwrap.json": true,
+		"yarn.lock": true, "pnpm-lock.yaml": true, "pnpm-workspace.yaml": true, ".npmrc": true, ".yarnrc.yml": true,
+		"requirements.txt": true, "constraints.txt": true, "Pipfile": true, "Pipfile.lock": true,
+		"pyproject.toml": true, "poetry.lock": true, "uv.lock": true, "setup.py": true, "setup.cfg": true,
+		"go.mod": true, "go.sum": true, "go.work": true, "go.work.sum": true,
+		"Gemfile": true, "Gemfile.lock": true,
+		"composer.json": true, "composer.lock": true,
+		"pom.xml": true, "build.gradle": true, "build.gradle.kts": true, "settings.gradle": true,
+		"settings.gradle.kts": true, "gradle.properties": true,
+		"Cargo.toml": true, "Cargo.lock": true,
+		"mix.exs": true, "mix.lock": true,
+		"packages.config": true, "Directory.Packages.props": true,
+	}
+}}
 
 // IsManifest reports whether a file name is a dependency manifest or lock
 // file (package.json, requirements*.txt, go.mod, Gemfile*, composer.*,
 // pom.xml, ...).
 func IsManifest(name string) bool {
-	if manifestNames[name] {
+	if manifestNames.Get()[name] {
 		return true
 	}
 	switch {

@@ -16,15 +16,17 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 )
 
 // addCopyFlags are the flags ADD shares with COPY.
-var addCopyFlags = map[string]bool{"chown": true, "chmod": true, "link": true, "exclude": true}
+var addCopyFlags = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"chown": true, "chmod": true, "link": true, "exclude": true}
+}}
 
 // plainExts are file extensions that do not name a tar archive.
-var plainExts = map[string]bool{}
-
-func init() {
+var plainExts = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	exts := map[string]bool{}
 	for _, e := range strings.Fields(`
 		.py .pyi .js .mjs .cjs .ts .tsx .jsx .vue .go .rb .php .pl .pm .java .kt .kts .scala .groovy
 		.gradle .c .h .cc .cpp .hpp .cs .rs .swift .lua .r .ex .exs .erl .clj
@@ -35,21 +37,26 @@ func init() {
 		.png .jpg .jpeg .gif .svg .ico .webp
 		.zip .jar .war .ear .whl
 		.npmrc .yarnrc .gitignore .dockerignore .editorconfig .babelrc .bashrc .profile`) {
-		plainExts[e] = true
+		exts[e] = true
 	}
-}
+	return exts
+}}
 
 // plainNames are file names without a telling extension that are text.
-var plainNames = map[string]bool{
-	"Makefile": true, "Gemfile": true, "Pipfile": true, "Procfile": true, "Dockerfile": true,
-	"Rakefile": true, "Brewfile": true, "LICENSE": true, "README": true, "VERSION": true,
-}
+var plainNames = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"Makefile": true, "Gemfile": true, "Pipfile": true, "Procfile": true, "Dockerfile": true,
+		"Rakefile": true, "Brewfile": true, "LICENSE": true, "README": true, "VERSION": true,
+	}
+}}
 
 // archiveExts name tar archives, plain or compressed as ADD can extract them.
-var archiveExts = map[string]bool{
-	".tar": true, ".tgz": true, ".taz": true, ".tbz": true, ".tbz2": true, ".tb2": true,
-	".txz": true, ".tzst": true, ".gz": true, ".bz2": true, ".xz": true, ".zst": true, ".zstd": true,
-}
+var archiveExts = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		".tar": true, ".tgz": true, ".taz": true, ".tbz": true, ".tbz2": true, ".tb2": true,
+		".txz": true, ".tzst": true, ".gz": true, ".bz2": true, ".xz": true, ".zst": true, ".zstd": true,
+	}
+}}
 
 type addVerdict int
 
@@ -106,7 +113,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 func addFlagsOK(flags []string) bool {
 	for _, f := range flags {
 		name, _, _ := strings.Cut(strings.TrimPrefix(f, "--"), "=")
-		if !addCopyFlags[name] {
+		if !addCopyFlags.Get()[name] {
 			return false
 		}
 	}
@@ -166,16 +173,16 @@ func guessAddSource(src string) addVerdict {
 		return addCopy
 	}
 	base := path.Base(src)
-	if plainNames[base] {
+	if plainNames.Get()[base] {
 		return addCopy
 	}
 	ext := strings.ToLower(path.Ext(base))
 	switch {
 	case hasWildcard(ext) || strings.Contains(ext, "]"):
 		return addUnknown
-	case plainExts[ext]:
+	case plainExts.Get()[ext]:
 		return addCopy
-	case archiveExts[ext]:
+	case archiveExts.Get()[ext]:
 		return addArchive
 	}
 	return addUnknown

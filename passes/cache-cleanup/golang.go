@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -73,7 +74,7 @@ func (cl *cleaner) golang() {
 				return paths, removes, ""
 			case slices.ContainsFunc(homes, func(h string) bool { return stages.Under(h, dir) }):
 				return nil, nil, "GOCACHE is the home directory or a directory above it"
-			case systemDirs[dir] || path.Dir(dir) == "/etc" || path.Dir(dir) == "/home":
+			case systemDirs.Get()[dir] || path.Dir(dir) == "/etc" || path.Dir(dir) == "/home":
 				return nil, nil, "GOCACHE is " + dir + ", a directory of the base image that holds more than the build cache"
 			case !root && !underHomes(dir, homes):
 				return nil, nil, "the RUN does not run as root, and " + dir + " may hold root's files"
@@ -301,12 +302,14 @@ func goCacheDirs(ins *dockerfile.Instruction) []string {
 
 // systemDirs are directories of a base image that hold more than a build
 // cache: GOCACHE=/var/tmp go build would have its removal take them.
-var systemDirs = map[string]bool{
-	"/usr/local": true, "/usr/share": true, "/usr/lib": true, "/usr/lib64": true, "/usr/libexec": true, "/usr/bin": true, "/usr/sbin": true,
-	"/usr/src": true, "/usr/include": true, "/var/tmp": true, "/var/cache": true, "/var/lib": true, "/var/log": true, "/var/run": true,
-	"/var/spool": true, "/var/mail": true, "/var/opt": true, "/var/local": true, "/var/backups": true, "/go/bin": true, "/go/pkg": true, "/go/src": true,
-	"/usr/local/go": true, "/usr/local/bin": true, "/usr/local/lib": true, "/usr/local/share": true, "/usr/local/src": true,
-}
+var systemDirs = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"/usr/local": true, "/usr/share": true, "/usr/lib": true, "/usr/lib64": true, "/usr/libexec": true, "/usr/bin": true, "/usr/sbin": true,
+		"/usr/src": true, "/usr/include": true, "/var/tmp": true, "/var/cache": true, "/var/lib": true, "/var/log": true, "/var/run": true,
+		"/var/spool": true, "/var/mail": true, "/var/opt": true, "/var/local": true, "/var/backups": true, "/go/bin": true, "/go/pkg": true, "/go/src": true,
+		"/usr/local/go": true, "/usr/local/bin": true, "/usr/local/lib": true, "/usr/local/share": true, "/usr/local/src": true,
+	}
+}}
 
 // namesBase reports whether the RUN ins names the last component of dir
 // as a word of its own (gc for /tmp/gc, as in tar -C /tmp -czf x.tgz gc

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 
 	"github.com/dfopt/dfopt/analysis"
@@ -244,15 +245,17 @@ func scriptTextReads(text, manager string, use, update func(*shellparse.Command)
 			return usesBeforeUpdate(prog, func(c *shellparse.Command) bool { return use(c) || wrapped(c) }, update) >= 0
 		}
 	}
-	return mentionRE[manager].MatchString(text)
+	return mentionRE.Get()[manager].MatchString(text)
 }
 
 var (
 	shellShebang = lazyre.New(`^#!\s*(/usr)?/bin/(env\s+)?(ba|da|a|k|mk)?sh\b`)
-	mentionRE    = map[string]*regexp.Regexp{
-		"apt": regexp.MustCompile(`\bapt(-get|-cache|itude)?\b`),
-		"apk": regexp.MustCompile(`\bapk\b`),
-	}
+	mentionRE    = lazy.Value[map[string]*regexp.Regexp]{New: func() map[string]*regexp.Regexp {
+		return map[string]*regexp.Regexp{
+			"apt": regexp.MustCompile(`\bapt(-get|-cache|itude)?\b`),
+			"apk": regexp.MustCompile(`\bapk\b`),
+		}
+	}}
 )
 
 // onbuildRuns reports whether an ONBUILD RUN runs a file that an ONBUILD

@@ -174,7 +174,7 @@ func readCopy(ctx *analysis.Context, ins *dockerfile.Instruction) *copyInstr {
 		}
 		if c.kind == destFile {
 			c.file = c.dest
-			if c.slash || baseDirs["/"+strings.TrimPrefix(c.dest, "/")] {
+			if c.slash || baseDirs.Get()["/"+strings.TrimPrefix(c.dest, "/")] {
 				c.file = path.Join(c.dest, path.Base(path.Clean("/"+src)))
 			}
 		}

@@ -96,8 +96,8 @@ func TestCopyChownModeFromContext(t *testing.T) {
 }
 
 func TestCopyChownDocSaysWhatItNeeds(t *testing.T) {
-	require.Contains(t, Pass.Doc, "BuildKit or Docker 17.09 or later for --chown")
-	require.Contains(t, Pass.Doc, "BuildKit for --chmod")
+	require.Contains(t, Pass.Doc(), "BuildKit or Docker 17.09 or later for --chown")
+	require.Contains(t, Pass.Doc(), "BuildKit for --chmod")
 	require.NoError(t, analysis.Validate([]*analysis.Pass{Pass}))
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -15,12 +16,14 @@ import (
 )
 
 // baseDirs are directories every Linux base image with a shell has.
-var baseDirs = map[string]bool{
-	"/": true, "/bin": true, "/etc": true, "/home": true, "/lib": true, "/root": true,
-	"/sbin": true, "/tmp": true, "/usr": true, "/usr/bin": true, "/usr/lib": true,
-	"/usr/local": true, "/usr/local/bin": true, "/usr/sbin": true, "/usr/share": true,
-	"/var": true, "/var/lib": true, "/opt": true, "/srv": true,
-}
+var baseDirs = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"/": true, "/bin": true, "/etc": true, "/home": true, "/lib": true, "/root": true,
+		"/sbin": true, "/tmp": true, "/usr": true, "/usr/bin": true, "/usr/lib": true,
+		"/usr/local": true, "/usr/local/bin": true, "/usr/sbin": true, "/usr/share": true,
+		"/var": true, "/var/lib": true, "/opt": true, "/srv": true,
+	}
+}}
 
 // systemDir reports whether base images may keep files at or below dir.
 func systemDir(dir string) bool {
@@ -90,7 +93,7 @@ func knownDirs(ctx *analysis.Context, before []*dockerfile.Instruction, st *dock
 	}
 	known["/"] = true
 	if base := strings.ToLower(stages.RootImage(st)); base != "scratch" {
-		for d := range baseDirs {
+		for d := range baseDirs.Get() {
 			if strings.Contains(base, "busybox") && (d == "/opt" || d == "/srv" || strings.HasPrefix(d, "/usr/local")) {
 				continue
 			}
@@ -263,13 +266,15 @@ func runWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir string
 
 // cwdSafe are commands that write nothing relative to their working
 // directory unless a path argument says so.
-var cwdSafe = map[string]bool{
-	"apt-get": true, "apt": true, "apk": true, "dnf": true, "yum": true, "microdnf": true,
-	"chown": true, "chmod": true, "chgrp": true, "echo": true, "printf": true, "ls": true,
-	"cat": true, "true": true, "false": true, "set": true, "test": true, "[": true,
-	"useradd": true, "groupadd": true, "adduser": true, "addgroup": true, "usermod": true,
-	"ln": true, "mkdir": true, "rm": true, "cp": true, "mv": true, "touch": true, "sed": true,
-}
+var cwdSafe = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"apt-get": true, "apt": true, "apk": true, "dnf": true, "yum": true, "microdnf": true,
+		"chown": true, "chmod": true, "chgrp": true, "echo": true, "printf": true, "ls": true,
+		"cat": true, "true": true, "false": true, "set": true, "test": true, "[": true,
+		"useradd": true, "groupadd": true, "adduser": true, "addgroup": true, "usermod": true,
+		"ln": true, "mkdir": true, "rm": true, "cp": true, "mv": true, "touch": true, "sed": true,
+	}
+}}
 
 // staysOut reports whether a RUN whose working directory wd is a parent
 // of dir certainly writes nothing below dir: it runs only commands of
@@ -279,7 +284,7 @@ func staysOut(p *runs.Program, wd, dir string) bool {
 		return false
 	}
 	for _, c := range shellparse.Commands(p.Prog) {
-		if !cwdSafe[c.Name] || len(c.Wrappers) > 0 {
+		if !cwdSafe.Get()[c.Name] || len(c.Wrappers) > 0 {
 			return false
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/pkgmgr"
@@ -86,25 +87,35 @@ func scriptPath(s *send, wd, p string) string {
 }
 
 var (
-	interpreters = map[string]bool{"perl": true, "ruby": true, "php": true, "node": true, "deno": true, "tsx": true, "ts-node": true}
-	nodeTools    = map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "pnpx": true, "bun": true, "bunx": true, "corepack": true, "lerna": true, "nx": true, "turbo": true}
-	pyTools      = map[string]bool{"poetry": true, "pdm": true, "uv": true, "hatch": true, "flit": true, "pipenv": true, "tox": true, "nox": true, "build": true, "setup.py": true}
+	interpreters = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"perl": true, "ruby": true, "php": true, "node": true, "deno": true, "tsx": true, "ts-node": true}
+	}}
+	nodeTools = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "pnpx": true, "bun": true, "bunx": true, "corepack": true, "lerna": true, "nx": true, "turbo": true}
+	}}
+	pyTools = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"poetry": true, "pdm": true, "uv": true, "hatch": true, "flit": true, "pipenv": true, "tox": true, "nox": true, "build": true, "setup.py": true}
+	}}
 	// unknownBuilds are build systems that may read the repository.
-	unknownBuilds = map[string]bool{"dotnet": true, "msbuild": true, "bazel": true, "bazelisk": true, "meson": true,
-		"ninja": true, "autoreconf": true, "autogen.sh": true, "configure": true, "just": true, "task": true,
-		"earthly": true, "goreleaser": true, "mage": true, "scons": true, "waf": true, "semantic-release": true,
-		"husky": true, "pre-commit": true, "buf": true, "xcodebuild": true, "swift": true, "stack": true, "cabal": true,
-		"dune": true, "rebar3": true, "lein": true, "clojure": true, "zig": true, "bb": true, "ant": true}
-	buildManifests = map[string][]string{
-		"make": {"Makefile", "makefile", "GNUmakefile"}, "gmake": {"Makefile", "makefile", "GNUmakefile"},
-		"mvn": {"pom.xml"}, "mvnw": {"pom.xml"},
-		"gradle":  {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts"},
-		"gradlew": {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts"},
-		"cargo":   {"Cargo.toml", "build.rs"}, "cmake": {"CMakeLists.txt"},
-		"bundle": {"Gemfile", "Rakefile"}, "bundler": {"Gemfile", "Rakefile"}, "rake": {"Rakefile", "Gemfile"},
-		"gem": {"Gemfile", "Rakefile"}, "composer": {"composer.json"}, "mix": {"mix.exs"},
-		"sbt": {"build.sbt", "project/plugins.sbt"},
-	}
+	unknownBuilds = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"dotnet": true, "msbuild": true, "bazel": true, "bazelisk": true, "meson": true,
+			"ninja": true, "autoreconf": true, "autogen.sh": true, "configure": true, "just": true, "task": true,
+			"earthly": true, "goreleaser": true, "mage": true, "scons": true, "waf": true, "semantic-release": true,
+			"husky": true, "pre-commit": true, "buf": true, "xcodebuild": true, "swift": true, "stack": true, "cabal": true,
+			"dune": true, "rebar3": true, "lein": true, "clojure": true, "zig": true, "bb": true, "ant": true}
+	}}
+	buildManifests = lazy.Value[map[string][]string]{New: func() map[string][]string {
+		return map[string][]string{
+			"make": {"Makefile", "makefile", "GNUmakefile"}, "gmake": {"Makefile", "makefile", "GNUmakefile"},
+			"mvn": {"pom.xml"}, "mvnw": {"pom.xml"},
+			"gradle":  {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts"},
+			"gradlew": {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts"},
+			"cargo":   {"Cargo.toml", "build.rs"}, "cmake": {"CMakeLists.txt"},
+			"bundle": {"Gemfile", "Rakefile"}, "bundler": {"Gemfile", "Rakefile"}, "rake": {"Rakefile", "Gemfile"},
+			"gem": {"Gemfile", "Rakefile"}, "composer": {"composer.json"}, "mix": {"mix.exs"},
+			"sbt": {"build.sbt", "project/plugins.sbt"},
+		}
+	}}
 	pyManifests = []string{"pyproject.toml", "setup.py", "setup.cfg"}
 	pythonRE    = lazyre.New(`^python[0-9]*(\.[0-9]+)*$`)
 	// localReqRE finds requirements that install the project itself.
@@ -141,9 +152,9 @@ func (r *contextFiles) cmdNeedsGit(c command, s *send, wd, runText string) bool 
 			return !slices.Contains(c.args, "-buildvcs=false") && !strings.Contains(runText, "-buildvcs=false")
 		}
 		return false
-	case buildManifests[c.name] != nil:
-		return r.mentionGit(dir, buildManifests[c.name]...)
-	case nodeTools[c.name]:
+	case buildManifests.Get()[c.name] != nil:
+		return r.mentionGit(dir, buildManifests.Get()[c.name]...)
+	case nodeTools.Get()[c.name]:
 		if c.has("-g", "--global") {
 			return false
 		}
@@ -171,11 +182,11 @@ func (r *contextFiles) cmdNeedsGit(c command, s *send, wd, runText string) bool 
 			}
 		}
 		return false
-	case pyTools[c.name]:
+	case pyTools.Get()[c.name]:
 		return r.mentionGit(dir, pyManifests...)
-	case unknownBuilds[c.name]:
+	case unknownBuilds.Get()[c.name]:
 		return true
-	case dockerfile.IsPOSIXShell(c.name) || interpreters[c.name] || pythonRE.MatchString(c.name):
+	case dockerfile.IsPOSIXShell(c.name) || interpreters.Get()[c.name] || pythonRE.MatchString(c.name):
 		if c.has("-c", "-e", "--eval") || !c.static {
 			return gitWordRE.MatchString(strings.Join(c.args, " ")) || !c.static
 		}

@@ -6,14 +6,17 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/stages"
 )
 
-var jsBuildTools = map[string]bool{"vite": true, "tsc": true, "webpack": true, "ng": true, "vue-cli-service": true,
-	"react-scripts": true, "rollup": true, "parcel": true, "esbuild": true, "tsup": true}
+var jsBuildTools = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"vite": true, "tsc": true, "webpack": true, "ng": true, "vue-cli-service": true,
+		"react-scripts": true, "rollup": true, "parcel": true, "esbuild": true, "tsup": true}
+}}
 
 var (
 	outFlagRE = lazyre.New(`(?:--out-?[dD]ir|--dist-dir|--output-path|--outdir|--out-dir|--output|-o|-d)[= ]+['"]?(?:\./)?([A-Za-z0-9_.-]+)/?['"]?(?:\s|$)`)
@@ -72,9 +75,9 @@ func (r *contextFiles) makes(c command, name, dir string) bool {
 			text, _ := pkg.Scripts[script].(string)
 			jsOut = jsOutput(text)
 		}
-	case (c.name == "npx" || c.name == "pnpx" || c.name == "bunx") && jsBuildTools[arg(0)]:
+	case (c.name == "npx" || c.name == "pnpx" || c.name == "bunx") && jsBuildTools.Get()[arg(0)]:
 		jsOut = jsOutput(strings.Join(c.args, " "))
-	case jsBuildTools[c.name]:
+	case jsBuildTools.Get()[c.name]:
 		jsOut = jsOutput(c.name + " " + strings.Join(c.args, " "))
 	}
 	if jsOut != "" {

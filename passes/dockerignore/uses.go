@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/pkgmgr"
@@ -152,17 +153,19 @@ func (a *build) installsAnywhere() bool {
 	return false
 }
 
-var benignCommands = map[string]bool{
-	"apt-get": true, "apt": true, "apt-cache": true, "apt-key": true, "apk": true, "yum": true, "dnf": true,
-	"microdnf": true, "tdnf": true, "zypper": true, "dpkg": true, "rpm": true, "dpkg-reconfigure": true,
-	"useradd": true, "adduser": true, "groupadd": true, "addgroup": true, "usermod": true, "groupmod": true,
-	"userdel": true, "deluser": true, "chown": true, "chmod": true, "chgrp": true, "mkdir": true, "rmdir": true,
-	"ln": true, "echo": true, "printf": true, "true": true, "false": true, ":": true, "test": true, "[": true,
-	"sleep": true, "touch": true, "curl": true, "wget": true, "update-ca-certificates": true, "ldconfig": true,
-	"locale-gen": true, "localedef": true, "id": true, "whoami": true, "export": true, "set": true,
-	"unset": true, "cd": true, "rm": true, "update-alternatives": true, "setcap": true, "which": true,
-	"command": true, "ls": true, "exit": true, "umask": true, "sync": true, "date": true, "uname": true,
-}
+var benignCommands = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"apt-get": true, "apt": true, "apt-cache": true, "apt-key": true, "apk": true, "yum": true, "dnf": true,
+		"microdnf": true, "tdnf": true, "zypper": true, "dpkg": true, "rpm": true, "dpkg-reconfigure": true,
+		"useradd": true, "adduser": true, "groupadd": true, "addgroup": true, "usermod": true, "groupmod": true,
+		"userdel": true, "deluser": true, "chown": true, "chmod": true, "chgrp": true, "mkdir": true, "rmdir": true,
+		"ln": true, "echo": true, "printf": true, "true": true, "false": true, ":": true, "test": true, "[": true,
+		"sleep": true, "touch": true, "curl": true, "wget": true, "update-ca-certificates": true, "ldconfig": true,
+		"locale-gen": true, "localedef": true, "id": true, "whoami": true, "export": true, "set": true,
+		"unset": true, "cd": true, "rm": true, "update-alternatives": true, "setcap": true, "which": true,
+		"command": true, "ls": true, "exit": true, "umask": true, "sync": true, "date": true, "uname": true,
+	}
+}}
 
 var testRunnerRE = lazyre.New(`(?i)(^|[^a-z0-9_.-])(pytest|py\.test|tox|nox|unittest|jest|mocha|vitest|ava|karma|rspec|phpunit|test|tests|spec|testing)([^a-z0-9_-]|$)`)
 
@@ -175,7 +178,7 @@ func benignCmd(c command, testdata bool) bool {
 		return false
 	}
 	switch {
-	case benignCommands[c.name]:
+	case benignCommands.Get()[c.name]:
 		return true
 	case c.name == "go":
 		ops := c.operands()

@@ -9,13 +9,16 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
 	"mvdan.cc/sh/v3/syntax"
 )
 
 // configField is the image configuration field an instruction sets.
-var configField = map[string]string{"cmd": "Cmd", "entrypoint": "Entrypoint"}
+var configField = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{"cmd": "Cmd", "entrypoint": "Entrypoint"}
+}}
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
@@ -54,14 +57,14 @@ func run(ctx *analysis.Context) []analysis.Finding {
 				Message: fmt.Sprintf("shell-form %s runs under /bin/sh -c, which does not pass signals to the program", kw),
 				Fix: &analysis.Fix{Message: "use the exec form",
 					Edits:   []analysis.Edit{analysis.Replace(start, end, dockerfile.JSONArray(words))},
-					Changes: []string{configField[ins.Cmd]}}})
+					Changes: []string{configField.Get()[ins.Cmd]}}})
 			continue
 		}
 		out = append(out, analysis.Finding{Pos: ins.Span.Start, End: ins.ContentEnd(),
 			Message: fmt.Sprintf("shell-form %s runs under /bin/sh -c, which does not pass signals to the program", kw),
 			Fix: &analysis.Fix{Message: "exec the program from the shell",
 				Edits:   []analysis.Edit{analysis.Insert(start, "exec ")},
-				Changes: []string{configField[ins.Cmd]}}})
+				Changes: []string{configField.Get()[ins.Cmd]}}})
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -40,16 +41,20 @@ const (
 
 // Debian releases whose images (and their slim variants) carry the time
 // zone database: tzdata stopped being part of the minimal system in trixie.
-var tzdataReleases = map[string]bool{"stretch": true, "buster": true, "bullseye": true, "bookworm": true}
+var tzdataReleases = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"stretch": true, "buster": true, "bullseye": true, "bookworm": true}
+}}
 
 // goShellOK are commands a Go build stage may run that leave nothing the
 // program needs.
-var goShellOK = map[string]bool{
-	"cd": true, "mkdir": true, "ls": true, "echo": true, "printf": true, "true": true, "rm": true,
-	"chmod": true, "chown": true, "set": true, "export": true, "update-ca-certificates": true,
-	"git": true, "upx": true, "strip": true, "test": true, "[": true, "pwd": true, "cat": true,
-	"touch": true, "which": true, "du": true, "file": true, "ldd": true, "sleep": true,
-}
+var goShellOK = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"cd": true, "mkdir": true, "ls": true, "echo": true, "printf": true, "true": true, "rm": true,
+		"chmod": true, "chown": true, "set": true, "export": true, "update-ca-certificates": true,
+		"git": true, "upx": true, "strip": true, "test": true, "[": true, "pwd": true, "cat": true,
+		"touch": true, "which": true, "du": true, "file": true, "ldd": true, "sleep": true,
+	}
+}}
 
 // goBuild is the state of a Go build stage as its instructions run.
 type goBuild struct {
@@ -231,7 +236,7 @@ func planGo(s *split) (*plan, string) {
 			distroless = "the program may write temporary files"
 		case src.Users:
 			distroless = "the program looks users up"
-		case src.Zoneinfo && !(info.Family == baseimage.Debian && tzdataReleases[info.Release]):
+		case src.Zoneinfo && !(info.Family == baseimage.Debian && tzdataReleases.Get()[info.Release]):
 			distroless = "the program may load time zones"
 		case namedUser(stages.FinalUserArg(s.st)):
 			distroless = "the image names its user, and scratch has no user database"
@@ -266,7 +271,7 @@ func planGo(s *split) (*plan, string) {
 	if info.Family != baseimage.Debian {
 		return nil, why + ", and the binary would need the musl libc of " + info.String() + "; build with CGO_ENABLED=0 if it can"
 	}
-	if info.Distro != "debian" || !tzdataReleases[info.Release] {
+	if info.Distro != "debian" || !tzdataReleases.Get()[info.Release] {
 		return nil, why + ", and no slim runtime of " + info.String() + " is known to match it"
 	}
 	p.runtime = "debian:" + info.Release + "-slim"
@@ -440,8 +445,8 @@ func (g *goBuild) step(step toolchains.Step, line int) string {
 	case c.Name == "cp" || c.Name == "mv" || c.Name == "install" || c.Name == "ln":
 		return g.copyStep(step, line)
 	case c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude" || c.Name == "apk":
-		return buildOnlyInstall(c, line, toolchains.GoBuildPackages)
-	case goShellOK[c.Name]:
+		return buildOnlyInstall(c, line, toolchains.GoBuildPackages.Get())
+	case goShellOK.Get()[c.Name]:
 	case c.Name == "":
 		return fmt.Sprintf("the RUN on line %d runs a command named by a variable", line)
 	default:

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/toolchains"
 )
@@ -23,11 +24,13 @@ var javaEcosystem = &ecosystem{
 
 // javaShellOK are commands a Java build stage may run that leave nothing
 // the program needs.
-var javaShellOK = map[string]bool{
-	"cd": true, "mkdir": true, "ls": true, "echo": true, "printf": true, "true": true, "rm": true,
-	"chmod": true, "set": true, "export": true, "test": true, "[": true, "pwd": true, "cat": true,
-	"touch": true, "which": true, "du": true, "javac": true, "update-ca-certificates": true, "git": true,
-}
+var javaShellOK = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"cd": true, "mkdir": true, "ls": true, "echo": true, "printf": true, "true": true, "rm": true,
+		"chmod": true, "set": true, "export": true, "test": true, "[": true, "pwd": true, "cat": true,
+		"touch": true, "which": true, "du": true, "javac": true, "update-ca-certificates": true, "git": true,
+	}
+}}
 
 // javaBuild is the state of a Java build stage as its instructions run.
 type javaBuild struct {
@@ -268,8 +271,8 @@ func (j *javaBuild) step(step toolchains.Step, line int) string {
 		}
 		j.copies[to] = from
 	case c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude" || c.Name == "apk":
-		return buildOnlyInstall(c, line, toolchains.JavaBuildPackages)
-	case javaShellOK[c.Name]:
+		return buildOnlyInstall(c, line, toolchains.JavaBuildPackages.Get())
+	case javaShellOK.Get()[c.Name]:
 	case c.Name == "":
 		return fmt.Sprintf("the RUN on line %d runs a command named by a variable", line)
 	default:

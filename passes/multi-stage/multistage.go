@@ -12,6 +12,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -102,10 +103,12 @@ type created struct {
 // toolConfigFiles are the files of build tools' configuration and
 // credentials (git, npm, Yarn, pip, ssh), which a build writes for its
 // tools and the program does not read.
-var toolConfigFiles = map[string]bool{
-	".netrc": true, ".npmrc": true, ".yarnrc": true, ".gitconfig": true, ".git-credentials": true,
-	"pip.conf": true, ".pypirc": true, "known_hosts": true,
-}
+var toolConfigFiles = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		".netrc": true, ".npmrc": true, ".yarnrc": true, ".gitconfig": true, ".git-credentials": true,
+		"pip.conf": true, ".pypirc": true, "known_hosts": true,
+	}
+}}
 
 // toolConfigName returns the base name a redirection's target ends with,
 // when its last part is literal (~/.netrc, $HOME/.npmrc), or "".
@@ -121,12 +124,14 @@ func toolConfigName(w *syntax.Word) string {
 }
 
 // gitCloneValued are the options of git clone that take the next word.
-var gitCloneValued = map[string]bool{
-	"-b": true, "--branch": true, "--depth": true, "-o": true, "--origin": true, "-c": true, "--config": true,
-	"--reference": true, "--reference-if-able": true, "--separate-git-dir": true, "-j": true, "--jobs": true,
-	"--filter": true, "--shallow-since": true, "--shallow-exclude": true, "-u": true, "--upload-pack": true,
-	"--template": true, "--server-option": true, "--bundle-uri": true,
-}
+var gitCloneValued = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"-b": true, "--branch": true, "--depth": true, "-o": true, "--origin": true, "-c": true, "--config": true,
+		"--reference": true, "--reference-if-able": true, "--separate-git-dir": true, "-j": true, "--jobs": true,
+		"--filter": true, "--shallow-since": true, "--shallow-exclude": true, "-u": true, "--upload-pack": true,
+		"--template": true, "--server-option": true, "--bundle-uri": true,
+	}
+}}
 
 // noteClone records the directory a git clone makes, which the final
 // stage must have as a copied directory does; other git commands write
@@ -150,7 +155,7 @@ func (s *split) noteClone(step toolchains.Step, line int) string {
 			if sub = a; sub != "clone" {
 				return ""
 			}
-		case gitCloneValued[a]:
+		case gitCloneValued.Get()[a]:
 			i++
 		case strings.HasPrefix(a, "-"):
 		default:
@@ -213,7 +218,7 @@ func (s *split) noteWrites(ins *dockerfile.Instruction) string {
 			}
 			target, ok := shellparse.Lit(rd.Word)
 			switch {
-			case toolConfigFiles[toolConfigName(rd.Word)]:
+			case toolConfigFiles.Get()[toolConfigName(rd.Word)]:
 				continue // ~/.netrc, .npmrc: read by the build's tools
 			case !ok:
 				why = fmt.Sprintf("the RUN on line %d writes to a file given by a variable", line)
@@ -350,17 +355,21 @@ func runsAny(st *dockerfile.Stage, f func(c *shellparse.Command) bool) bool {
 
 // tailKinds are the instructions that may follow the build in the final
 // stage: they configure the image and build nothing.
-var tailKinds = map[string]bool{
-	"cmd": true, "entrypoint": true, "expose": true, "label": true, "env": true, "user": true,
-	"workdir": true, "stopsignal": true, "volume": true, "maintainer": true, "arg": true, "healthcheck": true,
-}
+var tailKinds = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"cmd": true, "entrypoint": true, "expose": true, "label": true, "env": true, "user": true,
+		"workdir": true, "stopsignal": true, "volume": true, "maintainer": true, "arg": true, "healthcheck": true,
+	}
+}}
 
 // configKinds are the instructions before the build's end whose effect on
 // the image the final stage must repeat.
-var configKinds = map[string]bool{
-	"cmd": true, "entrypoint": true, "expose": true, "label": true, "env": true, "user": true,
-	"stopsignal": true, "volume": true, "maintainer": true, "healthcheck": true,
-}
+var configKinds = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"cmd": true, "entrypoint": true, "expose": true, "label": true, "env": true, "user": true,
+		"stopsignal": true, "volume": true, "maintainer": true, "healthcheck": true,
+	}
+}}
 
 // newSplit reads the stage, or says why it cannot be split.
 func newSplit(ctx *analysis.Context, st *dockerfile.Stage) (*split, string) {
@@ -392,11 +401,11 @@ func newSplit(ctx *analysis.Context, st *dockerfile.Stage) (*split, string) {
 	for _, ins := range st.Instructions[1:] {
 		switch {
 		case ins.Index > s.last.Index:
-			if !tailKinds[ins.Cmd] {
+			if !tailKinds.Get()[ins.Cmd] {
 				return nil, fmt.Sprintf("%s on line %d cannot be part of the final stage", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start))
 			}
 			s.tail = append(s.tail, ins)
-		case configKinds[ins.Cmd]:
+		case configKinds.Get()[ins.Cmd]:
 			s.pre = append(s.pre, ins)
 		}
 		switch ins.Cmd {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/toolchains"
 )
@@ -23,11 +24,13 @@ var nodeEcosystem = &ecosystem{
 
 // nodeShellOK are commands a Node.js build stage may run that leave
 // nothing the program needs outside its build output.
-var nodeShellOK = map[string]bool{
-	"cd": true, "mkdir": true, "ls": true, "echo": true, "printf": true, "true": true, "rm": true,
-	"chmod": true, "chown": true, "set": true, "export": true, "test": true, "[": true, "pwd": true, "cat": true,
-	"touch": true, "which": true, "du": true, "corepack": true, "git": true, "update-ca-certificates": true,
-}
+var nodeShellOK = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"cd": true, "mkdir": true, "ls": true, "echo": true, "printf": true, "true": true, "rm": true,
+		"chmod": true, "chown": true, "set": true, "export": true, "test": true, "[": true, "pwd": true, "cat": true,
+		"touch": true, "which": true, "du": true, "corepack": true, "git": true, "update-ca-certificates": true,
+	}
+}}
 
 // nodeBuild is the state of a Node.js build stage as its instructions run.
 type nodeBuild struct {
@@ -85,7 +88,7 @@ func planNode(s *split) (*plan, string) {
 	if pkg.Workspaces != nil {
 		return nil, pkgFile + " declares workspaces"
 	}
-	for dep, lib := range toolchains.NodeNativeLibraries {
+	for dep, lib := range toolchains.NodeNativeLibraries.Get() {
 		if _, ok := pkg.Dependencies[dep]; ok {
 			return nil, fmt.Sprintf("the dependency %s links %s, which the slim image does not have", dep, lib)
 		}
@@ -223,7 +226,9 @@ var nodePreloadOptions = []string{"-r", "--require", "--import", "--loader", "--
 
 // nodeQuietPreloads are preloaded modules that read no file of the
 // project.
-var nodeQuietPreloads = map[string]bool{"source-map-support/register": true}
+var nodeQuietPreloads = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"source-map-support/register": true}
+}}
 
 // preloads reads the options of node before the file it runs, and says
 // why the build is declined: a module it preloads may read files of the
@@ -265,7 +270,7 @@ func (n *nodeBuild) preloads(args []string, file string) string {
 		switch {
 		case strings.HasPrefix(o, "--env-file"):
 			return fmt.Sprintf("node reads %s (%s) at run time, which the final stage would not have", mod, o)
-		case nodeQuietPreloads[mod]:
+		case nodeQuietPreloads.Get()[mod]:
 		default:
 			return fmt.Sprintf("node preloads %s (%s), which may read files of the source tree at run time", mod, o)
 		}
@@ -361,8 +366,8 @@ func (n *nodeBuild) step(step toolchains.Step, line int) string {
 			n.built = true
 		}
 	case c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude" || c.Name == "apk":
-		return buildOnlyInstall(c, line, toolchains.NodeBuildPackages)
-	case nodeShellOK[c.Name]:
+		return buildOnlyInstall(c, line, toolchains.NodeBuildPackages.Get())
+	case nodeShellOK.Get()[c.Name]:
 	case c.Name == "":
 		return fmt.Sprintf("the RUN on line %d runs a command named by a variable", line)
 	default:

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/runs"
@@ -33,11 +34,13 @@ const venvDir = "/opt/venv"
 
 // pythonShellOK are commands a Python build stage may run that leave
 // nothing the program needs outside the app and the environment.
-var pythonShellOK = map[string]bool{
-	"cd": true, "mkdir": true, "ls": true, "echo": true, "printf": true, "true": true, "rm": true,
-	"chmod": true, "set": true, "export": true, "test": true, "[": true, "pwd": true, "cat": true,
-	"touch": true, "which": true, "du": true, "update-ca-certificates": true, "compileall": true,
-}
+var pythonShellOK = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"cd": true, "mkdir": true, "ls": true, "echo": true, "printf": true, "true": true, "rm": true,
+		"chmod": true, "set": true, "export": true, "test": true, "[": true, "pwd": true, "cat": true,
+		"touch": true, "which": true, "du": true, "update-ca-certificates": true, "compileall": true,
+	}
+}}
 
 // pyBuild is the state of a Python build stage as its instructions run.
 type pyBuild struct {
@@ -127,7 +130,7 @@ func planPython(s *split) (*plan, string) {
 	if strings.Contains(s.tag, "slim") && !b.compilers {
 		return nil, "" // the slim image without compilers: nothing to leave behind
 	}
-	if toolchains.FullImageTools[path.Base(s.argv[0])] {
+	if toolchains.FullImageTools.Get()[path.Base(s.argv[0])] {
 		return nil, fmt.Sprintf("the image runs %s, which the slim image does not have", s.argv[0])
 	}
 	// In the full image, a package built from source may link a library
@@ -157,11 +160,11 @@ func planPython(s *split) (*plan, string) {
 			}
 			for _, n := range names {
 				n = manifests.NormalizeDist(toolchains.PipPackageName(n))
-				pkg, ok := manifests.PythonSourceBuildLibraries[n]
+				pkg, ok := manifests.PythonSourceBuildLibraries.Get()[n]
 				switch {
-				case manifests.PythonSystemLibraryUsers[n]:
+				case manifests.PythonSystemLibraryUsers.Get()[n]:
 					return nil, fmt.Sprintf("%s loads a system library at run time, which the slim image does not have", n)
-				case !ok && manifests.PythonSourceBuilds[n]:
+				case !ok && manifests.PythonSourceBuilds.Get()[n]:
 					return nil, fmt.Sprintf("pip builds %s from source, which may link libraries of %s that the slim image does not have", n, s.st.Base)
 				case ok && !slices.Contains(b.runtime, pkg):
 					b.runtime = append(b.runtime, pkg)
@@ -392,9 +395,9 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 		}()
 		for k, pkg := range in.Packages {
 			word := in.Words[k]
-			rt, mapped := toolchains.PythonRuntimePackages[pkg]
+			rt, mapped := toolchains.PythonRuntimePackages.Get()[pkg]
 			switch {
-			case toolchains.PythonBuildPackages[pkg]:
+			case toolchains.PythonBuildPackages.Get()[pkg]:
 				b.compilers = true
 				continue
 			case mapped && word != pkg:
@@ -428,7 +431,7 @@ func (b *pyBuild) step(step toolchains.Step, line int) string {
 		}
 	case c.Name == "apk":
 		return fmt.Sprintf("the RUN on line %d installs with apk", line)
-	case pythonShellOK[c.Name]:
+	case pythonShellOK.Get()[c.Name]:
 	case c.Name == "":
 		return fmt.Sprintf("the RUN on line %d runs a command named by a variable", line)
 	default:

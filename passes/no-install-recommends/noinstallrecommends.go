@@ -9,6 +9,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -46,51 +47,53 @@ var libcDev = need{pkg: "libc6-dev", purpose: "the C headers a compiler needs", 
 
 // reliedOn are the needs of each package; versioned names (gcc-12,
 // python3.11-dev) are looked up through needsOf.
-var reliedOn = map[string][]need{
-	"curl": {https}, "wget": {https}, "libcurl4": {https}, "libcurl3-gnutls": {https}, "openssl": {https},
-	// git reaches ssh remotes with the ssh client it recommends.
-	"git": {https, {pkg: "openssh-client", purpose: "ssh remotes", when: func(src string) bool {
-		return strings.Contains(src, "git@") || strings.Contains(src, "ssh://") || strings.Contains(src, "type=ssh")
-	}}},
-	// gpg fetches keys through dirmngr, a part of the gnupg it recommends.
-	"gpg": {{pkg: "gnupg", purpose: "fetching keys", or: func(p string) bool { return p == "gnupg2" || p == "dirmngr" }, when: func(src string) bool {
-		return strings.Contains(src, "--recv-key") || strings.Contains(src, "--keyserver") || strings.Contains(src, "--fetch-key")
-	}}},
-	"gcc": {libcDev}, "tcc": {libcDev}, "python3.N-dev": {libcDev},
-	"python3": {https}, "python3.N": {https},
-	// Debian's nodejs recommends ca-certificates and checks https servers
-	// against the system's store (SELF_SIGNED_CERT_IN_CHAIN without it);
-	// php-curl, phpN.N-curl and python3-pycurl reach https through
-	// libcurl4 or libcurl3-gnutls, which only recommend it.
-	"nodejs": {https}, "php-curl": {https}, "python3-pycurl": {https},
-	// xvfb-run, shipped in xvfb, stops with "xauth command not found"
-	// without the xauth that xvfb recommends.
-	"xvfb": {{pkg: "xauth", purpose: "xvfb-run"}},
-	// perl recommends netbase: /etc/protocols and /etc/services, without
-	// which getprotobyname("tcp") is undefined and perl's TCP sockets
-	// (IO::Socket::INET, HTTP::Tiny, LWP) fail ("Bad protocol 'tcp'").
-	"perl": {{pkg: "netbase", purpose: "network protocol names"}},
-}
+var reliedOn = lazy.Value[map[string][]need]{New: func() map[string][]need {
+	return map[string][]need{
+		"curl": {https}, "wget": {https}, "libcurl4": {https}, "libcurl3-gnutls": {https}, "openssl": {https},
+		// git reaches ssh remotes with the ssh client it recommends.
+		"git": {https, {pkg: "openssh-client", purpose: "ssh remotes", when: func(src string) bool {
+			return strings.Contains(src, "git@") || strings.Contains(src, "ssh://") || strings.Contains(src, "type=ssh")
+		}}},
+		// gpg fetches keys through dirmngr, a part of the gnupg it recommends.
+		"gpg": {{pkg: "gnupg", purpose: "fetching keys", or: func(p string) bool { return p == "gnupg2" || p == "dirmngr" }, when: func(src string) bool {
+			return strings.Contains(src, "--recv-key") || strings.Contains(src, "--keyserver") || strings.Contains(src, "--fetch-key")
+		}}},
+		"gcc": {libcDev}, "tcc": {libcDev}, "python3.N-dev": {libcDev},
+		"python3": {https}, "python3.N": {https},
+		// Debian's nodejs recommends ca-certificates and checks https servers
+		// against the system's store (SELF_SIGNED_CERT_IN_CHAIN without it);
+		// php-curl, phpN.N-curl and python3-pycurl reach https through
+		// libcurl4 or libcurl3-gnutls, which only recommend it.
+		"nodejs": {https}, "php-curl": {https}, "python3-pycurl": {https},
+		// xvfb-run, shipped in xvfb, stops with "xauth command not found"
+		// without the xauth that xvfb recommends.
+		"xvfb": {{pkg: "xauth", purpose: "xvfb-run"}},
+		// perl recommends netbase: /etc/protocols and /etc/services, without
+		// which getprotobyname("tcp") is undefined and perl's TCP sockets
+		// (IO::Socket::INET, HTTP::Tiny, LWP) fail ("Bad protocol 'tcp'").
+		"perl": {{pkg: "netbase", purpose: "network protocol names"}},
+	}
+}}
 
 // needsOf returns the needs of package p: gcc-12 has the needs of gcc,
 // python3.11 those of python3.N, python3.11-dev those of python3.N-dev
 // and php8.2-curl those of php-curl. python3-dev has none: it depends
 // on zlib1g-dev, which depends on libc6-dev.
 func needsOf(p string) []need {
-	if n, ok := reliedOn[p]; ok {
+	if n, ok := reliedOn.Get()[p]; ok {
 		return n
 	}
 	if versioned(p, "gcc") {
-		return reliedOn["gcc"]
+		return reliedOn.Get()["gcc"]
 	}
 	if base, ok := strings.CutSuffix(p, "-dev"); ok && pythonN(base) {
-		return reliedOn["python3.N-dev"]
+		return reliedOn.Get()["python3.N-dev"]
 	}
 	if pythonN(p) {
-		return reliedOn["python3.N"]
+		return reliedOn.Get()["python3.N"]
 	}
 	if v, ok := strings.CutPrefix(p, "php"); ok && strings.HasSuffix(v, "-curl") && strings.Trim(strings.TrimSuffix(v, "-curl"), "0123456789.") == "" {
-		return reliedOn["php-curl"] // php8.2-curl
+		return reliedOn.Get()["php-curl"] // php8.2-curl
 	}
 	return nil
 }
@@ -137,28 +140,30 @@ func compiler(installed func(string) bool) bool {
 	return installed("build-essential") || installed("gcc") || installed("g++") || installed("clang") || installed("tcc")
 }
 
-var buildsFromRecommends = map[string]declining{
-	"python3-pip": {what: "build-essential and python3-dev, which pip needs to build packages from source; check that every package pip installs has a wheel, then add the option by hand"},
-	"python-pip":  {what: "build-essential and python-dev, which pip needs to build packages from source; check that every package pip installs has a wheel, then add the option by hand"},
-	"cmake": {what: "gcc and make, with which it configures and builds projects; install a compiler and make by name, then add the option", has: func(in func(string) bool) bool {
-		return compiler(in) && (in("make") || in("build-essential") || in("ninja-build"))
-	}},
-	"golang-N-go": {what: "gcc, g++, libc6-dev and pkg-config, which go build needs for cgo (on unless CGO_ENABLED=0); install a compiler by name, then add the option", has: compiler},
-	"r-base-core": {what: "r-base-dev and r-recommended: the compilers install.packages builds packages with, and the recommended R packages; install them by name, then add the option", has: func(in func(string) bool) bool {
-		return in("r-base-dev") && (in("r-recommended") || in("r-base"))
-	}},
-	// dpkg-buildpackage stops without the build-essential package
-	// ("Unmet build dependencies: build-essential:native"); dpkg-dev's
-	// other tools (dpkg-architecture, dpkg-source) do not need it.
-	"dpkg-dev": {what: "build-essential, which dpkg-buildpackage needs; install it by name, then add the option", has: func(in func(string) bool) bool {
-		return in("build-essential")
-	}, when: func(src string) bool {
-		return strings.Contains(src, "dpkg-buildpackage") || strings.Contains(src, "debuild")
-	}},
-	"composer": {what: "git and unzip, with which it downloads and unpacks packages; install them by name, then add the option", has: func(in func(string) bool) bool {
-		return in("git") && in("unzip")
-	}},
-}
+var buildsFromRecommends = lazy.Value[map[string]declining]{New: func() map[string]declining {
+	return map[string]declining{
+		"python3-pip": {what: "build-essential and python3-dev, which pip needs to build packages from source; check that every package pip installs has a wheel, then add the option by hand"},
+		"python-pip":  {what: "build-essential and python-dev, which pip needs to build packages from source; check that every package pip installs has a wheel, then add the option by hand"},
+		"cmake": {what: "gcc and make, with which it configures and builds projects; install a compiler and make by name, then add the option", has: func(in func(string) bool) bool {
+			return compiler(in) && (in("make") || in("build-essential") || in("ninja-build"))
+		}},
+		"golang-N-go": {what: "gcc, g++, libc6-dev and pkg-config, which go build needs for cgo (on unless CGO_ENABLED=0); install a compiler by name, then add the option", has: compiler},
+		"r-base-core": {what: "r-base-dev and r-recommended: the compilers install.packages builds packages with, and the recommended R packages; install them by name, then add the option", has: func(in func(string) bool) bool {
+			return in("r-base-dev") && (in("r-recommended") || in("r-base"))
+		}},
+		// dpkg-buildpackage stops without the build-essential package
+		// ("Unmet build dependencies: build-essential:native"); dpkg-dev's
+		// other tools (dpkg-architecture, dpkg-source) do not need it.
+		"dpkg-dev": {what: "build-essential, which dpkg-buildpackage needs; install it by name, then add the option", has: func(in func(string) bool) bool {
+			return in("build-essential")
+		}, when: func(src string) bool {
+			return strings.Contains(src, "dpkg-buildpackage") || strings.Contains(src, "debuild")
+		}},
+		"composer": {what: "git and unzip, with which it downloads and unpacks packages; install them by name, then add the option", has: func(in func(string) bool) bool {
+			return in("git") && in("unzip")
+		}},
+	}
+}}
 
 // declinerOf returns the entry of buildsFromRecommends for p, and the
 // package through which p brings those recommends when p only depends on
@@ -177,7 +182,7 @@ func declinerOf(p string) (declining, string, bool) {
 	if t, ok := crossTarget(p); ok {
 		return crossCompiler(t), "", true
 	}
-	d, ok := buildsFromRecommends[key]
+	d, ok := buildsFromRecommends.Get()[key]
 	return d, via, ok
 }
 
@@ -185,14 +190,16 @@ func declinerOf(p string) (declining, string, bool) {
 // and Ubuntu recommend, by target (gcc-aarch64-linux-gnu: "Recommends:
 // libc6-dev-arm64-cross | libc-dev-arm64-cross", gcc-arm-none-eabi:
 // "Recommends: libnewlib-arm-none-eabi", in bookworm's package data).
-var crossLibc = map[string]string{
-	"aarch64-linux-gnu": "libc6-dev-arm64-cross", "arm-linux-gnueabihf": "libc6-dev-armhf-cross",
-	"arm-linux-gnueabi": "libc6-dev-armel-cross", "i686-linux-gnu": "libc6-dev-i386-cross",
-	"x86-64-linux-gnu": "libc6-dev-amd64-cross", "x86-64-linux-gnux32": "libc6-dev-x32-cross",
-	"powerpc64le-linux-gnu": "libc6-dev-ppc64el-cross", "s390x-linux-gnu": "libc6-dev-s390x-cross",
-	"riscv64-linux-gnu": "libc6-dev-riscv64-cross", "mips64el-linux-gnuabi64": "libc6-dev-mips64el-cross",
-	"arm-none-eabi": "libnewlib-arm-none-eabi",
-}
+var crossLibc = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"aarch64-linux-gnu": "libc6-dev-arm64-cross", "arm-linux-gnueabihf": "libc6-dev-armhf-cross",
+		"arm-linux-gnueabi": "libc6-dev-armel-cross", "i686-linux-gnu": "libc6-dev-i386-cross",
+		"x86-64-linux-gnu": "libc6-dev-amd64-cross", "x86-64-linux-gnux32": "libc6-dev-x32-cross",
+		"powerpc64le-linux-gnu": "libc6-dev-ppc64el-cross", "s390x-linux-gnu": "libc6-dev-s390x-cross",
+		"riscv64-linux-gnu": "libc6-dev-riscv64-cross", "mips64el-linux-gnuabi64": "libc6-dev-mips64el-cross",
+		"arm-none-eabi": "libnewlib-arm-none-eabi",
+	}
+}}
 
 // crossTarget returns the target of a gcc cross compiler, gcc-TARGET or
 // gcc-N-TARGET (gcc-aarch64-linux-gnu, gcc-12-arm-linux-gnueabihf,
@@ -208,7 +215,7 @@ func crossTarget(p string) (string, bool) {
 	if strings.HasSuffix(rest, "-base") {
 		return "", false
 	}
-	_, known := crossLibc[rest]
+	_, known := crossLibc.Get()[rest]
 	return rest, known || strings.Contains(rest, "-linux-") || strings.HasSuffix(rest, "-none-eabi")
 }
 
@@ -218,7 +225,7 @@ func crossTarget(p string) (string, bool) {
 // or an earlier one naming that library, or the target's g++ (which
 // depends on it through libstdc++-N-dev-ARCH-cross), is enough.
 func crossCompiler(target string) declining {
-	lib := crossLibc[target]
+	lib := crossLibc.Get()[target]
 	what := "the C library of its target, without which it compiles nothing; install it by name, then add the option"
 	if lib != "" {
 		what = lib + ", the C library of its target, without which it compiles nothing; install it by name, then add the option"
@@ -277,7 +284,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 // pass installs by name that its text mentions).
 func recordInstalls(ins *dockerfile.Instruction, r *runs.Run, installed map[string]bool) {
 	if r == nil {
-		for _, needs := range reliedOn {
+		for _, needs := range reliedOn.Get() {
 			for _, n := range needs {
 				if strings.Contains(ins.Text, n.pkg) {
 					installed[n.pkg] = true

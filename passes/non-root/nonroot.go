@@ -12,6 +12,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/runs"
 	"github.com/dfopt/dfopt/shellparse"
@@ -183,7 +184,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		if shellparse.KeepsAlive(alive) {
 			return decline(start, "the program is "+strings.Join(alive, " ")+", which only keeps the container running for commands run in it later (docker exec): a toolbox or a development container, whose users would start as the new user")
 		}
-		if shells[prog] || (len(argv) == 1 && repls[prog]) {
+		if shells.Get()[prog] || (len(argv) == 1 && repls.Get()[prog]) {
 			return decline(start, "the program is "+prog+", a shell: the image is a base or a toolbox, whose users would start as the new user")
 		}
 		if isScript(argv[0]) {
@@ -646,49 +647,51 @@ func port(a string) (int, bool) {
 }
 
 // rootDaemons are programs whose job needs root, and why.
-var rootDaemons = map[string]string{
-	"cron": "runs each crontab's jobs as the crontab's owner", "crond": "runs each crontab's jobs as the crontab's owner",
-	"supervisord": "starts its programs as their configured users and writes under /var/run and /var/log",
-	"runsvdir":    "supervises services that may drop privileges", "s6-svscan": "supervises services that may drop privileges",
-	"sshd": "needs root to log users in", "mysqld": "runs as user mysql in directories owned by it", "mysqld_safe": "runs as user mysql in directories owned by it",
-	"mariadbd": "runs as user mysql in directories owned by it", "postgres": "needs its data directory owned by user postgres", "pg_ctl": "needs its data directory owned by user postgres",
-	"nginx": "binds port 80 and switches its workers to another user", "httpd": "binds port 80 and switches its workers to another user",
-	"apache2": "binds port 80 and switches its workers to another user", "apache2ctl": "binds port 80 and switches its workers to another user",
-	"apachectl": "binds port 80 and switches its workers to another user", "php-fpm": "switches its workers to the pool's user",
-	"systemd": "is an init, which needs root", "init": "is an init, which needs root", "rsyslogd": "binds privileged sockets and writes /var/log",
-	"dockerd": "needs root", "containerd": "needs root", "buildkitd": "needs root",
-	"dnsmasq": "binds port 53 and manages network settings", "named": "binds port 53 and switches to its own user",
-	"openvpn": "configures network devices, which needs root", "wg-quick": "configures network devices, which needs root",
-	"tailscaled": "configures network devices, which needs root", "iptables-restore": "changes the firewall, which needs root",
-	"chronyd": "sets the clock, which needs root", "keepalived": "manages addresses and routes, which needs root",
-	"postfix": "binds port 25 and runs its daemons as their own users", "exim": "binds port 25 and switches users to deliver mail",
-	"exim4": "binds port 25 and switches users to deliver mail", "dovecot": "logs users in and switches to them",
-	"slapd": "binds port 389 and switches to its own user", "smbd": "switches to the users it serves",
-	"vsftpd": "binds port 21 and switches to the users it serves", "xinetd": "binds the ports of the services it starts",
-	"cupsd": "binds port 631 and runs filters as other users", "squid": "switches to its own user and writes under /var",
-	"syslog-ng": "binds privileged sockets and writes /var/log", "openrc": "is an init, which needs root",
-	"sudo": "needs root, or a sudoers entry for the user it runs as", "doas": "needs root, or a doas.conf rule for the user it runs as",
-	// Packaged daemons that start as root to read what their package made
-	// theirs (Debian's /etc/redis, /var/log/clamav, ...) and drop to it.
-	"redis-server": ownUser, "redis-sentinel": ownUser, "freshclam": ownUser, "clamd": ownUser,
-	"mosquitto": ownUser, "freeradius": ownUser, "radiusd": ownUser, "tor": ownUser, "unbound": ownUser,
-	"varnishd": ownUser, "privoxy": ownUser, "tinyproxy": ownUser, "stunnel": ownUser, "stunnel4": ownUser,
-	"lighttpd": "binds port 80 and " + ownUser, "proftpd": "binds port 21 and switches to the users it serves",
-	"pure-ftpd": "binds port 21 and switches to the users it serves", "dropbear": "binds port 22 and logs users in",
-	"dbus-daemon":  "runs the system bus as its own user, which needs root to start",
-	"avahi-daemon": "is intended to be run as root", "rpcbind": "binds port 111, which needs root",
-	"rpc.nfsd": "serves NFS from the kernel, which needs root", "rpc.mountd": "serves NFS mounts, which needs root",
-	"dhcpd": "binds port 67 and manages leases as root", "snmpd": "binds port 161 and reads system state as root",
-	"ntpd": "sets the clock, which needs root", "ipsec": "configures the kernel's IPsec, which needs root",
-	"charon": "configures the kernel's IPsec, which needs root",
-	// Servers that listen on a port below 1024 unless told otherwise.
-	"caddy": "binds ports 80 and 443 for the sites of its configuration unless they name other ports", "openresty": "binds port 80 and switches its workers to another user",
-	"nginx-debug": "binds port 80 and switches its workers to another user", "haproxy": "binds the ports of its configuration, usually 80 and 443",
-	"traefik": "binds port 80 for its default entry point", "coredns": "binds port 53", "knotd": "binds port 53", "nsd": "binds port 53 and switches to its own user",
-	"pdns_server": "binds port 53", "pdns_recursor": "binds port 53", "thttpd": "binds port 80 and switches to another user", "mini_httpd": "binds port 80 and switches to another user",
-	"in.tftpd": "binds port 69", "tftpd": "binds port 69", "kea-dhcp4": "binds port 67", "kea-dhcp6": "binds port 547",
-	"nmbd": "binds ports 137 and 138", "hitch": "binds port 443", "smtpd": "binds port 25 and runs its processes as their own users",
-}
+var rootDaemons = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"cron": "runs each crontab's jobs as the crontab's owner", "crond": "runs each crontab's jobs as the crontab's owner",
+		"supervisord": "starts its programs as their configured users and writes under /var/run and /var/log",
+		"runsvdir":    "supervises services that may drop privileges", "s6-svscan": "supervises services that may drop privileges",
+		"sshd": "needs root to log users in", "mysqld": "runs as user mysql in directories owned by it", "mysqld_safe": "runs as user mysql in directories owned by it",
+		"mariadbd": "runs as user mysql in directories owned by it", "postgres": "needs its data directory owned by user postgres", "pg_ctl": "needs its data directory owned by user postgres",
+		"nginx": "binds port 80 and switches its workers to another user", "httpd": "binds port 80 and switches its workers to another user",
+		"apache2": "binds port 80 and switches its workers to another user", "apache2ctl": "binds port 80 and switches its workers to another user",
+		"apachectl": "binds port 80 and switches its workers to another user", "php-fpm": "switches its workers to the pool's user",
+		"systemd": "is an init, which needs root", "init": "is an init, which needs root", "rsyslogd": "binds privileged sockets and writes /var/log",
+		"dockerd": "needs root", "containerd": "needs root", "buildkitd": "needs root",
+		"dnsmasq": "binds port 53 and manages network settings", "named": "binds port 53 and switches to its own user",
+		"openvpn": "configures network devices, which needs root", "wg-quick": "configures network devices, which needs root",
+		"tailscaled": "configures network devices, which needs root", "iptables-restore": "changes the firewall, which needs root",
+		"chronyd": "sets the clock, which needs root", "keepalived": "manages addresses and routes, which needs root",
+		"postfix": "binds port 25 and runs its daemons as their own users", "exim": "binds port 25 and switches users to deliver mail",
+		"exim4": "binds port 25 and switches users to deliver mail", "dovecot": "logs users in and switches to them",
+		"slapd": "binds port 389 and switches to its own user", "smbd": "switches to the users it serves",
+		"vsftpd": "binds port 21 and switches to the users it serves", "xinetd": "binds the ports of the services it starts",
+		"cupsd": "binds port 631 and runs filters as other users", "squid": "switches to its own user and writes under /var",
+		"syslog-ng": "binds privileged sockets and writes /var/log", "openrc": "is an init, which needs root",
+		"sudo": "needs root, or a sudoers entry for the user it runs as", "doas": "needs root, or a doas.conf rule for the user it runs as",
+		// Packaged daemons that start as root to read what their package made
+		// theirs (Debian's /etc/redis, /var/log/clamav, ...) and drop to it.
+		"redis-server": ownUser, "redis-sentinel": ownUser, "freshclam": ownUser, "clamd": ownUser,
+		"mosquitto": ownUser, "freeradius": ownUser, "radiusd": ownUser, "tor": ownUser, "unbound": ownUser,
+		"varnishd": ownUser, "privoxy": ownUser, "tinyproxy": ownUser, "stunnel": ownUser, "stunnel4": ownUser,
+		"lighttpd": "binds port 80 and " + ownUser, "proftpd": "binds port 21 and switches to the users it serves",
+		"pure-ftpd": "binds port 21 and switches to the users it serves", "dropbear": "binds port 22 and logs users in",
+		"dbus-daemon":  "runs the system bus as its own user, which needs root to start",
+		"avahi-daemon": "is intended to be run as root", "rpcbind": "binds port 111, which needs root",
+		"rpc.nfsd": "serves NFS from the kernel, which needs root", "rpc.mountd": "serves NFS mounts, which needs root",
+		"dhcpd": "binds port 67 and manages leases as root", "snmpd": "binds port 161 and reads system state as root",
+		"ntpd": "sets the clock, which needs root", "ipsec": "configures the kernel's IPsec, which needs root",
+		"charon": "configures the kernel's IPsec, which needs root",
+		// Servers that listen on a port below 1024 unless told otherwise.
+		"caddy": "binds ports 80 and 443 for the sites of its configuration unless they name other ports", "openresty": "binds port 80 and switches its workers to another user",
+		"nginx-debug": "binds port 80 and switches its workers to another user", "haproxy": "binds the ports of its configuration, usually 80 and 443",
+		"traefik": "binds port 80 for its default entry point", "coredns": "binds port 53", "knotd": "binds port 53", "nsd": "binds port 53 and switches to its own user",
+		"pdns_server": "binds port 53", "pdns_recursor": "binds port 53", "thttpd": "binds port 80 and switches to another user", "mini_httpd": "binds port 80 and switches to another user",
+		"in.tftpd": "binds port 69", "tftpd": "binds port 69", "kea-dhcp4": "binds port 67", "kea-dhcp6": "binds port 547",
+		"nmbd": "binds ports 137 and 138", "hitch": "binds port 443", "smtpd": "binds port 25 and runs its processes as their own users",
+	}
+}}
 
 // ownUser says why a packaged daemon of rootDaemons needs root to start.
 const ownUser = "runs as its own system user, whose configuration, state and log directories its package makes that user's"
@@ -700,7 +703,9 @@ var phpFPMRE = lazyre.New(`^php[0-9.]*-fpm[0-9.]*$`)
 
 // serviceStarters run a service's init script: service NAME start,
 // invoke-rc.d NAME start, rc-service NAME start.
-var serviceStarters = map[string]bool{"service": true, "invoke-rc.d": true, "rc-service": true}
+var serviceStarters = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"service": true, "invoke-rc.d": true, "rc-service": true}
+}}
 
 // daemonNeedsRoot says why the command line starts a program whose job
 // needs root ("" when it does not seem to): a daemon of rootDaemons, by
@@ -711,17 +716,17 @@ func daemonNeedsRoot(argv []string) string {
 	if prog == "busybox" && len(argv) > 1 {
 		return daemonNeedsRoot(argv[1:])
 	}
-	if why, ok := rootDaemons[prog]; ok {
+	if why, ok := rootDaemons.Get()[prog]; ok {
 		return "the program is started with " + prog + ", which " + why
 	}
 	if phpFPMRE.MatchString(prog) {
-		return "the program is started with " + prog + ", which " + rootDaemons["php-fpm"]
+		return "the program is started with " + prog + ", which " + rootDaemons.Get()["php-fpm"]
 	}
 	if prog == "rsync" && slices.Contains(argv[1:], "--daemon") && !slices.ContainsFunc(argv[1:], func(a string) bool { return strings.HasPrefix(a, "--port") || strings.HasPrefix(a, "--config") }) {
 		return "the program is started with rsync --daemon, which binds port 873"
 	}
 	system := !strings.Contains(argv[0], "/") || slices.Contains([]string{"/usr/sbin", "/sbin", "/usr/bin", "/bin"}, path.Dir(argv[0]))
-	if (serviceStarters[prog] && system) || strings.HasPrefix(argv[0], "/etc/init.d/") || strings.HasPrefix(argv[0], "/etc/rc.d/") {
+	if (serviceStarters.Get()[prog] && system) || strings.HasPrefix(argv[0], "/etc/init.d/") || strings.HasPrefix(argv[0], "/etc/rc.d/") {
 		return "the program starts a service with " + prog + ": init scripts write pid files and logs as root, and their daemons switch users"
 	}
 	return ""
@@ -729,15 +734,21 @@ func daemonNeedsRoot(argv []string) string {
 
 // shells run commands given at run time: an image whose program is one is a
 // base or a toolbox.
-var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true}
+var shells = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true}
+}}
 
 // repls are interpreters that, without arguments, wait for input.
-var repls = map[string]bool{"python": true, "python3": true, "irb": true, "node": true, "jshell": true, "ipython": true}
+var repls = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"python": true, "python3": true, "irb": true, "node": true, "jshell": true, "ipython": true}
+}}
 
 // inits run the command after their options.
-var inits = map[string][]string{
-	"tini": {"-e", "-p"}, "tini-static": {"-e", "-p"}, "dumb-init": {"-r", "--rewrite"}, "catatonit": nil,
-}
+var inits = lazy.Value[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"tini": {"-e", "-p"}, "tini-static": {"-e", "-p"}, "dumb-init": {"-r", "--rewrite"}, "catatonit": nil,
+	}
+}}
 
 // commandLines returns the command lines the container runs, looking
 // through exec, init wrappers (tini, dumb-init) and shells (sh -c STRING,
@@ -770,7 +781,7 @@ func unwrap(argv []string, out *[][]string, depth int) bool {
 	}
 	for len(argv) > 0 {
 		name := path.Base(argv[0])
-		valued, isInit := inits[name]
+		valued, isInit := inits.Get()[name]
 		switch {
 		case name == "exec" || name == "--":
 			argv = argv[1:]
@@ -810,7 +821,7 @@ func unwrap(argv []string, out *[][]string, depth int) bool {
 		}
 		return unwrap(rest, out, depth+1)
 	}
-	if !shells[path.Base(argv[0])] {
+	if !shells.Get()[path.Base(argv[0])] {
 		*out = append(*out, argv)
 		return true
 	}

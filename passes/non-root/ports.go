@@ -11,6 +11,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/dfopt/dfopt/stages"
@@ -45,7 +46,9 @@ var notAddrLastWords = []string{"backlog", "timeout", "queue", "size", "count", 
 var remoteWords = []string{"smtp", "email", "mail", "ldap", "db", "database", "postgres", "pg", "mysql", "mariadb", "mongo", "mongodb", "redis", "amqp", "rabbitmq", "proxy", "upstream", "remote"}
 
 // listensWithL are programs whose -l takes the port they listen on.
-var listensWithL = map[string]bool{"serve": true, "nc": true, "ncat": true, "netcat": true}
+var listensWithL = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"serve": true, "nc": true, "ncat": true, "netcat": true}
+}}
 
 // wildcardHosts are the hosts of an address that only a server binds.
 var wildcardHosts = []string{"", "*", "+", "0.0.0.0", "::", "[::]"}
@@ -247,7 +250,7 @@ func splitCommands(text string) [][]string {
 func segmentPorts(words []string) []int {
 	withL := false
 	for _, w := range words {
-		if listensWithL[path.Base(w)] {
+		if listensWithL.Get()[path.Base(w)] {
 			withL = true
 		}
 	}

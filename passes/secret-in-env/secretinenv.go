@@ -6,6 +6,7 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/shellparse"
 )
@@ -14,7 +15,9 @@ var (
 	secretWords   = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "AUTH", "APIKEY", "CREDENTIALS", "CREDENTIAL"}
 	secretPairs   = [][2]string{{"API", "KEY"}, {"PRIVATE", "KEY"}, {"ACCESS", "KEY"}}
 	secretSuffix  = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "AUTH", "APIKEY", "PRIVATEKEY", "ACCESSKEY", "CREDENTIALS"}
-	secretTrailer = map[string]bool{"KEY": true, "BASE": true, "VALUE": true}
+	secretTrailer = lazy.Value[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"KEY": true, "BASE": true, "VALUE": true}
+	}}
 	urlPasswordRE = lazyre.New(`(?i)^[a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@`)
 )
 
@@ -34,9 +37,9 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			}
 			var msg string
 			switch {
-			// Looking for "://" first spares most values, and most runs,
-			// the expression (compiled on first use).
-			case strings.Contains(value, "://") && urlPasswordRE.MatchString(value):
+			// Looking for "://" and "@" first spares most values, and
+			// most runs, the expression (compiled on first use).
+			case strings.Contains(value, "://") && strings.Contains(value, "@") && urlPasswordRE.MatchString(value):
 				msg = fmt.Sprintf("%s %s holds a URL with a password", strings.ToUpper(cmd), name)
 			case secretName(name) && !harmlessValue(cmd, value, hasValue):
 				msg = fmt.Sprintf("%s %s looks like a secret", strings.ToUpper(cmd), name)
@@ -109,7 +112,7 @@ func secretName(name string) bool {
 		rest := words[i+n:]
 		trailing := true
 		for _, w := range rest {
-			if !secretTrailer[w] {
+			if !secretTrailer.Get()[w] {
 				trailing = false
 			}
 		}

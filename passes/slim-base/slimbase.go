@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/analysis"
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/manifests"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
@@ -183,9 +184,9 @@ func (c *checker) has(pkgs []string) bool {
 // program says why running prog needs the full image, or "".
 func (c *checker) program(prog string, line int) string {
 	prog = path.Base(prog)
-	pkgs, ok := baseimage.FullOnly[prog]
+	pkgs, ok := baseimage.FullOnly.Get()[prog]
 	if !ok && c.node {
-		pkgs, ok = baseimage.FullOnlyNode[prog]
+		pkgs, ok = baseimage.FullOnlyNode.Get()[prog]
 	}
 	if prog == "node-gyp" {
 		return fmt.Sprintf("line %d runs node-gyp, which builds with python3, make and g++ that %s does not have", line, c.slim)
@@ -232,7 +233,7 @@ func (c *checker) instruction(ins *dockerfile.Instruction) string {
 				text += "\n" + h.Content
 			}
 			for _, w := range strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(" \t\n;&|()`\"'", r) }) {
-				if _, ok := baseimage.FullOnly[path.Base(w)]; ok {
+				if _, ok := baseimage.FullOnly.Get()[path.Base(w)]; ok {
 					return fmt.Sprintf("line %d may run %s (dfopt cannot read its shell), which %s does not have", line, path.Base(w), c.slim)
 				}
 			}
@@ -415,10 +416,10 @@ func (c *checker) requirement(v string, line int) string {
 	if _, ok := manifests.PinnedSourceBuild(v); ok {
 		return fmt.Sprintf("line %d installs %s, a version that pip builds from source with a compiler and C headers", line, v)
 	}
-	if manifests.PythonSourceBuilds[name] {
+	if manifests.PythonSourceBuilds.Get()[name] {
 		return fmt.Sprintf("line %d installs %s, which pip builds from source with a compiler and C headers", line, name)
 	}
-	if manifests.PythonSystemLibraryUsers[name] {
+	if manifests.PythonSystemLibraryUsers.Get()[name] {
 		return fmt.Sprintf("line %d installs %s, which loads a system library at run time that %s does not have", line, name, c.slim)
 	}
 	return ""
@@ -479,10 +480,10 @@ func (c *checker) requirementsFile(name string, ins *dockerfile.Instruction, lin
 	}
 	names, includes, others := manifests.Requirements(string(data))
 	for _, n := range names {
-		if manifests.PythonSourceBuilds[n] {
+		if manifests.PythonSourceBuilds.Get()[n] {
 			return fmt.Sprintf("line %d installs %s (from %s), which pip builds from source with a compiler and C headers", line, n, name)
 		}
-		if manifests.PythonSystemLibraryUsers[n] {
+		if manifests.PythonSystemLibraryUsers.Get()[n] {
 			return fmt.Sprintf("line %d installs %s (from %s), which loads a system library at run time that %s does not have", line, n, name, c.slim)
 		}
 	}
@@ -521,7 +522,7 @@ func (c *checker) nodeInstall(cmd *shellparse.Command, ins *dockerfile.Instructi
 			continue
 		}
 		name := npmName(v)
-		if manifests.NodeNativeAddons[name] {
+		if manifests.NodeNativeAddons.Get()[name] {
 			return fmt.Sprintf("line %d installs %s, which builds a native addon with python3, make and g++", line, name)
 		}
 	}
@@ -537,7 +538,7 @@ func (c *checker) nodeInstall(cmd *shellparse.Command, ins *dockerfile.Instructi
 	}
 	for _, lock := range []string{"yarn.lock", "pnpm-lock.yaml"} {
 		if data, ok := c.find(lock); ok {
-			for name := range manifests.NodeNativeAddons {
+			for name := range manifests.NodeNativeAddons.Get() {
 				if strings.Contains(string(data), "\n"+name+"@") || strings.Contains(string(data), "\n\""+name+"@") ||
 					strings.Contains(string(data), "/"+name+"@") || strings.Contains(string(data), "\n  "+name+"@") {
 					return fmt.Sprintf("line %d installs %s (in %s), which builds a native addon with python3, make and g++", line, name, lock)
@@ -561,7 +562,7 @@ func (c *checker) nodeInstall(cmd *shellparse.Command, ins *dockerfile.Instructi
 
 func (c *checker) nativeIn(names []string, file string, line int) string {
 	for _, n := range names {
-		if manifests.NodeNativeAddons[n] {
+		if manifests.NodeNativeAddons.Get()[n] {
 			return fmt.Sprintf("line %d installs %s (in %s), which builds a native addon with python3, make and g++", line, n, file)
 		}
 	}
@@ -633,10 +634,12 @@ func (c *checker) read(p string) ([]byte, bool) {
 // shells and REPLs that an image runs when it is a toolbox or a
 // development container rather than a program: what is run in it comes
 // at docker run or exec time, and may need what the slim variant lacks.
-var interactive = map[string]bool{
-	"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true, "fish": true,
-	"python": true, "python3": true, "node": true, "irb": true, "ipython": true,
-}
+var interactive = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true, "fish": true,
+		"python": true, "python3": true, "node": true, "irb": true, "ipython": true,
+	}
+}}
 
 // placeholder says why the command of a stage (with the stages it is
 // built from) is not a program whose needs the file shows: none of its
@@ -680,7 +683,7 @@ func placeholder(target *dockerfile.Stage) string {
 	prog, rest := path.Base(words[0]), words[1:]
 	rest = slices.DeleteFunc(slices.Clone(rest), func(w string) bool { return w == "-l" || w == "-i" || w == "--login" })
 	switch {
-	case interactive[prog] && len(rest) == 0:
+	case interactive.Get()[prog] && len(rest) == 0:
 		return fmt.Sprintf("the image runs %s: what is run in it comes at run time and may need the full image", prog)
 	case shellparse.KeepsAlive(words):
 		return fmt.Sprintf("the image runs %s, which keeps a container for other commands running: they may need the full image", strings.Join(words, " "))

@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/baseimage"
 	"github.com/dfopt/dfopt/buildcontext"
 	"github.com/dfopt/dfopt/dockerfile"
+	"github.com/dfopt/dfopt/internal/lazy"
 	"github.com/dfopt/dfopt/internal/lazyre"
 	"github.com/dfopt/dfopt/pkgmgr"
 	"github.com/dfopt/dfopt/runs"
@@ -19,11 +20,13 @@ import (
 )
 
 // Programs and images that already act as an init.
-var initPrograms = map[string]bool{
-	"tini": true, "tini-static": true, "dumb-init": true, "catatonit": true, "init": true,
-	"s6-svscan": true, "supervisord": true, "runsvdir": true, "my_init": true, "docker-init": true,
-	"runit": true, "systemd": true, "pid1": true, "s6-overlay-suexec": true,
-}
+var initPrograms = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"tini": true, "tini-static": true, "dumb-init": true, "catatonit": true, "init": true,
+		"s6-svscan": true, "supervisord": true, "runsvdir": true, "my_init": true, "docker-init": true,
+		"runit": true, "systemd": true, "pid1": true, "s6-overlay-suexec": true,
+	}
+}}
 
 type initTool struct {
 	pkg, aptPath, apkPath string
@@ -34,14 +37,16 @@ type initTool struct {
 	aptFiles, apkFiles []string
 }
 
-var initTools = map[string]initTool{
-	"tini": {pkg: "tini", aptPath: "/usr/bin/tini", apkPath: "/sbin/tini",
-		aptFiles: []string{"/usr/bin/tini", "/usr/bin/tini-static", "/usr/share/doc/tini"},
-		apkFiles: []string{"/sbin/tini"}},
-	"dumb-init": {pkg: "dumb-init", aptPath: "/usr/bin/dumb-init", apkPath: "/usr/bin/dumb-init",
-		aptFiles: []string{"/usr/bin/dumb-init", "/usr/share/doc/dumb-init", "/usr/share/man/man1/dumb-init.1.gz"},
-		apkFiles: []string{"/usr/bin/dumb-init"}},
-}
+var initTools = lazy.Value[map[string]initTool]{New: func() map[string]initTool {
+	return map[string]initTool{
+		"tini": {pkg: "tini", aptPath: "/usr/bin/tini", apkPath: "/sbin/tini",
+			aptFiles: []string{"/usr/bin/tini", "/usr/bin/tini-static", "/usr/share/doc/tini"},
+			apkFiles: []string{"/sbin/tini"}},
+		"dumb-init": {pkg: "dumb-init", aptPath: "/usr/bin/dumb-init", apkPath: "/usr/bin/dumb-init",
+			aptFiles: []string{"/usr/bin/dumb-init", "/usr/share/doc/dumb-init", "/usr/share/man/man1/dumb-init.1.gz"},
+			apkFiles: []string{"/usr/bin/dumb-init"}},
+	}
+}}
 
 func run(ctx *analysis.Context) []analysis.Finding {
 	choice := "tini"
@@ -51,7 +56,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	if choice == "none" {
 		return nil
 	}
-	tool, ok := initTools[choice]
+	tool, ok := initTools.Get()[choice]
 	if !ok {
 		return nil
 	}
@@ -270,12 +275,14 @@ func execDone(p *shellparse.Program) bool {
 }
 
 // Package managers by family, as the file runs them.
-var familyPrograms = map[string]baseimage.Family{
-	"apt-get": baseimage.Debian, "apt": baseimage.Debian, "dpkg": baseimage.Debian, "apt-mark": baseimage.Debian,
-	"aptitude": baseimage.Debian, "add-apt-repository": baseimage.Debian,
-	"apk": baseimage.Alpine,
-	"dnf": baseimage.RHEL, "yum": baseimage.RHEL, "microdnf": baseimage.RHEL, "rpm": baseimage.RHEL,
-}
+var familyPrograms = lazy.Value[map[string]baseimage.Family]{New: func() map[string]baseimage.Family {
+	return map[string]baseimage.Family{
+		"apt-get": baseimage.Debian, "apt": baseimage.Debian, "dpkg": baseimage.Debian, "apt-mark": baseimage.Debian,
+		"aptitude": baseimage.Debian, "add-apt-repository": baseimage.Debian,
+		"apk": baseimage.Alpine,
+		"dnf": baseimage.RHEL, "yum": baseimage.RHEL, "microdnf": baseimage.RHEL, "rpm": baseimage.RHEL,
+	}
+}}
 
 // pmWordRE finds package managers in RUNs whose shell cannot be read
 // (heredocs, exec form).
@@ -303,7 +310,7 @@ func runFamilies(ins *dockerfile.Instruction) map[baseimage.Family]bool {
 	out := map[baseimage.Family]bool{}
 	if sr, _ := runs.Parse(ins); sr != nil {
 		for _, c := range shellparse.Commands(sr.Prog) {
-			if f, ok := familyPrograms[c.Name]; ok {
+			if f, ok := familyPrograms.Get()[c.Name]; ok {
 				out[f] = true
 			}
 		}
@@ -314,7 +321,7 @@ func runFamilies(ins *dockerfile.Instruction) map[baseimage.Family]bool {
 		text += "\n" + h.Content
 	}
 	for _, m := range pmWordRE.FindAllStringSubmatch(text, -1) {
-		out[familyPrograms[m[1]]] = true
+		out[familyPrograms.Get()[m[1]]] = true
 	}
 	return out
 }
@@ -339,7 +346,7 @@ func pmNames(fams map[baseimage.Family]bool) string {
 // ENTRYPOINT or CMD, or from a base image built around one.
 func hasInit(st *dockerfile.Stage) bool {
 	for _, cmd := range []string{"entrypoint", "cmd"} {
-		if ins := stages.Last(st, cmd); ins != nil && initPrograms[path.Base(entrypointProgram(ins))] {
+		if ins := stages.Last(st, cmd); ins != nil && initPrograms.Get()[path.Base(entrypointProgram(ins))] {
 			return true
 		}
 	}

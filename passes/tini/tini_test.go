@@ -66,7 +66,7 @@ func TestTiniCommandKinds(t *testing.T) {
 		if got := virtualGroup(cmd); got != c.virtual {
 			t.Errorf("virtualGroup(%q) = %v", c.src, got)
 		}
-		if got := familyPrograms[cmd.Name]; (got != baseimage.Unknown) != c.anyFound {
+		if got := familyPrograms.Get()[cmd.Name]; (got != baseimage.Unknown) != c.anyFound {
 			t.Errorf("%q: family of %s = %q", c.src, cmd.Name, got)
 		}
 	}
