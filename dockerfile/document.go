@@ -278,29 +278,122 @@ func parse(name string, src []byte) (doc *Document, err error) {
 	d.indexLines()
 	d.BOM = bytes.HasPrefix(src, bom)
 
-	res, perr := parser.Parse(bytes.NewReader(src))
-	if perr != nil {
-		return nil, toParseError(name, perr)
+	if len(src) <= parseWindowSize || !d.parseInWindows() {
+		d.Escape, d.Instructions = '\\', nil
+		res, perr := parser.Parse(bytes.NewReader(src))
+		if perr != nil {
+			return nil, toParseError(name, perr)
+		}
+		d.Escape = byte(res.EscapeToken)
+		for _, n := range res.AST.Children {
+			ins, err := d.instruction(n, 0)
+			if err != nil {
+				return nil, err
+			}
+			ins.Index = len(d.Instructions)
+			d.Instructions = append(d.Instructions, ins)
+		}
 	}
-	d.Escape = byte(res.EscapeToken)
 	if err := d.readDirectives(); err != nil {
 		return nil, err
 	}
 	d.CRLF = bytes.Count(src, []byte("\r\n"))*2 > bytes.Count(src, []byte("\n"))
-
-	for _, n := range res.AST.Children {
-		ins, err := d.instruction(n)
-		if err != nil {
-			return nil, err
-		}
-		ins.Index = len(d.Instructions)
-		d.Instructions = append(d.Instructions, ins)
-	}
 	if err := d.buildStages(); err != nil {
 		return nil, err
 	}
 	d.contIndent.s, d.contIndent.ok = d.continuationIndent(d.Instructions)
 	return d, nil
+}
+
+// parseWindowSize is how much of a large file Parse hands buildkit's
+// parser at once. The parser makes a syntax tree of all it is given, which
+// takes some five times the source in memory besides the instructions made
+// from it: read in windows, a file's tree is never all held at once.
+var parseWindowSize = 64 << 10
+
+// parseInWindows sets d.Escape and d.Instructions from parses of windows
+// of d.Src, about parseWindowSize bytes each, and reports whether it
+// could. Each window but the first starts with the first line of the last
+// instruction taken, which the window must give back as it was (the
+// parser reads an instruction the same wherever it starts reading, when it
+// starts at its first line: the parser directives are the escape
+// character, which parseWindow repeats, and comments above it are not
+// taken again); each window but the last ends at a line end, and its last
+// instruction, which may go on past it, is left to the next window. A
+// window of a single instruction is made larger until the instruction
+// ends in it. When a window does not parse or give back what it must,
+// parseInWindows reports false, and Parse parses the whole file: so a
+// file that does not parse gets the error of the whole file.
+func (d *Document) parseInWindows() bool {
+	start, size := 0, parseWindowSize
+	var guard *Instruction // the last instruction taken
+	for {
+		// size bytes past the guard, to the end of a line.
+		end := start + size
+		if guard != nil {
+			end = guard.Span.End + size
+		}
+		if end < len(d.Src) {
+			end = d.LineEnd(d.LineOf(end))
+		} else {
+			end = len(d.Src)
+		}
+		final := end == len(d.Src)
+		var (
+			res *parser.Result
+			dl  int
+			err error
+		)
+		if guard == nil {
+			res, err = parseSafely(bytes.NewReader(d.Src[:end]))
+			if err == nil {
+				d.Escape = byte(res.EscapeToken)
+			}
+		} else {
+			res, dl, err = d.parseWindow(start, end)
+		}
+		if err != nil {
+			if final {
+				return false
+			}
+			size *= 2
+			continue
+		}
+		nodes := res.AST.Children
+		if !final {
+			// The guard, an instruction to take, and the last one, which
+			// may go on past the window.
+			want := 2
+			if guard != nil {
+				want = 3
+			}
+			if len(nodes) < want {
+				size *= 2
+				continue
+			}
+			nodes = nodes[:len(nodes)-1]
+		}
+		if guard != nil {
+			if len(nodes) == 0 || nodes[0].StartLine+dl != guard.StartLine ||
+				nodes[0].EndLine+dl != guard.EndLine || nodes[0].Original != guard.Text {
+				return false
+			}
+			nodes = nodes[1:]
+		}
+		for _, n := range nodes {
+			ins, err := d.instruction(n, dl)
+			if err != nil {
+				return false
+			}
+			ins.Index = len(d.Instructions)
+			d.Instructions = append(d.Instructions, ins)
+		}
+		if final {
+			return true
+		}
+		guard = d.Instructions[len(d.Instructions)-1]
+		start, size = guard.Span.Start, parseWindowSize
+	}
 }
 
 // binaryLine returns the 1-based line of the first NUL byte of src that is
@@ -465,12 +558,15 @@ func (d *Document) Directive(name string) (string, bool) {
 	return "", false
 }
 
-func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
+// instruction returns the instruction of node n, which buildkit's parser
+// gave for d.Src (dl is 0) or for a window of it whose line 1 is line dl+1
+// of d.Src (see parseWindow).
+func (d *Document) instruction(n *parser.Node, dl int) (*Instruction, error) {
 	ins := &Instruction{
 		Cmd:       strings.ToLower(n.Value),
 		Flags:     n.Flags,
-		StartLine: n.StartLine,
-		EndLine:   n.EndLine,
+		StartLine: n.StartLine + dl,
+		EndLine:   n.EndLine + dl,
 		Comments:  n.PrevComment,
 		JSON:      n.Attributes["json"],
 	}
@@ -488,20 +584,21 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 		ins.JSON = sub.Attributes["json"]
 	}
 	if _, err := instructions.ParseInstruction(n); err != nil {
-		return nil, &ParseError{Name: d.Name, Line: n.StartLine, Msg: instructionError(ins, err)}
+		return nil, &ParseError{Name: d.Name, Line: ins.StartLine, Msg: instructionError(ins, err)}
 	}
 
-	start := d.LineStart(n.StartLine)
-	lg := shellparse.JoinLines(d.Src, start, d.Escape)
-	if lg.Text != n.Original {
+	start := d.LineStart(ins.StartLine)
+	// The text is buildkit's, which the arguments share: not a copy.
+	lg, ok := shellparse.JoinLinesAs(d.Src, start, d.Escape, n.Original)
+	if !ok {
 		// The byte map would be wrong; refuse rather than risk an edit in
 		// the wrong place.
-		return nil, &ParseError{Name: d.Name, Line: n.StartLine,
+		return nil, &ParseError{Name: d.Name, Line: ins.StartLine,
 			Msg: "cannot map instruction to its source bytes (unsupported line structure)"}
 	}
 	ins.Text, ins.TextEnd = lg.Text, lg.End
 	ins.textSegs, ins.contentEnd = lg.Segments, lg.ContentEnd
-	ins.Span = Span{start, d.LineEnd(n.EndLine)}
+	ins.Span = Span{start, d.LineEnd(ins.EndLine)}
 	if ins.Span.End < ins.TextEnd {
 		ins.Span.End = ins.TextEnd
 	}
@@ -514,7 +611,7 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 			bodyStart := d.LineStart(line)
 			// find the terminator line
 			term := line
-			for ; term <= n.EndLine; term++ {
+			for ; term <= ins.EndLine; term++ {
 				l := bytes.TrimRight(d.Line(term), "\r\n")
 				if h.Chomp {
 					l = bytes.TrimLeft(l, "\t")

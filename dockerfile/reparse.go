@@ -2,7 +2,9 @@ package dockerfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -130,7 +132,7 @@ func reparse(prev *Document, src []byte, reps []Replacement) (*Document, bool) {
 			db, _ := shift(ins[k].Span.End)
 			end = ins[k].Span.End + db
 		}
-		got, ok := d.parseWindow(start, end)
+		got, ok := d.windowInstructions(start, end)
 		if !ok || len(got) < 1 || !sameInstruction(got[0], guard, start-guard.Span.Start, false) {
 			return nil, false
 		}
@@ -166,43 +168,51 @@ func reparse(prev *Document, src []byte, reps []Replacement) (*Document, bool) {
 
 var nl = []byte("\n")
 
-// parseWindow parses d.Src[start:end], which begins with an instruction's
-// first line, and returns its instructions at their offsets and lines in
-// d.Src.
-func (d *Document) parseWindow(start, end int) ([]*Instruction, bool) {
-	var prefix string
-	if d.Escape != '\\' {
-		prefix = fmt.Sprintf("# escape=%c\n", d.Escape)
-	}
-	w := &Document{Name: d.Name, Escape: d.Escape}
-	w.Src = make([]byte, 0, len(prefix)+end-start)
-	w.Src = append(append(w.Src, prefix...), d.Src[start:end]...)
-	w.indexLines()
-	res, err := parseSafely(w.Src)
-	if err != nil || byte(res.EscapeToken) != d.Escape {
+// windowInstructions parses d.Src[start:end], which begins with an
+// instruction's first line, and returns its instructions at their offsets
+// and lines in d.Src.
+func (d *Document) windowInstructions(start, end int) ([]*Instruction, bool) {
+	res, dl, err := d.parseWindow(start, end)
+	if err != nil {
 		return nil, false
 	}
-	firstLine := d.LineOf(start)
-	offset := start - len(prefix)
-	lineOffset := firstLine - 1 - strings.Count(prefix, "\n")
 	var out []*Instruction
 	for _, n := range res.AST.Children {
-		x, err := w.instruction(n)
+		x, err := d.instruction(n, dl)
 		if err != nil {
 			return nil, false
 		}
-		out = append(out, x.moved(offset, lineOffset))
+		out = append(out, x)
 	}
 	return out, true
 }
 
-func parseSafely(src []byte) (res *parser.Result, err error) {
+// parseWindow parses d.Src[start:end], which begins with an instruction's
+// first line, after a line that sets the escape character when it is not
+// the default one. It returns buildkit's syntax tree, whose line n is line
+// n+dl of d.Src.
+func (d *Document) parseWindow(start, end int) (res *parser.Result, dl int, err error) {
+	var prefix string
+	if d.Escape != '\\' {
+		prefix = fmt.Sprintf("# escape=%c\n", d.Escape)
+	}
+	res, err = parseSafely(io.MultiReader(strings.NewReader(prefix), bytes.NewReader(d.Src[start:end])))
+	if err != nil {
+		return nil, 0, err
+	}
+	if byte(res.EscapeToken) != d.Escape {
+		return nil, 0, errors.New("the window sets another escape character")
+	}
+	return res, d.LineOf(start) - 1 - strings.Count(prefix, "\n"), nil
+}
+
+func parseSafely(r io.Reader) (res *parser.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("cannot parse: %v", r)
 		}
 	}()
-	return parser.Parse(bytes.NewReader(src))
+	return parser.Parse(r)
 }
 
 // sameInstruction reports whether got, parsed again, is want moved by db
