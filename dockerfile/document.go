@@ -65,6 +65,11 @@ type Heredoc struct {
 }
 
 // Instruction is one Dockerfile instruction and where it sits in the source.
+//
+// A large file has one per line or so, held while the passes run: what few
+// instructions have (here-documents, comments above, ONBUILD, continuation
+// lines) is kept apart, behind methods, so that the others do not carry
+// room for it.
 type Instruction struct {
 	Index int // position in Document.Instructions
 
@@ -72,7 +77,6 @@ type Instruction struct {
 	Keyword string   // the instruction name as written: "RUN", "run", ...
 	Flags   []string // builder flags as buildkit reports them ("--mount=type=cache,target=/x")
 	Args    []string // arguments as buildkit parsed them
-	JSON    bool     // exec (JSON array) form
 
 	// Span covers the instruction from the first byte of its first line
 	// through the line ending of its last line, heredoc bodies included.
@@ -90,27 +94,68 @@ type Instruction struct {
 	// Text[ArgsOffset:] is the shell program.
 	ArgsOffset int
 
-	Heredocs []Heredoc
-	Comments []string // comment lines directly above, as buildkit reports them
-
-	// Onbuild is the wrapped instruction name of an ONBUILD ("run", ...).
-	Onbuild string
-
 	Stage *Stage // nil for ARGs before the first FROM
 	// Shell is the shell in effect for shell-form commands at this
 	// instruction (from SHELL in this stage or the stage it is built on);
 	// nil means the platform default, /bin/sh -c.
 	Shell []string
 
-	// textSegs and contentEnd map Text to the source (see SrcOffset), less
-	// segShift: an instruction Reparse moved shares them with the one it
-	// was moved from.
-	textSegs   []shellparse.Segment
+	// rare holds what most instructions do not have; nil when none of it.
+	rare *rareFields
+	// contentEnd is ContentEnd: with Text, it maps an instruction of one
+	// line to the source (its text is the bytes before it).
 	contentEnd int
-	segShift   int
+
+	JSON bool // exec (JSON array) form
 
 	mu    sync.Mutex
 	cache []cached // a few keys: a list costs less than a map
+}
+
+// rareFields are the parts of an instruction that most do not have.
+type rareFields struct {
+	heredocs []Heredoc
+	comments []string
+	onbuild  string
+	// segs map Text to the source (see SrcOffset), less segShift: an
+	// instruction Reparse moved shares them with the one it was moved
+	// from. nil for an instruction of one line, whose text is the bytes
+	// before contentEnd.
+	segs     []shellparse.Segment
+	segShift int
+}
+
+// Heredocs are the here-documents attached to the instruction, in order.
+func (ins *Instruction) Heredocs() []Heredoc {
+	if ins.rare == nil {
+		return nil
+	}
+	return ins.rare.heredocs
+}
+
+// Comments are the comment lines directly above the instruction, as
+// buildkit reports them.
+func (ins *Instruction) Comments() []string {
+	if ins.rare == nil {
+		return nil
+	}
+	return ins.rare.comments
+}
+
+// Onbuild is the wrapped instruction name of an ONBUILD ("run", ...), or "".
+func (ins *Instruction) Onbuild() string {
+	if ins.rare == nil {
+		return ""
+	}
+	return ins.rare.onbuild
+}
+
+// more returns ins.rare, made when there is none.
+func (ins *Instruction) more() *rareFields {
+	if ins.rare == nil {
+		ins.rare = &rareFields{}
+	}
+	return ins.rare
 }
 
 type cached struct {
@@ -563,19 +608,21 @@ func (d *Document) Directive(name string) (string, bool) {
 // of d.Src (see parseWindow).
 func (d *Document) instruction(n *parser.Node, dl int) (*Instruction, error) {
 	ins := &Instruction{
-		Cmd:       strings.ToLower(n.Value),
+		Cmd:       lowerCmd(n.Value),
 		Flags:     n.Flags,
 		StartLine: n.StartLine + dl,
 		EndLine:   n.EndLine + dl,
-		Comments:  n.PrevComment,
 		JSON:      n.Attributes["json"],
+	}
+	if len(n.PrevComment) > 0 {
+		ins.more().comments = n.PrevComment
 	}
 	for a := n.Next; a != nil; a = a.Next {
 		ins.Args = append(ins.Args, a.Value)
 	}
 	if ins.Cmd == "onbuild" && n.Next != nil && len(n.Next.Children) > 0 {
 		sub := n.Next.Children[0]
-		ins.Onbuild = strings.ToLower(sub.Value)
+		ins.more().onbuild = lowerCmd(sub.Value)
 		ins.Args = nil
 		for a := sub.Next; a != nil; a = a.Next {
 			ins.Args = append(ins.Args, a.Value)
@@ -597,7 +644,11 @@ func (d *Document) instruction(n *parser.Node, dl int) (*Instruction, error) {
 			Msg: "cannot map instruction to its source bytes (unsupported line structure)"}
 	}
 	ins.Text, ins.TextEnd = lg.Text, lg.End
-	ins.textSegs, ins.contentEnd = lg.Segments, lg.ContentEnd
+	ins.contentEnd = lg.ContentEnd
+	if one := (shellparse.Segment{Text: 0, Src: lg.ContentEnd - len(lg.Text)}); len(lg.Segments) > 1 ||
+		len(lg.Segments) == 1 && lg.Segments[0] != one {
+		ins.more().segs = lg.Segments
+	}
 	ins.Span = Span{start, d.LineEnd(ins.EndLine)}
 	if ins.Span.End < ins.TextEnd {
 		ins.Span.End = ins.TextEnd
@@ -621,12 +672,34 @@ func (d *Document) instruction(n *parser.Node, dl int) (*Instruction, error) {
 				}
 			}
 			body.Body = Span{bodyStart, d.LineStart(term)}
-			ins.Heredocs = append(ins.Heredocs, body)
+			r := ins.more()
+			r.heredocs = append(r.heredocs, body)
 			line = term + 1
 		}
 	}
 	return ins, nil
 }
+
+// lowerCmd is strings.ToLower of an instruction name, without a copy for
+// the names buildkit knows.
+func lowerCmd(name string) string {
+	lower := strings.ToLower(name)
+	if c, ok := commandNames[lower]; ok {
+		return c
+	}
+	return lower
+}
+
+// commandNames are the instruction names buildkit knows, lowercase.
+var commandNames = func() map[string]string {
+	m := map[string]string{}
+	for _, c := range []string{"add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from",
+		"healthcheck", "label", "maintainer", "onbuild", "run", "shell", "stopsignal", "user",
+		"volume", "workdir"} {
+		m[c] = c
+	}
+	return m
+}()
 
 // instructionError is the message of err, BuildKit's error about the
 // instruction ins, without its location (a ParseError gives the line) and
@@ -767,20 +840,37 @@ func (ins *Instruction) ShellArgs() (string, int) {
 
 // ContentEnd is the source offset just after the instruction's last byte of
 // text, before the line ending of its last command line.
-func (ins *Instruction) ContentEnd() int { return ins.contentEnd + ins.segShift }
+func (ins *Instruction) ContentEnd() int { return ins.contentEnd }
+
+// segs returns the segments that map Text to the source, and the shift to
+// add to their offsets.
+func (ins *Instruction) segs(one *[1]shellparse.Segment) ([]shellparse.Segment, int) {
+	if ins.rare != nil && ins.rare.segs != nil {
+		return ins.rare.segs, ins.rare.segShift
+	}
+	if len(ins.Text) == 0 {
+		return nil, 0
+	}
+	one[0] = shellparse.Segment{Text: 0, Src: ins.contentEnd - len(ins.Text)}
+	return one[:], 0
+}
 
 // SrcOffset maps an offset in Text to an offset in the document source: that
 // of the byte at textOff, or ContentEnd for an offset at or past the end of
 // Text.
 func (ins *Instruction) SrcOffset(textOff int) int {
-	return shellparse.SrcOffset(ins.textSegs, ins.contentEnd, len(ins.Text), textOff) + ins.segShift
+	var one [1]shellparse.Segment
+	segs, shift := ins.segs(&one)
+	return shellparse.SrcOffset(segs, ins.contentEnd-shift, len(ins.Text), textOff) + shift
 }
 
 // TextIndex maps a source offset back to Text: the index of the byte at
 // srcOff, or -1 when that byte is not part of Text (a line continuation, a
 // comment line inside the instruction, a line ending).
 func (ins *Instruction) TextIndex(srcOff int) int {
-	return shellparse.TextIndex(ins.textSegs, len(ins.Text), srcOff-ins.segShift)
+	var one [1]shellparse.Segment
+	segs, shift := ins.segs(&one)
+	return shellparse.TextIndex(segs, len(ins.Text), srcOff-shift)
 }
 
 // Is reports whether the instruction is the named one (case-insensitive).

@@ -218,15 +218,15 @@ func parseSafely(r io.Reader) (res *parser.Result, err error) {
 // sameInstruction reports whether got, parsed again, is want moved by db
 // bytes (and has the same comments above it, when comments is set).
 func sameInstruction(got, want *Instruction, db int, comments bool) bool {
-	if comments && !slices.Equal(got.Comments, want.Comments) {
+	if comments && !slices.Equal(got.Comments(), want.Comments()) {
 		return false
 	}
 	if got.Text != want.Text || got.Span.Start != want.Span.Start+db || got.Span.End != want.Span.End+db ||
-		got.TextEnd != want.TextEnd+db || len(got.Heredocs) != len(want.Heredocs) || got.Cmd != want.Cmd {
+		got.TextEnd != want.TextEnd+db || len(got.Heredocs()) != len(want.Heredocs()) || got.Cmd != want.Cmd {
 		return false
 	}
-	for i, h := range got.Heredocs {
-		w := want.Heredocs[i]
+	for i, h := range got.Heredocs() {
+		w := want.Heredocs()[i]
 		if h.Content != w.Content || h.Body.Start != w.Body.Start+db || h.Body.End != w.Body.End+db {
 			return false
 		}
@@ -243,15 +243,17 @@ func (ins *Instruction) moved(db, dl int) *Instruction {
 		Span:      Span{ins.Span.Start + db, ins.Span.End + db},
 		StartLine: ins.StartLine + dl, EndLine: ins.EndLine + dl,
 		Text: ins.Text, TextEnd: ins.TextEnd + db, ArgsOffset: ins.ArgsOffset,
-		Comments: ins.Comments, Onbuild: ins.Onbuild,
-		textSegs: ins.textSegs, segShift: ins.segShift + db, contentEnd: ins.contentEnd,
-		cache: ins.textValues(),
+		contentEnd: ins.contentEnd + db,
+		cache:      ins.textValues(),
 	}
-	if len(ins.Heredocs) > 0 {
-		x.Heredocs = make([]Heredoc, len(ins.Heredocs))
-		for i, h := range ins.Heredocs {
-			h.Body = Span{h.Body.Start + db, h.Body.End + db}
-			x.Heredocs[i] = h
+	if r := ins.rare; r != nil {
+		x.rare = &rareFields{comments: r.comments, onbuild: r.onbuild, segs: r.segs, segShift: r.segShift + db}
+		if len(r.heredocs) > 0 {
+			x.rare.heredocs = make([]Heredoc, len(r.heredocs))
+			for i, h := range r.heredocs {
+				h.Body = Span{h.Body.Start + db, h.Body.End + db}
+				x.rare.heredocs[i] = h
+			}
 		}
 	}
 	return x

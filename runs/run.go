@@ -59,7 +59,7 @@ func (r *Run) IsScript() bool { return r.script }
 // Readable reports whether a RUN's shell can be read: shell form, no
 // heredocs, a POSIX shell.
 func Readable(ins *dockerfile.Instruction) bool {
-	return ins.Cmd == "run" && !ins.JSON && len(ins.Heredocs) == 0 && ins.POSIXShell()
+	return ins.Cmd == "run" && !ins.JSON && len(ins.Heredocs()) == 0 && ins.POSIXShell()
 }
 
 // parsedRun is what Parse found for an instruction: a Run, held weakly

@@ -67,7 +67,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	var out []analysis.Finding
 	for _, ins := range doc.Instructions {
-		if ins.Cmd != "add" || len(ins.Args) < 2 || len(ins.Heredocs) > 0 || !addFlagsOK(ins.Flags) {
+		if ins.Cmd != "add" || len(ins.Args) < 2 || len(ins.Heredocs()) > 0 || !addFlagsOK(ins.Flags) {
 			continue
 		}
 		srcs := ins.Args[:len(ins.Args)-1]

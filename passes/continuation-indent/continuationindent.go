@@ -75,7 +75,7 @@ type line struct {
 
 // readChain returns the chain of a RUN, or nil when the RUN is not one.
 func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
-	if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() || ins.StartLine == ins.EndLine {
+	if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs()) > 0 || !ins.POSIXShell() || ins.StartLine == ins.EndLine {
 		return nil
 	}
 	text, off := ins.ShellArgs()

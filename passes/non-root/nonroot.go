@@ -301,7 +301,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	var chowned []*dockerfile.Instruction
 	if appDir != "" {
 		for _, ins := range st.Instructions {
-			if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasChown(ins) || len(ins.Heredocs) > 0 {
+			if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasChown(ins) || len(ins.Heredocs()) > 0 {
 				continue
 			}
 			if linked(ins) && owner != distrolessUser {
@@ -552,7 +552,7 @@ var homeCaches = []string{"/.cache/pip", "/.npm", "/.cache/go-build", "/.cache/y
 // directory ("" when nothing is seen).
 func writesRootHome(ins *dockerfile.Instruction) string {
 	text := ins.Text
-	for _, h := range ins.Heredocs {
+	for _, h := range ins.Heredocs() {
 		text += "\n" + h.Content
 	}
 	if m := homeInstallRE.FindString(text); m != "" {

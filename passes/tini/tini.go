@@ -310,7 +310,7 @@ func runFamilies(ins *dockerfile.Instruction) map[baseimage.Family]bool {
 		return out
 	}
 	text := ins.Text[ins.ArgsOffset:]
-	for _, h := range ins.Heredocs {
+	for _, h := range ins.Heredocs() {
 		text += "\n" + h.Content
 	}
 	for _, m := range pmWordRE.FindAllStringSubmatch(text, -1) {
