@@ -182,7 +182,12 @@ func (ins *Instruction) Cached(key string, f func() any) any {
 	if old, ok := ins.lookup(key); ok {
 		return old
 	}
-	ins.cache = append(ins.cache, cached{key, v})
+	// One entry more, not twice as many: a large file's instructions hold
+	// their caches while the passes run, and most keep a few keys.
+	c := make([]cached, len(ins.cache)+1)
+	copy(c, ins.cache)
+	c[len(ins.cache)] = cached{key, v}
+	ins.cache = c
 	return v
 }
 
@@ -413,7 +418,17 @@ func (d *Document) parseInWindows() bool {
 				want = 3
 			}
 			if len(nodes) < want {
-				size *= 2
+				// The window must reach past the end of the instruction
+				// that does not end in it (here-document bodies are left
+				// to the doubling), without parsing that instruction again
+				// at every size on the way.
+				last := nodes[len(nodes)-1]
+				e := shellparse.LogicalEnd(d.Src, d.LineStart(last.StartLine+dl), d.Escape)
+				from := start
+				if guard != nil {
+					from = guard.Span.End
+				}
+				size = max(2*size, e+parseWindowSize-from)
 				continue
 			}
 			nodes = nodes[:len(nodes)-1]

@@ -108,16 +108,28 @@ func JoinLinesAs(src []byte, start int, esc byte, text string) (Logical, bool) {
 	return joinLines(src, start, esc, &text)
 }
 
+// LogicalEnd is JoinLines(src, start, esc).End, without the text: where
+// the instruction's command lines end.
+func LogicalEnd(src []byte, start int, esc byte) int {
+	l, _ := joinLines(src, start, esc, &endOnly)
+	return l.End
+}
+
+// endOnly, as the text to compare with, has joinLines find the end only.
+var endOnly = "\x00end"
+
 // joinLines is JoinLines; with want set, it compares the text with *want
 // instead of building it, and reports whether they are the same.
 func joinLines(src []byte, start int, esc byte, want *string) (Logical, bool) {
 	var text []byte
 	n := 0 // the length of the text so far
-	same := true
+	same := want != &endOnly
 	l := Logical{Start: start}
 	add := func(from, to int) {
 		if to > from {
-			l.Segments = append(l.Segments, Segment{Text: n, Src: from})
+			if want != &endOnly {
+				l.Segments = append(l.Segments, Segment{Text: n, Src: from})
+			}
 			if want == nil {
 				text = append(text, src[from:to]...)
 			} else if same {
