@@ -73,10 +73,9 @@ type Heredoc struct {
 type Instruction struct {
 	Index int // position in Document.Instructions
 
-	Cmd     string   // lowercase instruction name: "run", "copy", ...
-	Keyword string   // the instruction name as written: "RUN", "run", ...
-	Flags   []string // builder flags as buildkit reports them ("--mount=type=cache,target=/x")
-	Args    []string // arguments as buildkit parsed them
+	Cmd   string   // lowercase instruction name: "run", "copy", ...
+	Flags []string // builder flags as buildkit reports them ("--mount=type=cache,target=/x")
+	Args  []string // arguments as buildkit parsed them
 
 	// Span covers the instruction from the first byte of its first line
 	// through the line ending of its last line, heredoc bodies included.
@@ -95,10 +94,8 @@ type Instruction struct {
 	ArgsOffset int
 
 	Stage *Stage // nil for ARGs before the first FROM
-	// Shell is the shell in effect for shell-form commands at this
-	// instruction (from SHELL in this stage or the stage it is built on);
-	// nil means the platform default, /bin/sh -c.
-	Shell []string
+	// shellFrom is the SHELL instruction in effect (see Shell), or nil.
+	shellFrom *Instruction
 
 	// rare holds what most instructions do not have; nil when none of it.
 	rare *rareFields
@@ -123,6 +120,22 @@ type rareFields struct {
 	// before contentEnd.
 	segs     []shellparse.Segment
 	segShift int
+}
+
+// Keyword is the instruction name as written: "RUN", "run", ...
+func (ins *Instruction) Keyword() string {
+	kw, _ := keyword(ins.Text)
+	return kw
+}
+
+// Shell is the shell in effect for shell-form commands at this
+// instruction (from SHELL in this stage or the stage it is built on); nil
+// means the platform default, /bin/sh -c.
+func (ins *Instruction) Shell() []string {
+	if ins.shellFrom == nil {
+		return nil
+	}
+	return ins.shellFrom.Args
 }
 
 // Heredocs are the here-documents attached to the instruction, in order.
@@ -668,7 +681,7 @@ func (d *Document) instruction(n *parser.Node, dl int) (*Instruction, error) {
 	if ins.Span.End < ins.TextEnd {
 		ins.Span.End = ins.TextEnd
 	}
-	ins.Keyword, ins.ArgsOffset = splitKeyword(lg.Text, d.Escape)
+	_, ins.ArgsOffset = splitKeyword(lg.Text, d.Escape)
 
 	if len(n.Heredocs) > 0 {
 		line := d.LineOf(ins.TextEnd) // first body line
@@ -730,16 +743,22 @@ func instructionError(ins *Instruction, err error) string {
 // splitKeyword returns the instruction keyword as written and the offset in
 // text where the arguments begin, after builder flags, mirroring buildkit.
 func splitKeyword(text string, esc byte) (string, int) {
+	kw, i := keyword(text)
+	for i < len(text) && isBlank(text[i]) {
+		i++
+	}
+	return kw, i + flagsLen(text[i:], esc)
+}
+
+// keyword returns the instruction keyword of text and the offset just
+// after it.
+func keyword(text string) (string, int) {
 	lead := len(text) - len(strings.TrimLeftFunc(text, unicode.IsSpace))
 	i := lead
 	for i < len(text) && !isBlank(text[i]) {
 		i++
 	}
-	kw := text[lead:i]
-	for i < len(text) && isBlank(text[i]) {
-		i++
-	}
-	return kw, i + flagsLen(text[i:], esc)
+	return text[lead:i], i
 }
 
 // isBlank matches buildkit's reWhitespace, `[\t\v\f\r ]+`.
@@ -797,7 +816,7 @@ func flagsLen(line string, esc byte) int {
 
 func (d *Document) buildStages() error {
 	var cur *Stage
-	var shell []string
+	var shell *Instruction // the SHELL in effect
 	byName := map[string]*Stage{}
 	for _, ins := range d.Instructions {
 		if ins.Cmd == "from" {
@@ -830,21 +849,21 @@ func (d *Document) buildStages() error {
 		}
 		if cur != nil {
 			if ins.Cmd == "shell" && ins.JSON {
-				shell = ins.Args
+				shell = ins
 			}
 			ins.Stage = cur
-			ins.Shell = shell
+			ins.shellFrom = shell
 			cur.Instructions = append(cur.Instructions, ins)
 		}
 	}
 	return nil
 }
 
-func (s *Stage) finalShell() []string {
+func (s *Stage) finalShell() *Instruction {
 	if len(s.Instructions) == 0 {
 		return nil
 	}
-	return s.Instructions[len(s.Instructions)-1].Shell
+	return s.Instructions[len(s.Instructions)-1].shellFrom
 }
 
 // ShellArgs returns the shell program of a shell-form RUN, CMD or ENTRYPOINT
@@ -899,15 +918,16 @@ func (ins *Instruction) POSIXShell() bool {
 	if ins.Stage != nil && ins.Stage.Windows() {
 		return false
 	}
-	if len(ins.Shell) == 0 {
+	sh := ins.Shell()
+	if len(sh) == 0 {
 		return true
 	}
-	exe := strings.ToLower(ins.Shell[0])
+	exe := strings.ToLower(sh[0])
 	if i := strings.LastIndexAny(exe, `/\`); i >= 0 {
 		exe = exe[i+1:]
 	}
 	if exe == "busybox" {
-		return len(ins.Shell) > 1 && (ins.Shell[1] == "sh" || ins.Shell[1] == "ash")
+		return len(sh) > 1 && (sh[1] == "sh" || sh[1] == "ash")
 	}
 	return IsPOSIXShell(exe)
 }

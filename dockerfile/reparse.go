@@ -239,7 +239,7 @@ func sameInstruction(got, want *Instruction, db int, comments bool) bool {
 // sets it).
 func (ins *Instruction) moved(db, dl int) *Instruction {
 	x := &Instruction{
-		Cmd: ins.Cmd, Keyword: ins.Keyword, Flags: ins.Flags, Args: ins.Args, JSON: ins.JSON,
+		Cmd: ins.Cmd, Flags: ins.Flags, Args: ins.Args, JSON: ins.JSON,
 		Span:      Span{ins.Span.Start + db, ins.Span.End + db},
 		StartLine: ins.StartLine + dl, EndLine: ins.EndLine + dl,
 		Text: ins.Text, TextEnd: ins.TextEnd + db, ArgsOffset: ins.ArgsOffset,

@@ -51,7 +51,7 @@ func SourceCopyOf(ins *dockerfile.Instruction, cv *buildcontext.View) *SourceCop
 		return nil
 	}
 	flags := ""
-	if kw := len(ins.Keyword); kw <= ins.ArgsOffset && ins.ArgsOffset <= len(ins.Text) {
+	if kw := len(ins.Keyword()); kw <= ins.ArgsOffset && ins.ArgsOffset <= len(ins.Text) {
 		flags = strings.TrimSpace(ins.Text[kw:ins.ArgsOffset])
 	}
 	if ins.JSON {

@@ -73,7 +73,7 @@ func scriptRun(ins *dockerfile.Instruction) *Run {
 	p := ins.Cached("runs.script", func() any { return &parsedRun{} }).(*parsedRun)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.done {
+	if none, _ := p.none(); none {
 		return nil
 	}
 	if r := p.run.Value(); r != nil {
@@ -81,12 +81,12 @@ func scriptRun(ins *dockerfile.Instruction) *Run {
 	}
 	h, ok := scriptHeredoc(ins)
 	if !ok {
-		p.done = true
+		p.setNone(nil)
 		return nil
 	}
 	prog, err := shellparse.ParseCached(ins, h.Content)
 	if err != nil || len(prog.File.Stmts) == 0 {
-		p.done = true
+		p.setNone(nil)
 		return nil
 	}
 	r := &Run{Ins: ins, Prog: prog, Start: h.Body.Start, Shebang: shebang(h.Content), script: true}

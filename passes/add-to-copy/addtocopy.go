@@ -137,7 +137,7 @@ func firstVariable(srcs []string) string {
 
 // addToCopyFix replaces the keyword ADD with COPY, in the same case.
 func addToCopyFix(doc *dockerfile.Document, ins *dockerfile.Instruction) (analysis.Finding, bool) {
-	kw := ins.Keyword
+	kw := ins.Keyword()
 	lead := len(ins.Text) - len(strings.TrimLeftFunc(ins.Text, unicode.IsSpace))
 	if len(kw) != 3 || !strings.HasPrefix(ins.Text[lead:], kw) {
 		return analysis.Finding{}, false

@@ -203,7 +203,7 @@ func (c *chain) move(doc *dockerfile.Document, target string) (analysis.Finding,
 	// the next round and see the RUN as moved. The edit starts after the
 	// keyword, where an ignore comment's hold on the RUN ends.
 	lead := len(c.ins.Text) - len(strings.TrimLeft(c.ins.Text, " \t"))
-	start, end := c.ins.SrcOffset(lead+len(c.ins.Keyword)), c.ins.ContentEnd()
+	start, end := c.ins.SrcOffset(lead+len(c.ins.Keyword())), c.ins.ContentEnd()
 	var text strings.Builder
 	last := start
 	for _, e := range edits {

@@ -60,7 +60,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	for _, s := range chain {
 		for _, ins := range s.Instructions {
-			if len(ins.Shell) > 0 && !ins.POSIXShell() {
+			if len(ins.Shell()) > 0 && !ins.POSIXShell() {
 				return nil
 			}
 		}

@@ -140,7 +140,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 					return decline(prog, fmt.Sprintf("the %s runs %s -c, whose last command runs as a child of the shell: %s would signal the shell, not the program; put exec in front of the program's command", kw, prog.Args[0], choice))
 				}
 			}
-		} else if !execsLast(prog.Shell) {
+		} else if !execsLast(prog.Shell()) {
 			text, off := prog.ShellArgs()
 			text = strings.TrimRight(text, " \t\r\n")
 			sp, err := shellparse.Parse(text)
@@ -151,8 +151,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			switch {
 			case !ok:
 				sh := "/bin/sh (dash does not replace itself with the last command)"
-				if len(prog.Shell) > 0 && prog.Shell[0] != "/bin/sh" {
-					sh = prog.Shell[0]
+				if len(prog.Shell()) > 0 && prog.Shell()[0] != "/bin/sh" {
+					sh = prog.Shell()[0]
 				}
 				return decline(prog, fmt.Sprintf("the shell-form %s runs its program as a child of %s, so %s would signal the shell, not the program, and exec cannot be added: %s", kw, sh, choice, why))
 			case !done:
@@ -190,7 +190,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		}
 		text, off := ep.ShellArgs()
 		text = strings.TrimRight(text, " \t")
-		shell := ep.Shell
+		shell := ep.Shell()
 		if len(shell) == 0 {
 			shell = []string{"/bin/sh", "-c"}
 		}
