@@ -18,6 +18,7 @@ import (
 
 	"github.com/dfopt/dfopt/shellparse"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -376,26 +377,18 @@ var parseWindowSize = 64 << 10
 
 // parseInWindows sets d.Escape and d.Instructions from parses of windows
 // of d.Src, about parseWindowSize bytes each, and reports whether it
-// could. Each window but the first starts with the first line of the last
-// instruction taken, which the window must give back as it was (the
-// parser reads an instruction the same wherever it starts reading, when it
-// starts at its first line: the parser directives are the escape
-// character, which parseWindow repeats, and comments above it are not
-// taken again); each window but the last ends at a line end, and its last
-// instruction, which may go on past it, is left to the next window. A
-// window of a single instruction is made larger until the instruction
-// ends in it. When a window does not parse or give back what it must,
-// parseInWindows reports false, and Parse parses the whole file: so a
-// file that does not parse gets the error of the whole file.
+// could. Each window but the first starts where the last instruction
+// taken ended, after windowLead (see parseWindow), and so reads what
+// follows as the parser of the whole file does; each window but the last
+// ends at a line end, and its last instruction, which may go on past it,
+// is left to the next window. A window without an instruction that ends
+// in it is made larger. When a window does not parse, parseInWindows
+// reports false, and Parse parses the whole file: so a file that does not
+// parse gets the error of the whole file.
 func (d *Document) parseInWindows() bool {
 	start, size := 0, parseWindowSize
-	var guard *Instruction // the last instruction taken
 	for {
-		// size bytes past the guard, to the end of a line.
 		end := start + size
-		if guard != nil {
-			end = guard.Span.End + size
-		}
 		if end < len(d.Src) {
 			end = d.LineEnd(d.LineOf(end))
 		} else {
@@ -403,55 +396,39 @@ func (d *Document) parseInWindows() bool {
 		}
 		final := end == len(d.Src)
 		var (
-			res *parser.Result
-			dl  int
-			err error
+			nodes []*parser.Node
+			dl    int
+			ok    bool
 		)
-		if guard == nil {
-			res, err = parseSafely(bytes.NewReader(d.Src[:end]))
-			if err == nil {
-				d.Escape = byte(res.EscapeToken)
+		if start == 0 {
+			res, err := parseSafely(bytes.NewReader(d.Src[:end]))
+			if ok = err == nil; ok {
+				d.Escape, nodes = byte(res.EscapeToken), res.AST.Children
 			}
 		} else {
-			res, dl, err = d.parseWindow(start, end)
+			nodes, dl, ok = d.parseWindow(start, end)
 		}
-		if err != nil {
+		if !ok {
 			if final {
 				return false
 			}
 			size *= 2
 			continue
 		}
-		nodes := res.AST.Children
 		if !final {
-			// The guard, an instruction to take, and the last one, which
-			// may go on past the window.
-			want := 2
-			if guard != nil {
-				want = 3
-			}
-			if len(nodes) < want {
+			if len(nodes) < 2 {
 				// The window must reach past the end of the instruction
 				// that does not end in it (here-document bodies are left
 				// to the doubling), without parsing that instruction again
 				// at every size on the way.
-				last := nodes[len(nodes)-1]
-				e := shellparse.LogicalEnd(d.Src, d.LineStart(last.StartLine+dl), d.Escape)
-				from := start
-				if guard != nil {
-					from = guard.Span.End
+				size *= 2
+				if len(nodes) == 1 {
+					e := shellparse.LogicalEnd(d.Src, d.LineStart(nodes[0].StartLine+dl), d.Escape)
+					size = max(size, e+parseWindowSize-start)
 				}
-				size = max(2*size, e+parseWindowSize-from)
 				continue
 			}
 			nodes = nodes[:len(nodes)-1]
-		}
-		if guard != nil {
-			if len(nodes) == 0 || nodes[0].StartLine+dl != guard.StartLine ||
-				nodes[0].EndLine+dl != guard.EndLine || nodes[0].Original != guard.Text {
-				return false
-			}
-			nodes = nodes[1:]
 		}
 		for _, n := range nodes {
 			ins, err := d.instruction(n, dl)
@@ -464,8 +441,7 @@ func (d *Document) parseInWindows() bool {
 		if final {
 			return true
 		}
-		guard = d.Instructions[len(d.Instructions)-1]
-		start, size = guard.Span.Start, parseWindowSize
+		start, size = d.Instructions[len(d.Instructions)-1].Span.End, parseWindowSize
 	}
 }
 
@@ -631,6 +607,14 @@ func (d *Document) Directive(name string) (string, bool) {
 	return "", false
 }
 
+// quietLinter is the linter BuildKit's instructions package is given: it
+// reports nothing. (Given none, as instructions.ParseInstruction does,
+// BuildKit dereferences it when a comment above the instruction is a
+// "# check=" line, and the parse panics on a file BuildKit builds.) It is
+// only read: a linter that cannot warn records nothing, and the
+// configuration a check comment gives is merged into a copy.
+var quietLinter = sync.OnceValue(func() *linter.Linter { return linter.New(&linter.Config{}) })
+
 // instruction returns the instruction of node n, which buildkit's parser
 // gave for d.Src (dl is 0) or for a window of it whose line 1 is line dl+1
 // of d.Src (see parseWindow).
@@ -658,7 +642,7 @@ func (d *Document) instruction(n *parser.Node, dl int) (*Instruction, error) {
 		ins.Flags = sub.Flags
 		ins.JSON = sub.Attributes["json"]
 	}
-	if _, err := instructions.ParseInstruction(n); err != nil {
+	if _, err := instructions.ParseInstructionWithLinter(n, quietLinter()); err != nil {
 		return nil, &ParseError{Name: d.Name, Line: ins.StartLine, Msg: instructionError(ins, err)}
 	}
 

@@ -2,7 +2,6 @@ package dockerfile
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -28,13 +27,19 @@ type Replacement struct{ Pos, End, Len int }
 //
 // An instruction is touched when a replacement overlaps or abuts it or the
 // comments and blank lines above it. Each run of touched instructions is
-// parsed together with the untouched instruction before it and the one
-// after it (or the end of the file): the parse must give those two back as
-// they were, which shows that nothing the run became (an unterminated
-// here-document, a trailing line continuation) reaches past it. When it
-// does not, when the first instruction or the parser directives above it
-// are touched, when most instructions are, or when a parse fails, Reparse
-// parses the whole source, so that errors are the ones Parse gives.
+// parsed from the end of the untouched instruction before it together with
+// the one after it (or up to the end of the file): the parse must give the
+// one after back as it was, which shows that nothing the run became (an
+// unterminated here-document, a trailing line continuation) reaches past
+// it. The parse starts where the instruction before ended, so in the state
+// BuildKit's parser is in after a whole instruction (it reads forward, line
+// by line); a line of a fixed instruction put in front of the window gives
+// the parser that state, so that a comment at the top of the window is not
+// read as a parser directive. When the window's parse does not give the
+// instruction after back, when the first instruction or the parser
+// directives above it are touched, when most instructions are, or when a
+// parse fails, Reparse parses the whole source, so that errors are the
+// ones Parse gives.
 func Reparse(prev *Document, src []byte, reps []Replacement) (*Document, error) {
 	if d, ok := reparse(prev, src, reps); ok {
 		return d, nil
@@ -124,19 +129,21 @@ func reparse(prev *Document, src []byte, reps []Replacement) (*Document, bool) {
 		for k < len(ins) && touched[k] {
 			k++
 		}
-		guard := ins[i-1]
-		start, _ := shift(guard.Span.Start)
-		start += guard.Span.Start
+		// No replacement meets the untouched ins[i-1] or its end (one
+		// that abuts it touches it), so its end moves by the shift of
+		// its start.
+		before := ins[i-1]
+		start, _ := shift(before.Span.Start)
+		start += before.Span.End
 		end := len(src)
 		if k < len(ins) {
 			db, _ := shift(ins[k].Span.End)
 			end = ins[k].Span.End + db
 		}
 		got, ok := d.windowInstructions(start, end)
-		if !ok || len(got) < 1 || !sameInstruction(got[0], guard, start-guard.Span.Start, false) {
+		if !ok {
 			return nil, false
 		}
-		got = got[1:]
 		if k < len(ins) {
 			if len(got) < 1 {
 				return nil, false
@@ -168,16 +175,21 @@ func reparse(prev *Document, src []byte, reps []Replacement) (*Document, bool) {
 
 var nl = []byte("\n")
 
-// windowInstructions parses d.Src[start:end], which begins with an
-// instruction's first line, and returns its instructions at their offsets
-// and lines in d.Src.
+// windowLead is the line put in front of a window: a whole instruction,
+// after which BuildKit's parser is in the state it is in after any
+// instruction (no parser directive can follow it).
+const windowLead = "ARG _\n"
+
+// windowInstructions parses d.Src[start:end], which begins where an
+// instruction ended, and returns its instructions at their offsets and
+// lines in d.Src.
 func (d *Document) windowInstructions(start, end int) ([]*Instruction, bool) {
-	res, dl, err := d.parseWindow(start, end)
-	if err != nil {
+	nodes, dl, ok := d.parseWindow(start, end)
+	if !ok {
 		return nil, false
 	}
 	var out []*Instruction
-	for _, n := range res.AST.Children {
+	for _, n := range nodes {
 		x, err := d.instruction(n, dl)
 		if err != nil {
 			return nil, false
@@ -187,23 +199,27 @@ func (d *Document) windowInstructions(start, end int) ([]*Instruction, bool) {
 	return out, true
 }
 
-// parseWindow parses d.Src[start:end], which begins with an instruction's
-// first line, after a line that sets the escape character when it is not
-// the default one. It returns buildkit's syntax tree, whose line n is line
-// n+dl of d.Src.
-func (d *Document) parseWindow(start, end int) (res *parser.Result, dl int, err error) {
-	var prefix string
+// parseWindow parses d.Src[start:end], which begins where an instruction
+// ended, after windowLead (and a line that sets the escape character when
+// it is not the default one), and returns buildkit's syntax trees of its
+// instructions, whose line n is line n+dl of d.Src. The window is not
+// copied.
+func (d *Document) parseWindow(start, end int) (nodes []*parser.Node, dl int, ok bool) {
+	prefix := windowLead
 	if d.Escape != '\\' {
-		prefix = fmt.Sprintf("# escape=%c\n", d.Escape)
+		prefix = fmt.Sprintf("# escape=%c\n", d.Escape) + windowLead
 	}
-	res, err = parseSafely(io.MultiReader(strings.NewReader(prefix), bytes.NewReader(d.Src[start:end])))
-	if err != nil {
-		return nil, 0, err
+	prefixLines := strings.Count(prefix, "\n")
+	res, err := parseSafely(io.MultiReader(strings.NewReader(prefix), bytes.NewReader(d.Src[start:end])))
+	if err != nil || byte(res.EscapeToken) != d.Escape {
+		return nil, 0, false
 	}
-	if byte(res.EscapeToken) != d.Escape {
-		return nil, 0, errors.New("the window sets another escape character")
+	nodes = res.AST.Children
+	// The lead comes back as itself, on its own line.
+	if len(nodes) == 0 || nodes[0].Value != "ARG" && nodes[0].Value != "arg" || nodes[0].StartLine != prefixLines || nodes[0].EndLine != prefixLines {
+		return nil, 0, false
 	}
-	return res, d.LineOf(start) - 1 - strings.Count(prefix, "\n"), nil
+	return nodes[1:], d.LineOf(start) - 1 - prefixLines, true
 }
 
 func parseSafely(r io.Reader) (res *parser.Result, err error) {

@@ -235,6 +235,28 @@ func TestReparse(t *testing.T) {
 	}
 }
 
+// A window starts where an untouched instruction ends, so comments above
+// the first touched instruction are at its top: those that read as parser
+// directives (escape, syntax, check) stay comments, as in the whole file,
+// and the edit is still parsed incrementally.
+func TestReparseDirectiveLikeComments(t *testing.T) {
+	for _, src := range []string{
+		"FROM a\nRUN one\n# escape=`\nRUN two \\\n  three\nRUN four\n",
+		"FROM a\nRUN one\n# syntax=docker/dockerfile:1\n# check=skip=all\nRUN two\nRUN four\n",
+		"# escape=`\nFROM a\nRUN one\n# escape=\\\n# check=skip=JSONArgsRecommended\nRUN two `\n  three\nRUN four\n",
+	} {
+		prev, err := Parse("Dockerfile", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		two := prev.Instructions[2]
+		at := two.ContentEnd()
+		if !checkReparse(t, prev, []Replacement{{at, at, len(" && true")}}, []string{" && true"}) {
+			t.Errorf("%q: the edit of line %d was not parsed incrementally", src, two.StartLine)
+		}
+	}
+}
+
 func FuzzReparse(f *testing.F) {
 	for i, src := range reparseSeeds(f) {
 		if i%10 == 0 {

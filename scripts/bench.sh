@@ -23,7 +23,8 @@
 #   - one RUN with 100,000 continuation lines;
 #   - directory mode: the corpus (testdata/corpus) copied into one folder,
 #     dfopt -l DIR, with every pass and without the passes that read the
-#     build context (files per second of wall time and of CPU time); and
+#     build context, and with no pass (files per second of wall time and
+#     of CPU time); and
 #     one process per corpus file, one after the other (wall and CPU time
 #     per file, counting the shell loop that starts them), and the same for
 #     dockerfmt when DOCKERFMT names it;
@@ -149,6 +150,10 @@ if [ -z "$only" ] || [ "$only" = dir ]; then
   rate
   ctxpasses=dockerignore,manifest-first,split-copy,add-to-copy,copy-chown
   measure "directory mode, -l DIR, no context passes" "$count corpus files" "--disable=$ctxpasses" "$bin" -l --disable=$ctxpasses "$dir"
+  rate
+  # No pass at all: reading, parsing (BuildKit's parser) and printing each
+  # file, the floor under the two above.
+  measure "directory mode, -l DIR, --enable=none" "$count corpus files" "parse and print only" "$bin" -l --enable=none "$dir"
   rate
   # One process per file, one after the other, from standard input (no
   # build context: what a formatter does). The shell loop that starts them

@@ -29,6 +29,9 @@ func BenchmarkDirectory(b *testing.B) {
 	}{
 		{"all-passes", []string{"-l", dir}},
 		{"no-context-passes", []string{"-l", "--disable=dockerignore,manifest-first,split-copy,add-to-copy,copy-chown", dir}},
+		// No pass: reading, parsing and checking each file, the floor
+		// under the other two.
+		{"parse-only", []string{"-l", "--enable=none", dir}},
 	} {
 		for _, workers := range []int{1, 2, 4} {
 			b.Run(tc.name+"/workers="+string(rune('0'+workers)), func(b *testing.B) {

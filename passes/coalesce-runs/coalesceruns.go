@@ -125,9 +125,9 @@ func analyzeProgram(ins *dockerfile.Instruction, sr *runs.Run) *runInfo {
 	}
 	r.rmWD = removesWorkdir(sr)
 	r.fresh = runs.FreshMounts(ins)
-	r.setsE = mayCallSet(prog.Src) && setsErrexit(prog.File)
+	r.setsE = mayCallSet(prog.Src) && setsErrexit(prog)
 	r.errexit = r.setsE || shellErrexit(ins.Shell())
-	r.trap = mayCallTrap(prog.Src) && setsTrap(prog.File)
+	r.trap = mayCallTrap(prog.Src) && setsTrap(prog)
 	return r
 }
 
@@ -162,14 +162,14 @@ func mayCallTrap(src string) bool {
 }
 
 // setsTrap reports whether the program runs trap or eval anywhere.
-func setsTrap(f *syntax.File) bool {
+func setsTrap(prog *shellparse.Program) bool {
 	found := false
-	shellparse.Walk(f, func(n syntax.Node) bool {
+	shellparse.Walk(prog.File, func(n syntax.Node) bool {
 		call, ok := n.(*syntax.CallExpr)
 		if !ok || found {
 			return !found
 		}
-		if cmd := shellparse.Resolve(call); cmd != nil && (cmd.Name == "trap" || cmd.Name == "eval") {
+		if cmd := prog.CommandOf(call); cmd != nil && (cmd.Name == "trap" || cmd.Name == "eval") {
 			found = true
 		}
 		return true
@@ -180,14 +180,14 @@ func setsTrap(f *syntax.File) bool {
 // setsErrexit reports whether the program may turn errexit on anywhere
 // (including in subshells and functions): set -e, set -o errexit, or a set
 // whose options are not literal.
-func setsErrexit(f *syntax.File) bool {
+func setsErrexit(prog *shellparse.Program) bool {
 	found := false
-	shellparse.Walk(f, func(n syntax.Node) bool {
+	shellparse.Walk(prog.File, func(n syntax.Node) bool {
 		call, ok := n.(*syntax.CallExpr)
 		if !ok || found {
 			return !found
 		}
-		cmd := shellparse.Resolve(call)
+		cmd := prog.CommandOf(call)
 		if cmd == nil || cmd.Name != "set" {
 			return true
 		}

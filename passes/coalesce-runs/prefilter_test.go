@@ -18,7 +18,7 @@ func TestMayCallSet(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
-		if setsErrexit(prog.File) && !mayCallSet(src) {
+		if setsErrexit(prog) && !mayCallSet(src) {
 			t.Errorf("%q sets errexit, the quick test says no", src)
 		}
 	}

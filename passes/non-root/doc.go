@@ -95,7 +95,9 @@
 // archives that a COPY or ADD (not --from) puts in a PATH directory: read
 // from the build context when it is there, and unreadable when it is an
 // archive or there is no context. A program a RUN builds in a directory a
-// COPY brought is not taken for a script.
+// COPY brought is not taken for a script; without the build context, one
+// such a COPY may have brought and that no RUN of the file names (go build
+// -o serv names serv) may be a file of the context, a script: declined.
 //
 // Left alone, with a finding that says why: a USER root in the file; an
 // entrypoint that starts as root on purpose (the gosu or su-exec pattern of

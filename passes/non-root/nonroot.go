@@ -1013,8 +1013,12 @@ func copiedNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage, at *docke
 		byName := copiesByName(o.Ins, prog)
 		view := buildcontext.Of(ctx)
 		if view == nil {
+			if !byName && runNames(ctx.Doc, prog) {
+				return "" // a RUN that names it builds it, most likely
+			}
 			if !byName {
-				return ""
+				return fmt.Sprintf("the entrypoint %s may come from the build context, in the directory the %s on line %d brings, which dfopt cannot read without it (no RUN names it, so it is not one the build makes); it may be a script that needs root",
+					prog, strings.ToUpper(o.Ins.Cmd), ctx.Line(o.Ins.Span.Start))
 			}
 			return "the entrypoint " + prog + " comes from the build context, which dfopt cannot read without it; it may be a script that needs root"
 		}
@@ -1145,6 +1149,23 @@ func copiesByName(ins *dockerfile.Instruction, prog string) bool {
 		}
 	}
 	return dest == prog
+}
+
+// runNames reports whether a RUN of the file names the program prog (its
+// base name, anywhere in the RUN's text; in any stage, since the program
+// may come from another stage through COPY --from): the RUN may build it
+// (go build -o serv, make install), so a program that a COPY of a whole
+// directory may have brought is taken for what the build made when the
+// build context cannot be read. A program no RUN names can only be a file
+// of the context, which may be a script.
+func runNames(doc *dockerfile.Document, prog string) bool {
+	base := path.Base(prog)
+	for _, ins := range doc.Instructions {
+		if (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild() == "run") && strings.Contains(ins.Text, base) {
+			return true
+		}
+	}
+	return false
 }
 
 // chmodRE finds chmod in a RUN.
