@@ -44,7 +44,7 @@ func (d *Document) CommentsAbove(ins *Instruction) []Comment {
 func (d *Document) Comments() []Comment {
 	var bodies []Span
 	for _, ins := range d.Instructions {
-		for _, h := range ins.Heredocs {
+		for _, h := range ins.Heredocs() {
 			bodies = append(bodies, h.Body)
 		}
 	}

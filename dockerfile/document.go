@@ -66,14 +66,17 @@ type Heredoc struct {
 }
 
 // Instruction is one Dockerfile instruction and where it sits in the source.
+//
+// A large file has one per line or so, held while the passes run: what few
+// instructions have (here-documents, comments above, ONBUILD, continuation
+// lines) is kept apart, behind methods, so that the others do not carry
+// room for it.
 type Instruction struct {
 	Index int // position in Document.Instructions
 
-	Cmd     string   // lowercase instruction name: "run", "copy", ...
-	Keyword string   // the instruction name as written: "RUN", "run", ...
-	Flags   []string // builder flags as buildkit reports them ("--mount=type=cache,target=/x")
-	Args    []string // arguments as buildkit parsed them
-	JSON    bool     // exec (JSON array) form
+	Cmd   string   // lowercase instruction name: "run", "copy", ...
+	Flags []string // builder flags as buildkit reports them ("--mount=type=cache,target=/x")
+	Args  []string // arguments as buildkit parsed them
 
 	// Span covers the instruction from the first byte of its first line
 	// through the line ending of its last line, heredoc bodies included.
@@ -91,27 +94,82 @@ type Instruction struct {
 	// Text[ArgsOffset:] is the shell program.
 	ArgsOffset int
 
-	Heredocs []Heredoc
-	Comments []string // comment lines directly above, as buildkit reports them
-
-	// Onbuild is the wrapped instruction name of an ONBUILD ("run", ...).
-	Onbuild string
-
 	Stage *Stage // nil for ARGs before the first FROM
-	// Shell is the shell in effect for shell-form commands at this
-	// instruction (from SHELL in this stage or the stage it is built on);
-	// nil means the platform default, /bin/sh -c.
-	Shell []string
+	// shellFrom is the SHELL instruction in effect (see Shell), or nil.
+	shellFrom *Instruction
 
-	// textSegs and contentEnd map Text to the source (see SrcOffset), less
-	// segShift: an instruction Reparse moved shares them with the one it
-	// was moved from.
-	textSegs   []shellparse.Segment
+	// rare holds what most instructions do not have; nil when none of it.
+	rare *rareFields
+	// contentEnd is ContentEnd: with Text, it maps an instruction of one
+	// line to the source (its text is the bytes before it).
 	contentEnd int
-	segShift   int
+
+	JSON bool // exec (JSON array) form
 
 	mu    sync.Mutex
 	cache []cached // a few keys: a list costs less than a map
+}
+
+// rareFields are the parts of an instruction that most do not have.
+type rareFields struct {
+	heredocs []Heredoc
+	comments []string
+	onbuild  string
+	// segs map Text to the source (see SrcOffset), less segShift: an
+	// instruction Reparse moved shares them with the one it was moved
+	// from. nil for an instruction of one line, whose text is the bytes
+	// before contentEnd.
+	segs     []shellparse.Segment
+	segShift int
+}
+
+// Keyword is the instruction name as written: "RUN", "run", ...
+func (ins *Instruction) Keyword() string {
+	kw, _ := keyword(ins.Text)
+	return kw
+}
+
+// Shell is the shell in effect for shell-form commands at this
+// instruction (from SHELL in this stage or the stage it is built on); nil
+// means the platform default, /bin/sh -c.
+func (ins *Instruction) Shell() []string {
+	if ins.shellFrom == nil {
+		return nil
+	}
+	return ins.shellFrom.Args
+}
+
+// Heredocs are the here-documents attached to the instruction, in order.
+func (ins *Instruction) Heredocs() []Heredoc {
+	if ins.rare == nil {
+		return nil
+	}
+	return ins.rare.heredocs
+}
+
+// Comments are the comment lines directly above the instruction, as
+// buildkit reports them.
+func (ins *Instruction) Comments() []string {
+	if ins.rare == nil {
+		return nil
+	}
+	return ins.rare.comments
+}
+
+// Onbuild is the wrapped instruction name of an ONBUILD ("run", ...), or "".
+func (ins *Instruction) Onbuild() string {
+	if ins.rare == nil {
+		return ""
+	}
+	return ins.rare.onbuild
+}
+
+// more returns ins.rare, made when there is none.
+func (ins *Instruction) more() *rareFields {
+	if ins.rare == nil {
+		ins.rare = &rareFields{}
+	}
+	return ins.rare
 }
 
 type cached struct {
@@ -138,7 +196,12 @@ func (ins *Instruction) Cached(key string, f func() any) any {
 	if old, ok := ins.lookup(key); ok {
 		return old
 	}
-	ins.cache = append(ins.cache, cached{key, v})
+	// One entry more, not twice as many: a large file's instructions hold
+	// their caches while the passes run, and most keep a few keys.
+	c := make([]cached, len(ins.cache)+1)
+	copy(c, ins.cache)
+	c[len(ins.cache)] = cached{key, v}
+	ins.cache = c
 	return v
 }
 
@@ -279,29 +342,107 @@ func parse(name string, src []byte) (doc *Document, err error) {
 	d.indexLines()
 	d.BOM = bytes.HasPrefix(src, bom)
 
-	res, perr := parser.Parse(bytes.NewReader(src))
-	if perr != nil {
-		return nil, toParseError(name, perr)
+	if len(src) <= parseWindowSize || !d.parseInWindows() {
+		d.Escape, d.Instructions = '\\', nil
+		res, perr := parser.Parse(bytes.NewReader(src))
+		if perr != nil {
+			return nil, toParseError(name, perr)
+		}
+		d.Escape = byte(res.EscapeToken)
+		for _, n := range res.AST.Children {
+			ins, err := d.instruction(n, 0)
+			if err != nil {
+				return nil, err
+			}
+			ins.Index = len(d.Instructions)
+			d.Instructions = append(d.Instructions, ins)
+		}
 	}
-	d.Escape = byte(res.EscapeToken)
 	if err := d.readDirectives(); err != nil {
 		return nil, err
 	}
 	d.CRLF = bytes.Count(src, []byte("\r\n"))*2 > bytes.Count(src, []byte("\n"))
-
-	for _, n := range res.AST.Children {
-		ins, err := d.instruction(n)
-		if err != nil {
-			return nil, err
-		}
-		ins.Index = len(d.Instructions)
-		d.Instructions = append(d.Instructions, ins)
-	}
 	if err := d.buildStages(); err != nil {
 		return nil, err
 	}
 	d.contIndent.s, d.contIndent.ok = d.continuationIndent(d.Instructions)
 	return d, nil
+}
+
+// parseWindowSize is how much of a large file Parse hands buildkit's
+// parser at once. The parser makes a syntax tree of all it is given, which
+// takes some five times the source in memory besides the instructions made
+// from it: read in windows, a file's tree is never all held at once.
+var parseWindowSize = 64 << 10
+
+// parseInWindows sets d.Escape and d.Instructions from parses of windows
+// of d.Src, about parseWindowSize bytes each, and reports whether it
+// could. Each window but the first starts where the last instruction
+// taken ended, after windowLead (see parseWindow), and so reads what
+// follows as the parser of the whole file does; each window but the last
+// ends at a line end, and its last instruction, which may go on past it,
+// is left to the next window. A window without an instruction that ends
+// in it is made larger. When a window does not parse, parseInWindows
+// reports false, and Parse parses the whole file: so a file that does not
+// parse gets the error of the whole file.
+func (d *Document) parseInWindows() bool {
+	start, size := 0, parseWindowSize
+	for {
+		end := start + size
+		if end < len(d.Src) {
+			end = d.LineEnd(d.LineOf(end))
+		} else {
+			end = len(d.Src)
+		}
+		final := end == len(d.Src)
+		var (
+			nodes []*parser.Node
+			dl    int
+			ok    bool
+		)
+		if start == 0 {
+			res, err := parseSafely(bytes.NewReader(d.Src[:end]))
+			if ok = err == nil; ok {
+				d.Escape, nodes = byte(res.EscapeToken), res.AST.Children
+			}
+		} else {
+			nodes, dl, ok = d.parseWindow(start, end)
+		}
+		if !ok {
+			if final {
+				return false
+			}
+			size *= 2
+			continue
+		}
+		if !final {
+			if len(nodes) < 2 {
+				// The window must reach past the end of the instruction
+				// that does not end in it (here-document bodies are left
+				// to the doubling), without parsing that instruction again
+				// at every size on the way.
+				size *= 2
+				if len(nodes) == 1 {
+					e := shellparse.LogicalEnd(d.Src, d.LineStart(nodes[0].StartLine+dl), d.Escape)
+					size = max(size, e+parseWindowSize-start)
+				}
+				continue
+			}
+			nodes = nodes[:len(nodes)-1]
+		}
+		for _, n := range nodes {
+			ins, err := d.instruction(n, dl)
+			if err != nil {
+				return false
+			}
+			ins.Index = len(d.Instructions)
+			d.Instructions = append(d.Instructions, ins)
+		}
+		if final {
+			return true
+		}
+		start, size = d.Instructions[len(d.Instructions)-1].Span.End, parseWindowSize
+	}
 }
 
 // binaryLine returns the 1-based line of the first NUL byte of src that is
@@ -474,21 +615,26 @@ func (d *Document) Directive(name string) (string, bool) {
 // configuration a check comment gives is merged into a copy.
 var quietLinter = sync.OnceValue(func() *linter.Linter { return linter.New(&linter.Config{}) })
 
-func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
+// instruction returns the instruction of node n, which buildkit's parser
+// gave for d.Src (dl is 0) or for a window of it whose line 1 is line dl+1
+// of d.Src (see parseWindow).
+func (d *Document) instruction(n *parser.Node, dl int) (*Instruction, error) {
 	ins := &Instruction{
-		Cmd:       strings.ToLower(n.Value),
+		Cmd:       lowerCmd(n.Value),
 		Flags:     n.Flags,
-		StartLine: n.StartLine,
-		EndLine:   n.EndLine,
-		Comments:  n.PrevComment,
+		StartLine: n.StartLine + dl,
+		EndLine:   n.EndLine + dl,
 		JSON:      n.Attributes["json"],
+	}
+	if len(n.PrevComment) > 0 {
+		ins.more().comments = n.PrevComment
 	}
 	for a := n.Next; a != nil; a = a.Next {
 		ins.Args = append(ins.Args, a.Value)
 	}
 	if ins.Cmd == "onbuild" && n.Next != nil && len(n.Next.Children) > 0 {
 		sub := n.Next.Children[0]
-		ins.Onbuild = strings.ToLower(sub.Value)
+		ins.more().onbuild = lowerCmd(sub.Value)
 		ins.Args = nil
 		for a := sub.Next; a != nil; a = a.Next {
 			ins.Args = append(ins.Args, a.Value)
@@ -497,24 +643,29 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 		ins.JSON = sub.Attributes["json"]
 	}
 	if _, err := instructions.ParseInstructionWithLinter(n, quietLinter()); err != nil {
-		return nil, &ParseError{Name: d.Name, Line: n.StartLine, Msg: instructionError(ins, err)}
+		return nil, &ParseError{Name: d.Name, Line: ins.StartLine, Msg: instructionError(ins, err)}
 	}
 
-	start := d.LineStart(n.StartLine)
-	lg := shellparse.JoinLines(d.Src, start, d.Escape)
-	if lg.Text != n.Original {
+	start := d.LineStart(ins.StartLine)
+	// The text is buildkit's, which the arguments share: not a copy.
+	lg, ok := shellparse.JoinLinesAs(d.Src, start, d.Escape, n.Original)
+	if !ok {
 		// The byte map would be wrong; refuse rather than risk an edit in
 		// the wrong place.
-		return nil, &ParseError{Name: d.Name, Line: n.StartLine,
+		return nil, &ParseError{Name: d.Name, Line: ins.StartLine,
 			Msg: "cannot map instruction to its source bytes (unsupported line structure)"}
 	}
 	ins.Text, ins.TextEnd = lg.Text, lg.End
-	ins.textSegs, ins.contentEnd = lg.Segments, lg.ContentEnd
-	ins.Span = Span{start, d.LineEnd(n.EndLine)}
+	ins.contentEnd = lg.ContentEnd
+	if one := (shellparse.Segment{Text: 0, Src: lg.ContentEnd - len(lg.Text)}); len(lg.Segments) > 1 ||
+		len(lg.Segments) == 1 && lg.Segments[0] != one {
+		ins.more().segs = lg.Segments
+	}
+	ins.Span = Span{start, d.LineEnd(ins.EndLine)}
 	if ins.Span.End < ins.TextEnd {
 		ins.Span.End = ins.TextEnd
 	}
-	ins.Keyword, ins.ArgsOffset = splitKeyword(lg.Text, d.Escape)
+	_, ins.ArgsOffset = splitKeyword(lg.Text, d.Escape)
 
 	if len(n.Heredocs) > 0 {
 		line := d.LineOf(ins.TextEnd) // first body line
@@ -523,7 +674,7 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 			bodyStart := d.LineStart(line)
 			// find the terminator line
 			term := line
-			for ; term <= n.EndLine; term++ {
+			for ; term <= ins.EndLine; term++ {
 				l := bytes.TrimRight(d.Line(term), "\r\n")
 				if h.Chomp {
 					l = bytes.TrimLeft(l, "\t")
@@ -533,12 +684,34 @@ func (d *Document) instruction(n *parser.Node) (*Instruction, error) {
 				}
 			}
 			body.Body = Span{bodyStart, d.LineStart(term)}
-			ins.Heredocs = append(ins.Heredocs, body)
+			r := ins.more()
+			r.heredocs = append(r.heredocs, body)
 			line = term + 1
 		}
 	}
 	return ins, nil
 }
+
+// lowerCmd is strings.ToLower of an instruction name, without a copy for
+// the names buildkit knows.
+func lowerCmd(name string) string {
+	lower := strings.ToLower(name)
+	if c, ok := commandNames[lower]; ok {
+		return c
+	}
+	return lower
+}
+
+// commandNames are the instruction names buildkit knows, lowercase.
+var commandNames = func() map[string]string {
+	m := map[string]string{}
+	for _, c := range []string{"add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from",
+		"healthcheck", "label", "maintainer", "onbuild", "run", "shell", "stopsignal", "user",
+		"volume", "workdir"} {
+		m[c] = c
+	}
+	return m
+}()
 
 // instructionError is the message of err, BuildKit's error about the
 // instruction ins, without its location (a ParseError gives the line) and
@@ -554,16 +727,22 @@ func instructionError(ins *Instruction, err error) string {
 // splitKeyword returns the instruction keyword as written and the offset in
 // text where the arguments begin, after builder flags, mirroring buildkit.
 func splitKeyword(text string, esc byte) (string, int) {
+	kw, i := keyword(text)
+	for i < len(text) && isBlank(text[i]) {
+		i++
+	}
+	return kw, i + flagsLen(text[i:], esc)
+}
+
+// keyword returns the instruction keyword of text and the offset just
+// after it.
+func keyword(text string) (string, int) {
 	lead := len(text) - len(strings.TrimLeftFunc(text, unicode.IsSpace))
 	i := lead
 	for i < len(text) && !isBlank(text[i]) {
 		i++
 	}
-	kw := text[lead:i]
-	for i < len(text) && isBlank(text[i]) {
-		i++
-	}
-	return kw, i + flagsLen(text[i:], esc)
+	return text[lead:i], i
 }
 
 // isBlank matches buildkit's reWhitespace, `[\t\v\f\r ]+`.
@@ -621,7 +800,7 @@ func flagsLen(line string, esc byte) int {
 
 func (d *Document) buildStages() error {
 	var cur *Stage
-	var shell []string
+	var shell *Instruction // the SHELL in effect
 	byName := map[string]*Stage{}
 	for _, ins := range d.Instructions {
 		if ins.Cmd == "from" {
@@ -654,21 +833,21 @@ func (d *Document) buildStages() error {
 		}
 		if cur != nil {
 			if ins.Cmd == "shell" && ins.JSON {
-				shell = ins.Args
+				shell = ins
 			}
 			ins.Stage = cur
-			ins.Shell = shell
+			ins.shellFrom = shell
 			cur.Instructions = append(cur.Instructions, ins)
 		}
 	}
 	return nil
 }
 
-func (s *Stage) finalShell() []string {
+func (s *Stage) finalShell() *Instruction {
 	if len(s.Instructions) == 0 {
 		return nil
 	}
-	return s.Instructions[len(s.Instructions)-1].Shell
+	return s.Instructions[len(s.Instructions)-1].shellFrom
 }
 
 // ShellArgs returns the shell program of a shell-form RUN, CMD or ENTRYPOINT
@@ -679,20 +858,37 @@ func (ins *Instruction) ShellArgs() (string, int) {
 
 // ContentEnd is the source offset just after the instruction's last byte of
 // text, before the line ending of its last command line.
-func (ins *Instruction) ContentEnd() int { return ins.contentEnd + ins.segShift }
+func (ins *Instruction) ContentEnd() int { return ins.contentEnd }
+
+// segs returns the segments that map Text to the source, and the shift to
+// add to their offsets.
+func (ins *Instruction) segs(one *[1]shellparse.Segment) ([]shellparse.Segment, int) {
+	if ins.rare != nil && ins.rare.segs != nil {
+		return ins.rare.segs, ins.rare.segShift
+	}
+	if len(ins.Text) == 0 {
+		return nil, 0
+	}
+	one[0] = shellparse.Segment{Text: 0, Src: ins.contentEnd - len(ins.Text)}
+	return one[:], 0
+}
 
 // SrcOffset maps an offset in Text to an offset in the document source: that
 // of the byte at textOff, or ContentEnd for an offset at or past the end of
 // Text.
 func (ins *Instruction) SrcOffset(textOff int) int {
-	return shellparse.SrcOffset(ins.textSegs, ins.contentEnd, len(ins.Text), textOff) + ins.segShift
+	var one [1]shellparse.Segment
+	segs, shift := ins.segs(&one)
+	return shellparse.SrcOffset(segs, ins.contentEnd-shift, len(ins.Text), textOff) + shift
 }
 
 // TextIndex maps a source offset back to Text: the index of the byte at
 // srcOff, or -1 when that byte is not part of Text (a line continuation, a
 // comment line inside the instruction, a line ending).
 func (ins *Instruction) TextIndex(srcOff int) int {
-	return shellparse.TextIndex(ins.textSegs, len(ins.Text), srcOff-ins.segShift)
+	var one [1]shellparse.Segment
+	segs, shift := ins.segs(&one)
+	return shellparse.TextIndex(segs, len(ins.Text), srcOff-shift)
 }
 
 // Is reports whether the instruction is the named one (case-insensitive).
@@ -706,15 +902,16 @@ func (ins *Instruction) POSIXShell() bool {
 	if ins.Stage != nil && ins.Stage.Windows() {
 		return false
 	}
-	if len(ins.Shell) == 0 {
+	sh := ins.Shell()
+	if len(sh) == 0 {
 		return true
 	}
-	exe := strings.ToLower(ins.Shell[0])
+	exe := strings.ToLower(sh[0])
 	if i := strings.LastIndexAny(exe, `/\`); i >= 0 {
 		exe = exe[i+1:]
 	}
 	if exe == "busybox" {
-		return len(ins.Shell) > 1 && (ins.Shell[1] == "sh" || ins.Shell[1] == "ash")
+		return len(sh) > 1 && (sh[1] == "sh" || sh[1] == "ash")
 	}
 	return IsPOSIXShell(exe)
 }

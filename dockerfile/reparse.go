@@ -3,6 +3,7 @@ package dockerfile
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -139,7 +140,7 @@ func reparse(prev *Document, src []byte, reps []Replacement) (*Document, bool) {
 			db, _ := shift(ins[k].Span.End)
 			end = ins[k].Span.End + db
 		}
-		got, ok := d.parseWindow(start, end)
+		got, ok := d.windowInstructions(start, end)
 		if !ok {
 			return nil, false
 		}
@@ -179,62 +180,69 @@ var nl = []byte("\n")
 // instruction (no parser directive can follow it).
 const windowLead = "ARG _\n"
 
+// windowInstructions parses d.Src[start:end], which begins where an
+// instruction ended, and returns its instructions at their offsets and
+// lines in d.Src.
+func (d *Document) windowInstructions(start, end int) ([]*Instruction, bool) {
+	nodes, dl, ok := d.parseWindow(start, end)
+	if !ok {
+		return nil, false
+	}
+	var out []*Instruction
+	for _, n := range nodes {
+		x, err := d.instruction(n, dl)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, x)
+	}
+	return out, true
+}
+
 // parseWindow parses d.Src[start:end], which begins where an instruction
-// ended, and returns its instructions at their offsets and lines in d.Src.
-func (d *Document) parseWindow(start, end int) ([]*Instruction, bool) {
+// ended, after windowLead (and a line that sets the escape character when
+// it is not the default one), and returns buildkit's syntax trees of its
+// instructions, whose line n is line n+dl of d.Src. The window is not
+// copied.
+func (d *Document) parseWindow(start, end int) (nodes []*parser.Node, dl int, ok bool) {
 	prefix := windowLead
 	if d.Escape != '\\' {
 		prefix = fmt.Sprintf("# escape=%c\n", d.Escape) + windowLead
 	}
 	prefixLines := strings.Count(prefix, "\n")
-	w := &Document{Name: d.Name, Escape: d.Escape}
-	w.Src = make([]byte, 0, len(prefix)+end-start)
-	w.Src = append(append(w.Src, prefix...), d.Src[start:end]...)
-	w.indexLines()
-	res, err := parseSafely(w.Src)
+	res, err := parseSafely(io.MultiReader(strings.NewReader(prefix), bytes.NewReader(d.Src[start:end])))
 	if err != nil || byte(res.EscapeToken) != d.Escape {
-		return nil, false
+		return nil, 0, false
 	}
-	nodes := res.AST.Children
+	nodes = res.AST.Children
 	// The lead comes back as itself, on its own line.
 	if len(nodes) == 0 || nodes[0].Value != "ARG" && nodes[0].Value != "arg" || nodes[0].StartLine != prefixLines || nodes[0].EndLine != prefixLines {
-		return nil, false
+		return nil, 0, false
 	}
-	firstLine := d.LineOf(start)
-	offset := start - len(prefix)
-	lineOffset := firstLine - 1 - prefixLines
-	var out []*Instruction
-	for _, n := range nodes[1:] {
-		x, err := w.instruction(n)
-		if err != nil {
-			return nil, false
-		}
-		out = append(out, x.moved(offset, lineOffset))
-	}
-	return out, true
+	return nodes[1:], d.LineOf(start) - 1 - prefixLines, true
 }
 
-func parseSafely(src []byte) (res *parser.Result, err error) {
+func parseSafely(r io.Reader) (res *parser.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("cannot parse: %v", r)
 		}
 	}()
-	return parser.Parse(bytes.NewReader(src))
+	return parser.Parse(r)
 }
 
 // sameInstruction reports whether got, parsed again, is want moved by db
 // bytes (and has the same comments above it, when comments is set).
 func sameInstruction(got, want *Instruction, db int, comments bool) bool {
-	if comments && !slices.Equal(got.Comments, want.Comments) {
+	if comments && !slices.Equal(got.Comments(), want.Comments()) {
 		return false
 	}
 	if got.Text != want.Text || got.Span.Start != want.Span.Start+db || got.Span.End != want.Span.End+db ||
-		got.TextEnd != want.TextEnd+db || len(got.Heredocs) != len(want.Heredocs) || got.Cmd != want.Cmd {
+		got.TextEnd != want.TextEnd+db || len(got.Heredocs()) != len(want.Heredocs()) || got.Cmd != want.Cmd {
 		return false
 	}
-	for i, h := range got.Heredocs {
-		w := want.Heredocs[i]
+	for i, h := range got.Heredocs() {
+		w := want.Heredocs()[i]
 		if h.Content != w.Content || h.Body.Start != w.Body.Start+db || h.Body.End != w.Body.End+db {
 			return false
 		}
@@ -247,19 +255,21 @@ func sameInstruction(got, want *Instruction, db int, comments bool) bool {
 // sets it).
 func (ins *Instruction) moved(db, dl int) *Instruction {
 	x := &Instruction{
-		Cmd: ins.Cmd, Keyword: ins.Keyword, Flags: ins.Flags, Args: ins.Args, JSON: ins.JSON,
+		Cmd: ins.Cmd, Flags: ins.Flags, Args: ins.Args, JSON: ins.JSON,
 		Span:      Span{ins.Span.Start + db, ins.Span.End + db},
 		StartLine: ins.StartLine + dl, EndLine: ins.EndLine + dl,
 		Text: ins.Text, TextEnd: ins.TextEnd + db, ArgsOffset: ins.ArgsOffset,
-		Comments: ins.Comments, Onbuild: ins.Onbuild,
-		textSegs: ins.textSegs, segShift: ins.segShift + db, contentEnd: ins.contentEnd,
-		cache: ins.textValues(),
+		contentEnd: ins.contentEnd + db,
+		cache:      ins.textValues(),
 	}
-	if len(ins.Heredocs) > 0 {
-		x.Heredocs = make([]Heredoc, len(ins.Heredocs))
-		for i, h := range ins.Heredocs {
-			h.Body = Span{h.Body.Start + db, h.Body.End + db}
-			x.Heredocs[i] = h
+	if r := ins.rare; r != nil {
+		x.rare = &rareFields{comments: r.comments, onbuild: r.onbuild, segs: r.segs, segShift: r.segShift + db}
+		if len(r.heredocs) > 0 {
+			x.rare.heredocs = make([]Heredoc, len(r.heredocs))
+			for i, h := range r.heredocs {
+				h.Body = Span{h.Body.Start + db, h.Body.End + db}
+				x.rare.heredocs[i] = h
+			}
 		}
 	}
 	return x

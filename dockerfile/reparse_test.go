@@ -53,10 +53,10 @@ func docDiff(a, b *Document) string {
 			POSIXShell              bool
 		}
 		v := func(ins *Instruction) view {
-			w := view{Index: ins.Index, Cmd: ins.Cmd, Keyword: ins.Keyword, Flags: ins.Flags, Args: ins.Args,
+			w := view{Index: ins.Index, Cmd: ins.Cmd, Keyword: ins.Keyword(), Flags: ins.Flags, Args: ins.Args,
 				JSON: ins.JSON, Span: ins.Span, StartLine: ins.StartLine, EndLine: ins.EndLine, Text: ins.Text,
-				TextEnd: ins.TextEnd, ArgsOffset: ins.ArgsOffset, Heredocs: ins.Heredocs, Comments: ins.Comments,
-				Onbuild: ins.Onbuild, Stage: -1, Shell: ins.Shell, ContentEnd: ins.ContentEnd(), POSIXShell: ins.POSIXShell()}
+				TextEnd: ins.TextEnd, ArgsOffset: ins.ArgsOffset, Heredocs: ins.Heredocs(), Comments: ins.Comments(),
+				Onbuild: ins.Onbuild(), Stage: -1, Shell: ins.Shell(), ContentEnd: ins.ContentEnd(), POSIXShell: ins.POSIXShell()}
 			if ins.Stage != nil {
 				w.Stage = ins.Stage.Index
 			}

@@ -51,10 +51,10 @@ func (d *Document) KeywordCase(kw string) string {
 func (d *Document) LowerKeywords() bool {
 	lower, upper := 0, 0
 	for _, ins := range d.Instructions {
-		switch ins.Keyword {
-		case strings.ToLower(ins.Keyword):
+		switch kw := ins.Keyword(); kw {
+		case strings.ToLower(kw):
 			lower++
-		case strings.ToUpper(ins.Keyword):
+		case strings.ToUpper(kw):
 			upper++
 		}
 	}

@@ -21,7 +21,7 @@ type SourceCopy struct {
 
 // SourceCopyOf returns the COPY as a source copy, or nil.
 func SourceCopyOf(ins *dockerfile.Instruction, cv *buildcontext.View) *SourceCopy {
-	if ins.Cmd != "copy" || len(ins.Heredocs) > 0 || len(ins.Args) != 2 {
+	if ins.Cmd != "copy" || len(ins.Heredocs()) > 0 || len(ins.Args) != 2 {
 		return nil
 	}
 	for _, f := range ins.Flags {
@@ -51,7 +51,7 @@ func SourceCopyOf(ins *dockerfile.Instruction, cv *buildcontext.View) *SourceCop
 		return nil
 	}
 	flags := ""
-	if kw := len(ins.Keyword); kw <= ins.ArgsOffset && ins.ArgsOffset <= len(ins.Text) {
+	if kw := len(ins.Keyword()); kw <= ins.ArgsOffset && ins.ArgsOffset <= len(ins.Text) {
 		flags = strings.TrimSpace(ins.Text[kw:ins.ArgsOffset])
 	}
 	if ins.JSON {
@@ -77,7 +77,7 @@ func copiedBefore(ins *dockerfile.Instruction) map[string]string {
 		if other.Index >= ins.Index {
 			break
 		}
-		if other.Cmd != "copy" || len(other.Heredocs) > 0 || len(other.Args) < 2 {
+		if other.Cmd != "copy" || len(other.Heredocs()) > 0 || len(other.Args) < 2 {
 			continue
 		}
 		fromCtx := true

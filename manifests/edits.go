@@ -92,7 +92,7 @@ func manifestEdits(doc *dockerfile.Document, sc *SourceCopy, dr *InstallRun, pla
 // directory, with the flags and the keyword of the source COPY.
 func manifestCopyLines(sc *SourceCopy, plan *manifestCopies) ([]string, bool) {
 	var lines []string
-	kw := sc.Ins.Keyword
+	kw := sc.Ins.Keyword()
 	flags := ""
 	if sc.Flags != "" {
 		flags = " " + sc.Flags

@@ -186,7 +186,7 @@ func runCommands(t require.TestingT, name string, src []byte) (cmds [][]string, 
 	doc, err := dockerfile.Parse(name, src)
 	require.NoError(t, err, name)
 	for _, ins := range doc.Instructions {
-		if ins.Cmd != "run" && !(ins.Cmd == "onbuild" && ins.Onbuild == "run") {
+		if ins.Cmd != "run" && !(ins.Cmd == "onbuild" && ins.Onbuild() == "run") {
 			continue
 		}
 		if sr := runs.Script(doc, ins); sr != nil {
@@ -201,7 +201,7 @@ func runCommands(t require.TestingT, name string, src []byte) (cmds [][]string, 
 			}
 			continue
 		}
-		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
+		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs()) > 0 || !ins.POSIXShell() {
 			other = append(other, parsedRun(ins))
 			continue
 		}
@@ -224,8 +224,8 @@ func runCommands(t require.TestingT, name string, src []byte) (cmds [][]string, 
 
 // parsedRun describes a RUN as BuildKit parsed it.
 func parsedRun(ins *dockerfile.Instruction) string {
-	s := fmt.Sprintf("%s %s flags=%q args=%q json=%v", ins.Cmd, ins.Onbuild, ins.Flags, ins.Args, ins.JSON)
-	for _, h := range ins.Heredocs {
+	s := fmt.Sprintf("%s %s flags=%q args=%q json=%v", ins.Cmd, ins.Onbuild(), ins.Flags, ins.Args, ins.JSON)
+	for _, h := range ins.Heredocs() {
 		s += fmt.Sprintf(" <<%s %q", h.Name, h.Content)
 	}
 	return s

@@ -28,7 +28,7 @@ type pkgInstall struct {
 func installs(st *dockerfile.Stage) []pkgInstall {
 	var out []pkgInstall
 	for _, ins := range st.Instructions {
-		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
+		if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs()) > 0 || !ins.POSIXShell() {
 			continue
 		}
 		text, _ := ins.ShellArgs()

@@ -75,7 +75,7 @@ func checkModel(t *testing.T, name string, src []byte) {
 		// The span starts at a line start and the keyword is in it.
 		require.Equal(t, doc.LineStart(ins.StartLine), ins.Span.Start, "%s:%d", name, ins.StartLine)
 		first := strings.TrimLeftFunc(string(src[ins.Span.Start:ins.Span.End]), unicode.IsSpace)
-		require.True(t, strings.HasPrefix(first, ins.Keyword), "%s:%d: span does not start with %q", name, ins.StartLine, ins.Keyword)
+		require.True(t, strings.HasPrefix(first, ins.Keyword()), "%s:%d: span does not start with %q", name, ins.StartLine, ins.Keyword())
 		// The text map points at the same bytes.
 		for i := 0; i < len(ins.Text); i++ {
 			require.Equal(t, ins.Text[i], src[ins.SrcOffset(i)], "%s:%d: text map at %d", name, ins.StartLine, i)

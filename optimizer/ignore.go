@@ -161,7 +161,7 @@ func findIgnores(doc *dockerfile.Document) *ignores {
 		}
 		ig.ins[ins.Index] = set
 		lead := len(ins.Text) - len(strings.TrimLeft(ins.Text, " \t"))
-		ig.anchors = append(ig.anchors, anchor{first, ins.SrcOffset(lead + len(ins.Keyword)), ins.SrcOffset(lead)})
+		ig.anchors = append(ig.anchors, anchor{first, ins.SrcOffset(lead + len(ins.Keyword())), ins.SrcOffset(lead)})
 	}
 	return ig
 }

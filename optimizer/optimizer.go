@@ -460,7 +460,7 @@ func binarySpans(doc *dockerfile.Document) []dockerfile.Span {
 	var spans []dockerfile.Span
 	for _, ins := range doc.Instructions {
 		bin := strings.IndexByte(ins.Text, 0) >= 0
-		for _, h := range ins.Heredocs {
+		for _, h := range ins.Heredocs() {
 			bin = bin || strings.IndexByte(h.Content, 0) >= 0
 		}
 		if bin {

@@ -59,7 +59,7 @@ func (r *Run) startsErrexit() bool {
 	if r.script {
 		return r.Shebang != "" && r.ScriptErrexit()
 	}
-	sh := r.Ins.Shell
+	sh := r.Ins.Shell()
 	for i, a := range sh {
 		if i == 0 {
 			continue

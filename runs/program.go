@@ -62,7 +62,7 @@ func Read(doc *dockerfile.Document, ins *dockerfile.Instruction) *Program {
 	if ins.Cmd != "run" || ins.JSON || !ins.POSIXShell() {
 		return nil
 	}
-	if len(ins.Heredocs) == 0 {
+	if len(ins.Heredocs()) == 0 {
 		r, _ := Parse(ins)
 		if r == nil {
 			return nil
@@ -79,7 +79,7 @@ func Read(doc *dockerfile.Document, ins *dockerfile.Instruction) *Program {
 // readOnbuildRun reads the program of an `ONBUILD RUN` in shell form
 // without flags or heredocs.
 func readOnbuildRun(ins *dockerfile.Instruction) *Program {
-	if ins.Onbuild != "run" || ins.JSON || len(ins.Flags) > 0 || len(ins.Heredocs) > 0 || !ins.POSIXShell() {
+	if ins.Onbuild() != "run" || ins.JSON || len(ins.Flags) > 0 || len(ins.Heredocs()) > 0 || !ins.POSIXShell() {
 		return nil
 	}
 	args, off := ins.ShellArgs()
@@ -144,7 +144,7 @@ func shellScript(content string) bool {
 // parsing the shell of a RUN that a pass would find nothing in.
 func MayHold(ins *dockerfile.Instruction, words ...string) bool {
 	texts := []string{ins.Text}
-	for _, h := range ins.Heredocs {
+	for _, h := range ins.Heredocs() {
 		texts = append(texts, h.Content)
 	}
 	for _, t := range texts {

@@ -22,14 +22,14 @@ import (
 // whole command, whose body has no #! line or one that names a POSIX
 // shell.
 func scriptHeredoc(ins *dockerfile.Instruction) (*dockerfile.Heredoc, bool) {
-	if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) != 1 || !ins.POSIXShell() {
+	if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs()) != 1 || !ins.POSIXShell() {
 		return nil, false
 	}
 	args, _ := ins.ShellArgs()
 	if !bareHeredocRE.MatchString(strings.TrimSpace(args)) {
 		return nil, false
 	}
-	h := &ins.Heredocs[0]
+	h := &ins.Heredocs()[0]
 	if !shellScript(h.Content) {
 		return nil, false
 	}
@@ -49,7 +49,7 @@ func Script(doc *dockerfile.Document, ins *dockerfile.Instruction) *Run {
 	if r == nil {
 		return nil
 	}
-	h := ins.Heredocs[0]
+	h := ins.Heredocs()[0]
 	if h.Body.Start < 0 || h.Body.End > len(doc.Src) || h.Body.Start > h.Body.End ||
 		string(doc.Src[h.Body.Start:h.Body.End]) != h.Content {
 		return nil
@@ -73,7 +73,7 @@ func scriptRun(ins *dockerfile.Instruction) *Run {
 	p := ins.Cached("runs.script", func() any { return &parsedRun{} }).(*parsedRun)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.done {
+	if none, _ := p.none(); none {
 		return nil
 	}
 	if r := p.run.Value(); r != nil {
@@ -81,12 +81,12 @@ func scriptRun(ins *dockerfile.Instruction) *Run {
 	}
 	h, ok := scriptHeredoc(ins)
 	if !ok {
-		p.done = true
+		p.setNone(nil)
 		return nil
 	}
 	prog, err := shellparse.ParseCached(ins, h.Content)
 	if err != nil || len(prog.File.Stmts) == 0 {
-		p.done = true
+		p.setNone(nil)
 		return nil
 	}
 	r := &Run{Ins: ins, Prog: prog, Start: h.Body.Start, Shebang: shebang(h.Content), script: true}

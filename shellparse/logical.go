@@ -95,13 +95,60 @@ func TextIndex(segs []Segment, n, off int) int {
 // lines exactly as buildkit's Dockerfile parser does for escape character esc.
 // It takes time and memory linear in the instruction's size.
 func JoinLines(src []byte, start int, esc byte) Logical {
+	l, _ := joinLines(src, start, esc, nil)
+	return l
+}
+
+// JoinLinesAs is JoinLines for an instruction whose text is known from
+// elsewhere (buildkit's parser gives it): it reports whether the joined
+// lines are text, and the Logical it returns then holds text itself rather
+// than a copy of it, so that a large file's instructions do not hold their
+// text twice.
+func JoinLinesAs(src []byte, start int, esc byte, text string) (Logical, bool) {
+	return joinLines(src, start, esc, &text)
+}
+
+// LogicalEnd is JoinLines(src, start, esc).End, without the text: where
+// the instruction's command lines end.
+func LogicalEnd(src []byte, start int, esc byte) int {
+	l, _ := joinLines(src, start, esc, &endOnly)
+	return l.End
+}
+
+// endOnly, as the text to compare with, has joinLines find the end only.
+var endOnly = "\x00end"
+
+// joinLines is JoinLines; with want set, it compares the text with *want
+// instead of building it, and reports whether they are the same.
+func joinLines(src []byte, start int, esc byte, want *string) (Logical, bool) {
 	var text []byte
+	n := 0 // the length of the text so far
+	same := want != &endOnly
 	l := Logical{Start: start}
 	add := func(from, to int) {
 		if to > from {
-			l.Segments = append(l.Segments, Segment{Text: len(text), Src: from})
-			text = append(text, src[from:to]...)
+			if want != &endOnly {
+				l.Segments = append(l.Segments, Segment{Text: n, Src: from})
+			}
+			if want == nil {
+				text = append(text, src[from:to]...)
+			} else if same {
+				same = n+to-from <= len(*want) && string(src[from:to]) == (*want)[n:n+to-from]
+			}
+			n += to - from
 		}
+	}
+	// finish sets the text, from text or *want.
+	finish := func() bool {
+		if want == nil {
+			l.Text = string(text)
+			return true
+		}
+		if !same || n != len(*want) {
+			return false
+		}
+		l.Text = *want
+		return true
 	}
 
 	pos := start
@@ -137,12 +184,17 @@ func JoinLines(src []byte, start int, esc byte) Logical {
 		end, cont := continuation(src[contentStart:contentEnd], esc)
 		if first && !cont {
 			// One line: the common case, without a copy to grow.
-			l.Text = string(src[contentStart : contentStart+end])
+			ok := true
+			if want == nil {
+				l.Text = string(src[contentStart : contentStart+end])
+			} else if ok = string(src[contentStart:contentStart+end]) == *want; ok {
+				l.Text = *want
+			}
 			if end > 0 {
 				l.Segments = []Segment{{Text: 0, Src: contentStart}}
 			}
 			l.End, l.ContentEnd = next, contentStart+end
-			return l
+			return l, ok
 		}
 		first = false
 		add(contentStart, contentStart+end)
@@ -151,20 +203,20 @@ func JoinLines(src []byte, start int, esc byte) Logical {
 		}
 		l.End = next
 		if !cont {
-			l.Text, l.ContentEnd = string(text), contentStart+end
-			return l
+			l.ContentEnd = contentStart + end
+			return l, finish()
 		}
 		// The text resumes on the next line; until then the end of this
 		// line's content is where an insertion at the end would go.
 	}
 	l.Unterminated = true
-	l.Text = string(text)
+	ok := finish()
 	if lastContent >= 0 {
 		l.ContentEnd = lastContent
 	} else {
 		l.ContentEnd = start
 	}
-	return l
+	return l, ok
 }
 
 // leadingSpace is the length of the run of Unicode white space at the start of b,

@@ -221,7 +221,7 @@ func copyProvides(doc *dockerfile.Document, ins *dockerfile.Instruction, p strin
 		}
 		switch {
 		case src.heredoc != "":
-			for _, h := range ins.Heredocs {
+			for _, h := range ins.Heredocs() {
 				if h.Name == src.heredoc {
 					o.Content, o.Shown = h.Content, true
 				}

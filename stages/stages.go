@@ -342,7 +342,7 @@ func mentions(ins *dockerfile.Instruction, s string) bool {
 	if strings.Contains(ins.Text, s) {
 		return true
 	}
-	for _, h := range ins.Heredocs {
+	for _, h := range ins.Heredocs() {
 		if strings.Contains(h.Content, s) {
 			return true
 		}

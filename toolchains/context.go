@@ -92,7 +92,7 @@ func CopiedBy(ctx *analysis.Context, st *dockerfile.Stage) *Copied {
 		if hasFlag(ins, "--from") {
 			continue
 		}
-		if len(ins.Heredocs) > 0 {
+		if len(ins.Heredocs()) > 0 {
 			out.unknown(fmt.Sprintf("%s on line %d writes a file of its own", strings.ToUpper(ins.Cmd), ctx.Line(ins.Span.Start)))
 			continue
 		}

@@ -86,7 +86,7 @@ func DefaultTouch(doc *dockerfile.Document, target, contextDir string, ignore *d
 			if ins.Cmd != "copy" && ins.Cmd != "add" {
 				continue
 			}
-			if len(ins.Heredocs) > 0 || hasFlag(ins.Flags, "--from") || len(ins.Args) < 2 {
+			if len(ins.Heredocs()) > 0 || hasFlag(ins.Flags, "--from") || len(ins.Args) < 2 {
 				continue
 			}
 			for _, src := range ins.Args[:len(ins.Args)-1] {

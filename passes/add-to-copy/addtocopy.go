@@ -74,7 +74,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	doc := ctx.Doc
 	var out []analysis.Finding
 	for _, ins := range doc.Instructions {
-		if ins.Cmd != "add" || len(ins.Args) < 2 || len(ins.Heredocs) > 0 || !addFlagsOK(ins.Flags) {
+		if ins.Cmd != "add" || len(ins.Args) < 2 || len(ins.Heredocs()) > 0 || !addFlagsOK(ins.Flags) {
 			continue
 		}
 		srcs := ins.Args[:len(ins.Args)-1]
@@ -144,7 +144,7 @@ func firstVariable(srcs []string) string {
 
 // addToCopyFix replaces the keyword ADD with COPY, in the same case.
 func addToCopyFix(doc *dockerfile.Document, ins *dockerfile.Instruction) (analysis.Finding, bool) {
-	kw := ins.Keyword
+	kw := ins.Keyword()
 	lead := len(ins.Text) - len(strings.TrimLeftFunc(ins.Text, unicode.IsSpace))
 	if len(kw) != 3 || !strings.HasPrefix(ins.Text[lead:], kw) {
 		return analysis.Finding{}, false

@@ -14,7 +14,7 @@ var commitRE = lazyre.New(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 func run(ctx *analysis.Context) []analysis.Finding {
 	var out []analysis.Finding
 	for _, ins := range ctx.Doc.Instructions {
-		if ins.Cmd != "add" && !(ins.Cmd == "onbuild" && ins.Onbuild == "add") {
+		if ins.Cmd != "add" && !(ins.Cmd == "onbuild" && ins.Onbuild() == "add") {
 			continue
 		}
 		if len(ins.Args) < 2 {

@@ -138,7 +138,7 @@ func (w *supplyWalk) step() {
 		// An ONBUILD RUN runs in the images built on the stage, after
 		// all of its instructions: one above a supplier reads its lists.
 		for _, ob := range st.Instructions {
-			if ob.Cmd != "onbuild" || ob.Onbuild != "run" {
+			if ob.Cmd != "onbuild" || ob.Onbuild() != "run" {
 				continue
 			}
 			rd, ok := readsLists(w.ctx, ob, w.facts.get(ob))
@@ -177,7 +177,7 @@ func (w *supplyWalk) step() {
 			}
 		}
 	}
-	if len(cur) > 0 && (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild == "run") {
+	if len(cur) > 0 && (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild() == "run") {
 		rd, ok := readsLists(w.ctx, ins, facts.get(ins))
 		if ins.Cmd == "onbuild" && ok {
 			rd.why = "it is an ONBUILD RUN, which runs in the images built from this one"

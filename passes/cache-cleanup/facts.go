@@ -138,7 +138,7 @@ func collectFacts(r *runs.Run) *runFacts {
 			}
 		}
 	}
-	if sh := r.Ins.Shell; len(sh) > 0 && strings.HasSuffix(strings.ToLower(sh[0]), "zsh") {
+	if sh := r.Ins.Shell(); len(sh) > 0 && strings.HasSuffix(strings.ToLower(sh[0]), "zsh") {
 		f.globs = false
 	}
 	if r.IsScript() {

@@ -317,7 +317,7 @@ var systemDirs = lazy.Value[map[string]bool]{New: func() map[string]bool {
 func namesBase(ins *dockerfile.Instruction, dir string) bool {
 	base := path.Base(dir)
 	texts := []string{ins.Text}
-	for _, h := range ins.Heredocs {
+	for _, h := range ins.Heredocs() {
 		texts = append(texts, h.Content)
 	}
 	isWord := func(b byte) bool {

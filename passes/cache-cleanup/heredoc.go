@@ -42,13 +42,13 @@ func scriptFacts(f *runFacts) {
 // as text (its shell cannot be parsed): its command line and its heredoc
 // bodies, and a map from an offset in it to the source.
 func instructionText(ins *dockerfile.Instruction) (string, func(int) int) {
-	if len(ins.Heredocs) == 0 {
+	if len(ins.Heredocs()) == 0 {
 		return ins.Text, ins.SrcOffset
 	}
 	var b strings.Builder
 	b.WriteString(ins.Text)
-	starts := make([]int, len(ins.Heredocs))
-	for i, h := range ins.Heredocs {
+	starts := make([]int, len(ins.Heredocs()))
+	for i, h := range ins.Heredocs() {
 		b.WriteByte('\n')
 		starts[i] = b.Len()
 		b.WriteString(h.Content)
@@ -56,7 +56,7 @@ func instructionText(ins *dockerfile.Instruction) (string, func(int) int) {
 	return b.String(), func(off int) int {
 		for i := len(starts) - 1; i >= 0; i-- {
 			if off >= starts[i] {
-				if h := ins.Heredocs[i]; h.Body.Start >= 0 && off-starts[i] < h.Body.Len() {
+				if h := ins.Heredocs()[i]; h.Body.Start >= 0 && off-starts[i] < h.Body.Len() {
 					return h.Body.Start + off - starts[i]
 				}
 				return ins.Span.Start

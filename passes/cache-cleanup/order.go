@@ -180,7 +180,7 @@ func (u *uses) scan(ins *dockerfile.Instruction, key string, flags []string, use
 	cands, ok := u.memo[key]
 	if !ok {
 		for _, other := range u.ctx.Doc.Instructions {
-			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild == "run") {
+			if other.Cmd != "run" && !(other.Cmd == "onbuild" && other.Onbuild() == "run") {
 				continue
 			}
 			if lacksWords(other, flags) {

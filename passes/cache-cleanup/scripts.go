@@ -270,7 +270,7 @@ func onbuildRuns(doc *dockerfile.Document, ins *dockerfile.Instruction) (int, st
 	var dests []string
 	for st := ins.Stage; st != nil; st = st.Parent {
 		for _, other := range st.Instructions {
-			if other.Cmd == "onbuild" && (other.Onbuild == "copy" || other.Onbuild == "add") && len(other.Args) >= 2 {
+			if other.Cmd == "onbuild" && (other.Onbuild() == "copy" || other.Onbuild() == "add") && len(other.Args) >= 2 {
 				dests = append(dests, other.Args[len(other.Args)-1])
 			}
 		}

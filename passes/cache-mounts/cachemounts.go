@@ -547,7 +547,7 @@ func laterReader(ctx *analysis.Context, ins *dockerfile.Instruction, m *manager,
 			}
 			continue
 		}
-		if o.Cmd != "run" && !(o.Cmd == "onbuild" && o.Onbuild == "run") {
+		if o.Cmd != "run" && !(o.Cmd == "onbuild" && o.Onbuild() == "run") {
 			continue
 		}
 		var dirs []string
@@ -571,7 +571,7 @@ func laterReader(ctx *analysis.Context, ins *dockerfile.Instruction, m *manager,
 			continue
 		}
 		text := o.Text
-		for _, h := range o.Heredocs {
+		for _, h := range o.Heredocs() {
 			text += "\n" + h.Content
 		}
 		if m.offlineText == nil || !m.offlineText.MatchString(text) {
@@ -758,14 +758,14 @@ func decideArchives(ctx *analysis.Context, plans []*plan) {
 				return u.archives && u.why == "" || u.skip && runs.Covers(runs.CacheMounts(o), pkgmgr.AptArchives)
 			}
 		}
-		if o.Cmd != "run" && !(o.Cmd == "onbuild" && o.Onbuild == "run") {
+		if o.Cmd != "run" && !(o.Cmd == "onbuild" && o.Onbuild() == "run") {
 			return true
 		}
 		if o.Cmd == "run" && runs.Covers(runs.CacheMounts(o), pkgmgr.AptArchives) {
 			return true
 		}
 		text := o.Text
-		for _, h := range o.Heredocs {
+		for _, h := range o.Heredocs() {
 			text += "\n" + h.Content
 		}
 		// Not only installs: without docker-clean any apt-get, apt,
@@ -780,7 +780,7 @@ func decideArchives(ctx *analysis.Context, plans []*plan) {
 			return true
 		}
 		text := o.Text
-		for _, h := range o.Heredocs {
+		for _, h := range o.Heredocs() {
 			text += "\n" + h.Content
 		}
 		return aptInstallText.MatchString(text)
@@ -1482,11 +1482,11 @@ func namedOutside(prog *shellparse.Program, cmds []*shellparse.Command, name str
 // after the RUN, in a layer of their own).
 func laterNames(ctx *analysis.Context, ins *dockerfile.Instruction, dir, name string) string {
 	for _, o := range later(ctx.Doc, ins) {
-		if o.Cmd == "copy" || o.Cmd == "add" || o.Cmd == "onbuild" && (o.Onbuild == "copy" || o.Onbuild == "add") {
+		if o.Cmd == "copy" || o.Cmd == "add" || o.Cmd == "onbuild" && (o.Onbuild() == "copy" || o.Onbuild() == "add") {
 			continue
 		}
 		text := o.Text
-		for _, h := range o.Heredocs {
+		for _, h := range o.Heredocs() {
 			text += "\n" + h.Content
 		}
 		if !mentions(text, name) {

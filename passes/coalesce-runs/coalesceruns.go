@@ -126,7 +126,7 @@ func analyzeProgram(ins *dockerfile.Instruction, sr *runs.Run) *runInfo {
 	r.rmWD = removesWorkdir(sr)
 	r.fresh = runs.FreshMounts(ins)
 	r.setsE = mayCallSet(prog.Src) && setsErrexit(prog)
-	r.errexit = r.setsE || shellErrexit(ins.Shell)
+	r.errexit = r.setsE || shellErrexit(ins.Shell())
 	r.trap = mayCallTrap(prog.Src) && setsTrap(prog)
 	return r
 }

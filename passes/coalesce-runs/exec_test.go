@@ -86,9 +86,9 @@ func simulate(t *testing.T, src []byte, shell []string) string {
 			continue
 		}
 		prog, _ := ins.ShellArgs()
-		if len(ins.Heredocs) == 1 && strings.TrimSpace(prog) == "<<"+ins.Heredocs[0].Name {
+		if len(ins.Heredocs()) == 1 && strings.TrimSpace(prog) == "<<"+ins.Heredocs()[0].Name {
 			// A heredoc script: BuildKit hands its body to the shell.
-			prog = ins.Heredocs[0].Content
+			prog = ins.Heredocs()[0].Content
 		}
 		cmd := exec.Command(shell[0], append(shell[1:], prog)...)
 		cmd.Dir = work

@@ -42,7 +42,7 @@ func readable(doc *dockerfile.Document, ins *dockerfile.Instruction) bool {
 // scriptRun returns the program of a heredoc script that may be merged, or
 // nil.
 func scriptRun(doc *dockerfile.Document, ins *dockerfile.Instruction) *runs.Run {
-	if ins.Cmd != "run" || len(ins.Heredocs) != 1 || doc.CRLF {
+	if ins.Cmd != "run" || len(ins.Heredocs()) != 1 || doc.CRLF {
 		return nil
 	}
 	sr := runs.Script(doc, ins)
@@ -117,7 +117,7 @@ func mergeIntoScript(ctx *analysis.Context, group []*runInfo) analysis.Finding {
 		}
 	}
 	H := group[h]
-	hd := H.ins.Heredocs[0]
+	hd := H.ins.Heredocs()[0]
 	indent := scriptIndent(H.script.Prog.Src)
 	var edits []analysis.Edit
 	var isolated []string

@@ -75,7 +75,7 @@ type line struct {
 
 // readChain returns the chain of a RUN, or nil when the RUN is not one.
 func readChain(doc *dockerfile.Document, ins *dockerfile.Instruction) *chain {
-	if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs) > 0 || !ins.POSIXShell() || ins.StartLine == ins.EndLine {
+	if ins.Cmd != "run" || ins.JSON || len(ins.Heredocs()) > 0 || !ins.POSIXShell() || ins.StartLine == ins.EndLine {
 		return nil
 	}
 	text, off := ins.ShellArgs()
@@ -203,7 +203,7 @@ func (c *chain) move(doc *dockerfile.Document, target string) (analysis.Finding,
 	// the next round and see the RUN as moved. The edit starts after the
 	// keyword, where an ignore comment's hold on the RUN ends.
 	lead := len(c.ins.Text) - len(strings.TrimLeft(c.ins.Text, " \t"))
-	start, end := c.ins.SrcOffset(lead+len(c.ins.Keyword)), c.ins.ContentEnd()
+	start, end := c.ins.SrcOffset(lead+len(c.ins.Keyword())), c.ins.ContentEnd()
 	var text strings.Builder
 	last := start
 	for _, e := range edits {

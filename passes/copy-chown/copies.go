@@ -99,7 +99,7 @@ func readCopy(ctx *analysis.Context, ins *dockerfile.Instruction) *copyInstr {
 		}
 		c.sources = append(c.sources, a)
 	}
-	if len(c.heredocs) != len(ins.Heredocs) {
+	if len(c.heredocs) != len(ins.Heredocs()) {
 		setBad("the " + kw + "'s heredocs cannot be read")
 	}
 	wd, wdKnown := stages.KnownWorkdir(ins)
@@ -128,7 +128,7 @@ func readCopy(ctx *analysis.Context, ins *dockerfile.Instruction) *copyInstr {
 	case len(c.heredocs) == 1:
 		c.kind = destFile
 		c.mode, c.modeKnown = 0o644, true
-		name := ins.Heredocs[0].Name
+		name := ins.Heredocs()[0].Name
 		c.file = c.dest
 		if c.slash {
 			c.file = path.Join(c.dest, name)

@@ -224,7 +224,7 @@ func runWrites(doc *dockerfile.Document, ins *dockerfile.Instruction, dir string
 		return fmt.Sprintf("an earlier RUN runs in %s and may write to %s", wd, dir)
 	}
 	text := ins.Text
-	for _, h := range ins.Heredocs {
+	for _, h := range ins.Heredocs() {
 		text += "\n" + h.Content
 	}
 	if envMentions && strings.Contains(text, "$") {

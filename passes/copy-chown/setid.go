@@ -108,7 +108,7 @@ func setuidStage(ctx *analysis.Context, c *copyInstr, note string) string {
 				return fmt.Sprintf("stage %s takes files from another stage, an image or an archive, maybe set-user-ID ones (%s)", c.from, note)
 			case "run":
 				text := ins.Text
-				for _, h := range ins.Heredocs {
+				for _, h := range ins.Heredocs() {
 					text += "\n" + h.Content
 				}
 				if setuidRE.MatchString(text) {

@@ -17,7 +17,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		// Most RUNs name neither tool: they are passed over without
 		// parsing their shell (runs.MayHold also counts the NUL bytes the
 		// shell's parser passes over: c<NUL>url is curl).
-		if (ins.Cmd != "run" && ins.Onbuild != "run") || !runs.MayHold(ins, "curl", "wget") || !mayConnect(ins) {
+		if (ins.Cmd != "run" && ins.Onbuild() != "run") || !runs.MayHold(ins, "curl", "wget") || !mayConnect(ins) {
 			continue
 		}
 		p := runs.Read(ctx.Doc, ins)
@@ -41,7 +41,7 @@ func mayConnect(ins *dockerfile.Instruction) bool {
 	if strings.ContainsAny(t, "|`\x00") || strings.Contains(t, "$(") || strings.Contains(t, "<(") || strings.Contains(t, ">(") {
 		return true
 	}
-	for _, h := range ins.Heredocs {
+	for _, h := range ins.Heredocs() {
 		if strings.ContainsAny(h.Content, "|(`\x00") {
 			return true
 		}

@@ -121,13 +121,13 @@ func analyze(doc *dockerfile.Document) *build {
 	for _, ins := range doc.Instructions {
 		text.WriteString(ins.Text)
 		text.WriteByte('\n')
-		for _, h := range ins.Heredocs {
+		for _, h := range ins.Heredocs() {
 			text.WriteString(h.Content)
 			text.WriteByte('\n')
 		}
 		cmd, onbuild := ins.Cmd, false
 		if cmd == "onbuild" {
-			cmd, onbuild = ins.Onbuild, true
+			cmd, onbuild = ins.Onbuild(), true
 		}
 		switch cmd {
 		case "copy", "add":
@@ -142,7 +142,7 @@ func analyze(doc *dockerfile.Document) *build {
 				dest = destOf(ins, ins.Args[len(ins.Args)-1])
 			}
 			for _, src := range ins.Args[:len(ins.Args)-1] {
-				if len(ins.Heredocs) > 0 && strings.HasPrefix(src, "<<") {
+				if len(ins.Heredocs()) > 0 && strings.HasPrefix(src, "<<") {
 					continue
 				}
 				if cmd == "add" && (dockerfile.IsHTTPURL(src) || dockerfile.IsGitSource(src, false)) {

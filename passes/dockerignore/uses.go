@@ -31,7 +31,7 @@ func runCmds(doc *dockerfile.Document, ins *dockerfile.Instruction) ([]command, 
 		return nil, false
 	}
 	if ins.JSON {
-		if len(ins.Args) == 0 || len(ins.Heredocs) > 0 {
+		if len(ins.Args) == 0 || len(ins.Heredocs()) > 0 {
 			return nil, false
 		}
 		return []command{{name: path.Base(ins.Args[0]), word: ins.Args[0], args: ins.Args[1:], static: true}}, true

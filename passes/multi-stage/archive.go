@@ -19,7 +19,7 @@ import (
 func archiveFindings(ctx *analysis.Context, st *dockerfile.Stage) []analysis.Finding {
 	var out []analysis.Finding
 	for _, cp := range st.Instructions[1:] {
-		if cp.Cmd != "copy" || len(cp.Args) < 2 || len(cp.Heredocs) > 0 || hasFlag(cp, "--from") {
+		if cp.Cmd != "copy" || len(cp.Args) < 2 || len(cp.Heredocs()) > 0 || hasFlag(cp, "--from") {
 			continue
 		}
 		dest := cp.Args[len(cp.Args)-1]

@@ -524,7 +524,7 @@ func variables(doc *dockerfile.Document, ins *dockerfile.Instruction) []string {
 	if ins.JSON && (ins.Cmd == "cmd" || ins.Cmd == "entrypoint") {
 		return nil
 	}
-	text := ins.Text[min(len(ins.Keyword), len(ins.Text)):]
+	text := ins.Text[min(len(ins.Keyword()), len(ins.Text)):]
 	var out []string
 	for _, m := range varRef.FindAllStringSubmatchIndex(text, -1) {
 		if m[0] > 0 && text[m[0]-1] == doc.Escape {

@@ -286,7 +286,7 @@ func (b *pyBuild) instruction(ins *dockerfile.Instruction) string {
 		if hasFlag(ins, "--from") {
 			return fmt.Sprintf("%s on line %d brings files from elsewhere, which the program may need", strings.ToUpper(ins.Cmd), line)
 		}
-		if len(ins.Args) < 2 || len(ins.Heredocs) > 0 {
+		if len(ins.Args) < 2 || len(ins.Heredocs()) > 0 {
 			return fmt.Sprintf("%s on line %d cannot be read", strings.ToUpper(ins.Cmd), line)
 		}
 		dest := ins.Args[len(ins.Args)-1]
@@ -313,7 +313,7 @@ func (b *pyBuild) instruction(ins *dockerfile.Instruction) string {
 		}
 		b.index = ins.Index
 		text := ins.Text
-		for _, h := range ins.Heredocs {
+		for _, h := range ins.Heredocs() {
 			text += "\n" + h.Content
 		}
 		if b.aptSources == 0 && aptSource(text) {
@@ -494,7 +494,7 @@ func (b *pyBuild) systemPaths(copies [][2]string) string {
 			continue
 		}
 		text := ins.Text
-		for _, h := range ins.Heredocs {
+		for _, h := range ins.Heredocs() {
 			text += "\n" + h.Content
 		}
 		for _, sp := range systemPythonPaths {

@@ -61,7 +61,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	}
 	for _, s := range chain {
 		for _, ins := range s.Instructions {
-			if len(ins.Shell) > 0 && !ins.POSIXShell() {
+			if len(ins.Shell()) > 0 && !ins.POSIXShell() {
 				return nil
 			}
 		}
@@ -302,7 +302,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	var chowned []*dockerfile.Instruction
 	if appDir != "" {
 		for _, ins := range st.Instructions {
-			if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasChown(ins) || len(ins.Heredocs) > 0 {
+			if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasChown(ins) || len(ins.Heredocs()) > 0 {
 				continue
 			}
 			if linked(ins) && owner != distrolessUser {
@@ -553,7 +553,7 @@ var homeCaches = []string{"/.cache/pip", "/.npm", "/.cache/go-build", "/.cache/y
 // directory ("" when nothing is seen).
 func writesRootHome(ins *dockerfile.Instruction) string {
 	text := ins.Text
-	for _, h := range ins.Heredocs {
+	for _, h := range ins.Heredocs() {
 		text += "\n" + h.Content
 	}
 	if m := homeInstallRE.FindString(text); m != "" {
@@ -1172,7 +1172,7 @@ func copiesByName(ins *dockerfile.Instruction, prog string) bool {
 func runNames(doc *dockerfile.Document, prog string) bool {
 	base := path.Base(prog)
 	for _, ins := range doc.Instructions {
-		if (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild == "run") && strings.Contains(ins.Text, base) {
+		if (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild() == "run") && strings.Contains(ins.Text, base) {
 			return true
 		}
 	}

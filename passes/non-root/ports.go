@@ -442,10 +442,10 @@ func configNeedsRoot(ctx *analysis.Context, chain []*dockerfile.Stage) (*dockerf
 				continue
 			}
 			var texts []string
-			for _, h := range ins.Heredocs {
+			for _, h := range ins.Heredocs() {
 				texts = append(texts, h.Content)
 			}
-			if len(ins.Heredocs) == 0 && view != nil && !slices.ContainsFunc(ins.Flags, func(f string) bool { return strings.HasPrefix(f, "--from=") }) {
+			if len(ins.Heredocs()) == 0 && view != nil && !slices.ContainsFunc(ins.Flags, func(f string) bool { return strings.HasPrefix(f, "--from=") }) {
 				for _, a := range ins.Args[:len(ins.Args)-1] {
 					src := dockerfile.Unquote(a)
 					if !slices.ContainsFunc(configExts, func(e string) bool { return strings.HasSuffix(src, e) }) {

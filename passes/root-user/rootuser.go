@@ -77,7 +77,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	var user *dockerfile.Instruction
 	for _, st := range chain {
 		for _, ins := range st.Instructions {
-			if len(ins.Shell) > 0 && !ins.POSIXShell() {
+			if len(ins.Shell()) > 0 && !ins.POSIXShell() {
 				return nil // PowerShell or cmd: a Windows image
 			}
 			switch ins.Cmd {

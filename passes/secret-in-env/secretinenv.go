@@ -27,7 +27,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 	for _, ins := range ctx.Doc.Instructions {
 		cmd := ins.Cmd
 		if cmd == "onbuild" {
-			cmd = ins.Onbuild
+			cmd = ins.Onbuild()
 		}
 		for _, kv := range settings(cmd, ins) {
 			name, value, hasValue := kv.name, dockerfile.Unquote(kv.value), kv.hasValue

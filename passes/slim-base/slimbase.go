@@ -229,7 +229,7 @@ func (c *checker) instruction(ins *dockerfile.Instruction) string {
 			}
 			// A RUN whose shell cannot be read: its words.
 			text := ins.Text[ins.ArgsOffset:]
-			for _, h := range ins.Heredocs {
+			for _, h := range ins.Heredocs() {
 				text += "\n" + h.Content
 			}
 			for _, w := range strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(" \t\n;&|()`\"'", r) }) {

@@ -531,7 +531,7 @@ func planSplitCopy(ctx *analysis.Context, cv *buildcontext.View, sc *manifests.S
 func splitEdits(doc *dockerfile.Document, sc *manifests.SourceCopy, plan *splitPlan) ([]analysis.Edit, bool) {
 	ins := sc.Ins
 	lead := len(ins.Text) - len(strings.TrimLeft(ins.Text, " \t"))
-	kw := ins.Keyword
+	kw := ins.Keyword()
 	if kw == "" || !strings.HasPrefix(ins.Text[lead:], kw) {
 		return nil, false
 	}

@@ -145,7 +145,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 					return decline(prog, fmt.Sprintf("the %s runs %s -c, whose last command runs as a child of the shell: %s would signal the shell, not the program; put exec in front of the program's command", kw, prog.Args[0], choice))
 				}
 			}
-		} else if !execsLast(prog.Shell) {
+		} else if !execsLast(prog.Shell()) {
 			text, off := prog.ShellArgs()
 			text = strings.TrimRight(text, " \t\r\n")
 			sp, err := shellparse.Parse(text)
@@ -156,8 +156,8 @@ func run(ctx *analysis.Context) []analysis.Finding {
 			switch {
 			case !ok:
 				sh := "/bin/sh (dash does not replace itself with the last command)"
-				if len(prog.Shell) > 0 && prog.Shell[0] != "/bin/sh" {
-					sh = prog.Shell[0]
+				if len(prog.Shell()) > 0 && prog.Shell()[0] != "/bin/sh" {
+					sh = prog.Shell()[0]
 				}
 				return decline(prog, fmt.Sprintf("the shell-form %s runs its program as a child of %s, so %s would signal the shell, not the program, and exec cannot be added: %s", kw, sh, choice, why))
 			case !done:
@@ -195,7 +195,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 		}
 		text, off := ep.ShellArgs()
 		text = strings.TrimRight(text, " \t")
-		shell := ep.Shell
+		shell := ep.Shell()
 		if len(shell) == 0 {
 			shell = []string{"/bin/sh", "-c"}
 		}
@@ -317,7 +317,7 @@ func runFamilies(ins *dockerfile.Instruction) map[baseimage.Family]bool {
 		return out
 	}
 	text := ins.Text[ins.ArgsOffset:]
-	for _, h := range ins.Heredocs {
+	for _, h := range ins.Heredocs() {
 		text += "\n" + h.Content
 	}
 	for _, m := range pmWordRE.FindAllStringSubmatch(text, -1) {

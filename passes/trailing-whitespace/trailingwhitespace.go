@@ -60,7 +60,7 @@ func run(ctx *analysis.Context) []analysis.Finding {
 func heredocBodies(doc *dockerfile.Document) []dockerfile.Span {
 	var out []dockerfile.Span
 	for _, ins := range doc.Instructions {
-		for _, h := range ins.Heredocs {
+		for _, h := range ins.Heredocs() {
 			if h.Body.End > h.Body.Start {
 				out = append(out, h.Body)
 			}
