@@ -132,7 +132,7 @@ func lastHasHeredoc(p *shellparse.Program) bool {
 		return false
 	}
 	found := false
-	syntax.Walk(stmts[len(stmts)-1], func(n syntax.Node) bool {
+	shellparse.Walk(stmts[len(stmts)-1], func(n syntax.Node) bool {
 		if r, ok := n.(*syntax.Redirect); ok && (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) {
 			found = true
 		}
@@ -148,7 +148,7 @@ func lastHasHeredoc(p *shellparse.Program) bool {
 func onDelimiterLine(p *shellparse.Program, at int) bool {
 	var names []string
 	unreadable := false
-	syntax.Walk(p.File, func(n syntax.Node) bool {
+	shellparse.Walk(p.File, func(n syntax.Node) bool {
 		if r, ok := n.(*syntax.Redirect); ok && (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) {
 			name, ok := heredocDelimiter(r.Word)
 			names = append(names, name)

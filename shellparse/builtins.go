@@ -60,7 +60,7 @@ func ExecPoint(p *Program) (offset int, done, ok bool, why string) {
 	}
 	items := Chain(stmts)
 	funcs := false
-	syntax.Walk(p.File, func(n syntax.Node) bool {
+	Walk(p.File, func(n syntax.Node) bool {
 		if _, is := n.(*syntax.FuncDecl); is {
 			funcs = true
 		}

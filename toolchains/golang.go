@@ -125,7 +125,7 @@ func GoCommandOf(c *shellparse.Command) (g *GoCommand, ok bool) {
 // WordVariables names the variables a word expands.
 func WordVariables(w *syntax.Word) []string {
 	var out []string
-	syntax.Walk(w, func(n syntax.Node) bool {
+	shellparse.Walk(w, func(n syntax.Node) bool {
 		if pe, ok := n.(*syntax.ParamExp); ok && pe.Param != nil {
 			out = append(out, pe.Param.Value)
 		}

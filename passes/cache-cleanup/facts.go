@@ -206,7 +206,7 @@ func bindWork(r *runs.Run, cmds []*shellparse.Command) string {
 // or unsets anywhere, and "function NAME" for the functions it defines.
 func assignedVars(p *shellparse.Program) map[string]bool {
 	out := map[string]bool{}
-	syntax.Walk(p.File, func(n syntax.Node) bool {
+	shellparse.Walk(p.File, func(n syntax.Node) bool {
 		switch x := n.(type) {
 		case *syntax.Assign:
 			if x.Name != nil && !x.Naked {
@@ -245,7 +245,7 @@ func assignedVars(p *shellparse.Program) map[string]bool {
 // found.
 func pathKeepsPath(p *shellparse.Program) bool {
 	ok := true
-	syntax.Walk(p.File, func(n syntax.Node) bool {
+	shellparse.Walk(p.File, func(n syntax.Node) bool {
 		if a, isAssign := n.(*syntax.Assign); isAssign && a.Name != nil && a.Name.Value == "PATH" && !a.Naked {
 			if a.Value == nil || !strings.Contains(p.Text(a.Value), "PATH") {
 				ok = false

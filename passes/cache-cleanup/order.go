@@ -118,7 +118,7 @@ func (w *orderWalker) node(n syntax.Command, updated bool) bool {
 
 // words walks the command substitutions in n, which run first.
 func (w *orderWalker) words(n syntax.Node, updated bool) bool {
-	syntax.Walk(n, func(m syntax.Node) bool {
+	shellparse.Walk(n, func(m syntax.Node) bool {
 		switch x := m.(type) {
 		case *syntax.CmdSubst:
 			updated = w.stmts(x.Stmts, updated)

@@ -201,7 +201,7 @@ func (s *split) noteWrites(ins *dockerfile.Instruction) string {
 		}
 	}
 	why := ""
-	syntax.Walk(r.Prog.File, func(n syntax.Node) bool {
+	shellparse.Walk(r.Prog.File, func(n syntax.Node) bool {
 		st, ok := n.(*syntax.Stmt)
 		if !ok || why != "" {
 			return why == ""
