@@ -1163,8 +1163,9 @@ func copiesByName(ins *dockerfile.Instruction, prog string) bool {
 }
 
 // runNames reports whether a RUN of the file names the program prog (its
-// base name, anywhere in the RUN's text; in any stage, since the program
-// may come from another stage through COPY --from): the RUN may build it
+// base name, anywhere in the RUN's arguments: a program named run is not
+// named by a lowercase keyword; in any stage, since the program may come
+// from another stage through COPY --from): the RUN may build it
 // (go build -o serv, make install), so a program that a COPY of a whole
 // directory may have brought is taken for what the build made when the
 // build context cannot be read. A program no RUN names can only be a file
@@ -1172,7 +1173,7 @@ func copiesByName(ins *dockerfile.Instruction, prog string) bool {
 func runNames(doc *dockerfile.Document, prog string) bool {
 	base := path.Base(prog)
 	for _, ins := range doc.Instructions {
-		if (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild() == "run") && strings.Contains(ins.Text, base) {
+		if (ins.Cmd == "run" || ins.Cmd == "onbuild" && ins.Onbuild() == "run") && strings.Contains(ins.Text[ins.ArgsOffset:], base) {
 			return true
 		}
 	}
