@@ -16,6 +16,9 @@ import (
 // /proc/self/smaps), the allocation is freed by the next collection, and
 // the GC percentage is what it was.
 func TestReserveHeap(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage"); err != nil {
+		t.Skip("the kernel has no transparent huge pages:", err)
+	}
 	const n = 32 << 20
 	before := gogc()
 	start, end := reserveHeap(n)
