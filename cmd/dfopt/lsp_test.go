@@ -16,9 +16,9 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/dfopt/dfopt/internal/lsp"
 	"github.com/dfopt/dfopt/passes"
 	"github.com/stretchr/testify/require"
-	"go.lsp.dev/uri"
 )
 
 // lspClient is a scripted LSP client speaking raw JSON-RPC over pipes to
@@ -469,8 +469,8 @@ func BenchmarkLSPRun(b *testing.B) {
 		cfg, err := parseArgs(nil)
 		require.NoError(b, err)
 		require.NoError(b, cfg.resolve(nil))
-		s := &lspServer{cfg: cfg, all: passes.All(), docs: map[uri.URI]*lspDoc{}}
-		u := uri.File(path)
+		s := &lspServer{cfg: cfg, all: passes.All(), docs: map[lsp.DocumentURI]*lspDoc{}}
+		u := lsp.FileURI(path)
 		s.docs[u] = &lspDoc{text: text}
 		b.Run(filepath.Base(filepath.Dir(path)), func(b *testing.B) {
 			for b.Loop() {
