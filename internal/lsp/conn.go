@@ -38,7 +38,8 @@ var ErrStop = errors.New("lsp: stop serving")
 // Request is a request or notification from the peer.
 type Request struct {
 	Method string
-	// Params are the params as they came, nil when there were none.
+	// Params are the params as they came, nil when there were none (or
+	// null, which JSON-RPC does not allow either).
 	Params json.RawMessage
 	// id is the request's id as the peer wrote it (a JSON string or
 	// number, or null); nil for a notification.
@@ -267,7 +268,7 @@ func (c *Conn) parseOne(b []byte) (m message, ok bool) {
 		m.invalid = &Error{Code: CodeInvalidRequest, Message: "invalid request: the method is not a string"}
 		return m, true
 	}
-	if len(e.Params) > 0 {
+	if len(e.Params) > 0 && string(e.Params) != "null" {
 		m.req.Params = e.Params
 	}
 	if m.req.Method == "$/cancelRequest" && m.req.IsNotification() {

@@ -135,6 +135,7 @@ func TestServeInvalidMessages(t *testing.T) {
 		frame(`{"jsonrpc":"2.0","id":5}`)+
 		frame(`{"jsonrpc":"2.0","method":5}`)+
 		frame(`{"jsonrpc":"2.0","id":6,"method":"sum"}`)+
+		frame(`{"jsonrpc":"2.0","id":6.5,"method":"sum","params":null}`)+
 		frame(`{"jsonrpc":"2.0","id":7,"method":"sum","params":"x"}`)+
 		frame(`{"jsonrpc":"2.0","id":8,"method":"no/such"}`)+
 		frame(`{"jsonrpc":"2.0","method":"no/such","params":{}}`)+ // dropped
@@ -160,6 +161,7 @@ func TestServeInvalidMessages(t *testing.T) {
 		`{"jsonrpc":"2.0","id":5,"error":{"code":-32600,"message":"invalid request: no method"}}`,
 		`{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request: the method is not a string"}}`,
 		`{"jsonrpc":"2.0","id":6,"error":{"code":-32602,"message":"sum: no params"}}`,
+		`{"jsonrpc":"2.0","id":6.5,"error":{"code":-32602,"message":"sum: no params"}}`,
 		`{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"sum: json: cannot unmarshal string into Go value of type struct { A int; B int }"}}`,
 		`{"jsonrpc":"2.0","id":8,"error":{"code":-32601,"message":"method not found: no/such"}}`,
 		`{"jsonrpc":"2.0","id":9,"error":{"code":-32603,"message":"it failed"}}`,
