@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 )
 
@@ -27,6 +28,11 @@ var percent atomic.Int64
 
 // tuning is set while the tuning is on.
 var tuning atomic.Bool
+
+// gcMu is held while the percentage is set after a collection, and while
+// the collector is off for a heap reservation (hugepages.go), which the
+// tuning must not turn back on.
+var gcMu sync.Mutex
 
 // tuneGC starts the tuning (in the command, and in the benchmarks that time
 // it in process) and returns the function that stops it and puts back the
@@ -54,6 +60,8 @@ type gcSentinel struct{ _ [2]*byte }
 
 func arm() {
 	runtime.SetFinalizer(&gcSentinel{}, func(*gcSentinel) {
+		gcMu.Lock()
+		defer gcMu.Unlock()
 		if !tuning.Load() {
 			return
 		}

@@ -53,7 +53,11 @@ func (r *runner) doPaths(paths []string) {
 		r.ctxs = &contexts{}
 	}
 	queue := make(chan *task, workers*maxPending)
-	s := &scheduler{r: r, queue: queue, work: make(chan *task), workers: workers, inline: oneFile(paths)}
+	inline, size := oneFile(paths)
+	if inline {
+		reserve(fileReservation(size)) // hugepages.go
+	}
+	s := &scheduler{r: r, queue: queue, work: make(chan *task), workers: workers, inline: inline}
 	schedule := func() {
 		defer close(queue)
 		defer close(s.work)
@@ -103,7 +107,10 @@ type scheduler struct {
 	// started is how many have been started (as tasks come).
 	work             chan *task
 	workers, started int
-	stdinUsed        bool
+	// added counts the tasks added, for the heap reservation of a run
+	// over many files (hugepages.go).
+	added     int
+	stdinUsed bool
 	// inline: the run is one file, processed on the calling goroutine
 	// (see oneFile).
 	inline bool
@@ -138,6 +145,9 @@ func (s *scheduler) add(t *task) {
 		s.started++
 		go s.worker()
 	}
+	if s.added++; s.added == reserveAfter {
+		reserve(reserveDirectory) // hugepages.go
+	}
 	s.work <- t
 }
 
@@ -149,18 +159,22 @@ func (s *scheduler) add(t *task) {
 // thread woken to run it, which is a measurable part of a process that
 // optimizes one small file (editors, scripts, one process per file). The
 // output is the same: the task writes into its buffers and the loop of
-// doPaths prints them.
-func oneFile(paths []string) bool {
+// doPaths prints them. For one file path it also returns the file's size
+// (-1 for standard input or a path it cannot stat).
+func oneFile(paths []string) (one bool, size int64) {
 	switch {
 	case len(paths) == 0:
-		return true
+		return true, -1
 	case len(paths) > 1:
-		return false
+		return false, -1
 	case paths[0] == "-":
-		return true
+		return true, -1
 	}
 	fi, err := os.Stat(paths[0])
-	return err != nil || !fi.IsDir()
+	if err != nil {
+		return true, -1
+	}
+	return !fi.IsDir(), fi.Size()
 }
 
 // worker runs tasks until the run has no more. The workers live as long as
