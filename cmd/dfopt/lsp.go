@@ -18,13 +18,10 @@ package main
 // workspace/didChangeConfiguration: {"level": ..., "enable": [...],
 // "disable": [...], "settings": {...}}, or the same object under "dfopt").
 //
-// The protocol types and the JSON-RPC connection are go.lsp.dev/protocol and
-// go.lsp.dev/jsonrpc2 (v1): types generated from the LSP meta-model (3.18),
-// a typed Server interface with an Unimplemented base and a typed Client
-// for notifications, and only two small modules beside them. gopls's
-// protocol package is internal to x/tools; tliron/glsp covers LSP 3.16 and
-// brings a logging stack and websockets; go.lsp.dev/protocol v0.12 (2022)
-// brings zap.
+// The JSON-RPC connection and the protocol types are internal/lsp: the few
+// messages served here do not justify linking a general LSP implementation
+// into every dfopt process, most of which format one file (see that
+// package). Messages are served one at a time, in the order they arrive.
 
 import (
 	"bytes"
@@ -42,12 +39,10 @@ import (
 
 	"github.com/dfopt/dfopt/analysis"
 	dfconfig "github.com/dfopt/dfopt/config"
+	"github.com/dfopt/dfopt/internal/lsp"
 	"github.com/dfopt/dfopt/internal/udiff"
 	"github.com/dfopt/dfopt/optimizer"
 	"github.com/dfopt/dfopt/passes"
-	"go.lsp.dev/jsonrpc2"
-	"go.lsp.dev/protocol"
-	"go.lsp.dev/uri"
 )
 
 const lspUsage = `usage: dfopt lsp [flags]
@@ -61,7 +56,7 @@ Flags (as for dfopt; the editor's settings override them):
 `
 
 // fixAllKind is the code action kind of "apply all safe fixes".
-const fixAllKind protocol.CodeActionKind = "source.fixAll.dfopt"
+const fixAllKind lsp.CodeActionKind = "source.fixAll.dfopt"
 
 func runLSP(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*analysis.Pass) int {
 	cfg, err := parseArgs(args)
@@ -79,19 +74,20 @@ func runLSP(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*ana
 		fmt.Fprintf(stderr, "dfopt lsp: %v\n", err)
 		return exitError
 	}
-	s := &lspServer{cfg: cfg, all: all, docs: map[uri.URI]*lspDoc{}, exit: make(chan struct{}), stderr: stderr}
+	s := &lspServer{cfg: cfg, all: all, docs: map[lsp.DocumentURI]*lspDoc{}, stderr: stderr}
 	if s.all == nil {
 		s.all = passes.All()
 	}
-	stream := jsonrpc2.NewStream(stdio{stdin, stdout})
-	// The connection serves requests as soon as NewServer starts it, before
-	// it returns the client: handlers take the client from their context
-	// (see clientOf), never from a field set after the start.
-	_, conn, _ := protocol.NewServer(context.Background(), s, stream)
-	select {
-	case <-conn.Done():
-	case <-s.exit:
-		conn.Close()
+	s.conn = lsp.NewConn(stdin, stdout)
+	// Serve returns at the exit notification, at the end of the input, or
+	// when the stream breaks (a malformed header, a failed write); which of
+	// them it was does not change the status, nor is it reported: the
+	// client has gone either way.
+	s.conn.Serve(context.Background(), s.handle)
+	if c, ok := stdin.(io.Closer); ok {
+		// Ends the connection's reading of a stream that is still open
+		// after exit (a pipe, when the server runs in a test).
+		c.Close()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -101,33 +97,73 @@ func runLSP(args []string, stdin io.Reader, stdout, stderr io.Writer, all []*ana
 	return 1 // exit without shutdown, or the client went away
 }
 
-// stdio is standard input and output as one stream.
-type stdio struct {
-	io.Reader
-	io.Writer
-}
-
-func (s stdio) Close() error {
-	if c, ok := s.Reader.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
-
 type lspServer struct {
-	protocol.UnimplementedServer
 	cfg    *config
 	all    []*analysis.Pass
 	stderr io.Writer
+	conn   *lsp.Conn
 
 	mu          sync.Mutex
-	docs        map[uri.URI]*lspDoc
-	utf8        bool          // positions count bytes (else UTF-16 code units)
-	editor      lspSettings   // the editor's settings
-	shutdown    bool          // shutdown was requested
-	settingsErr error         // the initializationOptions were refused
-	exit        chan struct{} // closed by the exit notification
-	exitOnce    sync.Once
+	docs        map[lsp.DocumentURI]*lspDoc
+	utf8        bool        // positions count bytes (else UTF-16 code units)
+	editor      lspSettings // the editor's settings
+	shutdown    bool        // shutdown was requested
+	settingsErr error       // the initializationOptions were refused
+}
+
+// handle serves one request or notification. Requests that are not served
+// here are answered "method not found"; notifications that are not handled
+// ($/setTrace, workspace/didChangeWatchedFiles, ...) are dropped. The order
+// of the lifecycle is not enforced: a request before initialize or after
+// shutdown is served as any other.
+func (s *lspServer) handle(_ context.Context, req *lsp.Request) (any, error) {
+	switch req.Method {
+	case "initialize":
+		return serveRequest(req, s.Initialize)
+	case "initialized":
+		s.Initialized()
+		return nil, nil
+	case "shutdown":
+		s.Shutdown()
+		return nil, nil
+	case "exit":
+		return nil, lsp.ErrStop
+	case "textDocument/didOpen":
+		return serveNotification(req, s.DidOpen)
+	case "textDocument/didChange":
+		return serveNotification(req, s.DidChange)
+	case "textDocument/didSave":
+		return serveNotification(req, s.DidSave)
+	case "textDocument/didClose":
+		return serveNotification(req, s.DidClose)
+	case "workspace/didChangeConfiguration":
+		return serveNotification(req, s.DidChangeConfiguration)
+	case "textDocument/formatting":
+		return serveRequest(req, s.Formatting)
+	case "textDocument/rangeFormatting":
+		return serveRequest(req, s.RangeFormatting)
+	case "textDocument/codeAction":
+		return serveRequest(req, s.CodeAction)
+	}
+	return nil, lsp.MethodNotFound(req.Method)
+}
+
+// serveRequest decodes a request's params and serves it with f.
+func serveRequest[P, R any](req *lsp.Request, f func(*P) (R, error)) (any, error) {
+	var p P
+	if err := req.UnmarshalParams(&p); err != nil {
+		return nil, err
+	}
+	return f(&p)
+}
+
+// serveNotification decodes a notification's params and handles it with f.
+func serveNotification[P any](req *lsp.Request, f func(*P) error) (any, error) {
+	var p P
+	if err := req.UnmarshalParams(&p); err != nil {
+		return nil, err
+	}
+	return nil, f(&p)
 }
 
 type lspDoc struct {
@@ -143,12 +179,12 @@ type lspSettings struct {
 	Settings map[string]string `json:"settings"`
 }
 
-func (s *lspServer) Initialize(ctx context.Context, p *protocol.InitializeParams) (*protocol.InitializeResult, error) {
+func (s *lspServer) Initialize(p *lsp.InitializeParams) (*lsp.InitializeResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	enc := protocol.PositionEncodingKindUTF16
-	if g := p.Capabilities.General; g != nil && slices.Contains(g.PositionEncodings, protocol.PositionEncodingKindUTF8) {
-		enc, s.utf8 = protocol.PositionEncodingKindUTF8, true
+	enc := lsp.UTF16
+	if g := p.Capabilities.General; g != nil && slices.Contains(g.PositionEncodings, lsp.UTF8) {
+		enc, s.utf8 = lsp.UTF8, true
 	}
 	if len(p.InitializationOptions) > 0 {
 		if err := s.setSettings(p.InitializationOptions); err != nil {
@@ -156,72 +192,49 @@ func (s *lspServer) Initialize(ctx context.Context, p *protocol.InitializeParams
 			s.settingsErr = err
 		}
 	}
-	change := protocol.TextDocumentSyncKindIncremental
-	openClose := true
-	return &protocol.InitializeResult{
-		Capabilities: protocol.ServerCapabilities{
+	return &lsp.InitializeResult{
+		Capabilities: lsp.ServerCapabilities{
 			PositionEncoding:                enc,
-			TextDocumentSync:                &protocol.TextDocumentSyncOptions{OpenClose: &openClose, Change: &change},
-			DocumentFormattingProvider:      protocol.Boolean(true),
-			DocumentRangeFormattingProvider: protocol.Boolean(true),
-			CodeActionProvider: &protocol.CodeActionOptions{
-				CodeActionKinds: []protocol.CodeActionKind{protocol.CodeActionKindQuickFix, fixAllKind},
-			},
+			TextDocumentSync:                &lsp.TextDocumentSyncOptions{OpenClose: true, Change: lsp.SyncIncremental},
+			CodeActionProvider:              &lsp.CodeActionOptions{CodeActionKinds: []lsp.CodeActionKind{lsp.QuickFix, fixAllKind}},
+			DocumentFormattingProvider:      true,
+			DocumentRangeFormattingProvider: true,
 		},
-		ServerInfo: protocol.ServerInfo{Name: "dfopt", Version: protocol.NewOptional(version())},
+		ServerInfo: &lsp.ServerInfo{Name: "dfopt", Version: version()},
 	}, nil
 }
 
-func (s *lspServer) Initialized(ctx context.Context, _ *protocol.InitializedParams) error {
+func (s *lspServer) Initialized() {
 	s.mu.Lock()
 	err := s.settingsErr
 	s.mu.Unlock()
 	if err != nil {
-		s.settingsError(ctx, err)
+		s.settingsError(err)
 	}
-	return nil
 }
 
 // settingsError tells the user that the editor's settings were refused
 // (they stay as they were).
-func (s *lspServer) settingsError(ctx context.Context, err error) {
+func (s *lspServer) settingsError(err error) {
 	fmt.Fprintf(s.stderr, "dfopt lsp: settings: %v\n", err)
-	s.clientOf(ctx).ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeError,
+	s.conn.Notify("window/showMessage", &lsp.ShowMessageParams{Type: lsp.MessageError,
 		Message: "dfopt: settings ignored: " + err.Error()})
 }
 
-// clientOf returns the client of the connection that serves the request of
-// ctx: protocol.NewServer puts it in the context of every handler.
-func (s *lspServer) clientOf(ctx context.Context) protocol.Client {
-	c, ok := protocol.ClientFromContext(ctx)
-	if !ok {
-		panic("dfopt lsp: a handler's context has no client")
-	}
-	return c
-}
-
-func (s *lspServer) SetTrace(context.Context, *protocol.SetTraceParams) error { return nil }
-
-func (s *lspServer) Shutdown(context.Context) error {
+func (s *lspServer) Shutdown() {
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()
-	return nil
 }
 
-func (s *lspServer) Exit(context.Context) error {
-	s.exitOnce.Do(func() { close(s.exit) })
-	return nil
-}
-
-func (s *lspServer) DidOpen(ctx context.Context, p *protocol.DidOpenTextDocumentParams) error {
+func (s *lspServer) DidOpen(p *lsp.DidOpenTextDocumentParams) error {
 	s.mu.Lock()
 	s.docs[p.TextDocument.URI] = &lspDoc{text: []byte(p.TextDocument.Text), version: p.TextDocument.Version}
 	s.mu.Unlock()
-	return s.publish(ctx, p.TextDocument.URI)
+	return s.publish(p.TextDocument.URI)
 }
 
-func (s *lspServer) DidChange(ctx context.Context, p *protocol.DidChangeTextDocumentParams) error {
+func (s *lspServer) DidChange(p *lsp.DidChangeTextDocumentParams) error {
 	s.mu.Lock()
 	d, ok := s.docs[p.TextDocument.URI]
 	if !ok {
@@ -229,49 +242,48 @@ func (s *lspServer) DidChange(ctx context.Context, p *protocol.DidChangeTextDocu
 		return nil
 	}
 	for _, ch := range p.ContentChanges {
-		switch ch := ch.(type) {
-		case *protocol.TextDocumentContentChangeWholeDocument:
+		if ch.Range == nil {
 			d.text = []byte(ch.Text)
-		case *protocol.TextDocumentContentChangePartial:
-			start, end := s.offset(d.text, ch.Range.Start), s.offset(d.text, ch.Range.End)
-			if end < start {
-				start, end = end, start
-			}
-			d.text = slices.Concat(d.text[:start], []byte(ch.Text), d.text[end:])
+			continue
 		}
+		start, end := s.offset(d.text, ch.Range.Start), s.offset(d.text, ch.Range.End)
+		if end < start {
+			start, end = end, start
+		}
+		d.text = slices.Concat(d.text[:start], []byte(ch.Text), d.text[end:])
 	}
 	d.version = p.TextDocument.Version
 	s.mu.Unlock()
-	return s.publish(ctx, p.TextDocument.URI)
+	return s.publish(p.TextDocument.URI)
 }
 
-func (s *lspServer) DidSave(ctx context.Context, p *protocol.DidSaveTextDocumentParams) error {
+func (s *lspServer) DidSave(p *lsp.DidSaveTextDocumentParams) error {
 	// The build context may have changed with the file (a .dockerignore
 	// written by a fix): run again.
-	return s.publish(ctx, p.TextDocument.URI)
+	return s.publish(p.TextDocument.URI)
 }
 
-func (s *lspServer) DidClose(ctx context.Context, p *protocol.DidCloseTextDocumentParams) error {
+func (s *lspServer) DidClose(p *lsp.DidCloseTextDocumentParams) error {
 	s.mu.Lock()
 	delete(s.docs, p.TextDocument.URI)
 	s.mu.Unlock()
-	return s.clientOf(ctx).PublishDiagnostics(ctx, &protocol.PublishDiagnosticsParams{URI: p.TextDocument.URI, Diagnostics: []protocol.Diagnostic{}})
+	return s.conn.Notify("textDocument/publishDiagnostics", &lsp.PublishDiagnosticsParams{URI: p.TextDocument.URI, Diagnostics: []lsp.Diagnostic{}})
 }
 
-func (s *lspServer) DidChangeConfiguration(ctx context.Context, p *protocol.DidChangeConfigurationParams) error {
+func (s *lspServer) DidChangeConfiguration(p *lsp.DidChangeConfigurationParams) error {
 	s.mu.Lock()
 	err := s.setSettings(p.Settings)
-	var open []uri.URI
+	var open []lsp.DocumentURI
 	for u := range s.docs {
 		open = append(open, u)
 	}
 	s.mu.Unlock()
 	if err != nil {
-		s.settingsError(ctx, err)
+		s.settingsError(err)
 	}
 	slices.Sort(open)
 	for _, u := range open {
-		if err := s.publish(ctx, u); err != nil {
+		if err := s.publish(u); err != nil {
 			return err
 		}
 	}
@@ -341,7 +353,7 @@ func (st lspSettings) selection() (dfconfig.Selection, error) {
 
 // lspRun is one run of the optimizer over an open document.
 type lspRun struct {
-	uri  uri.URI
+	uri  lsp.DocumentURI
 	text []byte
 	res  *optimizer.Result // nil on error
 	err  error
@@ -349,11 +361,9 @@ type lspRun struct {
 }
 
 // path is the document's file name, or "" for a document that is not a file.
-func lspPath(u uri.URI) string {
-	if u.IsFile() {
-		return u.FsPath()
-	}
-	return ""
+func lspPath(u lsp.DocumentURI) string {
+	path, _ := u.FilePath()
+	return path
 }
 
 // options are the optimizer options for a document: the project's
@@ -399,7 +409,7 @@ func (s *lspServer) options(path string) (optimizer.Options, error) {
 }
 
 // run optimizes the open document u (nil when it is not open).
-func (s *lspServer) run(u uri.URI) *lspRun {
+func (s *lspServer) run(u lsp.DocumentURI) *lspRun {
 	s.mu.Lock()
 	d, ok := s.docs[u]
 	var text []byte
@@ -428,69 +438,67 @@ func safeOptimize(src []byte, opts optimizer.Options) (res *optimizer.Result, er
 }
 
 // publish sends the diagnostics of document u.
-func (s *lspServer) publish(ctx context.Context, u uri.URI) error {
+func (s *lspServer) publish(u lsp.DocumentURI) error {
 	r := s.run(u)
 	if r == nil {
 		return nil
 	}
-	diags := []protocol.Diagnostic{}
+	diags := []lsp.Diagnostic{}
 	var pe *optimizer.ParseError
 	switch {
 	case errors.As(r.err, &pe):
 		line := max(pe.Line, 1)
 		start := lineStart(r.text, line)
 		end := start + len(strings.TrimRight(strings.SplitN(string(r.text[start:]), "\n", 2)[0], "\r"))
-		diags = append(diags, s.diagnostic(r.text, start, end, protocol.DiagnosticSeverityError, "", pe.Msg))
+		diags = append(diags, s.diagnostic(r.text, start, end, lsp.SeverityError, "", pe.Msg))
 	case r.err != nil:
-		diags = append(diags, s.diagnostic(r.text, 0, 0, protocol.DiagnosticSeverityError, "", r.err.Error()))
+		diags = append(diags, s.diagnostic(r.text, 0, 0, lsp.SeverityError, "", r.err.Error()))
 	default:
 		for _, f := range r.res.Findings {
 			diags = append(diags, s.findingDiagnostic(r, f))
 		}
 	}
-	return s.clientOf(ctx).PublishDiagnostics(ctx, &protocol.PublishDiagnosticsParams{URI: u, Diagnostics: diags})
+	return s.conn.Notify("textDocument/publishDiagnostics", &lsp.PublishDiagnosticsParams{URI: u, Diagnostics: diags})
 }
 
-func (s *lspServer) findingDiagnostic(r *lspRun, f optimizer.Finding) protocol.Diagnostic {
-	sev := protocol.DiagnosticSeverityWarning
+func (s *lspServer) findingDiagnostic(r *lspRun, f optimizer.Finding) lsp.Diagnostic {
+	sev := lsp.SeverityWarning
 	for _, p := range s.all {
 		if p.Name == f.Pass && p.Tier == analysis.Format {
-			sev = protocol.DiagnosticSeverityInformation
+			sev = lsp.SeverityInformation
 		}
 	}
 	return s.diagnostic(r.res.Input, f.Pos, f.End, sev, f.Pass, f.Message)
 }
 
-func (s *lspServer) diagnostic(text []byte, pos, end int, sev protocol.DiagnosticSeverity, pass, msg string) protocol.Diagnostic {
-	d := protocol.Diagnostic{
-		Range:    protocol.Range{Start: s.position(text, pos), End: s.position(text, end)},
+func (s *lspServer) diagnostic(text []byte, pos, end int, sev lsp.DiagnosticSeverity, pass, msg string) lsp.Diagnostic {
+	d := lsp.Diagnostic{
+		Range:    lsp.Range{Start: s.position(text, pos), End: s.position(text, end)},
 		Severity: sev,
-		Source:   protocol.NewOptional("dfopt"),
-		Message:  protocol.String(msg),
+		Source:   "dfopt",
+		Message:  msg,
 	}
 	if pass != "" {
-		d.Code = protocol.String(pass)
-		if href, err := uri.Parse(passDocURL(pass)); err == nil {
-			d.CodeDescription = protocol.CodeDescription{Href: href}
-		}
+		d.Code = pass
+		d.CodeDescription = &lsp.CodeDescription{Href: passDocURL(pass)}
 	}
 	return d
 }
 
-func (s *lspServer) Formatting(ctx context.Context, p *protocol.DocumentFormattingParams) ([]protocol.TextEdit, error) {
+func (s *lspServer) Formatting(p *lsp.DocumentFormattingParams) ([]lsp.TextEdit, error) {
 	r := s.run(p.TextDocument.URI)
 	if r == nil || r.err != nil {
-		return []protocol.TextEdit{}, nil // nothing is formatted on an error
+		return []lsp.TextEdit{}, nil // nothing is formatted on an error
 	}
 	return s.textEdits(r.text, r.res.Output), nil
 }
 
 // textEdits are the line edits that turn text into out.
-func (s *lspServer) textEdits(text, out []byte) []protocol.TextEdit {
-	edits := []protocol.TextEdit{}
+func (s *lspServer) textEdits(text, out []byte) []lsp.TextEdit {
+	edits := []lsp.TextEdit{}
 	for _, e := range udiff.Edits(text, out) {
-		edits = append(edits, protocol.TextEdit{
-			Range:   protocol.Range{Start: s.position(text, e.Start), End: s.position(text, e.End)},
+		edits = append(edits, lsp.TextEdit{
+			Range:   lsp.Range{Start: s.position(text, e.Start), End: s.position(text, e.End)},
 			NewText: e.Text,
 		})
 	}
@@ -499,10 +507,10 @@ func (s *lspServer) textEdits(text, out []byte) []protocol.TextEdit {
 
 // RangeFormatting applies the fixes whose edits all lie in the range (fixes
 // that apply to the document as it is; see optimizer.Finding.Edits).
-func (s *lspServer) RangeFormatting(ctx context.Context, p *protocol.DocumentRangeFormattingParams) ([]protocol.TextEdit, error) {
+func (s *lspServer) RangeFormatting(p *lsp.DocumentRangeFormattingParams) ([]lsp.TextEdit, error) {
 	r := s.run(p.TextDocument.URI)
 	if r == nil || r.err != nil {
-		return []protocol.TextEdit{}, nil
+		return []lsp.TextEdit{}, nil
 	}
 	lo, hi := s.offset(r.text, p.Range.Start), s.offset(r.text, p.Range.End)
 	var chosen []optimizer.Edit
@@ -521,7 +529,7 @@ func (s *lspServer) RangeFormatting(ctx context.Context, p *protocol.DocumentRan
 	slices.SortFunc(chosen, func(a, b optimizer.Edit) int { return a.Pos - b.Pos })
 	out := applyFix(r.text, chosen)
 	if _, err := optimizer.Optimize(out, optimizer.Options{Enable: []string{"none"}}); err != nil {
-		return []protocol.TextEdit{}, nil // never hand back a file that does not parse
+		return []lsp.TextEdit{}, nil // never hand back a file that does not parse
 	}
 	return s.textEdits(r.text, out), nil
 }
@@ -548,13 +556,13 @@ func applyFix(src []byte, edits []optimizer.Edit) []byte {
 	return append(out, src[last:]...)
 }
 
-func (s *lspServer) CodeAction(ctx context.Context, p *protocol.CodeActionParams) ([]protocol.CommandOrCodeAction, error) {
-	actions := []protocol.CommandOrCodeAction{}
+func (s *lspServer) CodeAction(p *lsp.CodeActionParams) ([]lsp.CodeAction, error) {
+	actions := []lsp.CodeAction{}
 	r := s.run(p.TextDocument.URI)
 	if r == nil || r.err != nil {
 		return actions, nil
 	}
-	want := func(kind protocol.CodeActionKind) bool {
+	want := func(kind lsp.CodeActionKind) bool {
 		if len(p.Context.Only) == 0 {
 			return true
 		}
@@ -566,7 +574,7 @@ func (s *lspServer) CodeAction(ctx context.Context, p *protocol.CodeActionParams
 		return false
 	}
 	lo, hi := s.offset(r.text, p.Range.Start), s.offset(r.text, p.Range.End)
-	if want(protocol.CodeActionKindQuickFix) {
+	if want(lsp.QuickFix) {
 		for _, f := range r.res.Findings {
 			if !f.Fixed || len(f.Edits) == 0 || len(f.FileEdits) > 0 {
 				continue // later-round fixes and fixes of other files: see "apply all"
@@ -574,32 +582,29 @@ func (s *lspServer) CodeAction(ctx context.Context, p *protocol.CodeActionParams
 			if f.End < lo || f.Pos > hi {
 				continue
 			}
-			kind := protocol.CodeActionKindQuickFix
-			preferred := true
-			var edits []protocol.TextEdit
+			var edits []lsp.TextEdit
 			for _, e := range f.Edits {
-				edits = append(edits, protocol.TextEdit{
-					Range:   protocol.Range{Start: s.position(r.text, e.Pos), End: s.position(r.text, e.End)},
+				edits = append(edits, lsp.TextEdit{
+					Range:   lsp.Range{Start: s.position(r.text, e.Pos), End: s.position(r.text, e.End)},
 					NewText: e.NewText,
 				})
 			}
-			actions = append(actions, &protocol.CodeAction{
+			actions = append(actions, lsp.CodeAction{
 				Title:       fmt.Sprintf("%s (%s)", f.FixMessage, f.Pass),
-				Kind:        &kind,
-				Diagnostics: []protocol.Diagnostic{s.findingDiagnostic(r, f)},
-				IsPreferred: &preferred,
-				Edit:        &protocol.WorkspaceEdit{Changes: map[uri.URI][]protocol.TextEdit{r.uri: edits}},
+				Kind:        lsp.QuickFix,
+				Diagnostics: []lsp.Diagnostic{s.findingDiagnostic(r, f)},
+				IsPreferred: true,
+				Edit:        &lsp.WorkspaceEdit{Changes: map[lsp.DocumentURI][]lsp.TextEdit{r.uri: edits}},
 			})
 		}
 	}
 	if want(fixAllKind) {
 		opts := safeOnly(r.opts, s.all)
 		if res, err := safeOptimize(r.text, opts); err == nil && res.Changed() {
-			kind := fixAllKind
-			actions = append(actions, &protocol.CodeAction{
+			actions = append(actions, lsp.CodeAction{
 				Title: "apply all safe fixes (dfopt)",
-				Kind:  &kind,
-				Edit:  &protocol.WorkspaceEdit{Changes: map[uri.URI][]protocol.TextEdit{r.uri: s.textEdits(r.text, res.Output)}},
+				Kind:  fixAllKind,
+				Edit:  &lsp.WorkspaceEdit{Changes: map[lsp.DocumentURI][]lsp.TextEdit{r.uri: s.textEdits(r.text, res.Output)}},
 			})
 		}
 	}
@@ -628,11 +633,11 @@ func safeOnly(opts optimizer.Options, all []*analysis.Pass) optimizer.Options {
 // Positions. LSP lines are 0-based; characters count UTF-16 code units, or
 // bytes when the client takes UTF-8.
 
-func (s *lspServer) position(text []byte, off int) protocol.Position {
+func (s *lspServer) position(text []byte, off int) lsp.Position {
 	off = min(max(off, 0), len(text))
 	line := bytes.Count(text[:off], []byte{'\n'})
 	start := bytes.LastIndexByte(text[:off], '\n') + 1
-	return protocol.Position{Line: uint32(line), Character: uint32(s.units(text[start:off]))}
+	return lsp.Position{Line: uint32(line), Character: uint32(s.units(text[start:off]))}
 }
 
 func (s *lspServer) units(b []byte) int {
@@ -649,7 +654,7 @@ func (s *lspServer) units(b []byte) int {
 }
 
 // offset is the byte offset of a position (clamped to its line and the text).
-func (s *lspServer) offset(text []byte, p protocol.Position) int {
+func (s *lspServer) offset(text []byte, p lsp.Position) int {
 	start := lineStart(text, int(p.Line)+1)
 	if start >= len(text) {
 		return len(text)

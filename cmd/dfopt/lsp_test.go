@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,9 +18,9 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/dfopt/dfopt/internal/lsp"
 	"github.com/dfopt/dfopt/passes"
 	"github.com/stretchr/testify/require"
-	"go.lsp.dev/uri"
 )
 
 // lspClient is a scripted LSP client speaking raw JSON-RPC over pipes to
@@ -68,11 +70,18 @@ func startLSP(t *testing.T, args ...string) *lspClient {
 				close(c.msgs)
 				return
 			}
-			var m map[string]any
-			if err := json.Unmarshal(body, &m); err != nil {
+			var v any
+			if err := json.Unmarshal(body, &v); err != nil {
 				panic(fmt.Sprintf("bad message from server: %s", body))
 			}
-			c.msgs <- m
+			switch v := v.(type) {
+			case map[string]any:
+				c.msgs <- v
+			case []any: // the answer to a batch
+				c.msgs <- map[string]any{"batch": v}
+			default:
+				panic(fmt.Sprintf("bad message from server: %s", body))
+			}
 		}
 	}()
 	t.Cleanup(func() { inW.Close() })
@@ -84,6 +93,13 @@ func (c *lspClient) send(m map[string]any) {
 	body, err := json.Marshal(m)
 	require.NoError(c.t, err)
 	_, err = fmt.Fprintf(c.w, "Content-Length: %d\r\n\r\n%s", len(body), body)
+	require.NoError(c.t, err)
+}
+
+// raw writes bytes to the server as they are: framing or JSON that the
+// client would not produce.
+func (c *lspClient) raw(s string) {
+	_, err := io.WriteString(c.w, s)
 	require.NoError(c.t, err)
 }
 
@@ -433,6 +449,175 @@ func TestLSPExitWithoutShutdown(t *testing.T) {
 	}
 }
 
+// waitExit returns the status of dfopt lsp once it has ended.
+func (c *lspClient) waitExit() int {
+	select {
+	case status := <-c.done:
+		return status
+	case <-time.After(30 * time.Second):
+		c.t.Fatal("dfopt lsp did not exit")
+	}
+	return -1
+}
+
+// frameJSON frames a JSON body as a client does.
+func frameJSON(body string) string {
+	return fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(body), body)
+}
+
+// The JSON-RPC layer as a client meets it, through framed bytes: messages
+// that are broken are answered with errors (JSON-RPC 2.0) and the session
+// goes on; the lifecycle's order is not enforced.
+func TestLSPProtocolErrors(t *testing.T) {
+	c := startLSP(t)
+	unopened := map[string]any{"textDocument": map[string]any{"uri": "untitled:none"}, "options": map[string]any{}}
+	// A request before initialize is served.
+	require.Equal(t, []any{}, c.call("textDocument/formatting", unopened))
+	c.call("initialize", map[string]any{"processId": nil, "capabilities": map[string]any{}})
+	c.notify("initialized", map[string]any{})
+
+	// A body that is not JSON: a parse error, with a null id.
+	c.raw("Content-Length: 9\r\n\r\n{not json")
+	m := c.next()
+	require.Contains(t, m, "id")
+	require.Nil(t, m["id"])
+	require.EqualValues(t, -32700, m["error"].(map[string]any)["code"])
+	// JSON that is not a request: invalid request, with the id when it
+	// has one.
+	c.raw(frameJSON(`{"jsonrpc":"2.0","id":41}`))
+	m = c.next()
+	require.EqualValues(t, 41, m["id"])
+	require.EqualValues(t, -32600, m["error"].(map[string]any)["code"])
+	c.raw(frameJSON(`{"id":42,"method":"shutdown"}`)) // no "jsonrpc": "2.0"
+	m = c.next()
+	require.EqualValues(t, 42, m["id"])
+	require.EqualValues(t, -32600, m["error"].(map[string]any)["code"])
+
+	// Unknown notifications are dropped, unknown requests are "method not
+	// found", and a request whose params do not fit is "invalid params".
+	c.notify("dfopt/noSuchNotification", map[string]any{"x": 1})
+	c.notify("$/noSuchNotification", nil)
+	require.EqualValues(t, -32601, c.callError("dfopt/noSuchRequest", map[string]any{}))
+	require.EqualValues(t, -32602, c.callError("textDocument/formatting", "not an object"))
+	require.EqualValues(t, -32602, c.callError("textDocument/codeAction", nil))
+	// A notification whose params do not fit is dropped.
+	c.notify("textDocument/didOpen", []int{1})
+	// String ids are answered with the same string.
+	c.send(map[string]any{"id": "seven", "method": "textDocument/formatting", "params": unopened})
+	require.Equal(t, map[string]any{"jsonrpc": "2.0", "id": "seven", "result": []any{}}, c.next())
+
+	// A batch is answered with an array, in order.
+	c.raw(frameJSON(`[{"jsonrpc":"2.0","id":"a","method":"textDocument/formatting","params":{"textDocument":{"uri":"untitled:none"},"options":{}}},` +
+		`{"jsonrpc":"2.0","method":"dfopt/noSuchNotification"},` +
+		`{"jsonrpc":"2.0","id":"b","method":"dfopt/noSuchRequest"}]`))
+	batch := c.next()["batch"].([]any)
+	require.Len(t, batch, 2)
+	require.Equal(t, "a", batch[0].(map[string]any)["id"])
+	require.Equal(t, []any{}, batch[0].(map[string]any)["result"])
+	require.Equal(t, "b", batch[1].(map[string]any)["id"])
+	require.EqualValues(t, -32601, batch[1].(map[string]any)["error"].(map[string]any)["code"])
+
+	// The client's responses are ignored: the server asks nothing.
+	c.raw(frameJSON(`{"jsonrpc":"2.0","id":1,"result":null}`))
+
+	// Shutdown, then the end of the input without exit: the shutdown was
+	// asked for, so the status is 0.
+	require.Nil(t, c.call("shutdown", nil))
+	c.w.Close()
+	require.Equal(t, 0, c.waitExit())
+}
+
+// A header that cannot be read ends the session: the stream cannot be
+// trusted to find the next message.
+func TestLSPBrokenHeader(t *testing.T) {
+	for _, header := range []string{
+		"Content-Length: x\r\n\r\n{}",
+		"Content-Type: application/vscode-jsonrpc\r\n\r\n{}", // no Content-Length
+		"garbage\r\n\r\n",
+	} {
+		c := startLSP(t)
+		c.call("initialize", map[string]any{"processId": nil, "capabilities": map[string]any{}})
+		c.raw(header)
+		require.Equal(t, 1, c.waitExit(), "%q", header)
+	}
+}
+
+// Messages are served in the order they come, whatever the client does
+// not wait for: each formatting request sees the changes sent before it,
+// and none after.
+func TestLSPOrder(t *testing.T) {
+	c := startLSP(t)
+	c.call("initialize", map[string]any{"processId": nil, "capabilities": map[string]any{}})
+	u := "untitled:order"
+	texts := []string{lspDockerfile}
+	for i := range 6 {
+		texts = append(texts, fmt.Sprintf("FROM alpine:3.20\nRUN echo %d\nRUN echo again\n", i))
+	}
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": u, "languageId": "dockerfile", "version": 1, "text": texts[0]}})
+	for i, text := range texts {
+		if i > 0 {
+			c.notify("textDocument/didChange", map[string]any{
+				"textDocument":   map[string]any{"uri": u, "version": i + 1},
+				"contentChanges": []any{map[string]any{"text": text}}})
+		}
+		c.send(map[string]any{"id": 100 + i, "method": "textDocument/formatting", "params": map[string]any{
+			"textDocument": map[string]any{"uri": u}, "options": map[string]any{}}})
+	}
+	for i, text := range texts {
+		var m map[string]any
+		for m = c.next(); m["method"] != nil; m = c.next() {
+		}
+		require.EqualValues(t, 100+i, m["id"])
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, exitOK, run([]string{"--no-config", "-"}, strings.NewReader(text), &stdout, &stderr), stderr.String())
+		require.Equal(t, stdout.String(), c.apply(text, m["result"].([]any)), "formatting %d", i)
+	}
+	c.call("shutdown", nil)
+	c.notify("exit", nil)
+	require.Equal(t, 0, c.waitExit())
+}
+
+// dfopt lsp as a process: its exit status and its silence on standard
+// error, with standard input and output as the editor's pipes.
+func TestLSPProcess(t *testing.T) {
+	bin := dfoptBinary(t)
+	initialize := frameJSON(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}`)
+	shutdown := frameJSON(`{"jsonrpc":"2.0","id":2,"method":"shutdown"}`)
+	exit := frameJSON(`{"jsonrpc":"2.0","method":"exit"}`)
+	for _, tc := range []struct {
+		name, in string
+		status   int
+		answers  int
+	}{
+		{"shutdown and exit", initialize + shutdown + exit, 0, 2},
+		{"exit without shutdown", initialize + exit, 1, 1},
+		{"end of input", initialize, 1, 1},
+		{"end of input after shutdown", initialize + shutdown, 0, 2},
+		{"broken header", initialize + "Content-Length: -1\r\n\r\n" + shutdown + exit, 1, 1},
+		{"not JSON", initialize + frameJSON("{") + shutdown + exit, 0, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(bin, "lsp")
+			cmd.Dir = t.TempDir()
+			cmd.Stdin = strings.NewReader(tc.in)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			status := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				status = ee.ExitCode()
+			} else {
+				require.NoError(t, err)
+			}
+			require.Equal(t, tc.status, status)
+			require.Empty(t, stderr.String())
+			require.Equal(t, tc.answers, strings.Count(stdout.String(), "Content-Length: "), stdout.String())
+		})
+	}
+}
+
 func TestLSPUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, exitError, run([]string{"lsp", "Dockerfile"}, nil, &stdout, &stderr))
@@ -469,8 +654,8 @@ func BenchmarkLSPRun(b *testing.B) {
 		cfg, err := parseArgs(nil)
 		require.NoError(b, err)
 		require.NoError(b, cfg.resolve(nil))
-		s := &lspServer{cfg: cfg, all: passes.All(), docs: map[uri.URI]*lspDoc{}}
-		u := uri.File(path)
+		s := &lspServer{cfg: cfg, all: passes.All(), docs: map[lsp.DocumentURI]*lspDoc{}}
+		u := lsp.FileURI(path)
 		s.docs[u] = &lspDoc{text: text}
 		b.Run(filepath.Base(filepath.Dir(path)), func(b *testing.B) {
 			for b.Loop() {
