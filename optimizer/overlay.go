@@ -1,12 +1,13 @@
 package optimizer
 
 import (
+	"bytes"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
 	"sort"
 	"strings"
-	"testing/fstest"
 	"time"
 )
 
@@ -90,11 +91,50 @@ func (o *overlay) changes() []FileChange {
 
 func (o *overlay) Open(name string) (fs.File, error) {
 	if b, ok := o.files[name]; ok {
-		return fstest.MapFS{name: &fstest.MapFile{Data: b, Mode: 0o644, ModTime: time.Time{}}}.Open(name)
+		return &editedFile{editedInfo{name, int64(len(b))}, bytes.NewReader(b)}, nil
 	}
-	// A directory opened here does not list new files; fs.ReadDir and
-	// fs.WalkDir use ReadDir, which does.
-	return o.base.Open(name)
+	f, err := o.base.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	// A directory lists what ReadDir lists: edited and new files too.
+	if info, err := f.Stat(); err == nil && info.IsDir() {
+		return &overlayDir{File: f, o: o, name: name}, nil
+	}
+	return f, nil
+}
+
+// overlayDir is a directory of the context opened through the overlay.
+type overlayDir struct {
+	fs.File
+	o       *overlay
+	name    string
+	entries []fs.DirEntry // nil until the first ReadDir
+	read    bool
+}
+
+// ReadDir reads the directory as fs.ReadDirFile does, from the overlay's
+// ReadDir.
+func (d *overlayDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	if !d.read {
+		entries, err := d.o.ReadDir(d.name)
+		if err != nil {
+			return nil, err
+		}
+		d.entries, d.read = entries, true
+	}
+	if n <= 0 {
+		rest := d.entries
+		d.entries = nil
+		return rest, nil
+	}
+	if len(d.entries) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(d.entries))
+	out := d.entries[:n:n]
+	d.entries = d.entries[n:]
+	return out, nil
 }
 
 // hasNewBelow reports whether an edited file lies below the directory name.
@@ -109,7 +149,7 @@ func (o *overlay) hasNewBelow(name string) bool {
 
 func (o *overlay) Stat(name string) (fs.FileInfo, error) {
 	if b, ok := o.files[name]; ok {
-		return fstest.MapFS{name: &fstest.MapFile{Data: b, Mode: 0o644}}.Stat(name)
+		return editedInfo{name, int64(len(b))}, nil
 	}
 	return fs.Stat(o.base, name)
 }
@@ -128,15 +168,20 @@ func (o *overlay) ReadDir(name string) ([]fs.DirEntry, error) {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	for _, e := range entries {
+	for i, e := range entries {
 		seen[e.Name()] = true
+		// An edited file: its entry describes the edited content.
+		if f := path.Join(name, e.Name()); e.Type().IsRegular() {
+			if b, ok := o.files[f]; ok {
+				entries[i] = fs.FileInfoToDirEntry(editedInfo{f, int64(len(b))})
+			}
+		}
 	}
 	for f, b := range o.files {
 		if path.Dir(f) != name || seen[path.Base(f)] {
 			continue
 		}
-		info, _ := fstest.MapFS{f: &fstest.MapFile{Data: b, Mode: 0o644}}.Stat(f)
-		entries = append(entries, fs.FileInfoToDirEntry(info))
+		entries = append(entries, fs.FileInfoToDirEntry(editedInfo{f, int64(len(b))}))
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	return entries, nil
@@ -157,3 +202,36 @@ func (o *overlay) Lstat(name string) (fs.FileInfo, error) {
 	}
 	return fs.Lstat(o.base, name)
 }
+
+// editedInfo describes an edited file of the overlay: a regular file of
+// mode 0644 and zero modification time.
+type editedInfo struct {
+	name string // the path in the context
+	size int64
+}
+
+func (i editedInfo) Name() string       { return path.Base(i.name) }
+func (i editedInfo) Size() int64        { return i.size }
+func (i editedInfo) Mode() fs.FileMode  { return 0o644 }
+func (i editedInfo) ModTime() time.Time { return time.Time{} }
+func (i editedInfo) IsDir() bool        { return false }
+func (i editedInfo) Sys() any           { return nil }
+
+// editedFile is an edited file opened for reading.
+type editedFile struct {
+	info editedInfo
+	r    *bytes.Reader
+}
+
+func (f *editedFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *editedFile) Read(p []byte) (int, error) { return f.r.Read(p) }
+func (f *editedFile) Close() error               { return nil }
+
+// Seek and ReadAt as fs.File implementations commonly offer them.
+func (f *editedFile) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
+func (f *editedFile) ReadAt(p []byte, off int64) (int, error)   { return f.r.ReadAt(p, off) }
+
+var (
+	_ io.ReadSeeker  = (*editedFile)(nil)
+	_ fs.ReadDirFile = (*overlayDir)(nil)
+)

@@ -124,3 +124,33 @@ func TestContextFileReadOnce(t *testing.T) {
 		require.Equal(t, "# mine\n.git\n", s)
 	}
 }
+
+// TestOverlayFS: the overlay is a well-behaved fs.FS (fstest.TestFS reads
+// every file through Open, ReadFile, Stat and ReadDir, seeks and reads at
+// offsets, and checks that they agree) with edited files over the context,
+// one emptied, and a new file in a directory of the context.
+func TestOverlayFS(t *testing.T) {
+	base := fstest.MapFS{
+		"Dockerfile":    {Data: []byte("FROM alpine\n"), Mode: 0o644},
+		".dockerignore": {Data: []byte(".git\n"), Mode: 0o644},
+		"src/main.go":   {Data: []byte("package main\n"), Mode: 0o644},
+	}
+	o := newOverlay(base)
+	o.set(".dockerignore", []byte(".git\nnode_modules\n"))
+	o.set("src/main.go", []byte("package main\n\nfunc main() {}\n"))
+	o.set("Dockerfile", []byte{})
+	o.set("src/extra.txt", []byte("new\n"))
+	if err := fstest.TestFS(o, "Dockerfile", ".dockerignore", "src/main.go", "src/extra.txt"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := fs.ReadFile(o, ".dockerignore")
+	require.NoError(t, err)
+	require.Equal(t, ".git\nnode_modules\n", string(b))
+	entries, err := fs.ReadDir(o, "src")
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+	info, err := entries[1].Info()
+	require.NoError(t, err)
+	require.Equal(t, "main.go", info.Name())
+	require.EqualValues(t, len("package main\n\nfunc main() {}\n"), info.Size())
+}

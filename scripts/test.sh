@@ -45,7 +45,7 @@ go vet -tags e2e ./e2e/...
 go test -count=1 ./...
 # What runs concurrently — the command's worker pool and language server,
 # and the caches the files of a run share — under the race detector too.
-go test -race -count=1 ./cmd/dfopt ./shellparse ./buildcontext ./internal/lazyre
+go test -race -count=1 ./cmd/dfopt ./shellparse ./buildcontext ./internal/lazyre ./internal/lsp
 
 # Every fuzz target runs for a short budget: DFOPT_FUZZTIME each (default
 # 15s, "0" skips them). A failing input is saved under the package's
