@@ -164,3 +164,48 @@ CMD ["python3", "--version"]
 		t.Errorf("larger: %d > %d", a, b)
 	}
 }
+
+// TestNoInstallRecommendsDepends proves the recommends of a package that an
+// installed one depends on: python3-venv depends on python3, whose
+// python3.N recommends ca-certificates, so without recommends urllib has no
+// certificates to check an https server with. The fix installs it by name,
+// and the program works the same after the rewrite.
+func TestNoInstallRecommendsDepends(t *testing.T) {
+	requireEnv(t)
+	dir := t.TempDir()
+	original := `FROM debian:bookworm
+RUN apt-get update && apt-get install -y python3-venv && rm -rf /var/lib/apt/lists/*
+CMD ["python3", "--version"]
+`
+	writeFile(t, filepath.Join(dir, "Dockerfile"), original)
+	opts := optimizer.Options{Enable: []string{"no-install-recommends"}}
+	rewritten := rewrite(t, original, opts)
+	if !strings.Contains(rewritten, "apt-get install --no-install-recommends -y python3-venv ca-certificates &&") {
+		t.Fatalf("rewrite:\n%s", rewritten)
+	}
+	rep, _ := runVerify(t, verify.Options{
+		Dockerfile: filepath.Join(dir, "Dockerfile"),
+		Optimize:   opts,
+		Smoke: []string{
+			`python3 -c "import urllib.request; print(urllib.request.urlopen('https://deb.debian.org/debian/').status)"`,
+			`python3 -c "import ensurepip, ssl; print(len(ssl.create_default_context().get_ca_certs()) > 0)"`,
+		},
+		NoRebuild: true,
+	})
+	if len(rep.Smoke) != 2 {
+		t.Fatalf("smoke: %+v", rep.Smoke)
+	}
+	for i, want := range []string{"200\n", "True\n"} {
+		if s := rep.Smoke[i]; !s.Same || s.After.Status != 0 || s.After.Stdout != want {
+			t.Errorf("%s: %+v / %+v", s.Command, s.Before, s.After)
+		}
+	}
+	if len(rep.Differences) != 0 || len(rep.ConfigDifferences) != 0 {
+		t.Errorf("differences outside what the fix declares: %+v %+v", rep.Differences, rep.ConfigDifferences)
+	}
+	b, a := rep.Before.AddedBytes, rep.After.AddedBytes
+	t.Logf("bytes above debian:bookworm: with recommends %s, without %s", mib(b), mib(a))
+	if a > b {
+		t.Errorf("larger: %d > %d", a, b)
+	}
+}

@@ -35,7 +35,12 @@
 // and with php-curl, phpN.N-curl and python3-pycurl (they reach https
 // through libcurl, which only recommends it), xauth with xvfb
 // (xvfb-run stops without it) and netbase with perl (/etc/protocols and
-// /etc/services, without which perl's TCP sockets fail).
+// /etc/services, without which perl's TCP sockets fail). A package that
+// depends on one of these brings it without its recommends, and gets the
+// same: ca-certificates with npm and yarnpkg (they depend on nodejs), and
+// with python3-X and python3.N-X (python3-venv, python3-requests,
+// python3.11-venv, python3.11-dev: they depend on the interpreter; not
+// python3-minimal, python3.N-minimal or python3.N-doc).
 //
 // What changes: the image has fewer packages. The fix declares the system
 // directories (/usr, /etc, /bin, /sbin, /lib, /lib64, /var, /run) as changed

@@ -77,8 +77,15 @@ var reliedOn = lazy.Value[map[string][]need]{New: func() map[string][]need {
 
 // needsOf returns the needs of package p: gcc-12 has the needs of gcc,
 // python3.11 those of python3.N, python3.11-dev those of python3.N-dev
-// and php8.2-curl those of php-curl. python3-dev has none: it depends
-// on zlib1g-dev, which depends on libc6-dev.
+// and php8.2-curl those of php-curl. python3-dev's libc6-dev comes with
+// it: it depends on zlib1g-dev, which depends on libc6-dev.
+//
+// A package that depends on one of the table's brings that one without its
+// recommends too, so it has its needs: npm and yarnpkg depend on nodejs,
+// and Debian's Python packages on the interpreter (python3-X on python3,
+// python3.N-X on python3.N; not python3-minimal and python3.N-minimal, the
+// interpreter without the ssl module's recommends, nor python3.N-doc), as
+// bookworm's package data says.
 func needsOf(p string) []need {
 	if n, ok := reliedOn.Get()[p]; ok {
 		return n
@@ -86,11 +93,22 @@ func needsOf(p string) []need {
 	if versioned(p, "gcc") {
 		return reliedOn.Get()["gcc"]
 	}
+	if p == "npm" || p == "yarnpkg" {
+		return reliedOn.Get()["nodejs"]
+	}
 	if base, ok := strings.CutSuffix(p, "-dev"); ok && pythonN(base) {
-		return reliedOn.Get()["python3.N-dev"]
+		return append(slices.Clip(reliedOn.Get()["python3.N-dev"]), reliedOn.Get()["python3.N"]...)
 	}
 	if pythonN(p) {
 		return reliedOn.Get()["python3.N"]
+	}
+	if base, rest, ok := strings.Cut(p, "-"); ok && rest != "minimal" && rest != "doc" && rest != "" {
+		switch {
+		case base == "python3":
+			return reliedOn.Get()["python3"]
+		case pythonN(base):
+			return reliedOn.Get()["python3.N"]
+		}
 	}
 	if v, ok := strings.CutPrefix(p, "php"); ok && strings.HasSuffix(v, "-curl") && strings.Trim(strings.TrimSuffix(v, "-curl"), "0123456789.") == "" {
 		return reliedOn.Get()["php-curl"] // php8.2-curl
